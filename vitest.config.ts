@@ -34,6 +34,7 @@ export default defineConfig({
           maxWorkers: 2,
           testTimeout: 120_000,
           hookTimeout: 120_000,
+          globalSetup: ["packages/testbed/src/global-setup.ts"],
         },
       },
     ],

@@ -22,5 +22,7 @@ export * from "./daemons/daemon.js";
 export * from "./exec.js";
 export * from "./names.js";
 export * from "./netns.js";
+export * from "./prereqs.js";
 export * from "./topology.js";
+export * from "./vitest.js";
 export * from "./wait.js";

@@ -5,6 +5,7 @@
 import { type ExecOptions, type ExecResult, exec, execSync } from "./exec.js";
 import { destroyNamespace, newRunPrefix } from "./names.js";
 import { inNetns } from "./netns.js";
+import { waitFor } from "./wait.js";
 
 /** One interface's addresses: CIDR strings such as "192.0.2.1/24" or "2001:db8::1/64". */
 export type AddressList = readonly string[];
