@@ -18,7 +18,12 @@
  *                   shared process handle.
  */
 
+export * from "./daemons/bird.js";
 export * from "./daemons/daemon.js";
+export * from "./daemons/etcd.js";
+export * from "./daemons/exabgp.js";
+export * from "./daemons/frr.js";
+export * from "./daemons/gobgp.js";
 export * from "./exec.js";
 export * from "./names.js";
 export * from "./netns.js";

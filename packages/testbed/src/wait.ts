@@ -31,25 +31,30 @@ function describe(v: unknown): string {
   }
 }
 
+/** `T` without its falsy members: what a successful {@link waitFor} returns. */
+export type Truthy<T> = Exclude<T, null | undefined | false | 0 | "">;
+
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 /**
  * Calls `probe` until it returns a truthy value, and returns that value.
- * A probe that throws counts as "not yet" (the error is kept for the message).
+ * A probe that throws counts as "not yet" (the error is kept for the message),
+ * unless the error has `fatal: true`, which ends the wait at once.
  */
 export async function waitFor<T>(
   probe: () => T | Promise<T>,
   opts: WaitOptions = {},
-): Promise<NonNullable<T>> {
+): Promise<Truthy<T>> {
   const timeoutMs = opts.timeoutMs ?? 20_000;
   const deadline = Date.now() + timeoutMs;
   let last: unknown;
   for (;;) {
     try {
       const v = await probe();
-      if (v) return v as NonNullable<T>;
+      if (v) return v as Truthy<T>;
       last = v;
     } catch (e) {
+      if ((e as { fatal?: unknown })?.fatal === true) throw e;
       last = e;
     }
     if (Date.now() >= deadline)

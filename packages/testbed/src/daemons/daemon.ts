@@ -5,7 +5,7 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Host } from "../topology.js";
-import { type WaitOptions, waitFor } from "../wait.js";
+import { type Truthy, type WaitOptions, waitFor } from "../wait.js";
 
 const MAX_LOG = 4 * 1024 * 1024;
 
@@ -17,7 +17,8 @@ export interface HasLogs {
 
 export interface DaemonOptions {
   readonly label: string;
-  readonly host: Host;
+  /** The host to run in; undefined runs in the test's own namespace (loopback services). */
+  readonly host: Host | undefined;
   readonly argv: readonly string[];
   /** Extra environment variables. */
   readonly env?: Readonly<Record<string, string>>;
@@ -27,10 +28,10 @@ export interface DaemonOptions {
   readonly logFiles?: readonly string[];
 }
 
-/** A process started with `ip netns exec`. */
+/** A process started in a host with `ip netns exec` (or directly, without a host). */
 export class Daemon implements HasLogs {
   readonly label: string;
-  readonly host: Host;
+  readonly host: Host | undefined;
   readonly dir: string;
   private readonly child: ChildProcess;
   private output = "";
@@ -43,7 +44,10 @@ export class Daemon implements HasLogs {
     this.host = opts.host;
     this.dir = opts.dir ?? makeWorkDir(opts.label);
     this.logFiles = opts.logFiles ?? [];
-    this.child = spawn("ip", ["netns", "exec", opts.host.netns, ...opts.argv], {
+    const argv = opts.host
+      ? ["ip", "netns", "exec", opts.host.netns, ...opts.argv]
+      : [...opts.argv];
+    this.child = spawn(argv[0]!, argv.slice(1), {
       cwd: this.dir,
       env: { ...process.env, ...opts.env },
       stdio: ["pipe", "pipe", "pipe"],
@@ -84,7 +88,7 @@ export class Daemon implements HasLogs {
 
   /** Everything the daemon printed, plus its log files. */
   logs(): string {
-    let s = `--- ${this.label} (pid ${this.pid}) in ${this.host.netns}${this.exitInfo ? ` exited ${JSON.stringify(this.exitInfo)}` : ""} ---\n${this.output}`;
+    let s = `--- ${this.label} (pid ${this.pid}) in ${this.host?.netns ?? "root netns"}${this.exitInfo ? ` exited ${JSON.stringify(this.exitInfo)}` : ""} ---\n${this.output}`;
     for (const f of this.logFiles) {
       try {
         s += `\n--- ${f} ---\n${readFileSync(f, "utf8").slice(-MAX_LOG)}`;
@@ -101,7 +105,7 @@ export class Daemon implements HasLogs {
   }
 
   /** Polls `probe` until truthy; fails fast with the logs if the daemon exits meanwhile. */
-  waitFor<T>(probe: () => T | Promise<T>, opts: WaitOptions = {}): Promise<NonNullable<T>> {
+  waitFor<T>(probe: () => T | Promise<T>, opts: WaitOptions = {}): Promise<Truthy<T>> {
     return waitFor(
       () => {
         if (!this.running) {
@@ -116,7 +120,10 @@ export class Daemon implements HasLogs {
     });
   }
 
-  /** Stops the daemon (SIGTERM, then SIGKILL after `graceMs`) and removes its work dir. */
+  /**
+   * Stops the daemon (SIGTERM, then SIGKILL after `graceMs`) and removes its
+   * work dir; its output stays readable through logs().
+   */
   async stop(graceMs = 3000): Promise<void> {
     if (this.running) {
       this.child.kill("SIGCONT");
@@ -125,10 +132,10 @@ export class Daemon implements HasLogs {
       await this.exited;
       clearTimeout(t);
     }
-  }
-
-  /** Removes the working directory. */
-  cleanup(): void {
+    this.logs = (
+      (saved: string) => () =>
+        saved
+    )(this.logs());
     rmSync(this.dir, { recursive: true, force: true });
   }
 }
@@ -136,6 +143,8 @@ export class Daemon implements HasLogs {
 /** The daemon exited while a test waited on it. */
 export class DaemonExitedError extends Error {
   override readonly name = "DaemonExitedError";
+  /** Ends any waitFor at once. */
+  readonly fatal = true;
   constructor(d: Daemon) {
     super(`${d.label} exited unexpectedly\n${d.logs()}`);
   }
