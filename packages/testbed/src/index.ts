@@ -25,6 +25,7 @@ export * from "./daemons/exabgp.js";
 export * from "./daemons/frr.js";
 export * from "./daemons/gobgp.js";
 export * from "./exec.js";
+export * from "./labs/four-peers.js";
 export * from "./names.js";
 export * from "./netns.js";
 export * from "./prereqs.js";

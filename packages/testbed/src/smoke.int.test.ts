@@ -8,21 +8,9 @@
 //            gobgp(AS65002)         exabgp(AS65003)
 import { describe, expect, it } from "vitest";
 import { startBird } from "./daemons/bird.js";
-import { startExabgp } from "./daemons/exabgp.js";
-import { startFrr } from "./daemons/frr.js";
-import { startGobgp } from "./daemons/gobgp.js";
+import { kernelRoute, startFourPeerLab } from "./labs/four-peers.js";
 import { requirePrereqs } from "./prereqs.js";
-import type { Host } from "./topology.js";
 import { useTestbed } from "./vitest.js";
-import { waitFor } from "./wait.js";
-
-/** Waits for `prefix` in the host's main table; returns `ip -json route` of it. */
-function kernelRoute(h: Host, prefix: string) {
-  return waitFor(
-    async () => (await h.ipJson<{ dst: string; protocol: string }[]>(["route", "show", prefix]))[0],
-    { what: `${prefix} in ${h.name}'s kernel table` },
-  );
-}
 
 const skip = requirePrereqs(["root", "bird", "frr", "gobgp", "exabgp"]);
 
@@ -30,87 +18,9 @@ describe.skipIf(skip)("testbed smoke: four real BGP implementations", () => {
   const tb = useTestbed();
 
   it("exchange IPv4 and IPv6 routes over iBGP and eBGP, and a ping crosses them", async () => {
-    const topo = await tb.topology({
-      hosts: ["bird", "frr", "gobgp", "exa", "sa", "sb"],
-      segments: {
-        lan: {
-          members: {
-            bird: ["192.0.2.1/24", "2001:db8::1/64"],
-            frr: ["192.0.2.2/24", "2001:db8::2/64"],
-            gobgp: ["192.0.2.3/24", "2001:db8::3/64"],
-            exa: ["192.0.2.4/24"],
-          },
-        },
-      },
-      links: [
-        {
-          a: { host: "bird", addrs: ["198.51.100.1/30"] },
-          b: { host: "sa", addrs: ["198.51.100.2/30"] },
-        },
-        {
-          a: { host: "frr", addrs: ["203.0.113.1/30"] },
-          b: { host: "sb", addrs: ["203.0.113.2/30"] },
-        },
-      ],
-      routes: [
-        { host: "sa", to: "default", via: "198.51.100.1" },
-        { host: "sb", to: "default", via: "203.0.113.1" },
-      ],
-    });
-
-    const [bird, frr, gobgp, exa] = await Promise.all([
-      startBird(topo.host("bird"), {
-        routerId: "192.0.2.1",
-        localAs: 65001,
-        kernel: true,
-        static4: ["198.51.100.64/26"],
-        static6: ["2001:db8:b::/48"],
-        peers: [
-          { name: "frr4", neighbor: "192.0.2.2", neighborAs: 65001, ipv4: true },
-          { name: "frr6", neighbor: "2001:db8::2", neighborAs: 65001, ipv6: true },
-          { name: "gobgp4", neighbor: "192.0.2.3", neighborAs: 65002, ipv4: true },
-          { name: "gobgp6", neighbor: "2001:db8::3", neighborAs: 65002, ipv6: true },
-        ],
-      }).then(tb.track),
-      startFrr(topo.host("frr"), {
-        as: 65001,
-        routerId: "192.0.2.2",
-        neighbors: [
-          { address: "192.0.2.1", remoteAs: 65001 },
-          { address: "2001:db8::1", remoteAs: 65001 },
-          { address: "192.0.2.4", remoteAs: 65003 },
-        ],
-        networks4: ["203.0.113.0/30"],
-        networks6: ["2001:db8:f::/48"],
-      }).then(tb.track),
-      startGobgp(topo.host("gobgp"), {
-        as: 65002,
-        routerId: "192.0.2.3",
-        neighbors: [
-          { address: "192.0.2.1", peerAs: 65001 },
-          { address: "2001:db8::1", peerAs: 65001 },
-        ],
-      }).then(tb.track),
-      startExabgp(topo.host("exa"), {
-        routerId: "192.0.2.4",
-        localAddress: "192.0.2.4",
-        localAs: 65003,
-        neighbor: "192.0.2.2",
-        peerAs: 65001,
-        routes: ["203.0.113.128/26 next-hop 192.0.2.4 community [65003:7]"],
-      }).then(tb.track),
-    ]);
-
-    await Promise.all([
-      bird.waitEstablished("frr4"),
-      bird.waitEstablished("frr6"),
-      bird.waitEstablished("gobgp4"),
-      bird.waitEstablished("gobgp6"),
-      frr.waitEstablished("192.0.2.4"),
-      exa.waitUp(),
-    ]);
-    await gobgp.announce("203.0.113.64/26");
-    await gobgp.announce("2001:db8:9::/48");
+    const lab = await startFourPeerLab((d) => tb.track(d));
+    tb.defer(() => lab.stop());
+    const { topo, bird, frr, gobgp, exa } = lab;
 
     // FRR learned BIRD's static route (iBGP), GoBGP's (eBGP → iBGP) and ExaBGP's (eBGP).
     const frr4 = await frr.bgpd.waitFor(
