@@ -1,0 +1,83 @@
+// TCP for BGP sessions (RFC 4271 §8: port 179): listeners and outgoing
+// connections whose sockets are made through libc so that the source
+// address, TTL/GTSM and TCP-MD5 keys are in place before the first SYN, in
+// any network namespace. Node takes the fds over for all I/O.
+import { createServer, isIPv6, type Server, Socket } from "node:net";
+import { closeFd, listenFd, type SocketOptions, setMd5Key, tcpSocket } from "./libc.js";
+
+/** A TCP listener that can carry per-peer TCP-MD5 keys. */
+export interface Listener {
+  readonly server: Server;
+  readonly address: string;
+  readonly port: number;
+  /** Sets the MD5 key for a peer (or a prefix of peers) on the listening socket. */
+  setMd5(peer: string, key: string, prefixLen?: number): void;
+  close(): Promise<void>;
+}
+
+export interface ListenOptions extends Omit<SocketOptions, "localAddress" | "localPort"> {
+  readonly address: string;
+  readonly port: number;
+}
+
+/** Opens a listener; `onConnection` gets each accepted socket. */
+export async function listenTcp(
+  opts: ListenOptions,
+  onConnection: (s: Socket) => void,
+): Promise<Listener> {
+  const family = isIPv6(opts.address) ? 6 : 4;
+  const fd = tcpSocket(family, {
+    ...opts,
+    localAddress: opts.address,
+    localPort: opts.port,
+    reuseAddr: true,
+  });
+  try {
+    listenFd(fd);
+  } catch (e) {
+    closeFd(fd);
+    throw e;
+  }
+  const server = createServer({ noDelay: true }, onConnection);
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen({ fd }, () => {
+      server.off("error", reject);
+      resolve();
+    });
+  });
+  const addr = server.address();
+  const port = typeof addr === "object" && addr ? addr.port : opts.port;
+  return {
+    server,
+    address: opts.address,
+    port,
+    setMd5(peer, key, prefixLen) {
+      setMd5Key(fd, peer, key, prefixLen);
+    },
+    close: () => new Promise<void>((r) => server.close(() => r())),
+  };
+}
+
+export interface ConnectOptions extends SocketOptions {
+  readonly remoteAddress: string;
+  readonly remotePort: number;
+  /** TCP-MD5 key for this peer. */
+  readonly md5?: string;
+}
+
+/** Starts a TCP connection; the socket emits "connect" or "error" as usual. */
+export function connectTcp(opts: ConnectOptions): Socket {
+  const family = isIPv6(opts.remoteAddress) ? 6 : 4;
+  const fd = tcpSocket(family, opts);
+  try {
+    if (opts.md5) setMd5Key(fd, opts.remoteAddress, opts.md5);
+  } catch (e) {
+    closeFd(fd);
+    throw e;
+  }
+  const sock = new Socket({ fd, readable: true, writable: true });
+  sock.setNoDelay(true);
+  sock.connect(opts.remotePort, opts.remoteAddress);
+  return sock;
+}
