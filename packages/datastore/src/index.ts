@@ -1,0 +1,25 @@
+/**
+ * @tortie/datastore — a revisioned key-value store with compare-and-swap,
+ * multi-key transactions, watch and leases, on three backends that pass one
+ * conformance suite.
+ *
+ * Files:
+ * - `types.ts`            the model: {@link Datastore}, KeyValue, TxnRequest, Watch, Lease.
+ * - `errors.ts`           typed errors (conflicts, unavailable, compacted, usage).
+ * - `keys.ts`             prefix ranges and input checks.
+ * - `crud.ts`             create/update/delete as single-key transactions.
+ * - `backends/memory.ts`  in-process reference backend (tests, tools).
+ * - `backends/sqlite.ts`  embedded default: one SQLite file shared by processes of a host.
+ * - `backends/etcd.ts`    etcd v3, for clusters.
+ * - `resources/`          typed `projectcalico.org/v3` and `networking.k8s.io/v1`
+ *                         resources: zod schemas, defaults, YAML loading, a
+ *                         resource client over a Datastore.
+ * - `testing/`            the conformance suite (test code, not exported).
+ */
+
+export { EtcdStore, type EtcdStoreOptions } from "./backends/etcd.js";
+export { MemoryStore, type MemoryStoreOptions } from "./backends/memory.js";
+export { SqliteStore, type SqliteStoreOptions } from "./backends/sqlite.js";
+export * from "./errors.js";
+export { prefixEnd } from "./keys.js";
+export type * from "./types.js";
