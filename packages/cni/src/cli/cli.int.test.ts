@@ -1,0 +1,123 @@
+// `tortie-cni` as a user runs it, inside a testbed "node" namespace, with
+// Debian's ptp + host-local + portmap.
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import {
+  type ExecError,
+  exec,
+  type Host,
+  requirePrereqs,
+  type Topology,
+  useTestbed,
+} from "@tortie/testbed";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+
+const skip = requirePrereqs(["root", "netns", "cni-plugins"]);
+const entry = fileURLToPath(new URL("./tortie-cni.ts", import.meta.url));
+
+describe.skipIf(skip)("tortie-cni", () => {
+  const tb = useTestbed();
+  let topo: Topology;
+  let node: Host;
+  let dir: string;
+  const name = `cli${process.pid.toString(36)}`;
+
+  beforeAll(async () => {
+    topo = await tb.topology({ hosts: ["node", "pod"] });
+    node = topo.host("node");
+    dir = mkdtempSync(join(tmpdir(), "tortie-cni-cli-"));
+    writeFileSync(
+      join(dir, "10-pods.conflist"),
+      JSON.stringify({
+        cniVersion: "1.0.0",
+        name,
+        plugins: [
+          {
+            type: "ptp",
+            ipam: {
+              type: "host-local",
+              dataDir: join(dir, "ipam"),
+              ranges: [[{ subnet: "198.51.100.0/24", gateway: "198.51.100.1" }]],
+              routes: [{ dst: "0.0.0.0/0", gw: "198.51.100.1" }],
+            },
+          },
+          { type: "portmap", capabilities: { portMappings: true } },
+        ],
+      }),
+    );
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  const cli = (args: string[], env: Record<string, string> = {}) =>
+    exec(["ip", "netns", "exec", node.netns, process.execPath, "--import", "tsx", entry, ...args], {
+      env: {
+        ...process.env,
+        NETCONFPATH: dir,
+        CNI_PATH: "/usr/lib/cni",
+        CNI_CACHE_DIR: join(dir, "cache"),
+        ...env,
+      },
+    });
+  const failure = (p: Promise<unknown>) =>
+    p.then(
+      () => {
+        throw new Error("expected failure");
+      },
+      (e: ExecError) => e,
+    );
+
+  it("adds, checks, garbage-collects and deletes a pod by network name", async () => {
+    const caps = {
+      CAP_ARGS: JSON.stringify({
+        portMappings: [{ hostPort: 9090, containerPort: 80, protocol: "tcp" }],
+      }),
+    };
+    const { stdout } = await cli(["add", name, topo.host("pod").netns], caps);
+    const result = JSON.parse(stdout) as { ips: { address: string }[] };
+    expect(result.ips[0]?.address).toMatch(/^198\.51\.100\.\d+\/24$/);
+    await topo.host("pod").exec(["ping", "-c1", "-W2", "198.51.100.1"]);
+    expect((await node.exec(["iptables-save", "-t", "nat"])).stdout).toContain("dport 9090");
+    // CHECK gets the cached capability arguments; Debian's portmap 1.1.1 then
+    // always fails CHECK (REAL-PEERS.md), and the error arrives as the spec's JSON
+    const c = await failure(cli(["check", name, topo.host("pod").netns]));
+    expect(c.code).toBe(1);
+    expect(JSON.parse(c.stderr)).toMatchObject({
+      code: 999,
+      msg: expect.stringMatching(/ipv6 dnat/),
+    });
+    await cli(["gc", name]); // 1.0.0 list: GC is a no-op
+    await cli(["status", name]);
+    await cli(["del", name, topo.host("pod").netns]);
+    expect((await node.exec(["iptables-save", "-t", "nat"])).stdout).not.toContain("dport 9090");
+    expect(await topo.host("pod").ipJson(["link", "show"])).toHaveLength(1);
+    await cli(["del", name, topo.host("pod").netns]); // idempotent
+    // after DEL the cached result is gone: CHECK has no prevResult (code 7, as JSON)
+    const e = await failure(cli(["check", name, topo.host("pod").netns]));
+    expect(e.code).toBe(1);
+    expect(JSON.parse(e.stderr)).toMatchObject({
+      code: 7,
+      msg: expect.stringMatching(/result of ADD/),
+    });
+  });
+
+  it("takes a configuration file path and prints VERSION", async () => {
+    const { stdout } = await cli(["version", "ptp"]);
+    expect(JSON.parse(stdout).supportedVersions).toContain("1.0.0");
+    const e = await failure(cli(["add", join(dir, "missing.conflist"), "pod"]));
+    expect(JSON.parse(e.stderr)).toMatchObject({ code: 5 });
+  });
+
+  it("exits 2 with usage on a bad command line, 1 with error JSON for an unknown network", async () => {
+    const u = await failure(cli(["frob"]));
+    expect(u.code).toBe(2);
+    expect(u.stderr).toMatch(/usage: tortie-cni/);
+    const n = await failure(cli(["status", "nosuchnet"]));
+    expect(n.code).toBe(1);
+    expect(JSON.parse(n.stderr)).toMatchObject({
+      code: 7,
+      msg: expect.stringMatching(/nosuchnet/),
+    });
+  });
+});
