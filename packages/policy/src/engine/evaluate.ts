@@ -1,0 +1,275 @@
+// The engine: is a flow allowed, and why? For a flow between addresses it
+// runs the source endpoint's egress and the destination endpoint's ingress
+// through Calico's evaluation order (felix `rules/endpoints.go`):
+//
+//   for each tier with a policy that applies (tier order, then name):
+//     for each policy (order, then name):  for each rule in order:
+//       Allow → allowed;  Deny → denied;  Pass → next tier;  Log → go on
+//     no rule matched in the tier → the tier's defaultAction (Deny, or Pass)
+//   then the endpoint's profiles in order, same rules (Pass → next profile)
+//   nothing decided → denied
+//
+// Host endpoints first run their doNotTrack, then preDNAT policies, where only
+// an explicit Allow or Deny decides, then the normal ones as above.
+import { formatIp, parseIp } from "../model/cidr.js";
+import { protocolNumber } from "../model/protocol.js";
+import type { Action } from "../model/resources.js";
+import type { CompiledRule, Direction, Stage } from "./compiled.js";
+import { type ParsedFlow, ruleMismatch } from "./match.js";
+import type { EndpointInfo, PolicyState } from "./state.js";
+
+/** A flow to evaluate. */
+export interface Flow {
+  /** Source address ("192.0.2.10" or "2001:db8::10"). */
+  readonly src: string;
+  readonly dst: string;
+  /** "TCP", "UDP", "ICMP", "ICMPv6", "SCTP" or a number. */
+  readonly protocol: string | number;
+  readonly srcPort?: number;
+  readonly dstPort?: number;
+  readonly icmpType?: number;
+  readonly icmpCode?: number;
+}
+
+/** The verdict. */
+export type Verdict = "allow" | "deny";
+
+/** What happened to one rule. */
+export interface RuleStep {
+  readonly index: number;
+  readonly action: Action;
+  /** Undefined when the rule matched; else why it did not. */
+  readonly mismatch?: string;
+}
+
+/** What happened in one policy. */
+export interface PolicyStep {
+  readonly policy: string;
+  readonly rules: readonly RuleStep[];
+  /** The action of the rule that ended the policy, or "no match". */
+  readonly outcome: "Allow" | "Deny" | "Pass" | "no match";
+}
+
+/** What happened in one tier. */
+export interface TierStep {
+  readonly tier: string;
+  readonly stage: Stage;
+  readonly policies: readonly PolicyStep[];
+  /** How the tier ended: a rule's action, or its default action when nothing matched. */
+  readonly outcome: "Allow" | "Deny" | "Pass" | "default Deny" | "default Pass" | "no match";
+}
+
+/** Who decided a direction. */
+export type Decider =
+  | {
+      readonly by: "rule";
+      readonly tier: string;
+      readonly policy: string;
+      readonly rule: number;
+      readonly action: "Allow" | "Deny";
+    }
+  | { readonly by: "tier-default"; readonly tier: string }
+  | {
+      readonly by: "profile";
+      readonly profile: string;
+      readonly rule: number;
+      readonly action: "Allow" | "Deny";
+    }
+  | { readonly by: "no-profile-match" };
+
+/** One endpoint's verdict in one direction, with its trace. */
+export interface DirectionResult {
+  readonly endpoint: string;
+  readonly direction: Direction;
+  readonly verdict: Verdict;
+  readonly decidedBy: Decider;
+  readonly tiers: readonly TierStep[];
+  readonly profiles: readonly PolicyStep[];
+}
+
+/** The verdict of a flow and the explanation. */
+export interface Evaluation {
+  readonly verdict: Verdict;
+  /** Egress at the source endpoint (absent when the source is not a known endpoint). */
+  readonly egress?: DirectionResult;
+  /** Ingress at the destination endpoint (absent when it is not a known endpoint). */
+  readonly ingress?: DirectionResult;
+}
+
+/** A flow whose fields are unusable. */
+export class FlowError extends Error {
+  override readonly name = "FlowError";
+}
+
+/** Parses a {@link Flow}. */
+export function parseFlow(f: Flow): ParsedFlow {
+  const protocol = protocolNumber(f.protocol);
+  if (protocol === undefined) throw new FlowError(`unknown protocol ${f.protocol}`);
+  const src = parseIp(f.src);
+  const dst = parseIp(f.dst);
+  if (src.family !== dst.family)
+    throw new FlowError("source and destination of different families");
+  return {
+    src,
+    dst,
+    protocol,
+    srcPort: f.srcPort,
+    dstPort: f.dstPort,
+    icmpType: f.icmpType,
+    icmpCode: f.icmpCode,
+  };
+}
+
+function runRules(
+  st: PolicyState,
+  rules: readonly CompiledRule[],
+  flow: ParsedFlow,
+  trace: boolean,
+): { steps: RuleStep[]; hit: CompiledRule | undefined } {
+  const steps: RuleStep[] = [];
+  for (const r of rules) {
+    const why = ruleMismatch(st, r, flow);
+    if (trace)
+      steps.push(
+        why === undefined
+          ? { index: r.index, action: r.action }
+          : { index: r.index, action: r.action, mismatch: why },
+      );
+    if (why === undefined && r.action !== "Log") return { steps, hit: r };
+  }
+  return { steps, hit: undefined };
+}
+
+/** Evaluates one endpoint in one direction. `trace: false` skips building steps (faster). */
+export function evaluateEndpoint(
+  st: PolicyState,
+  ep: EndpointInfo,
+  dir: Direction,
+  flow: ParsedFlow,
+  trace = true,
+): DirectionResult {
+  const tiers: TierStep[] = [];
+  const done = (
+    verdict: Verdict,
+    decidedBy: Decider,
+    profiles: PolicyStep[] = [],
+  ): DirectionResult => ({
+    endpoint: ep.key,
+    direction: dir,
+    verdict,
+    decidedBy,
+    tiers,
+    profiles,
+  });
+  const stages: Stage[] =
+    ep.kind === "host"
+      ? dir === "ingress"
+        ? ["untracked", "preDNAT", "normal"]
+        : ["untracked", "normal"]
+      : ["normal"];
+  for (const stage of stages) {
+    tierLoop: for (const { tier, policies } of st.plan(ep, dir, stage)) {
+      const psteps: PolicyStep[] = [];
+      const tierStep = (outcome: TierStep["outcome"]) => {
+        if (trace) tiers.push({ tier: tier.name, stage, policies: psteps, outcome });
+      };
+      for (const p of policies) {
+        const { steps, hit } = runRules(st, dir === "ingress" ? p.ingress : p.egress, flow, trace);
+        const outcome = hit ? (hit.action as "Allow" | "Deny" | "Pass") : "no match";
+        if (trace) psteps.push({ policy: p.name, rules: steps, outcome });
+        if (!hit) continue;
+        tierStep(outcome);
+        if (hit.action === "Pass") continue tierLoop;
+        return done(hit.action === "Allow" ? "allow" : "deny", {
+          by: "rule",
+          tier: tier.name,
+          policy: p.name,
+          rule: hit.index,
+          action: hit.action as "Allow" | "Deny",
+        });
+      }
+      if (stage !== "normal") {
+        tierStep("no match");
+        continue;
+      }
+      if (tier.defaultAction === "Pass") {
+        tierStep("default Pass");
+        continue;
+      }
+      tierStep("default Deny");
+      return done("deny", { by: "tier-default", tier: tier.name });
+    }
+  }
+  const profiles: PolicyStep[] = [];
+  for (const name of ep.profiles) {
+    const prof = st.profile(name);
+    if (!prof) continue;
+    const { steps, hit } = runRules(
+      st,
+      dir === "ingress" ? prof.ingress : prof.egress,
+      flow,
+      trace,
+    );
+    const outcome = hit ? (hit.action as "Allow" | "Deny" | "Pass") : "no match";
+    if (trace) profiles.push({ policy: `profile ${name}`, rules: steps, outcome });
+    if (hit && hit.action !== "Pass") {
+      return done(
+        hit.action === "Allow" ? "allow" : "deny",
+        { by: "profile", profile: name, rule: hit.index, action: hit.action as "Allow" | "Deny" },
+        profiles,
+      );
+    }
+  }
+  return done("deny", { by: "no-profile-match" }, profiles);
+}
+
+/**
+ * Evaluates a flow: egress at its source endpoint, then ingress at its
+ * destination endpoint; allowed only if both allow. Addresses that belong to
+ * no endpoint impose nothing.
+ */
+export function evaluateFlow(
+  st: PolicyState,
+  flow: Flow,
+  opts: { trace?: boolean } = {},
+): Evaluation {
+  const f = parseFlow(flow);
+  const trace = opts.trace ?? true;
+  const srcEp = st.endpointByIp(f.src);
+  const dstEp = st.endpointByIp(f.dst);
+  const egress = srcEp ? evaluateEndpoint(st, srcEp, "egress", f, trace) : undefined;
+  if (egress?.verdict === "deny") return { verdict: "deny", egress };
+  const ingress = dstEp ? evaluateEndpoint(st, dstEp, "ingress", f, trace) : undefined;
+  const verdict = ingress?.verdict ?? "allow";
+  return { verdict, ...(egress ? { egress } : {}), ...(ingress ? { ingress } : {}) };
+}
+
+/** A short human explanation of an evaluation, one line per direction. */
+export function explain(e: Evaluation): string {
+  const line = (d: DirectionResult) => {
+    const by = d.decidedBy;
+    const who =
+      by.by === "rule"
+        ? `tier ${by.tier}, policy ${by.policy}, ${d.direction} rule ${by.rule} (${by.action})`
+        : by.by === "tier-default"
+          ? `end of tier ${by.tier}: no policy matched (default Deny)`
+          : by.by === "profile"
+            ? `profile ${by.profile}, ${d.direction} rule ${by.rule} (${by.action})`
+            : "no policy or profile matched";
+    const passed = d.tiers.flatMap((t) =>
+      t.policies
+        .filter((p) => p.outcome !== "Allow" && p.outcome !== "Deny")
+        .map(
+          (p) =>
+            `${p.policy}: ${p.outcome === "Pass" ? "Pass" : (p.rules.map((r) => r.mismatch).filter(Boolean)[0] ?? "no rules")}`,
+        ),
+    );
+    return `${d.direction} ${d.endpoint}: ${d.verdict} by ${who}${passed.length ? `; passed over ${passed.join("; ")}` : ""}`;
+  };
+  return [e.egress && line(e.egress), e.ingress && line(e.ingress), `verdict: ${e.verdict}`]
+    .filter(Boolean)
+    .join("\n");
+}
+
+/** Text of an address in a trace. */
+export const formatAddress = formatIp;

@@ -1,0 +1,461 @@
+// The policy state: every resource, compiled, with a label index that knows
+// which endpoints and network sets each selector matches. The engine
+// (evaluate.ts) and the nftables renderer read it; nothing here does I/O.
+import { LabelIndex, type Selector } from "@tortie/selector";
+import { type Cidr, cidrContains, type Ip, parseCidr } from "../model/cidr.js";
+import { PolicyValidationError } from "../model/errors.js";
+import { toResource } from "../model/load.js";
+import { protocolNumber } from "../model/protocol.js";
+import type { Resource } from "../model/resources.js";
+import {
+  type CompiledPolicy,
+  type CompiledProfile,
+  type CompiledRule,
+  comparePolicies,
+  compilePolicy,
+  compileProfile,
+  type Direction,
+  type Stage,
+} from "./compiled.js";
+import { itemLabels } from "./labels.js";
+
+/** An endpoint policy applies to: a workload (pod interface) or a host interface. */
+export interface EndpointInfo {
+  /** `wep:<ns>/<name>` or `hep:<name>`. */
+  readonly key: string;
+  readonly kind: "workload" | "host";
+  readonly name: string;
+  readonly namespace: string | undefined;
+  /** Host-side interface (the veth on the node, or the host interface). */
+  readonly interfaceName: string | undefined;
+  readonly nets: readonly Cidr[];
+  /** Own labels merged with namespace, service-account and profile labels. */
+  readonly labels: ReadonlyMap<string, string>;
+  readonly ports: readonly {
+    readonly name: string;
+    readonly protocol: number;
+    readonly port: number;
+  }[];
+  readonly profiles: readonly string[];
+}
+
+/** A NetworkSet or GlobalNetworkSet. */
+export interface NetworkSetInfo {
+  /** `netset:<ns>/<name>` or `gnetset:<name>`. */
+  readonly key: string;
+  readonly namespace: string | undefined;
+  readonly labels: ReadonlyMap<string, string>;
+  readonly nets: readonly Cidr[];
+}
+
+/** A tier: its order and what happens when no policy in it decides. */
+export interface TierInfo {
+  readonly name: string;
+  readonly order: number | undefined;
+  readonly defaultAction: "Deny" | "Pass";
+}
+
+/** The tiers applying to an endpoint in one direction, each with its policies, in order. */
+export type TierPlan = readonly {
+  readonly tier: TierInfo;
+  readonly policies: readonly CompiledPolicy[];
+}[];
+
+/** Order of the implicit `default` tier (Calico: 1,000,000). */
+export const DEFAULT_TIER_ORDER = 1_000_000;
+
+const ipKey = (ip: Ip) => `${ip.family}:${ip.value}`;
+
+/** Every selector a compiled policy or profile uses. */
+export function selectorsOf(p: {
+  ingress: readonly CompiledRule[];
+  egress: readonly CompiledRule[];
+}): Selector[] {
+  const out: Selector[] = [];
+  for (const r of [...p.ingress, ...p.egress]) {
+    for (const side of [r.source, r.destination]) {
+      if (side.selector) out.push(side.selector);
+      if (side.notSelector) out.push(side.notSelector);
+      if ([...side.ports, ...side.notPorts].some((x) => x.kind === "named"))
+        out.push(side.namedPortScope);
+    }
+  }
+  return out;
+}
+
+/**
+ * Holds resources and answers the questions evaluation and rendering ask.
+ * `apply` validates every resource before changing anything, so a bad batch
+ * leaves the state as it was.
+ */
+export class PolicyState {
+  private readonly resources = new Map<string, Resource>();
+  private readonly policies = new Map<string, CompiledPolicy>();
+  private readonly profiles = new Map<string, CompiledProfile>();
+  private readonly tiers = new Map<string, TierInfo>();
+  private readonly eps = new Map<string, EndpointInfo>();
+  private readonly sets = new Map<string, NetworkSetInfo>();
+  private readonly epByIp = new Map<string, string>();
+  private readonly nsLabels = new Map<string, Record<string, string>>();
+  private readonly saLabels = new Map<string, Record<string, string>>();
+  private readonly selectors = new Map<string, { sel: Selector; refs: number }>();
+  private readonly policiesBySelector = new Map<string, Set<string>>();
+  /** Item keys (endpoints and network sets) by selector id. */
+  readonly index = new LabelIndex<string, string>();
+  /** Bumped on every change. */
+  version = 0;
+
+  /** Validates all, then applies all: resources replace those with the same kind/namespace/name. */
+  apply(input: readonly unknown[]): Resource[] {
+    const rs = input.map((r, i) => {
+      try {
+        return toResource(r);
+      } catch (e) {
+        if (e instanceof PolicyValidationError) {
+          throw new PolicyValidationError(`[${i}] ${e.resource}`, e.issues);
+        }
+        throw e;
+      }
+    });
+    for (const r of rs) this.upsert(r);
+    return rs;
+  }
+
+  /** Removes a resource by kind, name and namespace. */
+  delete(kind: string, name: string, namespace?: string): void {
+    const k = resKey(kind, name, namespace);
+    const r = this.resources.get(k);
+    if (!r) return;
+    this.resources.delete(k);
+    this.version++;
+    this.withdraw(r);
+  }
+
+  private upsert(r: Resource): void {
+    const k = resKey(r.kind, r.metadata.name, r.metadata.namespace);
+    const old = this.resources.get(k);
+    this.resources.set(k, r);
+    this.version++;
+    if (old) this.withdraw(old, true);
+    switch (r.kind) {
+      case "NetworkPolicy":
+      case "GlobalNetworkPolicy": {
+        if (r.apiVersion !== "projectcalico.org/v3") break;
+        const p = compilePolicy(r);
+        this.policies.set(p.key, p);
+        this.ref(p.selector);
+        let s = this.policiesBySelector.get(p.selector.id);
+        if (!s) {
+          s = new Set();
+          this.policiesBySelector.set(p.selector.id, s);
+        }
+        s.add(p.key);
+        for (const sel of selectorsOf(p)) this.ref(sel);
+        break;
+      }
+      case "Profile": {
+        const p = compileProfile(r);
+        this.profiles.set(p.name, p);
+        for (const sel of selectorsOf(p)) this.ref(sel);
+        this.refreshEndpoints(() => true);
+        break;
+      }
+      case "Tier":
+        this.tiers.set(r.metadata.name, {
+          name: r.metadata.name,
+          order: r.spec.order,
+          defaultAction: r.spec.defaultAction ?? "Deny",
+        });
+        break;
+      case "Namespace":
+        this.nsLabels.set(r.metadata.name, r.metadata.labels ?? {});
+        this.refreshEndpoints((ns) => ns === r.metadata.name);
+        break;
+      case "ServiceAccount":
+        this.saLabels.set(
+          `${r.metadata.namespace ?? "default"}/${r.metadata.name}`,
+          r.metadata.labels ?? {},
+        );
+        this.refreshEndpoints((ns) => ns === (r.metadata.namespace ?? "default"));
+        break;
+      case "WorkloadEndpoint":
+      case "HostEndpoint":
+        this.setEndpoint(r);
+        break;
+      case "NetworkSet":
+      case "GlobalNetworkSet":
+        this.setNetworkSet(r);
+        break;
+    }
+  }
+
+  private withdraw(r: Resource, replacing = false): void {
+    switch (r.kind) {
+      case "NetworkPolicy":
+      case "GlobalNetworkPolicy": {
+        if (r.apiVersion !== "projectcalico.org/v3") break;
+        const key =
+          r.kind === "NetworkPolicy"
+            ? `np:${r.metadata.namespace}/${r.metadata.name}`
+            : `gnp:${r.metadata.name}`;
+        const p = this.policies.get(key);
+        if (!p) break;
+        this.policies.delete(key);
+        this.policiesBySelector.get(p.selector.id)?.delete(key);
+        if (this.policiesBySelector.get(p.selector.id)?.size === 0)
+          this.policiesBySelector.delete(p.selector.id);
+        this.unref(p.selector);
+        for (const sel of selectorsOf(p)) this.unref(sel);
+        break;
+      }
+      case "Profile": {
+        const p = this.profiles.get(r.metadata.name);
+        if (!p) break;
+        this.profiles.delete(p.name);
+        for (const sel of selectorsOf(p)) this.unref(sel);
+        if (!replacing) this.refreshEndpoints(() => true);
+        break;
+      }
+      case "Tier":
+        this.tiers.delete(r.metadata.name);
+        break;
+      case "Namespace":
+        this.nsLabels.delete(r.metadata.name);
+        if (!replacing) this.refreshEndpoints((ns) => ns === r.metadata.name);
+        break;
+      case "ServiceAccount":
+        this.saLabels.delete(`${r.metadata.namespace ?? "default"}/${r.metadata.name}`);
+        if (!replacing) this.refreshEndpoints((ns) => ns === (r.metadata.namespace ?? "default"));
+        break;
+      case "WorkloadEndpoint":
+      case "HostEndpoint": {
+        const key =
+          r.kind === "WorkloadEndpoint"
+            ? `wep:${r.metadata.namespace}/${r.metadata.name}`
+            : `hep:${r.metadata.name}`;
+        const ep = this.eps.get(key);
+        if (!ep) break;
+        for (const c of ep.nets)
+          if (this.epByIp.get(ipKey({ family: c.family, value: c.start })) === key)
+            this.epByIp.delete(ipKey({ family: c.family, value: c.start }));
+        this.eps.delete(key);
+        if (!replacing) this.index.deleteLabels(key);
+        break;
+      }
+      case "NetworkSet":
+      case "GlobalNetworkSet": {
+        const key = netsetKey(r.kind, r.metadata.name, r.metadata.namespace);
+        this.sets.delete(key);
+        if (!replacing) this.index.deleteLabels(key);
+        break;
+      }
+    }
+  }
+
+  private setEndpoint(r: Resource & { kind: "WorkloadEndpoint" | "HostEndpoint" }): void {
+    const ns = r.kind === "WorkloadEndpoint" ? r.metadata.namespace : undefined;
+    const key =
+      r.kind === "WorkloadEndpoint" ? `wep:${ns}/${r.metadata.name}` : `hep:${r.metadata.name}`;
+    const sa = r.kind === "WorkloadEndpoint" ? r.spec.serviceAccountName : undefined;
+    const profiles =
+      r.spec.profiles ??
+      (ns !== undefined ? [`kns.${ns}`, ...(sa ? [`ksa.${ns}.${sa}`] : [])] : []);
+    const profileLabels: Record<string, string> = {};
+    for (const p of profiles)
+      Object.assign(profileLabels, this.profiles.get(p)?.labelsToApply ?? {});
+    const nets = (r.kind === "WorkloadEndpoint" ? r.spec.ipNetworks : r.spec.expectedIPs) ?? [];
+    const ep: EndpointInfo = {
+      key,
+      kind: r.kind === "WorkloadEndpoint" ? "workload" : "host",
+      name: r.metadata.name,
+      namespace: ns,
+      interfaceName: r.spec.interfaceName,
+      nets: nets.map(parseCidr),
+      labels: itemLabels({
+        own: r.metadata.labels,
+        namespace: ns,
+        namespaceLabels: ns === undefined ? undefined : this.nsLabels.get(ns),
+        serviceAccount: sa,
+        serviceAccountLabels: sa ? this.saLabels.get(`${ns}/${sa}`) : undefined,
+        profileLabels,
+      }),
+      ports: (r.spec.ports ?? []).map((p) => ({
+        name: p.name,
+        protocol: protocolNumber(p.protocol ?? "TCP") ?? 6,
+        port: p.port,
+      })),
+      profiles,
+    };
+    this.eps.set(key, ep);
+    for (const c of ep.nets) this.epByIp.set(ipKey({ family: c.family, value: c.start }), key);
+    this.index.updateLabels(key, ep.labels);
+  }
+
+  private setNetworkSet(r: Resource & { kind: "NetworkSet" | "GlobalNetworkSet" }): void {
+    const ns = r.kind === "NetworkSet" ? r.metadata.namespace : undefined;
+    const key = netsetKey(r.kind, r.metadata.name, ns);
+    const info: NetworkSetInfo = {
+      key,
+      namespace: ns,
+      labels: itemLabels({
+        own: r.metadata.labels,
+        namespace: ns,
+        namespaceLabels: ns === undefined ? undefined : this.nsLabels.get(ns),
+      }),
+      nets: (r.spec.nets ?? []).map(parseCidr),
+    };
+    this.sets.set(key, info);
+    this.index.updateLabels(key, info.labels);
+  }
+
+  private refreshEndpoints(nsMatch: (ns: string | undefined) => boolean): void {
+    for (const r of this.resources.values()) {
+      if (
+        (r.kind === "WorkloadEndpoint" || r.kind === "HostEndpoint") &&
+        nsMatch(r.metadata.namespace)
+      ) {
+        this.setEndpoint(r);
+      }
+      if (
+        (r.kind === "NetworkSet" || r.kind === "GlobalNetworkSet") &&
+        nsMatch(r.metadata.namespace)
+      ) {
+        this.setNetworkSet(r);
+      }
+    }
+  }
+
+  private ref(sel: Selector): void {
+    const e = this.selectors.get(sel.id);
+    if (e) e.refs++;
+    else {
+      this.selectors.set(sel.id, { sel, refs: 1 });
+      this.index.updateSelector(sel.id, sel);
+    }
+  }
+
+  private unref(sel: Selector): void {
+    const e = this.selectors.get(sel.id);
+    if (!e) return;
+    if (--e.refs === 0) {
+      this.selectors.delete(sel.id);
+      this.index.deleteSelector(sel.id);
+    }
+  }
+
+  // ---- queries ----
+
+  /** Every endpoint. */
+  endpoints(): IterableIterator<EndpointInfo> {
+    return this.eps.values();
+  }
+  /** One endpoint by key. */
+  endpoint(key: string): EndpointInfo | undefined {
+    return this.eps.get(key);
+  }
+  /** Every network set. */
+  networkSets(): IterableIterator<NetworkSetInfo> {
+    return this.sets.values();
+  }
+  /** A network set by key. */
+  networkSet(key: string): NetworkSetInfo | undefined {
+    return this.sets.get(key);
+  }
+  /** Every compiled policy. */
+  allPolicies(): IterableIterator<CompiledPolicy> {
+    return this.policies.values();
+  }
+  /** A compiled profile by name (`kns.*` and `ksa.*` profiles exist implicitly and allow all). */
+  profile(name: string): CompiledProfile | undefined {
+    const p = this.profiles.get(name);
+    if (p) return p;
+    if (name.startsWith("kns.") || name.startsWith("ksa.")) return implicitProfile(name);
+    return undefined;
+  }
+  /** A tier (the `default` tier exists implicitly). */
+  tier(name: string): TierInfo {
+    return (
+      this.tiers.get(name) ?? {
+        name,
+        order: name === "default" ? DEFAULT_TIER_ORDER : undefined,
+        defaultAction: "Deny",
+      }
+    );
+  }
+
+  /** The endpoint owning an address, if any. */
+  endpointByIp(ip: Ip): EndpointInfo | undefined {
+    const k = this.epByIp.get(ipKey(ip));
+    return k === undefined ? undefined : this.eps.get(k);
+  }
+
+  /** True when `ip` belongs to an endpoint or a network set the (registered) selector matches. */
+  selectorMatchesIp(sel: Selector, ip: Ip): boolean {
+    const ep = this.endpointByIp(ip);
+    if (ep && this.index.selectorsMatching(ep.key).has(sel.id)) return true;
+    for (const item of this.index.itemsMatching(sel.id)) {
+      const ns = this.sets.get(item);
+      if (ns?.nets.some((c) => cidrContains(c, ip))) return true;
+    }
+    return false;
+  }
+
+  /** The tiers and policies applying to an endpoint in one direction and stage, in evaluation order. */
+  plan(ep: EndpointInfo, dir: Direction, stage: Stage = "normal"): TierPlan {
+    const byTier = new Map<string, CompiledPolicy[]>();
+    for (const selId of this.index.selectorsMatching(ep.key)) {
+      for (const pk of this.policiesBySelector.get(selId) ?? []) {
+        const p = this.policies.get(pk)!;
+        if (!p.types.has(dir) || p.stage !== stage) continue;
+        if (ep.kind === "workload" && stage !== "normal") continue;
+        let l = byTier.get(p.tier);
+        if (!l) {
+          l = [];
+          byTier.set(p.tier, l);
+        }
+        l.push(p);
+      }
+    }
+    return [...byTier.entries()]
+      .map(([t, ps]) => ({ tier: this.tier(t), policies: ps.sort(comparePolicies) }))
+      .sort((a, b) => compareTiers(a.tier, b.tier));
+  }
+
+  /** True when `ip:port` is the named port `name` (protocol `proto`) of an endpoint in `scope`. */
+  namedPortMatches(scope: Selector, name: string, proto: number, ip: Ip, port: number): boolean {
+    const ep = this.endpointByIp(ip);
+    if (!ep || !this.index.selectorsMatching(ep.key).has(scope.id)) return false;
+    return ep.ports.some((p) => p.name === name && p.protocol === proto && p.port === port);
+  }
+}
+
+/** Tier order: ascending order (absent = last), then name. */
+export function compareTiers(a: TierInfo, b: TierInfo): number {
+  const oa = a.order ?? Number.POSITIVE_INFINITY;
+  const ob = b.order ?? Number.POSITIVE_INFINITY;
+  if (oa !== ob) return oa < ob ? -1 : 1;
+  return a.name < b.name ? -1 : a.name > b.name ? 1 : 0;
+}
+
+function resKey(kind: string, name: string, ns: string | undefined): string {
+  return `${kind}:${ns ?? ""}/${name}`;
+}
+function netsetKey(kind: string, name: string, ns: string | undefined): string {
+  return kind === "NetworkSet" ? `netset:${ns}/${name}` : `gnetset:${name}`;
+}
+
+const implicitCache = new Map<string, CompiledProfile>();
+/** Calico's per-namespace (`kns.<ns>`) and per-service-account (`ksa.<ns>.<sa>`) profiles allow all. */
+function implicitProfile(name: string): CompiledProfile {
+  let p = implicitCache.get(name);
+  if (!p) {
+    p = compileProfile({
+      metadata: { name },
+      spec: name.startsWith("kns.")
+        ? { ingress: [{ action: "Allow" }], egress: [{ action: "Allow" }] }
+        : {},
+    });
+    implicitCache.set(name, p);
+  }
+  return p;
+}

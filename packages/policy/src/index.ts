@@ -1,0 +1,49 @@
+/**
+ * @tortie/policy — Calico and Kubernetes network policy: model, an engine
+ * whose verdicts explain themselves, and nftables rendering that agrees.
+ *
+ * Files:
+ * - `model/resources.ts`  zod schemas and types of Calico v3 and Kubernetes resources.
+ * - `model/validate.ts`   cross-field validation with field paths and selector positions.
+ * - `model/k8s.ts`        Kubernetes NetworkPolicy → Calico NetworkPolicy (as Calico converts).
+ * - `model/load.ts`       YAML/JSON documents → validated resources.
+ * - `model/cidr.ts`, `ports.ts`, `protocol.ts`, `errors.ts`  value types and errors.
+ * - `engine/labels.ts`    Calico's synthesized labels (namespace, service account).
+ * - `engine/compiled.ts`  policies and profiles compiled (scoped selectors, parsed nets/ports).
+ * - `engine/state.ts`     `PolicyState`: resources + label index; plans of tiers per endpoint.
+ * - `engine/match.ts`     rule × flow matching with the reason for a mismatch.
+ * - `engine/evaluate.ts`  Calico's evaluation order; verdicts with traces; `explain`.
+ * - `engine/engine.ts`    `PolicyEngine`: state + evaluate.
+ * - `nft/`                rendering to nftables (model, text, diff) and the `nft -f` edge.
+ */
+
+export * from "./engine/compiled.js";
+export { PolicyEngine } from "./engine/engine.js";
+export * from "./engine/evaluate.js";
+export * from "./engine/labels.js";
+export { type ParsedFlow, ruleMismatch } from "./engine/match.js";
+export * from "./engine/state.js";
+export {
+  AddressError,
+  type Cidr,
+  type Family,
+  formatCidr,
+  formatIp,
+  type Ip,
+  parseCidr,
+  parseIp,
+} from "./model/cidr.js";
+export { formatPath, PolicyValidationError, type ValidationIssue } from "./model/errors.js";
+export { convertK8sNetworkPolicy, K8S_POLICY_ORDER } from "./model/k8s.js";
+export { loadResources, toResource } from "./model/load.js";
+export { formatPort, PortError, type PortSpec, parsePort } from "./model/ports.js";
+export {
+  PORT_PROTOCOLS,
+  PROTOCOL_NUMBERS,
+  type Protocol,
+  type ProtocolName,
+  protocolName,
+  protocolNumber,
+} from "./model/protocol.js";
+export * from "./model/resources.js";
+export { checkRule, describeResource, validateResource } from "./model/validate.js";
