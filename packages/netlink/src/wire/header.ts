@@ -170,7 +170,7 @@ export function encodeError(
   const flags = NlmFlags.capped | (e.message !== undefined ? NlmFlags.ackTlvs : 0);
   const at = beginMessage(w, { ...h, type: NlmsgType.error, flags: h.flags | flags });
   w.i32(-e.errno);
-  w.u32(NLMSG_HDRLEN);
+  w.u32(e.request.length);
   w.u16(e.request.type);
   w.u16(e.request.flags);
   w.u32(e.request.seq);
