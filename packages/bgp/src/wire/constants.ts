@@ -1,0 +1,191 @@
+// IANA code points used by the BGP-4 wire format, as `as const` objects with
+// derived union types. Sources: IANA "Border Gateway Protocol (BGP)
+// Parameters", "Capability Codes", "Address Family Numbers" and "SAFI Values".
+
+/** BGP message types (RFC 4271 §4.1, RFC 2918 §3). */
+export const MessageType = {
+  Open: 1,
+  Update: 2,
+  Notification: 3,
+  Keepalive: 4,
+  RouteRefresh: 5,
+} as const;
+/** A BGP message type code. */
+export type MessageType = (typeof MessageType)[keyof typeof MessageType];
+
+/** Address Family Identifiers (IANA Address Family Numbers). */
+export const Afi = { Ipv4: 1, Ipv6: 2 } as const;
+/** An AFI value; other AFIs appear as plain numbers. */
+export type Afi = (typeof Afi)[keyof typeof Afi];
+
+/** Subsequent Address Family Identifiers (RFC 4760 §6, IANA SAFI values). */
+export const Safi = { Unicast: 1, Multicast: 2, MplsVpn: 128, FlowSpec: 133 } as const;
+/** A SAFI value. */
+export type Safi = (typeof Safi)[keyof typeof Safi];
+
+/** Path attribute type codes (IANA "BGP Path Attributes"). */
+export const AttrType = {
+  Origin: 1,
+  AsPath: 2,
+  NextHop: 3,
+  MultiExitDisc: 4,
+  LocalPref: 5,
+  AtomicAggregate: 6,
+  Aggregator: 7,
+  Communities: 8,
+  OriginatorId: 9,
+  ClusterList: 10,
+  MpReachNlri: 14,
+  MpUnreachNlri: 15,
+  ExtendedCommunities: 16,
+  As4Path: 17,
+  As4Aggregator: 18,
+  LargeCommunities: 32,
+  Otc: 35,
+} as const;
+/** A known path attribute type code. */
+export type AttrType = (typeof AttrType)[keyof typeof AttrType];
+
+/** Path attribute flag bits (RFC 4271 §4.3). */
+export const AttrFlag = {
+  Optional: 0x80,
+  Transitive: 0x40,
+  Partial: 0x20,
+  ExtendedLength: 0x10,
+} as const;
+
+/** ORIGIN values (RFC 4271 §5.1.1). */
+export const Origin = { Igp: 0, Egp: 1, Incomplete: 2 } as const;
+/** An ORIGIN value. */
+export type Origin = (typeof Origin)[keyof typeof Origin];
+
+/** AS_PATH segment types (RFC 4271 §4.3, RFC 5065 §3). */
+export const AsPathSegmentType = {
+  AsSet: 1,
+  AsSequence: 2,
+  ConfedSequence: 3,
+  ConfedSet: 4,
+} as const;
+/** An AS_PATH segment type. */
+export type AsPathSegmentType = (typeof AsPathSegmentType)[keyof typeof AsPathSegmentType];
+
+/** Capability codes (IANA "Capability Codes"). */
+export const CapabilityCode = {
+  Multiprotocol: 1,
+  RouteRefresh: 2,
+  ExtendedNextHop: 5,
+  ExtendedMessage: 6,
+  Role: 9,
+  GracefulRestart: 64,
+  FourOctetAs: 65,
+  AddPath: 69,
+  EnhancedRouteRefresh: 70,
+  LongLivedGracefulRestart: 71,
+  Fqdn: 73,
+} as const;
+/** A known capability code. */
+export type CapabilityCode = (typeof CapabilityCode)[keyof typeof CapabilityCode];
+
+/** OPEN optional parameter types (RFC 5492 §4; RFC 9072 §2 uses 255). */
+export const OptionalParameterType = { Capabilities: 2, ExtendedLength: 255 } as const;
+
+/** NOTIFICATION error codes (RFC 4271 §4.5, RFC 7313 §5). */
+export const ErrorCode = {
+  MessageHeader: 1,
+  OpenMessage: 2,
+  UpdateMessage: 3,
+  HoldTimerExpired: 4,
+  FsmError: 5,
+  Cease: 6,
+  RouteRefreshMessage: 7,
+} as const;
+/** A NOTIFICATION error code. */
+export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
+
+/** Message Header Error subcodes (RFC 4271 §6.1). */
+export const HeaderSubcode = {
+  ConnectionNotSynchronized: 1,
+  BadMessageLength: 2,
+  BadMessageType: 3,
+} as const;
+
+/** OPEN Message Error subcodes (RFC 4271 §6.2, RFC 5492 §5, RFC 9234 §4.2). */
+export const OpenSubcode = {
+  Unspecific: 0,
+  UnsupportedVersionNumber: 1,
+  BadPeerAs: 2,
+  BadBgpIdentifier: 3,
+  UnsupportedOptionalParameter: 4,
+  UnacceptableHoldTime: 6,
+  UnsupportedCapability: 7,
+  RoleMismatch: 11,
+} as const;
+
+/** UPDATE Message Error subcodes (RFC 4271 §6.3). */
+export const UpdateSubcode = {
+  MalformedAttributeList: 1,
+  UnrecognizedWellKnownAttribute: 2,
+  MissingWellKnownAttribute: 3,
+  AttributeFlagsError: 4,
+  AttributeLengthError: 5,
+  InvalidOriginAttribute: 6,
+  InvalidNextHopAttribute: 8,
+  OptionalAttributeError: 9,
+  InvalidNetworkField: 10,
+  MalformedAsPath: 11,
+} as const;
+
+/** Cease subcodes (RFC 4486 §4, RFC 8538). */
+export const CeaseSubcode = {
+  MaximumPrefixesReached: 1,
+  AdministrativeShutdown: 2,
+  PeerDeconfigured: 3,
+  AdministrativeReset: 4,
+  ConnectionRejected: 5,
+  OtherConfigurationChange: 6,
+  ConnectionCollisionResolution: 7,
+  OutOfResources: 8,
+  HardReset: 9,
+} as const;
+
+/** ROUTE-REFRESH Message Error subcodes (RFC 7313 §5). */
+export const RouteRefreshSubcode = { InvalidMessageLength: 1 } as const;
+
+/** ROUTE-REFRESH message subtypes (RFC 7313 §3.2; 0 is the RFC 2918 request). */
+export const RouteRefreshSubtype = { Normal: 0, BoRR: 1, EoRR: 2 } as const;
+
+/** BGP roles (RFC 9234 §4.1). */
+export const Role = {
+  Provider: 0,
+  RouteServer: 1,
+  RouteServerClient: 2,
+  Customer: 3,
+  Peer: 4,
+} as const;
+/** A BGP role value. */
+export type Role = (typeof Role)[keyof typeof Role];
+
+/** ADD-PATH Send/Receive field (RFC 7911 §4). */
+export const AddPathMode = { Receive: 1, Send: 2, Both: 3 } as const;
+/** An ADD-PATH Send/Receive value. */
+export type AddPathMode = (typeof AddPathMode)[keyof typeof AddPathMode];
+
+/** Well-known communities (RFC 1997, RFC 7999, RFC 8326). */
+export const WellKnownCommunity = {
+  GracefulShutdown: 0xffff0000,
+  Blackhole: 0xffff029a,
+  NoExport: 0xffffff01,
+  NoAdvertise: 0xffffff02,
+  NoExportSubconfed: 0xffffff03,
+  NoPeer: 0xffffff04,
+} as const;
+
+/** AS_TRANS, the 2-octet stand-in for a 4-octet AS number (RFC 6793 §9). */
+export const AS_TRANS = 23456;
+
+/** The BGP header length: 16-octet marker, 2-octet length, 1-octet type. */
+export const HEADER_LENGTH = 19;
+/** Maximum message length without the Extended Message capability (RFC 4271 §4.1). */
+export const MAX_MESSAGE_LENGTH = 4096;
+/** Maximum message length with the Extended Message capability (RFC 8654 §3). */
+export const MAX_EXTENDED_MESSAGE_LENGTH = 65535;

@@ -1,0 +1,91 @@
+// NOTIFICATION message (RFC 4271 §4.5):
+//
+//   0                   1                   2                   3
+//   0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1
+//   +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
+//   | Error code    | Error subcode |   Data (variable)             |
+//   +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
+//
+// For Cease / Administrative Shutdown (2) and Administrative Reset (4) the
+// data may be a Shutdown Communication (RFC 9003 §2): a length octet and up
+// to 255 octets of UTF-8. Cease subcodes are those of RFC 4486 §4.
+import type { ByteWriter } from "../bytes.js";
+import { CeaseSubcode, ErrorCode } from "../constants.js";
+import { type BgpDecodeError, BgpEncodeError } from "../errors.js";
+
+/** A NOTIFICATION message. */
+export interface NotificationMessage {
+  readonly type: "notification";
+  /** Error code ({@link ErrorCode}). */
+  readonly code: number;
+  /** Error subcode. */
+  readonly subcode: number;
+  /** Data field, raw. */
+  readonly data: Uint8Array;
+  /** The RFC 9003 Shutdown Communication, when the data holds a valid one. */
+  readonly shutdownMessage?: string;
+}
+
+const utf8 = new TextDecoder("utf-8", { fatal: true });
+const toUtf8 = new TextEncoder();
+
+/** Decodes a NOTIFICATION body (at least 2 octets; the caller checked). */
+export function decodeNotification(b: Uint8Array, start: number, end: number): NotificationMessage {
+  const code = b[start]!;
+  const subcode = b[start + 1]!;
+  const data = b.slice(start + 2, end);
+  const msg: NotificationMessage = { type: "notification", code, subcode, data };
+  const shutdown =
+    code === ErrorCode.Cease &&
+    (subcode === CeaseSubcode.AdministrativeShutdown ||
+      subcode === CeaseSubcode.AdministrativeReset);
+  if (shutdown && data.length > 0 && data[0]! + 1 <= data.length) {
+    // RFC 9003 §2: an invalid communication is ignored (logged), not an error.
+    try {
+      return { ...msg, shutdownMessage: utf8.decode(data.subarray(1, 1 + data[0]!)) };
+    } catch {
+      return msg;
+    }
+  }
+  return msg;
+}
+
+/** Writes a NOTIFICATION body. */
+export function encodeNotification(msg: NotificationMessage, w: ByteWriter): void {
+  w.u8(msg.code);
+  w.u8(msg.subcode);
+  w.bytes(msg.data);
+}
+
+/** Builds a NOTIFICATION from its code, subcode and data. */
+export function notificationMessage(
+  code: number,
+  subcode: number,
+  data?: Uint8Array,
+): NotificationMessage {
+  return { type: "notification", code, subcode, data: data ?? new Uint8Array(0) };
+}
+
+/**
+ * A Cease NOTIFICATION with an RFC 9003 Shutdown Communication (subcode 2
+ * Administrative Shutdown by default, or 4 Administrative Reset). Throws
+ * {@link BgpEncodeError} if the UTF-8 text exceeds 255 octets.
+ */
+export function shutdownNotification(
+  message: string,
+  subcode: number = CeaseSubcode.AdministrativeShutdown,
+): NotificationMessage {
+  const text = toUtf8.encode(message);
+  if (text.length > 255) throw new BgpEncodeError("Shutdown Communication longer than 255 octets");
+  const data = new Uint8Array(1 + text.length);
+  data[0] = text.length;
+  data.set(text, 1);
+  return message === ""
+    ? { type: "notification", code: ErrorCode.Cease, subcode, data }
+    : { type: "notification", code: ErrorCode.Cease, subcode, data, shutdownMessage: message };
+}
+
+/** The NOTIFICATION a session sends for a decode error (RFC 4271 §6). */
+export function notificationFromError(err: BgpDecodeError): NotificationMessage {
+  return notificationMessage(err.code, err.subcode, err.data);
+}

@@ -1,0 +1,289 @@
+// UPDATE message (RFC 4271 §4.3) and its error handling (RFC 7606):
+//
+//   +-----------------------------------------------------+
+//   |   Withdrawn Routes Length (2 octets)                |
+//   +-----------------------------------------------------+
+//   |   Withdrawn Routes (variable)                       |
+//   +-----------------------------------------------------+
+//   |   Total Path Attribute Length (2 octets)            |
+//   +-----------------------------------------------------+
+//   |   Path Attributes (variable)                        |
+//   +-----------------------------------------------------+
+//   |   Network Layer Reachability Information (variable) |
+//   +-----------------------------------------------------+
+//
+// Errors that RFC 7606 lets the session survive (treat-as-withdraw,
+// attribute discard) are collected and returned beside the message; errors
+// that need a session reset are thrown as {@link BgpDecodeError}.
+
+import { MalformedAttribute } from "../attributes/descriptor.js";
+import { ATTRIBUTE_TABLE, encodeAttribute, type PathAttribute } from "../attributes/table.js";
+import type { ByteWriter } from "../bytes.js";
+import { u16 } from "../bytes.js";
+import { Afi, AttrFlag, AttrType, ErrorCode, UpdateSubcode } from "../constants.js";
+import { addPathReceive, addPathSend, type CodecContext } from "../context.js";
+import { BgpDecodeError, BgpEncodeError, type ErrorAction, strongerAction } from "../errors.js";
+import { decodePrefixes, encodePrefixes, type Prefix } from "../prefix.js";
+
+/** An UPDATE message. IPv4 unicast routes use `withdrawn`/`nlri`; other families travel in MP attributes. */
+export interface UpdateMessage {
+  readonly type: "update";
+  /** IPv4 unicast prefixes withdrawn (Withdrawn Routes field). */
+  readonly withdrawn: readonly Prefix[];
+  /** Path attributes in wire order (including MP_REACH_NLRI / MP_UNREACH_NLRI). */
+  readonly attributes: readonly PathAttribute[];
+  /** IPv4 unicast prefixes announced (NLRI field). */
+  readonly nlri: readonly Prefix[];
+}
+
+/** An UPDATE decoded with the errors RFC 7606 lets the session survive. */
+export interface UpdateDecodeResult {
+  /** The message; malformed or discarded attributes are left out of `attributes`. */
+  readonly message: UpdateMessage;
+  /** Each non-fatal error, with its action (`treat-as-withdraw` or `attribute-discard`). */
+  readonly errors: readonly BgpDecodeError[];
+  /** The strongest action among `errors`, or undefined if there were none. */
+  readonly action: ErrorAction | undefined;
+}
+
+function updateError(
+  message: string,
+  subcode: number,
+  action: ErrorAction,
+  data?: Uint8Array,
+  attributeType?: number,
+) {
+  return new BgpDecodeError(message, {
+    code: ErrorCode.UpdateMessage,
+    subcode,
+    action,
+    data,
+    attributeType,
+  });
+}
+
+/**
+ * Decodes an UPDATE body (the bytes after the 19-octet header).
+ * Throws {@link BgpDecodeError} when the session must be reset.
+ */
+export function decodeUpdate(
+  b: Uint8Array,
+  start: number,
+  end: number,
+  ctx: CodecContext,
+): UpdateDecodeResult {
+  const reset = (msg: string, subcode: number = UpdateSubcode.MalformedAttributeList) =>
+    updateError(msg, subcode, "session-reset");
+  if (end - start < 4) throw reset("UPDATE shorter than 4 octets");
+  const wLen = u16(b, start);
+  const wEnd = start + 2 + wLen;
+  if (wEnd + 2 > end) throw reset("Withdrawn Routes Length overruns the message");
+  const aLen = u16(b, wEnd);
+  const aStart = wEnd + 2;
+  const aEnd = aStart + aLen;
+  if (aEnd > end) throw reset("Total Path Attribute Length overruns the message");
+
+  // RFC 7606 §5.3: a syntax error in the NLRI fields resets the session.
+  const withdrawn: Prefix[] = [];
+  const v4AddPath = addPathReceive(ctx, Afi.Ipv4, 1);
+  decodePrefixes(
+    b,
+    start + 2,
+    wEnd,
+    Afi.Ipv4,
+    v4AddPath,
+    withdrawn,
+    UpdateSubcode.InvalidNetworkField,
+  );
+  const nlri: Prefix[] = [];
+  decodePrefixes(b, aEnd, end, Afi.Ipv4, v4AddPath, nlri, UpdateSubcode.InvalidNetworkField);
+
+  const errors: BgpDecodeError[] = [];
+  const attributes: PathAttribute[] = [];
+  const seen = new Uint8Array(256);
+  let i = aStart;
+  while (i < aEnd) {
+    // RFC 7606 §4: fewer octets left than an attribute header, or an attribute
+    // overrunning the Total Path Attribute Length: treat-as-withdraw, and
+    // the Total Path Attribute Length still locates the NLRI field.
+    const flags = b[i]!;
+    const hdr = flags & AttrFlag.ExtendedLength ? 4 : 3;
+    if (i + hdr > aEnd) {
+      errors.push(
+        updateError(
+          "truncated path attribute header",
+          UpdateSubcode.MalformedAttributeList,
+          "treat-as-withdraw",
+          b.slice(i, aEnd),
+        ),
+      );
+      break;
+    }
+    const code = b[i + 1]!;
+    const len = hdr === 4 ? u16(b, i + 2) : b[i + 2]!;
+    const vs = i + hdr;
+    const ve = vs + len;
+    if (ve > aEnd) {
+      if (code === AttrType.MpReachNlri || code === AttrType.MpUnreachNlri) {
+        throw reset(
+          `${code === AttrType.MpReachNlri ? "MP_REACH" : "MP_UNREACH"}_NLRI overruns the attributes`,
+          UpdateSubcode.AttributeLengthError,
+        );
+      }
+      errors.push(
+        updateError(
+          `path attribute ${code} overruns the attributes`,
+          UpdateSubcode.AttributeLengthError,
+          "treat-as-withdraw",
+          b.slice(i, aEnd),
+          code,
+        ),
+      );
+      break;
+    }
+    const raw = () => b.slice(i, ve);
+    const d = ATTRIBUTE_TABLE[code];
+    if (seen[code]) {
+      // RFC 7606 §3(g): repeated MP_REACH/MP_UNREACH reset, other repeats are discarded.
+      if (code === AttrType.MpReachNlri || code === AttrType.MpUnreachNlri) {
+        throw updateError(
+          `repeated attribute ${code}`,
+          UpdateSubcode.MalformedAttributeList,
+          "session-reset",
+          undefined,
+          code,
+        );
+      }
+      errors.push(
+        updateError(
+          `repeated attribute ${code}`,
+          UpdateSubcode.MalformedAttributeList,
+          "attribute-discard",
+          undefined,
+          code,
+        ),
+      );
+      i = ve;
+      continue;
+    }
+    seen[code] = 1;
+    if (d === undefined) {
+      if (!(flags & AttrFlag.Optional)) {
+        // RFC 4271 §6.3: an unrecognized well-known attribute.
+        throw updateError(
+          `unrecognized well-known attribute ${code}`,
+          UpdateSubcode.UnrecognizedWellKnownAttribute,
+          "session-reset",
+          raw(),
+          code,
+        );
+      }
+      const unknown: PathAttribute = {
+        type: "unknown",
+        code,
+        flags: flags & ~AttrFlag.ExtendedLength,
+        value: b.slice(vs, ve),
+      };
+      attributes.push(hdr === 4 && len <= 255 ? { ...unknown, extendedLength: true } : unknown);
+      i = ve;
+      continue;
+    }
+    // RFC 7606 §3(c): Optional/Transitive bits in conflict with the definition
+    // make the attribute malformed; Partial is only valid on optional transitive.
+    const ot = flags & (AttrFlag.Optional | AttrFlag.Transitive);
+    const partialBad = flags & AttrFlag.Partial && d.flags !== 0xc0;
+    try {
+      if (ot !== d.flags || partialBad) {
+        throw new MalformedAttribute(
+          UpdateSubcode.AttributeFlagsError,
+          `attribute ${code}: flags 0x${flags.toString(16)}`,
+        );
+      }
+      let attr: PathAttribute = d.decode(b, vs, ve, ctx);
+      if (flags & AttrFlag.Partial) attr = { ...attr, partial: true };
+      if (hdr === 4 && len <= 255) attr = { ...attr, extendedLength: true };
+      attributes.push(attr);
+    } catch (e) {
+      if (e instanceof MalformedAttribute) {
+        const err = updateError(e.message, e.subcode, d.malformed, raw(), code);
+        if (d.malformed === "session-reset") throw err;
+        errors.push(err);
+      } else if (e instanceof BgpDecodeError) {
+        throw e;
+      } else throw e;
+    }
+    i = ve;
+  }
+
+  // RFC 7606 §5.1: treat-as-withdraw needs every NLRI located. When parsing
+  // stopped early and no MP attribute was found, MP NLRI may hide in the
+  // unparsed rest; with no IPv4 NLRI either, only a reset is safe.
+  if (
+    i < aEnd &&
+    !seen[AttrType.MpReachNlri] &&
+    !seen[AttrType.MpUnreachNlri] &&
+    nlri.length === 0
+  ) {
+    const last = errors[errors.length - 1]!;
+    throw updateError(last.message, last.subcode, "session-reset", last.data, last.attributeType);
+  }
+
+  // RFC 7606 §3(d), RFC 4271 §5, RFC 4760 §3: ORIGIN and AS_PATH must come
+  // with any reachable NLRI, NEXT_HOP with IPv4 NLRI in the NLRI field.
+  // An attribute found malformed above already produced its own error.
+  const reach = nlri.length > 0 || seen[AttrType.MpReachNlri] === 1;
+  if (reach) {
+    const required =
+      nlri.length > 0
+        ? [AttrType.Origin, AttrType.AsPath, AttrType.NextHop]
+        : [AttrType.Origin, AttrType.AsPath];
+    for (const code of required) {
+      if (!seen[code]) {
+        errors.push(
+          updateError(
+            `missing well-known attribute ${code}`,
+            UpdateSubcode.MissingWellKnownAttribute,
+            "treat-as-withdraw",
+            Uint8Array.of(code),
+            code,
+          ),
+        );
+      }
+    }
+  }
+  let action: ErrorAction | undefined;
+  for (const e of errors) action = action ? strongerAction(action, e.action) : e.action;
+  return { message: { type: "update", withdrawn, attributes, nlri }, errors, action };
+}
+
+/** Writes an UPDATE body. Throws {@link BgpEncodeError} if a field overflows. */
+export function encodeUpdate(msg: UpdateMessage, w: ByteWriter, ctx: CodecContext): void {
+  const v4AddPath = addPathSend(ctx, Afi.Ipv4, 1);
+  const wAt = w.pos;
+  w.u16(0);
+  encodePrefixes(w, msg.withdrawn, v4AddPath);
+  const wLen = w.pos - wAt - 2;
+  const aAt = w.pos;
+  w.u16(0);
+  for (const a of msg.attributes) encodeAttribute(a, w, ctx);
+  const aLen = w.pos - aAt - 2;
+  if (wLen > 0xffff || aLen > 0xffff)
+    throw new BgpEncodeError("UPDATE field longer than 65535 octets");
+  w.patch16(wAt, wLen);
+  w.patch16(aAt, aLen);
+  encodePrefixes(w, msg.nlri, v4AddPath);
+}
+
+/**
+ * Every prefix an UPDATE names (IPv4 NLRI and withdrawn, MP_REACH NLRI and
+ * MP_UNREACH withdrawn): what a session withdraws when RFC 7606 says
+ * treat-as-withdraw.
+ */
+export function updatePrefixes(msg: UpdateMessage): Prefix[] {
+  const out: Prefix[] = [...msg.withdrawn, ...msg.nlri];
+  for (const a of msg.attributes) {
+    if (a.type === "mp-reach") out.push(...a.nlri);
+    else if (a.type === "mp-unreach") out.push(...a.withdrawn);
+  }
+  return out;
+}
