@@ -13,6 +13,7 @@ import {
   Scope,
 } from "../wire/constants.js";
 import { parseIP } from "../wire/ip.js";
+import type { Message } from "../wire/message.js";
 import type { Nexthop, Route } from "../wire/route.js";
 import {
   cachedResolver,
@@ -195,18 +196,25 @@ export class Routes {
     const type = f.type !== undefined ? routeTypeNumber(f.type) : 0;
     const out: Route[] = [];
     for (const family of families) {
-      const { messages } = await this.conn.dump("ip route show", Rtm.getRoute, {
-        kind: "route",
-        route: {
-          family,
-          dst: "",
-          table,
-          protocol: f.protocol ?? 0,
-          scope: 0,
-          type,
-          ...(oif !== undefined ? { oif } : {}),
-        },
-      });
+      let messages: Message[];
+      try {
+        ({ messages } = await this.conn.dump("ip route show", Rtm.getRoute, {
+          kind: "route",
+          route: {
+            family,
+            dst: "",
+            table,
+            protocol: f.protocol ?? 0,
+            scope: 0,
+            type,
+            ...(oif !== undefined ? { oif } : {}),
+          },
+        }));
+      } catch (e) {
+        // A table that does not exist (yet) in this family holds no routes.
+        if (e instanceof NetlinkError && e.code === "ENOENT" && table) continue;
+        throw e;
+      }
       for (const m of messages) {
         if (m.kind !== "route") continue;
         const r = m.route;
