@@ -1,0 +1,68 @@
+import { describe, expect, it } from "vitest";
+import {
+  assign,
+  assignOrdinal,
+  blockProblems,
+  emptyBlock,
+  inUse,
+  isEmpty,
+  release,
+} from "./block.js";
+
+const attr = (h: string) => ({ handleId: h, secondary: { pod: h } });
+
+describe("block", () => {
+  it("assigns in order, skipping excluded ordinals, and counts use", () => {
+    const b0 = emptyBlock("192.0.2.0/29", "n1");
+    expect(b0.allocations).toHaveLength(8);
+    const { block, assigned } = assign(b0, 3, attr("a"), (o) => o === 1);
+    expect(assigned.map((a) => a.ip)).toEqual(["192.0.2.0", "192.0.2.2", "192.0.2.3"]);
+    expect(assigned.map((a) => a.sequenceNumber)).toEqual([1, 2, 3]);
+    expect(inUse(block)).toBe(3);
+    expect(blockProblems(block)).toEqual([]);
+    expect(b0.unallocated).toHaveLength(8); // inputs are not mutated
+  });
+
+  it("shares attribute entries and drops unused ones on release", () => {
+    let b = assign(emptyBlock("192.0.2.0/29", "n1"), 2, attr("a")).block;
+    b = assign(b, 1, attr("b")).block;
+    expect(b.attributes).toHaveLength(2);
+    b = release(b, [{ ordinal: 0 }, { ordinal: 1 }]).block;
+    expect(b.attributes).toEqual([attr("b")]);
+    expect(b.allocations[2]).toBe(0);
+    expect(blockProblems(b)).toEqual([]);
+  });
+
+  it("guards release by handle and by sequence number (ABA)", () => {
+    let b = assign(emptyBlock("192.0.2.0/30", null), 1, attr("a")).block; // .0 seq 1
+    const wrongHandle = release(b, [{ ordinal: 0, handleId: "z" }]);
+    expect(wrongHandle.released).toEqual([]);
+    expect(wrongHandle.skipped).toEqual([0]);
+    b = release(b, [{ ordinal: 0 }]).block;
+    // The address is freed, then re-assigned to someone else: it goes to the back of the free list.
+    const again = assignOrdinal(b, 0, attr("c"));
+    expect(again?.assigned.sequenceNumber).toBe(2);
+    b = again!.block;
+    // A stale release carrying the first allocation's sequence number does nothing.
+    const stale = release(b, [{ ordinal: 0, sequenceNumber: 1 }]);
+    expect(stale.released).toEqual([]);
+    expect(inUse(stale.block)).toBe(1);
+    const fresh = release(b, [{ ordinal: 0, sequenceNumber: 2, handleId: "c" }]);
+    expect(fresh.released).toEqual([{ ordinal: 0, handleId: "c" }]);
+    expect(isEmpty(fresh.block)).toBe(true);
+    expect(assignOrdinal(again!.block, 0, attr("d"))).toBeUndefined();
+  });
+
+  it("reports structural damage", () => {
+    const b = emptyBlock("192.0.2.0/30", null);
+    expect(
+      blockProblems({ ...b, allocations: [5, null, null, null], unallocated: [0, 1, 1] }),
+    ).toEqual([
+      "ordinal 0 is both allocated and free",
+      "ordinal 1 listed free twice",
+      "ordinal 0 refers to missing attribute 5",
+      "ordinal 2 is neither allocated nor free",
+      "ordinal 3 is neither allocated nor free",
+    ]);
+  });
+});

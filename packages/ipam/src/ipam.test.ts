@@ -1,0 +1,372 @@
+import { MemoryStore } from "@tortie/datastore";
+import { describe, expect, it } from "vitest";
+import { check, isClean, repair } from "./check.js";
+import {
+  AddressInUseError,
+  AddressNotInPoolError,
+  AddressReservedError,
+  InvalidAddressError,
+  InvalidPoolError,
+  NoEligiblePoolError,
+  PoolExhaustedError,
+  PoolOverlapError,
+  SelectorUnsupportedError,
+} from "./errors.js";
+import { Ipam } from "./ipam.js";
+import { countingStore } from "./testing.js";
+import { exportBlockAffinities, usage } from "./usage.js";
+
+async function setup(
+  pools = [{ name: "p4", cidr: "192.0.2.0/24" }],
+  opts: { blockSize?: number } = {},
+) {
+  const store = new MemoryStore();
+  const ipam = new Ipam({ store });
+  for (const p of pools)
+    await ipam.applyPool({ ...p, ...(opts.blockSize ? { blockSize: opts.blockSize } : {}) });
+  return { store, ipam };
+}
+
+const allIps = async (ipam: Ipam) => {
+  const out: string[] = [];
+  for (const b of await ipam.listBlocks()) {
+    const base = b.cidr.split("/")[0]!;
+    b.allocations.forEach((a, o) => {
+      if (a !== null) out.push(`${base}+${o}`);
+    });
+  }
+  return out;
+};
+
+describe("pools", () => {
+  it("fills Calico's defaults", async () => {
+    const { ipam } = await setup([
+      { name: "v4", cidr: "192.0.2.0/24" },
+      { name: "v6", cidr: "2001:db8::/112" },
+    ]);
+    const cfg = await ipam.config(true);
+    expect(cfg.pools.map((p) => [p.name, p.blockSize, p.nodeSelector, p.assignmentMode])).toEqual([
+      ["v4", 26, "all()", "Automatic"],
+      ["v6", 122, "all()", "Automatic"],
+    ]);
+    expect(cfg.pools[0]!.allowedUses).toEqual(["Workload", "Tunnel"]);
+  });
+
+  it("rejects overlapping pools, bad block sizes and bad CIDRs, writing nothing", async () => {
+    const { ipam, store } = await setup();
+    const rev = await store.revision();
+    await expect(ipam.applyPool({ name: "b", cidr: "192.0.2.128/25" })).rejects.toThrow(
+      PoolOverlapError,
+    );
+    await expect(ipam.applyPool({ name: "b", cidr: "192.0.2.128/25" })).rejects.toThrow(
+      /192\.0\.2\.128\/25 overlaps existing pool 192\.0\.2\.0\/24/,
+    );
+    const small = await ipam
+      .applyPool({ name: "c", cidr: "198.51.100.0/26", blockSize: 24 })
+      .catch((e) => e);
+    expect(small).toBeInstanceOf(InvalidPoolError);
+    expect(small.message).toMatch(
+      /blockSize: a \/24 block is larger than the pool 198\.51\.100\.0\/26/,
+    );
+    await expect(
+      ipam.applyPool({ name: "d", cidr: "198.51.100.0/24", blockSize: 19 }),
+    ).rejects.toThrow(/between 20 and 32/);
+    await expect(ipam.applyPool({ name: "e", cidr: "198.51.100.1/24" })).rejects.toThrow(
+      /host bits/,
+    );
+    await expect(ipam.applyPool({ name: "f", cidr: "nonsense" })).rejects.toThrow(InvalidPoolError);
+    await expect(ipam.applyPool({ name: "Bad_Name", cidr: "203.0.113.0/24" })).rejects.toThrow(
+      /DNS-1123/,
+    );
+    expect(await store.revision()).toBe(rev);
+  });
+});
+
+describe("auto-assign", () => {
+  it("gives addresses from a block affine to the node, and a new block when it is full", async () => {
+    const { ipam } = await setup([{ name: "p", cidr: "192.0.2.0/24" }], { blockSize: 29 });
+    const a = await ipam.autoAssign({
+      handleId: "h1",
+      hostname: "n1",
+      num4: 3,
+      attrs: { pod: "a" },
+    });
+    expect(a.ipv4).toHaveLength(3);
+    const block = a.ipv4[0]!.block;
+    expect(a.ipv4.every((x) => x.block === block)).toBe(true);
+    const b = await ipam.autoAssign({ handleId: "h2", hostname: "n1", num4: 6 });
+    expect(new Set(b.ipv4.map((x) => x.block)).size).toBe(2); // 5 left in the first, then a second block
+    const blocks = await ipam.listBlocks();
+    expect(blocks.map((x) => x.affinity)).toEqual(["host:n1", "host:n1"]);
+    expect(await ipam.ipsByHandle("h1")).toEqual(a.ipv4.map((x) => x.ip));
+    const affs = await exportBlockAffinities(ipam);
+    expect(affs.map((x) => x.spec.state)).toEqual(["confirmed", "confirmed"]);
+    expect(affs[0]).toMatchObject({
+      apiVersion: "crd.projectcalico.org/v1",
+      kind: "BlockAffinity",
+      spec: { node: "n1", deleted: "false" },
+    });
+    expect(affs[0]!.metadata.name).toMatch(/^n1-192-0-2-\d+-29$/);
+  });
+
+  it("assigns IPv4 and IPv6 together for one handle", async () => {
+    const { ipam } = await setup([
+      { name: "v4", cidr: "192.0.2.0/24" },
+      { name: "v6", cidr: "2001:db8:1::/120" },
+    ]);
+    const r = await ipam.autoAssign({ handleId: "pod", hostname: "n1", num4: 1, num6: 2 });
+    expect(r.ipv4).toHaveLength(1);
+    expect(r.ipv6.map((x) => x.ip).every((ip) => ip.startsWith("2001:db8:1::"))).toBe(true);
+    expect(await ipam.ipsByHandle("pod")).toHaveLength(3);
+    expect(await ipam.releaseByHandle("pod")).toHaveLength(3);
+    expect(await ipam.ipsByHandle("pod")).toEqual([]);
+  });
+
+  it("gives two nodes different blocks, and borrows only without strictAffinity", async () => {
+    const { ipam } = await setup([{ name: "p", cidr: "192.0.2.0/28" }], { blockSize: 29 });
+    const a = await ipam.autoAssign({ handleId: "a", hostname: "n1", num4: 8 });
+    const b = await ipam.autoAssign({ handleId: "b", hostname: "n2", num4: 4 });
+    expect(a.ipv4[0]!.block).not.toBe(b.ipv4[0]!.block);
+    // n3 finds no free block: it borrows from n2's.
+    const c = await ipam.autoAssign({ handleId: "c", hostname: "n3", num4: 2 });
+    expect(c.ipv4[0]!.block).toBe(b.ipv4[0]!.block);
+    await ipam.setIpamConfiguration({ strictAffinity: true });
+    const err = await ipam.autoAssign({ handleId: "d", hostname: "n3", num4: 1 }).catch((e) => e);
+    expect(err).toBeInstanceOf(PoolExhaustedError);
+    expect(err.message).toMatch(
+      /requested 1, could assign 0 from 192\.0\.2\.0\/28; nothing was assigned/,
+    );
+  });
+
+  it("honours maxBlocksPerHost", async () => {
+    const { ipam } = await setup([{ name: "p", cidr: "192.0.2.0/24" }], { blockSize: 30 });
+    await ipam.setIpamConfiguration({ maxBlocksPerHost: 2, strictAffinity: true });
+    await ipam.autoAssign({ handleId: "a", hostname: "n1", num4: 8 });
+    await expect(ipam.autoAssign({ handleId: "b", hostname: "n1", num4: 1 })).rejects.toThrow(
+      PoolExhaustedError,
+    );
+    expect((await ipam.listBlocks()).length).toBe(2);
+  });
+
+  it("is all or nothing when a pool is exhausted", async () => {
+    const { ipam, store } = await setup([{ name: "p", cidr: "192.0.2.0/29" }], { blockSize: 29 });
+    await ipam.autoAssign({ handleId: "a", hostname: "n1", num4: 5 });
+    const before = await allIps(ipam);
+    const err = await ipam.autoAssign({ handleId: "b", hostname: "n1", num4: 4 }).catch((e) => e);
+    expect(err).toBeInstanceOf(PoolExhaustedError);
+    expect(err).toMatchObject({ requested: 4, available: 3 });
+    expect(await allIps(ipam)).toEqual(before);
+    expect(await store.get(ipam.keys.handle("b"))).toBeUndefined();
+    expect(isClean(await check(ipam, { isLive: (h) => h === "a", now: 0 }))).toBe(true);
+  });
+
+  it("rolls back IPv4 when IPv6 cannot be had", async () => {
+    const { ipam } = await setup([{ name: "v4", cidr: "192.0.2.0/24" }]);
+    await expect(
+      ipam.autoAssign({ handleId: "x", hostname: "n1", num4: 1, num6: 1 }),
+    ).rejects.toThrow(NoEligiblePoolError);
+    expect(await ipam.ipsByHandle("x")).toEqual([]);
+    expect((await usage(ipam)).pools[0]!.inUse).toBe(0);
+  });
+
+  it("skips reserved addresses and disabled, Manual and unselected pools", async () => {
+    const store = new MemoryStore();
+    const ipam = new Ipam({
+      store,
+      selector: (sel, labels) =>
+        sel === "all()" || labels.zone === sel.split("==")[1]?.trim().replace(/'/g, ""),
+    });
+    await ipam.applyPool({ name: "off", cidr: "198.51.100.0/24", disabled: true });
+    await ipam.applyPool({ name: "manual", cidr: "203.0.113.0/25", assignmentMode: "Manual" });
+    await ipam.applyPool({ name: "zone-b", cidr: "203.0.113.128/25", nodeSelector: "zone == 'b'" });
+    await ipam.applyPool({ name: "main", cidr: "192.0.2.0/24", blockSize: 30 });
+    await ipam.setReservations(["192.0.2.0/31"]);
+    const r = await ipam.autoAssign({
+      handleId: "h",
+      hostname: "n1",
+      num4: 2,
+      nodeLabels: { zone: "a" },
+    });
+    expect(r.ipv4.map((x) => x.ip).sort()).not.toContain("192.0.2.0");
+    expect(r.ipv4.every((x) => x.ip.startsWith("192.0.2."))).toBe(true);
+    expect(r.ipv4.some((x) => x.ip === "192.0.2.1")).toBe(false);
+    const z = await ipam.autoAssign({
+      handleId: "z",
+      hostname: "n2",
+      num4: 1,
+      nodeLabels: { zone: "b" },
+      pools4: ["zone-b"],
+    });
+    expect(z.ipv4[0]!.ip).toMatch(/^203\.0\.113\.(1[3-9]\d|2\d\d)$/);
+    const m = await ipam.autoAssign({ handleId: "m", hostname: "n2", num4: 1, pools4: ["manual"] });
+    expect(m.ipv4[0]!.ip).toMatch(/^203\.0\.113\./);
+    await expect(ipam.assignIp({ ip: "192.0.2.1", handleId: "q", hostname: "n1" })).rejects.toThrow(
+      AddressReservedError,
+    );
+  });
+
+  it("needs an injected evaluator for selectors other than all()", async () => {
+    const { ipam } = await setup([]);
+    await ipam.applyPool({ name: "s", cidr: "192.0.2.0/24", nodeSelector: "rack == 'r1'" });
+    await expect(ipam.autoAssign({ handleId: "h", hostname: "n", num4: 1 })).rejects.toThrow(
+      SelectorUnsupportedError,
+    );
+  });
+
+  it("costs one round trip per assignment in the steady state", async () => {
+    const inner = new MemoryStore();
+    const store = countingStore(inner);
+    const ipam = new Ipam({ store });
+    await ipam.applyPool({ name: "p", cidr: "192.0.2.0/24" });
+    await ipam.autoAssign({ handleId: "warm", hostname: "n1", num4: 1 });
+    store.reset();
+    for (let i = 0; i < 20; i++)
+      await ipam.autoAssign({ handleId: `h${i}`, hostname: "n1", num4: 1 });
+    expect(store.calls).toBe(20);
+    store.reset();
+    for (let i = 0; i < 20; i++) await ipam.releaseByHandle(`h${i}`);
+    expect(store.calls).toBeLessThanOrEqual(40);
+  });
+});
+
+describe("specific addresses and release", () => {
+  it("assigns a given address, refuses it twice and outside every pool", async () => {
+    const { ipam } = await setup();
+    const a = await ipam.assignIp({ ip: "192.0.2.77", handleId: "h1", hostname: "n1" });
+    expect(a.block).toBe("192.0.2.64/26");
+    const dup = await ipam
+      .assignIp({ ip: "192.0.2.77", handleId: "h2", hostname: "n2" })
+      .catch((e) => e);
+    expect(dup).toBeInstanceOf(AddressInUseError);
+    expect(dup.message).toBe("address 192.0.2.77 is already in use by handle h1");
+    await expect(
+      ipam.assignIp({ ip: "203.0.113.1", handleId: "h3", hostname: "n1" }),
+    ).rejects.toThrow(AddressNotInPoolError);
+    await expect(
+      ipam.assignIp({ ip: "not-an-ip", handleId: "h3", hostname: "n1" }),
+    ).rejects.toThrow(InvalidAddressError);
+    // Auto-assign on n1 uses the same block and never hands out .77.
+    const r = await ipam.autoAssign({ handleId: "h4", hostname: "n1", num4: 64 - 1 });
+    expect(r.ipv4.map((x) => x.ip)).not.toContain("192.0.2.77");
+  });
+
+  it("releases by address and by handle, idempotently", async () => {
+    const { ipam } = await setup();
+    const r = await ipam.autoAssign({ handleId: "h", hostname: "n1", num4: 3 });
+    const [x, y] = r.ipv4.map((a) => a.ip);
+    expect(await ipam.releaseIps([x!])).toEqual([x]);
+    expect(await ipam.releaseIps([x!])).toEqual([]);
+    expect((await ipam.ipsByHandle("h")).sort()).toEqual(
+      r.ipv4
+        .slice(1)
+        .map((a) => a.ip)
+        .sort(),
+    );
+    expect(await ipam.releaseIps([{ ip: y!, handleId: "other" }])).toEqual([]);
+    expect((await ipam.releaseByHandle("h")).length).toBe(2);
+    expect(await ipam.releaseByHandle("h")).toEqual([]);
+    await expect(ipam.releaseIps(["203.0.113.9"])).rejects.toThrow(AddressNotInPoolError);
+    expect(isClean(await check(ipam, { isLive: () => true, now: 0 }))).toBe(true);
+  });
+
+  it("never lets a stale release free a newer allocation of the address (ABA)", async () => {
+    const { ipam } = await setup([{ name: "p", cidr: "192.0.2.0/30" }], { blockSize: 30 });
+    const first = await ipam.assignIp({ ip: "192.0.2.1", handleId: "same", hostname: "n1" });
+    await ipam.releaseIps(["192.0.2.1"]);
+    const second = await ipam.assignIp({ ip: "192.0.2.1", handleId: "same", hostname: "n1" });
+    expect(second.sequenceNumber).toBeGreaterThan(first.sequenceNumber);
+    const stale = { ip: "192.0.2.1", handleId: "same", sequenceNumber: first.sequenceNumber };
+    expect(await ipam.releaseIps([stale])).toEqual([]);
+    expect(await ipam.ipsByHandle("same")).toEqual(["192.0.2.1"]);
+  });
+
+  it("releases a node's affinities: empty blocks go, used blocks stay without affinity", async () => {
+    const { ipam } = await setup([{ name: "p", cidr: "192.0.2.0/24" }], { blockSize: 30 });
+    await ipam.autoAssign({ handleId: "a", hostname: "n1", num4: 6 });
+    await ipam.releaseIps((await ipam.ipsByHandle("a")).slice(0, 4));
+    const before = await usage(ipam);
+    expect(before.hosts.n1).toEqual({ blocks: 2, inUse: 2 });
+    const r = await ipam.releaseHostAffinities("n1");
+    expect(r.deleted).toHaveLength(1);
+    expect(r.orphaned).toHaveLength(1);
+    const after = await usage(ipam);
+    expect(after.hosts).toEqual({});
+    expect(after.pools[0]!.blocks).toMatchObject([{ host: null, inUse: 2 }]);
+    expect(await exportBlockAffinities(ipam)).toEqual([]);
+    // Releasing the rest deletes the orphaned block.
+    await ipam.releaseByHandle("a");
+    expect(await ipam.listBlocks()).toEqual([]);
+    expect(isClean(await check(ipam, { isLive: () => true, now: 0 }))).toBe(true);
+  });
+});
+
+describe("check and repair", () => {
+  it("finds leaks and inconsistencies, and repairs them only after the grace period", async () => {
+    const { ipam, store } = await setup([{ name: "p", cidr: "192.0.2.0/24" }], { blockSize: 28 });
+    await ipam.autoAssign({ handleId: "live", hostname: "n1", num4: 2 });
+    await ipam.autoAssign({ handleId: "dead", hostname: "n1", num4: 3 });
+    // Damage: a pending affinity from a crashed claim, a stray handle, a lost affinity record.
+    await store.create(
+      ipam.keys.affinity("n2", "192.0.2.240/28"),
+      JSON.stringify({ host: "n2", cidr: "192.0.2.240/28", state: "pending" }),
+    );
+    await store.create(
+      ipam.keys.handle("ghost"),
+      JSON.stringify({ handleId: "ghost", block: { "192-0-2-0-28": 1 } }),
+    );
+    const isLive = (h: string) => h === "live";
+    const report = await check(ipam, { isLive, now: 1000 });
+    expect(report.allocations).toBe(5);
+    expect(report.leaks.map((l) => l.handleId)).toEqual(["dead", "dead", "dead"]);
+    expect(report.affinityProblems.map((p) => p.kind)).toEqual(["pending"]);
+    expect(report.handleMismatches.map((m) => m.handleId)).toEqual(["ghost"]);
+    expect(report.doubleAllocations).toEqual([]);
+
+    const early = await repair(ipam, report, { isLive, now: 1500, graceMs: 1000 });
+    expect(early.releasedLeaks).toEqual([]);
+    expect(early.skippedLeaks).toHaveLength(3);
+
+    const done = await repair(ipam, report, { isLive, now: 2500, graceMs: 1000 });
+    expect(done.releasedLeaks).toHaveLength(3);
+    expect([...done.fixedHandles].sort()).toEqual(["ghost"]);
+    expect(done.fixedAffinities).toEqual(["n2 192.0.2.240/28"]);
+    const again = await check(ipam, { isLive, now: 3000 });
+    expect(isClean(again)).toBe(true);
+    expect(again.allocations).toBe(2);
+  });
+
+  it("never releases an address that became live or was re-assigned after the report", async () => {
+    const { ipam } = await setup([{ name: "p", cidr: "192.0.2.0/30" }], { blockSize: 30 });
+    await ipam.assignIp({ ip: "192.0.2.1", handleId: "old", hostname: "n1" });
+    await ipam.assignIp({ ip: "192.0.2.2", handleId: "slow", hostname: "n1" });
+    const report = await check(ipam, { isLive: () => false, now: 0 });
+    expect(report.leaks).toHaveLength(2);
+    // Meanwhile .1 is released and handed to a new pod with the same handle
+    // name (a restarted container), and "slow" turns out to be live.
+    await ipam.releaseIps(["192.0.2.1"]);
+    await ipam.assignIp({ ip: "192.0.2.1", handleId: "old", hostname: "n1" });
+    const isLive = (h: string) => h === "slow";
+    const r = await repair(ipam, report, { isLive, now: 10_000, graceMs: 1000 });
+    expect(r.releasedLeaks).toEqual([]);
+    expect([...r.skippedLeaks].sort()).toEqual(["192.0.2.1", "192.0.2.2"]);
+    expect(await ipam.ipsByHandle("old")).toEqual(["192.0.2.1"]);
+  });
+
+  it("detects and repairs a damaged free list without freeing what is allocated", async () => {
+    const { ipam, store } = await setup([{ name: "p", cidr: "192.0.2.0/30" }], { blockSize: 30 });
+    await ipam.assignIp({ ip: "192.0.2.1", handleId: "a", hostname: "n1" });
+    const key = ipam.keys.block("192.0.2.0/30");
+    const kv = (await store.get(key))!;
+    const b = JSON.parse(kv.value);
+    b.unallocated = [0, 1, 2, 3]; // .1 listed free while allocated: would be handed out twice
+    await store.update(key, JSON.stringify(b), kv.modRevision);
+    const report = await check(ipam, { isLive: () => true, now: 0 });
+    expect(report.blockProblems[0]!.problems).toContain("ordinal 1 is both allocated and free");
+    const r = await repair(ipam, report, { isLive: () => true, now: 0, graceMs: 0 });
+    expect(r.fixedBlocks).toEqual(["192.0.2.0/30"]);
+    const fresh = new Ipam({ store });
+    const got = await fresh.autoAssign({ handleId: "b", hostname: "n1", num4: 3 });
+    expect(got.ipv4.map((x) => x.ip)).not.toContain("192.0.2.1");
+    expect(isClean(await check(fresh, { isLive: () => true, now: 0 }))).toBe(true);
+  });
+});
