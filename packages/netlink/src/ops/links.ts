@@ -167,7 +167,10 @@ export class Links {
 
   /**
    * Changes a link in one request (`ip link set dev X [up|down] [mtu N]
-   * [address MAC] [name NEW] [master BR|nomaster]`): all or nothing.
+   * [address MAC] [name NEW] [master BR|nomaster]`). Not atomic: the kernel
+   * (do_setlink) applies the changes one after another and does not undo the
+   * earlier ones when a later one fails — change one thing per call when that
+   * matters.
    */
   async set(r: LinkRef, c: LinkChanges): Promise<void> {
     const index = c.name !== undefined ? await this.index(r) : undefined;
