@@ -7,7 +7,8 @@
  * `*_Expires` event (see timers.ts). Tests therefore script time.
  *
  * Before dispatching on the state, `step` normalises two events as §8.1
- * defines them: BGPOpen (19) while the DelayOpenTimer runs is event 20, and a
+ * defines them: BGPOpen (19) while the DelayOpenTimer runs is event 20 (and
+ * event 20 without it is 19), and a
  * NOTIFICATION carrying a version error (NotifMsg, 25) is NotifMsgVerErr (24).
  * A timer event for a timer that is not running is stale (the edge raced a
  * cancellation) and changes nothing.
@@ -50,8 +51,12 @@ export function createFsm(options: FsmOptions, now = 0): Fsm {
 }
 
 function normalise<U>(fsm: Fsm, event: FsmEvent<U>): FsmEvent<U> {
-  if (event.type === "BGPOpen" && fsm.timers.delayOpen !== undefined) {
+  const delayOpenRunning = fsm.timers.delayOpen !== undefined;
+  if (event.type === "BGPOpen" && delayOpenRunning) {
     return { type: "BGPOpen_with_DelayOpenTimer_running", open: event.open };
+  }
+  if (event.type === "BGPOpen_with_DelayOpenTimer_running" && !delayOpenRunning) {
+    return { type: "BGPOpen", open: event.open };
   }
   if (event.type === "NotifMsg" && isVersionError(event.notification)) {
     return { type: "NotifMsgVerErr", notification: event.notification };
