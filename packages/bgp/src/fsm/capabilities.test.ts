@@ -1,11 +1,11 @@
 // Capability negotiation results (RFC 5492 and the capability RFCs), table-driven.
 import { describe, expect, it } from "vitest";
-import type { AddPathMode, CapabilitiesDescriptor } from "./capabilities.js";
-import { Afi, IPV4_UNICAST, negotiateCapabilities, rolesMatch, Safi } from "./capabilities.js";
+import type { AddPathDirection, CapabilitiesDescriptor } from "./capabilities.js";
+import { IPV4_UNICAST, negotiateCapabilities, rolesMatch } from "./capabilities.js";
 
 const V4 = IPV4_UNICAST;
-const V6 = { afi: Afi.Ipv6, safi: Safi.Unicast };
-const V4M = { afi: Afi.Ipv4, safi: Safi.Multicast };
+const V6 = { afi: 2, safi: 1 };
+const V4M = { afi: 1, safi: 2 };
 
 describe("multiprotocol families (RFC 4760)", () => {
   it.each<[string, CapabilitiesDescriptor, CapabilitiesDescriptor, unknown[]]>([
@@ -22,8 +22,8 @@ describe("multiprotocol families (RFC 4760)", () => {
 });
 
 describe("ADD-PATH (RFC 7911 §5)", () => {
-  const ap = (mode: AddPathMode) => ({ multiprotocol: [V4], addPath: [{ ...V4, mode }] });
-  it.each<[AddPathMode | undefined, AddPathMode | undefined, boolean, boolean]>([
+  const ap = (mode: AddPathDirection) => ({ multiprotocol: [V4], addPath: [{ ...V4, mode }] });
+  it.each<[AddPathDirection | undefined, AddPathDirection | undefined, boolean, boolean]>([
     ["both", "both", true, true],
     ["send", "receive", true, false],
     ["receive", "send", false, true],
@@ -71,8 +71,8 @@ describe("both-sides capabilities", () => {
   });
 
   it("extended next hop: matching tuples only (RFC 8950)", () => {
-    const t = { ...V4, nextHopAfi: Afi.Ipv6 };
-    const other = { ...V4M, nextHopAfi: Afi.Ipv6 };
+    const t = { ...V4, nextHopAfi: 2 };
+    const other = { ...V4M, nextHopAfi: 2 };
     const got = negotiateCapabilities({ extendedNextHop: [t, other] }, { extendedNextHop: [t] });
     expect(got.extendedNextHop).toEqual([t]);
   });

@@ -18,26 +18,21 @@
  *   mismatch check.
  */
 
-/** Address Family Identifiers the FSM knows by name (IANA). Others are plain numbers. */
-export const Afi = { Ipv4: 1, Ipv6: 2 } as const;
-/** Subsequent Address Family Identifiers the FSM knows by name (IANA). */
-export const Safi = { Unicast: 1, Multicast: 2 } as const;
-
 /** An address family: AFI and SAFI (RFC 4760 §8). */
 export interface AfiSafi {
-  /** Address Family Identifier (1 IPv4, 2 IPv6). */
+  /** Address Family Identifier (IANA: 1 IPv4, 2 IPv6). */
   readonly afi: number;
-  /** Subsequent AFI (1 unicast). */
+  /** Subsequent AFI (IANA: 1 unicast, 2 multicast). */
   readonly safi: number;
 }
 
 /** ADD-PATH Send/Receive field (RFC 7911 §4). */
-export type AddPathMode = "receive" | "send" | "both";
+export type AddPathDirection = "receive" | "send" | "both";
 
 /** One ADD-PATH capability tuple (RFC 7911 §4). */
 export interface AddPathTuple extends AfiSafi {
   /** Whether the advertiser can receive, send, or both. */
-  readonly mode: AddPathMode;
+  readonly mode: AddPathDirection;
 }
 
 /** One Extended Next Hop Encoding tuple (RFC 8950 §3). */
@@ -130,7 +125,7 @@ export interface NegotiatedCapabilities {
 }
 
 /** IPv4 unicast, the family of a peer that advertises no Multiprotocol capability. */
-export const IPV4_UNICAST: AfiSafi = { afi: Afi.Ipv4, safi: Safi.Unicast };
+export const IPV4_UNICAST: AfiSafi = { afi: 1, safi: 1 };
 
 function sameFamily(a: AfiSafi, b: AfiSafi): boolean {
   return a.afi === b.afi && a.safi === b.safi;
@@ -140,11 +135,11 @@ function familiesOf(c: CapabilitiesDescriptor): readonly AfiSafi[] {
   return c.multiprotocol && c.multiprotocol.length > 0 ? c.multiprotocol : [IPV4_UNICAST];
 }
 
-function canSend(mode: AddPathMode | undefined): boolean {
+function canSend(mode: AddPathDirection | undefined): boolean {
   return mode === "send" || mode === "both";
 }
 
-function canReceive(mode: AddPathMode | undefined): boolean {
+function canReceive(mode: AddPathDirection | undefined): boolean {
   return mode === "receive" || mode === "both";
 }
 

@@ -69,17 +69,6 @@ export const NotifyCeaseSubcode = {
 /** One of {@link NotifyCeaseSubcode}'s values. */
 export type NotifyCeaseSubcode = (typeof NotifyCeaseSubcode)[keyof typeof NotifyCeaseSubcode];
 
-/** BGP message types (RFC 4271 §4.1; 5 from RFC 2918), used as RFC 6608 data. */
-export const MessageType = {
-  Open: 1,
-  Update: 2,
-  Notification: 3,
-  Keepalive: 4,
-  RouteRefresh: 5,
-} as const;
-/** One of {@link MessageType}'s values. */
-export type MessageType = (typeof MessageType)[keyof typeof MessageType];
-
 /** A NOTIFICATION message as plain data: what to send, or what was received. */
 export interface NotificationDescriptor {
   /** Error code (RFC 4271 §4.5), see {@link NotifyCode}. */
@@ -115,9 +104,10 @@ export function cease(
 /**
  * Finite State Machine Error (RFC 4271 §6.6). RFC 6608 §3: when the cause is
  * an unexpected message the subcode names the state and the data is one octet,
- * the type of that message.
+ * the type of that message (RFC 4271 §4.1: 1 OPEN, 2 UPDATE, 3 NOTIFICATION,
+ * 4 KEEPALIVE; RFC 2918: 5 ROUTE-REFRESH).
  */
-export function fsmError(subcode: number, messageType?: MessageType): NotificationDescriptor {
+export function fsmError(subcode: number, messageType?: number): NotificationDescriptor {
   const data = messageType === undefined ? new Uint8Array(0) : Uint8Array.of(messageType);
   return notification(NotifyCode.FiniteStateMachineError, subcode, data);
 }

@@ -6,7 +6,10 @@ import type { FsmOptions } from "./config.js";
 import { resolveConfig } from "./config.js";
 import { LOCAL, peerOpen } from "./harness.js";
 import type { OpenDescriptor } from "./open.js";
-import { AS_TRANS, keepaliveFor, validateOpen } from "./open.js";
+import { keepaliveFor, validateOpen } from "./open.js";
+
+/** AS_TRANS (RFC 6793 §9). */
+const AS_TRANS = 23456;
 
 function check(open: Partial<OpenDescriptor>, options: Partial<FsmOptions> = {}) {
   return validateOpen(resolveConfig({ ...LOCAL, ...options }), peerOpen(open));

@@ -28,9 +28,6 @@ import { NotifyOpenSubcode, openError } from "./notification.js";
 /** The BGP version this speaker supports (RFC 4271 §4.2). */
 export const BGP_VERSION = 4;
 
-/** AS_TRANS, the 2-octet stand-in for a 4-octet AS (RFC 6793 §9). */
-export const AS_TRANS = 23456;
-
 /** A received OPEN message as plain data; the speaker maps the codec's OPEN onto it. */
 export interface OpenDescriptor {
   /** Version field. */

@@ -4,24 +4,27 @@
  * one-octet data carries the message type; otherwise the subcode is 0.
  */
 import type { NotificationDescriptor } from "./notification.js";
-import { fsmError, MessageType, NotifyFsmSubcode } from "./notification.js";
+import { fsmError, NotifyFsmSubcode } from "./notification.js";
 import type { FsmEventName } from "./types.js";
 
+/** BGP message types (RFC 4271 §4.1). */
+const MESSAGE_TYPE = { Open: 1, Update: 2, Notification: 3, Keepalive: 4 } as const;
+
 /** The BGP message type behind a message event (19–28), or undefined for other events. */
-export function messageTypeOf(event: FsmEventName): MessageType | undefined {
+export function messageTypeOf(event: FsmEventName): number | undefined {
   switch (event) {
     case "BGPOpen":
     case "BGPOpen_with_DelayOpenTimer_running":
     case "BGPOpenMsgErr":
-      return MessageType.Open;
+      return MESSAGE_TYPE.Open;
     case "KeepAliveMsg":
-      return MessageType.Keepalive;
+      return MESSAGE_TYPE.Keepalive;
     case "UpdateMsg":
     case "UpdateMsgErr":
-      return MessageType.Update;
+      return MESSAGE_TYPE.Update;
     case "NotifMsg":
     case "NotifMsgVerErr":
-      return MessageType.Notification;
+      return MESSAGE_TYPE.Notification;
     default:
       return undefined;
   }
