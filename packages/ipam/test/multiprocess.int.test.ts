@@ -1,0 +1,189 @@
+// Several processes (simulated nodes) allocate and release concurrently
+// against a real etcd and against one SQLite file; then a process is killed
+// with SIGKILL in the middle of allocating, and check/repair must find and
+// fix every leak it left. The full 8 × 20,000 run is in bench/; here each
+// node makes IPAM_TEST_PER_NODE assignments (default 250) to stay well under
+// a minute on two cores.
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { type Datastore, EtcdStore, SqliteStore } from "@tortie/datastore";
+import { check, Ipam, isClean, repair, usage } from "@tortie/ipam";
+import { requirePrereqs, startEtcd, useTestbed } from "@tortie/testbed";
+import { beforeAll, describe, expect, it } from "vitest";
+import { heldHandles, startWorker, type WorkerLog } from "./workers.js";
+
+const PER_NODE = Number(process.env.IPAM_TEST_PER_NODE ?? 250);
+const NODES = 8;
+
+type Backend = { kind: "etcd" | "sqlite"; endpoint: string; open(): Datastore };
+
+function verifyNoDoubles(logs: readonly WorkerLog[]): {
+  held: Map<string, string>;
+  assigned: number;
+} {
+  // Every committed assignment has a unique (block, sequence number): two
+  // clients that both "won" one address would share one.
+  const seen = new Set<string>();
+  let assigned = 0;
+  for (const l of logs) {
+    for (const a of l.assigned) {
+      const k = `${a.block}#${a.seq}`;
+      expect(seen.has(k), `duplicate assignment ${k} (${a.ip})`).toBe(false);
+      seen.add(k);
+      assigned++;
+    }
+  }
+  // Addresses held at the end are pairwise distinct.
+  const held = new Map<string, string>();
+  for (const l of logs) {
+    const hs = heldHandles(l);
+    for (const a of l.assigned) {
+      if (!hs.has(a.handle)) continue;
+      expect(held.get(a.ip), `address ${a.ip} held twice`).toBeUndefined();
+      held.set(a.ip, a.handle);
+    }
+  }
+  return { held, assigned };
+}
+
+async function churn(b: Backend, root: string): Promise<void> {
+  const store = b.open();
+  const admin = new Ipam({ store, root });
+  await admin.applyPool({ name: "v6", cidr: "2001:db8:1::/112" });
+  const workers = Array.from({ length: NODES }, (_, i) =>
+    startWorker({
+      backend: b.kind,
+      endpoint: b.endpoint,
+      root,
+      node: `node${i}`,
+      count: PER_NODE,
+      releaseEvery: 2,
+      num6: 1,
+    }),
+  );
+  const logs = await Promise.all(workers.map((w) => w.done));
+  for (const l of logs) expect(l.exit, `${l.node}: ${l.stderr}`).toEqual({ code: 0, signal: null });
+  const { held, assigned } = verifyNoDoubles(logs);
+  expect(assigned).toBe(NODES * PER_NODE);
+  expect(held.size).toBe(NODES * PER_NODE - NODES * Math.floor(PER_NODE / 2));
+  const live = new Set(held.values());
+  const report = await check(admin, { isLive: (h) => live.has(h), now: Date.now() });
+  expect(report.allocations).toBe(held.size);
+  expect(isClean(report)).toBe(true);
+  const u = await usage(admin);
+  expect(u.pools[0]!.inUse).toBe(held.size);
+  // Each node's addresses come from blocks affine to it (no borrowing needed here).
+  expect(Object.keys(u.hosts).sort()).toEqual(logs.map((l) => l.node).sort());
+  await store.close();
+}
+
+async function killAndRepair(b: Backend, root: string): Promise<void> {
+  const store = b.open();
+  const admin = new Ipam({ store, root });
+  // Small blocks, so the victim is often in the middle of claiming one.
+  await admin.applyPool({ name: "small", cidr: "2001:db8:2::/112", blockSize: 125 });
+  const survivors = [0, 1].map((i) =>
+    startWorker({
+      backend: b.kind,
+      endpoint: b.endpoint,
+      root,
+      node: `live${i}`,
+      count: 150,
+      releaseEvery: 3,
+      num6: 1,
+    }),
+  );
+  const victim = startWorker({
+    backend: b.kind,
+    endpoint: b.endpoint,
+    root,
+    node: "victim",
+    count: -1,
+    releaseEvery: 3,
+    num4: 0,
+    num6: 2,
+  });
+  const t0 = Date.now();
+  while (victim.log.assigned.length < 60 && Date.now() - t0 < 30_000 && !victim.log.exit) {
+    await new Promise((r) => setTimeout(r, 5));
+  }
+  expect(victim.log.exit, victim.log.stderr).toBeUndefined();
+  victim.child.kill("SIGKILL");
+  const vlog = await victim.done;
+  expect(vlog.exit?.signal).toBe("SIGKILL");
+  const logs = await Promise.all(survivors.map((w) => w.done));
+  for (const l of logs) expect(l.exit, `${l.node}: ${l.stderr}`).toEqual({ code: 0, signal: null });
+  const { held } = verifyNoDoubles([...logs, vlog]);
+  const live = new Set(logs.flatMap((l) => [...heldHandles(l)]));
+  const isLive = (h: string) => live.has(h);
+
+  const report = await check(admin, { isLive, now: 0 });
+  // Every leak is the victim's, and every address the victim reported holding is a leak.
+  expect(report.leaks.length).toBeGreaterThan(0);
+  expect(report.leaks.every((l) => l.handleId?.startsWith("victim."))).toBe(true);
+  const leaked = new Set(report.leaks.map((l) => l.ip));
+  for (const [ip, h] of held) if (h.startsWith("victim.")) expect(leaked.has(ip), ip).toBe(true);
+  expect(report.doubleAllocations).toEqual([]);
+  expect(report.blockProblems).toEqual([]);
+
+  // Inside the grace period nothing is touched; after it, everything is repaired.
+  const early = await repair(admin, report, { isLive, now: 500, graceMs: 1000 });
+  expect(early.releasedLeaks).toEqual([]);
+  const fixed = await repair(admin, report, { isLive, now: 1000, graceMs: 1000 });
+  expect(fixed.releasedLeaks.length).toBe(report.leaks.length);
+  const after = await check(admin, { isLive, now: 2000 });
+  expect(after.leaks).toEqual([]);
+  expect(after.handleMismatches).toEqual([]);
+  expect(after.affinityProblems).toEqual([]);
+  expect(isClean(after)).toBe(true);
+  // What survives is exactly what the live nodes hold.
+  const liveIps = [...held].filter(([, h]) => live.has(h)).length;
+  expect(after.allocations).toBe(liveIps);
+  // The dead node's blocks are freed of it too.
+  const r = await admin.releaseHostAffinities("victim");
+  expect(r.orphaned).toEqual([]);
+  expect(isClean(await check(admin, { isLive, now: 3000 }))).toBe(true);
+  await store.close();
+}
+
+describe.skipIf(requirePrereqs(["etcd"]))("IPAM across processes on a real etcd", () => {
+  const tb = useTestbed();
+  let backend: Backend;
+  beforeAll(async () => {
+    const etcd = tb.track(await startEtcd());
+    backend = {
+      kind: "etcd",
+      endpoint: etcd.endpoint,
+      open: () => new EtcdStore({ hosts: [etcd.endpoint] }),
+    };
+  });
+
+  it(`${NODES} processes allocate ${NODES * PER_NODE} and release half: no address twice, none lost`, async () => {
+    await churn(backend, "/churn/");
+  });
+
+  it("kill -9 in the middle of allocation: check finds every leak, repair fixes them", async () => {
+    await killAndRepair(backend, "/kill/");
+  });
+});
+
+describe("IPAM across processes on one SQLite file", () => {
+  const tb = useTestbed();
+  const dir = mkdtempSync(join(tmpdir(), "tortie-ipam-sqlite-"));
+  tb.defer(() => rmSync(dir, { recursive: true, force: true }));
+  const path = join(dir, "ipam.db");
+  const backend: Backend = {
+    kind: "sqlite",
+    endpoint: path,
+    open: () => new SqliteStore({ path }),
+  };
+
+  it(`${NODES} processes allocate ${NODES * PER_NODE} and release half: no address twice, none lost`, async () => {
+    await churn(backend, "/churn/");
+  });
+
+  it("kill -9 in the middle of allocation: check finds every leak, repair fixes them", async () => {
+    await killAndRepair(backend, "/kill/");
+  });
+});
