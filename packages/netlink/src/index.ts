@@ -22,7 +22,11 @@
  *   - `netns.ts`      namespace handles, setns, create/delete, sysctls
  * - `ops/`         operations, each documented as its `ip` equivalent
  * - `netlink.ts`   `Netlink.open({ netns })`: the client
- * - `reconcile/`   route reconciler: pure diff core + kernel driver
+ * - `reconcile/`   route reconciler
+ *   - `desired.ts`    desired routes by source, conflicts resolved by priority (pure)
+ *   - `plan.ts`       the diff: desired vs kernel, grace period (pure)
+ *   - `cache.ts`      the reconciler's picture of the kernel (pure)
+ *   - `reconciler.ts` RouteReconciler: dumps, notifications, timers, retries
  * - `errors.ts`    NetlinkError (errno name + kernel text), NetlinkSocketError
  */
 
@@ -33,6 +37,10 @@ export * from "./ops/common.js";
 export * from "./ops/links.js";
 export * from "./ops/neighbours.js";
 export * from "./ops/routes.js";
+export * from "./reconcile/cache.js";
+export * from "./reconcile/desired.js";
+export * from "./reconcile/plan.js";
+export * from "./reconcile/reconciler.js";
 export * from "./socket/connection.js";
 export * from "./socket/events.js";
 export * from "./socket/netns.js";

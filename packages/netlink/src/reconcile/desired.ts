@@ -1,0 +1,188 @@
+// Desired routes, and the conflicts between them. Several sources (the
+// block-affinity blackholes, the per-pod /32s of the CNI, routes learned over
+// BGP) may want a route to the same destination in the same table; the one
+// with the lowest `priority` number wins (ties go to the source whose name
+// sorts first), like Felix's route classes. Pure: no I/O, no time.
+import { AddressFamily, RouteTable, type RouteTypeName } from "../wire/constants.js";
+import { NetlinkInputError } from "../wire/errors.js";
+import { formatIP, formatPrefix, parseIP, parsePrefix } from "../wire/ip.js";
+
+/** One next hop of a desired ECMP route. */
+export interface DesiredNexthop {
+  readonly gateway?: string;
+  readonly via?: string;
+  /** Interface name. */
+  readonly dev?: string;
+  readonly weight?: number;
+  readonly onlink?: boolean;
+}
+
+/** A route the caller wants in the kernel. Interfaces are named, not indexed. */
+export interface DesiredRoute {
+  /** Destination prefix, "198.51.100.0/26" or "2001:db8:1::/64". */
+  readonly dst: string;
+  /** Table id (default main). */
+  readonly table?: number;
+  /** Default unicast. */
+  readonly type?: Extract<RouteTypeName, "unicast" | "blackhole" | "unreachable" | "prohibit">;
+  readonly gateway?: string;
+  /** Gateway of the other family (an IPv6 next hop for an IPv4 route). */
+  readonly via?: string;
+  /** Interface name. */
+  readonly dev?: string;
+  readonly onlink?: boolean;
+  /** Route metric (default 0 for IPv4, 1024 for IPv6, as the kernel does). */
+  readonly metric?: number;
+  readonly prefsrc?: string;
+  readonly nexthops?: readonly DesiredNexthop[];
+  /** Conflict priority among sources wanting the same destination: lower wins (default 100). */
+  readonly priority?: number;
+}
+
+/** The key of a route in the reconciler: table and canonical destination. */
+export function routeKey(table: number, dst: string): string {
+  return `${table}|${dst}`;
+}
+
+const canonIP = (s: string): string => formatIP(parseIP(s));
+
+/** A desired route with canonical text forms and defaults filled in. */
+export interface CanonicalRoute extends DesiredRoute {
+  readonly family: number;
+  readonly table: number;
+  readonly type: NonNullable<DesiredRoute["type"]>;
+  readonly metric: number;
+  readonly priority: number;
+}
+
+/** Canonicalises addresses and fills defaults; throws NetlinkInputError on bad input. */
+export function canonical(r: DesiredRoute): CanonicalRoute {
+  const p = parsePrefix(r.dst, true);
+  const family = p.family;
+  const sameFamily = (s: string | undefined, what: string) => {
+    if (s === undefined) return undefined;
+    const a = parseIP(s);
+    if ((a.length === 4) !== (family === AddressFamily.inet)) {
+      throw new NetlinkInputError(`${what} ${s} is not of the family of ${r.dst} (use "via")`);
+    }
+    return formatIP(a);
+  };
+  return {
+    ...r,
+    dst: formatPrefix(p.addr, p.len),
+    family,
+    table: r.table ?? RouteTable.main,
+    type: r.type ?? "unicast",
+    metric: r.metric ?? (family === AddressFamily.inet6 ? 1024 : 0),
+    priority: r.priority ?? 100,
+    ...(r.gateway !== undefined ? { gateway: sameFamily(r.gateway, "gateway") } : {}),
+    ...(r.via !== undefined ? { via: canonIP(r.via) } : {}),
+    ...(r.prefsrc !== undefined ? { prefsrc: sameFamily(r.prefsrc, "prefsrc") } : {}),
+    ...(r.nexthops
+      ? {
+          nexthops: r.nexthops.map((n) => ({
+            ...n,
+            ...(n.gateway !== undefined ? { gateway: sameFamily(n.gateway, "gateway") } : {}),
+            ...(n.via !== undefined ? { via: canonIP(n.via) } : {}),
+          })),
+        }
+      : {}),
+  };
+}
+
+/**
+ * Desired routes from several sources, with the winner per (table, dst).
+ * A class because it holds state; every method is pure computation.
+ */
+export class DesiredSet {
+  private readonly bySource = new Map<string, Map<string, CanonicalRoute>>();
+  private readonly byKey = new Map<string, Map<string, CanonicalRoute>>();
+
+  /** Replaces everything `source` wants. Returns the keys whose winner may have changed. */
+  setSource(source: string, routes: readonly DesiredRoute[]): Set<string> {
+    const touched = new Set<string>();
+    const old = this.bySource.get(source);
+    for (const k of old?.keys() ?? []) {
+      touched.add(k);
+      this.byKey.get(k)?.delete(source);
+      if (this.byKey.get(k)?.size === 0) this.byKey.delete(k);
+    }
+    const next = new Map<string, CanonicalRoute>();
+    for (const r of routes) {
+      const c = canonical(r);
+      const k = routeKey(c.table, c.dst);
+      next.set(k, c);
+      touched.add(k);
+      let m = this.byKey.get(k);
+      if (!m) {
+        m = new Map();
+        this.byKey.set(k, m);
+      }
+      m.set(source, c);
+    }
+    if (next.size) this.bySource.set(source, next);
+    else this.bySource.delete(source);
+    return touched;
+  }
+
+  /** Adds or changes one route of `source`. Returns its key. */
+  upsert(source: string, route: DesiredRoute): string {
+    const c = canonical(route);
+    const k = routeKey(c.table, c.dst);
+    let mine = this.bySource.get(source);
+    if (!mine) {
+      mine = new Map();
+      this.bySource.set(source, mine);
+    }
+    mine.set(k, c);
+    let m = this.byKey.get(k);
+    if (!m) {
+      m = new Map();
+      this.byKey.set(k, m);
+    }
+    m.set(source, c);
+    return k;
+  }
+
+  /** Removes one route of `source`. Returns its key. */
+  remove(source: string, dst: string, table: number = RouteTable.main): string {
+    const p = parsePrefix(dst, true);
+    const k = routeKey(table, formatPrefix(p.addr, p.len));
+    const mine = this.bySource.get(source);
+    mine?.delete(k);
+    if (mine?.size === 0) this.bySource.delete(source);
+    const m = this.byKey.get(k);
+    m?.delete(source);
+    if (m?.size === 0) this.byKey.delete(k);
+    return k;
+  }
+
+  /** The winning route for a key: lowest priority, then source name. */
+  winner(key: string): CanonicalRoute | undefined {
+    const m = this.byKey.get(key);
+    if (!m) return undefined;
+    let best: [string, CanonicalRoute] | undefined;
+    for (const e of m) {
+      if (
+        !best ||
+        e[1].priority < best[1].priority ||
+        (e[1].priority === best[1].priority && e[0] < best[0])
+      ) {
+        best = e;
+      }
+    }
+    return best?.[1];
+  }
+
+  /** Every key with its winner. */
+  winners(): Map<string, CanonicalRoute> {
+    const out = new Map<string, CanonicalRoute>();
+    for (const k of this.byKey.keys()) out.set(k, this.winner(k)!);
+    return out;
+  }
+
+  /** Number of distinct keys. */
+  get size(): number {
+    return this.byKey.size;
+  }
+}

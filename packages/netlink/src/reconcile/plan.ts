@@ -1,0 +1,216 @@
+// The diff at the heart of the reconciler: desired routes against the routes
+// the kernel holds with Tortie's protocol number, giving the changes to make.
+// Pure: the caller passes the kernel's routes, the interface names it knows,
+// the time, and the state carried between runs (when each unknown route was
+// first seen). Routes of other protocols never reach this function, so they
+// are never touched.
+//
+// Rules (after Felix's routetable):
+// - a desired route missing or different in the kernel is replaced
+//   (RTM_NEWROUTE with NLM_F_CREATE|NLM_F_REPLACE: atomic in the kernel);
+// - a desired route whose interface does not exist yet is pending, not an
+//   error (the CNI plugin will create it; a link event triggers a resync);
+// - a kernel route of ours that nobody wants is deleted at once, unless it
+//   goes through one of Tortie's own interfaces (e.g. cali*): then it is
+//   deleted only after a grace period, so that the agent never races the
+//   CNI plugin that has just added it;
+// - extra kernel routes for a desired key (another metric) are deleted after
+//   the desired one is in place.
+import { AddressFamily, RouteFlags, RouteType } from "../wire/constants.js";
+import type { Nexthop, Route } from "../wire/route.js";
+import { type CanonicalRoute, routeKey } from "./desired.js";
+
+/** What {@link planReconcile} needs. */
+export interface PlanInput {
+  /** Winning desired route per key. */
+  readonly desired: ReadonlyMap<string, CanonicalRoute>;
+  /** Kernel routes with Tortie's protocol in the managed tables. */
+  readonly observed: readonly Route[];
+  /** Interface name → ifindex, as the kernel has them now. */
+  readonly links: ReadonlyMap<string, number>;
+  /** ifindexes of Tortie's own interfaces (grace period applies to them). */
+  readonly own: ReadonlySet<number>;
+  /** The protocol number routes are installed with. */
+  readonly protocol: number;
+  /** Current time (ms). */
+  readonly now: number;
+  /** Grace period for unknown routes on own interfaces (ms). */
+  readonly graceMs: number;
+  /** Key → when first seen unknown, from the previous run. */
+  readonly unknownSince: ReadonlyMap<string, number>;
+  /** Limit the plan to keys for which this returns true (partial resync). */
+  readonly only?: (key: string) => boolean;
+}
+
+/** The changes to make. */
+export interface Plan {
+  /** Routes to install with replace semantics. */
+  readonly replace: readonly Route[];
+  /** Kernel routes to delete. */
+  readonly delete: readonly Route[];
+  /** Desired keys that wait for their interface. */
+  readonly pending: readonly string[];
+  /** Unknown routes on own interfaces still in their grace period. */
+  readonly waiting: readonly string[];
+  /** The state for the next run. */
+  readonly unknownSince: Map<string, number>;
+  /** Earliest time a waiting route's grace period ends (for a timer), if any. */
+  readonly nextDeadline?: number;
+}
+
+/** Builds the kernel form of a desired route; undefined when an interface is missing. */
+export function toKernelRoute(
+  d: CanonicalRoute,
+  links: ReadonlyMap<string, number>,
+  protocol: number,
+): Route | undefined {
+  const oifOf = (dev: string | undefined): number | undefined | null => {
+    if (dev === undefined) return undefined;
+    const i = links.get(dev);
+    return i === undefined ? null : i;
+  };
+  const oif = oifOf(d.dev);
+  if (oif === null) return undefined;
+  let multipath: Nexthop[] | undefined;
+  if (d.nexthops?.length) {
+    multipath = [];
+    for (const n of d.nexthops) {
+      const o = oifOf(n.dev);
+      if (o === null) return undefined;
+      multipath.push({
+        ...(n.gateway !== undefined ? { gateway: n.gateway } : {}),
+        ...(n.via !== undefined ? { via: n.via } : {}),
+        oif: o ?? 0,
+        weight: n.weight ?? 1,
+        flags: n.onlink ? RouteFlags.onlink : 0,
+      });
+    }
+  }
+  const type = RouteType[d.type];
+  const direct = type === RouteType.unicast && !d.gateway && !d.via && !multipath;
+  return {
+    family: d.family,
+    dst: d.dst,
+    tos: 0,
+    table: d.table,
+    protocol,
+    scope: direct && d.family === AddressFamily.inet ? 253 : 0,
+    type,
+    flags: d.onlink ? RouteFlags.onlink : 0,
+    priority: d.metric,
+    ...(d.gateway !== undefined ? { gateway: d.gateway } : {}),
+    ...(d.via !== undefined ? { via: d.via } : {}),
+    ...(oif !== undefined ? { oif } : {}),
+    ...(d.prefsrc !== undefined ? { prefsrc: d.prefsrc } : {}),
+    ...(multipath ? { multipath } : {}),
+  };
+}
+
+const metricOf = (r: Route) => r.priority ?? (r.family === AddressFamily.inet6 ? 1024 : 0);
+const onlinkOf = (flags: number | undefined) => (flags ?? 0) & RouteFlags.onlink;
+
+function sameNexthops(want: readonly Nexthop[], got: readonly Nexthop[] | undefined): boolean {
+  if (!got || got.length !== want.length) return false;
+  const key = (n: Nexthop, anyOif: boolean) =>
+    `${n.gateway ?? ""}|${n.via ?? ""}|${anyOif ? "*" : (n.oif ?? 0)}|${n.weight ?? 1}|${onlinkOf(n.flags)}`;
+  const g = got.map((n) => key(n, false));
+  const w = want.map((n) => key(n, false));
+  // A desired next hop without an interface matches any interface.
+  return w.every((k, i) => {
+    const n = want[i]!;
+    if (n.oif) return g.includes(k);
+    const wk = key(n, true);
+    return got.some((x) => key(x, true) === wk);
+  });
+}
+
+/**
+ * True when the kernel route `got` is what `want` asks for. Fields the kernel
+ * fills on its own (an interface for a gateway-only route, IPv6's `dev lo` on
+ * blackholes, link-down flags) do not count as differences.
+ */
+export function routeMatches(want: Route, got: Route): boolean {
+  if (want.family !== got.family || want.dst !== got.dst || want.table !== got.table) return false;
+  if (want.type !== got.type || metricOf(want) !== metricOf(got)) return false;
+  if (want.protocol !== got.protocol) return false;
+  if (want.type !== RouteType.unicast) return true;
+  if (want.family === AddressFamily.inet && want.scope !== got.scope) return false;
+  if (onlinkOf(want.flags) !== onlinkOf(got.flags)) return false;
+  if ((want.prefsrc ?? got.prefsrc) !== got.prefsrc) return false;
+  if (want.multipath) return sameNexthops(want.multipath, got.multipath);
+  if (got.multipath) return false;
+  if ((want.gateway ?? "") !== (got.gateway ?? "")) return false;
+  if ((want.via ?? "") !== (got.via ?? "")) return false;
+  if (want.oif !== undefined && want.oif !== got.oif) return false;
+  return true;
+}
+
+/** Computes the changes that make the kernel match the desired routes. */
+export function planReconcile(input: PlanInput): Plan {
+  const only = input.only ?? (() => true);
+  const observedByKey = new Map<string, Route[]>();
+  for (const r of input.observed) {
+    if (r.protocol !== input.protocol) continue;
+    const k = routeKey(r.table, r.dst);
+    if (!only(k)) continue;
+    const list = observedByKey.get(k);
+    if (list) list.push(r);
+    else observedByKey.set(k, [r]);
+  }
+  const replace: Route[] = [];
+  const del: Route[] = [];
+  const pending: string[] = [];
+  const waiting: string[] = [];
+  const unknownSince = new Map<string, number>();
+  // Keep grace timers of keys outside a partial resync's scope.
+  for (const [k, t] of input.unknownSince) if (!only(k)) unknownSince.set(k, t);
+  let nextDeadline: number | undefined;
+
+  for (const [k, d] of input.desired) {
+    if (!only(k)) continue;
+    const want = toKernelRoute(d, input.links, input.protocol);
+    const got = observedByKey.get(k) ?? [];
+    observedByKey.delete(k);
+    if (!want) {
+      pending.push(k);
+      // Whatever the kernel has for this key is stale; the interface is gone.
+      del.push(...got);
+      continue;
+    }
+    const match = got.findIndex((g) => routeMatches(want, g));
+    if (match < 0) replace.push(want);
+    for (let i = 0; i < got.length; i++) {
+      if (i === match) continue;
+      // Replace overwrites a route of the same metric in place; others must go.
+      if (metricOf(got[i]!) !== metricOf(want) || match >= 0) del.push(got[i]!);
+    }
+  }
+  for (const [k, rs] of observedByKey) {
+    for (const r of rs) {
+      const onOwn =
+        (r.oif !== undefined && input.own.has(r.oif)) ||
+        (r.multipath?.some((n) => n.oif !== undefined && input.own.has(n.oif)) ?? false);
+      if (!onOwn) {
+        del.push(r);
+        continue;
+      }
+      const since = input.unknownSince.get(k) ?? input.now;
+      if (input.now - since >= input.graceMs) {
+        del.push(r);
+      } else {
+        unknownSince.set(k, since);
+        waiting.push(k);
+        const deadline = since + input.graceMs;
+        if (nextDeadline === undefined || deadline < nextDeadline) nextDeadline = deadline;
+      }
+    }
+  }
+  return {
+    replace,
+    delete: del,
+    pending,
+    waiting,
+    unknownSince,
+    ...(nextDeadline !== undefined ? { nextDeadline } : {}),
+  };
+}
