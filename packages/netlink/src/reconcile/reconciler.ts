@@ -347,7 +347,8 @@ export class RouteReconciler {
               this.own.delete(known);
               for (const k of this.kernel.dropInterface(known)) this.dirty.add(k);
             }
-          } else if (known !== e.link.index) {
+          } else if (known !== e.link.index || this.wantsInterface(name)) {
+            // A new interface, or one of ours changed (came up): re-plan its routes.
             this.resyncInterface(name).catch((err) => this.opts.onError?.(err));
           }
         } else if (e.kind === "route" && this.tables.includes(e.route.table)) {
@@ -367,6 +368,13 @@ export class RouteReconciler {
     } catch (e) {
       this.opts.onError?.(e);
     }
+  }
+
+  private wantsInterface(name: string): boolean {
+    for (const d of this.desired.winners().values()) {
+      if (d.dev === name || d.nexthops?.some((n) => n.dev === name)) return true;
+    }
+    return false;
   }
 
   /** Stops the background work (notifications, timers). */
