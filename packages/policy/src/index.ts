@@ -14,7 +14,9 @@
  * - `engine/match.ts`     rule × flow matching with the reason for a mismatch.
  * - `engine/evaluate.ts`  Calico's evaluation order; verdicts with traces; `explain`.
  * - `engine/engine.ts`    `PolicyEngine`: state + evaluate.
- * - `nft/`                rendering to nftables (model, text, diff) and the `nft -f` edge.
+ * - `nft/ruleset.ts`     a table as data; full script; diff script (incremental).
+ * - `nft/render.ts`      state → ruleset: dispatch maps, endpoint/tier/policy chains, shared sets.
+ * - `nft/apply.ts`       the `nft -f` edge: atomic full apply, then only differences.
  */
 
 export * from "./engine/compiled.js";
@@ -47,3 +49,26 @@ export {
 } from "./model/protocol.js";
 export * from "./model/resources.js";
 export { checkRule, describeResource, validateResource } from "./model/validate.js";
+export {
+  type ApplyResult,
+  NftApplier,
+  NftApplyError,
+  type NftRunner,
+  nftRunner,
+} from "./nft/apply.js";
+export {
+  MARK_ACCEPT,
+  MARK_PASS,
+  type RenderOptions,
+  renderRule,
+  renderRuleset,
+} from "./nft/render.js";
+export {
+  deleteScript,
+  diffScript,
+  fullScript,
+  type NftChain,
+  type NftScript,
+  type NftSet,
+  type Ruleset,
+} from "./nft/ruleset.js";

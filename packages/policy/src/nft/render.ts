@@ -31,7 +31,6 @@ import type {
 import type { EndpointInfo, PolicyState, TierPlan } from "../engine/state.js";
 import { type Cidr, type Family, formatRange, mergeRanges } from "../model/cidr.js";
 import type { PortSpec } from "../model/ports.js";
-import { protocolName } from "../model/protocol.js";
 import type { NftChain, NftSet, Ruleset } from "./ruleset.js";
 
 /** Mark bit: the packet was accepted by a policy or profile in this direction. */
@@ -65,10 +64,6 @@ const NFT_PROTO: Record<number, string> = {
   136: "udplite",
 };
 const protoText = (n: number) => NFT_PROTO[n] ?? String(n);
-
-function portText(p: PortSpec & { kind: "range" }): string {
-  return p.min === p.max ? String(p.min) : `${p.min}-${p.max}`;
-}
 
 /** Builds the ruleset; `sets` collects what rules reference. */
 class Renderer {
@@ -383,5 +378,3 @@ export function renderRule(
   const r = new Renderer(st, opts);
   return { rules: r.ruleTexts(rule, label), sets: r.sets };
 }
-
-export { protocolName };

@@ -294,7 +294,9 @@ describe.skipIf(skip)("nftables verdicts agree with the engine, cell for cell", 
             timeoutMs: 20_000,
           });
         const res = JSON.parse(stdout.trim().split("\n").pop()!) as boolean[];
-        cells.forEach((c, i) => out.set(`${src.name} → ${c.dst.name} ${probeName(c.p)}`, res[i]!));
+        cells.forEach((c, i) => {
+          out.set(`${src.name} → ${c.dst.name} ${probeName(c.p)}`, res[i]!);
+        });
       }),
     );
     return out;
