@@ -11,6 +11,7 @@
  * - `ipam.ts`     the {@link Ipam} client: assign, claim, borrow, release.
  * - `check.ts`    `check` (leaks, inconsistencies, double allocations) and `repair`.
  * - `usage.ts`    usage per pool/block/host and the BlockAffinity export.
+ * - `resources.ts` IPAM configuration from Calico IPPool/IPReservation/IPAMConfiguration.
  * - `errors.ts`   typed errors.
  */
 
@@ -61,6 +62,7 @@ export {
 } from "./ipam.js";
 export * from "./model.js";
 export { allOnly, normalizePool, type SelectorFn, validateConfig } from "./pools.js";
+export { ipamConfigFromResources } from "./resources.js";
 export {
   type BlockAffinityCrd,
   type BlockUsage,

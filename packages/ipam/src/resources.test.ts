@@ -1,0 +1,58 @@
+import { loadResources, MemoryStore } from "@tortie/datastore";
+import { describe, expect, it } from "vitest";
+import { AddressReservedError, PoolOverlapError } from "./errors.js";
+import { Ipam } from "./ipam.js";
+import { ipamConfigFromResources } from "./resources.js";
+
+const YAML = `
+apiVersion: projectcalico.org/v3
+kind: IPPool
+metadata: { name: pods }
+spec: { cidr: 198.51.100.0/24, blockSize: 28 }
+---
+apiVersion: projectcalico.org/v3
+kind: IPReservation
+metadata: { name: gw }
+spec: { reservedCIDRs: [198.51.100.0, 198.51.100.1] }
+---
+apiVersion: projectcalico.org/v3
+kind: IPAMConfiguration
+metadata: { name: default }
+spec: { strictAffinity: true, maxBlocksPerHost: 4 }
+---
+apiVersion: projectcalico.org/v3
+kind: BGPPeer
+metadata: { name: bigip }
+spec: { peerIP: 192.0.2.250, asNumber: 64512 }
+`;
+
+describe("IPAM configuration from Calico resources", () => {
+  it("maps IPPool, IPReservation and IPAMConfiguration", async () => {
+    const cfg = ipamConfigFromResources(loadResources(YAML));
+    expect(cfg).toMatchObject({
+      strictAffinity: true,
+      maxBlocksPerHost: 4,
+      reservations: ["198.51.100.0/32", "198.51.100.1/32"],
+    });
+    expect(cfg.pools.map((p) => [p.name, p.cidr, p.blockSize])).toEqual([
+      ["pods", "198.51.100.0/24", 28],
+    ]);
+    const ipam = new Ipam({ store: new MemoryStore() });
+    await ipam.updateConfig(() => cfg);
+    await expect(
+      ipam.assignIp({ ip: "198.51.100.1", handleId: "h", hostname: "n" }),
+    ).rejects.toThrow(AddressReservedError);
+    const r = await ipam.autoAssign({ handleId: "h", hostname: "n", num4: 2 });
+    expect(r.ipv4.map((a) => a.ip)).not.toContain("198.51.100.0");
+  });
+
+  it("refuses overlapping pools from YAML", () => {
+    const two = `${YAML}---
+apiVersion: projectcalico.org/v3
+kind: IPPool
+metadata: { name: other }
+spec: { cidr: 198.51.100.128/25 }
+`;
+    expect(() => ipamConfigFromResources(loadResources(two))).toThrow(PoolOverlapError);
+  });
+});
