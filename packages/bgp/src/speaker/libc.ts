@@ -165,6 +165,18 @@ export function tcpSocket(family: 4 | 6, opts: SocketOptions = {}): number {
   }
 }
 
+/** Sets the minimum incoming TTL / hop limit on an existing socket (GTSM, RFC 5082). */
+export function setMinTtl(fd: number, family: 4 | 6, minTtl: number): void {
+  const c = libc();
+  // An IPv4 peer on a dual-stack IPv6 socket is checked at the IPv4 level.
+  check("setsockopt(IP_MINTTL)", c.setsockopt(fd, IPPROTO_IP, IP_MINTTL, int(minTtl), 4));
+  if (family === 6)
+    check(
+      "setsockopt(IPV6_MINHOPCOUNT)",
+      c.setsockopt(fd, IPPROTO_IPV6, IPV6_MINHOPCOUNT, int(minTtl), 4),
+    );
+}
+
 /** listen(2) on a bound socket. */
 export function listenFd(fd: number, backlog = 128): void {
   check("listen", libc().listen(fd, backlog));

@@ -1,0 +1,49 @@
+/**
+ * The speaker: the I/O edge of `@tortie/bgp`.
+ *
+ * Files:
+ * - `speaker.ts`   `Speaker`: listener, configured and dynamic peers,
+ *                  originate/withdraw, events, status.
+ * - `session.ts`   `PeerSession`: one peer — FSM + codec + TCP, collisions,
+ *                  Adj-RIB-In, counters.
+ * - `routes.ts`    pure: UPDATE → route changes (RFC 7606 aware) and
+ *                  originated routes → packed UPDATEs.
+ * - `open-map.ts`  pure: our OPEN from configuration, received OPEN → FSM
+ *                  descriptor, negotiated session → codec context.
+ * - `config.ts`    zod schema of the speaker configuration.
+ * - `status.ts`    `formatStatus()`: a `birdc show protocols`-like table.
+ * - `transport.ts` TCP listeners and connections made through libc.
+ * - `libc.ts`      koffi bindings: socket, bind, setsockopt (TCP-MD5, TTL,
+ *                  GTSM), setns.
+ */
+export * from "./config.js";
+export { SyscallError } from "./libc.js";
+export { FAMILIES, type FamilyKey } from "./open-map.js";
+export {
+  buildAnnouncements,
+  buildWithdrawals,
+  type ExportTarget,
+  formatCommunity,
+  type Originated,
+  type OriginName,
+  parseCommunity,
+  type Route,
+  type RouteChanges,
+  routeKey,
+  routesFromUpdate,
+} from "./routes.js";
+export type {
+  LastError,
+  MessageCounters,
+  NotificationInfo,
+  PeerStatus,
+  SessionInfo,
+} from "./session.js";
+export {
+  Speaker,
+  SpeakerError,
+  type SpeakerEvents,
+  type SpeakerOptions,
+  type SpeakerStatus,
+} from "./speaker.js";
+export { formatStatus } from "./status.js";

@@ -1,0 +1,911 @@
+// One peer's session: the I/O edge around the pure FSM and codec.
+//
+//   socket bytes ─► Framer ─► decodeMessage ─► FSM event ─► step() ─► actions
+//   actions: connect / drop / send-* / session-up / session-down / process-update
+//   nextDeadline(fsm) ─► one setTimeout ─► fireDue()
+//
+// A session owns at most two TCP connections to its peer: the main one and,
+// while a connection collision (RFC 4271 §6.8) is unresolved, a second one
+// run by a companion FSM. Everything else — timers, negotiation, error
+// handling — is decided by the FSM; this file only performs what it asks.
+import { EventEmitter } from "node:events";
+import type { Socket } from "node:net";
+import {
+  cease,
+  companion,
+  connectionPolicy,
+  createFsm,
+  detectCollision,
+  type Fsm,
+  type FsmAction,
+  type FsmEvent,
+  type FsmOptions,
+  fireDue,
+  formatBgpId,
+  type NegotiatedSession,
+  type NotificationDescriptor,
+  nextDeadline,
+  parseBgpId,
+  promote,
+  type SessionError,
+  type SessionState,
+  step,
+  updateSent,
+} from "../fsm/index.js";
+import { CeaseSubcode, ErrorCode, RouteRefreshSubtype } from "../wire/constants.js";
+import {
+  BgpDecodeError,
+  type BgpMessage,
+  type CodecContext,
+  DEFAULT_CONTEXT,
+  type DecodedMessage,
+  decodeMessage,
+  encodeMessage,
+  endOfRib,
+  endOfRibFamily,
+  Framer,
+  KEEPALIVE,
+  type OpenMessage,
+  shutdownNotification,
+  type UpdateMessage,
+} from "../wire/index.js";
+import type { PeerConfig } from "./config.js";
+import { setMinTtl } from "./libc.js";
+import {
+  buildOpen,
+  contextOf,
+  FAMILIES,
+  type FamilyKey,
+  familyName,
+  localDescriptor,
+  openDescriptor,
+} from "./open-map.js";
+import {
+  buildAnnouncements,
+  buildWithdrawals,
+  type Originated,
+  type Route,
+  type RouteChanges,
+  routeKey,
+  routesFromUpdate,
+} from "./routes.js";
+import { connectTcp } from "./transport.js";
+
+/** Per message type counters. */
+export interface MessageCounters {
+  open: number;
+  update: number;
+  notification: number;
+  keepalive: number;
+  routeRefresh: number;
+}
+
+const zeroCounters = (): MessageCounters => ({
+  open: 0,
+  update: 0,
+  notification: 0,
+  keepalive: 0,
+  routeRefresh: 0,
+});
+
+/** A NOTIFICATION as status shows it. */
+export interface NotificationInfo {
+  readonly code: number;
+  readonly subcode: number;
+  /** RFC 9003 Shutdown Communication, when present. */
+  readonly message?: string;
+  /** Readable name of the code/subcode. */
+  readonly text: string;
+}
+
+/** Why the session last failed or went down. */
+export interface LastError {
+  /** The FSM event (RFC 4271 §8.1 name) that caused it. */
+  readonly event: string;
+  /** The state it happened in. */
+  readonly state: SessionState;
+  /** Wall-clock time, ms since the epoch. */
+  readonly at: number;
+  readonly reason?: string;
+  readonly sent?: NotificationInfo;
+  readonly received?: NotificationInfo;
+}
+
+/** The negotiated session, as status shows it. */
+export interface SessionInfo {
+  readonly peerAs: number;
+  readonly peerRouterId: string;
+  readonly internal: boolean;
+  readonly holdTime: number;
+  readonly keepaliveTime: number;
+  readonly families: readonly string[];
+  readonly fourOctetAs: boolean;
+  readonly extendedMessage: boolean;
+  readonly routeRefresh: boolean;
+  readonly enhancedRouteRefresh: boolean;
+  readonly addPath: readonly { family: string; send: boolean; receive: boolean }[];
+  readonly gracefulRestart: boolean;
+  readonly peerHostname?: string;
+}
+
+/** Everything the speaker's status API reports about one peer. */
+export interface PeerStatus {
+  readonly address: string;
+  readonly port: number;
+  /** Configured AS, or the AS learned from the OPEN for dynamic neighbors. */
+  readonly asn: number | "internal" | "external";
+  readonly localAsn: number;
+  readonly description?: string;
+  /** Created from a dynamic-neighbor range. */
+  readonly dynamic: boolean;
+  readonly passive: boolean;
+  readonly state: SessionState;
+  /** When the current state was entered, ms since the epoch. */
+  readonly since: number;
+  /** Milliseconds Established, when Established. */
+  readonly uptimeMs?: number;
+  readonly connection?: {
+    readonly direction: "outgoing" | "incoming";
+    readonly localAddress: string;
+    readonly localPort: number;
+    readonly remotePort: number;
+  };
+  readonly session?: SessionInfo;
+  readonly messages: { readonly sent: MessageCounters; readonly received: MessageCounters };
+  readonly prefixes: { readonly received: number; readonly advertised: number };
+  readonly connectRetryCounter: number;
+  readonly flaps: number;
+  readonly lastError?: LastError;
+}
+
+/** What a session needs from its speaker. */
+export interface SessionHost {
+  readonly asn: number;
+  readonly routerId: string;
+  readonly netns?: string;
+  /** The originated routes, in order (the Adj-RIB-Out source). */
+  originated(): Iterable<Originated>;
+  /** Milliseconds on a monotonic clock. */
+  now(): number;
+}
+
+/** Events a session emits. */
+export interface SessionEvents {
+  state: [from: SessionState, to: SessionState];
+  up: [info: SessionInfo];
+  down: [error: LastError];
+  routes: [changes: RouteChanges];
+  "end-of-rib": [family: string];
+  "route-refresh": [family: string];
+  /** A local problem that did not reset the session (e.g. a route without a usable next hop). */
+  warning: [message: string];
+}
+
+interface Conn {
+  readonly socket: Socket;
+  readonly direction: "outgoing" | "incoming";
+  readonly framer: Framer;
+  ctx: CodecContext;
+  closed: boolean;
+}
+
+interface Runner {
+  fsm: Fsm;
+  conn?: Conn;
+  /** The OPEN we sent on this connection (for the codec context). */
+  sentOpen?: OpenMessage;
+}
+
+const CODE_NAMES: Record<number, string> = {
+  1: "Message Header Error",
+  2: "OPEN Message Error",
+  3: "UPDATE Message Error",
+  4: "Hold Timer Expired",
+  5: "Finite State Machine Error",
+  6: "Cease",
+  7: "ROUTE-REFRESH Message Error",
+};
+const CEASE_NAMES: Record<number, string> = {
+  1: "Maximum Number of Prefixes Reached",
+  2: "Administrative Shutdown",
+  3: "Peer De-configured",
+  4: "Administrative Reset",
+  5: "Connection Rejected",
+  6: "Other Configuration Change",
+  7: "Connection Collision Resolution",
+  8: "Out of Resources",
+  9: "Hard Reset",
+  10: "BFD Down",
+};
+
+function notificationInfo(n: NotificationDescriptor): NotificationInfo {
+  let message: string | undefined;
+  // RFC 9003 §2: Cease/Administrative Shutdown or Reset may carry a length-prefixed UTF-8 text.
+  if (n.code === ErrorCode.Cease && (n.subcode === 2 || n.subcode === 4) && n.data.length > 0) {
+    const len = n.data[0]!;
+    if (len + 1 <= n.data.length) message = new TextDecoder().decode(n.data.subarray(1, 1 + len));
+  }
+  const base = CODE_NAMES[n.code] ?? `code ${n.code}`;
+  const sub =
+    n.code === ErrorCode.Cease
+      ? (CEASE_NAMES[n.subcode] ?? `subcode ${n.subcode}`)
+      : `subcode ${n.subcode}`;
+  return {
+    code: n.code,
+    subcode: n.subcode,
+    ...(message !== undefined ? { message } : {}),
+    text: `${base} / ${sub}`,
+  };
+}
+
+/** The FSM event a decode error raises (RFC 4271 §6.1–§6.3). */
+function errorEvent(e: BgpDecodeError): FsmEvent {
+  const notification = { code: e.code, subcode: e.subcode, data: e.data };
+  if (e.code === ErrorCode.MessageHeader) return { type: "BGPHeaderErr", notification };
+  if (e.code === ErrorCode.OpenMessage) return { type: "BGPOpenMsgErr", notification };
+  return { type: "UpdateMsgErr", notification };
+}
+
+const COUNTER_OF: Record<BgpMessage["type"], keyof MessageCounters> = {
+  open: "open",
+  update: "update",
+  notification: "notification",
+  keepalive: "keepalive",
+  "route-refresh": "routeRefresh",
+};
+
+/** The resolved settings of one session (a configured peer or one from a dynamic range). */
+export interface SessionSettings {
+  readonly peer: PeerConfig;
+  /** Peer AS constraint ("internal"/"external" for dynamic ranges). */
+  readonly peerAs: number | "internal" | "external";
+  readonly dynamic: boolean;
+}
+
+/**
+ * One BGP peer. Created and driven by the {@link Speaker}; exposed for status
+ * and tests.
+ */
+export class PeerSession extends EventEmitter<SessionEvents> {
+  readonly address: string;
+  private main: Runner;
+  private second: Runner | undefined;
+  private pendingOut: Socket | undefined;
+  private timer: NodeJS.Timeout | undefined;
+  private readonly adjRibIn = new Map<string, Route>();
+  private readonly sent = zeroCounters();
+  private readonly received = zeroCounters();
+  private advertised = new Set<string>();
+  private flaps = 0;
+  private negotiated: NegotiatedSession | undefined;
+  private lastErr: LastError | undefined;
+  private learnedAs: number | undefined;
+  private readonly families: readonly FamilyKey[];
+  private destroyed = false;
+  private readonly wallOffset: number;
+
+  constructor(
+    private readonly host: SessionHost,
+    readonly settings: SessionSettings,
+  ) {
+    super();
+    this.address = settings.peer.address;
+    this.families = (settings.peer.families ?? [
+      this.address.includes(":") ? "ipv6-unicast" : "ipv4-unicast",
+    ]) as FamilyKey[];
+    this.wallOffset = Date.now() - host.now();
+    this.main = { fsm: createFsm(this.fsmOptions(false), host.now()) };
+  }
+
+  private get localAs(): number {
+    return this.settings.peer.localAsn ?? this.host.asn;
+  }
+
+  private fsmOptions(passive: boolean): FsmOptions {
+    const p = this.settings.peer;
+    return {
+      localAs: this.localAs,
+      bgpId: parseBgpId(this.host.routerId),
+      peerAs: this.settings.peerAs,
+      holdTime: p.holdTime,
+      ...(p.keepaliveTime !== undefined ? { keepaliveTime: p.keepaliveTime } : {}),
+      connectRetryTime: p.connectRetryTime,
+      openHoldTime: p.openHoldTime,
+      passive: passive || p.passive,
+      idleHoldTime: Math.max(0.001, p.errorWaitTime[0]),
+      maxIdleHoldTime: Math.max(0.001, p.errorWaitTime[0], p.errorWaitTime[1]),
+      capabilities: localDescriptor(this.localCaps()),
+    };
+  }
+
+  private localCaps() {
+    return {
+      asn: this.localAs,
+      families: this.families,
+      ...(this.settings.peer.addPath ? { addPath: this.settings.peer.addPath } : {}),
+    };
+  }
+
+  /** Current FSM state. */
+  get state(): SessionState {
+    return this.main.fsm.state;
+  }
+
+  /** Routes received from this peer (its Adj-RIB-In), keyed by prefix (and path id). */
+  routes(): ReadonlyMap<string, Route> {
+    return this.adjRibIn;
+  }
+
+  /** Starts the session (ManualStart, or the passive variant; RFC 4271 §8.1.2). */
+  start(): void {
+    const passive = this.settings.peer.passive || this.settings.dynamic;
+    this.dispatch(this.main, {
+      type: passive ? "ManualStart_with_PassiveTcpEstablishment" : "ManualStart",
+    });
+  }
+
+  /**
+   * Stops the session (ManualStop): a Cease/Administrative Shutdown, with an
+   * RFC 9003 Shutdown Communication when `message` is given, then Idle.
+   */
+  stop(message = ""): void {
+    const data = shutdownNotification(message, CeaseSubcode.AdministrativeShutdown).data;
+    const notification = cease(CeaseSubcode.AdministrativeShutdown, data);
+    if (this.second) this.dispatch(this.second, { type: "ManualStop", notification });
+    this.dispatch(this.main, { type: "ManualStop", notification });
+  }
+
+  /** Stops for good and frees everything (no NOTIFICATION if already down). */
+  destroy(message = "peer removed"): void {
+    if (this.destroyed) return;
+    if (this.state !== "Idle" || this.main.conn) this.stop(message);
+    this.destroyed = true;
+    clearTimeout(this.timer);
+    this.pendingOut?.destroy();
+    this.main.conn?.socket.destroy();
+    this.second?.conn?.socket.destroy();
+    this.removeAllListeners();
+  }
+
+  /** An incoming TCP connection from this peer was accepted. */
+  incoming(socket: Socket): void {
+    if (this.destroyed) {
+      socket.destroy();
+      return;
+    }
+    const policy = connectionPolicy(this.main.fsm);
+    if (policy === "refuse" || (policy === "track" && this.second)) {
+      socket.destroy();
+      return;
+    }
+    const conn = this.attach(socket, "incoming");
+    if (policy === "use") {
+      this.main.conn = conn;
+      this.dispatch(this.main, { type: "TcpConnectionConfirmed" });
+    } else this.startCompanion(conn);
+  }
+
+  /** Sends a ROUTE-REFRESH request for every negotiated family (RFC 2918). */
+  requestRefresh(): void {
+    const conn = this.main.conn;
+    if (this.state !== "Established" || !conn || !this.negotiated?.capabilities.routeRefresh)
+      return;
+    for (const f of this.negotiated.capabilities.families) {
+      this.write(conn, {
+        type: "route-refresh",
+        afi: f.afi,
+        safi: f.safi,
+        subtype: RouteRefreshSubtype.Normal,
+      });
+    }
+  }
+
+  /** Announces originated routes to the peer (when Established). */
+  announce(routes: readonly Originated[]): void {
+    const conn = this.main.conn;
+    if (this.state !== "Established" || !conn) return;
+    const usable = routes.filter((r) => this.carries(r.prefix));
+    if (!usable.length) return;
+    let msgs: UpdateMessage[];
+    try {
+      msgs = buildAnnouncements(usable, this.exportTarget(conn));
+    } catch (e) {
+      this.emit("warning", `cannot announce to ${this.address}: ${(e as Error).message}`);
+      return;
+    }
+    this.writeMany(conn, msgs);
+    for (const r of usable) this.advertised.add(r.prefix);
+  }
+
+  /** Withdraws prefixes from the peer (when Established). */
+  withdraw(prefixes: readonly string[]): void {
+    const conn = this.main.conn;
+    if (this.state !== "Established" || !conn) return;
+    const usable = prefixes.filter((p) => this.advertised.has(p));
+    if (!usable.length) return;
+    this.writeMany(conn, buildWithdrawals(usable, conn.ctx));
+    for (const p of usable) this.advertised.delete(p);
+  }
+
+  /** The status of this peer. */
+  status(): PeerStatus {
+    const f = this.main.fsm;
+    const conn = this.main.conn;
+    const s = this.negotiated;
+    const now = this.host.now();
+    const p = this.settings.peer;
+    return {
+      address: this.address,
+      port: p.port,
+      asn: this.learnedAs ?? this.settings.peerAs,
+      localAsn: this.localAs,
+      ...(p.description ? { description: p.description } : {}),
+      dynamic: this.settings.dynamic,
+      passive: p.passive || this.settings.dynamic,
+      state: f.state,
+      since: Math.round(f.since + this.wallOffset),
+      ...(f.state === "Established" && f.establishedAt !== undefined
+        ? { uptimeMs: Math.round(now - f.establishedAt) }
+        : {}),
+      ...(conn && !conn.closed
+        ? {
+            connection: {
+              direction: conn.direction,
+              localAddress: normalise(conn.socket.localAddress ?? ""),
+              localPort: conn.socket.localPort ?? 0,
+              remotePort: conn.socket.remotePort ?? 0,
+            },
+          }
+        : {}),
+      ...(s && f.state === "Established" ? { session: sessionInfo(s) } : {}),
+      messages: { sent: { ...this.sent }, received: { ...this.received } },
+      prefixes: { received: this.adjRibIn.size, advertised: this.advertised.size },
+      connectRetryCounter: f.connectRetryCounter,
+      flaps: this.flaps,
+      ...(this.lastErr ? { lastError: this.lastErr } : {}),
+    };
+  }
+
+  // ---- the edge ---------------------------------------------------------
+
+  private carries(prefix: string): boolean {
+    const fam: FamilyKey = prefix.includes(":") ? "ipv6-unicast" : "ipv4-unicast";
+    const f = FAMILIES[fam];
+    return !!this.negotiated?.capabilities.families.some(
+      (x) => x.afi === f.afi && x.safi === f.safi,
+    );
+  }
+
+  private exportTarget(conn: Conn) {
+    const p = this.settings.peer;
+    const local = normalise(conn.socket.localAddress ?? "");
+    const v4 =
+      p.localAddress && !p.localAddress.includes(":")
+        ? p.localAddress
+        : !local.includes(":")
+          ? local
+          : undefined;
+    const v6 =
+      p.nextHop6 ??
+      (p.localAddress?.includes(":") ? p.localAddress : local.includes(":") ? local : undefined);
+    return {
+      localAs: this.localAs,
+      internal: !!this.negotiated?.internal,
+      ...(v4 ? { nextHop4: v4 } : {}),
+      ...(v6 ? { nextHop6: v6 } : {}),
+      ctx: conn.ctx,
+    };
+  }
+
+  private attach(socket: Socket, direction: "outgoing" | "incoming"): Conn {
+    const conn: Conn = {
+      socket,
+      direction,
+      framer: new Framer(),
+      ctx: DEFAULT_CONTEXT,
+      closed: false,
+    };
+    socket.setNoDelay(true);
+    socket.on("data", (chunk: Buffer) => this.onData(conn, chunk));
+    const closed = () => {
+      if (conn.closed) return;
+      conn.closed = true;
+      const owner = this.ownerOf(conn);
+      if (owner) this.dispatch(owner, { type: "TcpConnectionFails" });
+    };
+    socket.on("close", closed);
+    socket.on("end", closed);
+    socket.on("error", () => closed());
+    const p = this.settings.peer;
+    if (p.ttlSecurity !== undefined) applyMinTtl(socket, 256 - p.ttlSecurity);
+    return conn;
+  }
+
+  private ownerOf(conn: Conn): Runner | undefined {
+    if (this.main.conn === conn) return this.main;
+    if (this.second?.conn === conn) return this.second;
+    return undefined;
+  }
+
+  private startCompanion(conn: Conn): void {
+    const r = companion(this.main.fsm, conn.direction, this.host.now());
+    this.second = { fsm: r.state, conn };
+    this.perform(this.second, r.actions);
+    this.rearm();
+  }
+
+  private onData(conn: Conn, chunk: Buffer): void {
+    let frames: Uint8Array[];
+    try {
+      frames = conn.framer.push(chunk);
+    } catch (e) {
+      this.onDecodeError(conn, e);
+      return;
+    }
+    for (const bytes of frames) {
+      const owner = this.ownerOf(conn);
+      if (!owner || conn.closed) return;
+      let decoded: DecodedMessage;
+      try {
+        decoded = decodeMessage(bytes, conn.ctx);
+      } catch (e) {
+        this.onDecodeError(conn, e);
+        return;
+      }
+      this.received[COUNTER_OF[decoded.message.type]]++;
+      this.onMessage(owner, decoded);
+    }
+  }
+
+  private onDecodeError(conn: Conn, e: unknown): void {
+    const owner = this.ownerOf(conn);
+    if (!owner) return;
+    if (e instanceof BgpDecodeError) this.dispatch(owner, errorEvent(e));
+    else {
+      // A bug of ours, not the peer's: reset this session only, with a Cease.
+      this.emit(
+        "warning",
+        `internal error handling a message from ${this.address}: ${(e as Error).stack}`,
+      );
+      this.dispatch(owner, {
+        type: "UpdateMsgErr",
+        notification: cease(CeaseSubcode.OutOfResources),
+      });
+    }
+  }
+
+  private onMessage(owner: Runner, d: DecodedMessage): void {
+    const m = d.message;
+    switch (m.type) {
+      case "open":
+        this.onOpen(owner, m);
+        return;
+      case "keepalive":
+        this.dispatch(owner, { type: "KeepAliveMsg" });
+        return;
+      case "notification":
+        this.dispatch(owner, {
+          type: "NotifMsg",
+          notification: { code: m.code, subcode: m.subcode, data: m.data },
+        });
+        return;
+      case "update":
+        this.dispatch(owner, { type: "UpdateMsg", update: d });
+        return;
+      case "route-refresh":
+        if (owner === this.main && this.state === "Established")
+          this.onRouteRefresh(m.afi, m.safi, m.subtype);
+        return;
+    }
+  }
+
+  private onOpen(owner: Runner, open: OpenMessage): void {
+    const desc = openDescriptor(open);
+    const other = owner === this.main ? this.second : this.main;
+    if (other?.conn) {
+      const outcome = detectCollision(owner.fsm, other.fsm, desc);
+      if (outcome === "dump-receiving") {
+        this.dispatch(owner, { type: "OpenCollisionDump" });
+        this.settleCollision();
+        return;
+      }
+      if (outcome === "dump-other") {
+        const before = other.fsm;
+        this.dispatch(other, { type: "OpenCollisionDump" });
+        if (other === this.main && this.second) {
+          this.main = { ...this.second, fsm: promote(this.second.fsm, before) };
+          this.second = undefined;
+        }
+        this.settleCollision();
+      }
+    }
+    const target = owner.conn ? this.ownerOf(owner.conn) : undefined;
+    if (target) this.dispatch(target, { type: "BGPOpen", open: desc });
+  }
+
+  private settleCollision(): void {
+    if (this.second && this.second.fsm.state === "Idle") this.second = undefined;
+  }
+
+  private onRouteRefresh(afi: number, safi: number, subtype: number): void {
+    if (subtype !== RouteRefreshSubtype.Normal) return; // BoRR/EoRR from the peer: nothing to do here
+    const fam = familyName({ afi, safi });
+    this.emit("route-refresh", fam);
+    const conn = this.main.conn!;
+    const enhanced = !!this.negotiated?.capabilities.enhancedRouteRefresh;
+    // RFC 7313 §4: BoRR, the full Adj-RIB-Out of the family, EoRR.
+    if (enhanced)
+      this.write(conn, { type: "route-refresh", afi, safi, subtype: RouteRefreshSubtype.BoRR });
+    const routes = [...this.host.originated()].filter((r) => familyOfPrefix(r.prefix) === fam);
+    this.announce(routes);
+    if (enhanced)
+      this.write(conn, { type: "route-refresh", afi, safi, subtype: RouteRefreshSubtype.EoRR });
+  }
+
+  /** Steps one runner's FSM with an event and performs its actions. */
+  private dispatch(r: Runner, event: FsmEvent): void {
+    if (this.destroyed) return;
+    const before = r.fsm.state;
+    const res = step(r.fsm, event, this.host.now());
+    r.fsm = res.state;
+    this.perform(r, res.actions);
+    if (r === this.main && before !== r.fsm.state) this.emit("state", before, r.fsm.state);
+    if (r === this.second && r.fsm.state === "Idle") this.second = undefined;
+    this.rearm();
+  }
+
+  private perform(r: Runner, actions: readonly FsmAction[]): void {
+    for (const a of actions) {
+      switch (a.type) {
+        case "connect":
+          this.connect();
+          break;
+        case "drop":
+        case "reject":
+          if (r.conn) {
+            r.conn.closed = true;
+            r.conn.socket.destroySoon(); // flushes a NOTIFICATION written just before
+            r.conn = undefined;
+          }
+          if (r === this.main && this.pendingOut) {
+            this.pendingOut.destroy();
+            this.pendingOut = undefined;
+          }
+          break;
+        case "send-open":
+          if (r.conn) {
+            r.sentOpen = buildOpen(
+              this.localCaps(),
+              this.settings.peer.holdTime,
+              this.host.routerId,
+            );
+            this.write(r.conn, r.sentOpen);
+          }
+          break;
+        case "send-keepalive":
+          if (r.conn) this.write(r.conn, KEEPALIVE);
+          break;
+        case "send-notification":
+          if (r.conn) {
+            const n = a.notification;
+            this.write(r.conn, {
+              type: "notification",
+              code: n.code,
+              subcode: n.subcode,
+              data: n.data,
+            });
+          }
+          break;
+        case "session-up":
+          this.onUp(r, a.session);
+          break;
+        case "session-down":
+          this.onDown(a.reason);
+          break;
+        case "process-update":
+          this.onUpdate(a.update as DecodedMessage | undefined);
+          break;
+        case "release":
+          break;
+      }
+    }
+    // Failures before Established are recorded too (status shows why a peer never comes up).
+    if (r === this.main && r.fsm.lastError) this.recordError(r.fsm.lastError);
+  }
+
+  private seenError: SessionError | undefined;
+
+  private recordError(err: SessionError): void {
+    if (this.seenError === err) return;
+    this.seenError = err;
+    this.lastErr = {
+      event: err.event,
+      state: err.state,
+      at: Math.round(err.at + this.wallOffset),
+      ...(err.reason ? { reason: err.reason } : {}),
+      ...(err.sent ? { sent: notificationInfo(err.sent) } : {}),
+      ...(err.received ? { received: notificationInfo(err.received) } : {}),
+    };
+  }
+
+  private connect(): void {
+    if (this.pendingOut || this.destroyed) return;
+    const p = this.settings.peer;
+    const internal = this.settings.peerAs === this.localAs || this.settings.peerAs === "internal";
+    const ttl = p.ttlSecurity !== undefined ? 255 : (p.multihop ?? (internal ? 64 : 1));
+    let sock: Socket;
+    try {
+      sock = connectTcp({
+        remoteAddress: p.address,
+        remotePort: p.port,
+        ...(p.localAddress ? { localAddress: p.localAddress } : {}),
+        ttl,
+        ...(p.ttlSecurity !== undefined ? { minTtl: 256 - p.ttlSecurity } : {}),
+        ...(p.password ? { md5: p.password } : {}),
+        ...(this.host.netns ? { netns: this.host.netns } : {}),
+      });
+    } catch (e) {
+      this.emit("warning", `cannot connect to ${p.address}: ${(e as Error).message}`);
+      queueMicrotask(() => this.dispatch(this.main, { type: "TcpConnectionFails" }));
+      return;
+    }
+    this.pendingOut = sock;
+    const fail = () => {
+      if (this.pendingOut !== sock) return;
+      this.pendingOut = undefined;
+      sock.destroy();
+      if (!this.main.conn) this.dispatch(this.main, { type: "TcpConnectionFails" });
+    };
+    sock.once("error", fail);
+    sock.once("close", fail);
+    sock.once("connect", () => {
+      if (this.pendingOut !== sock) return;
+      this.pendingOut = undefined;
+      sock.off("error", fail);
+      sock.off("close", fail);
+      const policy = connectionPolicy(this.main.fsm);
+      if (policy === "refuse" || (policy === "track" && this.second)) {
+        sock.destroy();
+        return;
+      }
+      const conn = this.attach(sock, "outgoing");
+      if (policy === "use") {
+        this.main.conn = conn;
+        this.dispatch(this.main, { type: "Tcp_CR_Acked" });
+      } else this.startCompanion(conn);
+    });
+  }
+
+  private onUp(r: Runner, session: NegotiatedSession): void {
+    this.negotiated = session;
+    this.learnedAs = session.peerAs;
+    if (r.conn) r.conn.ctx = contextOf(session);
+    this.advertised = new Set();
+    const info = sessionInfo(session);
+    this.emit("up", info);
+    const conn = r.conn;
+    if (!conn) return;
+    // RFC 4271 §9.4: the whole Adj-RIB-Out, then End-of-RIB per family (RFC 4724 §2).
+    this.announce([...this.host.originated()]);
+    for (const f of session.capabilities.families) this.write(conn, endOfRib(f.afi, f.safi));
+  }
+
+  private onDown(reason: SessionError): void {
+    this.flaps++;
+    this.recordError(reason);
+    const withdrawn = [...this.adjRibIn.keys()];
+    this.adjRibIn.clear();
+    this.advertised = new Set();
+    if (withdrawn.length)
+      this.emit("routes", { announced: [], withdrawn, treatedAsWithdraw: false });
+    this.emit("down", this.lastErr!);
+    this.negotiated = undefined;
+  }
+
+  private onUpdate(d: DecodedMessage | undefined): void {
+    const conn = this.main.conn;
+    if (!d || d.message.type !== "update" || !conn) return;
+    const msg = d.message;
+    const eor = endOfRibFamily(msg);
+    if (eor) {
+      this.emit("end-of-rib", familyName(eor));
+      return;
+    }
+    const changes = routesFromUpdate(msg, conn.ctx, d.action);
+    const gone: string[] = [];
+    for (const k of changes.withdrawn) if (this.adjRibIn.delete(k)) gone.push(k);
+    for (const r of changes.announced) this.adjRibIn.set(routeKey(r.prefix, r.pathId), r);
+    if (changes.announced.length || gone.length || changes.treatedAsWithdraw) {
+      this.emit("routes", {
+        announced: changes.announced,
+        withdrawn: gone,
+        treatedAsWithdraw: changes.treatedAsWithdraw,
+      });
+    }
+  }
+
+  private write(conn: Conn, msg: BgpMessage): void {
+    if (conn.closed) return;
+    conn.socket.write(encodeMessage(msg, conn.ctx));
+    this.sent[COUNTER_OF[msg.type]]++;
+    if (msg.type === "update" && conn === this.main.conn)
+      this.main.fsm = updateSent(this.main.fsm, this.host.now());
+  }
+
+  private writeMany(conn: Conn, msgs: readonly UpdateMessage[]): void {
+    if (conn.closed || !msgs.length) return;
+    const parts = msgs.map((m) => encodeMessage(m, conn.ctx));
+    conn.socket.write(Buffer.concat(parts));
+    this.sent.update += msgs.length;
+    this.main.fsm = updateSent(this.main.fsm, this.host.now());
+    this.rearm();
+  }
+
+  /** Arms one timer for the earliest FSM deadline of either runner. */
+  private rearm(): void {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    if (this.destroyed) return;
+    const a = nextDeadline(this.main.fsm)?.at;
+    const b = this.second ? nextDeadline(this.second.fsm)?.at : undefined;
+    const at = a === undefined ? b : b === undefined ? a : Math.min(a, b);
+    if (at === undefined) return;
+    const delay = Math.max(0, at - this.host.now());
+    this.timer = setTimeout(() => this.onTimer(), Math.ceil(delay));
+    this.timer.unref?.();
+  }
+
+  private onTimer(): void {
+    this.timer = undefined;
+    const now = this.host.now();
+    for (const r of [this.main, this.second]) {
+      if (!r) continue;
+      const before = r.fsm.state;
+      const res = fireDue(r.fsm, now);
+      r.fsm = res.state;
+      this.perform(r, res.actions);
+      if (r === this.main && before !== r.fsm.state) this.emit("state", before, r.fsm.state);
+    }
+    if (this.second?.fsm.state === "Idle") this.second = undefined;
+    this.rearm();
+  }
+}
+
+function familyOfPrefix(prefix: string): FamilyKey {
+  return prefix.includes(":") ? "ipv6-unicast" : "ipv4-unicast";
+}
+
+/** Strips the IPv4-mapped prefix that dual-stack sockets report. */
+export function normalise(addr: string): string {
+  return addr.startsWith("::ffff:") && addr.includes(".") ? addr.slice(7) : addr;
+}
+
+function sessionInfo(s: NegotiatedSession): SessionInfo {
+  const c = s.capabilities;
+  return {
+    peerAs: s.peerAs,
+    peerRouterId: formatBgpId(s.peerBgpId),
+    internal: s.internal,
+    holdTime: s.holdTime,
+    keepaliveTime: s.keepaliveTime,
+    families: c.families.map(familyName),
+    fourOctetAs: c.fourOctetAs,
+    extendedMessage: c.extendedMessage,
+    routeRefresh: c.routeRefresh,
+    enhancedRouteRefresh: c.enhancedRouteRefresh,
+    addPath: c.addPath.map((a) => ({ family: familyName(a), send: a.send, receive: a.receive })),
+    gracefulRestart: c.gracefulRestart !== undefined,
+    ...(c.peerFqdn ? { peerHostname: c.peerFqdn.hostname } : {}),
+  };
+}
+
+/** GTSM on an accepted socket: drop segments with TTL below `minTtl` (RFC 5082 §3). */
+function applyMinTtl(socket: Socket, minTtl: number): void {
+  const fd = (socket as unknown as { _handle?: { fd?: number } })._handle?.fd;
+  if (fd === undefined || fd < 0) return;
+  try {
+    setMinTtl(fd, normalise(socket.remoteAddress ?? "").includes(":") ? 6 : 4, minTtl);
+  } catch {
+    // the socket may already be closed
+  }
+}
