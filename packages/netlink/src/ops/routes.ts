@@ -16,7 +16,6 @@ import { parseIP } from "../wire/ip.js";
 import type { Message } from "../wire/message.js";
 import type { Nexthop, Route } from "../wire/route.js";
 import {
-  cachedResolver,
   type IndexResolver,
   type LinkRef,
   type RouteTypeRef,
@@ -124,17 +123,25 @@ export function describeRoute(op: RouteOp, s: RouteSpec): string {
   return parts.join(" ");
 }
 
+/** Every interface a spec names. */
+function devsOf(s: RouteSpec): LinkRef[] {
+  const out: LinkRef[] = [];
+  if (s.dev !== undefined) out.push(s.dev);
+  for (const n of s.nexthops ?? []) if (n.dev !== undefined) out.push(n.dev);
+  return out;
+}
+
 /**
  * Turns a spec into the rtmsg the kernel expects, with `ip`'s defaults
  * (protocol boot, table main, scope by type) for add/replace/append and the
  * match-anything defaults of `ip route del` (scope nowhere, any protocol and
- * type) for delete.
+ * type) for delete. `indexOf` maps interface references to ifindexes.
  */
-export async function routeFromSpec(
+export function routeFromSpecSync(
   op: RouteOp,
   s: RouteSpec,
-  resolve: IndexResolver,
-): Promise<Route> {
+  indexOf: (ref: LinkRef) => number,
+): Route {
   const family = inferFamily(s);
   const dst = s.dst === "default" ? (family === AddressFamily.inet6 ? "::/0" : "0.0.0.0/0") : s.dst;
   const type =
@@ -147,15 +154,13 @@ export async function routeFromSpec(
     scope = Scope.link;
   else scope = Scope.universe;
   const multipath: Nexthop[] | undefined = s.nexthops?.length
-    ? await Promise.all(
-        s.nexthops.map(async (n) => ({
-          ...(n.gateway !== undefined ? { gateway: n.gateway } : {}),
-          ...(n.via !== undefined ? { via: n.via } : {}),
-          oif: n.dev !== undefined ? await resolve(n.dev) : 0,
-          weight: n.weight ?? 1,
-          flags: n.onlink ? RouteFlags.onlink : 0,
-        })),
-      )
+    ? s.nexthops.map((n) => ({
+        ...(n.gateway !== undefined ? { gateway: n.gateway } : {}),
+        ...(n.via !== undefined ? { via: n.via } : {}),
+        oif: n.dev !== undefined ? indexOf(n.dev) : 0,
+        weight: n.weight ?? 1,
+        flags: n.onlink ? RouteFlags.onlink : 0,
+      }))
     : undefined;
   return {
     family,
@@ -169,10 +174,31 @@ export async function routeFromSpec(
     ...(s.metric !== undefined ? { priority: s.metric } : {}),
     ...(s.gateway !== undefined ? { gateway: s.gateway } : {}),
     ...(s.via !== undefined ? { via: s.via } : {}),
-    ...(s.dev !== undefined ? { oif: await resolve(s.dev) } : {}),
+    ...(s.dev !== undefined ? { oif: indexOf(s.dev) } : {}),
     ...(s.prefsrc !== undefined ? { prefsrc: s.prefsrc } : {}),
     ...(multipath ? { multipath } : {}),
   };
+}
+
+/** Resolves every interface the specs name (each once), for {@link routeFromSpecSync}. */
+export async function resolveDevs(
+  specs: readonly RouteSpec[],
+  resolve: IndexResolver,
+): Promise<(ref: LinkRef) => number> {
+  const names = new Set<LinkRef>();
+  for (const s of specs) for (const d of devsOf(s)) if (typeof d === "string") names.add(d);
+  const map = new Map<LinkRef, number>();
+  for (const n of names) map.set(n, await resolve(n));
+  return (ref) => (typeof ref === "number" ? ref : map.get(ref)!);
+}
+
+/** {@link routeFromSpecSync} with interface names resolved through `resolve`. */
+export async function routeFromSpec(
+  op: RouteOp,
+  s: RouteSpec,
+  resolve: IndexResolver,
+): Promise<Route> {
+  return routeFromSpecSync(op, s, await resolveDevs([s], resolve));
 }
 
 /** Routes of one namespace. Get it from `Netlink.routes`. */
@@ -254,7 +280,7 @@ export class Routes {
   }
 
   private async one(op: RouteOp, s: RouteSpec): Promise<void> {
-    const route = await routeFromSpec(op, s, cachedResolver(this.resolve));
+    const route = await routeFromSpec(op, s, this.resolve);
     await this.conn.request(
       describeRoute(op, s),
       op === "delete" ? Rtm.delRoute : Rtm.newRoute,
@@ -295,12 +321,19 @@ export class Routes {
     specs: readonly RouteSpec[],
     opts: BatchOptions = {},
   ): Promise<BatchResult> {
-    const resolve = cachedResolver(this.resolve);
-    const routes = await Promise.all(specs.map((s) => routeFromSpec(op, s, resolve)));
-    return this.batchRoutes(op, routes, {
-      describe: (i) => describeRoute(op, specs[i]!),
-      ...opts,
-    });
+    const indexOf = await resolveDevs(specs, this.resolve);
+    const type = op === "delete" ? Rtm.delRoute : Rtm.newRoute;
+    const flags = OP_FLAGS[op];
+    return this.conn.batchOf(
+      `ip route ${op}`,
+      specs.length,
+      (i) => ({
+        type,
+        flags,
+        body: { kind: "route", route: routeFromSpecSync(op, specs[i]!, indexOf) },
+      }),
+      { describe: (i) => describeRoute(op, specs[i]!), ...opts },
+    );
   }
 
   /** Like {@link Routes.batch} for routes already in kernel form (e.g. from {@link Routes.list}). */
@@ -311,9 +344,10 @@ export class Routes {
   ): Promise<BatchResult> {
     const type = op === "delete" ? Rtm.delRoute : Rtm.newRoute;
     const flags = OP_FLAGS[op];
-    return this.conn.batch(
+    return this.conn.batchOf(
       `ip route ${op}`,
-      routes.map((route) => ({ type, flags, body: { kind: "route", route } as const })),
+      routes.length,
+      (i) => ({ type, flags, body: { kind: "route", route: routes[i]! } }),
       opts,
     );
   }

@@ -45,7 +45,11 @@ export interface BatchResult {
 
 /** Options of {@link Connection.batch}. */
 export interface BatchOptions {
-  /** Bytes per sendto (default 64 KiB: about 1,000 IPv4 routes, ~5 ms of kernel work). */
+  /**
+   * Bytes per sendto. Default: adaptive, starting at 32 KiB (about 500 IPv4
+   * routes) and halved or doubled (4 KiB – 256 KiB) so that one sendto — the
+   * kernel does the work inside it — stays near the connection's slice time.
+   */
   readonly chunkBytes?: number;
   /** Describes item `i` for error messages (default: the operation name). */
   readonly describe?: (i: number) => string;
@@ -207,10 +211,26 @@ export class Connection {
     items: readonly BatchItem[],
     opts: BatchOptions = {},
   ): Promise<BatchResult> {
+    return this.batchOf(operation, items.length, (i) => items[i]!, opts);
+  }
+
+  /**
+   * Like {@link Connection.batch}, with items made on demand (`item(i)` is
+   * called while the chunk holding it is encoded), so that building a large
+   * batch never holds the event loop for long.
+   */
+  batchOf(
+    operation: string,
+    count: number,
+    item: (i: number) => BatchItem,
+    opts: BatchOptions = {},
+  ): Promise<BatchResult> {
     return this.exclusive(async () => {
-      const chunkBytes = opts.chunkBytes ?? 64 * 1024;
+      let chunkBytes = opts.chunkBytes ?? 32 * 1024;
+      const adaptive = opts.chunkBytes === undefined;
       const failures: BatchFailure[] = [];
-      const w = new Writer(chunkBytes + 4096);
+      const w = new Writer((opts.chunkBytes ?? 256 * 1024) + 4096);
+      const items = { length: count };
       let i = 0;
       while (i < items.length) {
         const t0 = performance.now();
@@ -219,7 +239,7 @@ export class Connection {
         const start = i;
         let lastSeq = 0;
         while (i < items.length && (w.length < chunkBytes || i === start)) {
-          const it = items[i]!;
+          const it = item(i);
           lastSeq = this.nextSeq();
           const last = i === items.length - 1;
           encodeMessage(
@@ -233,9 +253,15 @@ export class Connection {
         // Re-mark the last message of the chunk with NLM_F_ACK (flags at offset 6 of its header).
         const bytes = w.view0();
         markLastAck(bytes);
+        const tSend = performance.now();
         this.socket.send(bytes);
+        const sendMs = performance.now() - tSend;
         this.stats.sends++;
         this.noteSlice(t0);
+        if (adaptive) {
+          if (sendMs > this.sliceMs && chunkBytes > 4096) chunkBytes >>= 1;
+          else if (sendMs < this.sliceMs / 4 && chunkBytes < 256 * 1024) chunkBytes <<= 1;
+        }
         await this.readUntil((m) => {
           if (m.kind !== "error") return false;
           const s = m.header.seq;

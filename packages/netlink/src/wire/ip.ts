@@ -14,18 +14,27 @@ export interface Prefix {
   readonly len: number;
 }
 
-const V4_RE = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/;
-
+/** Parses dotted-quad text into out[at..at+4); false when malformed (no leading zeros). */
 function parseV4Into(s: string, out: Uint8Array, at: number): boolean {
-  const m = V4_RE.exec(s);
-  if (!m) return false;
-  for (let i = 0; i < 4; i++) {
-    const part = m[i + 1]!;
-    const n = Number(part);
-    if (n > 255 || (part.length > 1 && part[0] === "0")) return false;
-    out[at + i] = n;
+  let part = 0;
+  let digits = 0;
+  let value = 0;
+  let lead0 = false;
+  for (let i = 0; i <= s.length; i++) {
+    const c = i < s.length ? s.charCodeAt(i) : 46;
+    if (c === 46) {
+      if (digits === 0 || part > 3 || (lead0 && digits > 1)) return false;
+      out[at + part++] = value;
+      value = 0;
+      digits = 0;
+      continue;
+    }
+    if (c < 48 || c > 57) return false;
+    if (digits === 0) lead0 = c === 48;
+    value = value * 10 + (c - 48);
+    if (++digits > 3 || value > 255) return false;
   }
-  return true;
+  return part === 4;
 }
 
 /** Parses an IPv4 address, or returns undefined. */
@@ -90,30 +99,39 @@ export function formatIPv4(b: Uint8Array): string {
 
 /** Formats a 16-byte IPv6 address in RFC 5952 canonical text. */
 export function formatIPv6(b: Uint8Array): string {
-  const g: number[] = [];
-  for (let i = 0; i < 8; i++) g.push((b[2 * i]! << 8) | b[2 * i + 1]!);
   // ::ffff:a.b.c.d (RFC 5952 §5)
-  if (g[0] === 0 && g[1] === 0 && g[2] === 0 && g[3] === 0 && g[4] === 0 && g[5] === 0xffff) {
+  let zeros10 = true;
+  for (let i = 0; i < 10; i++) if (b[i] !== 0) zeros10 = false;
+  if (zeros10 && b[10] === 0xff && b[11] === 0xff) {
     return `::ffff:${formatIPv4(b.subarray(12, 16))}`;
   }
+  // The longest run (of two or more) of zero groups, first one on ties (§4.2).
   let bestAt = -1;
   let bestLen = 1;
-  for (let i = 0; i < 8; ) {
-    if (g[i] !== 0) {
-      i++;
+  let runAt = -1;
+  for (let i = 0; i <= 8; i++) {
+    const zero = i < 8 && b[2 * i] === 0 && b[2 * i + 1] === 0;
+    if (zero) {
+      if (runAt < 0) runAt = i;
+    } else if (runAt >= 0) {
+      if (i - runAt > bestLen) {
+        bestAt = runAt;
+        bestLen = i - runAt;
+      }
+      runAt = -1;
+    }
+  }
+  let out = "";
+  for (let i = 0; i < 8; i++) {
+    if (i === bestAt) {
+      out += "::";
+      i += bestLen - 1;
       continue;
     }
-    let j = i;
-    while (j < 8 && g[j] === 0) j++;
-    if (j - i > bestLen) {
-      bestAt = i;
-      bestLen = j - i;
-    }
-    i = j;
+    if (out.length && !out.endsWith(":")) out += ":";
+    out += ((b[2 * i]! << 8) | b[2 * i + 1]!).toString(16);
   }
-  const hex = (xs: number[]) => xs.map((x) => x.toString(16)).join(":");
-  if (bestAt < 0) return hex(g);
-  return `${hex(g.slice(0, bestAt))}::${hex(g.slice(bestAt + bestLen))}`;
+  return out;
 }
 
 /** Formats a 4- or 16-byte address; other lengths as hex with colons. */
