@@ -67,7 +67,6 @@ export function decodeMessage(
   }
   const len = u16(bytes, 16);
   const type = bytes[18]!;
-  const lenData = bytes.slice(16, 18);
   const max =
     ctx.extendedMessage && type !== MessageType.Open
       ? MAX_EXTENDED_MESSAGE_LENGTH
@@ -76,7 +75,7 @@ export function decodeMessage(
     throw headerError(
       `message length ${len} (have ${bytes.length}, max ${max})`,
       HeaderSubcode.BadMessageLength,
-      lenData,
+      bytes.slice(16, 18),
     );
   }
   const min = minLength[type];
@@ -93,7 +92,7 @@ export function decodeMessage(
     throw headerError(
       `${len} octets for message type ${type}`,
       HeaderSubcode.BadMessageLength,
-      lenData,
+      bytes.slice(16, 18),
     );
   }
   switch (type) {

@@ -46,6 +46,18 @@ export interface UpdateDecodeResult {
   readonly action: ErrorAction | undefined;
 }
 
+function reset(
+  msg: string,
+  subcode: number = UpdateSubcode.MalformedAttributeList,
+): BgpDecodeError {
+  return updateError(msg, subcode, "session-reset");
+}
+
+// Attribute codes seen in the UPDATE being decoded: a slot holds the number
+// of the decode call that saw it, so nothing needs clearing between calls.
+const seenIn = new Uint32Array(256);
+let generation = 0;
+
 function updateError(
   message: string,
   subcode: number,
@@ -100,7 +112,8 @@ export function decodeUpdate(
 
   const errors: BgpDecodeError[] = [];
   const attributes: PathAttribute[] = [];
-  const seen = new Uint8Array(256);
+  generation = (generation + 1) >>> 0 || 1;
+  const gen = generation;
   let i = aStart;
   while (i < aEnd) {
     // RFC 7606 §4: fewer octets left than an attribute header, or an attribute
@@ -141,9 +154,8 @@ export function decodeUpdate(
       );
       break;
     }
-    const raw = () => b.slice(i, ve);
     const d = ATTRIBUTE_TABLE[code];
-    if (seen[code]) {
+    if (seenIn[code] === gen) {
       // RFC 7606 §3(g): repeated MP_REACH/MP_UNREACH reset, other repeats are discarded.
       if (code === AttrType.MpReachNlri || code === AttrType.MpUnreachNlri) {
         throw updateError(
@@ -166,7 +178,7 @@ export function decodeUpdate(
       i = ve;
       continue;
     }
-    seen[code] = 1;
+    seenIn[code] = gen;
     if (d === undefined) {
       if (!(flags & AttrFlag.Optional)) {
         // RFC 4271 §6.3: an unrecognized well-known attribute.
@@ -174,7 +186,7 @@ export function decodeUpdate(
           `unrecognized well-known attribute ${code}`,
           UpdateSubcode.UnrecognizedWellKnownAttribute,
           "session-reset",
-          raw(),
+          b.slice(i, ve),
           code,
         );
       }
@@ -205,7 +217,7 @@ export function decodeUpdate(
       attributes.push(attr);
     } catch (e) {
       if (e instanceof MalformedAttribute) {
-        const err = updateError(e.message, e.subcode, d.malformed, raw(), code);
+        const err = updateError(e.message, e.subcode, d.malformed, b.slice(i, ve), code);
         if (d.malformed === "session-reset") throw err;
         errors.push(err);
       } else if (e instanceof BgpDecodeError) {
@@ -220,8 +232,8 @@ export function decodeUpdate(
   // unparsed rest; with no IPv4 NLRI either, only a reset is safe.
   if (
     i < aEnd &&
-    !seen[AttrType.MpReachNlri] &&
-    !seen[AttrType.MpUnreachNlri] &&
+    seenIn[AttrType.MpReachNlri] !== gen &&
+    seenIn[AttrType.MpUnreachNlri] !== gen &&
     nlri.length === 0
   ) {
     const last = errors[errors.length - 1]!;
@@ -231,14 +243,14 @@ export function decodeUpdate(
   // RFC 7606 §3(d), RFC 4271 §5, RFC 4760 §3: ORIGIN and AS_PATH must come
   // with any reachable NLRI, NEXT_HOP with IPv4 NLRI in the NLRI field.
   // An attribute found malformed above already produced its own error.
-  const reach = nlri.length > 0 || seen[AttrType.MpReachNlri] === 1;
+  const reach = nlri.length > 0 || seenIn[AttrType.MpReachNlri] === gen;
   if (reach) {
     const required =
       nlri.length > 0
         ? [AttrType.Origin, AttrType.AsPath, AttrType.NextHop]
         : [AttrType.Origin, AttrType.AsPath];
     for (const code of required) {
-      if (!seen[code]) {
+      if (seenIn[code] !== gen) {
         errors.push(
           updateError(
             `missing well-known attribute ${code}`,
