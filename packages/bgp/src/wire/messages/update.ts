@@ -84,8 +84,6 @@ export function decodeUpdate(
   end: number,
   ctx: CodecContext,
 ): UpdateDecodeResult {
-  const reset = (msg: string, subcode: number = UpdateSubcode.MalformedAttributeList) =>
-    updateError(msg, subcode, "session-reset");
   if (end - start < 4) throw reset("UPDATE shorter than 4 octets");
   const wLen = u16(b, start);
   const wEnd = start + 2 + wLen;
