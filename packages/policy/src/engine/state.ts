@@ -101,9 +101,43 @@ export class PolicyState {
   private readonly selectors = new Map<string, { sel: Selector; refs: number }>();
   private readonly policiesBySelector = new Map<string, Set<string>>();
   /** Item keys (endpoints and network sets) by selector id. */
-  readonly index = new LabelIndex<string, string>();
+  readonly index: LabelIndex<string, string> = new LabelIndex<string, string>({
+    onMatchStarted: (sel, item) => this.touchMembership(sel, item),
+    onMatchStopped: (sel, item) => this.touchMembership(sel, item),
+  });
   /** Bumped on every change. */
   version = 0;
+  // Change tracking for incremental renderers: a counter value per selector
+  // (members or their addresses changed) and per endpoint (its plan of
+  // tiers/policies may have changed); `planEpoch` invalidates every plan.
+  private tick = 0;
+  private readonly selVersions = new Map<string, number>();
+  private readonly planVersions = new Map<string, number>();
+  private planEpoch = 0;
+
+  private touchMembership(sel: string, item: string): void {
+    this.selVersions.set(sel, ++this.tick);
+    if (this.policiesBySelector.has(sel)) this.planVersions.set(item, ++this.tick);
+  }
+
+  private touchPlans(selId: string): void {
+    for (const item of this.index.itemsMatching(selId)) this.planVersions.set(item, ++this.tick);
+  }
+
+  private touchItem(key: string): void {
+    for (const sel of this.index.selectorsMatching(key)) this.selVersions.set(sel, ++this.tick);
+    this.planVersions.set(key, ++this.tick);
+  }
+
+  /** Changes when the members of a selector, or their addresses or ports, change. */
+  selectorVersion(id: string): number {
+    return this.selVersions.get(id) ?? 0;
+  }
+
+  /** Changes when the tiers/policies applying to an endpoint may have changed. */
+  planVersion(key: string): number {
+    return Math.max(this.planEpoch, this.planVersions.get(key) ?? 0);
+  }
 
   /** Validates all, then applies all: resources replace those with the same kind/namespace/name. */
   apply(input: readonly unknown[]): Resource[] {
@@ -144,6 +178,7 @@ export class PolicyState {
         const p = compilePolicy(r);
         this.policies.set(p.key, p);
         this.ref(p.selector);
+        this.touchPlans(p.selector.id);
         let s = this.policiesBySelector.get(p.selector.id);
         if (!s) {
           s = new Set();
@@ -158,9 +193,11 @@ export class PolicyState {
         this.profiles.set(p.name, p);
         for (const sel of selectorsOf(p)) this.ref(sel);
         this.refreshEndpoints(() => true);
+        this.planEpoch = ++this.tick;
         break;
       }
       case "Tier":
+        this.planEpoch = ++this.tick;
         this.tiers.set(r.metadata.name, {
           name: r.metadata.name,
           order: r.spec.order,
@@ -201,6 +238,7 @@ export class PolicyState {
         const p = this.policies.get(key);
         if (!p) break;
         this.policies.delete(key);
+        this.touchPlans(p.selector.id);
         this.policiesBySelector.get(p.selector.id)?.delete(key);
         if (this.policiesBySelector.get(p.selector.id)?.size === 0)
           this.policiesBySelector.delete(p.selector.id);
@@ -214,9 +252,11 @@ export class PolicyState {
         this.profiles.delete(p.name);
         for (const sel of selectorsOf(p)) this.unref(sel);
         if (!replacing) this.refreshEndpoints(() => true);
+        this.planEpoch = ++this.tick;
         break;
       }
       case "Tier":
+        this.planEpoch = ++this.tick;
         this.tiers.delete(r.metadata.name);
         break;
       case "Namespace":
@@ -239,6 +279,7 @@ export class PolicyState {
           if (this.epByIp.get(ipKey({ family: c.family, value: c.start })) === key)
             this.epByIp.delete(ipKey({ family: c.family, value: c.start }));
         this.eps.delete(key);
+        this.touchItem(key);
         if (!replacing) this.index.deleteLabels(key);
         break;
       }
@@ -246,6 +287,7 @@ export class PolicyState {
       case "GlobalNetworkSet": {
         const key = netsetKey(r.kind, r.metadata.name, r.metadata.namespace);
         this.sets.delete(key);
+        this.touchItem(key);
         if (!replacing) this.index.deleteLabels(key);
         break;
       }
@@ -288,6 +330,7 @@ export class PolicyState {
     };
     this.eps.set(key, ep);
     for (const c of ep.nets) this.epByIp.set(ipKey({ family: c.family, value: c.start }), key);
+    this.touchItem(key);
     this.index.updateLabels(key, ep.labels);
   }
 
@@ -305,6 +348,7 @@ export class PolicyState {
       nets: (r.spec.nets ?? []).map(parseCidr),
     };
     this.sets.set(key, info);
+    this.touchItem(key);
     this.index.updateLabels(key, info.labels);
   }
 

@@ -65,18 +65,50 @@ const NFT_PROTO: Record<number, string> = {
 };
 const protoText = (n: number) => NFT_PROTO[n] ?? String(n);
 
-/** Builds the ruleset; `sets` collects what rules reference. */
-class Renderer {
-  readonly sets = new Map<string, NftSet>();
-  readonly chains = new Map<string, NftChain>();
-  private readonly families: readonly Family[];
-  private readonly policyCache = new Map<string, string>();
+/** How to compute a set whose elements follow the policy state. */
+type DynamicSet =
+  | { readonly kind: "selector"; readonly selId: string; readonly family: Family }
+  | {
+      readonly kind: "named-port";
+      readonly scopeId: string;
+      readonly names: readonly string[];
+      readonly proto: number;
+      readonly family: Family;
+    };
 
-  constructor(
-    private readonly st: PolicyState,
-    opts: RenderOptions,
-  ) {
+/** A rendered chain and what it refers to. */
+interface ChainPiece {
+  readonly rules: readonly string[];
+  readonly chains: readonly string[];
+  readonly sets: readonly string[];
+}
+
+/**
+ * Renders policy state to a {@link Ruleset}, remembering what it rendered:
+ * a second `render` recomputes only the policies, endpoints and sets that
+ * changed since (by object identity and the state's change counters), so an
+ * update costs in proportion to its effect, not to the size of the ruleset.
+ */
+export class NftRenderer {
+  private readonly families: readonly Family[];
+  private readonly table: string;
+  private readonly hostHooks: boolean;
+  private readonly staticSets = new Map<string, NftSet>();
+  private readonly dynamicSets = new Map<string, DynamicSet>();
+  private readonly dynamicCache = new Map<string, { version: number; set: NftSet }>();
+  private readonly pieces = new Map<string, ChainPiece>();
+  private readonly policyCache = new WeakMap<CompiledPolicy, Map<Direction, string>>();
+  private readonly epCache = new Map<
+    string,
+    { ep: EndpointInfo; plan: number; egress: string; ingress: string }
+  >();
+  private st!: PolicyState;
+  private refs = new Set<string>();
+
+  constructor(opts: RenderOptions = {}) {
     this.families = opts.families ?? [4, 6];
+    this.table = `inet ${opts.table ?? "tortie"}`;
+    this.hostHooks = opts.hostHooks ?? true;
   }
 
   private addrType(f: Family) {
@@ -85,17 +117,15 @@ class Renderer {
 
   private selectorSet(selId: string, f: Family): string {
     const name = `s-${selId}-${f}`;
-    if (!this.sets.has(name)) {
-      const cidrs: Cidr[] = [];
-      for (const item of this.st.index.itemsMatching(selId)) {
-        const nets = this.st.endpoint(item)?.nets ?? this.st.networkSet(item)?.nets ?? [];
-        for (const c of nets) if (c.family === f) cidrs.push(c);
-      }
-      this.sets.set(name, {
-        decl: `type ${this.addrType(f)}; flags interval;`,
-        elements: mergeRanges(cidrs).map((r) => formatRange(f, r)),
-      });
-    }
+    if (!this.dynamicSets.has(name))
+      this.dynamicSets.set(name, { kind: "selector", selId, family: f });
+    this.refs.add(name);
+    return `@${name}`;
+  }
+
+  private staticSet(name: string, set: NftSet): string {
+    if (!this.staticSets.has(name)) this.staticSets.set(name, set);
+    this.refs.add(name);
     return `@${name}`;
   }
 
@@ -103,18 +133,20 @@ class Renderer {
     const ranges = mergeRanges(nets.filter((c) => c.family === f));
     const els = ranges.map((r) => formatRange(f, r));
     if (els.length === 1) return els[0]!;
-    const name = `n-${short(els.join(","))}-${f}`;
-    this.sets.set(name, { decl: `type ${this.addrType(f)}; flags interval;`, elements: els });
-    return `@${name}`;
+    return this.staticSet(`n-${short(els.join(","))}-${f}`, {
+      decl: `type ${this.addrType(f)}; flags interval;`,
+      elements: els,
+    });
   }
 
   private portsMatch(ports: readonly (PortSpec & { kind: "range" })[]): string {
     const merged = mergeRanges(ports.map((p) => ({ start: BigInt(p.min), end: BigInt(p.max) })));
     const els = merged.map((r) => (r.start === r.end ? `${r.start}` : `${r.start}-${r.end}`));
     if (els.length === 1) return els[0]!;
-    const name = `o-${short(els.join(","))}`;
-    this.sets.set(name, { decl: "type inet_service; flags interval;", elements: els });
-    return `@${name}`;
+    return this.staticSet(`o-${short(els.join(","))}`, {
+      decl: "type inet_service; flags interval;",
+      elements: els,
+    });
   }
 
   private namedPortSet(
@@ -123,25 +155,56 @@ class Renderer {
     proto: number,
     f: Family,
   ): string {
-    const name = `q-${short(`${side.namedPortScope.id}|${[...names].sort().join(",")}|${proto}`)}-${f}`;
-    if (!this.sets.has(name)) {
-      const els = new Set<string>();
-      for (const item of this.st.index.itemsMatching(side.namedPortScope.id)) {
-        const ep = this.st.endpoint(item);
-        if (!ep) continue;
-        for (const p of ep.ports) {
-          if (p.protocol !== proto || !names.includes(p.name)) continue;
-          for (const c of ep.nets)
-            if (c.family === f)
-              els.add(`${formatRange(f, { start: c.start, end: c.start })} . ${p.port}`);
-        }
-      }
-      this.sets.set(name, {
-        decl: `type ${this.addrType(f)} . inet_service;`,
-        elements: [...els].sort(),
+    const sorted = [...names].sort();
+    const name = `q-${short(`${side.namedPortScope.id}|${sorted.join(",")}|${proto}`)}-${f}`;
+    if (!this.dynamicSets.has(name)) {
+      this.dynamicSets.set(name, {
+        kind: "named-port",
+        scopeId: side.namedPortScope.id,
+        names: sorted,
+        proto,
+        family: f,
       });
     }
+    this.refs.add(name);
     return `@${name}`;
+  }
+
+  private computeSet(d: DynamicSet): NftSet {
+    const f = d.family;
+    if (d.kind === "selector") {
+      const cidrs: Cidr[] = [];
+      for (const item of this.st.index.itemsMatching(d.selId)) {
+        const nets = this.st.endpoint(item)?.nets ?? this.st.networkSet(item)?.nets ?? [];
+        for (const c of nets) if (c.family === f) cidrs.push(c);
+      }
+      return {
+        decl: `type ${this.addrType(f)}; flags interval;`,
+        elements: mergeRanges(cidrs).map((r) => formatRange(f, r)),
+      };
+    }
+    const els = new Set<string>();
+    for (const item of this.st.index.itemsMatching(d.scopeId)) {
+      const ep = this.st.endpoint(item);
+      if (!ep) continue;
+      for (const p of ep.ports) {
+        if (p.protocol !== d.proto || !d.names.includes(p.name)) continue;
+        for (const c of ep.nets) {
+          if (c.family === f)
+            els.add(`${formatRange(f, { start: c.start, end: c.start })} . ${p.port}`);
+        }
+      }
+    }
+    return { decl: `type ${this.addrType(f)} . inet_service;`, elements: [...els].sort() };
+  }
+
+  private dynamicSet(name: string, d: DynamicSet): NftSet {
+    const version = this.st.selectorVersion(d.kind === "selector" ? d.selId : d.scopeId);
+    const hit = this.dynamicCache.get(name);
+    if (hit && hit.version === version) return hit.set;
+    const set = this.computeSet(d);
+    this.dynamicCache.set(name, { version, set });
+    return set;
   }
 
   /** Families a rule can match, and whether its text depends on the family. */
@@ -164,7 +227,7 @@ class Renderer {
     return { fams, split };
   }
 
-  /** Alternatives (OR) of conjunctions for one side. Empty list = cannot match. */
+  /** Alternatives (OR) of conjunctions for one side. */
   private sideMatches(
     s: CompiledSide,
     dir: "s" | "d",
@@ -213,7 +276,8 @@ class Renderer {
   }
 
   /** nft rule texts for one Calico rule (several when it spans families or ORs named and numeric ports). */
-  ruleTexts(r: CompiledRule, label: string): string[] {
+  ruleTexts(r: CompiledRule, label: string, st: PolicyState): string[] {
+    this.st = st;
     const { fams, split } = this.ruleFamilies(r);
     const variants: (Family | undefined)[] = split
       ? fams
@@ -240,8 +304,9 @@ class Renderer {
         // not (type && code) = type differs, or code differs
         const kw = f === 4 ? "icmp" : "icmpv6";
         const ors = [[`${kw} type != ${r.notICMP.type}`]];
-        if (r.notICMP.code !== undefined)
+        if (r.notICMP.code !== undefined) {
           ors.push([`${kw} type ${r.notICMP.type}`, `${kw} code != ${r.notICMP.code}`]);
+        }
         alts = alts.flatMap((a) => ors.map((o) => [...a, ...o]));
       }
       for (const side of [
@@ -256,116 +321,180 @@ class Renderer {
     return out;
   }
 
-  /** The chain of one policy (or profile) in one direction; returns its name. */
-  rulesChain(
-    prefix: string,
-    key: string,
+  /** The sets referenced by rules rendered since the last call, with their elements. */
+  referencedSets(st: PolicyState): Map<string, NftSet> {
+    this.st = st;
+    const out = new Map<string, NftSet>();
+    for (const n of this.takeRefs()) {
+      const d = this.dynamicSets.get(n);
+      out.set(n, d ? this.dynamicSet(n, d) : this.staticSets.get(n)!);
+    }
+    return out;
+  }
+
+  private takeRefs(): string[] {
+    const r = [...this.refs];
+    this.refs = new Set();
+    return r;
+  }
+
+  private rulesChain(
+    name: string,
     display: string,
     rules: readonly CompiledRule[],
     dir: Direction,
   ): string {
-    const name = `${prefix}-${short(key)}-${dir === "ingress" ? "i" : "e"}`;
-    if (!this.chains.has(name)) {
-      const texts = rules.flatMap((r) => this.ruleTexts(r, `${display} ${dir} rule ${r.index}`));
-      this.chains.set(name, { rules: texts });
-    }
-    return name;
-  }
-
-  policyChain(p: CompiledPolicy, dir: Direction): string {
-    const ck = `${p.key}|${dir}`;
-    const cached = this.policyCache.get(ck);
-    if (cached) return cached;
-    const name = this.rulesChain(
-      "p",
-      p.key,
-      `${p.tier}/${p.name}`,
-      dir === "ingress" ? p.ingress : p.egress,
-      dir,
+    this.takeRefs();
+    const texts = rules.flatMap((r) =>
+      this.ruleTexts(r, `${display} ${dir} rule ${r.index}`, this.st),
     );
-    this.policyCache.set(ck, name);
+    this.pieces.set(name, { rules: texts, chains: [], sets: this.takeRefs() });
     return name;
   }
 
-  profileChain(pr: CompiledProfile, dir: Direction): string {
+  private policyChain(p: CompiledPolicy, dir: Direction): string {
+    let m = this.policyCache.get(p);
+    if (!m) {
+      m = new Map();
+      this.policyCache.set(p, m);
+    }
+    const hit = m.get(dir);
+    if (hit && this.pieces.has(hit)) return hit;
+    const name = `p-${short(p.key)}-${dir === "ingress" ? "i" : "e"}`;
+    this.rulesChain(name, `${p.tier}/${p.name}`, dir === "ingress" ? p.ingress : p.egress, dir);
+    m.set(dir, name);
+    return name;
+  }
+
+  private profileChain(pr: CompiledProfile, dir: Direction): string {
+    const name = `r-${short(`profile:${pr.name}`)}-${dir === "ingress" ? "i" : "e"}`;
     return this.rulesChain(
-      "r",
-      `profile:${pr.name}`,
+      name,
       `profile ${pr.name}`,
       dir === "ingress" ? pr.ingress : pr.egress,
       dir,
     );
   }
 
-  tierChain(tier: TierPlan[number], dir: Direction): string {
+  private contentChain(prefix: string, rules: string[], chains: string[]): string {
+    const name = `${prefix}-${short(rules.join("\n"))}`;
+    if (!this.pieces.has(name)) this.pieces.set(name, { rules, chains, sets: [] });
+    return name;
+  }
+
+  private tierChain(tier: TierPlan[number], dir: Direction): string {
     const rules: string[] = [];
+    const chains: string[] = [];
     for (const p of tier.policies) {
-      rules.push(`jump ${this.policyChain(p, dir)}`, `${IF_DECIDED} return`);
+      const pc = this.policyChain(p, dir);
+      chains.push(pc);
+      rules.push(`jump ${pc}`, `${IF_DECIDED} return`);
     }
     if (tier.tier.defaultAction === "Deny") {
       rules.push(`counter drop comment ${q(`end of tier ${tier.tier.name}: no policy matched`)}`);
     }
-    const name = `t-${short(rules.join("\n"))}`;
-    if (!this.chains.has(name)) this.chains.set(name, { rules });
-    return name;
+    return this.contentChain("t", rules, chains);
   }
 
-  endpointChain(ep: EndpointInfo, dir: Direction): string {
+  private endpointChain(ep: EndpointInfo, dir: Direction): string {
     const rules: string[] = [];
+    const chains: string[] = [];
     for (const tier of this.st.plan(ep, dir)) {
-      rules.push(CLEAR, `jump ${this.tierChain(tier, dir)}`, `${IF_ACCEPT} return`);
+      const tc = this.tierChain(tier, dir);
+      chains.push(tc);
+      rules.push(CLEAR, `jump ${tc}`, `${IF_ACCEPT} return`);
     }
     for (const name of ep.profiles) {
       const pr = this.st.profile(name);
       if (!pr) continue;
-      rules.push(CLEAR, `jump ${this.profileChain(pr, dir)}`, `${IF_ACCEPT} return`);
+      const rc = this.profileChain(pr, dir);
+      chains.push(rc);
+      rules.push(CLEAR, `jump ${rc}`, `${IF_ACCEPT} return`);
     }
     rules.push(`counter drop comment ${q("no policy or profile allowed")}`);
-    const name = `e-${short(rules.join("\n"))}`;
-    if (!this.chains.has(name)) this.chains.set(name, { rules });
-    return name;
+    return this.contentChain("e", rules, chains);
+  }
+
+  /**
+   * Renders the state's workload endpoints (those with an interface name)
+   * and their policies. The same state always gives the same ruleset.
+   */
+  render(st: PolicyState): Ruleset {
+    this.st = st;
+    // Policies whose rules changed are new objects: re-render their chains
+    // (the names stay, so tier chains that jump to them stay too).
+    for (const p of st.allPolicies()) for (const d of p.types) this.policyChain(p, d);
+    const from: string[] = [];
+    const to: string[] = [];
+    const live = new Set<string>();
+    for (const ep of st.endpoints()) {
+      if (ep.kind !== "workload" || !ep.interfaceName) continue;
+      live.add(ep.key);
+      const plan = st.planVersion(ep.key);
+      let c = this.epCache.get(ep.key);
+      if (!c || c.ep !== ep || c.plan !== plan) {
+        c = {
+          ep,
+          plan,
+          egress: this.endpointChain(ep, "egress"),
+          ingress: this.endpointChain(ep, "ingress"),
+        };
+        this.epCache.set(ep.key, c);
+      }
+      from.push(`${q(ep.interfaceName)} : jump ${c.egress}`);
+      to.push(`${q(ep.interfaceName)} : jump ${c.ingress}`);
+    }
+    for (const k of this.epCache.keys()) if (!live.has(k)) this.epCache.delete(k);
+    // Everything reachable from the endpoints' chains.
+    const reached = new Set<string>();
+    const setNames = new Set<string>();
+    const stack = [...new Set([...this.epCache.values()].flatMap((c) => [c.egress, c.ingress]))];
+    while (stack.length) {
+      const n = stack.pop()!;
+      if (reached.has(n)) continue;
+      reached.add(n);
+      const piece = this.pieces.get(n)!;
+      for (const c of piece.chains) stack.push(c);
+      for (const s of piece.sets) setNames.add(s);
+    }
+    for (const n of this.pieces.keys()) if (!reached.has(n)) this.pieces.delete(n);
+
+    const chains = new Map<string, NftChain>();
+    const common = ["ct state established,related accept", "ct state invalid drop"];
+    chains.set("forward", {
+      hook: "type filter hook forward priority filter; policy accept;",
+      rules: [...common, "iifname vmap @from-ep", "oifname vmap @to-ep"],
+    });
+    if (this.hostHooks) {
+      chains.set("input", {
+        hook: "type filter hook input priority filter; policy accept;",
+        rules: [...common, "iifname vmap @from-ep"],
+      });
+      chains.set("output", {
+        hook: "type filter hook output priority filter; policy accept;",
+        rules: [...common, "oifname vmap @to-ep"],
+      });
+    }
+    for (const n of [...reached].sort()) chains.set(n, { rules: this.pieces.get(n)!.rules });
+    const sets = new Map<string, NftSet>([
+      ["from-ep", { decl: "type ifname : verdict;", elements: from.sort() }],
+      ["to-ep", { decl: "type ifname : verdict;", elements: to.sort() }],
+    ]);
+    for (const n of [...setNames].sort()) {
+      const d = this.dynamicSets.get(n);
+      sets.set(n, d ? this.dynamicSet(n, d) : this.staticSets.get(n)!);
+    }
+    for (const n of this.dynamicCache.keys()) if (!setNames.has(n)) this.dynamicCache.delete(n);
+    return { table: this.table, sets, chains };
   }
 }
 
 /**
- * Renders the state's workload endpoints (those with an interface name) and
- * their policies into a {@link Ruleset}. Pure: the same state gives the same text.
+ * Renders the state into a {@link Ruleset} from scratch (a fresh
+ * {@link NftRenderer}). Pure: the same state gives the same ruleset.
  */
 export function renderRuleset(st: PolicyState, opts: RenderOptions = {}): Ruleset {
-  const r = new Renderer(st, opts);
-  const table = `inet ${opts.table ?? "tortie"}`;
-  const from: string[] = [];
-  const to: string[] = [];
-  const eps = [...st.endpoints()]
-    .filter((e) => e.kind === "workload" && e.interfaceName)
-    .sort((a, b) => (a.key < b.key ? -1 : 1));
-  for (const ep of eps) {
-    from.push(`${q(ep.interfaceName!)} : jump ${r.endpointChain(ep, "egress")}`);
-    to.push(`${q(ep.interfaceName!)} : jump ${r.endpointChain(ep, "ingress")}`);
-  }
-  const chains = new Map<string, NftChain>();
-  const common = ["ct state established,related accept", "ct state invalid drop"];
-  chains.set("forward", {
-    hook: "type filter hook forward priority filter; policy accept;",
-    rules: [...common, "iifname vmap @from-ep", "oifname vmap @to-ep"],
-  });
-  if (opts.hostHooks ?? true) {
-    chains.set("input", {
-      hook: "type filter hook input priority filter; policy accept;",
-      rules: [...common, "iifname vmap @from-ep"],
-    });
-    chains.set("output", {
-      hook: "type filter hook output priority filter; policy accept;",
-      rules: [...common, "oifname vmap @to-ep"],
-    });
-  }
-  for (const [k, v] of [...r.chains].sort(([a], [b]) => (a < b ? -1 : 1))) chains.set(k, v);
-  const sets = new Map<string, NftSet>([
-    ["from-ep", { decl: "type ifname : verdict;", elements: from.sort() }],
-    ["to-ep", { decl: "type ifname : verdict;", elements: to.sort() }],
-  ]);
-  for (const [k, v] of [...r.sets].sort(([a], [b]) => (a < b ? -1 : 1))) sets.set(k, v);
-  return { table, sets, chains };
+  return new NftRenderer(opts).render(st);
 }
 
 /** The nft rule texts of one rule (for table tests and tools). */
@@ -375,6 +504,7 @@ export function renderRule(
   label = "rule",
   opts: RenderOptions = {},
 ): { rules: string[]; sets: ReadonlyMap<string, NftSet> } {
-  const r = new Renderer(st, opts);
-  return { rules: r.ruleTexts(rule, label), sets: r.sets };
+  const r = new NftRenderer(opts);
+  const rules = r.ruleTexts(rule, label, st);
+  return { rules, sets: r.referencedSets(st) };
 }
