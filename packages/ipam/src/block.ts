@@ -56,8 +56,10 @@ function withAttribute(
   attrs: readonly AllocationAttribute[],
   a: AllocationAttribute,
 ): { attributes: AllocationAttribute[]; index: number } {
-  const key = JSON.stringify(a);
-  const i = attrs.findIndex((x) => JSON.stringify(x) === key);
+  const key = JSON.stringify(a.secondary);
+  const i = attrs.findIndex(
+    (x) => x.handleId === a.handleId && JSON.stringify(x.secondary) === key,
+  );
   if (i >= 0) return { attributes: [...attrs], index: i };
   return { attributes: [...attrs, a], index: attrs.length };
 }

@@ -33,8 +33,19 @@ export function parseIp(s: string): Ip {
   throw new InvalidAddressError(String(s));
 }
 
-/** Parses a CIDR; host bits are cleared (192.0.2.7/24 → 192.0.2.0/24). */
+const cidrCache = new Map<string, Cidr>();
+
+/** Parses a CIDR; host bits are cleared (192.0.2.7/24 → 192.0.2.0/24). Results are memoised. */
 export function parseCidr(s: string): Cidr {
+  const hit = cidrCache.get(s);
+  if (hit) return hit;
+  const c = parseCidrUncached(s);
+  if (cidrCache.size > 50_000) cidrCache.clear();
+  cidrCache.set(s, c);
+  return c;
+}
+
+function parseCidrUncached(s: string): Cidr {
   const m = typeof s === "string" ? /^([^/]+)\/(\d{1,3})$/.exec(s) : null;
   if (!m) throw new InvalidAddressError(String(s));
   const ip = parseIp(m[1]!);

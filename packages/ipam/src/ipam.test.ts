@@ -1,5 +1,6 @@
 import { MemoryStore } from "@tortie/datastore";
 import { describe, expect, it } from "vitest";
+import { countingStore } from "../test/counting-store.js";
 import { check, isClean, repair } from "./check.js";
 import {
   AddressInUseError,
@@ -13,7 +14,6 @@ import {
   SelectorUnsupportedError,
 } from "./errors.js";
 import { Ipam } from "./ipam.js";
-import { countingStore } from "./testing.js";
 import { exportBlockAffinities, usage } from "./usage.js";
 
 async function setup(

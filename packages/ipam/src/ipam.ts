@@ -362,6 +362,13 @@ export class Ipam {
       for (let pass = 0; pass < 2 && need() > 0; pass++) {
         for (const cidr of await this.affineBlocks(host, pass === 1)) {
           if (need() === 0) break;
+          // A block this client saw full is skipped; when nothing else fits,
+          // the second pass re-reads it (another client may have released).
+          const known = this.blocks.get(cidr);
+          if (known && known.value.unallocated.length === 0) {
+            if (pass === 0) continue;
+            this.blocks.delete(cidr); // re-read: another client may have released
+          }
           if (!inPools(cidr)) continue;
           got.push(...(await this.assignInBlock(cidr, need(), attr, cfg, handle, host)));
         }

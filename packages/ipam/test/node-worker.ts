@@ -3,7 +3,10 @@
 // and benchmarks. Run: node --conditions=source --import tsx node-worker.ts '<json>'
 //   A <handle> <ip> <block> <seq>   an assignment that committed
 //   R <handle>                      a release that committed
-//   D <json>                        done: latency samples (ms)
+//   D <json>                        done: {lat: latency samples (ms), t0, t1: loop start/end (epoch ms)}
+// With `startAt` (epoch ms) the loop waits for that moment, so that several
+// workers start together; mode "raw-cas" runs a plain single-key
+// compare-and-swap loop instead (the benchmark's baseline).
 import { type Datastore, EtcdStore, SqliteStore } from "@tortie/datastore";
 import { Ipam } from "@tortie/ipam";
 
@@ -18,6 +21,8 @@ interface Args {
   releaseEvery: number;
   num4: number;
   num6: number;
+  startAt?: number;
+  mode?: "ipam" | "raw-cas";
 }
 
 const args = JSON.parse(process.argv[2] ?? "{}") as Args;
@@ -34,7 +39,25 @@ const flush = () => {
   out = "";
 };
 const count = args.count < 0 ? Number.POSITIVE_INFINITY : args.count;
-for (let i = 0; i < count; i++) {
+if (args.startAt) await new Promise((r) => setTimeout(r, Math.max(0, args.startAt! - Date.now())));
+const t0 = Date.now();
+if (args.mode === "raw-cas") {
+  // One key per worker: read once, then compare-and-swap on the revision we wrote.
+  const key = `${args.root}raw/${args.node}`;
+  const first = await store.txn({ compare: [], ops: [{ type: "put", key, value: "0" }] });
+  let rev = first.revision;
+  for (let i = 1; i <= count; i++) {
+    const t = performance.now();
+    const r = await store.txn({
+      compare: [{ key, modRevision: rev }],
+      ops: [{ type: "put", key, value: String(i) }],
+    });
+    if (!r.succeeded) throw new Error("raw CAS lost its own key");
+    rev = r.revision;
+    lat.push(performance.now() - t);
+  }
+}
+for (let i = 0; args.mode !== "raw-cas" && i < count; i++) {
   const handleId = `${args.node}.${i}`;
   const t0 = performance.now();
   const r = await ipam.autoAssign({
@@ -55,6 +78,6 @@ for (let i = 0; i < count; i++) {
   }
   if (out.length > 4096 || count === Number.POSITIVE_INFINITY) flush();
 }
-out += `D ${JSON.stringify(lat)}\n`;
+out += `D ${JSON.stringify({ lat, t0, t1: Date.now() })}\n`;
 flush();
 await store.close();

@@ -11,6 +11,8 @@ export interface WorkerLog {
   readonly assigned: { handle: string; ip: string; block: string; seq: number }[];
   readonly released: Set<string>;
   latencies: number[];
+  /** Loop start and end (epoch ms). */
+  window: [number, number];
   exit: { code: number | null; signal: NodeJS.Signals | null } | undefined;
   stderr: string;
 }
@@ -32,6 +34,8 @@ export function startWorker(args: {
   releaseEvery: number;
   num4?: number;
   num6?: number;
+  startAt?: number;
+  mode?: "ipam" | "raw-cas";
 }): Worker {
   const child = spawn(
     process.execPath,
@@ -49,6 +53,7 @@ export function startWorker(args: {
     assigned: [],
     released: new Set(),
     latencies: [],
+    window: [0, 0],
     exit: undefined,
     stderr: "",
   };
@@ -68,7 +73,11 @@ export function startWorker(args: {
           seq: Number(rest[3]),
         });
       } else if (t === "R") log.released.add(rest[0]!);
-      else if (t === "D") log.latencies = JSON.parse(rest.join(" "));
+      else if (t === "D") {
+        const d = JSON.parse(rest.join(" ")) as { lat: number[]; t0: number; t1: number };
+        log.latencies = d.lat;
+        log.window = [d.t0, d.t1];
+      }
       nl = buf.indexOf("\n");
     }
   });
