@@ -11,6 +11,8 @@
 //    a real eBGP session into BIRD 2 until `birdc show route count` has them
 //    all. Medians of 3; BIRD's time includes its RIB and TCP, Tortie's is
 //    decode only (what the speaker will add on top is measured elsewhere).
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { createTopology, missingPrereqs, startBird, waitFor } from "@tortie/testbed";
 import {
@@ -99,8 +101,15 @@ function concat(frames: Uint8Array[]): Uint8Array {
   return out;
 }
 
-/** Frames (64 KiB reads) and decodes a stream; returns [ms, prefixes]. */
-function decodeStream(stream: Uint8Array): [number, number] {
+/** CPU time (user + system) of this process in ms. */
+function cpuMs(): number {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1000;
+}
+
+/** Frames (64 KiB reads) and decodes a stream; returns [wall ms, CPU ms, prefixes]. */
+function decodeStream(stream: Uint8Array): [number, number, number] {
+  const c0 = cpuMs();
   const t0 = performance.now();
   const framer = new Framer();
   let prefixes = 0;
@@ -112,32 +121,42 @@ function decodeStream(stream: Uint8Array): [number, number] {
       for (const a of m.attributes) if (a.type === "mp-reach") prefixes += a.nlri.length;
     }
   }
-  return [performance.now() - t0, prefixes];
+  return [performance.now() - t0, cpuMs() - c0, prefixes];
 }
 
-function codecRuns(name: string, stream: Uint8Array, runs = 5) {
+/** Medians of `runs` decodes of a stream, printed; returns the CPU-time median in ms. */
+function codecRuns(name: string, stream: Uint8Array, runs = 5): number {
   decodeStream(stream); // warm-up
-  const ms: number[] = [];
+  const wall: number[] = [];
+  const cpu: number[] = [];
   let prefixes = 0;
   for (let r = 0; r < runs; r++) {
-    const [t, p] = decodeStream(stream);
-    ms.push(t);
+    const [w, c, p] = decodeStream(stream);
+    wall.push(w);
+    cpu.push(c);
     prefixes = p;
   }
-  const m = median(ms);
+  const c = median(cpu);
   console.log(
-    `${name.padEnd(34)} ${fmt(prefixes).padStart(10)} prefixes ${(stream.length / 1e6).toFixed(1).padStart(6)} MB` +
-      `  median ${m.toFixed(1).padStart(7)} ms  ${fmt((prefixes / m) * 1000).padStart(11)} prefixes/s` +
-      `  ${(((stream.length / m) * 1000) / 1e6).toFixed(1).padStart(6)} MB/s`,
+    `${name.padEnd(34)} ${fmt(prefixes).padStart(10)} prefixes ${(stream.length / 1e6).toFixed(1).padStart(5)} MB` +
+      `  CPU ${c.toFixed(1).padStart(7)} ms (wall ${median(wall).toFixed(1).padStart(7)})` +
+      `  ${fmt((prefixes / c) * 1000).padStart(11)} prefixes/s  ${(((stream.length / c) * 1000) / 1e6).toFixed(1).padStart(5)} MB/s`,
   );
-  return m;
+  return c;
+}
+
+/** CPU time (utime + stime) of a process in ms, from /proc (clock ticks of 10 ms). */
+function procCpuMs(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+  const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  return (Number(f[11]) + Number(f[12])) * 10;
 }
 
 async function birdSideBySide(
   dense: Uint8Array,
   withdrawAll: Uint8Array,
   count: number,
-  tortieMs: number,
+  tortieCpuMs: number,
 ) {
   const missing = missingPrereqs(["root", "netns", "bird"]);
   if (missing.length) {
@@ -176,8 +195,11 @@ protocol bgp feeder { local 192.0.2.1 as 65001; neighbor 192.0.2.2 as 65002; dir
       const out = await bird.birdc("show route count");
       return Number(/(\d+) of \d+ routes/.exec(out)?.[1] ?? "0");
     };
+    const birdPid = Number(readFileSync(join(bird.dir, "bird.pid"), "utf8").trim());
     const ms: number[] = [];
+    const cpu: number[] = [];
     for (let r = 0; r < 3; r++) {
+      const c0 = procCpuMs(birdPid);
       const t0 = performance.now();
       peer.sendRaw(dense);
       await waitFor(async () => (await routeCount()) === count, {
@@ -190,6 +212,7 @@ protocol bgp feeder { local 192.0.2.1 as 65001; neighbor 192.0.2.2 as 65002; dir
         );
       });
       ms.push(performance.now() - t0);
+      cpu.push(procCpuMs(birdPid) - c0);
       peer.sendRaw(withdrawAll);
       await waitFor(async () => (await routeCount()) === 0, {
         intervalMs: 50,
@@ -197,12 +220,14 @@ protocol bgp feeder { local 192.0.2.1 as 65001; neighbor 192.0.2.2 as 65002; dir
         what: "withdrawn",
       });
     }
-    const b = median(ms);
+    const b = median(cpu);
     console.log(
       `\nSide by side, ${fmt(count)} IPv4 prefixes (dense stream, ${(dense.length / 1e6).toFixed(2)} MB), medians:` +
-        `\n  Tortie decode (Framer + decodeMessage)        ${tortieMs.toFixed(1).padStart(8)} ms` +
-        `\n  BIRD 2 ingest over eBGP (TCP + parse + RIB)   ${b.toFixed(1).padStart(8)} ms   [${ms.map((x) => x.toFixed(0)).join(", ")}]` +
-        `\n  ratio BIRD / Tortie decode                    ${(b / tortieMs).toFixed(2).padStart(8)}`,
+        `\n  Tortie decode (Framer + decodeMessage)       CPU ${tortieCpuMs.toFixed(1).padStart(7)} ms` +
+        `\n  BIRD 2 ingest over eBGP (parse + RIB)        CPU ${b.toFixed(1).padStart(7)} ms` +
+        `  (wall until all held ${median(ms).toFixed(0)} ms; CPU runs [${cpu.join(", ")}])` +
+        `\n  ratio BIRD CPU / Tortie decode CPU               ${(b / tortieCpuMs).toFixed(2).padStart(7)}` +
+        "\n  (BIRD's CPU includes its RIB and socket work, polled by `birdc` every 10 ms; Tortie's is decode only.)",
     );
   } finally {
     peer.stop();
@@ -211,12 +236,8 @@ protocol bgp feeder { local 192.0.2.1 as 65001; neighbor 192.0.2.2 as 65002; dir
   }
 }
 
-async function main() {
-  const distinct = benchPrefixes();
-  const million: Prefix[] = [...distinct, ...distinct, ...distinct, ...distinct];
-  const dense = concat(pack(distinct, Number.POSITIVE_INFINITY));
-  const denseMillion = concat(pack(million, Number.POSITIVE_INFINITY));
-  const sparseMillion = concat(pack(million, 8));
+/** 1,000,000 IPv6 /64s in MP_REACH (global + link-local next hop), 400 per UPDATE. */
+function ipv6Stream(): Uint8Array {
   const v6: Prefix[] = [];
   for (let i = 0; i < 1_000_000; i++) {
     v6.push({
@@ -258,9 +279,20 @@ async function main() {
       ),
     );
   }
-  const v6Stream = concat(v6Frames);
+  return concat(v6Frames);
+}
 
-  console.log(`Tortie wire codec — node ${process.version}, medians of 5 runs after a warm-up\n`);
+async function main() {
+  const distinct = benchPrefixes();
+  const million: Prefix[] = [...distinct, ...distinct, ...distinct, ...distinct];
+  const dense = concat(pack(distinct, Number.POSITIVE_INFINITY));
+  const denseMillion = concat(pack(million, Number.POSITIVE_INFINITY));
+  const sparseMillion = concat(pack(million, 8));
+  const v6Stream = ipv6Stream();
+
+  console.log(
+    `Tortie wire codec — node ${process.version}, medians of 5 runs after a warm-up; rates from CPU time\n`,
+  );
   const denseMs = codecRuns("IPv4 dense (262,140 distinct)", dense);
   codecRuns("IPv4 dense ×4 (≈1M)", denseMillion);
   codecRuns("IPv4 sparse, 8 per UPDATE (≈1M)", sparseMillion);
@@ -270,13 +302,13 @@ async function main() {
   const hundredK = distinct.slice(0, 100_000);
   const enc: number[] = [];
   for (let r = 0; r < 6; r++) {
-    const t0 = performance.now();
+    const c0 = cpuMs();
     pack(hundredK, Number.POSITIVE_INFINITY);
-    if (r > 0) enc.push(performance.now() - t0);
+    if (r > 0) enc.push(cpuMs() - c0);
   }
   const e = median(enc);
   console.log(
-    `${"IPv4 encode 100,000 (dense)".padEnd(34)} median ${e.toFixed(1)} ms  ${fmt((100_000 / e) * 1000)} prefixes/s`,
+    `${"IPv4 encode 100,000 (dense)".padEnd(34)} ${"".padStart(35)}  CPU ${e.toFixed(1).padStart(7)} ms  ${fmt((100_000 / e) * 1000).padStart(26)} prefixes/s`,
   );
 
   await birdSideBySide(
