@@ -1,4 +1,5 @@
 import { defineConfig } from "tsup";
+import { bundleOptions } from "./src/plugin/bundle.js";
 
 export default defineConfig([
   {
@@ -12,17 +13,21 @@ export default defineConfig([
     tsconfig: "tsconfig.build.json",
   },
   {
-    // command-line tools: single-file ESM bundles that start fast
-    entry: { "tortie-cni": "src/cli/tortie-cni.ts" },
+    // executables: single-file ESM bundles (a CNI plugin starts once per call)
+    entry: { "tortie-cni": "src/cli/tortie-cni.ts", tortie: "src/cli/tortie.ts" },
     outDir: "dist/bin",
     format: ["esm"],
     sourcemap: false,
     clean: true,
     target: "node20",
     tsconfig: "tsconfig.build.json",
-    noExternal: [/.*/],
-    banner: {
-      js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);",
+    splitting: false,
+    noExternal: [/^(?!(koffi|better-sqlite3|etcd3)$).*/],
+    external: [...bundleOptions.external],
+    banner: { js: bundleOptions.banner.js },
+    // bundle the workspace packages from their sources (their dist may not be built yet)
+    esbuildOptions(o) {
+      o.conditions = ["source"];
     },
   },
 ]);

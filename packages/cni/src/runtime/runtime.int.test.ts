@@ -171,7 +171,7 @@ describe.skipIf(skip)("CniRuntime with the reference plugins", () => {
       reply = (
         await topo
           .host("cl")
-          .exec(["bash", "-c", "exec 3<>/dev/tcp/198.51.100.1/8081 && timeout 2 cat <&3"])
+          .exec(["timeout", "3", "bash", "-c", "exec 3<>/dev/tcp/198.51.100.1/8081 && cat <&3"])
           .catch(() => ({ stdout: "" }))
       ).stdout;
       if (reply === "") await new Promise((r) => setTimeout(r, 100));

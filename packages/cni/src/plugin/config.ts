@@ -1,0 +1,86 @@
+// The Tortie plugin's own configuration keys (beside the spec's `name`,
+// `type`, `ipam`, `dns`):
+//
+//   { "cniVersion": "1.1.0", "name": "pods", "type": "tortie",
+//     "mtu": 1500,                      // both veth ends (default 1500)
+//     "vethPrefix": "cali",             // host veth names (default "cali")
+//     "dataDir": "/var/lib/cni/tortie", // attachment records for DEL and GC
+//     "nodename": "node1",              // default: the host name
+//     "ipam": { "type": "host-local", … } | { "type": "tortie", … },
+//     "datastore": { "type": "sqlite", "path": "/var/lib/tortie/store.db" }
+//                | { "type": "etcd", "endpoints": ["http://127.0.0.1:2379"] } }
+
+import { z } from "zod";
+import type { PluginConfig } from "../spec/config.js";
+import { CniError, ErrorCode } from "../spec/errors.js";
+import { describeIssues } from "../spec/result.js";
+
+/** Where the workload endpoint records go. */
+export type DatastoreConfig =
+  | { readonly type: "sqlite"; readonly path: string }
+  | { readonly type: "etcd"; readonly endpoints: readonly string[]; readonly prefix?: string };
+
+/** The Tortie plugin's configuration, validated, with defaults. */
+export interface TortieConfig {
+  readonly mtu: number;
+  readonly vethPrefix: string;
+  readonly dataDir: string;
+  readonly nodename?: string;
+  readonly ipamType: string;
+  readonly datastore?: DatastoreConfig;
+}
+
+const schema = z.object({
+  mtu: z.number().int().min(68).max(65535).default(1500),
+  vethPrefix: z
+    .string()
+    .regex(/^[a-z][a-z0-9]{0,10}$/, "1 to 11 lower-case letters and digits")
+    .default("cali"),
+  dataDir: z.string().startsWith("/", "must be an absolute path").default("/var/lib/cni/tortie"),
+  nodename: z.string().min(1).optional(),
+  ipam: z.looseObject({ type: z.string().min(1) }, { error: "is required" }),
+  datastore: z
+    .discriminatedUnion("type", [
+      z.object({ type: z.literal("sqlite"), path: z.string().startsWith("/") }),
+      z.object({
+        type: z.literal("etcd"),
+        endpoints: z.array(z.string().min(1)).min(1),
+        prefix: z.string().optional(),
+      }),
+    ])
+    .optional(),
+});
+
+/** Reads the plugin's keys from a parsed request configuration; code 7 when invalid. */
+export function parseTortieConfig(cfg: PluginConfig): TortieConfig {
+  const r = schema.safeParse(cfg.raw);
+  if (!r.success) {
+    throw new CniError(
+      ErrorCode.InvalidNetworkConfig,
+      `invalid tortie configuration: ${describeIssues(r.error)}`,
+    );
+  }
+  const d = r.data;
+  return {
+    mtu: d.mtu,
+    vethPrefix: d.vethPrefix,
+    dataDir: d.dataDir,
+    ...(d.nodename ? { nodename: d.nodename } : {}),
+    ipamType: d.ipam.type,
+    ...(d.datastore ? { datastore: d.datastore } : {}),
+  };
+}
+
+/** The Tortie plugin's own error codes (spec: 100 and above belong to plugins). */
+export const TortieErrorCode = {
+  /** Creating or removing links, addresses, routes or sysctls failed. */
+  Dataplane: 100,
+  /** IPAM gave no usable address. */
+  Ipam: 101,
+  /** The datastore could not be written or read. */
+  Datastore: 102,
+  /** CHECK found the attachment not as ADD left it. */
+  CheckFailed: 103,
+  /** The interface named CNI_IFNAME already exists in the container. */
+  InterfaceExists: 104,
+} as const;

@@ -1,0 +1,178 @@
+// The I/O edge that programs a pod's veth, addresses, routes and sysctls
+// through @tortie/netlink (rtnetlink; no `ip` processes), and reads them
+// back for CHECK.
+
+import { existsSync } from "node:fs";
+import { Iff, Netlink, NetlinkError, Netns, RouteProtocol, writeSysctl } from "@tortie/netlink";
+import type { PodPlan } from "./plan.js";
+
+/** A pod's interfaces, addresses and routes as the kernel has them. */
+export interface Observed {
+  readonly host?: { readonly up: boolean; readonly mac?: string; readonly mtu?: number };
+  /** Destinations of routes through the host end ("192.0.2.7/32"). */
+  readonly hostRoutes: readonly string[];
+  readonly pod?: {
+    readonly up: boolean;
+    readonly mac?: string;
+    readonly mtu?: number;
+    readonly addresses: readonly string[];
+  };
+  /** Routes through the pod's interface. */
+  readonly podRoutes: readonly { readonly dst: string; readonly gateway?: string }[];
+}
+
+/** What the plugin needs from the kernel. */
+export interface Dataplane {
+  /** Whether the namespace file exists. */
+  netnsExists(path: string): boolean;
+  /** Creates the veth pair and everything in the plan; returns the pod interface's MAC. */
+  create(plan: PodPlan): Promise<{ podMac?: string }>;
+  /** Removes the pair (and so its routes); true when something was removed. Idempotent. */
+  remove(hostVeth: string): Promise<boolean>;
+  /** Reads back a pod's state. */
+  inspect(hostVeth: string, netns: string, podIfname: string): Promise<Observed>;
+}
+
+const isNoDevice = (e: unknown) =>
+  e instanceof NetlinkError && (e.code === "ENODEV" || e.code === "ENOENT");
+
+/** The {@link Dataplane} on the kernel, through rtnetlink. */
+export class NetlinkDataplane implements Dataplane {
+  private hostNl: Promise<Netlink> | undefined;
+
+  private host(): Promise<Netlink> {
+    this.hostNl ??= Netlink.open();
+    return this.hostNl;
+  }
+
+  netnsExists(path: string): boolean {
+    return existsSync(path);
+  }
+
+  async create(plan: PodPlan): Promise<{ podMac?: string }> {
+    const host = await this.host();
+    const podNs = Netns.path(plan.netns);
+    const veth = {
+      name: plan.hostVeth,
+      mtu: plan.mtu,
+      address: plan.hostMac,
+      peer: { name: plan.podIfname, netns: podNs, mtu: plan.mtu },
+    };
+    try {
+      await host.links.addVeth(veth);
+    } catch (e) {
+      // a host end left by an attachment that was never deleted: replace it (as Calico does)
+      if (
+        !(e instanceof NetlinkError && e.code === "EEXIST") ||
+        !(await host.links.find(plan.hostVeth))
+      )
+        throw e;
+      await host.links.delete(plan.hostVeth);
+      await host.links.addVeth(veth);
+    }
+    for (const [k, v] of plan.hostSysctls) host.sysctl.set(k, v);
+    await host.links.set(plan.hostVeth, { up: true });
+    const pod = await Netlink.open({ netns: podNs });
+    try {
+      for (const [k, v] of plan.podSysctls) writeSysctl(podNs, k, v);
+      await pod.links.set(plan.podIfname, { up: true });
+      for (const a of plan.addresses) {
+        await pod.addresses.add({
+          dev: plan.podIfname,
+          address: a.cidr,
+          ...(a.family === "6" ? { nodad: true } : {}),
+        });
+      }
+      for (const r of plan.podRoutes) {
+        await pod.routes.add({
+          dst: r.dst,
+          family: r.family,
+          dev: plan.podIfname,
+          ...(r.gateway ? { gateway: r.gateway } : {}),
+          ...(r.scope ? { scope: r.scope } : {}),
+        });
+      }
+      const link = await pod.links.get(plan.podIfname);
+      for (const a of plan.addresses) {
+        await host.routes.replace({
+          dst: a.cidr,
+          dev: plan.hostVeth,
+          protocol: RouteProtocol.tortie,
+          ...(a.family === "4" ? { scope: "link" as const } : {}),
+        });
+      }
+      return link.address ? { podMac: link.address } : {};
+    } finally {
+      pod.close();
+    }
+  }
+
+  async remove(hostVeth: string): Promise<boolean> {
+    // deleting one end of a veth pair deletes the other, wherever it is
+    const host = await this.host();
+    try {
+      await host.links.delete(hostVeth);
+      return true;
+    } catch (e) {
+      if (isNoDevice(e)) return false;
+      throw e;
+    }
+  }
+
+  async inspect(hostVeth: string, netns: string, podIfname: string): Promise<Observed> {
+    const host = await this.host();
+    const h = await host.links.find(hostVeth);
+    const hostRoutes = h
+      ? [
+          ...(await host.routes.list({ dev: h.index, family: 4 })),
+          ...(await host.routes.list({ dev: h.index, family: 6 })),
+        ].map((r) => r.dst)
+      : [];
+    let pod: Observed["pod"];
+    let podRoutes: Observed["podRoutes"] = [];
+    if (existsSync(netns)) {
+      const nl = await Netlink.open({ netns: Netns.path(netns) });
+      try {
+        const l = await nl.links.find(podIfname);
+        if (l) {
+          const addrs = await nl.addresses.list({ dev: l.index });
+          pod = {
+            up: ((l.flags ?? 0) & Iff.up) !== 0,
+            ...(l.address ? { mac: l.address } : {}),
+            ...(l.mtu ? { mtu: l.mtu } : {}),
+            addresses: addrs.map((a) => a.cidr),
+          };
+          podRoutes = [
+            ...(await nl.routes.list({ dev: l.index, family: 4 })),
+            ...(await nl.routes.list({ dev: l.index, family: 6 })),
+          ].map((r) => ({
+            dst: r.dst,
+            ...(r.gateway ? { gateway: r.gateway } : {}),
+          }));
+        }
+      } finally {
+        nl.close();
+      }
+    }
+    return {
+      ...(h
+        ? {
+            host: {
+              up: ((h.flags ?? 0) & Iff.up) !== 0,
+              ...(h.address ? { mac: h.address } : {}),
+              ...(h.mtu ? { mtu: h.mtu } : {}),
+            },
+          }
+        : {}),
+      hostRoutes,
+      ...(pod ? { pod } : {}),
+      podRoutes,
+    };
+  }
+
+  /** Closes the host connection. */
+  close(): void {
+    void this.hostNl?.then((n) => n.close());
+    this.hostNl = undefined;
+  }
+}

@@ -1,0 +1,393 @@
+// The Tortie plugin, bundled as it is installed, run by the runtime inside a
+// testbed "node" namespace for pods in testbed namespaces, with Debian's
+// host-local as IPAM and portmap chained after it.
+import { existsSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { exec, type Host, requirePrereqs, type Topology, useTestbed } from "@tortie/testbed";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { locatePlugin, spawnExecutor } from "../runtime/exec.js";
+import { invokePlugin } from "../runtime/invoke.js";
+import type { AttachmentParams, CniRuntime } from "../runtime/runtime.js";
+import { CniRuntime as Runtime } from "../runtime/runtime.js";
+import { type NetworkConfigList, parseNetworkConfig } from "../spec/config.js";
+import { hostVethName, POD_GATEWAY_V6, workloadKey } from "./names.js";
+import { buildPluginForTest } from "./testing.js";
+
+const skip = requirePrereqs(["root", "netns", "cni-plugins", "iptables"]);
+const PODS = 30;
+
+describe.skipIf(skip)("tortie plugin", () => {
+  const tb = useTestbed();
+  let topo: Topology;
+  let node: Host;
+  let rt: CniRuntime;
+  let bin: Awaited<ReturnType<typeof buildPluginForTest>>;
+  let work: string;
+  const tag = `tp${process.pid.toString(36)}`;
+
+  beforeAll(async () => {
+    bin = await buildPluginForTest();
+    const pods = Array.from({ length: PODS }, (_, i) => `p${i}`);
+    topo = await tb.topology({
+      hosts: ["node", "cl", ...pods],
+      links: [
+        {
+          a: { host: "node", ifname: "uplink", addrs: ["198.51.100.1/30", "2001:db8:ff::1/64"] },
+          b: { host: "cl", ifname: "eth0", addrs: ["198.51.100.2/30", "2001:db8:ff::2/64"] },
+        },
+      ],
+      routes: [
+        // a node has a default route: proxy ARP answers for 169.254.1.1 only
+        // when the host routes it through another interface than the pod's
+        { host: "node", to: "default", via: "198.51.100.2" },
+        { host: "cl", to: "192.0.2.0/24", via: "198.51.100.1" },
+        { host: "cl", to: "2001:db8:1::/64", via: "2001:db8:ff::1" },
+      ],
+    });
+    node = topo.host("node");
+    const path = [bin.dir, "/usr/lib/cni"];
+    rt = new Runtime({
+      path,
+      exec: spawnExecutor({ prefix: ["ip", "netns", "exec", node.netns] }),
+      locate: locatePlugin,
+    });
+    work = mkdtempSync(join(tmpdir(), "tortie-plugin-"));
+  }, 120_000);
+  afterAll(() => {
+    bin?.remove();
+    if (work) rmSync(work, { recursive: true, force: true });
+  });
+
+  let nets = 0;
+  /** A fresh network (own name, own host-local store). */
+  const network = (
+    ranges: object[][],
+    extra: object[] = [],
+    cniVersion = "1.0.0",
+  ): NetworkConfigList => {
+    const n = `${tag}-${nets++}`;
+    return parseNetworkConfig({
+      cniVersion,
+      name: n,
+      plugins: [
+        {
+          type: "tortie",
+          mtu: 1400,
+          dataDir: join(work, "state"),
+          nodename: "node1",
+          ipam: { type: "host-local", dataDir: join(work, "ipam"), ranges },
+        },
+        ...extra,
+      ],
+    });
+  };
+  const V4 = [[{ subnet: "192.0.2.0/24" }]];
+  const V6 = [[{ subnet: "2001:db8:1::/64" }]];
+  const att = (pod: string, extra: Partial<AttachmentParams> = {}): AttachmentParams => ({
+    containerId: `c-${pod}-${nets}`,
+    netns: topo.host(pod).nsPath,
+    ifname: "eth0",
+    ...extra,
+  });
+  const reservations = (list: NetworkConfigList) => {
+    const d = join(work, "ipam", list.name);
+    return existsSync(d) ? readdirSync(d).filter((f) => /^[0-9a-f.:]+$/.test(f)) : [];
+  };
+  const caliLinks = async () =>
+    (await node.ipJson<{ ifname: string }[]>(["link", "show"]))
+      .map((l) => l.ifname)
+      .filter((n) => n.startsWith("cali"));
+  const ping = (h: Host, ip: string) =>
+    h.exec(["ping", ip.includes(":") ? "-6" : "-4", "-c1", "-W2", ip]);
+  const bare = (cidr: string) => cidr.split("/")[0]!;
+
+  it("IPv4: ADD wires the pod like Calico, CHECK passes, DEL twice leaves nothing", async () => {
+    const list = network(V4);
+    const a = att("p0", {
+      args: [
+        ["IgnoreUnknown", "1"],
+        ["K8S_POD_NAMESPACE", "default"],
+        ["K8S_POD_NAME", "web-0"],
+      ],
+    });
+    const out = await rt.add(list, a);
+    const veth = hostVethName(
+      workloadKey({ K8S_POD_NAMESPACE: "default", K8S_POD_NAME: "web-0" }, a.containerId, "eth0"),
+    );
+    expect(veth).toMatch(/^cali[0-9a-f]{11}$/);
+    expect(out.result.interfaces?.[0]).toMatchObject({ name: veth, mac: "ee:ee:ee:ee:ee:ee" });
+    expect(out.result.interfaces?.[1]).toMatchObject({ name: "eth0", sandbox: a.netns });
+    const ip = out.result.ips![0]!.address;
+    expect(ip).toMatch(/^192\.0\.2\.\d+\/32$/);
+
+    const pod = topo.host("p0");
+    const [eth0] = await pod.ipJson<
+      { mtu: number; addr_info: { local: string; prefixlen: number }[] }[]
+    >(["addr", "show", "eth0"]);
+    expect(eth0?.mtu).toBe(1400);
+    expect(eth0?.addr_info.map((x) => `${x.local}/${x.prefixlen}`)).toContain(ip);
+    const podRoutes = await pod.ipJson<{ dst: string; gateway?: string; scope?: string }[]>([
+      "route",
+      "show",
+    ]);
+    expect(podRoutes).toContainEqual(
+      expect.objectContaining({ dst: "default", gateway: "169.254.1.1" }),
+    );
+    expect(podRoutes).toContainEqual(
+      expect.objectContaining({ dst: "169.254.1.1", scope: "link" }),
+    );
+    const [hostRoute] = await node.ipJson<{ dev: string; protocol: string }[]>([
+      "route",
+      "show",
+      bare(ip),
+    ]);
+    expect(hostRoute).toMatchObject({ dev: veth });
+    expect(String(hostRoute?.protocol)).toMatch(/^(84|tortie)$/);
+    expect(
+      (await node.exec(["sysctl", "-n", `net.ipv4.conf.${veth}.proxy_arp`])).stdout.trim(),
+    ).toBe("1");
+    expect((await node.ipJson<{ address: string }[]>(["link", "show", veth]))[0]?.address).toBe(
+      "ee:ee:ee:ee:ee:ee",
+    );
+
+    await ping(pod, "198.51.100.1");
+    await ping(topo.host("cl"), bare(ip));
+    await rt.check(list, a, out.json);
+    await rt.del(list, a, out.json);
+    await rt.del(list, a, out.json);
+    expect(await caliLinks()).toEqual([]);
+    expect(await pod.ipJson(["link", "show"])).toHaveLength(1);
+    expect(reservations(list)).toEqual([]);
+    expect(readdirSync(join(work, "state", list.name))).toEqual([]);
+  });
+
+  it("IPv6: a /128, default via the host end's link-local address, reachable both ways", async () => {
+    const list = network(V6);
+    const a = att("p1");
+    const out = await rt.add(list, a);
+    const ip = out.result.ips![0]!.address;
+    expect(ip).toMatch(/^2001:db8:1::[0-9a-f]+\/128$/);
+    expect(out.result.routes).toContainEqual({ dst: "::/0", gw: POD_GATEWAY_V6 });
+    const pod = topo.host("p1");
+    const routes = await pod.ipJson<{ dst: string; gateway?: string }[]>(["-6", "route", "show"]);
+    expect(routes).toContainEqual(
+      expect.objectContaining({ dst: "default", gateway: POD_GATEWAY_V6 }),
+    );
+    await ping(pod, "2001:db8:ff::1");
+    await ping(topo.host("cl"), bare(ip));
+    await rt.check(list, a, out.json);
+    await rt.del(list, a, out.json);
+    expect(await caliLinks()).toEqual([]);
+    expect(reservations(list)).toEqual([]);
+  });
+
+  it("dual-stack: two pods on one host ping each other and the host over both families", async () => {
+    const list = network([...V4, ...V6]);
+    const a = att("p2");
+    const b = att("p3");
+    const ra = await rt.add(list, a);
+    const rb = await rt.add(list, b);
+    expect(
+      ra.result.ips?.map((i) => i.address.endsWith("/32") || i.address.endsWith("/128")),
+    ).toEqual([true, true]);
+    for (const ip of rb.result.ips!) await ping(topo.host("p2"), bare(ip.address));
+    for (const ip of ra.result.ips!) await ping(topo.host("p3"), bare(ip.address));
+    await ping(topo.host("p2"), "198.51.100.1");
+    await ping(topo.host("p3"), "2001:db8:ff::1");
+    await rt.check(list, a, ra.json);
+    await rt.del(list, a, ra.json);
+    await rt.del(list, b, rb.json);
+    expect(await caliLinks()).toEqual([]);
+  });
+
+  it("CHECK notices a missing address and a missing host route", async () => {
+    const list = network(V4);
+    const a = att("p4");
+    const out = await rt.add(list, a);
+    const ip = out.result.ips![0]!.address;
+    await topo.host("p4").ip(["addr", "del", ip, "dev", "eth0"]);
+    await expect(rt.check(list, a, out.json)).rejects.toMatchObject({
+      code: 103,
+      message: expect.stringMatching(/address/),
+    });
+    await rt.del(list, a, out.json);
+    await expect(rt.check(list, a, out.json)).rejects.toMatchObject({ code: 103 });
+  });
+
+  it("works first in a chain with tuning, bandwidth and portmap: a host port reaches the pod", async () => {
+    const list = network(V4, [
+      { type: "tuning", sysctl: { "net.core.somaxconn": "512" } },
+      {
+        type: "bandwidth",
+        ingressRate: 100_000_000,
+        ingressBurst: 1_000_000,
+        egressRate: 100_000_000,
+        egressBurst: 1_000_000,
+      },
+      { type: "portmap", capabilities: { portMappings: true } },
+    ]);
+    const a = att("p5", {
+      capabilityArgs: { portMappings: [{ hostPort: 8082, containerPort: 8080, protocol: "tcp" }] },
+    });
+    const out = await rt.add(list, a);
+    const pod = topo.host("p5");
+    expect((await pod.exec(["sysctl", "-n", "net.core.somaxconn"])).stdout.trim()).toBe("512");
+    const server = exec(
+      [
+        "ip",
+        "netns",
+        "exec",
+        pod.netns,
+        process.execPath,
+        "-e",
+        "const s=require('net').createServer(c=>c.end('pod says hi\\n')).listen(8080);setTimeout(()=>s.close(),15000)",
+      ],
+      { timeoutMs: 20_000 },
+    ).catch(() => undefined);
+    let reply = "";
+    for (let i = 0; i < 50 && reply === ""; i++) {
+      reply = (
+        await topo
+          .host("cl")
+          .exec(["timeout", "3", "bash", "-c", "exec 3<>/dev/tcp/198.51.100.1/8082 && cat <&3"])
+          .catch(() => ({ stdout: "" }))
+      ).stdout;
+      if (reply === "") await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(reply).toBe("pod says hi\n");
+    await rt.del(list, a, out.json);
+    expect((await node.exec(["iptables-save", "-t", "nat"])).stdout).not.toContain("dport 8082");
+    expect(await caliLinks()).toEqual([]);
+    const { stdout } = await exec(["ip", "netns", "pids", pod.netns]);
+    for (const pid of stdout.split(/\s+/).filter(Boolean)) process.kill(Number(pid));
+    await server;
+  });
+
+  it(`${PODS} concurrent ADDs on one host all succeed with distinct addresses`, async () => {
+    const list = network([...V4]);
+    const atts = Array.from({ length: PODS }, (_, i) =>
+      att(`p${i}`, { containerId: `burst-${i}` }),
+    );
+    const outs = await Promise.all(atts.map((a) => rt.add(list, a)));
+    const ips = outs.map((o) => o.result.ips![0]!.address);
+    expect(new Set(ips).size).toBe(PODS);
+    expect(new Set(outs.map((o) => o.result.interfaces![0]!.name)).size).toBe(PODS);
+    expect(await caliLinks()).toHaveLength(PODS);
+    await ping(topo.host("p7"), bare(ips[23]!));
+    await Promise.all(atts.map((a, i) => rt.del(list, a, outs[i]!.json)));
+    expect(await caliLinks()).toEqual([]);
+    expect(reservations(list)).toEqual([]);
+  });
+
+  it("DEL succeeds after the namespace was deleted, and releases the address", async () => {
+    const list = network(V4);
+    const gone = await tb.topology({ hosts: ["gone"] });
+    const a = { containerId: "c-gone", netns: gone.host("gone").nsPath, ifname: "eth0" };
+    const out = await rt.add(list, a);
+    expect(reservations(list)).toHaveLength(1);
+    await gone.destroy();
+    await rt.del(list, a, out.json);
+    expect(reservations(list)).toEqual([]);
+    expect(await caliLinks()).toEqual([]);
+  });
+
+  it("GC releases interfaces and addresses of attachments that are no longer valid", async () => {
+    const list = network(V4, [], "1.1.0");
+    const keep = att("p8", { containerId: "keep" });
+    const drop = att("p9", { containerId: "drop" });
+    const rk = await rt.add(list, keep);
+    await rt.add(list, drop);
+    expect(reservations(list)).toHaveLength(2);
+    await rt.gc(list, [{ containerID: "keep", ifname: "eth0" }]);
+    expect(reservations(list)).toHaveLength(1);
+    expect(await caliLinks()).toEqual([rk.result.interfaces![0]!.name]);
+    expect(await topo.host("p9").ipJson(["link", "show"])).toHaveLength(1);
+    await rt.status(list);
+    await rt.check(list, keep, rk.json);
+    await rt.del(list, keep, rk.json);
+    expect(reservations(list)).toEqual([]);
+  });
+
+  it("rolls back a half-done ADD: nothing allocated, no veth left", async () => {
+    const list = network(V4);
+    const pod = topo.host("p10");
+    // an interface named like CNI_IFNAME already in the pod: the veth cannot be made
+    await pod.ip(["link", "add", "eth0", "type", "veth", "peer", "name", "other0"]);
+    await expect(rt.add(list, att("p10"))).rejects.toMatchObject({ code: 104 });
+    expect(reservations(list)).toEqual([]);
+    expect(await caliLinks()).toEqual([]);
+    expect(readdirSync(join(work, "state", list.name))).toEqual([]);
+    await pod.ip(["link", "del", "eth0"]);
+  });
+
+  describe("bad input: the spec's error code, nothing leaked", () => {
+    const good = () => ({
+      CNI_COMMAND: "ADD",
+      CNI_CONTAINERID: "c-bad",
+      CNI_NETNS: topo.host("p11").nsPath,
+      CNI_IFNAME: "eth0",
+      CNI_PATH: `${bin.dir}:/usr/lib/cni`,
+    });
+    const conf = (o: object = {}) =>
+      JSON.stringify({
+        cniVersion: "1.0.0",
+        name: `${tag}-bad`,
+        type: "tortie",
+        dataDir: join(work, "state"),
+        ipam: { type: "host-local", dataDir: join(work, "ipam"), subnet: "203.0.113.0/24" },
+        ...o,
+      });
+    const cases: [
+      string,
+      (e: Record<string, string>) => Record<string, string>,
+      () => string,
+      number,
+    ][] = [
+      ["missing CNI_COMMAND", ({ CNI_COMMAND: _, ...e }) => e, () => conf(), 4],
+      ["unknown CNI_COMMAND", (e) => ({ ...e, CNI_COMMAND: "REBOOT" }), () => conf(), 4],
+      ["missing container id", ({ CNI_CONTAINERID: _, ...e }) => e, () => conf(), 4],
+      ["missing netns", ({ CNI_NETNS: _, ...e }) => e, () => conf(), 4],
+      [
+        "a netns path that does not exist",
+        (e) => ({ ...e, CNI_NETNS: "/var/run/netns/no-such-ns" }),
+        () => conf(),
+        3,
+      ],
+      ["empty stdin", (e) => e, () => "", 6],
+      ["invalid JSON", (e) => e, () => "{not json", 6],
+      ["unsupported cniVersion", (e) => e, () => conf({ cniVersion: "0.2.0" }), 1],
+      ["missing name", (e) => e, () => conf({ name: undefined }), 7],
+      ["missing type", (e) => e, () => conf({ type: undefined }), 7],
+      [
+        "an interface name that is too long",
+        (e) => ({ ...e, CNI_IFNAME: "eth0-way-too-long" }),
+        () => conf(),
+        4,
+      ],
+      ["malformed CNI_ARGS", (e) => ({ ...e, CNI_ARGS: "K8S_POD_NAME" }), () => conf(), 4],
+      ["missing ipam", (e) => e, () => conf({ ipam: undefined }), 7],
+    ];
+    it.each(cases)("%s", async (_name, env, stdin, code) => {
+      const err = await invokePlugin(
+        spawnExecutor({
+          prefix: ["ip", "netns", "exec", node.netns],
+          baseEnv: { PATH: process.env.PATH },
+        }),
+        {
+          pluginPath: join(bin.dir, "tortie"),
+          env: env(good()),
+          stdin: stdin(),
+        },
+      ).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      expect(err).toMatchObject({ code });
+      expect(await caliLinks()).toEqual([]);
+      expect(await topo.host("p11").ipJson(["link", "show"])).toHaveLength(1);
+      const d = join(work, "ipam", `${tag}-bad`);
+      expect(existsSync(d) ? readdirSync(d).filter((f) => /^\d/.test(f)) : []).toEqual([]);
+    });
+  });
+});

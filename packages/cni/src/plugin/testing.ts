@@ -1,0 +1,28 @@
+// Test support (not exported): builds the plugin bundle for integration
+// tests and benchmarks, in a per-process folder under dist/ (so that its
+// external modules resolve from the workspace's node_modules).
+
+import { mkdirSync, rmSync, symlinkSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { bundleOptions } from "./bundle.js";
+
+const here = dirname(fileURLToPath(import.meta.url));
+
+/** Bundles `src/cli/tortie.ts`; returns the folder holding the `tortie` executable. */
+export async function buildPluginForTest(): Promise<{ dir: string; file: string; remove(): void }> {
+  const { build } = await import("esbuild");
+  const dir = resolve(here, "../../dist", `test-bin-${process.pid}-${Date.now().toString(36)}`);
+  mkdirSync(dir, { recursive: true });
+  const file = join(dir, "tortie.mjs");
+  await build({
+    ...bundleOptions,
+    external: [...bundleOptions.external],
+    entryPoints: [resolve(here, "../cli/tortie.ts")],
+    outfile: file,
+    conditions: ["source"],
+    logLevel: "error",
+  });
+  symlinkSync(file, join(dir, "tortie"));
+  return { dir, file, remove: () => rmSync(dir, { recursive: true, force: true }) };
+}
