@@ -141,8 +141,11 @@ export function tcpSocket(family: 4 | 6, opts: SocketOptions = {}): number {
   try {
     if (opts.reuseAddr)
       check("setsockopt(SO_REUSEADDR)", c.setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, int(1), 4));
-    if (family === 6)
-      check("setsockopt(IPV6_V6ONLY)", c.setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, int(1), 4));
+    // Dual-stack only for the IPv6 wildcard listener ("::"); every other socket is one family.
+    if (family === 6) {
+      const v6only = opts.localAddress === "::" ? 0 : 1;
+      check("setsockopt(IPV6_V6ONLY)", c.setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, int(v6only), 4));
+    }
     if (opts.ttl !== undefined) {
       const [lvl, name] = family === 6 ? [IPPROTO_IPV6, IPV6_UNICAST_HOPS] : [IPPROTO_IP, IP_TTL];
       check("setsockopt(TTL)", c.setsockopt(fd, lvl, name, int(opts.ttl), 4));
@@ -168,13 +171,13 @@ export function tcpSocket(family: 4 | 6, opts: SocketOptions = {}): number {
 /** Sets the minimum incoming TTL / hop limit on an existing socket (GTSM, RFC 5082). */
 export function setMinTtl(fd: number, family: 4 | 6, minTtl: number): void {
   const c = libc();
-  // An IPv4 peer on a dual-stack IPv6 socket is checked at the IPv4 level.
-  check("setsockopt(IP_MINTTL)", c.setsockopt(fd, IPPROTO_IP, IP_MINTTL, int(minTtl), 4));
-  if (family === 6)
-    check(
-      "setsockopt(IPV6_MINHOPCOUNT)",
-      c.setsockopt(fd, IPPROTO_IPV6, IPV6_MINHOPCOUNT, int(minTtl), 4),
-    );
+  if (family === 6) {
+    const rc = c.setsockopt(fd, IPPROTO_IPV6, IPV6_MINHOPCOUNT, int(minTtl), 4);
+    check("setsockopt(IPV6_MINHOPCOUNT)", rc);
+  } else {
+    // Also right for an IPv4 peer on a dual-stack IPv6 socket (checked at the IPv4 level).
+    check("setsockopt(IP_MINTTL)", c.setsockopt(fd, IPPROTO_IP, IP_MINTTL, int(minTtl), 4));
+  }
 }
 
 /** listen(2) on a bound socket. */

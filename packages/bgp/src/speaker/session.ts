@@ -373,6 +373,15 @@ export class PeerSession extends EventEmitter<SessionEvents> {
       socket.destroy();
       return;
     }
+    // Idle while waiting to restart automatically (IdleHoldTimer running, not
+    // stopped by an operator): the peer is reaching out, so start now in the
+    // passive way (RFC 4271 §8.1.1 event 5) and take its connection — as BIRD
+    // and GoBGP do in their Active state — instead of refusing it until the
+    // back-off has run out.
+    const f = this.main.fsm;
+    if (f.state === "Idle" && f.timers.idleHold !== undefined) {
+      this.dispatch(this.main, { type: "AutomaticStart_with_PassiveTcpEstablishment" });
+    }
     const policy = connectionPolicy(this.main.fsm);
     if (policy === "refuse" || (policy === "track" && this.second)) {
       socket.destroy();

@@ -79,6 +79,7 @@ export class Exabgp extends Daemon {
         "exabgp.api.pipename": `tortie-${host.netns}`,
         "exabgp.log.destination": "stdout",
         "exabgp.api.ack": "false",
+        "exabgp.log.level": process.env.EXABGP_DEBUG ? "DEBUG" : "INFO",
         ...(spec.passive ? { "exabgp.tcp.bind": spec.localAddress, "exabgp.tcp.port": "179" } : {}),
       },
     });

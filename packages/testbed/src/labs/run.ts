@@ -33,9 +33,12 @@ try {
   console.log("\nGoBGP (AS 65002) IPv6 RIB:");
   for (const prefix of Object.keys(await lab.gobgp.rib("ipv6"))) console.log(`  ${prefix}`);
   console.log("\nExaBGP (AS 65003) received:");
-  for (const [prefix, a] of lab.exa.received()) console.log(`  ${prefix.padEnd(20)} as-path ${JSON.stringify(a["as-path"])}`);
+  for (const [prefix, a] of lab.exa.received())
+    console.log(`  ${prefix.padEnd(20)} as-path ${JSON.stringify(a["as-path"])}`);
   const ping = await lab.topo.host("sa").exec(["ping", "-c", "3", "-i", "0.2", "203.0.113.2"]);
-  console.log(`\nping sa → sb across BGP-learned routes:\n${ping.stdout.trim().split("\n").slice(-2).join("\n")}`);
+  console.log(
+    `\nping sa → sb across BGP-learned routes:\n${ping.stdout.trim().split("\n").slice(-2).join("\n")}`,
+  );
   if (once) await shutdown(0);
   console.log(`\nlab: running; namespaces: ${lab.topo.namespaces().join(" ")}`);
   console.log("lab: try `ip netns exec <ns> birdc -s …` or press Ctrl-C to stop");
