@@ -74,6 +74,13 @@ export interface FsmOptions {
   readonly capabilities?: CapabilitiesDescriptor;
   /** Strict mode of RFC 9234 §4.2: the peer must advertise a matching role. Default false. */
   readonly strictRole?: boolean;
+  /**
+   * Jitter the ConnectRetry and Keepalive timers by a factor in [0.75, 1]
+   * (RFC 4271 §10), deterministically from `jitterSeed` and the clock. Default false.
+   */
+  readonly jitter?: boolean;
+  /** Per-peer seed for the jitter, any 32-bit integer. Default: our BGP Identifier. */
+  readonly jitterSeed?: number;
 }
 
 /** The configuration with every default filled in, as the FSM holds it. */
@@ -148,6 +155,9 @@ export function resolveConfig(o: FsmOptions): FsmConfig {
     "maxIdleHoldTime",
     "must be a number not below idleHoldTime",
   );
+  if (o.jitterSeed !== undefined) {
+    check(Number.isInteger(o.jitterSeed), "jitterSeed", "must be an integer");
+  }
   const idleHoldResetTime = o.idleHoldResetTime ?? 60;
   check(isSeconds(idleHoldResetTime, 0), "idleHoldResetTime", "must be a number >= 0");
   const config: FsmConfig = {
@@ -177,6 +187,8 @@ export function resolveConfig(o: FsmOptions): FsmConfig {
       fourOctetAs: o.localAs,
     },
     strictRole: o.strictRole ?? false,
+    jitter: o.jitter ?? false,
+    jitterSeed: o.jitterSeed ?? o.bgpId,
   };
   return config;
 }

@@ -12,6 +12,7 @@
  * - `idle.ts`, `connect-active.ts`, `open-states.ts`, `established.ts`
  *                       the per-state tables of §8.2.2.
  * - `timers.ts`         deadlines → events: `nextDeadline`, `fireDue`, `updateSent`.
+ * - `jitter.ts`         RFC 4271 §10 timer jitter, deterministic (opt-in).
  * - `open.ts`           `validateOpen`: OPEN checks (§6.2) and hold/keepalive.
  * - `capabilities.ts`   capability negotiation results as plain data (RFC 5492…).
  * - `collision.ts`      §6.8 collision detection, second connections, companions.
@@ -25,6 +26,7 @@ export * from "./capabilities.js";
 export * from "./collision.js";
 export * from "./config.js";
 export * from "./invariants.js";
+export { JITTERED_TIMERS, jitterFactor } from "./jitter.js";
 export * from "./notification.js";
 export * from "./open.js";
 export { createFsm, step } from "./step.js";

@@ -100,6 +100,8 @@ const optionsArb: fc.Arbitrary<Partial<FsmOptions>> = fc.record(
     maxIdleHoldTime: fc.constantFrom(5, 60),
     idleHoldResetTime: fc.constantFrom(0, 60),
     peerAs: fc.constantFrom(64512, "internal" as const, "external" as const),
+    jitter: fc.boolean(),
+    jitterSeed: fc.integer(),
   },
   { requiredKeys: [] },
 );

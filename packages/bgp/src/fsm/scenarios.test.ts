@@ -369,3 +369,44 @@ describe("automatic restart with exponential back-off (IdleHoldTimer, DampPeerOs
     expect(r.fsm.idleHoldTime).toBe(4);
   });
 });
+
+describe("timer jitter (RFC 4271 §10, opt-in)", () => {
+  it("ConnectRetry and Keepalive run 0.75–1.0 of their value; Hold and IdleHold do not", () => {
+    const opts = { ...LOCAL, jitter: true, jitterSeed: 42, holdTime: 90 };
+    const factors: number[] = [];
+    for (let i = 0; i < 200; i++) {
+      const t = T0 + i * 7919;
+      const c = step(createFsm(opts, t), { type: "ManualStart" }, t).state;
+      factors.push((c.timers.connectRetry! - t) / 120_000);
+      const est = run(c, [{ type: "Tcp_CR_Acked" }, { type: "BGPOpen", open: peerOpen() }], t).fsm;
+      expect(est.timers.hold).toBe(t + 90_000);
+      factors.push((est.timers.keepalive! - t) / 30_000);
+    }
+    expect(Math.min(...factors)).toBeGreaterThanOrEqual(0.75);
+    expect(Math.max(...factors)).toBeLessThanOrEqual(1);
+    // Spread over the range, not stuck on one value.
+    expect(Math.max(...factors) - Math.min(...factors)).toBeGreaterThan(0.2);
+    expect(new Set(factors.map((f) => f.toFixed(3))).size).toBeGreaterThan(100);
+  });
+
+  it("is deterministic per seed and clock, and differs between seeds", () => {
+    const at = (seed: number) =>
+      step(createFsm({ ...LOCAL, jitter: true, jitterSeed: seed }, T0), { type: "ManualStart" }, T0)
+        .state.timers.connectRetry;
+    expect(at(1)).toBe(at(1));
+    expect(at(1)).not.toBe(at(2));
+  });
+
+  it("is off by default", () => {
+    expect(step(createFsm(LOCAL, T0), { type: "ManualStart" }, T0).state.timers.connectRetry).toBe(
+      T0 + 120_000,
+    );
+  });
+});
+
+it("updateSent honours jitter", () => {
+  const est = reach("Established", { jitter: true, jitterSeed: 7 });
+  const k = updateSent(est, T0 + 1000).timers.keepalive! - (T0 + 1000);
+  expect(k).toBeGreaterThanOrEqual(22_500);
+  expect(k).toBeLessThanOrEqual(30_000);
+});

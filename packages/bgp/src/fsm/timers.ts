@@ -13,6 +13,7 @@
  *   timeout fires ── fireDue(fsm, now) ───► step(fsm, X_Expires, now) …
  * ```
  */
+import { timerDuration } from "./jitter.js";
 import { step, TIMER_OF_EVENT } from "./step.js";
 import type {
   Fsm,
@@ -87,7 +88,8 @@ export function fireDue<U = unknown>(fsm: Fsm, now: number): StepResult<U> {
 export function updateSent(fsm: Fsm, now: number): Fsm {
   const s = fsm.session;
   if (fsm.state !== "Established" || !s || s.holdTime === 0 || s.keepaliveTime === 0) return fsm;
-  return { ...fsm, timers: { ...fsm.timers, keepalive: now + s.keepaliveTime * 1000 } };
+  const at = now + timerDuration(fsm.config, "keepalive", s.keepaliveTime, now);
+  return { ...fsm, timers: { ...fsm.timers, keepalive: at } };
 }
 
 /** Exposed for tests and tooling: the timer an event belongs to, if it is a timer event. */

@@ -4,6 +4,7 @@
  * entering OpenConfirm — applied to a mutable draft of the next snapshot.
  * Internal to the reducer; `step` freezes nothing but returns new objects.
  */
+import { timerDuration } from "./jitter.js";
 import type { NotificationDescriptor } from "./notification.js";
 import type { NegotiatedSession } from "./open.js";
 import type {
@@ -43,9 +44,9 @@ export function enter<U>(d: Draft<U>, state: SessionState): void {
   d.fsm.state = state;
 }
 
-/** Starts (or restarts) a timer for `seconds`. */
+/** Starts (or restarts) a timer for `seconds` (jittered per RFC 4271 §10 when configured). */
 export function arm<U>(d: Draft<U>, timer: TimerName, seconds: number): void {
-  d.fsm.timers[timer] = d.now + seconds * 1000;
+  d.fsm.timers[timer] = d.now + timerDuration(d.fsm.config, timer, seconds, d.now);
 }
 
 /** Stops a timer ("sets it to zero" in RFC 4271 wording). */
