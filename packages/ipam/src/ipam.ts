@@ -154,6 +154,7 @@ export class Ipam {
   private cfg: (Versioned<IpamConfig> & { readAt: number }) | undefined;
   private readonly blocks = new Map<string, Versioned<Block>>();
   private readonly hostBlocks = new Map<string, string[]>();
+  private readonly hostPending = new Map<string, Versioned<Affinity>[]>();
 
   constructor(opts: IpamOptions) {
     this.store = opts.store;
@@ -283,12 +284,17 @@ export class Ipam {
     return r.kvs.map((kv) => ({ value: decodeHandle(kv), modRevision: kv.modRevision }));
   }
 
+  /** The host's confirmed blocks (cached); a fresh read also notes its pending claims. */
   private async affineBlocks(host: string, refresh: boolean): Promise<string[]> {
     const cached = this.hostBlocks.get(host);
     if (cached && !refresh) return cached;
     const affs = await this.listAffinities(host);
     const cidrs = affs.filter((a) => a.value.state === "confirmed").map((a) => a.value.cidr);
     this.hostBlocks.set(host, cidrs);
+    this.hostPending.set(
+      host,
+      affs.filter((a) => a.value.state === "pending"),
+    );
     return cidrs;
   }
 
@@ -359,7 +365,9 @@ export class Ipam {
     const host = req.hostname;
     try {
       // 1. Blocks affine to this host.
-      for (let pass = 0; pass < 2 && need() > 0; pass++) {
+      // Pass 0 uses the cached block list; pass 1 re-reads it, unless pass 0 just did.
+      const wasCached = this.hostBlocks.has(host);
+      for (let pass = 0; pass < (wasCached ? 2 : 1) && need() > 0; pass++) {
         for (const cidr of await this.affineBlocks(host, pass === 1)) {
           if (need() === 0) break;
           // A block this client saw full is skipped; when nothing else fits,
@@ -465,7 +473,9 @@ export class Ipam {
   ): Promise<string | undefined> {
     const existing = new Set((await this.listBlocks()).map(cidrOfBlockName));
     // Resume a claim a crash interrupted: a pending affinity of ours whose block is free.
-    for (const a of await this.listAffinities(host)) {
+    const pending = this.hostPending.get(host) ?? (await this.listAffinities(host));
+    this.hostPending.set(host, []);
+    for (const a of pending) {
       if (a.value.state !== "pending" || existing.has(a.value.cidr)) continue;
       if (!pools.some((p) => blockBelongs(p, a.value.cidr))) continue;
       if (await this.confirmClaim(host, a.value.cidr, a.modRevision)) return a.value.cidr;
@@ -831,6 +841,7 @@ export class Ipam {
       }
     }
     this.hostBlocks.delete(host);
+    this.hostPending.delete(host);
     return { deleted, orphaned };
   }
 
@@ -838,6 +849,7 @@ export class Ipam {
   invalidateCache(): void {
     this.blocks.clear();
     this.hostBlocks.clear();
+    this.hostPending.clear();
     this.cfg = undefined;
   }
 }
