@@ -5,11 +5,14 @@
 // KEEPALIVE/hold timers driven by `nextDeadline`/`fireDue` keep the session up;
 // a frozen peer makes our HoldTimer expire and the NOTIFICATION reaches BIRD;
 // an administrative shutdown from BIRD is seen as NotifMsg; back-off restarts
-// re-establish; a bad peer AS is answered with OPEN error 2/2; passive works.
+// re-establish, and against a killed BIRD the reconnect attempts double their
+// spacing up to the maximum; a bad peer AS is answered with OPEN error 2/2;
+// a passive FSM accepts BIRD's connection.
 import type { Socket } from "node:net";
 import { performance } from "node:perf_hooks";
 import {
   type Bird,
+  type BirdSpec,
   requirePrereqs,
   type SuiteTestbed,
   sleep,
@@ -71,6 +74,8 @@ class Edge {
   fsm: Fsm;
   readonly states: SessionState[] = [];
   readonly actions: FsmAction[] = [];
+  /** performance.now() of every `connect` action. */
+  readonly connectTimes: number[] = [];
   private sock: Socket | undefined;
   private framer = new Framer();
   private timer: NodeJS.Timeout | undefined;
@@ -107,6 +112,7 @@ class Edge {
 
   private perform(a: FsmAction): void {
     this.actions.push(a);
+    if (a.type === "connect") this.connectTimes.push(performance.now());
     const c = this.fsm.config;
     switch (a.type) {
       case "connect":
@@ -258,6 +264,21 @@ const FAST: Partial<FsmOptions> = {
   maxIdleHoldTime: 4,
 };
 
+const BIRD_SPEC: BirdSpec = {
+  routerId: "192.0.2.2",
+  localAs: 64512,
+  peers: [
+    {
+      name: "tortie",
+      neighbor: US,
+      neighborAs: 64512,
+      localAddress: "192.0.2.2",
+      holdTime: 6,
+      ipv4: true,
+    },
+  ],
+};
+
 describe.skipIf(skip)("FSM interop with BIRD 2", () => {
   const tb = useTestbed();
   let topo: Topology;
@@ -269,22 +290,7 @@ describe.skipIf(skip)("FSM interop with BIRD 2", () => {
       hosts: ["t", "b"],
       segments: { lan: { members: { t: [`${US}/24`], b: ["192.0.2.2/24"] } } },
     });
-    bird = tb.track(
-      await startBird(topo.host("b"), {
-        routerId: "192.0.2.2",
-        localAs: 64512,
-        peers: [
-          {
-            name: "tortie",
-            neighbor: US,
-            neighborAs: 64512,
-            localAddress: "192.0.2.2",
-            holdTime: 6,
-            ipv4: true,
-          },
-        ],
-      }),
-    );
+    bird = tb.track(await startBird(topo.host("b"), BIRD_SPEC));
   });
 
   afterEach(async () => {
@@ -404,6 +410,37 @@ describe.skipIf(skip)("FSM interop with BIRD 2", () => {
     await e.waitState("Established", 30_000);
     expect(e.fsm.connection).toBe("incoming");
     expect(e.sent("connect")).toBe(0);
+    await bird.waitEstablished("tortie", { timeoutMs: 10_000 });
+  });
+
+  it("BIRD killed and restarted: reconnect attempts back off 0.5, 1, 2, 4, 4 s, then the session returns", async () => {
+    const e = await edge();
+    e.dispatch({ type: "ManualStart" });
+    await e.waitState("Established");
+    bird.signal("SIGKILL");
+    await bird.exited;
+    await e.waitState("Idle", 10_000);
+    const lost = e.connectTimes.length;
+    await waitFor(() => e.connectTimes.length >= lost + 5, {
+      what: "five refused attempts",
+      timeoutMs: 20_000,
+    });
+    const gaps = e.connectTimes
+      .slice(lost - 1 + 1)
+      .map((t, i, all) => (i === 0 ? 0 : t - all[i - 1]!));
+    // Refused connects fail at once, so the gaps are the IdleHoldTimer: doubling, capped at 4 s.
+    for (const [i, want] of [
+      [1, 1000],
+      [2, 2000],
+      [3, 4000],
+      [4, 4000],
+    ] as const) {
+      expect(gaps[i]).toBeGreaterThan(want - 150);
+      expect(gaps[i]).toBeLessThan(want + 400);
+    }
+    expect(e.fsm.state).not.toBe("Established");
+    bird = tb.track(await startBird(topo.host("b"), BIRD_SPEC));
+    await e.waitState("Established", 30_000);
     await bird.waitEstablished("tortie", { timeoutMs: 10_000 });
   });
 });
