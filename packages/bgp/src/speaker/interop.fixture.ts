@@ -1,6 +1,6 @@
 // Shared set-up of the interop suites: a peer host and Tortie's host on one
 // segment (IPv4 and IPv6), and a Speaker running in Tortie's namespace.
-import { type SuiteTestbed, type Topology, waitFor } from "@tortie/testbed";
+import { type Host, type SuiteTestbed, type Topology, waitFor } from "@tortie/testbed";
 import type { SpeakerConfigInput } from "./config.js";
 import { Speaker } from "./speaker.js";
 import { formatStatus } from "./status.js";
@@ -26,16 +26,16 @@ export function pairTopology(tb: SuiteTestbed): Promise<Topology> {
   });
 }
 
-/** Starts a Speaker inside `tortie`'s namespace, closed after the suite. */
+/** Starts a Speaker inside a host (default: the topology's "tortie"), closed after the suite. */
 export async function startTortie(
   tb: SuiteTestbed,
-  topo: Topology,
+  where: Topology | Host,
   config: Omit<SpeakerConfigInput, "netns" | "routerId"> & { routerId?: string },
 ): Promise<Speaker> {
   const s = await Speaker.start({
     routerId: TORTIE4,
     ...config,
-    netns: topo.host("tortie").nsPath,
+    netns: ("nsPath" in where ? where : where.host("tortie")).nsPath,
   });
   // Tortie's own log for a failing test: its events and its status table.
   const log: string[] = [];
