@@ -25,6 +25,15 @@ export interface CodecContext {
     readonly receive: readonly Family[];
     readonly send: readonly Family[];
   };
+  /**
+   * Who the peer is, for the RFC 7606 rules that depend on it (undefined: skip them).
+   * `"external"`: another AS, not a confederation member — LOCAL_PREF, ORIGINATOR_ID
+   * and CLUSTER_LIST are discarded (§7.5, §7.9, §7.10) and confederation segments
+   * make AS_PATH malformed (RFC 5065 §5.1, RFC 7606 §7.2). `"internal"`: iBGP — a
+   * missing LOCAL_PREF is a missing well-known attribute (RFC 4271 §5.1.5, RFC 7606 §3(d)).
+   * Leave undefined for confederation peers in another member AS.
+   */
+  readonly peerType?: "internal" | "external";
 }
 
 /** The context before capabilities are negotiated: 2-octet AS, no ADD-PATH, 4096-octet messages. */
@@ -40,6 +49,7 @@ export function codecContext(init: Partial<CodecContext> = {}): CodecContext {
     fourOctetAs: init.fourOctetAs ?? DEFAULT_CONTEXT.fourOctetAs,
     extendedMessage: init.extendedMessage ?? DEFAULT_CONTEXT.extendedMessage,
     addPath: init.addPath ?? DEFAULT_CONTEXT.addPath,
+    ...(init.peerType ? { peerType: init.peerType } : {}),
   };
 }
 

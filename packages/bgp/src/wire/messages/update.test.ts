@@ -247,4 +247,47 @@ describe("UPDATE decode", () => {
     const b = update([...ORIGIN, ...AS_PATH4, ...NEXT_HOP]);
     expect(decodeUpdate(b, 19, b.length, ctx4).message.nlri).toHaveLength(1);
   });
+
+  describe("rules that depend on the peer (context peerType)", () => {
+    const ext = codecContext({ fourOctetAs: true, peerType: "external" });
+    const int = codecContext({ fourOctetAs: true, peerType: "internal" });
+    const base = [...ORIGIN, ...AS_PATH4, ...NEXT_HOP];
+
+    it.each([
+      ["LOCAL_PREF", [0x40, 5, 4, 0, 0, 0, 100]],
+      ["ORIGINATOR_ID", [0x80, 9, 4, 192, 0, 2, 9]],
+      ["CLUSTER_LIST", [0x80, 10, 4, 192, 0, 2, 9]],
+    ])(
+      "%s from an external peer is discarded (RFC 7606 §7.5/7.9/7.10), even malformed",
+      (_n, attr) => {
+        const d = dec(update([...base, ...attr]), ext);
+        expect(d.action).toBe("attribute-discard");
+        expect(d.message.type === "update" && d.message.attributes).toHaveLength(3);
+        const short = [...attr.slice(0, 2), 2, 0, 0];
+        expect(dec(update([...base, ...short]), ext).action).toBe("attribute-discard");
+        expect(dec(update([...base, ...attr]), ctx4).errors).toEqual([]);
+      },
+    );
+
+    it("confederation segments from an external peer: Malformed AS_PATH, treat-as-withdraw", () => {
+      const confed = [0x40, 2, 6, 3, 1, 0, 0, 0xfd, 0xe8];
+      const d = dec(update([...ORIGIN, ...confed, ...NEXT_HOP]), ext);
+      expect(d.errors[0]).toMatchObject({ subcode: 11, action: "treat-as-withdraw" });
+      expect(
+        dec(update([...ORIGIN, ...confed, ...NEXT_HOP, 0x40, 5, 4, 0, 0, 0, 1]), int).errors,
+      ).toEqual([]);
+    });
+
+    it("missing LOCAL_PREF on iBGP is a missing well-known attribute", () => {
+      const d = dec(update(base), int);
+      expect(d.errors).toHaveLength(1);
+      expect(d.errors[0]).toMatchObject({
+        subcode: 3,
+        data: Uint8Array.of(5),
+        action: "treat-as-withdraw",
+      });
+      expect(dec(update(base), ext).errors).toEqual([]);
+      expect(dec(update(base)).errors).toEqual([]);
+    });
+  });
 });

@@ -198,6 +198,25 @@ export function decodeUpdate(
       i = ve;
       continue;
     }
+    // RFC 7606 §7.5, §7.9, §7.10: from an external peer these are discarded.
+    if (
+      ctx.peerType === "external" &&
+      (code === AttrType.LocalPref ||
+        code === AttrType.OriginatorId ||
+        code === AttrType.ClusterList)
+    ) {
+      errors.push(
+        updateError(
+          `attribute ${code} from an external peer`,
+          UpdateSubcode.MalformedAttributeList,
+          "attribute-discard",
+          b.slice(i, ve),
+          code,
+        ),
+      );
+      i = ve;
+      continue;
+    }
     // RFC 7606 §3(c): Optional/Transitive bits in conflict with the definition
     // make the attribute malformed; Partial is only valid on optional transitive.
     const ot = flags & (AttrFlag.Optional | AttrFlag.Transitive);
@@ -210,6 +229,18 @@ export function decodeUpdate(
         );
       }
       let attr: PathAttribute = d.decode(b, vs, ve, ctx);
+      // RFC 5065 §5.1 with RFC 7606 §7.2: confederation segments from outside
+      // the confederation make the AS_PATH malformed.
+      if (
+        attr.type === "as-path" &&
+        ctx.peerType === "external" &&
+        attr.segments.some((s) => s.type > 2)
+      ) {
+        throw new MalformedAttribute(
+          UpdateSubcode.MalformedAsPath,
+          "AS_PATH: confederation segment from an external peer",
+        );
+      }
       if (flags & AttrFlag.Partial) attr = { ...attr, partial: true };
       if (hdr === 4 && len <= 255) attr = { ...attr, extendedLength: true };
       attributes.push(attr);
@@ -239,14 +270,16 @@ export function decodeUpdate(
   }
 
   // RFC 7606 §3(d), RFC 4271 §5, RFC 4760 §3: ORIGIN and AS_PATH must come
-  // with any reachable NLRI, NEXT_HOP with IPv4 NLRI in the NLRI field.
+  // with any reachable NLRI, NEXT_HOP with IPv4 NLRI in the NLRI field, and
+  // LOCAL_PREF on iBGP (RFC 4271 §5.1.5).
   // An attribute found malformed above already produced its own error.
   const reach = nlri.length > 0 || seenIn[AttrType.MpReachNlri] === gen;
   if (reach) {
-    const required =
+    const required: number[] =
       nlri.length > 0
         ? [AttrType.Origin, AttrType.AsPath, AttrType.NextHop]
         : [AttrType.Origin, AttrType.AsPath];
+    if (ctx.peerType === "internal") required.push(AttrType.LocalPref);
     for (const code of required) {
       if (seenIn[code] !== gen) {
         errors.push(
