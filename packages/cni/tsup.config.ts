@@ -1,5 +1,23 @@
 import { defineConfig } from "tsup";
-import { bundleOptions } from "./src/plugin/bundle.js";
+import { bundleOptions, DATASTORE_BUNDLE, datastoreAsSibling } from "./src/plugin/bundle.js";
+
+// Executables are single-file ESM bundles (a CNI plugin starts once per call);
+// workspace packages are bundled from their sources (their dist may not exist yet).
+const bin = {
+  outDir: "dist/bin",
+  format: "esm" as const,
+  sourcemap: false,
+  target: "node20",
+  tsconfig: "tsconfig.build.json",
+  splitting: false,
+  noExternal: [/^(?!(koffi|better-sqlite3|etcd3)$).*/],
+  external: [...bundleOptions.external],
+  banner: { js: bundleOptions.banner.js },
+  outExtension: () => ({ js: ".mjs" }),
+  esbuildOptions(o: { conditions?: string[] }) {
+    o.conditions = ["source"];
+  },
+};
 
 export default defineConfig([
   {
@@ -7,27 +25,18 @@ export default defineConfig([
     format: ["esm", "cjs"],
     dts: true,
     sourcemap: true,
-    // top-level files only: dist/bin belongs to the second build, which runs alongside
+    // top-level files only: dist/bin belongs to the builds below, which run alongside
     clean: ["*.js", "*.cjs", "*.d.ts", "*.d.cts", "*.map"],
     target: "node20",
     tsconfig: "tsconfig.build.json",
   },
   {
-    // executables: single-file ESM bundles (a CNI plugin starts once per call)
+    ...bin,
     entry: { "tortie-cni": "src/cli/tortie-cni.ts", tortie: "src/cli/tortie.ts" },
-    outDir: "dist/bin",
-    format: ["esm"],
-    sourcemap: false,
-    clean: true,
-    target: "node20",
-    tsconfig: "tsconfig.build.json",
-    splitting: false,
-    noExternal: [/^(?!(koffi|better-sqlite3|etcd3)$).*/],
-    external: [...bundleOptions.external],
-    banner: { js: bundleOptions.banner.js },
-    // bundle the workspace packages from their sources (their dist may not be built yet)
-    esbuildOptions(o) {
-      o.conditions = ["source"];
-    },
+    esbuildPlugins: [datastoreAsSibling],
+  },
+  {
+    ...bin,
+    entry: { [DATASTORE_BUNDLE.replace(/\.mjs$/, "")]: "src/plugin/datastore-entry.ts" },
   },
 ]);

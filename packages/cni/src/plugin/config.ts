@@ -10,7 +10,7 @@
 //     "datastore": { "type": "sqlite", "path": "/var/lib/tortie/store.db" }
 //                | { "type": "etcd", "endpoints": ["http://127.0.0.1:2379"] } }
 
-import { z } from "zod";
+import * as z from "zod/mini";
 import type { PluginConfig } from "../spec/config.js";
 import { CniError, ErrorCode } from "../spec/errors.js";
 import { describeIssues } from "../spec/result.js";
@@ -31,24 +31,27 @@ export interface TortieConfig {
 }
 
 const schema = z.object({
-  mtu: z.number().int().min(68).max(65535).default(1500),
-  vethPrefix: z
-    .string()
-    .regex(/^[a-z][a-z0-9]{0,10}$/, "1 to 11 lower-case letters and digits")
-    .default("cali"),
-  dataDir: z.string().startsWith("/", "must be an absolute path").default("/var/lib/cni/tortie"),
-  nodename: z.string().min(1).optional(),
-  ipam: z.looseObject({ type: z.string().min(1) }, { error: "is required" }),
-  datastore: z
-    .discriminatedUnion("type", [
-      z.object({ type: z.literal("sqlite"), path: z.string().startsWith("/") }),
+  mtu: z._default(z.int().check(z.gte(68), z.lte(65535)), 1500),
+  vethPrefix: z._default(
+    z.string().check(z.regex(/^[a-z][a-z0-9]{0,10}$/, "1 to 11 lower-case letters and digits")),
+    "cali",
+  ),
+  dataDir: z._default(
+    z.string().check(z.startsWith("/", "must be an absolute path")),
+    "/var/lib/cni/tortie",
+  ),
+  nodename: z.optional(z.string().check(z.minLength(1))),
+  ipam: z.looseObject({ type: z.string().check(z.minLength(1)) }, { error: "is required" }),
+  datastore: z.optional(
+    z.discriminatedUnion("type", [
+      z.object({ type: z.literal("sqlite"), path: z.string().check(z.startsWith("/")) }),
       z.object({
         type: z.literal("etcd"),
-        endpoints: z.array(z.string().min(1)).min(1),
-        prefix: z.string().optional(),
+        endpoints: z.array(z.string().check(z.minLength(1))).check(z.minLength(1)),
+        prefix: z.optional(z.string()),
       }),
-    ])
-    .optional(),
+    ]),
+  ),
 });
 
 /** Reads the plugin's keys from a parsed request configuration; code 7 when invalid. */

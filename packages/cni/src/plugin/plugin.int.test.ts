@@ -11,6 +11,7 @@ import { invokePlugin } from "../runtime/invoke.js";
 import type { AttachmentParams, CniRuntime } from "../runtime/runtime.js";
 import { CniRuntime as Runtime } from "../runtime/runtime.js";
 import { type NetworkConfigList, parseNetworkConfig } from "../spec/config.js";
+import { endpointKey } from "./endpoint.js";
 import { hostVethName, POD_GATEWAY_V6, workloadKey } from "./names.js";
 import { buildPluginForTest } from "./testing.js";
 
@@ -319,6 +320,54 @@ describe.skipIf(skip)("tortie plugin", () => {
     expect(await caliLinks()).toEqual([]);
     expect(readdirSync(join(work, "state", list.name))).toEqual([]);
     await pod.ip(["link", "del", "eth0"]);
+  });
+
+  it("writes the workload endpoint to a SQLite datastore on ADD and removes it on DEL", async () => {
+    const { SqliteStore } = await import("@tortie/datastore");
+    const db = join(work, "store.db");
+    const n = `${tag}-ds`;
+    const list = parseNetworkConfig({
+      cniVersion: "1.1.0",
+      name: n,
+      plugins: [
+        {
+          type: "tortie",
+          dataDir: join(work, "state"),
+          nodename: "node1",
+          datastore: { type: "sqlite", path: db },
+          ipam: { type: "host-local", dataDir: join(work, "ipam"), ranges: V4 },
+        },
+      ],
+    });
+    const a = att("p12", {
+      containerId: "c-ds",
+      args: [
+        ["IgnoreUnknown", "1"],
+        ["K8S_POD_NAMESPACE", "shop"],
+        ["K8S_POD_NAME", "cart-0"],
+        ["K8S_POD_LABELS", JSON.stringify({ app: "cart", tier: "web" })],
+      ],
+    });
+    const out = await rt.add(list, a);
+    await rt.status(list);
+    const store = new SqliteStore({ path: db });
+    try {
+      const kv = await store.get(endpointKey("node1", n, "c-ds", "eth0"));
+      expect(JSON.parse(kv!.value)).toMatchObject({
+        kind: "WorkloadEndpoint",
+        metadata: { namespace: "shop", labels: { app: "cart", tier: "web" } },
+        spec: {
+          node: "node1",
+          pod: "cart-0",
+          interfaceName: out.result.interfaces![0]!.name,
+          ipNetworks: [out.result.ips![0]!.address],
+        },
+      });
+      await rt.del(list, a, out.json);
+      expect(await store.get(endpointKey("node1", n, "c-ds", "eth0"))).toBeUndefined();
+    } finally {
+      await store.close();
+    }
   });
 
   describe("bad input: the spec's error code, nothing leaked", () => {

@@ -5,7 +5,7 @@
 import { mkdirSync, rmSync, symlinkSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { bundleOptions } from "./bundle.js";
+import { bundleOptions, DATASTORE_BUNDLE, datastoreAsSibling } from "./bundle.js";
 
 const here = dirname(fileURLToPath(import.meta.url));
 
@@ -20,6 +20,15 @@ export async function buildPluginForTest(): Promise<{ dir: string; file: string;
     external: [...bundleOptions.external],
     entryPoints: [resolve(here, "../cli/tortie.ts")],
     outfile: file,
+    conditions: ["source"],
+    plugins: [datastoreAsSibling],
+    logLevel: "error",
+  });
+  await build({
+    ...bundleOptions,
+    external: [...bundleOptions.external],
+    entryPoints: [resolve(here, "datastore-entry.ts")],
+    outfile: join(dir, DATASTORE_BUNDLE),
     conditions: ["source"],
     logLevel: "error",
   });

@@ -11,7 +11,7 @@
 //
 // Unknown keys of plugin objects are kept: the runtime must pass them through.
 
-import { z } from "zod";
+import * as z from "zod/mini";
 import { CniError, ErrorCode } from "./errors.js";
 import { describeIssues, parseResult, type Result } from "./result.js";
 import { compareVersions, SUPPORTED_VERSIONS, selectVersion } from "./versions.js";
@@ -81,48 +81,49 @@ export interface NetworkConfigList {
 const NAME_RE = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/;
 const name = z
   .string({ error: "is required" })
-  .regex(NAME_RE, "must start with an alphanumeric, then alphanumerics, '_', '.', '-'");
-const type = z
-  .string({ error: "is required" })
-  .min(1, "must not be empty")
-  .refine((s) => !/[/\\]/.test(s), "must not contain '/' or '\\'");
+  .check(z.regex(NAME_RE, "must start with an alphanumeric, then alphanumerics, '_', '.', '-'"));
+const type = z.string({ error: "is required" }).check(
+  z.minLength(1, "must not be empty"),
+  z.refine((s) => !/[/\\]/.test(s), "must not contain '/' or '\\'"),
+);
+const strings = z.optional(z.array(z.string()));
 const dns = z.object({
-  nameservers: z.array(z.string()).optional(),
-  domain: z.string().optional(),
-  search: z.array(z.string()).optional(),
-  options: z.array(z.string()).optional(),
+  nameservers: strings,
+  domain: z.optional(z.string()),
+  search: strings,
+  options: strings,
 });
 const ipam = z.looseObject({ type });
 const jsonObject = z.record(z.string(), z.unknown());
 
 const pluginConfigSchema = z.looseObject({
-  cniVersion: z.string().optional(),
+  cniVersion: z.optional(z.string()),
   name,
   type,
-  ipam: ipam.optional(),
-  dns: dns.optional(),
-  ipMasq: z.boolean().optional(),
-  runtimeConfig: jsonObject.optional(),
-  args: jsonObject.optional(),
-  prevResult: z.unknown().optional(),
-  [VALID_ATTACHMENTS_KEY]: z
-    .array(z.object({ containerID: z.string(), ifname: z.string() }))
-    .optional(),
+  ipam: z.optional(ipam),
+  dns: z.optional(dns),
+  ipMasq: z.optional(z.boolean()),
+  runtimeConfig: z.optional(jsonObject),
+  args: z.optional(jsonObject),
+  prevResult: z.optional(z.unknown()),
+  [VALID_ATTACHMENTS_KEY]: z.optional(
+    z.array(z.object({ containerID: z.string(), ifname: z.string() })),
+  ),
 });
 
 const pluginEntrySchema = z.looseObject({
   type,
-  capabilities: z.record(z.string(), z.boolean()).optional(),
+  capabilities: z.optional(z.record(z.string(), z.boolean())),
 });
 
 const listSchema = z.looseObject({
   cniVersion: z.string({ error: "is required" }),
-  cniVersions: z.array(z.string()).optional(),
+  cniVersions: strings,
   name,
-  disableCheck: z.boolean().optional(),
-  disableGC: z.boolean().optional(),
-  loadOnlyInlinedPlugins: z.boolean().optional(),
-  plugins: z.array(pluginEntrySchema).min(1, "must name at least one plugin"),
+  disableCheck: z.optional(z.boolean()),
+  disableGC: z.optional(z.boolean()),
+  loadOnlyInlinedPlugins: z.optional(z.boolean()),
+  plugins: z.array(pluginEntrySchema).check(z.minLength(1, "must name at least one plugin")),
 });
 
 /**

@@ -12,7 +12,7 @@
 // `encodeResult()` writes it as a given version's JSON, `parseResult()` reads
 // any supported version's JSON into it.
 
-import { z } from "zod";
+import * as z from "zod/mini";
 import { CniError, ErrorCode } from "./errors.js";
 import { type IpFamily, ipFamily, parseCidr } from "./ip.js";
 import { compareVersions, hasIpVersionField, isSupportedVersion } from "./versions.js";
@@ -103,60 +103,68 @@ export interface Result110 extends Result {
 /** A result in the JSON shape of its version. */
 export type VersionedResult = Result04 | Result100 | Result110;
 
-const uint = z.number().int().nonnegative();
-const cidr = z.string().refine((s) => parseCidr(s) !== undefined, "not a CIDR");
-const ip = z.string().refine((s) => ipFamily(s) !== undefined, "not an IP address");
+const uint = z.int().check(z.nonnegative());
+const cidr = z.string().check(z.refine((s) => parseCidr(s) !== undefined, "not a CIDR"));
+const ip = z.string().check(z.refine((s) => ipFamily(s) !== undefined, "not an IP address"));
+const optionalStrings = z.optional(z.array(z.string()));
 
 const dnsSchema = z.object({
-  nameservers: z.array(z.string()).optional(),
-  domain: z.string().optional(),
-  search: z.array(z.string()).optional(),
-  options: z.array(z.string()).optional(),
+  nameservers: optionalStrings,
+  domain: z.optional(z.string()),
+  search: optionalStrings,
+  options: optionalStrings,
 });
 
 const resultSchema = z.object({
   cniVersion: z.string(),
-  interfaces: z
-    .array(
+  interfaces: z.optional(
+    z.array(
       z.object({
         name: z.string(),
-        mac: z.string().optional(),
-        mtu: uint.optional(),
-        sandbox: z.string().optional(),
-        socketPath: z.string().optional(),
-        pciID: z.string().optional(),
+        mac: z.optional(z.string()),
+        mtu: z.optional(uint),
+        sandbox: z.optional(z.string()),
+        socketPath: z.optional(z.string()),
+        pciID: z.optional(z.string()),
       }),
-    )
-    .optional(),
-  ips: z
-    .array(
+    ),
+  ),
+  ips: z.optional(
+    z.array(
       z.object({
-        version: z.enum(["4", "6"]).optional(),
+        version: z.optional(z.enum(["4", "6"])),
         address: cidr,
-        gateway: ip.optional(),
-        interface: uint.optional(),
+        gateway: z.optional(ip),
+        interface: z.optional(uint),
       }),
-    )
-    .optional(),
-  routes: z
-    .array(
+    ),
+  ),
+  routes: z.optional(
+    z.array(
       z.object({
         dst: cidr,
-        gw: ip.optional(),
-        mtu: uint.optional(),
-        advmss: uint.optional(),
-        priority: uint.optional(),
-        table: uint.optional(),
-        scope: uint.optional(),
+        gw: z.optional(ip),
+        mtu: z.optional(uint),
+        advmss: z.optional(uint),
+        priority: z.optional(uint),
+        table: z.optional(uint),
+        scope: z.optional(uint),
       }),
-    )
-    .optional(),
-  dns: dnsSchema.optional(),
+    ),
+  ),
+  dns: z.optional(dnsSchema),
 });
 
+/** What a failed validation reports: zod's issues. */
+export interface ValidationIssues {
+  readonly issues: readonly { readonly path: readonly PropertyKey[]; readonly message: string }[];
+}
+
 /** Formats zod issues as "path: message; …". */
-export function describeIssues(e: z.ZodError): string {
-  return e.issues.map((i) => `${i.path.join(".") || "(root)"}: ${i.message}`).join("; ");
+export function describeIssues(e: ValidationIssues): string {
+  return e.issues
+    .map((i) => `${i.path.map(String).join(".") || "(root)"}: ${i.message}`)
+    .join("; ");
 }
 
 function dropUndefined<T extends object>(o: T): T {
