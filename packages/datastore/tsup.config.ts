@@ -6,6 +6,8 @@ export default defineConfig({
   dts: true,
   sourcemap: true,
   clean: true,
+  // import.meta.url in the CJS build (the lazy load of etcd3 in backends/etcd.ts).
+  shims: true,
   target: "node20",
   tsconfig: "tsconfig.build.json",
 });

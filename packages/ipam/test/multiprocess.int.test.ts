@@ -2,7 +2,7 @@
 // against a real etcd and against one SQLite file; then a process is killed
 // with SIGKILL in the middle of allocating, and check/repair must find and
 // fix every leak it left. The full 8 × 20,000 run is in bench/; here each
-// node makes IPAM_TEST_PER_NODE assignments (default 250) to stay well under
+// node makes IPAM_TEST_PER_NODE assignments (default 120) to stay well under
 // a minute on two cores.
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -13,7 +13,7 @@ import { requirePrereqs, startEtcd, useTestbed } from "@tortie/testbed";
 import { beforeAll, describe, expect, it } from "vitest";
 import { heldHandles, startWorker, type WorkerLog } from "./workers.js";
 
-const PER_NODE = Number(process.env.IPAM_TEST_PER_NODE ?? 250);
+const PER_NODE = Number(process.env.IPAM_TEST_PER_NODE ?? 120);
 const NODES = 8;
 
 type Backend = { kind: "etcd" | "sqlite"; endpoint: string; open(): Datastore };
@@ -89,7 +89,7 @@ async function killAndRepair(b: Backend, root: string): Promise<void> {
       endpoint: b.endpoint,
       root,
       node: `live${i}`,
-      count: 150,
+      count: 80,
       releaseEvery: 3,
       num6: 1,
     }),

@@ -7,7 +7,8 @@
 //             disconnect from the last revision it saw; a start below the
 //             compaction point ends the watch with `compact_revision`
 //   leases  → Lease service (grant, keep-alive once, revoke)
-import { Etcd3, type IKeyValue, type IOptions, type IRequestOp } from "etcd3";
+import { createRequire } from "node:module";
+import type { Etcd3, IKeyValue, IOptions, IRequestOp } from "etcd3";
 import { createViaTxn, deleteViaTxn, updateViaTxn } from "../crud.js";
 import {
   CompactedError,
@@ -28,6 +29,15 @@ import type {
   WatchListener,
   WatchOptions,
 } from "../types.js";
+
+// `etcd3` (with gRPC) takes ~250 ms to load: load it only when an EtcdStore
+// is made, so that processes on the embedded store (one CNI plugin run per
+// pod) never pay for it.
+let etcd3Module: typeof import("etcd3") | undefined;
+function loadEtcd3(): typeof import("etcd3") {
+  etcd3Module ??= createRequire(import.meta.url)("etcd3") as typeof import("etcd3");
+  return etcd3Module;
+}
 
 /** Options of {@link EtcdStore}. */
 export interface EtcdStoreOptions {
@@ -103,7 +113,7 @@ export class EtcdStore implements Datastore {
         global: passthrough as never,
       },
     };
-    this.client = new Etcd3(options);
+    this.client = new (loadEtcd3().Etcd3)(options);
   }
 
   private async call<T>(fn: () => Promise<T>): Promise<T> {
