@@ -6,7 +6,8 @@
 //   BENCH_SCALE=0.1 npm run bench -w @tortie/ipam   (quick)
 //
 // Needs etcd (Debian etcd-server) for the etcd rows; prints medians and ratios.
-import { mkdtempSync, rmSync } from "node:fs";
+import { spawn } from "node:child_process";
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type Datastore, EtcdStore, MemoryStore, SqliteStore } from "@tortie/datastore";
@@ -94,6 +95,61 @@ async function rawCas(open: () => Datastore) {
     await store.close();
   }
   return { rate: median(rates), lat };
+}
+
+/**
+ * The CNI reference IPAM plugin, host-local (file per address, one exec per
+ * allocation, as a container runtime calls it): the real tool next to which
+ * the embedded store is read.
+ */
+async function hostLocal(dir: string, n: number) {
+  const conf = join(dir, "host-local.json");
+  writeFileSync(
+    conf,
+    JSON.stringify({
+      cniVersion: "1.0.0",
+      name: "bench",
+      type: "host-local",
+      ipam: {
+        type: "host-local",
+        dataDir: join(dir, "host-local"),
+        ranges: [[{ subnet: "198.18.0.0/15" }]],
+      },
+    }),
+  );
+  const lat: number[] = [];
+  const t0 = performance.now();
+  for (let i = 0; i < n; i++) {
+    const t = performance.now();
+    await new Promise<void>((resolve, reject) => {
+      const c = spawn("/usr/lib/cni/host-local", [], {
+        env: {
+          CNI_COMMAND: "ADD",
+          CNI_CONTAINERID: `c${i}`,
+          CNI_NETNS: "/dev/null",
+          CNI_IFNAME: "eth0",
+          CNI_PATH: "/usr/lib/cni",
+        },
+        stdio: ["pipe", "ignore", "inherit"],
+      });
+      c.stdin.end(
+        JSON.stringify({
+          cniVersion: "1.0.0",
+          name: "bench",
+          ipam: {
+            type: "host-local",
+            dataDir: join(dir, "host-local"),
+            ranges: [[{ subnet: "198.18.0.0/15" }]],
+          },
+        }),
+      );
+      c.on("exit", (code) =>
+        code === 0 ? resolve() : reject(new Error(`host-local exited ${code}`)),
+      );
+    });
+    lat.push(performance.now() - t);
+  }
+  return { rate: n / ((performance.now() - t0) / 1000), lat };
 }
 
 /** Eight nodes in one process on one memory store. */
@@ -234,6 +290,18 @@ async function main() {
       summary[`${name}.1node.rate`] = Math.round(t.rate);
       summary[`${name}.1node.ratioToRawCas`] = Number(f(t.rate / raw.rate, 2));
       summary[`${name}.roundTripsPerAlloc`] = Number(f(t.rt, 2));
+    }
+    if (existsSync("/usr/lib/cni/host-local")) {
+      const hl = await hostLocal(dir, Math.min(N1, 300));
+      print({
+        what: "host-local exec per allocation",
+        store: "files",
+        rate: hl.rate,
+        p50: median(hl.lat),
+        p99: pct(hl.lat, 99),
+        extra: "(CNI reference IPAM plugin)",
+      });
+      summary["hostLocal.rate"] = Math.round(hl.rate);
     }
     // 8 nodes.
     const mem8 = await eightInProcess(new MemoryStore());
