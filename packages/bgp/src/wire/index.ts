@@ -105,6 +105,7 @@ export { endOfRib, endOfRibFamily } from "./messages/end-of-rib.js";
 export { KEEPALIVE, type KeepaliveMessage } from "./messages/keepalive.js";
 export { negotiateContext } from "./messages/negotiate.js";
 export {
+  maxPrefixesNotification,
   type NotificationMessage,
   notificationFromError,
   notificationMessage,

@@ -6,7 +6,11 @@ import { codecContext } from "./context.js";
 import { BgpDecodeError, BgpEncodeError } from "./errors.js";
 import { type BgpMessage, decodeMessage, encodeMessage } from "./message.js";
 import { negotiateContext } from "./messages/negotiate.js";
-import { notificationFromError, shutdownNotification } from "./messages/notification.js";
+import {
+  maxPrefixesNotification,
+  notificationFromError,
+  shutdownNotification,
+} from "./messages/notification.js";
 import { type OpenMessage, openAs, openMessage } from "./messages/open.js";
 
 const header = (len: number, type: number) => [
@@ -183,6 +187,11 @@ describe("NOTIFICATION, KEEPALIVE, ROUTE-REFRESH", () => {
     const reset = roundTrip(shutdownNotification("reset", CeaseSubcode.AdministrativeReset));
     expect(reset[20]).toBe(4);
     expect(() => shutdownNotification("x".repeat(256))).toThrow(BgpEncodeError);
+  });
+
+  it("Maximum Number of Prefixes Reached carries AFI/SAFI/limit (RFC 4486 §4)", () => {
+    const bytes = roundTrip(maxPrefixesNotification(1, 1, 100_000));
+    expect([...bytes.subarray(19)]).toEqual([6, 1, 0, 1, 1, 0, 1, 0x86, 0xa0]);
   });
 
   it("ignores an invalid shutdown communication but keeps the data", () => {

@@ -8,8 +8,10 @@
 //
 // For Cease / Administrative Shutdown (2) and Administrative Reset (4) the
 // data may be a Shutdown Communication (RFC 9003 §2): a length octet and up
-// to 255 octets of UTF-8. Cease subcodes are those of RFC 4486 §4.
-import type { ByteWriter } from "../bytes.js";
+// to 255 octets of UTF-8. Cease subcodes are those of RFC 4486 §4; for
+// Maximum Number of Prefixes Reached (1) the data may be AFI (2 octets),
+// SAFI (1) and the upper bound (4), RFC 4486 §4.
+import { type ByteWriter, u16, u32 } from "../bytes.js";
 import { CeaseSubcode, ErrorCode } from "../constants.js";
 import { type BgpDecodeError, BgpEncodeError } from "../errors.js";
 
@@ -24,6 +26,8 @@ export interface NotificationMessage {
   readonly data: Uint8Array;
   /** The RFC 9003 Shutdown Communication, when the data holds a valid one. */
   readonly shutdownMessage?: string;
+  /** For Cease / Maximum Number of Prefixes Reached with the RFC 4486 data. */
+  readonly maxPrefixes?: { readonly afi: number; readonly safi: number; readonly limit: number };
 }
 
 const utf8 = new TextDecoder("utf-8", { fatal: true });
@@ -35,6 +39,13 @@ export function decodeNotification(b: Uint8Array, start: number, end: number): N
   const subcode = b[start + 1]!;
   const data = b.slice(start + 2, end);
   const msg: NotificationMessage = { type: "notification", code, subcode, data };
+  if (
+    code === ErrorCode.Cease &&
+    subcode === CeaseSubcode.MaximumPrefixesReached &&
+    data.length === 7
+  ) {
+    return { ...msg, maxPrefixes: { afi: u16(data, 0), safi: data[2]!, limit: u32(data, 3) } };
+  }
   const shutdown =
     code === ErrorCode.Cease &&
     (subcode === CeaseSubcode.AdministrativeShutdown ||
@@ -88,4 +99,28 @@ export function shutdownNotification(
 /** The NOTIFICATION a session sends for a decode error (RFC 4271 §6). */
 export function notificationFromError(err: BgpDecodeError): NotificationMessage {
   return notificationMessage(err.code, err.subcode, err.data);
+}
+
+/** A Cease / Maximum Number of Prefixes Reached NOTIFICATION with its RFC 4486 §4 data. */
+export function maxPrefixesNotification(
+  afi: number,
+  safi: number,
+  limit: number,
+): NotificationMessage {
+  const data = Uint8Array.of(
+    afi >> 8,
+    afi & 0xff,
+    safi,
+    limit >>> 24,
+    (limit >>> 16) & 0xff,
+    (limit >>> 8) & 0xff,
+    limit & 0xff,
+  );
+  return {
+    type: "notification",
+    code: ErrorCode.Cease,
+    subcode: CeaseSubcode.MaximumPrefixesReached,
+    data,
+    maxPrefixes: { afi, safi, limit },
+  };
 }
