@@ -615,25 +615,13 @@ export class PeerSession extends EventEmitter<SessionEvents> {
       const outcome = detectCollision(owner.fsm, other.fsm, desc);
       if (outcome === "dump-receiving") {
         this.dispatch(owner, { type: "OpenCollisionDump" });
-        this.settleCollision();
         return;
       }
-      if (outcome === "dump-other") {
-        const before = other.fsm;
-        this.dispatch(other, { type: "OpenCollisionDump" });
-        if (other === this.main && this.second) {
-          this.main = { ...this.second, fsm: promote(this.second.fsm, before) };
-          this.second = undefined;
-        }
-        this.settleCollision();
-      }
+      // If the main connection loses, settle() makes the companion the session.
+      if (outcome === "dump-other") this.dispatch(other, { type: "OpenCollisionDump" });
     }
     const target = owner.conn ? this.ownerOf(owner.conn) : undefined;
     if (target) this.dispatch(target, { type: "BGPOpen", open: desc });
-  }
-
-  private settleCollision(): void {
-    if (this.second && this.second.fsm.state === "Idle") this.second = undefined;
   }
 
   private onRouteRefresh(afi: number, safi: number, subtype: number): void {
@@ -654,13 +642,35 @@ export class PeerSession extends EventEmitter<SessionEvents> {
   /** Steps one runner's FSM with an event and performs its actions. */
   private dispatch(r: Runner, event: FsmEvent): void {
     if (this.destroyed) return;
-    const before = r.fsm.state;
+    const before = r.fsm;
     const res = step(r.fsm, event, this.host.now());
     r.fsm = res.state;
     this.perform(r, res.actions);
-    if (r === this.main && before !== r.fsm.state) this.emit("state", before, r.fsm.state);
-    if (r === this.second && r.fsm.state === "Idle") this.second = undefined;
+    if (r === this.main && before.state !== r.fsm.state)
+      this.emit("state", before.state, r.fsm.state);
+    this.settle(r === this.main ? before : this.main.fsm);
     this.rearm();
+  }
+
+  /**
+   * After a step: forget a companion that reached Idle, and when the main
+   * connection failed while a companion still runs (the peer closed our
+   * connection to settle a collision its way, RFC 4271 §6.8), the companion
+   * becomes the session, keeping the peer's back-off state.
+   */
+  private settle(mainBefore: Fsm): void {
+    const second = this.second;
+    if (!second) return;
+    if (second.fsm.state === "Idle" || !second.conn) {
+      this.second = undefined;
+      return;
+    }
+    if (this.main.fsm.state === "Idle") {
+      const from = this.main.fsm.state;
+      this.main = { ...second, fsm: promote(second.fsm, mainBefore) };
+      this.second = undefined;
+      this.emit("state", from, this.main.fsm.state);
+    }
   }
 
   private perform(r: Runner, actions: readonly FsmAction[]): void {
@@ -867,6 +877,7 @@ export class PeerSession extends EventEmitter<SessionEvents> {
   private onTimer(): void {
     this.timer = undefined;
     const now = this.host.now();
+    const mainBefore = this.main.fsm;
     for (const r of [this.main, this.second]) {
       if (!r) continue;
       const before = r.fsm.state;
@@ -875,7 +886,7 @@ export class PeerSession extends EventEmitter<SessionEvents> {
       this.perform(r, res.actions);
       if (r === this.main && before !== r.fsm.state) this.emit("state", before, r.fsm.state);
     }
-    if (this.second?.fsm.state === "Idle") this.second = undefined;
+    this.settle(mainBefore);
     this.rearm();
   }
 }
