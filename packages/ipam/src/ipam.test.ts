@@ -280,6 +280,22 @@ describe("specific addresses and release", () => {
     expect(await ipam.ipsByHandle("same")).toEqual(["192.0.2.1"]);
   });
 
+  it("releases one empty block's affinity, never a block in use", async () => {
+    const { ipam } = await setup([{ name: "p", cidr: "192.0.2.0/24" }], { blockSize: 30 });
+    const r = await ipam.autoAssign({ handleId: "a", hostname: "n1", num4: 6 });
+    const [b1, b2] = [...new Set(r.ipv4.map((x) => x.block))];
+    await ipam.releaseIps(r.ipv4.filter((x) => x.block === b1).map((x) => x.ip));
+    expect(await ipam.releaseBlockAffinity("n1", b2!)).toBe(false);
+    expect(await ipam.releaseBlockAffinity("n2", b1!)).toBe(false);
+    expect(await ipam.releaseBlockAffinity("n1", b1!)).toBe(true);
+    expect((await ipam.listBlocks()).map((b) => b.cidr)).toEqual([b2]);
+    expect((await exportBlockAffinities(ipam)).map((a) => a.spec.cidr)).toEqual([b2]);
+    // The next assignment on n1 uses the remaining block, then claims anew.
+    const next = await ipam.autoAssign({ handleId: "b", hostname: "n1", num4: 1 });
+    expect(next.ipv4[0]!.block).not.toBe(b1);
+    expect(isClean(await check(ipam, { isLive: () => true, now: 0 }))).toBe(true);
+  });
+
   it("releases a node's affinities: empty blocks go, used blocks stay without affinity", async () => {
     const { ipam } = await setup([{ name: "p", cidr: "192.0.2.0/24" }], { blockSize: 30 });
     await ipam.autoAssign({ handleId: "a", hostname: "n1", num4: 6 });

@@ -798,10 +798,31 @@ export class Ipam {
    * deleted; blocks still in use lose their affinity and stay, borrowable.
    */
   async releaseHostAffinities(host: string): Promise<{ deleted: string[]; orphaned: string[] }> {
+    return this.releaseAffinities(host, {});
+  }
+
+  /**
+   * Releases the affinity of one block of a host if the block is empty (the
+   * block is deleted with it). Returns false when the block is in use (or
+   * not affine to the host), leaving it as it is.
+   */
+  async releaseBlockAffinity(host: string, cidr: string): Promise<boolean> {
+    const r = await this.releaseAffinities(host, {
+      cidr: formatCidr(parseCidr(cidr)),
+      emptyOnly: true,
+    });
+    return r.deleted.length > 0;
+  }
+
+  private async releaseAffinities(
+    host: string,
+    opts: { cidr?: string; emptyOnly?: boolean },
+  ): Promise<{ deleted: string[]; orphaned: string[] }> {
     const deleted: string[] = [];
     const orphaned: string[] = [];
     for (const a of await this.listAffinities(host)) {
       const cidr = a.value.cidr;
+      if (opts.cidr !== undefined && cidr !== opts.cidr) continue;
       const affKey = this.keys.affinity(host, cidr);
       const blockKey = this.keys.block(cidr);
       for (let attempt = 0; ; attempt++) {
@@ -812,6 +833,8 @@ export class Ipam {
         const entry = await this.readBlock(cidr);
         const ops: TxnOp[] = [{ type: "delete", key: affKey }];
         let outcome: "deleted" | "orphaned" | "none" = "none";
+        if (opts.emptyOnly && !(entry && blockHost(entry.value) === host && isEmpty(entry.value)))
+          break;
         if (entry && blockHost(entry.value) === host) {
           if (isEmpty(entry.value)) {
             ops.push({ type: "delete", key: blockKey });
@@ -840,8 +863,15 @@ export class Ipam {
         }
       }
     }
-    this.hostBlocks.delete(host);
-    this.hostPending.delete(host);
+    if (opts.cidr === undefined) {
+      this.hostBlocks.delete(host);
+      this.hostPending.delete(host);
+    } else {
+      this.hostBlocks.set(
+        host,
+        (this.hostBlocks.get(host) ?? []).filter((c) => !deleted.includes(c)),
+      );
+    }
     return { deleted, orphaned };
   }
 
