@@ -1,6 +1,6 @@
 // The FSM against real BGP daemons: a minimal edge (below, test-only) runs the
 // pure reducer over real TCP with the package's socket layer and wire codec,
-// and BIRD 2, FRR 8 and GoBGP 3 are the peers. What is proven: sessions come
+// and BIRD 2, FRR 8, GoBGP 3 and ExaBGP 4 are the peers. What is proven: sessions come
 // up with each; hold time is negotiated as the smaller value and the
 // KEEPALIVE/hold timers driven by `nextDeadline`/`fireDue` keep the session up;
 // a frozen peer makes our HoldTimer expire and the NOTIFICATION reaches BIRD;
@@ -17,6 +17,7 @@ import {
   type SuiteTestbed,
   sleep,
   startBird,
+  startExabgp,
   startFrr,
   startGobgp,
   type Topology,
@@ -44,7 +45,7 @@ import { createFsm, step } from "./step.js";
 import { fireDue, nextDeadline } from "./timers.js";
 import type { Fsm, FsmAction, FsmEvent, SessionState, StepResult } from "./types.js";
 
-const skip = requirePrereqs(["root", "netns", "bird", "frr", "gobgp"]);
+const skip = requirePrereqs(["root", "netns", "bird", "frr", "gobgp", "exabgp"]);
 
 const US = "192.0.2.1";
 
@@ -445,13 +446,22 @@ describe.skipIf(skip)("FSM interop with BIRD 2", () => {
   });
 });
 
-describe.skipIf(skip)("FSM interop with FRR 8 and GoBGP 3", () => {
+describe.skipIf(skip)("FSM interop with FRR 8, GoBGP 3 and ExaBGP 4", () => {
   const tb = useTestbed();
 
-  it("establishes with both; each reports the hold time we negotiated", async () => {
+  it("establishes with each; FRR reports the hold time we negotiated; all stay up past it", async () => {
     const topo = await safeTopology(tb, {
-      hosts: ["t", "f", "g"],
-      segments: { lan: { members: { t: [`${US}/24`], f: ["192.0.2.3/24"], g: ["192.0.2.4/24"] } } },
+      hosts: ["t", "f", "g", "x"],
+      segments: {
+        lan: {
+          members: {
+            t: [`${US}/24`],
+            f: ["192.0.2.3/24"],
+            g: ["192.0.2.4/24"],
+            x: ["192.0.2.5/24"],
+          },
+        },
+      },
     });
     const frr = tb.track(
       await startFrr(topo.host("f"), {
@@ -467,6 +477,17 @@ describe.skipIf(skip)("FSM interop with FRR 8 and GoBGP 3", () => {
         neighbors: [{ address: US, peerAs: 64512, holdTime: 12, keepaliveInterval: 4 }],
       }),
     );
+    const exa = tb.track(
+      await startExabgp(topo.host("x"), {
+        routerId: "192.0.2.5",
+        localAddress: "192.0.2.5",
+        localAs: 65003,
+        neighbor: US,
+        peerAs: 64512,
+        holdTime: 15,
+        passive: true,
+      }),
+    );
     const base = { localAs: 64512, bgpId: parseBgpId(US), holdTime: 30, ...FAST };
     const toFrr = new Edge(
       { ...base, peerAs: "internal" },
@@ -476,12 +497,16 @@ describe.skipIf(skip)("FSM interop with FRR 8 and GoBGP 3", () => {
       { ...base, peerAs: 65002 },
       { netns: topo.host("t").nsPath, peer: "192.0.2.4" },
     );
-    tb.defer(() => toFrr.close());
-    tb.defer(() => toGobgp.close());
-    toFrr.dispatch({ type: "ManualStart" });
-    toGobgp.dispatch({ type: "ManualStart" });
-    await toFrr.waitState("Established");
-    await toGobgp.waitState("Established");
+    const toExa = new Edge(
+      { ...base, peerAs: 65003 },
+      { netns: topo.host("t").nsPath, peer: "192.0.2.5" },
+    );
+    const edges = [toFrr, toGobgp, toExa];
+    for (const e of edges) {
+      tb.defer(() => e.close());
+      e.dispatch({ type: "ManualStart" });
+    }
+    for (const e of edges) await e.waitState("Established");
 
     expect(toFrr.fsm.session?.holdTime).toBe(9);
     expect(toFrr.fsm.session?.internal).toBe(true);
@@ -500,10 +525,14 @@ describe.skipIf(skip)("FSM interop with FRR 8 and GoBGP 3", () => {
       { what: "GoBGP neighbor established", timeoutMs: 15_000 },
     );
 
-    // Past both hold times, still up on both sides.
+    expect(toExa.fsm.session?.holdTime).toBe(15);
+    expect(toExa.fsm.session?.keepaliveTime).toBe(5);
+    await exa.waitUp({ timeoutMs: 15_000 });
+
+    // Past the FRR and GoBGP hold times, still up on every side.
     await sleep(13_000);
-    expect(toFrr.fsm.state).toBe("Established");
-    expect(toGobgp.fsm.state).toBe("Established");
+    for (const e of edges) expect(e.fsm.state).toBe("Established");
+    expect(exa.state()).toBe("up");
     expect((await frr.neighbor(US))?.bgpState).toBe("Established");
   });
 });
