@@ -74,6 +74,21 @@ describe("Framer over real captured streams", () => {
     }
   });
 
+  it("assembles a 65,535-octet message pushed one octet at a time (linear work)", () => {
+    const big = new Uint8Array(65535);
+    big.fill(0xff, 0, 16);
+    big[16] = 0xff;
+    big[17] = 0xff;
+    big[18] = 2;
+    const f = new Framer();
+    const got: Uint8Array[] = [];
+    const t0 = performance.now();
+    for (let i = 0; i < big.length; i++) got.push(...f.push(big.subarray(i, i + 1)));
+    expect(performance.now() - t0).toBeLessThan(2000);
+    expect(got).toHaveLength(1);
+    expect(got[0]).toEqual(big);
+  });
+
   it("keeps an incomplete tail buffered and throws on a corrupt header", () => {
     const { messages } = loadFixture(files[0]!);
     const f = new Framer();
