@@ -19,6 +19,7 @@ import {
   codecContext,
   decodeMessage,
   encodeMessage,
+  encodeUpdates,
   Framer,
   negotiateContext,
   type OpenMessage,
@@ -307,8 +308,24 @@ async function main() {
     if (r > 0) enc.push(cpuMs() - c0);
   }
   const e = median(enc);
+  const split: number[] = [];
+  const logical: UpdateMessage = {
+    type: "update",
+    withdrawn: [],
+    attributes: attrs(0),
+    nlri: hundredK,
+  };
+  for (let r = 0; r < 6; r++) {
+    const c0 = cpuMs();
+    encodeUpdates(logical, CTX);
+    if (r > 0) split.push(cpuMs() - c0);
+  }
+  const s = median(split);
   console.log(
     `${"IPv4 encode 100,000 (dense)".padEnd(34)} ${"".padStart(35)}  CPU ${e.toFixed(1).padStart(7)} ms  ${fmt((100_000 / e) * 1000).padStart(26)} prefixes/s`,
+  );
+  console.log(
+    `${"IPv4 encodeUpdates 100,000".padEnd(34)} ${"".padStart(35)}  CPU ${s.toFixed(1).padStart(7)} ms  ${fmt((100_000 / s) * 1000).padStart(26)} prefixes/s`,
   );
 
   await birdSideBySide(

@@ -11,6 +11,8 @@
  * - `framer.ts`      `Framer`: byte-stream chunks → whole messages.
  * - `message.ts`     `decodeMessage()` / `encodeMessage()` and the `BgpMessage` union.
  * - `messages/`      OPEN, UPDATE (RFC 7606 handling), NOTIFICATION (RFC 9003),
+ *                    `encodeUpdates` (splitting to the maximum length),
+ *                    `negotiateContext` (from two OPENs),
  *                    KEEPALIVE, ROUTE-REFRESH (RFC 2918/7313), End-of-RIB.
  * - `capabilities/`  one file per capability, `table.ts` registers them.
  * - `attributes/`    one file per path attribute, `table.ts` registers them.
@@ -118,6 +120,7 @@ export {
   openAs,
   openMessage,
 } from "./messages/open.js";
+export { encodeUpdates } from "./messages/pack.js";
 export type { RouteRefreshMessage } from "./messages/route-refresh.js";
 export {
   decodeUpdate,
