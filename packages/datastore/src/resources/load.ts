@@ -103,7 +103,15 @@ export function loadResources(text: string): Resource[] {
     }
   });
   docs.forEach((d, i) => {
-    const v = d.toJS() as unknown;
+    let v: unknown;
+    try {
+      v = d.toJS({ maxAliasCount: 100 });
+    } catch (e) {
+      // Unresolved or excessive aliases (a "billion laughs" document).
+      throw new ResourceValidationError(`document ${i + 1}`, [
+        { path: "", message: `YAML: ${(e as Error).message}` },
+      ]);
+    }
     if (v === null || v === undefined) return;
     const items =
       typeof v === "object" &&
