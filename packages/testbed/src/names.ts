@@ -1,6 +1,6 @@
 // Per-run names for namespaces, and the sweeper that removes what crashed runs left.
 //
-// Every namespace the testbed makes is called `tb<pid36>x<rand>-<name>`: the
+// Every namespace the testbed makes is called `tb<pid36>-<rand>-<name>`: the
 // creating process's pid in base 36 and a random tag. A sweeper removes
 // namespaces whose creating process is gone, so that concurrent test runs
 // (several vitest workers, several developers' shells) never remove each
@@ -9,12 +9,13 @@ import { randomBytes } from "node:crypto";
 import { readdirSync } from "node:fs";
 import { execSync } from "./exec.js";
 
-const PREFIX_RE = /^tb([0-9a-z]+)x([0-9a-z]+)-/;
+// "-" is not a base-36 digit, so the pid and the tag never run together.
+const PREFIX_RE = /^tb([0-9a-z]+)-([0-9a-z]+)-/;
 
-/** A short tag unique to this process and call, e.g. `tb3kx9f-`. */
+/** A short tag unique to this process and call, e.g. `tb3k-9f2a-`. */
 export function newRunPrefix(): string {
   const rand = randomBytes(3).readUIntBE(0, 3).toString(36);
-  return `tb${process.pid.toString(36)}x${rand}-`;
+  return `tb${process.pid.toString(36)}-${rand}-`;
 }
 
 function pidAlive(pid: number): boolean {

@@ -244,21 +244,6 @@ class Edge {
   }
 }
 
-/**
- * Workaround for a testbed bug (reported to the lead): names.ts parses the
- * creator pid from `tb<pid36>x<tag>-` with a greedy pattern, so a random tag
- * containing "x" yields a wrong pid and any concurrent run's sweeper deletes
- * our namespaces mid-test. Rebuild until the name parses back to our pid.
- */
-async function safeTopology(tb: SuiteTestbed, spec: TopologySpec): Promise<Topology> {
-  for (;;) {
-    const topo = await tb.topology(spec);
-    const m = /^tb([0-9a-z]+)x([0-9a-z]+)-/.exec(topo.prefix);
-    if (m && Number.parseInt(m[1] ?? "", 36) === process.pid) return topo;
-    await topo.destroy();
-  }
-}
-
 const FAST: Partial<FsmOptions> = {
   connectRetryTime: 2,
   idleHoldTime: 0.5,
@@ -287,7 +272,7 @@ describe.skipIf(skip)("FSM interop with BIRD 2", () => {
 
   let current: Edge | undefined;
   beforeAll(async () => {
-    topo = await safeTopology(tb, {
+    topo = await tb.topology({
       hosts: ["t", "b"],
       segments: { lan: { members: { t: [`${US}/24`], b: ["192.0.2.2/24"] } } },
     });
@@ -450,7 +435,7 @@ describe.skipIf(skip)("FSM interop with FRR 8, GoBGP 3 and ExaBGP 4", () => {
   const tb = useTestbed();
 
   it("establishes with each; FRR reports the hold time we negotiated; all stay up past it", async () => {
-    const topo = await safeTopology(tb, {
+    const topo = await tb.topology({
       hosts: ["t", "f", "g", "x"],
       segments: {
         lan: {

@@ -1,0 +1,136 @@
+// The `tortie-bgp` daemon's pieces, kept apart from process handling so they
+// can be tested: reading a config file, rendering events as JSON lines, and
+// the status socket (one JSON request per line, one JSON answer per line).
+import { readFile } from "node:fs/promises";
+import { createConnection, createServer, type Server } from "node:net";
+import { parse as parseYaml } from "yaml";
+import { parseSpeakerConfig, type SpeakerConfig } from "../speaker/config.js";
+import type { Speaker, SpeakerEvents } from "../speaker/speaker.js";
+import { formatStatus } from "../speaker/status.js";
+
+/** Reads a YAML or JSON configuration file and validates it (throws ConfigError). */
+export async function loadConfig(path: string): Promise<SpeakerConfig> {
+  const text = await readFile(path, "utf8");
+  return parseSpeakerConfig(parseYaml(text));
+}
+
+/** One JSON line per event; routes are one line per prefix. */
+export function eventLines<K extends keyof SpeakerEvents>(
+  name: K,
+  e: SpeakerEvents[K][0],
+  now = Date.now(),
+): string[] {
+  const time = new Date(now).toISOString();
+  if (name === "routes") {
+    const r = e as SpeakerEvents["routes"][0];
+    return [
+      ...r.announced.map((route) => {
+        const { attributes: _a, ...rest } = route;
+        return JSON.stringify({ time, event: "route-learned", peer: r.peer, ...rest });
+      }),
+      ...r.withdrawn.map((key) =>
+        JSON.stringify({ time, event: "route-withdrawn", peer: r.peer, prefix: key }),
+      ),
+    ];
+  }
+  return [JSON.stringify({ time, event: name, ...(e as object) })];
+}
+
+/** Subscribes `write` to every event of the speaker as JSON lines. */
+export function streamEvents(speaker: Speaker, write: (line: string) => void): void {
+  const names: (keyof SpeakerEvents)[] = [
+    "peer-state",
+    "peer-up",
+    "peer-down",
+    "routes",
+    "end-of-rib",
+    "route-refresh",
+    "warning",
+  ];
+  for (const n of names) {
+    speaker.on(n, ((e: never) => {
+      for (const l of eventLines(n, e)) write(l);
+    }) as never);
+  }
+}
+
+/** Requests the status socket answers: `{"cmd":"status"}`, `{"cmd":"routes","peer":"…"}`, `{"cmd":"table"}`. */
+export type StatusRequest = { cmd: "status" } | { cmd: "table" } | { cmd: "routes"; peer?: string };
+
+/** Serves status requests on a unix socket at `path`. */
+export async function serveStatus(speaker: Speaker, path: string): Promise<Server> {
+  const { rm } = await import("node:fs/promises");
+  await rm(path, { force: true });
+  const server = createServer((conn) => {
+    let buf = "";
+    conn.setEncoding("utf8");
+    conn.on("data", (chunk: string) => {
+      buf += chunk;
+      for (let nl = buf.indexOf("\n"); nl >= 0; nl = buf.indexOf("\n")) {
+        const line = buf.slice(0, nl).trim();
+        buf = buf.slice(nl + 1);
+        if (line) conn.write(`${answer(speaker, line)}\n`);
+      }
+    });
+    conn.on("error", () => {});
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(path, () => resolve());
+  });
+  return server;
+}
+
+function answer(speaker: Speaker, line: string): string {
+  let req: StatusRequest;
+  try {
+    req = line.startsWith("{")
+      ? (JSON.parse(line) as StatusRequest)
+      : ({ cmd: line } as StatusRequest);
+  } catch {
+    return JSON.stringify({ error: "request is not JSON" });
+  }
+  switch (req.cmd) {
+    case "status":
+      return JSON.stringify(speaker.status());
+    case "table":
+      return JSON.stringify({ table: formatStatus(speaker.status()) });
+    case "routes":
+      return JSON.stringify(speaker.routes(req.peer).map(({ attributes: _a, ...r }) => r));
+    default:
+      return JSON.stringify({
+        error: `unknown command ${JSON.stringify((req as { cmd: unknown }).cmd)}`,
+      });
+  }
+}
+
+/** Sends one request to a status socket and returns the parsed answer. */
+export function queryStatus(path: string, req: StatusRequest, timeoutMs = 5000): Promise<unknown> {
+  return new Promise((resolve, reject) => {
+    const c = createConnection(path);
+    let buf = "";
+    const t = setTimeout(() => {
+      c.destroy();
+      reject(new Error(`no answer from ${path} within ${timeoutMs} ms`));
+    }, timeoutMs);
+    c.setEncoding("utf8");
+    c.on("connect", () => c.write(`${JSON.stringify(req)}\n`));
+    c.on("data", (d: string) => {
+      buf += d;
+      const nl = buf.indexOf("\n");
+      if (nl >= 0) {
+        clearTimeout(t);
+        c.end();
+        try {
+          resolve(JSON.parse(buf.slice(0, nl)));
+        } catch (e) {
+          reject(e);
+        }
+      }
+    });
+    c.on("error", (e) => {
+      clearTimeout(t);
+      reject(e);
+    });
+  });
+}
