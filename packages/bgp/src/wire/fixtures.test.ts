@@ -22,6 +22,7 @@ describe("captured fixtures", () => {
       expect(files.some((f) => f.startsWith(`${d}-to-`))).toBe(true);
       expect(files.some((f) => f.includes(`-to-${d}`))).toBe(true);
     }
+    expect(files.filter((f) => f.startsWith("rr.")).length).toBeGreaterThanOrEqual(6);
   });
 
   it.each(files)("%s: decodes cleanly and re-encodes to the same bytes", (file) => {
@@ -233,6 +234,80 @@ describe("captured fixtures", () => {
     expect(decodeMessage(frr.messages[frr.messages.length - 1]!).message).toMatchObject({
       type: "notification",
       shutdownMessage: '"frr going down"',
+    });
+  });
+
+  describe("route reflection, aggregation, RFC 8950 (capture-rr.sh)", () => {
+    it("a route reflected by BIRD: AS_SET, aggregator, atomic aggregate, ORIGINATOR_ID, CLUSTER_LIST", () => {
+      const f = fx("rr.bird-to-bird2.hex");
+      expect(decode(f, 3)).toEqual({
+        type: "update",
+        withdrawn: [],
+        attributes: [
+          { type: "origin", origin: 0 },
+          {
+            type: "as-path",
+            segments: [
+              { type: 2, asns: [65010] },
+              { type: 1, asns: [65011, 65012] },
+            ],
+          },
+          { type: "next-hop", nextHop: "192.0.2.1" },
+          { type: "local-pref", localPref: 200 },
+          { type: "atomic-aggregate" },
+          { type: "aggregator", asn: 65010, address: "192.0.2.66" },
+          { type: "originator-id", originatorId: "192.0.2.6" },
+          { type: "cluster-list", clusterIds: ["192.0.2.100"] },
+          { type: "extended-communities", communities: [0x0002fde900000007n] },
+        ],
+        nlri: [parsePrefix("203.0.113.192/27")],
+      });
+      // The reflector prepends its CLUSTER_ID to a received list (RFC 4456 §8).
+      expect((decode(f, 7) as UpdateMessage).attributes).toContainEqual({
+        type: "cluster-list",
+        clusterIds: ["192.0.2.100", "192.0.2.88"],
+      });
+      // As an iBGP session sees them: LOCAL_PREF everywhere, nothing missing.
+      const ibgp = { ...f.ctx, peerType: "internal" as const };
+      for (const b of f.messages) expect(decodeMessage(b, ibgp).errors).toEqual([]);
+    });
+
+    it("FRR over IPv6: IPv4 NLRI with an IPv6 global + link-local next hop (RFC 8950)", () => {
+      const f = fx("rr.frr-to-bird.v6.hex");
+      const open = decode(f, 0);
+      expect(open.type === "open" && open.capabilities).toContainEqual({
+        type: "extended-next-hop",
+        entries: [{ afi: 1, safi: 1, nextHopAfi: 2 }],
+      });
+      const u = decode(f, 2) as UpdateMessage;
+      expect(u.nlri).toEqual([]);
+      expect(u.attributes[0]).toMatchObject({
+        type: "mp-reach",
+        afi: Afi.Ipv4,
+        safi: 1,
+        nextHop: "2001:db8::3",
+        linkLocalNextHop: expect.stringMatching(/^fe80::/),
+        nlri: [parsePrefix("203.0.113.0/25")],
+      });
+      expect(u.attributes).toContainEqual({ type: "aggregator", asn: 65003, address: "192.0.2.3" });
+    });
+
+    it("BIRD with graceful restart on: per-family entries; long-lived GR kept raw", () => {
+      const open = decode(fx("rr.bird2-to-bird.hex"), 0);
+      expect(open.type === "open" && open.capabilities).toContainEqual({
+        type: "graceful-restart",
+        flags: 0,
+        restartTime: 120,
+        families: [
+          { afi: 1, safi: 1, flags: 0 },
+          { afi: 2, safi: 1, flags: 0 },
+        ],
+      });
+      expect(open.type === "open" && open.capabilities).toContainEqual({
+        type: "unknown",
+        code: 71,
+        value: Uint8Array.from(Buffer.from("00010100000e1000020100000e10", "hex")),
+      });
     });
   });
 });
