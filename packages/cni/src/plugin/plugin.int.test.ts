@@ -54,6 +54,8 @@ describe.skipIf(skip)("tortie plugin", () => {
       locate: locatePlugin,
     });
     work = mkdtempSync(join(tmpdir(), "tortie-plugin-"));
+    // the shim's resident helper keeps its token here (one helper per node namespace)
+    process.env.TORTIE_CNI_RUN_DIR = join(work, "run");
   }, 120_000);
   afterAll(() => {
     bin?.remove();
@@ -368,6 +370,42 @@ describe.skipIf(skip)("tortie plugin", () => {
     } finally {
       await store.close();
     }
+  });
+
+  it("hands calls to the resident helper, and runs in Node alone with TORTIE_CNI_HELPER=off", async () => {
+    // earlier calls started the helper in the node namespace: its token is there and it listens
+    expect(existsSync(join(work, "run", "token"))).toBe(true);
+    const listening = (await node.exec(["ss", "-Htln", "sport", "= :47611"])).stdout;
+    expect(listening).toContain("127.0.0.1:47611");
+    const nodeOnly = new Runtime({
+      path: [bin.dir, "/usr/lib/cni"],
+      exec: spawnExecutor({
+        prefix: ["ip", "netns", "exec", node.netns],
+        baseEnv: { ...process.env, TORTIE_CNI_HELPER: "off" },
+      }),
+      locate: locatePlugin,
+    });
+    const list = network(V4);
+    for (const r of [rt, nodeOnly]) {
+      const a = att("p13", { containerId: `mode-${r === rt ? "helper" : "node"}` });
+      const out = await r.add(list, a);
+      await ping(topo.host("p13"), "198.51.100.1");
+      await r.check(list, a, out.json);
+      await r.del(list, a, out.json);
+    }
+    expect(await caliLinks()).toEqual([]);
+    expect(reservations(list)).toEqual([]);
+    // a request with a wrong token is refused by the helper
+    const { encodeRequest } = await import("./helper-protocol.js");
+    const req = Buffer.from(
+      encodeRequest({ token: "wrong", env: { CNI_COMMAND: "VERSION" }, stdin: "" }),
+    ).toString("base64");
+    const reply = await node.exec([
+      "bash",
+      "-c",
+      `exec 3<>/dev/tcp/127.0.0.1/47611; echo ${req} | base64 -d >&3; cat <&3`,
+    ]);
+    expect(reply.stdout).toMatch(/^1\n.*bad token/s);
   });
 
   describe("bad input: the spec's error code, nothing leaked", () => {

@@ -2,14 +2,14 @@
 // tests and benchmarks, in a per-process folder under dist/ (so that its
 // external modules resolve from the workspace's node_modules).
 
-import { mkdirSync, rmSync, symlinkSync } from "node:fs";
+import { copyFileSync, mkdirSync, rmSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { bundleOptions, DATASTORE_BUNDLE, datastoreAsSibling } from "./bundle.js";
 
 const here = dirname(fileURLToPath(import.meta.url));
 
-/** Bundles `src/cli/tortie.ts`; returns the folder holding the `tortie` executable. */
+/** Bundles `src/cli/tortie.ts` beside the `tortie` shim; returns their folder. */
 export async function buildPluginForTest(): Promise<{ dir: string; file: string; remove(): void }> {
   const { build } = await import("esbuild");
   const dir = resolve(here, "../../dist", `test-bin-${process.pid}-${Date.now().toString(36)}`);
@@ -32,6 +32,7 @@ export async function buildPluginForTest(): Promise<{ dir: string; file: string;
     conditions: ["source"],
     logLevel: "error",
   });
-  symlinkSync(file, join(dir, "tortie"));
+  // the executable is the bash shim, next to the bundle it falls back to
+  copyFileSync(resolve(here, "../../bin/tortie"), join(dir, "tortie"));
   return { dir, file, remove: () => rmSync(dir, { recursive: true, force: true }) };
 }

@@ -1,0 +1,109 @@
+// The resident helper: one warm Node process per host that serves plugin
+// calls handed over by the `tortie` shim (protocol in helper-protocol.ts), so
+// a call costs a bash start and a loopback connection instead of a Node
+// start. It listens on 127.0.0.1 in the runtime's network namespace, accepts
+// only requests carrying the token it wrote to a root-only file, runs each
+// call through the same skel and plugin as the executable, and exits after
+// an idle period.
+
+import { randomBytes } from "node:crypto";
+import { chmodSync, mkdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { createServer, type Socket } from "node:net";
+import { join } from "node:path";
+import { skel } from "../skel/skel.js";
+import { CniError, ErrorCode } from "../spec/errors.js";
+import { decodeRequest, encodeResponse, type HelperProtocolError } from "./helper-protocol.js";
+import { defaultDeps } from "./main.js";
+import { createTortiePlugin } from "./plugin.js";
+
+/** Where the helper listens and keeps its token. */
+export interface HelperOptions {
+  /** Folder of the token file (default $TORTIE_CNI_RUN_DIR or /run/tortie-cni). */
+  readonly runDir?: string;
+  /** Loopback TCP port (default $TORTIE_CNI_HELPER_PORT or 47611). */
+  readonly port?: number;
+  /** Exit after this long without a call, ms (default 10 minutes). */
+  readonly idleMs?: number;
+}
+
+/** The helper's settings from the environment. */
+export function helperSettings(env: NodeJS.ProcessEnv = process.env): Required<HelperOptions> {
+  return {
+    runDir: env.TORTIE_CNI_RUN_DIR || "/run/tortie-cni",
+    port: Number(env.TORTIE_CNI_HELPER_PORT || 47611),
+    idleMs: Number(env.TORTIE_CNI_HELPER_IDLE_MS || 600_000),
+  };
+}
+
+async function serve(sock: Socket, token: string): Promise<void> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const c of sock) {
+    chunks.push(c as Buffer);
+    size += (c as Buffer).length;
+    let req: ReturnType<typeof decodeRequest>;
+    try {
+      req = decodeRequest(Buffer.concat(chunks, size));
+    } catch (e) {
+      const err = new CniError(ErrorCode.DecodingFailure, (e as HelperProtocolError).message);
+      sock.end(encodeResponse(1, JSON.stringify(err.toJSON())));
+      return;
+    }
+    if (!req) continue;
+    if (req.token !== token) {
+      const err = new CniError(ErrorCode.InvalidEnvironmentVariables, "helper: bad token");
+      sock.end(encodeResponse(1, JSON.stringify(err.toJSON())));
+      return;
+    }
+    const deps = defaultDeps();
+    let out = "";
+    const code = await skel(createTortiePlugin(deps), {
+      env: req.env,
+      stdin: req.stdin,
+      stdout: (t) => {
+        out += t;
+      },
+      stderr: (t) => {
+        process.stderr.write(t);
+      },
+    }).finally(() => deps.close());
+    sock.end(encodeResponse(code, out));
+    return;
+  }
+}
+
+/**
+ * Runs the helper until it has been idle for `idleMs`. Resolves false at once
+ * when another helper already holds the port.
+ */
+export async function runHelper(opts: HelperOptions = {}): Promise<boolean> {
+  const s = { ...helperSettings(), ...opts };
+  const token = randomBytes(24).toString("hex");
+  let idle: ReturnType<typeof setTimeout> | undefined;
+  const server = createServer((sock) => {
+    sock.on("error", () => undefined);
+    arm();
+    void serve(sock, token).catch(() => sock.destroy());
+  });
+  const tokenFile = join(s.runDir, "token");
+  const done = new Promise<void>((resolve) => server.on("close", resolve));
+  function arm() {
+    if (idle) clearTimeout(idle);
+    idle = setTimeout(() => {
+      rmSync(tokenFile, { force: true });
+      server.close();
+    }, s.idleMs);
+  }
+  const listening = await new Promise<boolean>((resolve) => {
+    server.once("error", () => resolve(false));
+    server.listen(s.port, "127.0.0.1", () => resolve(true));
+  });
+  if (!listening) return false;
+  mkdirSync(s.runDir, { recursive: true, mode: 0o700 });
+  chmodSync(s.runDir, 0o700);
+  writeFileSync(`${tokenFile}.${process.pid}`, `${token}\n`, { mode: 0o600 });
+  renameSync(`${tokenFile}.${process.pid}`, tokenFile);
+  arm();
+  await done;
+  return true;
+}
