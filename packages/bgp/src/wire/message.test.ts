@@ -117,6 +117,11 @@ describe("OPEN", () => {
     expect(bytes[28]).toBe(255);
     expect(bytes[29]).toBe(255);
     roundTrip({ ...base, capabilities: [] });
+    // An empty Capabilities parameter is kept, so re-encoding gives the same bytes.
+    const empty = msg(1, [4, 0xfd, 0xe9, 0, 90, 192, 0, 2, 1, 2, 2, 0]);
+    const d = decodeMessage(empty).message;
+    expect(d).toMatchObject({ capabilities: [], layout: { groups: [0] } });
+    expect(encodeMessage(d)).toEqual(empty);
   });
 
   it.each([
@@ -187,6 +192,7 @@ describe("NOTIFICATION, KEEPALIVE, ROUTE-REFRESH", () => {
     const reset = roundTrip(shutdownNotification("reset", CeaseSubcode.AdministrativeReset));
     expect(reset[20]).toBe(4);
     expect(() => shutdownNotification("x".repeat(256))).toThrow(BgpEncodeError);
+    roundTrip(shutdownNotification(""));
   });
 
   it("Maximum Number of Prefixes Reached carries AFI/SAFI/limit (RFC 4486 §4)", () => {

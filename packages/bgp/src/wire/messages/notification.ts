@@ -50,7 +50,8 @@ export function decodeNotification(b: Uint8Array, start: number, end: number): N
     code === ErrorCode.Cease &&
     (subcode === CeaseSubcode.AdministrativeShutdown ||
       subcode === CeaseSubcode.AdministrativeReset);
-  if (shutdown && data.length > 0 && data[0]! + 1 <= data.length) {
+  // A length of 0 means no communication (RFC 9003 §2).
+  if (shutdown && data.length > 0 && data[0]! > 0 && data[0]! + 1 <= data.length) {
     // RFC 9003 §2: an invalid communication is ignored (logged), not an error.
     try {
       return { ...msg, shutdownMessage: utf8.decode(data.subarray(1, 1 + data[0]!)) };

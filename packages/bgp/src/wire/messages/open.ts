@@ -110,8 +110,9 @@ export function decodeOpen(b: Uint8Array, start: number, end: number): OpenMessa
     bgpId: formatIpv4(b, start + 5),
     capabilities,
   };
-  const isDefault =
-    !extended && (groups.length === 0 ? capabilities.length === 0 : groups.length === 1);
+  // Default layout: no parameter when there are no capabilities, else one
+  // non-empty Capabilities parameter with 1-octet lengths.
+  const isDefault = !extended && (groups.length === 0 || (groups.length === 1 && groups[0]! > 0));
   return isDefault ? msg : { ...msg, layout: extended ? { groups, extended } : { groups } };
 }
 
