@@ -16,7 +16,7 @@
 // perf_hooks.monitorEventLoopDelay during Tortie's work.
 import { execFileSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { monitorEventLoopDelay } from "node:perf_hooks";
 import {
@@ -130,6 +130,8 @@ async function benchLoad(nl: Netlink, l: Load, runs: number): Promise<void> {
   ];
   const times: Record<string, Record<RouteOp, number[]>> = {};
   const stalls: number[] = [];
+  const slices: number[] = [];
+  const cpuSlices: number[] = [];
   for (const tool of ["tortie", "ip -batch", "ip -force -batch"]) {
     times[tool] = { add: [], replace: [], delete: [], append: [] };
   }
@@ -138,6 +140,8 @@ async function benchLoad(nl: Netlink, l: Load, runs: number): Promise<void> {
       for (const [op, list] of ops) {
         let ms: number;
         if (tool === "tortie") {
+          nl.stats.maxSliceMs = 0;
+          nl.stats.maxSliceCpuMs = 0;
           const h = monitorEventLoopDelay({ resolution: 1 });
           h.enable();
           const t0 = performance.now();
@@ -145,6 +149,8 @@ async function benchLoad(nl: Netlink, l: Load, runs: number): Promise<void> {
           ms = performance.now() - t0;
           h.disable();
           stalls.push(h.max / 1e6);
+          slices.push(nl.stats.maxSliceMs);
+          cpuSlices.push(nl.stats.maxSliceCpuMs);
           if (r.failures.length) throw new Error(`tortie ${op}: ${r.failures[0]!.error.message}`);
         } else {
           ms = ipBatch(files[op as "add" | "replace" | "delete"], tool.includes("force"));
@@ -165,7 +171,11 @@ async function benchLoad(nl: Netlink, l: Load, runs: number): Promise<void> {
       `${Math.round(l.count / (ms / 1000)).toLocaleString("en")}/s (${(ms / 1000).toFixed(2)} s)`;
     report(`| ${op} | ${rate(t)} | ${rate(ip)} | ${rate(ipf)} | ${(ip / t).toFixed(2)}× |`);
   }
-  report(`\nWorst event-loop stall during Tortie's batches: ${Math.max(...stalls).toFixed(1)} ms`);
+  report(
+    `\nEvent loop during Tortie's batches: worst delay ${Math.max(...stalls).toFixed(1)} ms ` +
+      `(monitorEventLoopDelay), longest synchronous slice ${Math.max(...slices).toFixed(1)} ms wall / ` +
+      `${Math.max(...cpuSlices).toFixed(1)} ms CPU`,
+  );
 }
 
 async function benchResync(nl: Netlink): Promise<void> {
@@ -178,16 +188,28 @@ async function benchResync(nl: Netlink): Promise<void> {
   const times: number[] = [];
   const ipTimes: number[] = [];
   const stalls: number[] = [];
+  const slices: number[] = [];
+  const cpuSlices: number[] = [];
+  const dumps: number[] = [];
+  const plans: number[] = [];
+  const writes: number[] = [];
   for (let run = 0; run < 5; run++) {
     const victim = v4(run * 997);
     execFileSync("ip", ["-n", NS, "route", "replace", victim, "via", "192.0.2.3", "proto", "84"]);
+    nl.stats.maxSliceMs = 0;
+    nl.stats.maxSliceCpuMs = 0;
     const h = monitorEventLoopDelay({ resolution: 1 });
     h.enable();
     const t0 = performance.now();
     const r = await rec.resync();
+    slices.push(nl.stats.maxSliceMs);
+    cpuSlices.push(nl.stats.maxSliceCpuMs);
     times.push(performance.now() - t0);
     h.disable();
     stalls.push(h.max / 1e6);
+    dumps.push(r.timings.dumpMs);
+    plans.push(r.timings.planMs);
+    writes.push(r.timings.applyMs);
     if (r.replaced !== 1 || r.deleted !== 0) {
       throw new Error(
         `resync made ${r.replaced} replacements and ${r.deleted} deletions, expected exactly 1`,
@@ -213,7 +235,11 @@ async function benchResync(nl: Netlink): Promise<void> {
   report(`| \`ip route show proto 84\` (dump and print only) | ${ip.toFixed(0)} ms | — |`);
   report(`| ratio ip dump / Tortie full resync | ${(ip / t).toFixed(2)}× | |`);
   report(`| Felix's published figure, for scale | 84 ms for 65,536 routes | |`);
-  report(`\nWorst event-loop stall during resync: ${Math.max(...stalls).toFixed(1)} ms`);
+  report(
+    `\nEvent loop during resyncs: worst delay ${Math.max(...stalls).toFixed(1)} ms, longest ` +
+      `synchronous slice ${Math.max(...slices).toFixed(1)} ms wall / ${Math.max(...cpuSlices).toFixed(1)} ms CPU; ` +
+      `resync phases (median run): dump ${median(dumps).toFixed(0)} ms, diff ${median(plans).toFixed(0)} ms, write ${median(writes).toFixed(0)} ms`,
+  );
   await nl.routes.flush({ protocol: RouteProtocol.tortie });
 }
 
@@ -266,6 +292,11 @@ try {
     );
   }
   await benchResync(nl);
+  report(
+    `\nLoad average at end: ${loadavg()
+      .map((x) => x.toFixed(1))
+      .join(", ")}`,
+  );
   report(
     `\nTortie's longest synchronous slice in the whole run: ${nl.stats.maxSliceMs.toFixed(1)} ms`,
   );

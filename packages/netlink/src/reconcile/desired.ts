@@ -59,7 +59,7 @@ export interface CanonicalRoute extends DesiredRoute {
 export function canonical(r: DesiredRoute): CanonicalRoute {
   const p = parsePrefix(r.dst, true);
   const family = p.family;
-  const sameFamily = (s: string | undefined, what: string) => {
+  const sameFamily = (s: string | undefined, what: string): string | undefined => {
     if (s === undefined) return undefined;
     const a = parseIP(s);
     if ((a.length === 4) !== (family === AddressFamily.inet)) {
@@ -67,26 +67,24 @@ export function canonical(r: DesiredRoute): CanonicalRoute {
     }
     return formatIP(a);
   };
+  // One object shape for every canonical route (fields always present).
   return {
-    ...r,
     dst: formatPrefix(p.addr, p.len),
     family,
     table: r.table ?? RouteTable.main,
     type: r.type ?? "unicast",
+    gateway: sameFamily(r.gateway, "gateway"),
+    via: r.via !== undefined ? canonIP(r.via) : undefined,
+    dev: r.dev,
+    onlink: r.onlink,
     metric: r.metric ?? (family === AddressFamily.inet6 ? 1024 : 0),
+    prefsrc: sameFamily(r.prefsrc, "prefsrc"),
+    nexthops: r.nexthops?.map((n) => ({
+      ...n,
+      ...(n.gateway !== undefined ? { gateway: sameFamily(n.gateway, "gateway") } : {}),
+      ...(n.via !== undefined ? { via: canonIP(n.via) } : {}),
+    })),
     priority: r.priority ?? 100,
-    ...(r.gateway !== undefined ? { gateway: sameFamily(r.gateway, "gateway") } : {}),
-    ...(r.via !== undefined ? { via: canonIP(r.via) } : {}),
-    ...(r.prefsrc !== undefined ? { prefsrc: sameFamily(r.prefsrc, "prefsrc") } : {}),
-    ...(r.nexthops
-      ? {
-          nexthops: r.nexthops.map((n) => ({
-            ...n,
-            ...(n.gateway !== undefined ? { gateway: sameFamily(n.gateway, "gateway") } : {}),
-            ...(n.via !== undefined ? { via: canonIP(n.via) } : {}),
-          })),
-        }
-      : {}),
   };
 }
 
@@ -97,6 +95,14 @@ export function canonical(r: DesiredRoute): CanonicalRoute {
 export class DesiredSet {
   private readonly bySource = new Map<string, Map<string, CanonicalRoute>>();
   private readonly byKey = new Map<string, Map<string, CanonicalRoute>>();
+  /** Winner per key, kept up to date for the keys each change touches. */
+  private readonly won = new Map<string, CanonicalRoute>();
+
+  private refresh(k: string): void {
+    const w = this.pick(k);
+    if (w) this.won.set(k, w);
+    else this.won.delete(k);
+  }
 
   /** Replaces everything `source` wants. Returns the keys whose winner may have changed. */
   setSource(source: string, routes: readonly DesiredRoute[]): Set<string> {
@@ -122,6 +128,7 @@ export class DesiredSet {
     }
     if (next.size) this.bySource.set(source, next);
     else this.bySource.delete(source);
+    for (const k of touched) this.refresh(k);
     return touched;
   }
 
@@ -141,6 +148,7 @@ export class DesiredSet {
       this.byKey.set(k, m);
     }
     m.set(source, c);
+    this.refresh(k);
     return k;
   }
 
@@ -154,13 +162,14 @@ export class DesiredSet {
     const m = this.byKey.get(k);
     m?.delete(source);
     if (m?.size === 0) this.byKey.delete(k);
+    this.refresh(k);
     return k;
   }
 
-  /** The winning route for a key: lowest priority, then source name. */
-  winner(key: string): CanonicalRoute | undefined {
+  private pick(key: string): CanonicalRoute | undefined {
     const m = this.byKey.get(key);
     if (!m) return undefined;
+    if (m.size === 1) return m.values().next().value;
     let best: [string, CanonicalRoute] | undefined;
     for (const e of m) {
       if (
@@ -174,11 +183,14 @@ export class DesiredSet {
     return best?.[1];
   }
 
-  /** Every key with its winner. */
-  winners(): Map<string, CanonicalRoute> {
-    const out = new Map<string, CanonicalRoute>();
-    for (const k of this.byKey.keys()) out.set(k, this.winner(k)!);
-    return out;
+  /** The winning route for a key: lowest priority, then source name. */
+  winner(key: string): CanonicalRoute | undefined {
+    return this.won.get(key);
+  }
+
+  /** Every key with its winner (a live view: do not keep it across changes). */
+  winners(): ReadonlyMap<string, CanonicalRoute> {
+    return this.won;
   }
 
   /** Number of distinct keys. */

@@ -40,6 +40,8 @@ export interface PlanInput {
   readonly unknownSince: ReadonlyMap<string, number>;
   /** Limit the plan to keys for which this returns true (partial resync). */
   readonly only?: (key: string) => boolean;
+  /** The kernel form of a desired route (default {@link toKernelRoute}; callers may memoise it). */
+  readonly kernelForm?: (d: CanonicalRoute) => Route | undefined;
 }
 
 /** The changes to make. */
@@ -64,33 +66,38 @@ export function toKernelRoute(
   links: ReadonlyMap<string, number>,
   protocol: number,
 ): Route | undefined {
-  const oifOf = (dev: string | undefined): number | undefined | null => {
-    if (dev === undefined) return undefined;
-    const i = links.get(dev);
-    return i === undefined ? null : i;
-  };
-  const oif = oifOf(d.dev);
-  if (oif === null) return undefined;
+  let oif: number | undefined;
+  if (d.dev !== undefined) {
+    oif = links.get(d.dev);
+    if (oif === undefined) return undefined;
+  }
   let multipath: Nexthop[] | undefined;
   if (d.nexthops?.length) {
     multipath = [];
     for (const n of d.nexthops) {
-      const o = oifOf(n.dev);
-      if (o === null) return undefined;
-      multipath.push({
-        ...(n.gateway !== undefined ? { gateway: n.gateway } : {}),
-        ...(n.via !== undefined ? { via: n.via } : {}),
-        oif: o ?? 0,
+      let o = 0;
+      if (n.dev !== undefined) {
+        const i = links.get(n.dev);
+        if (i === undefined) return undefined;
+        o = i;
+      }
+      const nh: { -readonly [K in keyof Nexthop]: Nexthop[K] } = {
+        oif: o,
         weight: n.weight ?? 1,
         flags: n.onlink ? RouteFlags.onlink : 0,
-      });
+      };
+      if (n.gateway !== undefined) nh.gateway = n.gateway;
+      if (n.via !== undefined) nh.via = n.via;
+      multipath.push(nh);
     }
   }
   const type = RouteType[d.type];
   const direct = type === RouteType.unicast && !d.gateway && !d.via && !multipath;
+  // Same field order as decodeRoute(): one object shape for every route.
   return {
     family: d.family,
     dst: d.dst,
+    src: undefined,
     tos: 0,
     table: d.table,
     protocol,
@@ -98,11 +105,13 @@ export function toKernelRoute(
     type,
     flags: d.onlink ? RouteFlags.onlink : 0,
     priority: d.metric,
-    ...(d.gateway !== undefined ? { gateway: d.gateway } : {}),
-    ...(d.via !== undefined ? { via: d.via } : {}),
-    ...(oif !== undefined ? { oif } : {}),
-    ...(d.prefsrc !== undefined ? { prefsrc: d.prefsrc } : {}),
-    ...(multipath ? { multipath } : {}),
+    gateway: d.gateway,
+    via: d.via,
+    oif,
+    iif: undefined,
+    prefsrc: d.prefsrc,
+    multipath,
+    unknown: undefined,
   };
 }
 
@@ -148,6 +157,8 @@ export function routeMatches(want: Route, got: Route): boolean {
 /** Computes the changes that make the kernel match the desired routes. */
 export function planReconcile(input: PlanInput): Plan {
   const only = input.only ?? (() => true);
+  const kernelForm =
+    input.kernelForm ?? ((d: CanonicalRoute) => toKernelRoute(d, input.links, input.protocol));
   const observedByKey = new Map<string, Route[]>();
   for (const r of input.observed) {
     if (r.protocol !== input.protocol) continue;
@@ -168,7 +179,7 @@ export function planReconcile(input: PlanInput): Plan {
 
   for (const [k, d] of input.desired) {
     if (!only(k)) continue;
-    const want = toKernelRoute(d, input.links, input.protocol);
+    const want = kernelForm(d);
     const got = observedByKey.get(k) ?? [];
     observedByKey.delete(k);
     if (!want) {
@@ -177,7 +188,13 @@ export function planReconcile(input: PlanInput): Plan {
       del.push(...got);
       continue;
     }
-    const match = got.findIndex((g) => routeMatches(want, g));
+    let match = -1;
+    for (let i = 0; i < got.length; i++) {
+      if (routeMatches(want, got[i]!)) {
+        match = i;
+        break;
+      }
+    }
     if (match < 0) replace.push(want);
     for (let i = 0; i < got.length; i++) {
       if (i === match) continue;

@@ -19,7 +19,7 @@ import { RouteProtocol, RouteTable, Rtm } from "../wire/constants.js";
 import type { Route } from "../wire/route.js";
 import { KernelRoutes } from "./cache.js";
 import { type CanonicalRoute, type DesiredRoute, DesiredSet, routeKey } from "./desired.js";
-import { planReconcile } from "./plan.js";
+import { planReconcile, toKernelRoute } from "./plan.js";
 
 /** Options of {@link RouteReconciler}. */
 export interface ReconcilerOptions {
@@ -96,6 +96,8 @@ export class RouteReconciler {
   private timers: NodeJS.Timeout[] = [];
   private retryDelay: number;
   private stopped = true;
+  /** Kernel forms of desired routes, valid while the interface map is unchanged. */
+  private forms = new WeakMap<CanonicalRoute, Route | undefined>();
 
   constructor(
     private readonly nl: Netlink,
@@ -134,9 +136,13 @@ export class RouteReconciler {
   }
 
   private async loadLinks(): Promise<void> {
+    const before = new Map(this.links);
     this.links.clear();
     this.own.clear();
     for (const l of await this.nl.links.list()) this.noteLink(l.name, l.index);
+    let same = before.size === this.links.size;
+    for (const [n, i] of this.links) if (before.get(n) !== i) same = false;
+    if (!same) this.forms = new WeakMap();
   }
 
   private noteLink(name: string | undefined, index: number): void {
@@ -176,10 +182,12 @@ export class RouteReconciler {
       const old = this.links.get(name);
       if (old !== undefined) {
         this.links.delete(name);
+        this.forms = new WeakMap();
         this.own.delete(old);
         for (const k of this.kernel.dropInterface(old)) this.dirty.add(k);
       }
       if (link) this.noteLink(link.name, link.index);
+      this.forms = new WeakMap();
       const keys = new Set<string>();
       for (const [k, d] of this.desired.winners()) {
         if (d.dev === name || d.nexthops?.some((n) => n.dev === name)) keys.add(k);
@@ -222,13 +230,14 @@ export class RouteReconciler {
     dumpMs: number,
   ): Promise<ApplyResult> {
     const t1 = performance.now();
-    let desired: Map<string, CanonicalRoute>;
+    let desired: ReadonlyMap<string, CanonicalRoute>;
     if (keys) {
-      desired = new Map();
+      const some = new Map<string, CanonicalRoute>();
       for (const k of keys) {
         const w = this.desired.winner(k);
-        if (w) desired.set(k, w);
+        if (w) some.set(k, w);
       }
+      desired = some;
     } else desired = this.desired.winners();
     const plan = planReconcile({
       desired,
@@ -240,6 +249,12 @@ export class RouteReconciler {
       graceMs: this.graceMs,
       unknownSince: this.unknownSince,
       ...(keys ? { only: (k: string) => keys.has(k) } : {}),
+      kernelForm: (d) => {
+        if (this.forms.has(d)) return this.forms.get(d);
+        const r = toKernelRoute(d, this.links, this.protocol);
+        this.forms.set(d, r);
+        return r;
+      },
     });
     this.unknownSince = plan.unknownSince;
     const t2 = performance.now();
@@ -344,6 +359,7 @@ export class RouteReconciler {
           if (e.header.type === Rtm.delLink) {
             if (known !== undefined) {
               this.links.delete(name);
+              this.forms = new WeakMap();
               this.own.delete(known);
               for (const k of this.kernel.dropInterface(known)) this.dirty.add(k);
             }

@@ -17,7 +17,17 @@ import { NetlinkError, NetlinkSocketError } from "../errors.js";
 import { Writer } from "../wire/bytes.js";
 import { NlmFlags } from "../wire/constants.js";
 import { type Body, decodeMessages, encodeMessage, type Message } from "../wire/message.js";
-import type { NetlinkSocket } from "./socket.js";
+/** What a connection needs of a socket (a `NetlinkSocket` in production, fakes in tests). */
+export interface PacketSocket {
+  /** Sends one datagram; the kernel has handled it when this returns. */
+  send(bytes: Uint8Array): void;
+  /** One queued datagram, or undefined when none is queued (never blocks). */
+  recv(): Uint8Array | undefined;
+  /** Resolves when a datagram is queued (true) or on timeout/close (false). */
+  readable(timeoutMs?: number): Promise<boolean>;
+  close(): void;
+  readonly isClosed: boolean;
+}
 
 /** One message of a batch. */
 export interface BatchItem {
@@ -59,6 +69,12 @@ export interface BatchOptions {
 export interface ConnectionStats {
   /** Longest synchronous slice (ms) run between two yields to the event loop. */
   maxSliceMs: number;
+  /**
+   * Longest slice in CPU time of this process (user + system, so including
+   * the kernel's work inside sendto/recv). Unlike the wall-clock figure it
+   * does not grow when other processes take the CPU away.
+   */
+  maxSliceCpuMs: number;
   /** Requests, dumps and batch chunks sent. */
   sends: number;
   /** Datagrams received. */
@@ -72,17 +88,27 @@ export interface DumpResult {
   readonly interrupted: boolean;
 }
 
-/** Request/response client over a {@link NetlinkSocket}. */
+interface SliceMark {
+  readonly wall: number;
+  readonly cpu: NodeJS.CpuUsage;
+}
+
+/** Request/response client over a socket (a `NetlinkSocket`). */
 export class Connection {
   private seq: number;
   private queue: Promise<unknown> = Promise.resolve();
   private readonly w = new Writer(64 * 1024);
   /** Measurements since the connection opened. */
-  readonly stats: ConnectionStats = { maxSliceMs: 0, sends: 0, datagrams: 0 };
+  readonly stats: ConnectionStats = {
+    maxSliceMs: 0,
+    maxSliceCpuMs: 0,
+    sends: 0,
+    datagrams: 0,
+  };
 
   constructor(
     /** The socket; owned by this connection. */
-    readonly socket: NetlinkSocket,
+    readonly socket: PacketSocket,
     /** Longest slice of synchronous work before yielding (ms). */
     private readonly sliceMs = 4,
     /** Give up waiting for the kernel after this long (ms). */
@@ -104,7 +130,7 @@ export class Connection {
 
   /** Receives datagrams and hands each message to `on` until it returns true. */
   private async readUntil(on: (m: Message) => boolean): Promise<void> {
-    let sliceStart = performance.now();
+    let sliceStart = this.mark();
     let waited = 0;
     for (;;) {
       const d = this.socket.recv();
@@ -117,7 +143,7 @@ export class Connection {
         await this.socket.readable(250);
         if (this.socket.isClosed) throw new NetlinkSocketError("recv", 9, "socket closed");
         waited += performance.now() - t0;
-        sliceStart = performance.now();
+        sliceStart = this.mark();
         continue;
       }
       this.stats.datagrams++;
@@ -127,24 +153,31 @@ export class Connection {
           return;
         }
       }
-      if (performance.now() - sliceStart > this.sliceMs) {
+      if (performance.now() - sliceStart.wall > this.sliceMs) {
         this.noteSlice(sliceStart);
         await yieldTurn();
-        sliceStart = performance.now();
+        sliceStart = this.mark();
       }
     }
   }
 
-  private noteSlice(start: number): void {
-    const d = performance.now() - start;
+  private mark(): SliceMark {
+    return { wall: performance.now(), cpu: process.cpuUsage() };
+  }
+
+  private noteSlice(start: SliceMark): void {
+    const d = performance.now() - start.wall;
     if (d > this.stats.maxSliceMs) this.stats.maxSliceMs = d;
+    const c = process.cpuUsage(start.cpu);
+    const cpu = (c.user + c.system) / 1000;
+    if (cpu > this.stats.maxSliceCpuMs) this.stats.maxSliceCpuMs = cpu;
   }
 
   private sendOne(type: number, flags: number, body: Body): number {
     const seq = this.nextSeq();
     this.w.reset();
     encodeMessage(this.w, { type, flags: flags | NlmFlags.request, seq }, body);
-    const t0 = performance.now();
+    const t0 = this.mark();
     this.socket.send(this.w.view0());
     this.noteSlice(t0);
     this.stats.sends++;
@@ -176,8 +209,20 @@ export class Connection {
     });
   }
 
-  /** Dumps (NLM_F_DUMP) and returns every object. Throws {@link NetlinkError} on refusal. */
-  dump(operation: string, type: number, body: Body): Promise<DumpResult> {
+  /**
+   * Dumps (NLM_F_DUMP) and returns every object. When the kernel flags the
+   * dump as interrupted (NLM_F_DUMP_INTR: the table changed meanwhile) it
+   * dumps again, up to `attempts` times, and reports whether the last one was
+   * still interrupted. Throws {@link NetlinkError} on refusal.
+   */
+  async dump(operation: string, type: number, body: Body, attempts = 3): Promise<DumpResult> {
+    let r = await this.dumpOnce(operation, type, body);
+    for (let i = 1; i < attempts && r.interrupted; i++)
+      r = await this.dumpOnce(operation, type, body);
+    return r;
+  }
+
+  private dumpOnce(operation: string, type: number, body: Body): Promise<DumpResult> {
     return this.exclusive(async () => {
       const seq = this.sendOne(type, NlmFlags.dump, body);
       const messages: Message[] = [];
@@ -233,7 +278,7 @@ export class Connection {
       const items = { length: count };
       let i = 0;
       while (i < items.length) {
-        const t0 = performance.now();
+        const t0 = this.mark();
         w.reset();
         const firstSeq = (this.seq + 1) >>> 0;
         const start = i;

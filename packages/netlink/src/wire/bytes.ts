@@ -206,22 +206,24 @@ export function readU8(v: Uint8Array, at: number): number {
 /** Reads a host-order u16 attribute payload. */
 export function readU16(v: Uint8Array, at: number): number {
   if (v.length < 2) throw new NetlinkDecodeError("u16 attribute too short", at);
-  return viewOf(v).getUint16(0, HOST_LE);
+  return HOST_LE ? v[0]! | (v[1]! << 8) : (v[0]! << 8) | v[1]!;
 }
 /** Reads a network-order u16 attribute payload. */
 export function readBe16(v: Uint8Array, at: number): number {
   if (v.length < 2) throw new NetlinkDecodeError("be16 attribute too short", at);
   return (v[0]! << 8) | v[1]!;
 }
-/** Reads a host-order u32 attribute payload. */
-export function readU32(v: Uint8Array, at: number): number {
-  if (v.length < 4) throw new NetlinkDecodeError("u32 attribute too short", at);
-  return viewOf(v).getUint32(0, HOST_LE);
-}
 /** Reads a host-order i32 attribute payload. */
 export function readI32(v: Uint8Array, at: number): number {
   if (v.length < 4) throw new NetlinkDecodeError("i32 attribute too short", at);
-  return viewOf(v).getInt32(0, HOST_LE);
+  return HOST_LE
+    ? v[0]! | (v[1]! << 8) | (v[2]! << 16) | (v[3]! << 24)
+    : (v[0]! << 24) | (v[1]! << 16) | (v[2]! << 8) | v[3]!;
+}
+/** Reads a host-order u32 attribute payload. */
+export function readU32(v: Uint8Array, at: number): number {
+  if (v.length < 4) throw new NetlinkDecodeError("u32 attribute too short", at);
+  return readI32(v, at) >>> 0;
 }
 /** Reads a string attribute (NUL-terminated or not). */
 export function readString(v: Uint8Array): string {

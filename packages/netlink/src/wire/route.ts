@@ -128,15 +128,26 @@ export function decodeRoute(p: Uint8Array, base = 0): Route {
   const family = p[0]!;
   const dstLen = p[1]!;
   const srcLen = p[2]!;
+  // Every field is present (undefined when absent) so that all decoded routes
+  // share one object shape: the reconciler compares hundreds of thousands.
   const r: { -readonly [K in keyof Route]: Route[K] } = {
     family,
     dst: "",
+    src: undefined,
     tos: p[3]!,
     table: p[4]!,
     protocol: p[5]!,
     scope: p[6]!,
     type: p[7]!,
     flags: viewOf(p).getUint32(8, HOST_LE),
+    priority: undefined,
+    gateway: undefined,
+    via: undefined,
+    oif: undefined,
+    iif: undefined,
+    prefsrc: undefined,
+    multipath: undefined,
+    unknown: undefined,
   };
   let dst: Uint8Array | undefined;
   const unknown: RawAttr[] = [];
