@@ -1,7 +1,9 @@
-import { requirePrereqs, startEtcd, useTestbed } from "@tortie/testbed";
+import { connect, createServer, type Socket } from "node:net";
+import { requirePrereqs, startEtcd, useTestbed, waitFor } from "@tortie/testbed";
 import { describe, expect, it } from "vitest";
 import { DatastoreUnavailableError } from "../errors.js";
 import { conformance } from "../testing/conformance.js";
+import type { WatchEvent } from "../types.js";
 import { EtcdStore } from "./etcd.js";
 
 const skip = requirePrereqs(["etcd"]);
@@ -34,6 +36,65 @@ describe.skipIf(skip)("etcd backend against a real etcd 3.4", () => {
     expect(await etcd.etcdctl(["get", "/tenant-a/k", "--print-value-only"])).toContain("a");
     await a.close();
     await b.close();
+  });
+
+  it("resumes a watch after its connection drops, without gaps or duplicates", async () => {
+    const etcd = tb.track(await startEtcd());
+    const target = new URL(etcd.endpoint);
+    // A TCP proxy between the watching client and etcd, which the test can cut.
+    const sockets = new Set<Socket>();
+    let accepting = true;
+    const proxy = createServer((c) => {
+      if (!accepting) {
+        c.destroy();
+        return;
+      }
+      const u = connect(Number(target.port), target.hostname);
+      const end = () => {
+        c.destroy();
+        u.destroy();
+      };
+      for (const s of [c, u]) {
+        sockets.add(s);
+        s.on("error", end);
+        s.on("close", end);
+      }
+      c.pipe(u);
+      u.pipe(c);
+    });
+    await new Promise<void>((r) => proxy.listen(0, "127.0.0.1", r));
+    tb.defer(
+      () =>
+        new Promise((r) => {
+          for (const s of sockets) s.destroy();
+          proxy.close(r);
+        }),
+    );
+    const port = (proxy.address() as { port: number }).port;
+    const watcher = new EtcdStore({ hosts: [`http://127.0.0.1:${port}`] });
+    const writer = new EtcdStore({ hosts: [etcd.endpoint] });
+    const events: WatchEvent[] = [];
+    const w = watcher.watch("/resume/", {}, { onEvents: (e) => events.push(...e) });
+    await w.ready;
+    for (let i = 0; i < 5; i++) await writer.create(`/resume/${i}`, "v");
+    await waitFor(() => events.length >= 5, { what: "first events" });
+    // Cut every connection and refuse new ones while more writes happen.
+    accepting = false;
+    for (const s of sockets) s.destroy();
+    for (let i = 5; i < 10; i++) await writer.create(`/resume/${i}`, "v");
+    await new Promise((r) => setTimeout(r, 500));
+    accepting = true;
+    await waitFor(() => events.length >= 10, {
+      what: "events after reconnecting",
+      timeoutMs: 30_000,
+    });
+    await new Promise((r) => setTimeout(r, 200));
+    expect(events.map((e) => (e.type === "put" ? e.kv.key : e.key))).toEqual(
+      Array.from({ length: 10 }, (_, i) => `/resume/${i}`),
+    );
+    await w.close();
+    await watcher.close();
+    await writer.close();
   });
 
   it("fails with a typed error, quickly, when etcd is unreachable", async () => {
