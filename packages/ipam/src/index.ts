@@ -67,6 +67,7 @@ export {
   type BlockAffinityCrd,
   type BlockUsage,
   exportBlockAffinities,
+  formatUsage,
   type PoolUsage,
   type Usage,
   usage,

@@ -14,7 +14,7 @@ import {
   SelectorUnsupportedError,
 } from "./errors.js";
 import { Ipam } from "./ipam.js";
-import { exportBlockAffinities, usage } from "./usage.js";
+import { exportBlockAffinities, formatUsage, usage } from "./usage.js";
 
 async function setup(
   pools = [{ name: "p4", cidr: "192.0.2.0/24" }],
@@ -269,6 +269,16 @@ describe("specific addresses and release", () => {
     expect(isClean(await check(ipam, { isLive: () => true, now: 0 }))).toBe(true);
   });
 
+  it("releases addresses of a deleted pool whose blocks remain", async () => {
+    const { ipam, store } = await setup();
+    const r = await ipam.autoAssign({ handleId: "h", hostname: "n1", num4: 2 });
+    await ipam.deletePool("p4");
+    const other = new Ipam({ store }); // a client with nothing cached
+    expect(await other.releaseIps([r.ipv4[0]!.ip])).toEqual([r.ipv4[0]!.ip]);
+    expect(await other.releaseByHandle("h")).toEqual([r.ipv4[1]!.ip]);
+    await expect(other.releaseIps(["203.0.113.1"])).rejects.toThrow(AddressNotInPoolError);
+  });
+
   it("never lets a stale release free a newer allocation of the address (ABA)", async () => {
     const { ipam } = await setup([{ name: "p", cidr: "192.0.2.0/30" }], { blockSize: 30 });
     const first = await ipam.assignIp({ ip: "192.0.2.1", handleId: "same", hostname: "n1" });
@@ -302,6 +312,14 @@ describe("specific addresses and release", () => {
     await ipam.releaseIps((await ipam.ipsByHandle("a")).slice(0, 4));
     const before = await usage(ipam);
     expect(before.hosts.n1).toEqual({ blocks: 2, inUse: 2 });
+    const text = formatUsage(before).split("\n");
+    expect(text[0]).toMatch(/^GROUPING\s+CIDR\s+IPS TOTAL\s+IPS IN USE\s+IPS FREE\s+HOST$/);
+    expect(text[1]).toMatch(/^IP Pool\s+192\.0\.2\.0\/24\s+256\s+2 \(1%\)\s+254 \(99%\)$/);
+    expect(
+      text
+        .slice(2)
+        .every((l) => /^Block\s+192\.0\.2\.\d+\/30\s+4\s+\d \(\d+%\)\s+\d \(\d+%\)\s+n1$/.test(l)),
+    ).toBe(true);
     const r = await ipam.releaseHostAffinities("n1");
     expect(r.deleted).toHaveLength(1);
     expect(r.orphaned).toHaveLength(1);

@@ -626,16 +626,22 @@ export class Ipam {
   async releaseIps(specs: readonly (string | ReleaseSpec)[]): Promise<string[]> {
     const cfg = await this.config();
     const byBlock = new Map<string, ReleaseRequest[]>();
+    let listed = false;
     for (const s of specs) {
       const spec = typeof s === "string" ? { ip: s } : s;
       const ip = parseIp(spec.ip);
       const pool = poolOf(cfg, ip);
       let c = pool ? blockOf(pool, ip) : undefined;
       if (!c) {
-        // The pool may be gone while its blocks remain: look for a cached block.
-        const b = [...this.blocks.values()].find(
-          (v) => ordinalOf(parseCidr(v.value.cidr), ip) >= 0,
-        );
+        // The pool may be gone while its blocks remain: look for its block.
+        const find = () =>
+          [...this.blocks.values()].find((v) => ordinalOf(parseCidr(v.value.cidr), ip) >= 0);
+        let b = find();
+        if (!b && !listed) {
+          await this.listBlocks();
+          listed = true;
+          b = find();
+        }
         if (!b) throw new AddressNotInPoolError(spec.ip);
         c = parseCidr(b.value.cidr);
       }

@@ -93,3 +93,51 @@ export async function exportBlockAffinities(ipam: Ipam): Promise<BlockAffinityCr
     spec: { cidr: a.value.cidr, deleted: "false", node: a.value.host, state: a.value.state },
   }));
 }
+
+/**
+ * Formats usage as text in the spirit of `calicoctl ipam show --show-blocks`:
+ * one line per pool, then one per block, with sizes, use and host.
+ */
+export function formatUsage(u: Usage): string {
+  const pctOf = (n: number, d: number) => (d === 0 ? "0%" : `${((100 * n) / d).toFixed(0)}%`);
+  const rows: string[][] = [["GROUPING", "CIDR", "IPS TOTAL", "IPS IN USE", "IPS FREE", "HOST"]];
+  for (const p of u.pools) {
+    rows.push([
+      "IP Pool",
+      p.cidr,
+      String(p.size),
+      `${p.inUse} (${pctOf(p.inUse, p.size)})`,
+      `${p.size - p.inUse} (${pctOf(p.size - p.inUse, p.size)})`,
+      "",
+    ]);
+    for (const b of p.blocks) {
+      rows.push([
+        "Block",
+        b.cidr,
+        String(b.size),
+        `${b.inUse} (${pctOf(b.inUse, b.size)})`,
+        `${b.free} (${pctOf(b.free, b.size)})`,
+        b.host ?? "(borrowable)",
+      ]);
+    }
+  }
+  for (const b of u.orphanBlocks) {
+    rows.push([
+      "Block",
+      b.cidr,
+      String(b.size),
+      String(b.inUse),
+      String(b.free),
+      `${b.host ?? ""} (no pool)`,
+    ]);
+  }
+  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
+  return rows
+    .map((r) =>
+      r
+        .map((c, i) => c.padEnd(widths[i]!))
+        .join("  ")
+        .trimEnd(),
+    )
+    .join("\n");
+}
