@@ -5,7 +5,8 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { fixtureFiles, loadFixture } from "../../test/fixtures/load.js";
-import { decodeCapabilities } from "./capabilities/table.js";
+import { ATTRIBUTE_TABLE } from "./attributes/table.js";
+import { CAPABILITY_TABLE, decodeCapabilities } from "./capabilities/table.js";
 import { type CodecContext, codecContext } from "./context.js";
 import { BgpDecodeError, BgpEncodeError } from "./errors.js";
 import { Framer } from "./framer.js";
@@ -141,6 +142,18 @@ describe("fuzzing decoders", () => {
         guarded(() => messageLength(b, start));
       }),
       { numRuns: 3000 },
+    );
+  });
+
+  it("every attribute and capability descriptor on its own, on random values", () => {
+    const attrs = ATTRIBUTE_TABLE.filter((d) => d !== undefined);
+    const caps = [...CAPABILITY_TABLE.values()];
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 80 }), ctxArb, (b, ctx) => {
+        for (const d of attrs) guarded(() => d!.decode(b, 0, b.length, ctx));
+        for (const d of caps) guarded(() => d.decode(b, 0, b.length));
+      }),
+      { numRuns: 2000 },
     );
   });
 

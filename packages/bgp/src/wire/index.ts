@@ -135,4 +135,5 @@ export {
   maxPrefixLength,
   type Prefix,
   parsePrefix,
+  prefixKey,
 } from "./prefix.js";

@@ -9,6 +9,7 @@ import {
   formatPrefix,
   type Prefix,
   parsePrefix,
+  prefixKey,
 } from "./prefix.js";
 
 const roundTrip = (ps: Prefix[], addPath: boolean, afi: number) => {
@@ -86,6 +87,26 @@ describe("prefixes", () => {
         }),
       );
     }
+  });
+
+  it("prefixKey is equal exactly when AFI, length, bits and path id are", () => {
+    const k = (s: string, id?: number) => prefixKey(parsePrefix(s, id));
+    expect(k("198.51.100.0/24")).toBe(k("198.51.100.77/24"));
+    expect(k("198.51.100.0/24")).not.toBe(k("198.51.100.0/25"));
+    expect(k("198.51.100.0/24", 1)).not.toBe(k("198.51.100.0/24", 2));
+    expect(prefixKey(parsePrefix("198.51.100.0/24", 1), false)).toBe(k("198.51.100.0/24"));
+    expect(k("0.0.0.0/0")).not.toBe(k("::/0"));
+    fc.assert(
+      fc.property(
+        fc.uint8Array({ minLength: 4, maxLength: 4 }),
+        fc.integer({ min: 0, max: 32 }),
+        (a, len) => {
+          const p = parsePrefix(`${[...a].join(".")}/${len}`);
+          expect(parsePrefix(formatPrefix(p)).bytes).toEqual(p.bytes);
+          expect(prefixKey(parsePrefix(formatPrefix(p)))).toBe(prefixKey(p));
+        },
+      ),
+    );
   });
 
   it("masks stray host bits on decode; rejects over-long lengths and overruns", () => {

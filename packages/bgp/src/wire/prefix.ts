@@ -114,3 +114,15 @@ export function encodePrefixes(w: ByteWriter, prefixes: readonly Prefix[], addPa
     for (let k = 0; k < n; k++) w.buf[w.pos++] = p.bytes[k]!;
   }
 }
+
+/**
+ * A compact string identifying a prefix (AFI, length, significant octets and,
+ * unless `withPathId` is false, the Path Identifier): a fast `Map` key for a
+ * RIB, with no address formatting. Not meant for display; see {@link formatPrefix}.
+ */
+export function prefixKey(p: Prefix, withPathId = true): string {
+  let s = String.fromCharCode(p.afi, p.length);
+  const n = (p.length + 7) >> 3;
+  for (let i = 0; i < n; i++) s += String.fromCharCode(p.bytes[i]!);
+  return withPathId && p.pathId !== undefined ? `${s}#${p.pathId}` : s;
+}

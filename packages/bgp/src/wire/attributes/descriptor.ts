@@ -12,8 +12,9 @@
 //   |O|T|P|E|  0    |  Type Code    |   then Length: 1 octet, or 2 if E
 //   +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
 import type { ByteWriter } from "../bytes.js";
+import { ErrorCode } from "../constants.js";
 import type { CodecContext } from "../context.js";
-import type { ErrorAction } from "../errors.js";
+import { BgpDecodeError, type ErrorAction } from "../errors.js";
 
 /** Fields every decoded path attribute may carry besides its value. */
 export interface AttributeBase {
@@ -39,15 +40,17 @@ export interface AttributeDescriptor<T extends { readonly type: string }> {
   readonly encode: (attr: T, w: ByteWriter, ctx: CodecContext) => void;
 }
 
-/** Thrown by attribute value decoders; carries the UPDATE Message Error subcode. */
-export class MalformedAttribute extends Error {
-  /** UPDATE Message Error subcode ({@link UpdateSubcode}). */
-  readonly subcode: number;
+/**
+ * Thrown by attribute value decoders: an UPDATE Message Error with the given
+ * subcode. The UPDATE decoder rethrows or records it with the attribute's own
+ * RFC 7606 action and the whole attribute as data; on its own it says
+ * `treat-as-withdraw`, the action of most attributes.
+ */
+export class MalformedAttribute extends BgpDecodeError {
   /** Creates the error. */
   constructor(subcode: number, message: string) {
-    super(message);
+    super(message, { code: ErrorCode.UpdateMessage, subcode, action: "treat-as-withdraw" });
     this.name = "MalformedAttribute";
-    this.subcode = subcode;
   }
 }
 
