@@ -88,7 +88,7 @@ export function sockaddr(ip: string, port: number): Buffer {
 function ipv6Bytes(ip: string): Buffer {
   const groups = new Address6(ip).parsedAddress;
   const out = Buffer.alloc(16);
-  groups.forEach((g, i) => out.writeUInt16BE(Number.parseInt(g, 16), i * 2));
+  for (const [i, g] of groups.entries()) out.writeUInt16BE(Number.parseInt(g, 16), i * 2);
   return out;
 }
 

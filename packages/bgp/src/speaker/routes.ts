@@ -68,7 +68,7 @@ export function routeKey(prefix: string, pathId?: number): string {
 }
 
 function prefixKey(p: Prefix): string {
-  return routeKey(formatPrefix(p), p.pathId);
+  return routeKey(prefixText(p), p.pathId);
 }
 
 /** Formats a 32-bit community as "asn:value". */
@@ -138,15 +138,32 @@ function summarise(attributes: readonly PathAttribute[]): Omit<
         break;
     }
   }
+  return { origin, asPath, med, localPref, communities, largeCommunities, attributes, nextHop4 };
+}
+
+/** `a.b.c.d/len` (or IPv6 text) of a prefix, without a temporary buffer for IPv4. */
+function prefixText(p: Prefix): string {
+  if (p.afi !== Afi.Ipv4) return formatPrefix(p);
+  const b = p.bytes;
+  return `${b[0] ?? 0}.${b[1] ?? 0}.${b[2] ?? 0}.${b[3] ?? 0}/${p.length}`;
+}
+
+type Common = ReturnType<typeof summarise>;
+
+/** One route; a literal of fixed shape (hot path: one per received prefix). */
+function makeRoute(c: Common, p: Prefix, nextHop: string, linkLocal: string | undefined): Route {
   return {
-    origin,
-    asPath,
-    ...(med !== undefined ? { med } : {}),
-    ...(localPref !== undefined ? { localPref } : {}),
-    communities,
-    largeCommunities,
-    attributes,
-    ...(nextHop4 !== undefined ? { nextHop4 } : {}),
+    prefix: prefixText(p),
+    pathId: p.pathId,
+    nextHop,
+    linkLocalNextHop: linkLocal,
+    origin: c.origin,
+    asPath: c.asPath,
+    med: c.med,
+    localPref: c.localPref,
+    communities: c.communities,
+    largeCommunities: c.largeCommunities,
+    attributes: c.attributes,
   };
 }
 
@@ -174,28 +191,15 @@ export function routesFromUpdate(
   const hasReach = msg.nlri.length > 0 || msg.attributes.some((a) => a.type === "mp-reach");
   if (hasReach) {
     const attributes = ctx.fourOctetAs ? msg.attributes : reconstructAs4(msg.attributes);
-    const { nextHop4, ...common } = summarise(
+    const common = summarise(
       attributes.filter((a) => a.type !== "mp-reach" && a.type !== "mp-unreach"),
     );
-    for (const p of msg.nlri) {
-      announced.push({
-        ...common,
-        prefix: formatPrefix(p),
-        ...(p.pathId !== undefined ? { pathId: p.pathId } : {}),
-        nextHop: nextHop4 ?? "",
-      });
-    }
+    const nh4 = common.nextHop4 ?? "";
+    for (const p of msg.nlri) announced.push(makeRoute(common, p, nh4, undefined));
     for (const a of msg.attributes) {
       if (a.type !== "mp-reach") continue;
-      for (const p of a.nlri) {
-        announced.push({
-          ...common,
-          prefix: formatPrefix(p),
-          ...(p.pathId !== undefined ? { pathId: p.pathId } : {}),
-          nextHop: a.nextHop ?? "",
-          ...(a.linkLocalNextHop ? { linkLocalNextHop: a.linkLocalNextHop } : {}),
-        });
-      }
+      for (const p of a.nlri)
+        announced.push(makeRoute(common, p, a.nextHop ?? "", a.linkLocalNextHop));
     }
   }
   return { announced, withdrawn, treatedAsWithdraw: false };
@@ -288,8 +292,8 @@ export function buildAnnouncements(
     const p = parsePrefix(r.prefix);
     const ipv6 = p.afi === Afi.Ipv6;
     const k = groupKey(r, ipv6);
-    let g = groups.get(k);
-    if (!g) groups.set(k, (g = { ipv6, sample: r, prefixes: [] }));
+    const g = groups.get(k) ?? { ipv6, sample: r, prefixes: [] };
+    groups.set(k, g);
     g.prefixes.push(p);
   }
   const out: UpdateMessage[] = [];

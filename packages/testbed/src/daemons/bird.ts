@@ -53,6 +53,8 @@ export interface BirdSpec {
   readonly static6?: readonly string[];
   /** Export BGP routes into the host's kernel table (default false). */
   readonly kernel?: boolean;
+  /** Import the host's connected networks (`protocol direct`; default true). */
+  readonly direct?: boolean;
   /** Raw configuration appended at the end. */
   readonly extra?: string;
 }
@@ -63,8 +65,8 @@ export function birdConfig(spec: BirdSpec): string {
     `router id ${spec.routerId};`,
     "log stderr all;",
     "protocol device { scan time 10; }",
-    "protocol direct { ipv4; ipv6; }",
   ];
+  if (spec.direct !== false) lines.push("protocol direct { ipv4; ipv6; }");
   if (spec.kernel) {
     lines.push(
       "protocol kernel k4 { ipv4 { import none; export where source = RTS_BGP; }; merge paths on; }",
