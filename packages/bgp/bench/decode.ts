@@ -5,7 +5,7 @@
 //    (one attribute set, NLRI filled to 4096 octets, as BIRD sends a table
 //    with shared attributes) and "sparse" (8 prefixes per UPDATE, each with
 //    its own attributes) — cut by the Framer in 64 KiB chunks (socket reads)
-//    and decoded; plus encoding 100,000 prefixes. Medians of 5 runs.
+//    and decoded; plus encoding 100,000 prefixes. Medians of 7 runs.
 // 2. Side by side: the dense stream of 262,140 distinct prefixes
 //    (every /17–/32 inside 198.18.0.0/15) decoded by Tortie, and written over
 //    a real eBGP session into BIRD 2 until `birdc show route count` has them
@@ -125,13 +125,20 @@ function decodeStream(stream: Uint8Array): [number, number, number] {
   return [performance.now() - t0, cpuMs() - c0, prefixes];
 }
 
+/** Collects garbage between runs when node runs with --expose-gc (the npm script does). */
+function collect(): void {
+  (globalThis as { gc?: () => void }).gc?.();
+}
+
 /** Medians of `runs` decodes of a stream, printed; returns the CPU-time median in ms. */
-function codecRuns(name: string, stream: Uint8Array, runs = 5): number {
+function codecRuns(name: string, stream: Uint8Array, runs = 7): number {
   decodeStream(stream); // warm-up
+  decodeStream(stream);
   const wall: number[] = [];
   const cpu: number[] = [];
   let prefixes = 0;
   for (let r = 0; r < runs; r++) {
+    collect();
     const [w, c, p] = decodeStream(stream);
     wall.push(w);
     cpu.push(c);
@@ -292,7 +299,7 @@ async function main() {
   const v6Stream = ipv6Stream();
 
   console.log(
-    `Tortie wire codec — node ${process.version}, medians of 5 runs after a warm-up; rates from CPU time\n`,
+    `Tortie wire codec — node ${process.version}, medians of 7 runs after 2 warm-ups, GC between runs; rates from CPU time\n`,
   );
   const denseMs = codecRuns("IPv4 dense (262,140 distinct)", dense);
   codecRuns("IPv4 dense ×4 (≈1M)", denseMillion);
