@@ -37,6 +37,6 @@ export default defineConfig([
   },
   {
     ...bin,
-    entry: { [DATASTORE_BUNDLE.replace(/\.mjs$/, "")]: "src/plugin/datastore-entry.ts" },
+    entry: { [DATASTORE_BUNDLE.replace(/\.mjs$/, "")]: "src/plugin/store-client.ts" },
   },
 ]);

@@ -2,17 +2,17 @@
 // since a CNI plugin is started once per call and Node's start-up is most of
 // its latency. Native and heavy modules stay external and are loaded from
 // node_modules: koffi (rtnetlink syscalls), better-sqlite3 and etcd3 (only
-// when a datastore is configured). The datastore client itself (with full
-// zod and yaml) is a second file, `tortie-datastore.mjs`, imported only when
-// a configuration names a datastore, so the common path parses ~10× less.
+// when a datastore is configured). The datastore and IPAM clients (with
+// full zod and yaml) are a second file, `tortie-store.mjs`, imported only when
+// a configuration names a datastore or Tortie IPAM, so the common path parses ~10× less.
 
 import type { Plugin } from "esbuild";
 
 /** Modules left out of the bundles. */
 export const BUNDLE_EXTERNALS = ["koffi", "better-sqlite3", "etcd3"] as const;
 
-/** The file name of the datastore bundle, beside the plugin's. */
-export const DATASTORE_BUNDLE = "tortie-datastore.mjs";
+/** The file name of the store bundle (datastore backends, IPAM), beside the plugin's. */
+export const DATASTORE_BUNDLE = "tortie-store.mjs";
 
 /** esbuild options shared by the package build and the tests. */
 export const bundleOptions = {
@@ -27,11 +27,11 @@ export const bundleOptions = {
   legalComments: "none",
 } as const;
 
-/** Turns `import("@tortie/datastore")` into an import of the sibling datastore bundle. */
+/** Turns `import("./store-client.js")` into an import of the sibling store bundle. */
 export const datastoreAsSibling: Plugin = {
-  name: "tortie-datastore-sibling",
+  name: "tortie-store-sibling",
   setup(b) {
-    b.onResolve({ filter: /^@tortie\/datastore$/ }, (args) =>
+    b.onResolve({ filter: /\/store-client\.js$/ }, (args) =>
       args.kind === "dynamic-import"
         ? { path: `./${DATASTORE_BUNDLE}`, external: true }
         : undefined,

@@ -91,7 +91,6 @@ export class DatastoreEndpoints implements EndpointSink {
     await this.store.get(`${WORKLOAD_ENDPOINT_PREFIX}.ping`);
   }
 
-  async close(): Promise<void> {
-    await this.store.close();
-  }
+  /** The store is the caller's to close. */
+  async close(): Promise<void> {}
 }

@@ -35,7 +35,9 @@ export function helperSettings(env: NodeJS.ProcessEnv = process.env): Required<H
   };
 }
 
-async function serve(sock: Socket, token: string): Promise<void> {
+type Deps = ReturnType<typeof defaultDeps>;
+
+async function serve(sock: Socket, token: string, deps: Deps): Promise<void> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const c of sock) {
@@ -55,7 +57,6 @@ async function serve(sock: Socket, token: string): Promise<void> {
       sock.end(encodeResponse(1, JSON.stringify(err.toJSON())));
       return;
     }
-    const deps = defaultDeps();
     let out = "";
     const code = await skel(createTortiePlugin(deps), {
       env: req.env,
@@ -66,7 +67,7 @@ async function serve(sock: Socket, token: string): Promise<void> {
       stderr: (t) => {
         process.stderr.write(t);
       },
-    }).finally(() => deps.close());
+    });
     sock.end(encodeResponse(code, out));
     return;
   }
@@ -79,11 +80,13 @@ async function serve(sock: Socket, token: string): Promise<void> {
 export async function runHelper(opts: HelperOptions = {}): Promise<boolean> {
   const s = { ...helperSettings(), ...opts };
   const token = randomBytes(24).toString("hex");
+  // one set of edges for the helper's life: warm sockets, one store and IPAM client per datastore
+  const deps = defaultDeps();
   let idle: ReturnType<typeof setTimeout> | undefined;
   const server = createServer((sock) => {
     sock.on("error", () => undefined);
     arm();
-    void serve(sock, token).catch(() => sock.destroy());
+    void serve(sock, token, deps).catch(() => sock.destroy());
   });
   const tokenFile = join(s.runDir, "token");
   const done = new Promise<void>((resolve) => server.on("close", resolve));
@@ -105,5 +108,6 @@ export async function runHelper(opts: HelperOptions = {}): Promise<boolean> {
   renameSync(`${tokenFile}.${process.pid}`, tokenFile);
   arm();
   await done;
+  await deps.close();
   return true;
 }

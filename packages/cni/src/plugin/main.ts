@@ -1,72 +1,94 @@
-// The `tortie` plugin executable: the plugin on its real edges — rtnetlink,
-// delegated IPAM, attachment records on disk, and the datastore when one is
-// configured (loaded only then, to keep start-up short).
+// The `tortie` plugin on its real edges — rtnetlink, IPAM (delegated to a
+// CNI IPAM plugin, or @tortie/ipam in-process), attachment records on disk,
+// and the datastore when one is configured (loaded only then, to keep
+// start-up short).
 
+import { hostname } from "node:os";
+import type { Datastore } from "@tortie/datastore";
 import { pluginMain } from "../skel/process.js";
-import type { TortieConfig } from "./config.js";
+import { CniError, ErrorCode } from "../spec/errors.js";
+import type { DatastoreConfig, TortieConfig } from "./config.js";
 import { NetlinkDataplane } from "./dataplane.js";
-import type { EndpointSink } from "./endpoint.js";
+import { DatastoreEndpoints, type EndpointSink } from "./endpoint.js";
 import { DelegatedIpam, type PodIpam } from "./ipam.js";
 import { createTortiePlugin, type TortieDeps } from "./plugin.js";
 import { FileAttachmentStore } from "./state.js";
+import { TortieIpam } from "./tortie-ipam.js";
 
-/** An endpoint sink that opens the configured datastore on first use. */
-function lazyEndpoints(cfg: NonNullable<TortieConfig["datastore"]>): EndpointSink {
-  let sink: Promise<EndpointSink> | undefined;
-  const open = () => {
-    sink ??= (async () => {
-      const ds = await import("@tortie/datastore");
-      const { DatastoreEndpoints } = await import("./endpoint.js");
-      const store =
-        cfg.type === "sqlite"
-          ? new ds.SqliteStore({ path: cfg.path })
-          : new ds.EtcdStore({
-              hosts: cfg.endpoints,
-              ...(cfg.prefix ? { prefix: cfg.prefix } : {}),
-            });
-      return new DatastoreEndpoints(store);
-    })();
-    return sink;
-  };
-  return {
-    put: async (ep) => (await open()).put(ep),
-    delete: async (...a) => (await open()).delete(...a),
-    ping: async () => (await open()).ping(),
-    close: async () => {
-      if (sink) await (await sink).close();
-    },
-  };
-}
-
-/** The plugin's production edges. */
+/** The plugin's production edges; `close()` releases sockets and stores. */
 export function defaultDeps(): TortieDeps & { close(): Promise<void> } {
   const dataplane = new NetlinkDataplane();
+  const stores = new Map<string, Promise<Datastore>>();
   const ipams = new Map<string, PodIpam>();
   const sinks = new Map<string, EndpointSink>();
+  const store = (ds: DatastoreConfig): Promise<Datastore> => {
+    const k = JSON.stringify(ds);
+    let s = stores.get(k);
+    if (!s) {
+      s = import("./store-client.js").then((m) =>
+        ds.type === "sqlite"
+          ? new m.SqliteStore({ path: ds.path })
+          : new m.EtcdStore({ hosts: ds.endpoints, ...(ds.prefix ? { prefix: ds.prefix } : {}) }),
+      );
+      stores.set(k, s);
+    }
+    return s;
+  };
+  const nodeOf = (cfg: TortieConfig) => cfg.nodename ?? hostname();
   return {
     dataplane,
+    nodename: hostname,
     ipam: (cfg) => {
-      let i = ipams.get(cfg.ipamType);
+      const k = `${cfg.ipamType}\u0000${JSON.stringify(cfg.datastore ?? null)}\u0000${nodeOf(cfg)}`;
+      let i = ipams.get(k);
       if (!i) {
-        i = new DelegatedIpam(cfg.ipamType);
-        ipams.set(cfg.ipamType, i);
+        if (cfg.ipamType === "tortie") {
+          const ds = cfg.datastore;
+          if (!ds) {
+            throw new CniError(
+              ErrorCode.InvalidNetworkConfig,
+              'ipam type "tortie" needs a "datastore"',
+            );
+          }
+          let ipam: Promise<import("@tortie/ipam").Ipam> | undefined;
+          i = new TortieIpam(() => {
+            ipam ??= Promise.all([import("./store-client.js"), store(ds)]).then(
+              ([m, s]) => new m.Ipam({ store: s }),
+            );
+            return ipam;
+          }, nodeOf(cfg));
+        } else {
+          i = new DelegatedIpam(cfg.ipamType);
+        }
+        ipams.set(k, i);
       }
       return i;
     },
     records: (cfg) => new FileAttachmentStore(cfg.dataDir),
     endpoints: (cfg) => {
-      if (!cfg.datastore) return undefined;
-      const k = JSON.stringify(cfg.datastore);
+      const ds = cfg.datastore;
+      if (!ds) return undefined;
+      const k = JSON.stringify(ds);
       let s = sinks.get(k);
       if (!s) {
-        s = lazyEndpoints(cfg.datastore);
+        let sink: Promise<DatastoreEndpoints> | undefined;
+        const open = () => {
+          sink ??= store(ds).then((st) => new DatastoreEndpoints(st));
+          return sink;
+        };
+        s = {
+          put: async (ep) => (await open()).put(ep),
+          delete: async (...a) => (await open()).delete(...a),
+          ping: async () => (await open()).ping(),
+          close: async () => undefined,
+        };
         sinks.set(k, s);
       }
       return s;
     },
     async close() {
       dataplane.close();
-      for (const s of sinks.values()) await s.close();
+      for (const s of stores.values()) await (await s).close();
     },
   };
 }

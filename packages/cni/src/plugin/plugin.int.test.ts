@@ -14,6 +14,7 @@ import { type NetworkConfigList, parseNetworkConfig } from "../spec/config.js";
 import { endpointKey } from "./endpoint.js";
 import { hostVethName, POD_GATEWAY_V6, workloadKey } from "./names.js";
 import { buildPluginForTest } from "./testing.js";
+import { handleId } from "./tortie-ipam.js";
 
 const skip = requirePrereqs(["root", "netns", "cni-plugins", "iptables"]);
 const PODS = 30;
@@ -367,6 +368,65 @@ describe.skipIf(skip)("tortie plugin", () => {
       });
       await rt.del(list, a, out.json);
       expect(await store.get(endpointKey("node1", n, "c-ds", "eth0"))).toBeUndefined();
+    } finally {
+      await store.close();
+    }
+  });
+
+  it("IPAM in-process (@tortie/ipam over SQLite): dual-stack, fixed address, CHECK, STATUS, GC, a burst of 30", async () => {
+    const { SqliteStore } = await import("@tortie/datastore");
+    const { Ipam } = await import("@tortie/ipam");
+    const db = join(work, "ipam.db");
+    const store = new SqliteStore({ path: db });
+    const ipam = new Ipam({ store });
+    try {
+      await ipam.applyPool({ name: "pods-v4", cidr: "203.0.113.0/24", blockSize: 28 });
+      await ipam.applyPool({ name: "pods-v6", cidr: "2001:db8:7::/112" });
+      const n = `${tag}-ti`;
+      const list = parseNetworkConfig({
+        cniVersion: "1.1.0",
+        name: n,
+        plugins: [
+          {
+            type: "tortie",
+            dataDir: join(work, "state"),
+            nodename: "node1",
+            datastore: { type: "sqlite", path: db },
+            ipam: { type: "tortie", assign_ipv6: true },
+          },
+        ],
+      });
+      const a = att("p14", {
+        containerId: "ti-1",
+        args: [
+          ["K8S_POD_NAMESPACE", "ns"],
+          ["K8S_POD_NAME", "a"],
+        ],
+      });
+      const out = await rt.add(list, a);
+      const [v4, v6] = out.result.ips!.map((i) => i.address);
+      expect(v4).toMatch(/^203\.0\.113\.\d+\/32$/);
+      expect(v6).toMatch(/^2001:db8:7::[0-9a-f]*\/128$/);
+      await ping(topo.host("p14"), "198.51.100.1");
+      await rt.check(list, a, out.json);
+      await rt.status(list);
+      const fixed = att("p15", { containerId: "ti-2", args: [["IP", "203.0.113.200"]] });
+      const f = await rt.add(list, fixed);
+      expect(f.result.ips?.map((i) => i.address)).toContain("203.0.113.200/32");
+      await rt.gc(list, [{ containerID: "ti-1", ifname: "eth0" }]);
+      expect(await ipam.ipsByHandle(handleId(n, "node1", "ti-2", "eth0"))).toEqual([]);
+      expect(await topo.host("p15").ipJson(["link", "show"])).toHaveLength(1);
+
+      await rt.del(list, a, out.json);
+      const burst = Array.from({ length: PODS }, (_, i) =>
+        att(`p${i}`, { containerId: `tb-${i}` }),
+      );
+      const outs = await Promise.all(burst.map((b) => rt.add(list, b)));
+      const ips = outs.map((o) => o.result.ips![0]!.address);
+      expect(new Set(ips).size).toBe(PODS);
+      await Promise.all(burst.map((b, i) => rt.del(list, b, outs[i]!.json)));
+      expect((await ipam.listHandles()).length).toBe(0);
+      expect(await caliLinks()).toEqual([]);
     } finally {
       await store.close();
     }

@@ -27,7 +27,7 @@ export async function buildPluginForTest(): Promise<{ dir: string; file: string;
   await build({
     ...bundleOptions,
     external: [...bundleOptions.external],
-    entryPoints: [resolve(here, "datastore-entry.ts")],
+    entryPoints: [resolve(here, "store-client.ts")],
     outfile: join(dir, DATASTORE_BUNDLE),
     conditions: ["source"],
     logLevel: "error",
