@@ -55,6 +55,12 @@ export interface TxnResult {
   readonly current?: ReadonlyMap<string, KeyValue | undefined>;
 }
 
+/** Options of {@link Datastore.list}. */
+export interface ListOptions {
+  /** Return keys and revisions with empty values. */
+  readonly keysOnly?: boolean;
+}
+
 /** The result of a prefix listing: the keys and the revision they were read at. */
 export interface ListResult {
   readonly kvs: readonly KeyValue[];
@@ -126,8 +132,11 @@ export interface Datastore {
   readonly capabilities: Capabilities;
   /** Reads one key. */
   get(key: string): Promise<KeyValue | undefined>;
-  /** Reads every key under `prefix` (in key order). */
-  list(prefix: string): Promise<ListResult>;
+  /**
+   * Reads every key under `prefix` (in key order). With `keysOnly`, values
+   * come back empty (etcd's `keys_only`): cheap listings of what exists.
+   */
+  list(prefix: string, opts?: ListOptions): Promise<ListResult>;
   /** Creates a key; throws {@link KeyExistsError} if present. */
   create(key: string, value: string, opts?: { lease?: string }): Promise<KeyValue>;
   /**

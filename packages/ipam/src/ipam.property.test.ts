@@ -16,7 +16,7 @@ function scheduled(inner: Datastore, s: fc.Scheduler): Datastore {
   return {
     capabilities: inner.capabilities,
     get: (k) => gate(`get ${k}`, () => inner.get(k)),
-    list: (p) => gate(`list ${p}`, () => inner.list(p)),
+    list: (p, o) => gate(`list ${p}`, () => inner.list(p, o)),
     create: (k, v, o) => gate(`create ${k}`, () => inner.create(k, v, o)),
     update: (k, v, r) => gate(`update ${k}`, () => inner.update(k, v, r)),
     delete: (k, r) => gate(`delete ${k}`, () => inner.delete(k, r)),

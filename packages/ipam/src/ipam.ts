@@ -139,8 +139,6 @@ interface HandleState {
   modRevision: number;
 }
 
-const cidrOfBlockName = (b: Block) => b.cidr;
-
 /** The IPAM client: pools, blocks with host affinity, handles. */
 export class Ipam {
   /** The datastore keys in use. */
@@ -284,6 +282,30 @@ export class Ipam {
     return r.kvs.map((kv) => ({ value: decodeHandle(kv), modRevision: kv.modRevision }));
   }
 
+  /**
+   * Brings blocks into the cache in as few round trips as fit: a few blocks
+   * one by one, many with one listing. With `stale`, cached blocks whose
+   * revision changed (found with a keys-only listing) are re-read too.
+   */
+  private async loadBlocks(cidrs: readonly string[], stale: boolean): Promise<void> {
+    // For stale entries, a keys-only listing tells which blocks changed.
+    let revs: Map<string, number> | undefined;
+    if (stale) {
+      const r = await this.store.list(this.keys.blocksPrefix, { keysOnly: true });
+      revs = new Map(r.kvs.map((kv) => [kv.key, kv.modRevision]));
+    }
+    const want = cidrs.filter((c) => {
+      const b = this.blocks.get(c);
+      if (!b) return true;
+      return revs !== undefined && revs.get(this.keys.block(c)) !== b.modRevision;
+    });
+    if (want.length > 4) {
+      await this.listBlocks();
+      return;
+    }
+    for (const c of want) await this.readBlock(c);
+  }
+
   /** The host's confirmed blocks (cached); a fresh read also notes its pending claims. */
   private async affineBlocks(host: string, refresh: boolean): Promise<string[]> {
     const cached = this.hostBlocks.get(host);
@@ -364,22 +386,26 @@ export class Ipam {
     const need = () => n - got.length;
     const host = req.hostname;
     try {
-      // 1. Blocks affine to this host.
-      // Pass 0 uses the cached block list; pass 1 re-reads it, unless pass 0 just did.
-      const wasCached = this.hostBlocks.has(host);
-      for (let pass = 0; pass < (wasCached ? 2 : 1) && need() > 0; pass++) {
-        for (const cidr of await this.affineBlocks(host, pass === 1)) {
+      // 1. Blocks affine to this host: first as cached (a block seen full is
+      // skipped); when they do not suffice, re-read the host's affinities and
+      // blocks (another client may have released) and try again.
+      const tryAffine = async (cidrs: readonly string[]) => {
+        for (const cidr of cidrs) {
           if (need() === 0) break;
-          // A block this client saw full is skipped; when nothing else fits,
-          // the second pass re-reads it (another client may have released).
           const known = this.blocks.get(cidr);
-          if (known && known.value.unallocated.length === 0) {
-            if (pass === 0) continue;
-            this.blocks.delete(cidr); // re-read: another client may have released
-          }
+          if (known && known.value.unallocated.length === 0) continue;
           if (!inPools(cidr)) continue;
           got.push(...(await this.assignInBlock(cidr, need(), attr, cfg, handle, host)));
         }
+      };
+      const wasCached = this.hostBlocks.has(host);
+      let mine = await this.affineBlocks(host, false);
+      await this.loadBlocks(mine, false);
+      await tryAffine(mine);
+      if (need() > 0 && wasCached) {
+        mine = await this.affineBlocks(host, true);
+        await this.loadBlocks(mine, true);
+        await tryAffine(mine);
       }
       // 2. Claim new blocks.
       while (need() > 0) {
@@ -471,12 +497,17 @@ export class Ipam {
     pools: readonly Pool[],
     cfg: IpamConfig,
   ): Promise<string | undefined> {
-    const existing = new Set((await this.listBlocks()).map(cidrOfBlockName));
+    // Which blocks exist: names only (a keys-only listing, no block values).
+    const existing = new Set(
+      (await this.store.list(this.keys.blocksPrefix, { keysOnly: true })).kvs.map((kv) =>
+        kv.key.slice(this.keys.blocksPrefix.length),
+      ),
+    );
     // Resume a claim a crash interrupted: a pending affinity of ours whose block is free.
     const pending = this.hostPending.get(host) ?? (await this.listAffinities(host));
     this.hostPending.set(host, []);
     for (const a of pending) {
-      if (a.value.state !== "pending" || existing.has(a.value.cidr)) continue;
+      if (a.value.state !== "pending" || existing.has(blockName(a.value.cidr))) continue;
       if (!pools.some((p) => blockBelongs(p, a.value.cidr))) continue;
       if (await this.confirmClaim(host, a.value.cidr, a.modRevision)) return a.value.cidr;
     }
@@ -486,11 +517,11 @@ export class Ipam {
       const start = BigInt(hashString(host)) % total;
       for (let i = 0n; i < total; i++) {
         const cidr = formatCidr(blockAt(pool, (start + i) % total));
-        if (existing.has(cidr)) continue;
+        if (existing.has(blockName(cidr))) continue;
         if (isFullyReserved(cfg, cidr)) continue;
         const claimed = await this.tryClaim(host, cidr);
         if (claimed) return cidr;
-        existing.add(cidr);
+        existing.add(blockName(cidr));
       }
     }
     return undefined;

@@ -1,5 +1,5 @@
 // Test helpers shared by the unit, property and integration tests (not exported).
-import type { Datastore, TxnRequest } from "@tortie/datastore";
+import type { Datastore, ListOptions, TxnRequest } from "@tortie/datastore";
 
 /** Wraps a store and counts its round trips (every call is one). */
 export function countingStore(inner: Datastore): Datastore & { calls: number; reset(): void } {
@@ -13,9 +13,9 @@ export function countingStore(inner: Datastore): Datastore & { calls: number; re
       s.calls++;
       return inner.get(k);
     },
-    list: (p: string) => {
+    list: (p: string, o?: ListOptions) => {
       s.calls++;
-      return inner.list(p);
+      return inner.list(p, o);
     },
     create: (k: string, v: string, o?: { lease?: string }) => {
       s.calls++;

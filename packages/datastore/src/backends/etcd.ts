@@ -21,6 +21,7 @@ import type {
   Datastore,
   KeyValue,
   Lease,
+  ListOptions,
   ListResult,
   TxnRequest,
   TxnResult,
@@ -65,7 +66,7 @@ function toKv(k: IKeyValue, strip: number): KeyValue {
   const lease = k.lease && k.lease !== "0" ? k.lease : undefined;
   return {
     key: k.key.toString("utf8").slice(strip),
-    value: k.value.toString("utf8"),
+    value: k.value ? k.value.toString("utf8") : "",
     createRevision: Number(k.create_revision),
     modRevision: Number(k.mod_revision),
     version: Number(k.version),
@@ -131,7 +132,7 @@ export class EtcdStore implements Datastore {
     return k ? toKv(k, this.prefix.length) : undefined;
   }
 
-  async list(prefix: string): Promise<ListResult> {
+  async list(prefix: string, opts: ListOptions = {}): Promise<ListResult> {
     const full = this.prefix + prefix;
     const end = prefixEnd(full);
     const r = await this.call(() =>
@@ -140,6 +141,7 @@ export class EtcdStore implements Datastore {
         range_end: end === undefined ? Buffer.from([0]) : enc(end),
         sort_order: "Ascend",
         sort_target: "Key",
+        ...(opts.keysOnly ? { keys_only: true } : {}),
       }),
     );
     return {

@@ -8,6 +8,7 @@ import type {
   Datastore,
   KeyValue,
   Lease,
+  ListOptions,
   ListResult,
   TxnRequest,
   TxnResult,
@@ -64,12 +65,13 @@ export class MemoryStore implements Datastore {
     return this.kvs.get(key);
   }
 
-  async list(prefix: string): Promise<ListResult> {
+  async list(prefix: string, opts: ListOptions = {}): Promise<ListResult> {
     this.open();
     this.expire();
     const kvs = [...this.kvs.values()]
       .filter((kv) => kv.key.startsWith(prefix))
-      .sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+      .sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0))
+      .map((kv) => (opts.keysOnly ? { ...kv, value: "" } : kv));
     return { kvs, revision: this.rev };
   }
 

@@ -24,6 +24,7 @@ import type {
   Datastore,
   KeyValue,
   Lease,
+  ListOptions,
   ListResult,
   TxnRequest,
   TxnResult,
@@ -114,6 +115,8 @@ export class SqliteStore implements Datastore {
     get: Database.Statement<[string], Row>;
     rangeAll: Database.Statement<[string], Row>;
     range: Database.Statement<[string, string], Row>;
+    keysAll: Database.Statement<[string], Row>;
+    keys: Database.Statement<[string, string], Row>;
     meta: Database.Statement<[string], { value: number }>;
     setMeta: Database.Statement<[number, string]>;
     put: Database.Statement<[string, string, number, number, number, string | null]>;
@@ -145,6 +148,12 @@ export class SqliteStore implements Datastore {
       get: db.prepare("SELECT * FROM kv WHERE key = ?"),
       rangeAll: db.prepare("SELECT * FROM kv WHERE key >= ? ORDER BY key"),
       range: db.prepare("SELECT * FROM kv WHERE key >= ? AND key < ? ORDER BY key"),
+      keysAll: db.prepare(
+        "SELECT key, '' AS value, create_rev, mod_rev, version, lease FROM kv WHERE key >= ? ORDER BY key",
+      ),
+      keys: db.prepare(
+        "SELECT key, '' AS value, create_rev, mod_rev, version, lease FROM kv WHERE key >= ? AND key < ? ORDER BY key",
+      ),
       meta: db.prepare("SELECT value FROM meta WHERE name = ?"),
       setMeta: db.prepare("UPDATE meta SET value = ? WHERE name = ?"),
       put: db.prepare(
@@ -197,11 +206,15 @@ export class SqliteStore implements Datastore {
     return r ? toKv(r) : undefined;
   }
 
-  async list(prefix: string): Promise<ListResult> {
+  async list(prefix: string, opts: ListOptions = {}): Promise<ListResult> {
     const end = prefixEnd(prefix);
     return this.read(() => {
-      const rows =
-        end === undefined ? this.st.rangeAll.all(prefix) : this.st.range.all(prefix, end);
+      let rows: Row[];
+      if (opts.keysOnly) {
+        rows = end === undefined ? this.st.keysAll.all(prefix) : this.st.keys.all(prefix, end);
+      } else {
+        rows = end === undefined ? this.st.rangeAll.all(prefix) : this.st.range.all(prefix, end);
+      }
       return { kvs: rows.map(toKv), revision: this.metaValue("rev") };
     });
   }

@@ -127,6 +127,9 @@ export function conformance(name: string, open: () => Promise<ConformanceTarget>
       expect(r.kvs.map((k) => k.key)).toEqual([`${p}a`, `${p}b`, `${p}c/d`, `${p}c0`]);
       expect(r.revision).toBeGreaterThanOrEqual(Math.max(...r.kvs.map((k) => k.modRevision)));
       expect((await s.list(`${p}c/`)).kvs.map((k) => k.value)).toEqual(["c/d"]);
+      const keys = await s.list(p, { keysOnly: true });
+      expect(keys.kvs.map((k) => [k.key, k.value])).toEqual(r.kvs.map((k) => [k.key, ""]));
+      expect(keys.kvs.map((k) => k.modRevision)).toEqual(r.kvs.map((k) => k.modRevision));
       expect((await s.list(`${p}zz`)).kvs).toEqual([]);
     });
 
