@@ -123,7 +123,10 @@ async function killAndRepair(b: Backend, root: string): Promise<void> {
   expect(report.leaks.length).toBeGreaterThan(0);
   expect(report.leaks.every((l) => l.handleId?.startsWith("victim."))).toBe(true);
   const leaked = new Set(report.leaks.map((l) => l.ip));
-  for (const [ip, h] of held) if (h.startsWith("victim.")) expect(leaked.has(ip), ip).toBe(true);
+  for (const [ip, h] of held) {
+    // A release the victim announced may have committed before the kill.
+    if (h.startsWith("victim.") && !vlog.releasing.has(h)) expect(leaked.has(ip), ip).toBe(true);
+  }
   expect(report.doubleAllocations).toEqual([]);
   expect(report.blockProblems).toEqual([]);
 

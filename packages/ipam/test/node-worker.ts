@@ -2,6 +2,7 @@
 // against a shared store and prints each step, for the multi-process tests
 // and benchmarks. Run: node --conditions=source --import tsx node-worker.ts '<json>'
 //   A <handle> <ip> <block> <seq>   an assignment that committed
+//   r <handle>                      a release about to start (endless mode)
 //   R <handle>                      a release that committed
 //   D <json>                        done: {lat: latency samples (ms), t0, t1: loop start/end (epoch ms)}
 // With `startAt` (epoch ms) the loop waits for that moment, so that several
@@ -73,6 +74,12 @@ for (let i = 0; args.mode !== "raw-cas" && i < count; i++) {
   held.push(handleId);
   if (args.releaseEvery > 0 && i % args.releaseEvery === args.releaseEvery - 1) {
     const victim = held.splice(Math.floor(Math.random() * held.length), 1)[0]!;
+    if (count === Number.POSITIVE_INFINITY) {
+      // Until killed: say what is about to be released, so that a kill in
+      // the middle leaves no doubt in the log.
+      out += `r ${victim}\n`;
+      flush();
+    }
     await ipam.releaseByHandle(victim);
     out += `R ${victim}\n`;
   }

@@ -10,6 +10,8 @@ export interface WorkerLog {
   readonly node: string;
   readonly assigned: { handle: string; ip: string; block: string; seq: number }[];
   readonly released: Set<string>;
+  /** Releases announced (may or may not have committed if the process was killed). */
+  readonly releasing: Set<string>;
   latencies: number[];
   /** Loop start and end (epoch ms). */
   window: [number, number];
@@ -52,6 +54,7 @@ export function startWorker(args: {
     node: args.node,
     assigned: [],
     released: new Set(),
+    releasing: new Set(),
     latencies: [],
     window: [0, 0],
     exit: undefined,
@@ -73,6 +76,7 @@ export function startWorker(args: {
           seq: Number(rest[3]),
         });
       } else if (t === "R") log.released.add(rest[0]!);
+      else if (t === "r") log.releasing.add(rest[0]!);
       else if (t === "D") {
         const d = JSON.parse(rest.join(" ")) as { lat: number[]; t0: number; t1: number };
         log.latencies = d.lat;
