@@ -14,7 +14,7 @@
 // hand (exactly one kernel change expected), against `ip route show proto 84`
 // as the dump-only baseline. The event loop's worst stall is measured with
 // perf_hooks.monitorEventLoopDelay during Tortie's work.
-import { execFileSync } from "node:child_process";
+import { execFileSync, spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
@@ -94,19 +94,25 @@ async function expectCount(nl: Netlink, l: Load, want: number, what: string): Pr
   if (got !== want) throw new Error(`${what}: ${got} routes in the kernel, expected ${want}`);
 }
 
-function ipBatch(file: string, force: boolean): number {
+/** Runs ip under bash's `time`: wall ms and CPU ms (user + system, the kernel's work included). */
+function timedIp(args: readonly string[]): { ms: number; cpu: number } {
   const t0 = performance.now();
-  try {
-    execFileSync("ip", ["-n", NS, ...(force ? ["-force"] : []), "-batch", file], {
-      stdio: ["ignore", "ignore", "pipe"],
+  const r = spawnSync(
+    "bash",
+    ["-c", 'TIMEFORMAT="%3U %3S"; time ip "$@" >/dev/null', "bash", ...args],
+    {
       encoding: "utf8",
-    });
-  } catch (e) {
-    throw new Error(
-      `ip -batch ${file}: ${String((e as { stderr?: string }).stderr).slice(0, 500)}`,
-    );
-  }
-  return performance.now() - t0;
+      maxBuffer: 1 << 28,
+    },
+  );
+  const ms = performance.now() - t0;
+  const m = /([\d.]+) ([\d.]+)\s*$/.exec(r.stderr);
+  if (r.status !== 0 || !m) throw new Error(`ip ${args.join(" ")}: ${r.stderr.slice(0, 500)}`);
+  return { ms, cpu: (Number(m[1]) + Number(m[2])) * 1000 };
+}
+
+function ipBatch(file: string, force: boolean): { ms: number; cpu: number } {
+  return timedIp(["-n", NS, ...(force ? ["-force"] : []), "-batch", file]);
 }
 
 const results: string[] = [];
@@ -129,47 +135,65 @@ async function benchLoad(nl: Netlink, l: Load, runs: number): Promise<void> {
     ["delete", repl],
   ];
   const times: Record<string, Record<RouteOp, number[]>> = {};
+  const cpus: Record<string, Record<RouteOp, number[]>> = {};
   const stalls: number[] = [];
   const slices: number[] = [];
   const cpuSlices: number[] = [];
   for (const tool of ["tortie", "ip -batch", "ip -force -batch"]) {
     times[tool] = { add: [], replace: [], delete: [], append: [] };
+    cpus[tool] = { add: [], replace: [], delete: [], append: [] };
   }
   for (let run = 0; run < runs; run++) {
     for (const tool of ["tortie", "ip -batch", "ip -force -batch"]) {
       for (const [op, list] of ops) {
         let ms: number;
+        let cpu: number;
         if (tool === "tortie") {
           nl.stats.maxSliceMs = 0;
           nl.stats.maxSliceCpuMs = 0;
           const h = monitorEventLoopDelay({ resolution: 1 });
           h.enable();
           const t0 = performance.now();
+          const c0 = process.cpuUsage();
           const r = await nl.routes.batch(op, list);
           ms = performance.now() - t0;
+          const c = process.cpuUsage(c0);
+          cpu = (c.user + c.system) / 1000;
           h.disable();
           stalls.push(h.max / 1e6);
           slices.push(nl.stats.maxSliceMs);
           cpuSlices.push(nl.stats.maxSliceCpuMs);
           if (r.failures.length) throw new Error(`tortie ${op}: ${r.failures[0]!.error.message}`);
         } else {
-          ms = ipBatch(files[op as "add" | "replace" | "delete"], tool.includes("force"));
+          ({ ms, cpu } = ipBatch(
+            files[op as "add" | "replace" | "delete"],
+            tool.includes("force"),
+          ));
         }
         times[tool]![op].push(ms);
+        cpus[tool]![op].push(cpu);
         await expectCount(nl, l, op === "delete" ? 0 : l.count, `${tool} ${op}`);
       }
     }
   }
   report(`\n### ${l.name}: ${l.count.toLocaleString("en")} routes, median of ${runs} run(s)\n`);
-  report("| operation | Tortie batched | ip -batch | ip -force -batch | Tortie / ip -batch |");
-  report("|---|---|---|---|---|");
+  report(
+    "| operation | Tortie batched | ip -batch | ip -force -batch | Tortie / ip -batch (wall) | CPU s: Tortie / ip -batch / ip -force | ip -batch / Tortie (CPU) |",
+  );
+  report("|---|---|---|---|---|---|---|");
   for (const [op] of ops) {
     const t = median(times.tortie![op]);
     const ip = median(times["ip -batch"]![op]);
     const ipf = median(times["ip -force -batch"]![op]);
+    const ct = median(cpus.tortie![op]);
+    const cip = median(cpus["ip -batch"]![op]);
+    const cipf = median(cpus["ip -force -batch"]![op]);
     const rate = (ms: number) =>
       `${Math.round(l.count / (ms / 1000)).toLocaleString("en")}/s (${(ms / 1000).toFixed(2)} s)`;
-    report(`| ${op} | ${rate(t)} | ${rate(ip)} | ${rate(ipf)} | ${(ip / t).toFixed(2)}× |`);
+    report(
+      `| ${op} | ${rate(t)} | ${rate(ip)} | ${rate(ipf)} | ${(ip / t).toFixed(2)}× | ` +
+        `${(ct / 1000).toFixed(2)} / ${(cip / 1000).toFixed(2)} / ${(cipf / 1000).toFixed(2)} | ${(cip / ct).toFixed(2)}× |`,
+    );
   }
   report(
     `\nEvent loop during Tortie's batches: worst delay ${Math.max(...stalls).toFixed(1)} ms ` +
@@ -191,6 +215,8 @@ async function benchResync(nl: Netlink): Promise<void> {
   const slices: number[] = [];
   const cpuSlices: number[] = [];
   const dumps: number[] = [];
+  const cpus: number[] = [];
+  const ipCpus: number[] = [];
   const plans: number[] = [];
   const writes: number[] = [];
   for (let run = 0; run < 5; run++) {
@@ -201,7 +227,10 @@ async function benchResync(nl: Netlink): Promise<void> {
     const h = monitorEventLoopDelay({ resolution: 1 });
     h.enable();
     const t0 = performance.now();
+    const c0 = process.cpuUsage();
     const r = await rec.resync();
+    const c = process.cpuUsage(c0);
+    cpus.push((c.user + c.system) / 1000);
     slices.push(nl.stats.maxSliceMs);
     cpuSlices.push(nl.stats.maxSliceCpuMs);
     times.push(performance.now() - t0);
@@ -215,26 +244,29 @@ async function benchResync(nl: Netlink): Promise<void> {
         `resync made ${r.replaced} replacements and ${r.deleted} deletions, expected exactly 1`,
       );
     }
-    const t1 = performance.now();
-    execFileSync("ip", ["-n", NS, "route", "show", "proto", "84"], {
-      stdio: "ignore",
-      maxBuffer: 1 << 28,
-    });
-    ipTimes.push(performance.now() - t1);
+    const ipRun = timedIp(["-n", NS, "route", "show", "proto", "84"]);
+    ipTimes.push(ipRun.ms);
+    ipCpus.push(ipRun.cpu);
   }
   const t = median(times);
   const ip = median(ipTimes);
   report(
     `\n### Resync of a ${N.toLocaleString("en")}-route table after one route was changed by hand (median of 5)\n`,
   );
-  report("| | time | kernel changes |");
-  report("|---|---|---|");
+  const ct = median(cpus);
+  const cip = median(ipCpus);
+  report("| | wall | CPU | kernel changes |");
+  report("|---|---|---|---|");
   report(
-    `| Tortie RouteReconciler.resync() (dump + diff + apply) | ${t.toFixed(0)} ms | exactly 1 (checked) |`,
+    `| Tortie RouteReconciler.resync() (dump + diff + apply) | ${t.toFixed(0)} ms | ${ct.toFixed(0)} ms | exactly 1 (checked) |`,
   );
-  report(`| \`ip route show proto 84\` (dump and print only) | ${ip.toFixed(0)} ms | — |`);
-  report(`| ratio ip dump / Tortie full resync | ${(ip / t).toFixed(2)}× | |`);
-  report(`| Felix's published figure, for scale | 84 ms for 65,536 routes | |`);
+  report(
+    `| \`ip route show proto 84\` (dump and print only) | ${ip.toFixed(0)} ms | ${cip.toFixed(0)} ms | — |`,
+  );
+  report(
+    `| ratio ip dump / Tortie full resync | ${(ip / t).toFixed(2)}× | ${(cip / ct).toFixed(2)}× | |`,
+  );
+  report(`| Felix's published figure, for scale | 84 ms for 65,536 routes | | |`);
   report(
     `\nEvent loop during resyncs: worst delay ${Math.max(...stalls).toFixed(1)} ms, longest ` +
       `synchronous slice ${Math.max(...slices).toFixed(1)} ms wall / ${Math.max(...cpuSlices).toFixed(1)} ms CPU; ` +
@@ -250,6 +282,11 @@ try {
   execFileSync("ip", ["-n", NS, "addr", "add", "192.0.2.1/24", "dev", "br0"]);
   execFileSync("ip", ["-n", NS, "addr", "add", "2001:db8::1/64", "dev", "br0", "nodad"]);
   const nl = await Netlink.open({ netns: ns });
+  report(
+    `Load average at start: ${loadavg()
+      .map((x) => x.toFixed(1))
+      .join(", ")} (2 shared cores)`,
+  );
   report(
     `Kernel ${execFileSync("uname", ["-r"], { encoding: "utf8" }).trim()}, ${execFileSync("ip", ["-V"], { encoding: "utf8" }).trim()}, Node ${process.version}`,
   );

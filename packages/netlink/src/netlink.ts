@@ -101,6 +101,7 @@ export class Netlink {
     this.conn.close();
   }
 
+  /** Closes the socket (`using nl = await Netlink.open()`). */
   [Symbol.dispose](): void {
     this.close();
   }

@@ -13,7 +13,13 @@ export class KernelRoutes {
   /** Replaces the whole picture (after a full dump). */
   load(routes: readonly Route[]): void {
     this.byKey.clear();
-    for (const r of routes) this.add(r);
+    // A dump holds each (key, metric) once: no need to look for one to replace.
+    for (const r of routes) {
+      const k = routeKey(r.table, r.dst);
+      const list = this.byKey.get(k);
+      if (list) list.push(r);
+      else this.byKey.set(k, [r]);
+    }
   }
 
   /** Replaces the picture of some keys (after a partial dump). */
@@ -64,6 +70,11 @@ export class KernelRoutes {
   /** Every route. */
   all(): Route[] {
     return [...this.byKey.values()].flat();
+  }
+
+  /** The routes grouped by key (a live view). */
+  byKeyView(): ReadonlyMap<string, readonly Route[]> {
+    return this.byKey;
   }
 
   /** Every key. */

@@ -138,6 +138,29 @@ describe("planReconcile", () => {
     expect(p.replace).toHaveLength(1);
   });
 
+  it("grouped kernel routes (observedByKey) give the same plan as the flat list", () => {
+    const want = desired(
+      { dst: "198.51.100.0/26", gateway: "192.0.2.2" },
+      { dst: "198.51.100.64/26", gateway: "192.0.2.2", metric: 5 },
+    );
+    const observed = [
+      kernelOf({ dst: "198.51.100.0/26", gateway: "192.0.2.3" }),
+      kernelOf({ dst: "198.51.100.64/26", gateway: "192.0.2.2", metric: 9 }),
+      kernelOf({ dst: "203.0.113.0/24", gateway: "192.0.2.9" }),
+      { ...kernelOf({ dst: "203.0.113.128/25", gateway: "192.0.2.9" }), protocol: 12 },
+    ];
+    const grouped = new Map<string, Route[]>();
+    for (const r of observed) {
+      const k = routeKey(r.table, r.dst);
+      grouped.set(k, [...(grouped.get(k) ?? []), r]);
+    }
+    const flat = planReconcile(base({ desired: want, observed }));
+    const byKey = planReconcile(base({ desired: want, observed: [], observedByKey: grouped }));
+    expect(byKey.replace).toEqual(flat.replace);
+    expect(byKey.delete).toEqual(flat.delete);
+    expect(flat.delete.map((r) => r.dst).sort()).toEqual(["198.51.100.64/26", "203.0.113.0/24"]);
+  });
+
   it("converges: applying the plan to a model kernel leaves nothing to do", () => {
     const dst = fc.integer({ min: 0, max: 15 }).map((i) => `198.51.100.${i * 16}/28`);
     const spec = fc.record({

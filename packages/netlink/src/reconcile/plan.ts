@@ -26,6 +26,11 @@ export interface PlanInput {
   readonly desired: ReadonlyMap<string, CanonicalRoute>;
   /** Kernel routes with Tortie's protocol in the managed tables. */
   readonly observed: readonly Route[];
+  /**
+   * The same routes already grouped by key, when the caller has them (then
+   * `observed` is ignored); saves building the keys again on a full resync.
+   */
+  readonly observedByKey?: ReadonlyMap<string, readonly Route[]>;
   /** Interface name → ifindex, as the kernel has them now. */
   readonly links: ReadonlyMap<string, number>;
   /** ifindexes of Tortie's own interfaces (grace period applies to them). */
@@ -154,20 +159,39 @@ export function routeMatches(want: Route, got: Route): boolean {
   return true;
 }
 
-/** Computes the changes that make the kernel match the desired routes. */
-export function planReconcile(input: PlanInput): Plan {
+/**
+ * Computes the changes that make the kernel match the desired routes, as a
+ * generator that pauses every `step` routes so that a caller can give the
+ * event loop a turn in between (the work is the same; see {@link planReconcile}).
+ */
+export function* planSteps(input: PlanInput, step = 5000): Generator<void, Plan> {
+  let n = 0;
   const only = input.only ?? (() => true);
   const kernelForm =
     input.kernelForm ?? ((d: CanonicalRoute) => toKernelRoute(d, input.links, input.protocol));
-  const observedByKey = new Map<string, Route[]>();
-  for (const r of input.observed) {
-    if (r.protocol !== input.protocol) continue;
-    const k = routeKey(r.table, r.dst);
-    if (!only(k)) continue;
-    const list = observedByKey.get(k);
-    if (list) list.push(r);
-    else observedByKey.set(k, [r]);
+  let observedByKey: ReadonlyMap<string, readonly Route[]>;
+  const given = input.observedByKey !== undefined;
+  if (input.observedByKey) observedByKey = input.observedByKey;
+  else {
+    const grouped = new Map<string, Route[]>();
+    for (const r of input.observed) {
+      if (++n % step === 0) yield;
+      if (r.protocol !== input.protocol) continue;
+      const k = routeKey(r.table, r.dst);
+      if (!only(k)) continue;
+      const list = grouped.get(k);
+      if (list) list.push(r);
+      else grouped.set(k, [r]);
+    }
+    observedByKey = grouped;
   }
+  const ours = (rs: readonly Route[] | undefined): readonly Route[] => {
+    if (!rs) return [];
+    if (!given) return rs;
+    for (const r of rs)
+      if (r.protocol !== input.protocol) return rs.filter((x) => x.protocol === input.protocol);
+    return rs;
+  };
   const replace: Route[] = [];
   const del: Route[] = [];
   const pending: string[] = [];
@@ -177,11 +201,13 @@ export function planReconcile(input: PlanInput): Plan {
   for (const [k, t] of input.unknownSince) if (!only(k)) unknownSince.set(k, t);
   let nextDeadline: number | undefined;
 
-  for (const [k, d] of input.desired) {
+  // Iterating keys (not entries) allocates nothing per route.
+  for (const k of input.desired.keys()) {
+    if (++n % step === 0) yield;
     if (!only(k)) continue;
+    const d = input.desired.get(k)!;
     const want = kernelForm(d);
-    const got = observedByKey.get(k) ?? [];
-    observedByKey.delete(k);
+    const got = ours(observedByKey.get(k));
     if (!want) {
       pending.push(k);
       // Whatever the kernel has for this key is stale; the interface is gone.
@@ -202,8 +228,10 @@ export function planReconcile(input: PlanInput): Plan {
       if (metricOf(got[i]!) !== metricOf(want) || match >= 0) del.push(got[i]!);
     }
   }
-  for (const [k, rs] of observedByKey) {
-    for (const r of rs) {
+  for (const k of observedByKey.keys()) {
+    if (++n % step === 0) yield;
+    if (input.desired.has(k) || !only(k)) continue;
+    for (const r of ours(observedByKey.get(k))) {
       const onOwn =
         (r.oif !== undefined && input.own.has(r.oif)) ||
         (r.multipath?.some((n) => n.oif !== undefined && input.own.has(n.oif)) ?? false);
@@ -230,4 +258,13 @@ export function planReconcile(input: PlanInput): Plan {
     unknownSince,
     ...(nextDeadline !== undefined ? { nextDeadline } : {}),
   };
+}
+
+/** Computes the changes that make the kernel match the desired routes (all at once). */
+export function planReconcile(input: PlanInput): Plan {
+  const it = planSteps(input);
+  for (;;) {
+    const r = it.next();
+    if (r.done) return r.value;
+  }
 }

@@ -171,6 +171,26 @@ describe.skipIf(skip)("route reconciler against the kernel", () => {
     });
   });
 
+  it("retries a route the kernel refused for a transient reason until it can be installed", async () => {
+    rec.upsert("bgp2", { dst: "198.51.100.160/27", gateway: "203.0.113.50" });
+    const r = await rec.apply();
+    expect(r.failures.map((f) => f.error.code)).toEqual(["ENETUNREACH"]);
+    // the next hop becomes reachable: the backoff retry installs the route
+    await a.ip(["addr", "add", "203.0.113.1/24", "dev", "eth0"]);
+    await waitFor(
+      async () => (await ours()).includes("unicast 198.51.100.160/27 via 203.0.113.50"),
+      {
+        what: "retried route",
+        timeoutMs: 5000,
+      },
+    );
+    rec.setRoutes("bgp2", []);
+    await waitFor(async () => !(await ours()).some((x) => x.includes("198.51.100.160")), {
+      what: "retried route withdrawn",
+      timeoutMs: 5000,
+    });
+  });
+
   it("withdrawn routes are deleted; winners change when a source withdraws", async () => {
     rec.setRoutes("blocks", []);
     await waitFor(async () => (await ours()).includes("unicast 198.51.100.0/26 via 192.0.2.2"), {

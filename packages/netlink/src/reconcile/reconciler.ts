@@ -11,7 +11,7 @@
 //   against the cached picture of the kernel (no dump).
 // - start(): link and route notifications, a periodic full resync, the grace
 //   timer, and retries with exponential backoff after transient errors.
-import { setTimeout as delay } from "node:timers/promises";
+import { setTimeout as delay, setImmediate as yieldTurn } from "node:timers/promises";
 import type { NetlinkError } from "../errors.js";
 import type { Netlink } from "../netlink.js";
 import type { EventStream } from "../socket/events.js";
@@ -19,7 +19,7 @@ import { RouteProtocol, RouteTable, Rtm } from "../wire/constants.js";
 import type { Route } from "../wire/route.js";
 import { KernelRoutes } from "./cache.js";
 import { type CanonicalRoute, type DesiredRoute, DesiredSet, routeKey } from "./desired.js";
-import { planReconcile, toKernelRoute } from "./plan.js";
+import { type Plan, planSteps, toKernelRoute } from "./plan.js";
 
 /** Options of {@link RouteReconciler}. */
 export interface ReconcilerOptions {
@@ -97,7 +97,7 @@ export class RouteReconciler {
   private retryDelay: number;
   private stopped = true;
   /** Kernel forms of desired routes, valid while the interface map is unchanged. */
-  private forms = new WeakMap<CanonicalRoute, Route | undefined>();
+  private forms = new WeakMap<CanonicalRoute, Route | null>();
 
   constructor(
     private readonly nl: Netlink,
@@ -210,7 +210,7 @@ export class RouteReconciler {
     this.kernel.load(observed);
     this.synced = true;
     this.dirty.clear();
-    return this.run(observed, undefined, performance.now() - t0);
+    return this.run([], undefined, performance.now() - t0, this.kernel.byKeyView());
   }
 
   /** Incremental run: plans the keys changed since the last run against the cached kernel picture. */
@@ -228,6 +228,7 @@ export class RouteReconciler {
     observed: readonly Route[],
     keys: ReadonlySet<string> | undefined,
     dumpMs: number,
+    observedByKey?: ReadonlyMap<string, readonly Route[]>,
   ): Promise<ApplyResult> {
     const t1 = performance.now();
     let desired: ReadonlyMap<string, CanonicalRoute>;
@@ -239,7 +240,7 @@ export class RouteReconciler {
       }
       desired = some;
     } else desired = this.desired.winners();
-    const plan = planReconcile({
+    const steps = planSteps({
       desired,
       observed,
       links: this.links,
@@ -249,13 +250,30 @@ export class RouteReconciler {
       graceMs: this.graceMs,
       unknownSince: this.unknownSince,
       ...(keys ? { only: (k: string) => keys.has(k) } : {}),
+      ...(observedByKey ? { observedByKey } : {}),
       kernelForm: (d) => {
-        if (this.forms.has(d)) return this.forms.get(d);
-        const r = toKernelRoute(d, this.links, this.protocol);
-        this.forms.set(d, r);
-        return r;
+        let r = this.forms.get(d);
+        if (r === undefined) {
+          r = toKernelRoute(d, this.links, this.protocol) ?? null;
+          this.forms.set(d, r);
+        }
+        return r ?? undefined;
       },
     });
+    // The diff is pure and synchronous; run it in steps with event-loop turns between.
+    let plan: Plan;
+    let slice = performance.now();
+    for (;;) {
+      const r = steps.next();
+      if (r.done) {
+        plan = r.value;
+        break;
+      }
+      if (performance.now() - slice > 4) {
+        await yieldTurn();
+        slice = performance.now();
+      }
+    }
     this.unknownSince = plan.unknownSince;
     const t2 = performance.now();
     const failures: ApplyFailure[] = [];

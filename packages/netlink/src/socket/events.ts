@@ -26,6 +26,7 @@ export class EventStream implements AsyncIterable<NetlinkEvent> {
     return new EventStream(NetlinkSocket.open({ netns, groups: groups.map((g) => RtnlGroup[g]) }));
   }
 
+  /** Yields notifications until {@link EventStream.close}. */
   async *[Symbol.asyncIterator](): AsyncIterator<NetlinkEvent> {
     while (!this.sock.isClosed) {
       let d: Uint8Array | undefined;

@@ -55,25 +55,30 @@ export class Writer {
     this.view = new DataView(next.buffer);
   }
 
+  /** Appends a u8. */
   u8(v: number): void {
     this.ensure(1);
     this.buf[this.length++] = v & 0xff;
   }
+  /** Appends a u16 in host byte order. */
   u16(v: number): void {
     this.ensure(2);
     this.view.setUint16(this.length, v, HOST_LE);
     this.length += 2;
   }
+  /** Appends a u32 in host byte order. */
   u32(v: number): void {
     this.ensure(4);
     this.view.setUint32(this.length, v >>> 0, HOST_LE);
     this.length += 4;
   }
+  /** Appends an i32 in host byte order. */
   i32(v: number): void {
     this.ensure(4);
     this.view.setInt32(this.length, v, HOST_LE);
     this.length += 4;
   }
+  /** Appends raw bytes. */
   bytes(b: Uint8Array): void {
     this.ensure(b.length);
     this.buf.set(b, this.length);
@@ -109,16 +114,19 @@ export class Writer {
     this.patch16(at, len);
     this.pad();
   }
+  /** An attribute with a raw payload. */
   attrBytes(type: number, v: Uint8Array): void {
     const at = this.beginAttr(type);
     this.bytes(v);
     this.endAttr(at);
   }
+  /** A u8 attribute. */
   attrU8(type: number, v: number): void {
     const at = this.beginAttr(type);
     this.u8(v);
     this.endAttr(at);
   }
+  /** A u16 attribute (host order). */
   attrU16(type: number, v: number): void {
     const at = this.beginAttr(type);
     this.u16(v);
@@ -131,11 +139,13 @@ export class Writer {
     this.u8(v & 0xff);
     this.endAttr(at);
   }
+  /** A u32 attribute (host order). */
   attrU32(type: number, v: number): void {
     const at = this.beginAttr(type);
     this.u32(v);
     this.endAttr(at);
   }
+  /** An i32 attribute (host order). */
   attrI32(type: number, v: number): void {
     const at = this.beginAttr(type);
     this.i32(v);

@@ -134,6 +134,12 @@ export function formatIPv6(b: Uint8Array): string {
   return out;
 }
 
+/** Formats the `n`-byte address at `b[at]` without making a view (hot path of dumps). */
+export function formatIPAt(b: Uint8Array, at: number, n: number): string {
+  if (n === 4) return `${b[at]}.${b[at + 1]}.${b[at + 2]}.${b[at + 3]}`;
+  return formatIP(b.subarray(at, at + n));
+}
+
 /** Formats a 4- or 16-byte address; other lengths as hex with colons. */
 export function formatIP(b: Uint8Array): string {
   if (b.length === 4) return formatIPv4(b);
