@@ -169,5 +169,7 @@ export function contextOf(session: NegotiatedSession): CodecContext {
     fourOctetAs: c.fourOctetAs,
     extendedMessage: c.extendedMessage,
     addPath: { receive, send },
+    // RFC 7606 §7.5, §7.9: LOCAL_PREF, ORIGINATOR_ID, CLUSTER_LIST from an external peer are discarded.
+    peerType: session.internal ? "internal" : "external",
   };
 }
