@@ -13,13 +13,18 @@ export class KernelRoutes {
   /** Replaces the whole picture (after a full dump). */
   load(routes: readonly Route[]): void {
     this.byKey.clear();
-    // A dump holds each (key, metric) once: no need to look for one to replace.
-    for (const r of routes) {
-      const k = routeKey(r.table, r.dst);
-      const list = this.byKey.get(k);
-      if (list) list.push(r);
-      else this.byKey.set(k, [r]);
-    }
+    for (const r of routes) this.push(r);
+  }
+
+  /**
+   * Adds a route of a fresh dump. A dump holds each (key, metric) once, so
+   * unlike {@link KernelRoutes.add} this does not look for one to replace.
+   */
+  push(r: Route): void {
+    const k = routeKey(r.table, r.dst);
+    const list = this.byKey.get(k);
+    if (list) list.push(r);
+    else this.byKey.set(k, [r]);
   }
 
   /** Replaces the picture of some keys (after a partial dump). */

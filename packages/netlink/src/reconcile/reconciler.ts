@@ -155,14 +155,14 @@ export class RouteReconciler {
     const out: Route[] = [];
     for (const table of this.tables) {
       for (const family of this.families) {
-        out.push(
-          ...(await this.nl.routes.list({
-            table,
-            family,
-            protocol: this.protocol,
-            ...(filter.dev !== undefined ? { dev: filter.dev } : {}),
-          })),
-        );
+        const got = await this.nl.routes.list({
+          table,
+          family,
+          protocol: this.protocol,
+          ...(filter.dev !== undefined ? { dev: filter.dev } : {}),
+        });
+        // (no push(...got): a million arguments would overflow the stack)
+        for (const r of got) out.push(r);
       }
     }
     return out;
@@ -207,7 +207,16 @@ export class RouteReconciler {
     const t0 = performance.now();
     await this.loadLinks();
     const observed = await this.dump();
-    this.kernel.load(observed);
+    // Rebuild the picture in steps, with event-loop turns in between.
+    this.kernel.load([]);
+    let slice = performance.now();
+    for (let i = 0; i < observed.length; i++) {
+      this.kernel.push(observed[i]!);
+      if ((i & 1023) === 0 && performance.now() - slice > 4) {
+        await yieldTurn();
+        slice = performance.now();
+      }
+    }
     this.synced = true;
     this.dirty.clear();
     return this.run([], undefined, performance.now() - t0, this.kernel.byKeyView());
