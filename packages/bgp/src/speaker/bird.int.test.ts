@@ -103,3 +103,66 @@ describe.skipIf(skip)("interop: BIRD 2", () => {
     await waitFor(() => !tortie.routes("192.0.2.1").some((r) => r.prefix === "198.51.100.0/26"));
   });
 });
+
+describe.skipIf(skip)("interop: BIRD 2, IPv6 routes over an IPv4 session", () => {
+  const tb = useTestbed();
+
+  it("carries IPv6 unicast on an IPv4 session with an IPv6 next hop, both ways", async () => {
+    const topo = await tb.topology({
+      hosts: ["bird", "tortie"],
+      segments: {
+        lan: {
+          members: {
+            bird: ["192.0.2.1/24", "2001:db8::1/64"],
+            tortie: ["192.0.2.2/24", "2001:db8::2/64"],
+          },
+        },
+      },
+    });
+    const bird = tb.track(
+      await startBird(topo.host("bird"), {
+        routerId: "192.0.2.1",
+        localAs: 65001,
+        static6: ["2001:db8:b::/48"],
+        peers: [
+          {
+            name: "tortie",
+            neighbor: "192.0.2.2",
+            neighborAs: 65002,
+            ipv4: true,
+            ipv6: { nextHopAddress: "2001:db8::1" },
+          },
+        ],
+      }),
+    );
+    const tortie = await Speaker.start({
+      asn: 65002,
+      routerId: "192.0.2.2",
+      netns: topo.host("tortie").nsPath,
+      peers: [
+        {
+          address: "192.0.2.1",
+          asn: 65001,
+          connectRetryTime: 1,
+          families: ["ipv4-unicast", "ipv6-unicast"],
+          nextHop6: "2001:db8::2",
+        },
+      ],
+      originate: [{ prefix: "2001:db8:7::/48" }, { prefix: "203.0.113.0/26" }],
+    });
+    tb.defer(() => tortie.close());
+    await bird.waitEstablished("tortie");
+    expect((await waitFor(() => tortie.peer("192.0.2.1")?.session))?.families).toEqual([
+      "ipv4-unicast",
+      "ipv6-unicast",
+    ]);
+    const r6 = await bird.waitFor(async () =>
+      (await bird.routes({ table: "master6" })).find((r) => r.prefix === "2001:db8:7::/48"),
+    );
+    expect(r6.attrs["BGP.next_hop"]).toContain("2001:db8::2");
+    const learned6 = await waitFor(() =>
+      tortie.routes("192.0.2.1").find((r) => r.prefix === "2001:db8:b::/48"),
+    );
+    expect(learned6.nextHop).toBe("2001:db8::1");
+  });
+});

@@ -6,9 +6,11 @@ import {
   established,
   learned,
   PEER4,
+  PEER6,
   pairTopology,
   startTortie,
   TORTIE4,
+  TORTIE6,
 } from "./interop.fixture.js";
 
 const skip = requirePrereqs(["root", "exabgp"]);
@@ -48,5 +50,42 @@ describe.skipIf(skip)("interop: ExaBGP 4.2", () => {
     await waitFor(() => tortie.routes(PEER4).length === 0);
     tortie.withdraw("203.0.113.0/26");
     await exa.waitFor(() => !exa.received().has("203.0.113.0/26"));
+  });
+});
+
+describe.skipIf(skip)("interop: ExaBGP 4.2 over IPv6", () => {
+  const tb = useTestbed();
+
+  it("iBGP over IPv6: IPv6 routes and withdrawals both ways", async () => {
+    const topo = await pairTopology(tb);
+    const exa = tb.track(
+      await startExabgp(topo.host("peer"), {
+        routerId: PEER4,
+        localAddress: PEER6,
+        localAs: 65020,
+        neighbor: TORTIE6,
+        peerAs: 65020,
+        families: ["ipv6 unicast"],
+        routes: ["2001:db8:e::/48 next-hop 2001:db8::1 local-preference 250"],
+      }),
+    );
+    const tortie = await startTortie(tb, topo, {
+      asn: 65020,
+      peers: [{ address: PEER6, asn: 65020, connectRetryTime: 1 }],
+      originate: [{ prefix: "2001:db8:7::/48", med: 9 }],
+    });
+    await Promise.all([exa.waitUp(), established(tortie, PEER6)]);
+    expect(tortie.peer(PEER6)?.session?.internal).toBe(true);
+    const r = await learned(tortie, PEER6, "2001:db8:e::/48");
+    expect(r).toMatchObject({ nextHop: PEER6, localPref: 250, asPath: [] });
+    const got = await exa.waitFor(() => exa.received().get("2001:db8:7::/48"));
+    expect(got["next-hop"]).toBe(TORTIE6);
+    expect(got.med).toBe(9);
+    expect(got["local-preference"]).toBe(100);
+
+    exa.command("withdraw route 2001:db8:e::/48 next-hop 2001:db8::1");
+    await waitFor(() => tortie.routes(PEER6).length === 0);
+    tortie.withdraw("2001:db8:7::/48");
+    await exa.waitFor(() => !exa.received().has("2001:db8:7::/48"));
   });
 });

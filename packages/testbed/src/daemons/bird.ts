@@ -17,6 +17,8 @@ export interface BirdChannel {
   readonly extendedNextHop?: boolean;
   /** ADD-PATH: "rx", "tx" or "on". */
   readonly addPaths?: "rx" | "tx" | "on";
+  /** Next hop to announce (e.g. an IPv6 address for IPv6 routes over an IPv4 session). */
+  readonly nextHopAddress?: string;
 }
 
 /** One BGP session of BIRD. */
@@ -105,6 +107,7 @@ export function birdConfig(spec: BirdSpec): string {
       if (c.nextHopSelf) opts.push("next hop self;");
       if (c.extendedNextHop) opts.push("extended next hop on;");
       if (c.addPaths) opts.push(`add paths ${c.addPaths};`);
+      if (c.nextHopAddress) opts.push(`next hop address ${c.nextHopAddress};`);
       b.push(`  ${fam} { ${opts.join(" ")} };`);
     }
     if (p.extra) b.push(p.extra);
