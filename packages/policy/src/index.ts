@@ -57,8 +57,7 @@ export {
   nftRunner,
 } from "./nft/apply.js";
 export {
-  MARK_ACCEPT,
-  MARK_PASS,
+  NftRenderer,
   type RenderOptions,
   renderRule,
   renderRuleset,

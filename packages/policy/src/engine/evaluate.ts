@@ -15,7 +15,7 @@ import { formatIp, parseIp } from "../model/cidr.js";
 import { protocolNumber } from "../model/protocol.js";
 import type { Action } from "../model/resources.js";
 import type { CompiledRule, Direction, Stage } from "./compiled.js";
-import { type ParsedFlow, ruleMismatch } from "./match.js";
+import { type ParsedFlow, ruleMatches, ruleMismatch } from "./match.js";
 import type { EndpointInfo, PolicyState } from "./state.js";
 
 /** A flow to evaluate. */
@@ -128,6 +128,10 @@ function runRules(
 ): { steps: RuleStep[]; hit: CompiledRule | undefined } {
   const steps: RuleStep[] = [];
   for (const r of rules) {
+    if (!trace) {
+      if (ruleMatches(st, r, flow) && r.action !== "Log") return { steps, hit: r };
+      continue;
+    }
     const why = ruleMismatch(st, r, flow);
     if (trace)
       steps.push(

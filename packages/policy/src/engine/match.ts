@@ -35,6 +35,34 @@ function portMatches(
   return false;
 }
 
+function sideMatches(
+  st: PolicyState,
+  side: CompiledSide,
+  ip: Ip,
+  port: number | undefined,
+  proto: number,
+): boolean {
+  if (side.nets.length && !side.nets.some((c) => cidrContains(c, ip))) return false;
+  if (side.notNets.length && side.notNets.some((c) => cidrContains(c, ip))) return false;
+  if (side.selector && !st.selectorMatchesIp(side.selector, ip)) return false;
+  if (side.notSelector && st.selectorMatchesIp(side.notSelector, ip)) return false;
+  if (side.ports.length && !portMatches(st, side, side.ports, ip, port, proto)) return false;
+  if (side.notPorts.length && portMatches(st, side, side.notPorts, ip, port, proto)) return false;
+  return true;
+}
+
+/** True when `rule` matches `flow` (the fast path, without reasons). */
+export function ruleMatches(st: PolicyState, rule: CompiledRule, flow: ParsedFlow): boolean {
+  if (rule.ipVersion !== undefined && rule.ipVersion !== flow.src.family) return false;
+  if (rule.protocol !== undefined && rule.protocol !== flow.protocol) return false;
+  if (rule.notProtocol !== undefined && rule.notProtocol === flow.protocol) return false;
+  if (rule.icmp || rule.notICMP) return ruleMismatch(st, rule, flow) === undefined;
+  return (
+    sideMatches(st, rule.source, flow.src, flow.srcPort, flow.protocol) &&
+    sideMatches(st, rule.destination, flow.dst, flow.dstPort, flow.protocol)
+  );
+}
+
 function sideReason(
   st: PolicyState,
   side: CompiledSide,
@@ -43,6 +71,7 @@ function sideReason(
   port: number | undefined,
   proto: number,
 ): string | undefined {
+  if (sideMatches(st, side, ip, port, proto)) return undefined;
   const a = formatIp(ip.family, ip.value);
   if (side.nets.length && !side.nets.some((c) => cidrContains(c, ip)))
     return `${which} ${a} not in nets`;

@@ -114,6 +114,7 @@ export class PolicyState {
   private readonly selVersions = new Map<string, number>();
   private readonly planVersions = new Map<string, number>();
   private planEpoch = 0;
+  private readonly planCache = new Map<string, { version: number; plan: TierPlan }>();
 
   private touchMembership(sel: string, item: string): void {
     this.selVersions.set(sel, ++this.tick);
@@ -437,15 +438,29 @@ export class PolicyState {
   selectorMatchesIp(sel: Selector, ip: Ip): boolean {
     const ep = this.endpointByIp(ip);
     if (ep && this.index.selectorsMatching(ep.key).has(sel.id)) return true;
-    for (const item of this.index.itemsMatching(sel.id)) {
-      const ns = this.sets.get(item);
-      if (ns?.nets.some((c) => cidrContains(c, ip))) return true;
+    for (const ns of this.sets.values()) {
+      if (
+        ns.nets.some((c) => cidrContains(c, ip)) &&
+        this.index.selectorsMatching(ns.key).has(sel.id)
+      ) {
+        return true;
+      }
     }
     return false;
   }
 
   /** The tiers and policies applying to an endpoint in one direction and stage, in evaluation order. */
   plan(ep: EndpointInfo, dir: Direction, stage: Stage = "normal"): TierPlan {
+    const ck = `${ep.key}|${dir}|${stage}`;
+    const version = this.planVersion(ep.key);
+    const hit = this.planCache.get(ck);
+    if (hit && hit.version === version) return hit.plan;
+    const plan = this.computePlan(ep, dir, stage);
+    this.planCache.set(ck, { version, plan });
+    return plan;
+  }
+
+  private computePlan(ep: EndpointInfo, dir: Direction, stage: Stage): TierPlan {
     const byTier = new Map<string, CompiledPolicy[]>();
     for (const selId of this.index.selectorsMatching(ep.key)) {
       for (const pk of this.policiesBySelector.get(selId) ?? []) {

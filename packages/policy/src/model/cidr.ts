@@ -25,8 +25,21 @@ export class AddressError extends Error {
   override readonly name = "AddressError";
 }
 
+const DOTTED = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/;
+
 /** Parses "192.0.2.1" or "2001:db8::1" (a "/len" suffix is refused). */
 export function parseIp(text: string): Ip {
+  // Fast path for dotted quads (flows are evaluated by the hundred thousand).
+  const m = DOTTED.exec(text);
+  if (m) {
+    const o = [Number(m[1]), Number(m[2]), Number(m[3]), Number(m[4])];
+    if (o.every((x) => x <= 255) && o.every((x, i) => String(x) === m[i + 1])) {
+      return {
+        family: 4,
+        value: BigInt(((o[0]! << 24) >>> 0) + (o[1]! << 16) + (o[2]! << 8) + o[3]!),
+      };
+    }
+  }
   if (text.includes("/")) throw new AddressError(`not a single address: ${text}`);
   const c = parseCidr(text);
   return { family: c.family, value: c.start };

@@ -10,7 +10,11 @@ const pod = (i: number, app: string, ns = `ns${i % 2}`) => ({
   apiVersion: "projectcalico.org/v3",
   kind: "WorkloadEndpoint",
   metadata: { name: `p${i}`, namespace: ns, labels: { app } },
-  spec: { ipNetworks: [`192.0.2.${10 + i}/32`], interfaceName: `cali${i}`, ports: [{ name: "http", port: 8000 + (i % 2) }] },
+  spec: {
+    ipNetworks: [`192.0.2.${10 + i}/32`],
+    interfaceName: `cali${i}`,
+    ports: [{ name: "http", port: 8000 + (i % 2) }],
+  },
 });
 const pol = (i: number, app: string, fromApp: string, port: number, tier = "default") => ({
   apiVersion: "projectcalico.org/v3",
@@ -21,7 +25,12 @@ const pol = (i: number, app: string, fromApp: string, port: number, tier = "defa
     order: i,
     selector: `app == "${app}"`,
     ingress: [
-      { action: "Allow", protocol: "TCP", source: { selector: `app == "${fromApp}"` }, destination: { ports: [port, "http"] } },
+      {
+        action: "Allow",
+        protocol: "TCP",
+        source: { selector: `app == "${fromApp}"` },
+        destination: { ports: [port, "http"] },
+      },
       { action: i % 3 === 0 ? "Pass" : "Deny", protocol: "UDP" },
     ],
   },
@@ -31,7 +40,11 @@ describe("incremental rendering equals rendering from scratch", () => {
   it("after any sequence of changes", () => {
     const apps = ["a", "b", "c"];
     const op = fc.oneof(
-      fc.record({ t: fc.constant("pod" as const), i: fc.integer({ min: 0, max: 5 }), app: fc.constantFrom(...apps) }),
+      fc.record({
+        t: fc.constant("pod" as const),
+        i: fc.integer({ min: 0, max: 5 }),
+        app: fc.constantFrom(...apps),
+      }),
       fc.record({ t: fc.constant("delpod" as const), i: fc.integer({ min: 0, max: 5 }) }),
       fc.record({
         t: fc.constant("pol" as const),
@@ -42,15 +55,34 @@ describe("incremental rendering equals rendering from scratch", () => {
         tier: fc.constantFrom("default", "sec"),
       }),
       fc.record({ t: fc.constant("delpol" as const), i: fc.integer({ min: 0, max: 3 }) }),
-      fc.record({ t: fc.constant("ns" as const), n: fc.integer({ min: 0, max: 1 }), env: fc.constantFrom("x", "y") }),
-      fc.record({ t: fc.constant("tier" as const), order: fc.constantFrom(1, 2_000_000), action: fc.constantFrom("Deny", "Pass") }),
-      fc.record({ t: fc.constant("netset" as const), net: fc.constantFrom("198.51.100.0/24", "203.0.113.0/24") }),
+      fc.record({
+        t: fc.constant("ns" as const),
+        n: fc.integer({ min: 0, max: 1 }),
+        env: fc.constantFrom("x", "y"),
+      }),
+      fc.record({
+        t: fc.constant("tier" as const),
+        order: fc.constantFrom(1, 2_000_000),
+        action: fc.constantFrom("Deny", "Pass"),
+      }),
+      fc.record({
+        t: fc.constant("netset" as const),
+        net: fc.constantFrom("198.51.100.0/24", "203.0.113.0/24"),
+      }),
     );
     fc.assert(
       fc.property(fc.array(op, { minLength: 1, maxLength: 25 }), (ops) => {
         const e = new PolicyEngine();
         e.apply([
-          { apiVersion: "projectcalico.org/v3", kind: "GlobalNetworkPolicy", metadata: { name: "gnp" }, spec: { selector: "has(app)", ingress: [{ action: "Allow", source: { selector: "role == 'x'" } }] } },
+          {
+            apiVersion: "projectcalico.org/v3",
+            kind: "GlobalNetworkPolicy",
+            metadata: { name: "gnp" },
+            spec: {
+              selector: "has(app)",
+              ingress: [{ action: "Allow", source: { selector: "role == 'x'" } }],
+            },
+          },
         ]);
         const r = new NftRenderer();
         let last = r.render(e);
@@ -59,9 +91,32 @@ describe("incremental rendering equals rendering from scratch", () => {
           else if (o.t === "delpod") e.delete("WorkloadEndpoint", `p${o.i}`, `ns${o.i % 2}`);
           else if (o.t === "pol") e.apply([pol(o.i, o.app, o.from, o.port, o.tier)]);
           else if (o.t === "delpol") e.delete("NetworkPolicy", `pol${o.i}`, `ns${o.i % 2}`);
-          else if (o.t === "ns") e.apply([{ apiVersion: "v1", kind: "Namespace", metadata: { name: `ns${o.n}`, labels: { env: o.env } } }]);
-          else if (o.t === "tier") e.apply([{ apiVersion: "projectcalico.org/v3", kind: "Tier", metadata: { name: "sec" }, spec: { order: o.order, defaultAction: o.action } }]);
-          else e.apply([{ apiVersion: "projectcalico.org/v3", kind: "GlobalNetworkSet", metadata: { name: "ns", labels: { role: "x" } }, spec: { nets: [o.net] } }]);
+          else if (o.t === "ns")
+            e.apply([
+              {
+                apiVersion: "v1",
+                kind: "Namespace",
+                metadata: { name: `ns${o.n}`, labels: { env: o.env } },
+              },
+            ]);
+          else if (o.t === "tier")
+            e.apply([
+              {
+                apiVersion: "projectcalico.org/v3",
+                kind: "Tier",
+                metadata: { name: "sec" },
+                spec: { order: o.order, defaultAction: o.action },
+              },
+            ]);
+          else
+            e.apply([
+              {
+                apiVersion: "projectcalico.org/v3",
+                kind: "GlobalNetworkSet",
+                metadata: { name: "ns", labels: { role: "x" } },
+                spec: { nets: [o.net] },
+              },
+            ]);
           const inc = r.render(e);
           expect(text(inc)).toBe(text(renderRuleset(e)));
           // and the diff from the previous state is consistent: applying it to `last` gives `inc`

@@ -5,7 +5,7 @@ import type { Rule } from "../model/resources.js";
 import { renderRule, renderRuleset } from "./render.js";
 import { diffScript, fullScript } from "./ruleset.js";
 
-const A = "meta mark set meta mark | 0x00010000 return";
+const A = "accept";
 const c = (label: string) => `comment "${label}"`;
 
 function world(): PolicyEngine {
@@ -153,13 +153,7 @@ describe("rule → nft text (table)", () => {
       [`meta l4proto tcp counter log prefix "tortie r: " ${c("r")}`],
       [],
     ],
-    [
-      "Pass marks and returns",
-      { action: "Pass" },
-      [4, 6],
-      [`counter meta mark set meta mark | 0x00020000 return ${c("r")}`],
-      [],
-    ],
+    ["Pass marks and returns", { action: "Pass" }, [4, 6], [`counter return ${c("r")}`], []],
   ];
   for (const [what, rule, families, lines, sets] of cases) {
     it(what, () => {
@@ -216,7 +210,7 @@ describe("ruleset and diff", () => {
       "add table inet tortie",
       "delete table inet tortie",
       "add table inet tortie",
-      "add chain inet tortie forward { type filter hook forward priority filter; policy accept; }",
+      "add chain inet tortie fw-egress { type filter hook forward priority filter; policy accept; }",
     ]);
     const firstRule = lines.findIndex((l) => l.startsWith("add rule"));
     expect(lines.slice(firstRule).every((l) => l === "" || l.startsWith("add rule"))).toBe(true);
@@ -241,7 +235,7 @@ describe("ruleset and diff", () => {
     expect(d.commands).toBe(2);
   });
 
-  it("a policy change flushes and refills only its chain", () => {
+  it("a policy change flushes and refills only its tier chain", () => {
     const e = world();
     e.apply([policy]);
     const before = renderRuleset(e);
@@ -256,9 +250,9 @@ describe("ruleset and diff", () => {
     ]);
     const d = diffScript(before, renderRuleset(e));
     const cmds = d.text.trim().split("\n");
-    expect(cmds[0]).toMatch(/^flush chain inet tortie p-[0-9a-f]{12}-i$/);
-    expect(cmds.slice(1).every((l) => l.startsWith("add rule inet tortie p-"))).toBe(true);
-    expect(d.rules).toBe(3); // the UDP deny, and the selector rule for IPv4 and IPv6
+    expect(cmds[0]).toMatch(/^flush chain inet tortie t-[0-9a-f]{12}$/);
+    expect(cmds.slice(1).every((l) => l.startsWith("add rule inet tortie t-"))).toBe(true);
+    expect(d.rules).toBe(4); // the UDP deny, the selector rule for IPv4 and IPv6, the end of the tier
   });
 
   it("removing a policy rewires the endpoint and deletes what only it used", () => {
@@ -270,8 +264,8 @@ describe("ruleset and diff", () => {
     const d = diffScript(before, after).text;
     expect(d).toMatch(/delete element inet tortie to-ep \{ "cali-web" \}/);
     expect(d).toMatch(/add element inet tortie to-ep \{ "cali-web" : jump e-/);
-    expect(d).toMatch(/flush chain inet tortie p-[0-9a-f]{12}-i\n/);
-    expect(d).toMatch(/delete chain inet tortie p-[0-9a-f]{12}-i\n/);
+    expect(d).toMatch(/flush chain inet tortie t-[0-9a-f]{12}\n/);
+    expect(d).toMatch(/delete chain inet tortie t-[0-9a-f]{12}\n/);
     expect(d).toMatch(/delete set inet tortie s-[0-9a-f]{16}-4\n/);
     // deletions come after everything that referenced them is gone
     expect(d.indexOf("delete chain")).toBeGreaterThan(d.lastIndexOf("add element"));

@@ -1,16 +1,21 @@
 // Policy state → nftables (one `inet` table owned by Tortie), after Felix's
-// rule layout (felix `rules/` and `nftables/`), with mark bits carrying
-// "accepted"/"passed" out of policy chains:
+// rule layout (felix `rules/` and `nftables/`). Egress and ingress are
+// separate base chains on the same hook, so an Allow is a plain `accept`:
+// it ends the egress chain and the packet still meets the ingress one
+// (nft(8) "BASE CHAINS": an accepted packet goes on to the next base chain
+// of the hook; a drop is final).
 //
-//   forward (hook)  ct established,related accept · ct invalid drop
-//                   iifname vmap @from-ep   → egress chain of the source endpoint
-//                   oifname vmap @to-ep     → ingress chain of the destination endpoint
-//   e-<h>  endpoint+direction: per tier: clear marks, jump t-<h>, return if ACCEPT;
-//          then each profile's chain the same way; then counter drop
-//   t-<h>  a tier's policies for one plan: jump p-…; return if ACCEPT or PASS;
-//          … then counter drop (defaultAction Deny) or fall out (Pass)
-//   p-<h>-i / -e  one policy's rules: Allow → mark ACCEPT, return; Deny → drop;
-//          Pass → mark PASS, return; Log → log, go on. Every rule has a counter.
+//   fw-egress  (forward, priority filter)     ct established,related accept ·
+//              ct invalid drop · iifname vmap @from-ep → egress chain of the source
+//   fw-ingress (forward, priority filter+10)  … oifname vmap @to-ep → ingress chain
+//   in-egress / out-ingress  the same for traffic between workloads and the node
+//   e-<h>  endpoint+direction: jump t-<h> for each tier, then r-<h> for each
+//          profile, then counter drop
+//   t-<h>  one tier for one plan: the rules of its policies in order, then
+//          counter drop (defaultAction Deny) or nothing (defaultAction Pass).
+//          Allow → accept; Deny → drop; Pass → return (on to the next tier);
+//          Log → log and go on. Every rule has a counter and a comment
+//          naming tier, policy, direction and rule index.
 //
 // Chains and sets are named by content or key hashes, so endpoints with the
 // same plan share chains, and a change rewrites only what depends on it.
@@ -32,15 +37,6 @@ import type { EndpointInfo, PolicyState, TierPlan } from "../engine/state.js";
 import { type Cidr, type Family, formatRange, mergeRanges } from "../model/cidr.js";
 import type { PortSpec } from "../model/ports.js";
 import type { NftChain, NftSet, Ruleset } from "./ruleset.js";
-
-/** Mark bit: the packet was accepted by a policy or profile in this direction. */
-export const MARK_ACCEPT = 0x10000;
-/** Mark bit: a policy passed the packet to the next tier. */
-export const MARK_PASS = 0x20000;
-const hex = (n: number) => `0x${n.toString(16).padStart(8, "0")}`;
-const CLEAR = `meta mark set meta mark & ${hex(~(MARK_ACCEPT | MARK_PASS) >>> 0)}`;
-const IF_ACCEPT = `meta mark & ${hex(MARK_ACCEPT)} == ${hex(MARK_ACCEPT)}`;
-const IF_DECIDED = `meta mark & ${hex(MARK_ACCEPT | MARK_PASS)} != 0x00000000`;
 
 /** Options of the renderer. */
 export interface RenderOptions {
@@ -81,6 +77,8 @@ interface ChainPiece {
   readonly rules: readonly string[];
   readonly chains: readonly string[];
   readonly sets: readonly string[];
+  /** For tier chains: the policies rendered into it. */
+  readonly src?: readonly CompiledPolicy[];
 }
 
 /**
@@ -97,7 +95,10 @@ export class NftRenderer {
   private readonly dynamicSets = new Map<string, DynamicSet>();
   private readonly dynamicCache = new Map<string, { version: number; set: NftSet }>();
   private readonly pieces = new Map<string, ChainPiece>();
-  private readonly policyCache = new WeakMap<CompiledPolicy, Map<Direction, string>>();
+  private readonly policyCache = new WeakMap<
+    CompiledPolicy,
+    Map<Direction, { rules: string[]; sets: string[] }>
+  >();
   private readonly epCache = new Map<
     string,
     { ep: EndpointInfo; plan: number; egress: string; ingress: string }
@@ -286,11 +287,11 @@ export class NftRenderer {
         : fams;
     const verdict =
       r.action === "Allow"
-        ? `meta mark set meta mark | ${hex(MARK_ACCEPT)} return`
+        ? "accept"
         : r.action === "Deny"
           ? "drop"
           : r.action === "Pass"
-            ? `meta mark set meta mark | ${hex(MARK_PASS)} return`
+            ? "return"
             : `log prefix ${q(`tortie ${label.slice(0, 40)}: `)}`;
     const out: string[] = [];
     for (const f of variants) {
@@ -352,18 +353,24 @@ export class NftRenderer {
     return name;
   }
 
-  private policyChain(p: CompiledPolicy, dir: Direction): string {
+  /** A policy's rule texts in one direction (cached per compiled policy object). */
+  private policyRules(p: CompiledPolicy, dir: Direction): { rules: string[]; sets: string[] } {
     let m = this.policyCache.get(p);
     if (!m) {
       m = new Map();
       this.policyCache.set(p, m);
     }
-    const hit = m.get(dir);
-    if (hit && this.pieces.has(hit)) return hit;
-    const name = `p-${short(p.key)}-${dir === "ingress" ? "i" : "e"}`;
-    this.rulesChain(name, `${p.tier}/${p.name}`, dir === "ingress" ? p.ingress : p.egress, dir);
-    m.set(dir, name);
-    return name;
+    let hit = m.get(dir);
+    if (!hit) {
+      this.takeRefs();
+      const label = `${p.tier}/${p.name}`;
+      const rules = (dir === "ingress" ? p.ingress : p.egress).flatMap((r) =>
+        this.ruleTexts(r, `${label} ${dir} rule ${r.index}`, this.st),
+      );
+      hit = { rules, sets: this.takeRefs() };
+      m.set(dir, hit);
+    }
+    return hit;
   }
 
   private profileChain(pr: CompiledProfile, dir: Direction): string {
@@ -382,18 +389,34 @@ export class NftRenderer {
     return name;
   }
 
+  /**
+   * One tier of one plan: the rules of its policies in order, then the
+   * tier's end. Named by identity (tier, direction, policy keys), so a
+   * policy edit refills the same chain and nothing that jumps to it changes.
+   */
   private tierChain(tier: TierPlan[number], dir: Direction): string {
+    const keys = tier.policies.map((p) => p.key).join(",");
+    const name = `t-${short(`${tier.tier.name}|${tier.tier.defaultAction}|${dir}|${keys}`)}`;
+    const old = this.pieces.get(name);
+    if (
+      old?.src &&
+      old.src.length === tier.policies.length &&
+      old.src.every((p, i) => p === tier.policies[i])
+    ) {
+      return name;
+    }
     const rules: string[] = [];
-    const chains: string[] = [];
+    const sets = new Set<string>();
     for (const p of tier.policies) {
-      const pc = this.policyChain(p, dir);
-      chains.push(pc);
-      rules.push(`jump ${pc}`, `${IF_DECIDED} return`);
+      const pr = this.policyRules(p, dir);
+      rules.push(...pr.rules);
+      for (const s of pr.sets) sets.add(s);
     }
     if (tier.tier.defaultAction === "Deny") {
       rules.push(`counter drop comment ${q(`end of tier ${tier.tier.name}: no policy matched`)}`);
     }
-    return this.contentChain("t", rules, chains);
+    this.pieces.set(name, { rules, chains: [], sets: [...sets], src: tier.policies });
+    return name;
   }
 
   private endpointChain(ep: EndpointInfo, dir: Direction): string {
@@ -402,14 +425,14 @@ export class NftRenderer {
     for (const tier of this.st.plan(ep, dir)) {
       const tc = this.tierChain(tier, dir);
       chains.push(tc);
-      rules.push(CLEAR, `jump ${tc}`, `${IF_ACCEPT} return`);
+      rules.push(`jump ${tc}`);
     }
     for (const name of ep.profiles) {
       const pr = this.st.profile(name);
       if (!pr) continue;
       const rc = this.profileChain(pr, dir);
       chains.push(rc);
-      rules.push(CLEAR, `jump ${rc}`, `${IF_ACCEPT} return`);
+      rules.push(`jump ${rc}`);
     }
     rules.push(`counter drop comment ${q("no policy or profile allowed")}`);
     return this.contentChain("e", rules, chains);
@@ -421,9 +444,6 @@ export class NftRenderer {
    */
   render(st: PolicyState): Ruleset {
     this.st = st;
-    // Policies whose rules changed are new objects: re-render their chains
-    // (the names stay, so tier chains that jump to them stay too).
-    for (const p of st.allPolicies()) for (const d of p.types) this.policyChain(p, d);
     const from: string[] = [];
     const to: string[] = [];
     const live = new Set<string>();
@@ -461,19 +481,15 @@ export class NftRenderer {
 
     const chains = new Map<string, NftChain>();
     const common = ["ct state established,related accept", "ct state invalid drop"];
-    chains.set("forward", {
-      hook: "type filter hook forward priority filter; policy accept;",
-      rules: [...common, "iifname vmap @from-ep", "oifname vmap @to-ep"],
+    const base = (hook: string, prio: string, rule: string): NftChain => ({
+      hook: `type filter hook ${hook} priority ${prio}; policy accept;`,
+      rules: [...common, rule],
     });
+    chains.set("fw-egress", base("forward", "filter", "iifname vmap @from-ep"));
+    chains.set("fw-ingress", base("forward", "filter + 10", "oifname vmap @to-ep"));
     if (this.hostHooks) {
-      chains.set("input", {
-        hook: "type filter hook input priority filter; policy accept;",
-        rules: [...common, "iifname vmap @from-ep"],
-      });
-      chains.set("output", {
-        hook: "type filter hook output priority filter; policy accept;",
-        rules: [...common, "oifname vmap @to-ep"],
-      });
+      chains.set("in-egress", base("input", "filter", "iifname vmap @from-ep"));
+      chains.set("out-ingress", base("output", "filter", "oifname vmap @to-ep"));
     }
     for (const n of [...reached].sort()) chains.set(n, { rules: this.pieces.get(n)!.rules });
     const sets = new Map<string, NftSet>([
