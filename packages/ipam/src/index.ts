@@ -62,7 +62,7 @@ export {
 } from "./ipam.js";
 export * from "./model.js";
 export { allOnly, normalizePool, type SelectorFn, validateConfig } from "./pools.js";
-export { ipamConfigFromResources } from "./resources.js";
+export { ipamConfigFromResources, loadIpamConfig } from "./resources.js";
 export {
   type BlockAffinityCrd,
   type BlockUsage,

@@ -1,8 +1,8 @@
-import { loadResources, MemoryStore } from "@tortie/datastore";
+import { loadResources, MemoryStore, ResourceClient } from "@tortie/datastore";
 import { describe, expect, it } from "vitest";
 import { AddressReservedError, PoolOverlapError } from "./errors.js";
 import { Ipam } from "./ipam.js";
-import { ipamConfigFromResources } from "./resources.js";
+import { ipamConfigFromResources, loadIpamConfig } from "./resources.js";
 
 const YAML = `
 apiVersion: projectcalico.org/v3
@@ -44,6 +44,17 @@ describe("IPAM configuration from Calico resources", () => {
     ).rejects.toThrow(AddressReservedError);
     const r = await ipam.autoAssign({ handleId: "h", hostname: "n", num4: 2 });
     expect(r.ipv4.map((a) => a.ip)).not.toContain("198.51.100.0");
+  });
+
+  it("reads the resources from the datastore (Calico's key layout) and applies them", async () => {
+    const store = new MemoryStore();
+    const client = new ResourceClient(store);
+    for (const r of loadResources(YAML)) await client.apply(r);
+    const ipam = new Ipam({ store });
+    const cfg = await loadIpamConfig(client);
+    await ipam.updateConfig(() => cfg);
+    expect((await ipam.config(true)).pools.map((p) => p.name)).toEqual(["pods"]);
+    expect((await ipam.config()).strictAffinity).toBe(true);
   });
 
   it("refuses overlapping pools from YAML", () => {

@@ -1,6 +1,6 @@
 // From Calico resources (IPPool, IPReservation, IPAMConfiguration, as
 // @tortie/datastore loads them from users' YAML) to IPAM's configuration.
-import type { Resource } from "@tortie/datastore";
+import type { Resource, ResourceClient } from "@tortie/datastore";
 import { formatCidr, parseCidr, parseIp } from "./cidr.js";
 import { EMPTY_CONFIG, type IpamConfig } from "./model.js";
 import { normalizePool, validateConfig } from "./pools.js";
@@ -45,4 +45,20 @@ export function ipamConfigFromResources(resources: readonly Resource[]): IpamCon
   cfg = { ...cfg, pools, reservations };
   validateConfig(cfg);
   return cfg;
+}
+
+/**
+ * Reads IPPool, IPReservation and IPAMConfiguration resources from a
+ * resource client (Calico's key layout in the same datastore) and returns
+ * the IPAM configuration they define. Apply it with
+ * `ipam.updateConfig(() => cfg)`.
+ */
+export async function loadIpamConfig(client: ResourceClient): Promise<IpamConfig> {
+  const v3 = "projectcalico.org/v3";
+  const rs = [
+    ...(await client.list(v3, "IPPool")),
+    ...(await client.list(v3, "IPReservation")),
+    ...(await client.list(v3, "IPAMConfiguration")),
+  ];
+  return ipamConfigFromResources(rs);
 }
