@@ -151,9 +151,15 @@ export class EtcdStore implements Datastore {
   }
 
   create(key: string, value: string, opts: { lease?: string } = {}): Promise<KeyValue> {
+    // One round trip: the transaction reads the written key back.
+    let written: KeyValue | undefined;
     return createViaTxn(
-      (r) => this.txn(r),
-      (k) => this.get(k),
+      async (r) => {
+        const { result, read } = await this.runTxn(r, key);
+        written = read;
+        return result;
+      },
+      async (k) => written ?? this.get(k),
       key,
       value,
       opts.lease,
@@ -161,9 +167,14 @@ export class EtcdStore implements Datastore {
   }
 
   update(key: string, value: string, modRevision: number): Promise<KeyValue> {
+    let written: KeyValue | undefined;
     return updateViaTxn(
-      (r) => this.txn(r),
-      (k) => this.get(k),
+      async (r) => {
+        const { result, read } = await this.runTxn(r, key);
+        written = read;
+        return result;
+      },
+      async (k) => written ?? this.get(k),
       key,
       value,
       modRevision,
@@ -180,6 +191,14 @@ export class EtcdStore implements Datastore {
   }
 
   async txn(req: TxnRequest): Promise<TxnResult> {
+    return (await this.runTxn(req)).result;
+  }
+
+  /** A transaction; with `readAfter`, the key's value after a successful one, in the same round trip. */
+  private async runTxn(
+    req: TxnRequest,
+    readAfter?: string,
+  ): Promise<{ result: TxnResult; read?: KeyValue }> {
     for (const c of req.compare) {
       checkKey(c.key);
       checkRevision(c.modRevision, "modRevision");
@@ -196,6 +215,8 @@ export class EtcdStore implements Datastore {
           }
         : { request_delete_range: { key: enc(this.prefix + op.key) } };
     });
+    if (readAfter !== undefined)
+      success.push({ request_range: { key: enc(this.prefix + readAfter) } });
     const failure: IRequestOp[] = req.compare.map((c) => ({
       request_range: { key: enc(this.prefix + c.key) },
     }));
@@ -212,13 +233,22 @@ export class EtcdStore implements Datastore {
       }),
     );
     const revision = Number(r.header.revision);
-    if (r.succeeded) return { succeeded: true, revision };
+    if (r.succeeded) {
+      const k =
+        readAfter === undefined
+          ? undefined
+          : r.responses[r.responses.length - 1]?.response_range?.kvs[0];
+      return {
+        result: { succeeded: true, revision },
+        ...(k ? { read: toKv(k, this.prefix.length) } : {}),
+      };
+    }
     const current = new Map<string, KeyValue | undefined>();
     req.compare.forEach((c, i) => {
       const k = r.responses[i]?.response_range?.kvs[0];
       current.set(c.key, k ? toKv(k, this.prefix.length) : undefined);
     });
-    return { succeeded: false, revision, current };
+    return { result: { succeeded: false, revision, current } };
   }
 
   async revision(): Promise<number> {
