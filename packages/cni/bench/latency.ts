@@ -82,7 +82,7 @@ async function main() {
             ipam: {
               type: "host-local",
               dataDir: join(work, "ipam"),
-              ranges: [[{ subnet: "198.18.0.0/16" }]],
+              ranges: [[{ subnet: "198.18.0.0/17" }]],
             },
           }),
       },
@@ -100,6 +100,19 @@ async function main() {
               dataDir: join(work, "ipam"),
               ranges: [[{ subnet: "198.19.0.0/17" }]],
             },
+          }),
+      },
+      "tortie (helper, tortie IPAM)": {
+        file: join(bin.dir, "tortie"),
+        env: {},
+        conf: (n: string) =>
+          JSON.stringify({
+            cniVersion: "1.0.0",
+            name: n,
+            type: "tortie",
+            dataDir: join(work, "state"),
+            datastore: { type: "sqlite", path: join(work, "store.db") },
+            ipam: { type: "tortie" },
           }),
       },
       "tortie (node)": {
@@ -133,6 +146,14 @@ async function main() {
     };
 
     const ver = { CNI_COMMAND: "VERSION" };
+    // Tortie IPAM's pool, in the store the plugin is configured with
+    {
+      const { SqliteStore } = await import("@tortie/datastore");
+      const { Ipam } = await import("@tortie/ipam");
+      const store = new SqliteStore({ path: join(work, "store.db") });
+      await new Ipam({ store }).applyPool({ name: "bench", cidr: "198.18.128.0/17" });
+      await store.close();
+    }
     // the first call runs in Node and starts the helper; wait for it
     const th = kinds["tortie (helper)"];
     await runIn(node, th.file, env("ADD", "b1", "warm"), th.conf("warm"));
@@ -198,6 +219,7 @@ async function main() {
 
     const T = "tortie (helper)";
     const TN = "tortie (node)";
+    const TI = "tortie (helper, tortie IPAM)";
     const P = "ptp+host-local";
     rows.push(
       `CNI latency, ms (process start included), ${N} sequential ADD+DEL, burst of ${BURST}`,
@@ -213,10 +235,10 @@ async function main() {
     for (const [k, xs] of Object.entries(startup))
       rows.push(`  ${k.padEnd(16)} ${fmt(pct(xs, 50))}`);
     rows.push("");
-    rows.push(`${"".padEnd(34)}${"p50".padStart(7)}${"p99".padStart(7)}`);
+    rows.push(`${"".padEnd(40)}${"p50".padStart(7)}${"p99".padStart(7)}`);
     const line = (label: string, xs: number[]) =>
-      rows.push(`${label.padEnd(34)}${fmt(pct(xs, 50))}${fmt(pct(xs, 99))}`);
-    for (const k of [P, T, TN]) {
+      rows.push(`${label.padEnd(40)}${fmt(pct(xs, 50))}${fmt(pct(xs, 99))}`);
+    for (const k of [P, T, TI, TN]) {
       line(`${k} ADD sequential`, seq[k]!.add);
       line(`${k} DEL sequential`, seq[k]!.del);
       line(`${k} ADD burst`, burst[k]!.add);
@@ -227,7 +249,7 @@ async function main() {
     }
     rows.push("");
     const ratio = (a: number[], b: number[]) => (pct(a, 50) / pct(b, 50)).toFixed(2);
-    for (const k of [T, TN]) {
+    for (const k of [T, TI, TN]) {
       const r = (x: "add" | "del") =>
         `${x.toUpperCase()} seq ${ratio(seq[k]![x], seq[P]![x])}, burst ${ratio(burst[k]![x], burst[P]![x])}`;
       rows.push(`ratio ${k} / ${P} (p50): ${r("add")}; ${r("del")}`);

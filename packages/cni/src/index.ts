@@ -16,9 +16,34 @@
  * - `runtime/runtime.ts` `CniRuntime`: ADD/DEL/CHECK/GC/STATUS of lists.
  * - `runtime/exec.ts`   the process edge: CNI_PATH lookup, spawning plugins.
  * - `runtime/delegate.ts` delegation to IPAM (or any) plugins.
- * - `cli/`              `tortie-cni`, a cnitool (bin).
+ * - `cli/`              executables: `tortie-cni` (a cnitool: args.ts, store.ts,
+ *                       main.ts) and the `tortie` plugin's Node entry (tortie.ts).
+ * - `plugin/`           the Tortie plugin (`type: tortie`):
+ *   - `names.ts`          host veth names (cali + SHA-1), gateway addresses.
+ *   - `plan.ts`           the pod's veth, addresses, routes, sysctls as data; the result.
+ *   - `config.ts`         the plugin's configuration keys and error codes.
+ *   - `plugin.ts`         ADD/DEL/CHECK/GC/STATUS over injected edges, roll-back.
+ *   - `dataplane.ts`      the kernel edge through @tortie/netlink (not exported here).
+ *   - `ipam.ts`           IPAM delegated to a CNI IPAM plugin (host-local…).
+ *   - `tortie-ipam.ts`    IPAM in-process through @tortie/ipam.
+ *   - `endpoint.ts`       workload endpoint records in @tortie/datastore.
+ *   - `state.ts`          per-attachment records on disk (DEL, GC).
+ *   - `helper.ts`, `helper-protocol.ts`  the resident helper behind the bash
+ *                         shim `bin/tortie` (Node start-up is avoided per call).
+ *   - `main.ts`           the production edges; `bundle.ts`, `store-client.ts`
+ *                         the single-file bundles; `testing.ts` test support.
  */
 
+export * from "./plugin/config.js";
+export type { Dataplane, Observed } from "./plugin/dataplane.js";
+export * from "./plugin/endpoint.js";
+export * from "./plugin/helper-protocol.js";
+export * from "./plugin/ipam.js";
+export * from "./plugin/names.js";
+export * from "./plugin/plan.js";
+export * from "./plugin/plugin.js";
+export * from "./plugin/state.js";
+export * from "./plugin/tortie-ipam.js";
 export * from "./runtime/delegate.js";
 export * from "./runtime/exec.js";
 export * from "./runtime/invoke.js";

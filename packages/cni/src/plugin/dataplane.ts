@@ -71,7 +71,7 @@ export class NetlinkDataplane implements Dataplane {
       await host.links.addVeth(veth);
     }
     for (const [k, v] of plan.hostSysctls) host.sysctl.set(k, v);
-    await host.links.set(plan.hostVeth, { up: true });
+    await host.links.set((await host.links.get(plan.hostVeth)).index, { up: true });
     const pod = await Netlink.open({ netns: podNs });
     try {
       for (const [k, v] of plan.podSysctls) writeSysctl(podNs, k, v);
@@ -93,10 +93,13 @@ export class NetlinkDataplane implements Dataplane {
         });
       }
       const link = await pod.links.get(plan.podIfname);
+      // by ifindex: a long-lived client's name cache would still hold the index
+      // of an earlier link of the same name
+      const hostIndex = (await host.links.get(plan.hostVeth)).index;
       for (const a of plan.addresses) {
         await host.routes.replace({
           dst: a.cidr,
-          dev: plan.hostVeth,
+          dev: hostIndex,
           protocol: RouteProtocol.tortie,
           ...(a.family === "4" ? { scope: "link" as const } : {}),
         });
@@ -108,14 +111,19 @@ export class NetlinkDataplane implements Dataplane {
   }
 
   async remove(hostVeth: string): Promise<boolean> {
-    // deleting one end of a veth pair deletes the other, wherever it is
-    const host = await this.host();
+    // deleting one end of a veth pair deletes the other, wherever it is. A
+    // connection of its own: the kernel's wait for the device to go away
+    // (synchronize_net) then overlaps between concurrent DELs instead of
+    // queueing behind one shared socket.
+    const nl = await Netlink.open();
     try {
-      await host.links.delete(hostVeth);
+      await nl.links.delete(hostVeth);
       return true;
     } catch (e) {
       if (isNoDevice(e)) return false;
       throw e;
+    } finally {
+      nl.close();
     }
   }
 
