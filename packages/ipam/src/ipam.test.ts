@@ -205,6 +205,34 @@ describe("auto-assign", () => {
     );
   });
 
+  it("keeps Tunnel-only pools for tunnel addresses", async () => {
+    const { ipam } = await setup([]);
+    await ipam.applyPool({ name: "tun", cidr: "203.0.113.0/24", allowedUses: ["Tunnel"] });
+    await expect(ipam.autoAssign({ handleId: "pod", hostname: "n1", num4: 1 })).rejects.toThrow(
+      NoEligiblePoolError,
+    );
+    const t = await ipam.autoAssign({
+      handleId: "ipip-tunnel-addr-n1",
+      hostname: "n1",
+      num4: 1,
+      use: "Tunnel",
+    });
+    expect(t.ipv4[0]!.ip).toMatch(/^203\.0\.113\./);
+  });
+
+  it("claims blocks in a /64 IPv6 pool (2^58 blocks) without enumerating it", async () => {
+    const { ipam } = await setup([{ name: "big", cidr: "2001:db8:ffff::/64" }]);
+    const t0 = Date.now();
+    const hosts = ["a", "b", "c", "d"];
+    const got = await Promise.all(
+      hosts.map((h) => ipam.autoAssign({ handleId: h, hostname: h, num6: 1 })),
+    );
+    expect(Date.now() - t0).toBeLessThan(2000);
+    const blocks = got.map((g) => g.ipv6[0]!.block);
+    expect(new Set(blocks).size).toBe(4);
+    expect(blocks.every((b) => /^2001:db8:ffff:[0-9a-f:]+\/122$/.test(b))).toBe(true);
+  });
+
   it("needs an injected evaluator for selectors other than all()", async () => {
     const { ipam } = await setup([]);
     await ipam.applyPool({ name: "s", cidr: "192.0.2.0/24", nodeSelector: "rack == 'r1'" });
