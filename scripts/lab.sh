@@ -8,4 +8,4 @@ cd "$(dirname "$0")/.."
 bash scripts/install-system.sh
 [[ -d node_modules ]] || npm ci --no-audit --no-fund
 npx turbo run build --output-logs=errors-only
-exec npx tsx packages/testbed/src/labs/run.ts "$@"
+exec npx tsx examples/lab/src/main.ts "$@"
