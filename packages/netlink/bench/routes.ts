@@ -334,9 +334,6 @@ try {
       .map((x) => x.toFixed(1))
       .join(", ")}`,
   );
-  report(
-    `\nTortie's longest synchronous slice in the whole run: ${nl.stats.maxSliceMs.toFixed(1)} ms`,
-  );
   nl.close();
 } finally {
   try {
