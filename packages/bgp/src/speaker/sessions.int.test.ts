@@ -290,6 +290,54 @@ describe.skipIf(skip)("sessions against BIRD and FRR", () => {
     await Promise.all([established(tortie, "192.0.2.3"), frr.waitEstablished(TORTIE4)]);
   });
 
+  it("eBGP multihop: TTL 1 dies at the router between; multihop 2 reaches BIRD", async () => {
+    const topo = await tb.topology({
+      hosts: ["bird", "r", "tortie"],
+      links: [
+        { a: { host: "bird", addrs: ["192.0.2.1/30"] }, b: { host: "r", addrs: ["192.0.2.2/30"] } },
+        {
+          a: { host: "r", addrs: ["198.51.100.1/30"] },
+          b: { host: "tortie", addrs: ["198.51.100.2/30"] },
+        },
+      ],
+      routes: [
+        { host: "bird", to: "198.51.100.0/30", via: "192.0.2.2" },
+        { host: "tortie", to: "192.0.2.0/30", via: "198.51.100.1" },
+      ],
+    });
+    const bird = tb.track(
+      await startBird(topo.host("bird"), {
+        routerId: "192.0.2.1",
+        localAs: 65001,
+        peers: [
+          {
+            name: "tortie",
+            neighbor: "198.51.100.2",
+            neighborAs: 65002,
+            multihop: 2,
+            passive: true,
+            ipv4: true,
+          },
+        ],
+      }),
+    );
+    const host = topo.host("tortie");
+    const single = await startTortie(tb, host, {
+      asn: 65002,
+      routerId: "198.51.100.2",
+      peers: [{ address: "192.0.2.1", asn: 65001, connectRetryTime: 1 }],
+    });
+    await sleep(3000);
+    expect(single.peer("192.0.2.1")?.state).not.toBe("Established");
+    await single.close();
+    const multi = await startTortie(tb, host, {
+      asn: 65002,
+      routerId: "198.51.100.2",
+      peers: [{ address: "192.0.2.1", asn: 65001, connectRetryTime: 1, multihop: 2 }],
+    });
+    await Promise.all([established(multi, "192.0.2.1"), bird.waitEstablished("tortie")]);
+  });
+
   it("GTSM (ttlSecurity) with BIRD's `ttl security on`", async () => {
     const topo = await pairTopology(tb);
     const bird = tb.track(
