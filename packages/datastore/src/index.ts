@@ -16,7 +16,7 @@
  * - `resources/kubernetes.ts` `networking.k8s.io/v1` NetworkPolicy.
  * - `resources/load.ts`       YAML/JSON → validated resources; errors name field paths.
  * - `resources/client.ts`     typed CRUD over a Datastore in Calico's key layout.
- * - `testing/`            the conformance suite (test code, not exported).
+ * The conformance suite every backend passes is test code, in `test/conformance.ts`.
  */
 
 export { EtcdStore, type EtcdStoreOptions } from "./backends/etcd.js";

@@ -1,8 +1,8 @@
 import { connect, createServer, type Socket } from "node:net";
 import { requirePrereqs, startEtcd, useTestbed, waitFor } from "@tortie/testbed";
 import { describe, expect, it } from "vitest";
+import { conformance } from "../../test/conformance.js";
 import { DatastoreUnavailableError } from "../errors.js";
-import { conformance } from "../testing/conformance.js";
 import type { WatchEvent } from "../types.js";
 import { EtcdStore } from "./etcd.js";
 

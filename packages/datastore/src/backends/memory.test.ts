@@ -1,4 +1,4 @@
-import { conformance } from "../testing/conformance.js";
+import { conformance } from "../../test/conformance.js";
 import { MemoryStore } from "./memory.js";
 
 conformance("memory", async () => {

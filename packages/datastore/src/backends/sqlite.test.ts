@@ -2,8 +2,8 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { conformance } from "../../test/conformance.js";
 import { DatastoreUnavailableError } from "../errors.js";
-import { conformance } from "../testing/conformance.js";
 import { SqliteStore } from "./sqlite.js";
 
 conformance("sqlite (two connections on one file)", async () => {

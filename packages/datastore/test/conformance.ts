@@ -6,8 +6,8 @@ import {
   KeyExistsError,
   KeyNotFoundError,
   RevisionMismatchError,
-} from "../errors.js";
-import type { Datastore, WatchEvent } from "../types.js";
+} from "../src/errors.js";
+import type { Datastore, WatchEvent } from "../src/types.js";
 
 /** What a backend's test file hands the suite. */
 export interface ConformanceTarget {
