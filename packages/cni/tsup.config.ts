@@ -1,3 +1,4 @@
+import { resolve } from "node:path";
 import { defineConfig } from "tsup";
 import { bundleOptions, DATASTORE_BUNDLE, datastoreAsSibling } from "./src/plugin/bundle.js";
 
@@ -10,7 +11,7 @@ const bin = {
   target: "node20",
   tsconfig: "tsconfig.build.json",
   splitting: false,
-  noExternal: [/^(?!(koffi|better-sqlite3|etcd3)$).*/],
+  noExternal: [/^(?!(better-sqlite3|etcd3)$).*/],
   external: [...bundleOptions.external],
   banner: { js: bundleOptions.banner.js },
   outExtension: () => ({ js: ".mjs" }),
@@ -34,6 +35,11 @@ export default defineConfig([
     ...bin,
     entry: { "tortie-cni": "src/cli/tortie-cni.ts", tortie: "src/cli/tortie.ts" },
     esbuildPlugins: [datastoreAsSibling],
+    // koffi's native module is loaded on first use (src/plugin/koffi-lazy.ts)
+    esbuildOptions(o: { conditions?: string[]; alias?: Record<string, string> }) {
+      o.conditions = ["source"];
+      o.alias = { koffi: resolve("src/plugin/koffi-lazy.ts") };
+    },
   },
   {
     ...bin,

@@ -8,8 +8,11 @@
 
 import type { Plugin } from "esbuild";
 
-/** Modules left out of the bundles. */
-export const BUNDLE_EXTERNALS = ["koffi", "better-sqlite3", "etcd3"] as const;
+/**
+ * Modules left out of the bundles. koffi is not bundled either: it is
+ * aliased to `koffi-lazy.ts`, which requires it at first use.
+ */
+export const BUNDLE_EXTERNALS = ["better-sqlite3", "etcd3"] as const;
 
 /** The file name of the store bundle (datastore backends, IPAM), beside the plugin's. */
 export const DATASTORE_BUNDLE = "tortie-store.mjs";

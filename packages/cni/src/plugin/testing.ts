@@ -21,6 +21,7 @@ export async function buildPluginForTest(): Promise<{ dir: string; file: string;
     entryPoints: [resolve(here, "../cli/tortie.ts")],
     outfile: file,
     conditions: ["source"],
+    alias: { koffi: resolve(here, "koffi-lazy.ts") },
     plugins: [datastoreAsSibling],
     logLevel: "error",
   });
