@@ -42,7 +42,8 @@ export function nftRunner(
 
 /** What one apply did. */
 export interface ApplyResult extends NftScript {
-  readonly mode: "full" | "incremental" | "none";
+  /** `resync`: the incremental script failed (the kernel had drifted), a full apply replaced it. */
+  readonly mode: "full" | "incremental" | "resync" | "none";
 }
 
 /**
@@ -59,14 +60,28 @@ export class NftApplier {
     return this.current;
   }
 
-  /** Applies `next`; on failure the kernel and `applied` stay as they were. */
+  /**
+   * Applies `next`. If an incremental script fails (someone changed the
+   * table behind our back), resynchronises with one full apply, as Felix
+   * does. If that fails too, the kernel and `applied` stay as they were.
+   */
   async apply(next: Ruleset, opts: { full?: boolean } = {}): Promise<ApplyResult> {
     const full = opts.full || !this.current || this.current.table !== next.table;
-    const script = full ? fullScript(next) : diffScript(this.current!, next);
-    if (script.commands === 0) return { ...script, mode: "none" };
+    if (!full) {
+      const script = diffScript(this.current!, next);
+      if (script.commands === 0) return { ...script, mode: "none" };
+      try {
+        await this.run(script.text);
+        this.current = next;
+        return { ...script, mode: "incremental" };
+      } catch (e) {
+        if (!(e instanceof NftApplyError)) throw e;
+      }
+    }
+    const script = fullScript(next);
     await this.run(script.text);
     this.current = next;
-    return { ...script, mode: full ? "full" : "incremental" };
+    return { ...script, mode: full ? "full" : "resync" };
   }
 
   /** Deletes the table. */

@@ -10,7 +10,7 @@ import { Daemon, type Host, requirePrereqs, type Topology, useTestbed } from "@t
 import { beforeAll, describe, expect, it } from "vitest";
 import { PolicyEngine } from "../engine/engine.js";
 import { NftApplier, nftRunner } from "./apply.js";
-import { renderRuleset } from "./render.js";
+import { NftRenderer, renderRuleset } from "./render.js";
 
 const skip = requirePrereqs(["root", "netns", "nft"]);
 
@@ -213,6 +213,26 @@ const SCENARIOS: Record<string, unknown[]> = {
       egress: [{ action: "Allow", protocol: "ICMP" }],
     }),
   ],
+  "calico tier defaultAction Pass, Log, and a GlobalNetworkPolicy deny": [
+    {
+      apiVersion: "projectcalico.org/v3",
+      kind: "Tier",
+      metadata: { name: "audit" },
+      spec: { order: 10, defaultAction: "Pass" },
+    },
+    calico("GlobalNetworkPolicy", "audit.log-and-block", {
+      tier: "audit",
+      selector: 'app == "db" || app == "web"',
+      ingress: [
+        { action: "Log" },
+        { action: "Deny", protocol: "UDP", source: { namespaceSelector: 'env != "prod"' } },
+      ],
+    }),
+    knp("dev", "web2-from-prod", {
+      podSelector: ml({ app: "web" }),
+      ingress: [{ from: [{ namespaceSelector: ml({ env: "prod" }) }] }],
+    }),
+  ],
   "calico NetworkSets, notNets and notPorts": [
     {
       apiVersion: "projectcalico.org/v3",
@@ -348,6 +368,37 @@ describe.skipIf(skip)("nftables verdicts agree with the engine, cell for cell", 
     });
   }
 
+  it("label changes applied incrementally keep kernel and engine in agreement", async () => {
+    const engine = new PolicyEngine();
+    engine.apply([...baseResources(), ...SCENARIOS["k8s allow from pods in other namespaces"]!]);
+    const renderer = new NftRenderer({ families: [4] });
+    const a = shared;
+    await a.apply(renderer.render(engine));
+    expect(diffs(engineMatrix(engine), await kernelMatrix())).toEqual([]);
+    // mon becomes a client (a pod label); dev's clients stop being clients.
+    engine.apply([
+      {
+        apiVersion: "projectcalico.org/v3",
+        kind: "WorkloadEndpoint",
+        metadata: { name: "mon", namespace: "ops", labels: { app: "client" } },
+        spec: { ipNetworks: ["192.0.2.30/32"], interfaceName: "wmon" },
+      },
+      {
+        apiVersion: "projectcalico.org/v3",
+        kind: "WorkloadEndpoint",
+        metadata: { name: "cli2", namespace: "dev", labels: { app: "tester" } },
+        spec: { ipNetworks: ["192.0.2.20/32"], interfaceName: "wcli2" },
+      },
+    ]);
+    const res = await a.apply(renderer.render(engine));
+    expect(res.mode).toBe("incremental");
+    expect(res.rules).toBe(0); // only set elements and dispatch entries moved
+    const want = engineMatrix(engine);
+    expect(want.get("mon → db tcp/5432")).toBe(true);
+    expect(want.get("cli2 → db tcp/5432")).toBe(false);
+    expect(diffs(want, await kernelMatrix())).toEqual([]);
+  });
+
   it("an incremental apply leaves the same table as a full apply", async () => {
     const engine = new PolicyEngine();
     engine.apply([...baseResources(), ...SCENARIOS["k8s named ports and port ranges"]!]);
@@ -358,6 +409,18 @@ describe.skipIf(skip)("nftables verdicts agree with the engine, cell for cell", 
     const full = (await node.exec(["nft", "list", "table", "inet", "tortie"])).stdout;
     const strip = (s: string) => s.replace(/counter packets \d+ bytes \d+/g, "counter");
     expect(strip(incremental).split("\n").sort()).toEqual(strip(full).split("\n").sort());
+  });
+
+  it("an applier whose table was changed behind its back resynchronises", async () => {
+    const engine = new PolicyEngine();
+    engine.apply([...baseResources(), ...SCENARIOS["calico Deny before Allow by order"]!]);
+    const a = applier();
+    await a.apply(renderRuleset(engine, { families: [4] }));
+    await node.exec(["nft", "delete", "table", "inet", "tortie"]);
+    engine.apply([...SCENARIOS["k8s ipBlock with except"]!]);
+    const res = await a.apply(renderRuleset(engine, { families: [4] }));
+    expect(res.mode).toBe("resync");
+    expect(diffs(engineMatrix(engine), await kernelMatrix())).toEqual([]);
   });
 
   it("a ruleset nft rejects changes nothing", async () => {
