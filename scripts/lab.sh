@@ -4,6 +4,7 @@
 # on this machine. Ctrl-C stops it and removes everything it made.
 # Pass --once to print the lab's state and exit.
 set -euo pipefail
+export TURBO_TELEMETRY_DISABLED=1
 cd "$(dirname "$0")/.."
 bash scripts/install-system.sh
 [[ -d node_modules ]] || npm ci --no-audit --no-fund

@@ -4,6 +4,7 @@
 # vitest projects. Integration suites need root (network namespaces, daemons);
 # with CI=true a missing prerequisite fails the run instead of skipping.
 set -euo pipefail
+export TURBO_TELEMETRY_DISABLED=1
 cd "$(dirname "$0")/.."
 
 step() { printf '\n=== %s (%(%H:%M:%S)T)\n' "$1" -1; }

@@ -823,7 +823,7 @@ export class PeerSession extends EventEmitter<SessionEvents> {
 
   private onUpdate(d: DecodedMessage | undefined): void {
     const conn = this.main.conn;
-    if (!d || d.message.type !== "update" || !conn) return;
+    if (d?.message.type !== "update" || !conn) return;
     const msg = d.message;
     const eor = endOfRibFamily(msg);
     if (eor) {
