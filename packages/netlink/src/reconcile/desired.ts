@@ -88,15 +88,54 @@ export function canonical(r: DesiredRoute): CanonicalRoute {
   };
 }
 
+/** The one source wanting a key. */
+interface Holder {
+  readonly source: string;
+  readonly route: CanonicalRoute;
+}
+
 /**
  * Desired routes from several sources, with the winner per (table, dst).
  * A class because it holds state; every method is pure computation.
  */
 export class DesiredSet {
   private readonly bySource = new Map<string, Map<string, CanonicalRoute>>();
-  private readonly byKey = new Map<string, Map<string, CanonicalRoute>>();
+  /**
+   * Who wants each key: one holder (the common case, kept small: a map per
+   * key would cost hundreds of bytes times 100,000 routes), or a map of
+   * source → route when several sources compete.
+   */
+  private readonly byKey = new Map<string, Holder | Map<string, CanonicalRoute>>();
   /** Winner per key, kept up to date for the keys each change touches. */
   private readonly won = new Map<string, CanonicalRoute>();
+
+  private hold(k: string, source: string, c: CanonicalRoute): void {
+    const h = this.byKey.get(k);
+    if (!h || (!(h instanceof Map) && h.source === source)) this.byKey.set(k, { source, route: c });
+    else if (h instanceof Map) h.set(source, c);
+    else
+      this.byKey.set(
+        k,
+        new Map([
+          [h.source, h.route],
+          [source, c],
+        ]),
+      );
+  }
+
+  private release(k: string, source: string): void {
+    const h = this.byKey.get(k);
+    if (!h) return;
+    if (!(h instanceof Map)) {
+      if (h.source === source) this.byKey.delete(k);
+      return;
+    }
+    h.delete(source);
+    if (h.size === 1) {
+      const [only] = h;
+      this.byKey.set(k, { source: only![0], route: only![1] });
+    } else if (h.size === 0) this.byKey.delete(k);
+  }
 
   private refresh(k: string): void {
     const w = this.pick(k);
@@ -110,8 +149,7 @@ export class DesiredSet {
     const old = this.bySource.get(source);
     for (const k of old?.keys() ?? []) {
       touched.add(k);
-      this.byKey.get(k)?.delete(source);
-      if (this.byKey.get(k)?.size === 0) this.byKey.delete(k);
+      this.release(k, source);
     }
     const next = new Map<string, CanonicalRoute>();
     for (const r of routes) {
@@ -119,12 +157,7 @@ export class DesiredSet {
       const k = routeKey(c.table, c.dst);
       next.set(k, c);
       touched.add(k);
-      let m = this.byKey.get(k);
-      if (!m) {
-        m = new Map();
-        this.byKey.set(k, m);
-      }
-      m.set(source, c);
+      this.hold(k, source, c);
     }
     if (next.size) this.bySource.set(source, next);
     else this.bySource.delete(source);
@@ -142,12 +175,7 @@ export class DesiredSet {
       this.bySource.set(source, mine);
     }
     mine.set(k, c);
-    let m = this.byKey.get(k);
-    if (!m) {
-      m = new Map();
-      this.byKey.set(k, m);
-    }
-    m.set(source, c);
+    this.hold(k, source, c);
     this.refresh(k);
     return k;
   }
@@ -159,19 +187,17 @@ export class DesiredSet {
     const mine = this.bySource.get(source);
     mine?.delete(k);
     if (mine?.size === 0) this.bySource.delete(source);
-    const m = this.byKey.get(k);
-    m?.delete(source);
-    if (m?.size === 0) this.byKey.delete(k);
+    this.release(k, source);
     this.refresh(k);
     return k;
   }
 
   private pick(key: string): CanonicalRoute | undefined {
-    const m = this.byKey.get(key);
-    if (!m) return undefined;
-    if (m.size === 1) return m.values().next().value;
+    const h = this.byKey.get(key);
+    if (!h) return undefined;
+    if (!(h instanceof Map)) return h.route;
     let best: [string, CanonicalRoute] | undefined;
-    for (const e of m) {
+    for (const e of h) {
       if (
         !best ||
         e[1].priority < best[1].priority ||
