@@ -432,6 +432,22 @@ describe.skipIf(skip)("tortie plugin", () => {
     }
   });
 
+  it("STATUS reports code 50 when the datastore (SQLite or etcd) cannot be reached", async () => {
+    for (const datastore of [
+      { type: "sqlite", path: join(work, "no-such-dir", "store.db") },
+      { type: "etcd", endpoints: ["http://127.0.0.1:9"] },
+    ]) {
+      const list = parseNetworkConfig({
+        cniVersion: "1.1.0",
+        name: `${tag}-down`,
+        plugins: [
+          { type: "tortie", dataDir: join(work, "state"), datastore, ipam: { type: "tortie" } },
+        ],
+      });
+      await expect(rt.status(list)).rejects.toMatchObject({ code: 50 });
+    }
+  });
+
   it("hands calls to the resident helper, and runs in Node alone with TORTIE_CNI_HELPER=off", async () => {
     // earlier calls started the helper in the node namespace: its token is there and it listens
     expect(existsSync(join(work, "run", "token"))).toBe(true);
