@@ -22,7 +22,15 @@ export function loadResources(text: string, opts: { keepK8s?: boolean } = {}): R
         errs.map((e) => ({ path: "", message: e.message })),
       );
     }
-    const value = doc.toJS() as unknown;
+    let value: unknown;
+    try {
+      // Unresolved aliases and alias bombs (yaml's maxAliasCount) throw here.
+      value = doc.toJS();
+    } catch (e) {
+      throw new PolicyValidationError(`document ${d}`, [
+        { path: "", message: (e as Error).message },
+      ]);
+    }
     if (value === null || value === undefined) return;
     const list = value as { kind?: string; items?: unknown[] };
     const items = list.kind?.endsWith("List") && Array.isArray(list.items) ? list.items : [value];

@@ -155,9 +155,23 @@ export const Profile = z.strictObject({
   }),
 });
 
+/** Kubernetes LabelSelector (metav1.LabelSelector). */
+export const LabelSelector = z.strictObject({
+  matchLabels: labels.optional(),
+  matchExpressions: z
+    .array(
+      z.strictObject({
+        key: z.string().min(1),
+        operator: z.enum(["In", "NotIn", "Exists", "DoesNotExist"]),
+        values: z.array(z.string()).optional(),
+      }),
+    )
+    .optional(),
+});
+
 const peer = z.strictObject({
-  podSelector: z.unknown().optional(),
-  namespaceSelector: z.unknown().optional(),
+  podSelector: LabelSelector.optional(),
+  namespaceSelector: LabelSelector.optional(),
   ipBlock: z.strictObject({ cidr: z.string(), except: z.array(z.string()).optional() }).optional(),
 });
 const k8sPort = z.strictObject({
@@ -171,7 +185,7 @@ export const K8sNetworkPolicy = z.strictObject({
   kind: z.literal("NetworkPolicy"),
   metadata: Metadata,
   spec: z.strictObject({
-    podSelector: z.unknown().optional(),
+    podSelector: LabelSelector.optional(),
     policyTypes: z.array(policyType).optional(),
     ingress: z
       .array(z.strictObject({ from: z.array(peer).optional(), ports: z.array(k8sPort).optional() }))
