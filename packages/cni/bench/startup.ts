@@ -71,7 +71,7 @@ async function main() {
     const env = {
       CNI_COMMAND: "VERSION",
       TORTIE_CNI_RUN_DIR: join(work, "run"),
-      TORTIE_CNI_HELPER_PORT: "47699",
+      TORTIE_CNI_HELPER_PORT: "47699" /* beside any real helper on 927 */,
     };
     helper = spawn(process.execPath, [bin.file, "--helper"], {
       env: { ...process.env, ...env },

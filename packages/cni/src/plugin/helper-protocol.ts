@@ -14,6 +14,7 @@
 //   stdin bytes                 the configuration
 //
 //   exit code "\n" stdout bytes       (response)
+//   "R\n"                              (response to a stale token: run in Node)
 
 /** The first line of a request. */
 export const HELPER_MAGIC = "TORTIE-CNI 1";

@@ -6,7 +6,7 @@
 // call through the same skel and plugin as the executable, and exits after
 // an idle period.
 
-import { randomBytes } from "node:crypto";
+import { randomBytes, timingSafeEqual } from "node:crypto";
 import { chmodSync, mkdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { createServer, type Socket } from "node:net";
 import { join } from "node:path";
@@ -16,11 +16,20 @@ import { decodeRequest, encodeResponse, type HelperProtocolError } from "./helpe
 import { defaultDeps } from "./main.js";
 import { createTortiePlugin } from "./plugin.js";
 
+/**
+ * The helper's default port: below 1024, so that only root can listen on it
+ * and no other local user can pose as the helper to collect tokens and calls.
+ */
+export const DEFAULT_HELPER_PORT = 927;
+
+/** The answer to a request with a wrong token: "run it yourself". */
+export const RETRY_IN_NODE = "R\n";
+
 /** Where the helper listens and keeps its token. */
 export interface HelperOptions {
   /** Folder of the token file (default $TORTIE_CNI_RUN_DIR or /run/tortie-cni). */
   readonly runDir?: string;
-  /** Loopback TCP port (default $TORTIE_CNI_HELPER_PORT or 47611). */
+  /** Loopback TCP port (default $TORTIE_CNI_HELPER_PORT or {@link DEFAULT_HELPER_PORT}). */
   readonly port?: number;
   /** Exit after this long without a call, ms (default 10 minutes). */
   readonly idleMs?: number;
@@ -30,7 +39,7 @@ export interface HelperOptions {
 export function helperSettings(env: NodeJS.ProcessEnv = process.env): Required<HelperOptions> {
   return {
     runDir: env.TORTIE_CNI_RUN_DIR || "/run/tortie-cni",
-    port: Number(env.TORTIE_CNI_HELPER_PORT || 47611),
+    port: Number(env.TORTIE_CNI_HELPER_PORT || DEFAULT_HELPER_PORT),
     idleMs: Number(env.TORTIE_CNI_HELPER_IDLE_MS || 600_000),
   };
 }
@@ -52,9 +61,11 @@ async function serve(sock: Socket, token: string, deps: Deps): Promise<void> {
       return;
     }
     if (!req) continue;
-    if (req.token !== token) {
-      const err = new CniError(ErrorCode.InvalidEnvironmentVariables, "helper: bad token");
-      sock.end(encodeResponse(1, JSON.stringify(err.toJSON())));
+    const a = Buffer.from(req.token);
+    const b = Buffer.from(token);
+    if (a.length !== b.length || !timingSafeEqual(a, b)) {
+      // a stale token (the helper was restarted): the shim runs the call in Node instead
+      sock.end(RETRY_IN_NODE);
       return;
     }
     let out = "";
