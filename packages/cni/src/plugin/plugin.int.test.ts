@@ -1,10 +1,17 @@
 // The Tortie plugin, bundled as it is installed, run by the runtime inside a
 // testbed "node" namespace for pods in testbed namespaces, with Debian's
 // host-local as IPAM and portmap chained after it.
-import { existsSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { exec, type Host, requirePrereqs, type Topology, useTestbed } from "@tortie/testbed";
+import {
+  exec,
+  type Host,
+  requirePrereqs,
+  type Topology,
+  useTestbed,
+  waitFor,
+} from "@tortie/testbed";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { locatePlugin, spawnExecutor } from "../runtime/exec.js";
 import { invokePlugin } from "../runtime/invoke.js";
@@ -449,8 +456,11 @@ describe.skipIf(skip)("tortie plugin", () => {
   });
 
   it("hands calls to the resident helper, and runs in Node alone with TORTIE_CNI_HELPER=off", async () => {
-    // earlier calls started the helper in the node namespace: its token is there and it listens
-    expect(existsSync(join(work, "run", "token"))).toBe(true);
+    // the first call that runs in Node starts the helper in the node namespace
+    const warm = network(V4);
+    const w = att("p13", { containerId: "warm-up" });
+    await rt.del(warm, w, (await rt.add(warm, w)).json);
+    await waitFor(() => existsSync(join(work, "run", "token")), { what: "the helper's token" });
     const listening = (await node.exec(["ss", "-Htln", "sport", "= :927"])).stdout;
     expect(listening).toContain("127.0.0.1:927");
     const nodeOnly = new Runtime({
@@ -482,6 +492,18 @@ describe.skipIf(skip)("tortie plugin", () => {
       `exec 3<>/dev/tcp/127.0.0.1/927; echo ${req} | base64 -d >&3; cat <&3`,
     ]);
     expect(reply.stdout).toBe("R\n");
+    // a stale token in the file: the shim is told to run the call in Node, and the call succeeds
+    const tokenFile = join(work, "run", "token");
+    const good = readFileSync(tokenFile, "utf8");
+    writeFileSync(tokenFile, "0000\n");
+    try {
+      const a = att("p13", { containerId: "stale-token" });
+      const out = await rt.add(list, a);
+      await rt.del(list, a, out.json);
+    } finally {
+      writeFileSync(tokenFile, good);
+    }
+    expect(await caliLinks()).toEqual([]);
   });
 
   describe("bad input: the spec's error code, nothing leaked", () => {
