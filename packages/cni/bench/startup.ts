@@ -14,19 +14,27 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { createTopology, type Host } from "@tortie/testbed";
 import { buildPluginForTest } from "../src/plugin/testing.js";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const N = Number(process.env.BENCH_N ?? 20);
 
+let host: Host | undefined;
+
+/** Starts a command inside the bench's namespace (spawn forks while this thread is in it). */
+function spawnIn(...a: Parameters<typeof spawn>): ReturnType<typeof spawn> {
+  return host ? host.run(() => spawn(...a)) : spawn(...a);
+}
+
 function time(cmd: string, args: string[], env: Record<string, string>): Promise<number> {
   const t0 = process.hrtime.bigint();
-  const c = spawn(cmd, args, {
+  const c = spawnIn(cmd, args, {
     env: { PATH: process.env.PATH ?? "", ...env },
     stdio: ["pipe", "ignore", "ignore"],
   });
-  c.stdin.on("error", () => undefined);
-  c.stdin.end("");
+  c.stdin?.on("error", () => undefined);
+  c.stdin?.end("");
   return new Promise((r) => c.on("close", () => r(Number(process.hrtime.bigint() - t0) / 1e6)));
 }
 
@@ -35,6 +43,9 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.len
 async function main() {
   const bin = await buildPluginForTest();
   const work = mkdtempSync(join(tmpdir(), "tortie-startup-"));
+  // everything runs in a testbed namespace: the helper's loopback port is its own
+  const topo = await createTopology({ hosts: ["node"] });
+  host = topo.host("node");
   let helper: ReturnType<typeof spawn> | undefined;
   try {
     // the snapshot: a CommonJS bundle whose main runs after deserialisation
@@ -71,9 +82,9 @@ async function main() {
     const env = {
       CNI_COMMAND: "VERSION",
       TORTIE_CNI_RUN_DIR: join(work, "run"),
-      TORTIE_CNI_HELPER_PORT: "47699" /* beside any real helper on 927 */,
+      TORTIE_CNI_HELPER_PORT: "927",
     };
-    helper = spawn(process.execPath, [bin.file, "--helper"], {
+    helper = spawnIn(process.execPath, [bin.file, "--helper"], {
       env: { ...process.env, ...env },
       stdio: "ignore",
     });
@@ -104,6 +115,7 @@ async function main() {
     }
   } finally {
     helper?.kill();
+    await topo.destroy();
     bin.remove();
     rmSync(work, { recursive: true, force: true });
   }
