@@ -21,9 +21,16 @@ const UDP_PORTS = [53];
 const LISTENER = `
 const net = require("node:net"), dgram = require("node:dgram");
 const [tcp, udp] = JSON.parse(process.argv[2]);
-let n = 0; const done = () => { if (++n === tcp.length + udp.length) console.log("ready"); };
-for (const p of tcp) net.createServer((s) => s.end()).listen(p, "0.0.0.0", done);
-for (const p of udp) { const s = dgram.createSocket("udp4"); s.on("message", (m, r) => s.send(m, r.port, r.address)); s.bind(p, "0.0.0.0", done); }
+let n = 0; const total = 2 * (tcp.length + udp.length);
+const done = () => { if (++n === total) console.log("ready"); };
+for (const p of tcp) {
+  net.createServer((s) => s.end()).listen(p, "0.0.0.0", done);
+  net.createServer((s) => s.end()).listen({ port: p, host: "::", ipv6Only: true }, done);
+}
+for (const type of ["udp4", "udp6"]) for (const p of udp) {
+  const s = dgram.createSocket(type === "udp6" ? { type, ipv6Only: true } : { type }); s.on("message", (m, r) => s.send(m, r.port, r.address));
+  s.bind(p, type === "udp4" ? "0.0.0.0" : "::", done);
+}
 `;
 // A pod's client: every probe at once, one JSON line of booleans.
 const PROBE = `
@@ -34,7 +41,7 @@ const one = (p) => new Promise((res) => {
     const s = net.connect({ host: p.dst, port: p.port }); const t = setTimeout(() => { s.destroy(); res(false); }, T);
     s.on("connect", () => { clearTimeout(t); s.destroy(); res(true); }); s.on("error", () => { clearTimeout(t); res(false); });
   } else if (p.kind === "udp") {
-    const s = dgram.createSocket("udp4"); const t = setTimeout(() => { s.close(); res(false); }, T);
+    const s = dgram.createSocket(p.dst.includes(":") ? "udp6" : "udp4"); const t = setTimeout(() => { s.close(); res(false); }, T);
     s.on("message", () => { clearTimeout(t); s.close(); res(true); }); s.send("x", p.port, p.dst);
   } else execFile("ping", ["-c1", "-W" + Math.ceil(T / 1000), p.dst], (e) => res(!e));
 });
@@ -46,6 +53,7 @@ interface PodSpec {
   readonly ns: string;
   readonly name: string;
   readonly ip: string;
+  readonly ip6?: string;
   readonly labels: Record<string, string>;
   readonly ports?: { name: string; protocol: string; port: number }[];
 }
@@ -55,21 +63,51 @@ const PODS: PodSpec[] = [
     ns: "prod",
     name: "web",
     ip: "192.0.2.10",
+    ip6: "2001:db8::10",
     labels: { app: "web" },
     ports: [{ name: "http", protocol: "TCP", port: 8080 }],
   },
-  { host: "db", ns: "prod", name: "db", ip: "192.0.2.11", labels: { app: "db" } },
-  { host: "cli", ns: "prod", name: "cli", ip: "192.0.2.12", labels: { app: "client" } },
-  { host: "cli2", ns: "dev", name: "cli2", ip: "192.0.2.20", labels: { app: "client" } },
+  {
+    host: "db",
+    ns: "prod",
+    name: "db",
+    ip: "192.0.2.11",
+    ip6: "2001:db8::11",
+    labels: { app: "db" },
+  },
+  {
+    host: "cli",
+    ns: "prod",
+    name: "cli",
+    ip: "192.0.2.12",
+    ip6: "2001:db8::12",
+    labels: { app: "client" },
+  },
+  {
+    host: "cli2",
+    ns: "dev",
+    name: "cli2",
+    ip: "192.0.2.20",
+    ip6: "2001:db8::20",
+    labels: { app: "client" },
+  },
   {
     host: "web2",
     ns: "dev",
     name: "web2",
     ip: "192.0.2.21",
+    ip6: "2001:db8::21",
     labels: { app: "web" },
     ports: [{ name: "http", protocol: "TCP", port: 9001 }],
   },
-  { host: "mon", ns: "ops", name: "mon", ip: "192.0.2.30", labels: { app: "monitor" } },
+  {
+    host: "mon",
+    ns: "ops",
+    name: "mon",
+    ip: "192.0.2.30",
+    ip6: "2001:db8::30",
+    labels: { app: "monitor" },
+  },
 ];
 const NAMESPACES = [
   { name: "prod", labels: { env: "prod" } },
@@ -83,6 +121,7 @@ const PROBES: Probe[] = [
   ...UDP_PORTS.map((port) => ({ kind: "udp" as const, port })),
   { kind: "icmp" },
 ];
+const FAMILIES = [4, 6] as const;
 const probeName = (p: Probe) => (p.kind === "icmp" ? "icmp" : `${p.kind}/${p.port}`);
 
 const baseResources = () => [
@@ -95,7 +134,11 @@ const baseResources = () => [
     apiVersion: "projectcalico.org/v3",
     kind: "WorkloadEndpoint",
     metadata: { name: p.name, namespace: p.ns, labels: p.labels },
-    spec: { ipNetworks: [`${p.ip}/32`], interfaceName: `w${p.host}`, ports: p.ports ?? [] },
+    spec: {
+      ipNetworks: [`${p.ip}/32`, `${p.ip6}/128`],
+      interfaceName: `w${p.host}`,
+      ports: p.ports ?? [],
+    },
   })),
 ];
 const knp = (ns: string, name: string, spec: Record<string, unknown>) => ({
@@ -233,6 +276,24 @@ const SCENARIOS: Record<string, unknown[]> = {
       ingress: [{ from: [{ namespaceSelector: ml({ env: "prod" }) }] }],
     }),
   ],
+  "dual stack: IPv6 ipBlock with except, ICMPv6 and ipVersion": [
+    knp("dev", "v6-block", {
+      podSelector: {},
+      ingress: [{ from: [{ ipBlock: { cidr: "2001:db8::/64", except: ["2001:db8::10/124"] } }] }],
+    }),
+    calico("GlobalNetworkPolicy", "ping6-from-prod", {
+      selector: 'app == "db" || app == "monitor"',
+      ingress: [
+        {
+          action: "Allow",
+          protocol: "ICMPv6",
+          icmp: { type: 128 },
+          source: { namespaceSelector: 'env == "prod"' },
+        },
+        { action: "Allow", ipVersion: 4, protocol: "TCP", destination: { ports: [80, 5432] } },
+      ],
+    }),
+  ],
   "calico NetworkSets, notNets and notPorts": [
     {
       apiVersion: "projectcalico.org/v3",
@@ -268,11 +329,14 @@ describe.skipIf(skip)("nftables verdicts agree with the engine, cell for cell", 
       hosts: ["node", ...PODS.map((p) => p.host)],
       links: PODS.map((p) => ({
         a: { host: "node", ifname: `w${p.host}` },
-        b: { host: p.host, ifname: "eth0", addrs: [`${p.ip}/32`] },
+        b: { host: p.host, ifname: "eth0", addrs: [`${p.ip}/32`, `${p.ip6}/128`] },
       })),
       routes: [
         ...PODS.flatMap((p) => [
           { host: p.host, to: "192.0.2.1/32", dev: "eth0" },
+          { host: p.host, to: "2001:db8::1/128", dev: "eth0" },
+          { host: p.host, to: "default", via: "2001:db8::1" },
+          { host: "node", to: `${p.ip6}/128`, dev: `w${p.host}` },
           { host: p.host, to: "default", via: "192.0.2.1" },
           { host: "node", to: `${p.ip}/32`, dev: `w${p.host}` },
         ]),
@@ -281,6 +345,11 @@ describe.skipIf(skip)("nftables verdicts agree with the engine, cell for cell", 
     node = topo.host("node");
     // The pods' gateway: a node address they reach over ARP on their veth.
     await node.ip(["addr", "add", "192.0.2.1/32", "dev", "lo"]);
+    // IPv6: the node answers neighbour solicitations for its gateway address on every veth.
+    await node.ip(["addr", "add", "2001:db8::1/128", "dev", "lo"]);
+    await node.exec(["sysctl", "-qw", "net.ipv6.conf.all.proxy_ndp=1"]);
+    for (const p of PODS)
+      await node.ip(["-6", "neigh", "add", "proxy", "2001:db8::1", "dev", `w${p.host}`]);
     dir = mkdtempSync(join(tmpdir(), "tortie-truth-"));
     tb.defer(() => rmSync(dir, { recursive: true, force: true }));
     writeFileSync(join(dir, "listen.cjs"), LISTENER);
@@ -305,9 +374,9 @@ describe.skipIf(skip)("nftables verdicts agree with the engine, cell for cell", 
     await Promise.all(
       PODS.map(async (src) => {
         const cells = PODS.filter((d) => d !== src).flatMap((dst) =>
-          PROBES.map((p) => ({ dst, p })),
+          FAMILIES.flatMap((f) => PROBES.map((p) => ({ dst, p, f }))),
         );
-        const probes = cells.map(({ dst, p }) => ({ ...p, dst: dst.ip }));
+        const probes = cells.map(({ dst, p, f }) => ({ ...p, dst: f === 4 ? dst.ip : dst.ip6 }));
         const { stdout } = await topo
           .host(src.host)
           .exec(["node", join(dir, "probe.cjs"), JSON.stringify(probes), "1500"], {
@@ -315,7 +384,7 @@ describe.skipIf(skip)("nftables verdicts agree with the engine, cell for cell", 
           });
         const res = JSON.parse(stdout.trim().split("\n").pop()!) as boolean[];
         cells.forEach((c, i) => {
-          out.set(`${src.name} → ${c.dst.name} ${probeName(c.p)}`, res[i]!);
+          out.set(`${src.name} → ${c.dst.name} v${c.f} ${probeName(c.p)}`, res[i]!);
         });
       }),
     );
@@ -327,16 +396,20 @@ describe.skipIf(skip)("nftables verdicts agree with the engine, cell for cell", 
     for (const src of PODS)
       for (const dst of PODS) {
         if (src === dst) continue;
-        for (const p of PROBES) {
-          const flow =
-            p.kind === "icmp"
-              ? { src: src.ip, dst: dst.ip, protocol: "ICMP", icmpType: 8, icmpCode: 0 }
-              : { src: src.ip, dst: dst.ip, protocol: p.kind.toUpperCase(), dstPort: p.port };
-          out.set(
-            `${src.name} → ${dst.name} ${probeName(p)}`,
-            e.evaluate(flow, { trace: false }).verdict === "allow",
-          );
-        }
+        for (const f of FAMILIES)
+          for (const p of PROBES) {
+            const [a, b] = f === 4 ? [src.ip, dst.ip] : [src.ip6!, dst.ip6!];
+            const flow =
+              p.kind === "icmp"
+                ? f === 4
+                  ? { src: a, dst: b, protocol: "ICMP", icmpType: 8, icmpCode: 0 }
+                  : { src: a, dst: b, protocol: "ICMPv6", icmpType: 128, icmpCode: 0 }
+                : { src: a, dst: b, protocol: p.kind.toUpperCase(), dstPort: p.port };
+            out.set(
+              `${src.name} → ${dst.name} v${f} ${probeName(p)}`,
+              e.evaluate(flow, { trace: false }).verdict === "allow",
+            );
+          }
       }
     return out;
   }
@@ -352,13 +425,13 @@ describe.skipIf(skip)("nftables verdicts agree with the engine, cell for cell", 
     it(name, async () => {
       const engine = new PolicyEngine();
       engine.apply([...baseResources(), ...resources]);
-      const rs = renderRuleset(engine, { families: [4] });
+      const rs = renderRuleset(engine, {});
       // Incremental from the previous scenario; a fresh full apply must give the same table.
       const res = await shared.apply(rs);
       const want = engineMatrix(engine);
       const got = await kernelMatrix();
       expect(diffs(want, got)).toEqual([]);
-      expect(want.size).toBe(PODS.length * (PODS.length - 1) * PROBES.length);
+      expect(want.size).toBe(PODS.length * (PODS.length - 1) * PROBES.length * FAMILIES.length);
       if (name === "no policy") expect([...want.values()].every(Boolean)).toBe(true);
       else {
         expect([...want.values()].some((v) => !v)).toBe(true);
@@ -371,7 +444,7 @@ describe.skipIf(skip)("nftables verdicts agree with the engine, cell for cell", 
   it("label changes applied incrementally keep kernel and engine in agreement", async () => {
     const engine = new PolicyEngine();
     engine.apply([...baseResources(), ...SCENARIOS["k8s allow from pods in other namespaces"]!]);
-    const renderer = new NftRenderer({ families: [4] });
+    const renderer = new NftRenderer({});
     const a = shared;
     await a.apply(renderer.render(engine));
     expect(diffs(engineMatrix(engine), await kernelMatrix())).toEqual([]);
@@ -381,28 +454,29 @@ describe.skipIf(skip)("nftables verdicts agree with the engine, cell for cell", 
         apiVersion: "projectcalico.org/v3",
         kind: "WorkloadEndpoint",
         metadata: { name: "mon", namespace: "ops", labels: { app: "client" } },
-        spec: { ipNetworks: ["192.0.2.30/32"], interfaceName: "wmon" },
+        spec: { ipNetworks: ["192.0.2.30/32", "2001:db8::30/128"], interfaceName: "wmon" },
       },
       {
         apiVersion: "projectcalico.org/v3",
         kind: "WorkloadEndpoint",
         metadata: { name: "cli2", namespace: "dev", labels: { app: "tester" } },
-        spec: { ipNetworks: ["192.0.2.20/32"], interfaceName: "wcli2" },
+        spec: { ipNetworks: ["192.0.2.20/32", "2001:db8::20/128"], interfaceName: "wcli2" },
       },
     ]);
     const res = await a.apply(renderer.render(engine));
     expect(res.mode).toBe("incremental");
     expect(res.rules).toBe(0); // only set elements and dispatch entries moved
     const want = engineMatrix(engine);
-    expect(want.get("mon → db tcp/5432")).toBe(true);
-    expect(want.get("cli2 → db tcp/5432")).toBe(false);
+    expect(want.get("mon → db v4 tcp/5432")).toBe(true);
+    expect(want.get("mon → db v6 tcp/5432")).toBe(true);
+    expect(want.get("cli2 → db v4 tcp/5432")).toBe(false);
     expect(diffs(want, await kernelMatrix())).toEqual([]);
   });
 
   it("an incremental apply leaves the same table as a full apply", async () => {
     const engine = new PolicyEngine();
     engine.apply([...baseResources(), ...SCENARIOS["k8s named ports and port ranges"]!]);
-    const rs = renderRuleset(engine, { families: [4] });
+    const rs = renderRuleset(engine, {});
     await shared.apply(rs);
     const incremental = (await node.exec(["nft", "list", "table", "inet", "tortie"])).stdout;
     await applier().apply(rs);
@@ -415,10 +489,10 @@ describe.skipIf(skip)("nftables verdicts agree with the engine, cell for cell", 
     const engine = new PolicyEngine();
     engine.apply([...baseResources(), ...SCENARIOS["calico Deny before Allow by order"]!]);
     const a = applier();
-    await a.apply(renderRuleset(engine, { families: [4] }));
+    await a.apply(renderRuleset(engine, {}));
     await node.exec(["nft", "delete", "table", "inet", "tortie"]);
     engine.apply([...SCENARIOS["k8s ipBlock with except"]!]);
-    const res = await a.apply(renderRuleset(engine, { families: [4] }));
+    const res = await a.apply(renderRuleset(engine, {}));
     expect(res.mode).toBe("resync");
     expect(diffs(engineMatrix(engine), await kernelMatrix())).toEqual([]);
   });
@@ -427,9 +501,9 @@ describe.skipIf(skip)("nftables verdicts agree with the engine, cell for cell", 
     const engine = new PolicyEngine();
     engine.apply([...baseResources(), ...SCENARIOS["k8s deny-all ingress in prod"]!]);
     const a = applier();
-    await a.apply(renderRuleset(engine, { families: [4] }));
+    await a.apply(renderRuleset(engine, {}));
     const before = (await node.exec(["nft", "list", "table", "inet", "tortie"])).stdout;
-    const good = renderRuleset(engine, { families: [4] });
+    const good = renderRuleset(engine, {});
     const applied = a.applied;
     const bad = {
       ...good,
