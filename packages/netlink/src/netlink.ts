@@ -2,7 +2,7 @@
 // the operation groups (links, addresses, routes, neighbours), sysctls and
 // notification streams of that namespace.
 import { Addresses } from "./ops/addresses.js";
-import { cachedResolver, type LinkRef } from "./ops/common.js";
+import type { LinkRef } from "./ops/common.js";
 import { Links } from "./ops/links.js";
 import { Neighbours } from "./ops/neighbours.js";
 import { Routes } from "./ops/routes.js";
@@ -60,7 +60,9 @@ export class Netlink {
     this.links = new Links(conn);
     const resolve = (r: LinkRef) => this.links.index(r);
     this.addresses = new Addresses(conn, resolve);
-    this.routes = new Routes(conn, cachedResolver(resolve));
+    // Names are resolved per operation (a batch resolves each name once):
+    // an interface may be deleted and re-created with another ifindex.
+    this.routes = new Routes(conn, resolve);
     this.neighbours = new Neighbours(conn, resolve);
     this.sysctl = {
       get: (key) => readSysctl(netns, key),
