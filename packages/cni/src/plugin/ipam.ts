@@ -9,7 +9,7 @@
 
 import { delegate } from "../runtime/delegate.js";
 import { locatePlugin, spawnExecutor } from "../runtime/exec.js";
-import { invokePlugin, type PluginExecutor } from "../runtime/invoke.js";
+import { invokePlugin, type PluginExecutor, type PluginLocator } from "../runtime/invoke.js";
 import type { Env } from "../spec/env.js";
 import { CniError, ErrorCode } from "../spec/errors.js";
 import { convertResult, type Result } from "../spec/result.js";
@@ -49,13 +49,14 @@ export class DelegatedIpam implements PodIpam {
   constructor(
     readonly type: string,
     private readonly exec: PluginExecutor = stderrExec,
+    private readonly locate: PluginLocator = locatePlugin,
   ) {}
 
   private async supported(path: readonly string[]): Promise<readonly string[]> {
     let v = this.versions.get(this.type);
     if (!v) {
       const out = (await invokePlugin(this.exec, {
-        pluginPath: await locatePlugin(this.type, path),
+        pluginPath: await this.locate(this.type, path),
         env: { CNI_COMMAND: "VERSION" },
         stdin: '{"cniVersion":"1.0.0"}',
       })) as { supportedVersions?: string[] } | undefined;
@@ -69,7 +70,7 @@ export class DelegatedIpam implements PodIpam {
   private async run(command: string, call: IpamCall): Promise<Result | undefined> {
     const req = { env: call.env, stdin: call.stdin, path: call.path };
     try {
-      return await delegate(this.type, req, { command, exec: this.exec });
+      return await delegate(this.type, req, { command, exec: this.exec, locate: this.locate });
     } catch (e) {
       if (!(e instanceof CniError) || e.code !== ErrorCode.IncompatibleCniVersion) throw e;
       const cfg = JSON.parse(call.stdin) as Record<string, unknown>;
@@ -87,7 +88,7 @@ export class DelegatedIpam implements PodIpam {
       const r = await delegate(
         this.type,
         { ...req, stdin: JSON.stringify(down) },
-        { command, exec: this.exec },
+        { command, exec: this.exec, locate: this.locate },
       );
       return r ? { ...r, cniVersion: String(cfg.cniVersion) } : r;
     }
@@ -112,7 +113,7 @@ export class DelegatedIpam implements PodIpam {
   private async onlyIfKnown(command: "GC" | "STATUS", call: IpamCall): Promise<void> {
     const theirs = await this.supported(call.path);
     if (!theirs.some((v) => versionSupportsCommand(v, command))) return;
-    await delegate(this.type, call, { command, exec: this.exec });
+    await delegate(this.type, call, { command, exec: this.exec, locate: this.locate });
   }
 
   async gc(call: IpamCall): Promise<void> {
