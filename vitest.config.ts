@@ -19,6 +19,8 @@ export default defineConfig({
           include: ["packages/*/src/**/*.test.ts", "examples/*/src/**/*.test.ts"],
           exclude: ["**/*.int.test.ts", "**/node_modules/**"],
           testTimeout: 20_000,
+          // unit first, then integration (projects with different pools need an order)
+          sequence: { groupOrder: 0 },
         },
       },
       {
@@ -31,6 +33,7 @@ export default defineConfig({
           ],
           exclude: ["**/node_modules/**"],
           pool: "forks",
+          sequence: { groupOrder: 1 },
           maxWorkers: 2,
           testTimeout: 120_000,
           hookTimeout: 120_000,
