@@ -272,3 +272,57 @@ describe("ruleset and diff", () => {
     expect(diffScript(after, after).commands).toBe(0);
   });
 });
+
+describe("host endpoints", () => {
+  it("doNotTrack, preDNAT and normal policies land in raw, pre-DNAT and input/output chains", () => {
+    const e = new PolicyEngine();
+    e.apply([
+      {
+        apiVersion: "projectcalico.org/v3",
+        kind: "HostEndpoint",
+        metadata: { name: "h", labels: { role: "node" } },
+        spec: { interfaceName: "eth0", expectedIPs: ["198.51.100.1"] },
+      },
+      {
+        apiVersion: "projectcalico.org/v3",
+        kind: "GlobalNetworkPolicy",
+        metadata: { name: "u" },
+        spec: {
+          selector: "has(role)",
+          doNotTrack: true,
+          applyOnForward: true,
+          ingress: [{ action: "Allow", protocol: "UDP" }],
+        },
+      },
+      {
+        apiVersion: "projectcalico.org/v3",
+        kind: "GlobalNetworkPolicy",
+        metadata: { name: "p" },
+        spec: {
+          selector: "has(role)",
+          preDNAT: true,
+          applyOnForward: true,
+          ingress: [{ action: "Deny", protocol: "TCP" }],
+        },
+      },
+    ]);
+    const rs = renderRuleset(e);
+    expect(rs.chains.get("hep-raw-in")?.hook).toBe(
+      "type filter hook prerouting priority raw; policy accept;",
+    );
+    expect(rs.chains.get("hep-prednat")?.rules).toEqual([
+      "meta mark & 0x00040000 == 0x00040000 accept",
+      "iifname vmap @hep-prednat-in",
+    ]);
+    const all = [...rs.chains.values()].flatMap((c) => c.rules);
+    expect(all).toContain(
+      'meta l4proto udp counter meta mark set meta mark | 0x00040000 notrack accept comment "default/u ingress rule 0"',
+    );
+    expect(all).toContain('meta l4proto tcp counter drop comment "default/p ingress rule 0"');
+    const maps = (n: string) => rs.sets.get(n)?.elements.map((x) => x.split(" : ")[0]);
+    expect(maps("hep-raw-in")).toEqual(['"eth0"']);
+    expect(maps("hep-raw-out")).toEqual([]); // no doNotTrack egress policy
+    expect(maps("hep-in")).toEqual(['"eth0"']);
+    expect(maps("from-ep")).toEqual([]);
+  });
+});

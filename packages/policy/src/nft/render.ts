@@ -32,6 +32,7 @@ import type {
   CompiledRule,
   CompiledSide,
   Direction,
+  Stage,
 } from "../engine/compiled.js";
 import type { EndpointInfo, PolicyState, TierPlan } from "../engine/state.js";
 import { type Cidr, type Family, formatRange, mergeRanges } from "../model/cidr.js";
@@ -47,6 +48,21 @@ export interface RenderOptions {
   /** Also police traffic between workloads and the node itself (input/output hooks). Default true. */
   readonly hostHooks?: boolean;
 }
+
+/** Mark bit: a doNotTrack or preDNAT policy allowed the packet; later stages accept it. */
+export const MARK_ALLOWED = 0x40000;
+const hex = (n: number) => `0x${n.toString(16).padStart(8, "0")}`;
+const SET_ALLOWED = `meta mark set meta mark | ${hex(MARK_ALLOWED)}`;
+/** Dispatch maps: interface name → the endpoint's chain for one hook. */
+const MAPS = [
+  "from-ep",
+  "to-ep",
+  "hep-raw-in",
+  "hep-raw-out",
+  "hep-prednat-in",
+  "hep-in",
+  "hep-out",
+];
 
 const short = (s: string) => stableHash(s).slice(0, 12);
 const q = (s: string) => `"${s.replace(/["\\]/g, "")}"`;
@@ -101,7 +117,7 @@ export class NftRenderer {
   >();
   private readonly epCache = new Map<
     string,
-    { ep: EndpointInfo; plan: number; egress: string; ingress: string }
+    { ep: EndpointInfo; plan: number; chains: ReadonlyMap<string, string> }
   >();
   private st!: PolicyState;
   private refs = new Set<string>();
@@ -277,7 +293,7 @@ export class NftRenderer {
   }
 
   /** nft rule texts for one Calico rule (several when it spans families or ORs named and numeric ports). */
-  ruleTexts(r: CompiledRule, label: string, st: PolicyState): string[] {
+  ruleTexts(r: CompiledRule, label: string, st: PolicyState, allow = "accept"): string[] {
     this.st = st;
     const { fams, split } = this.ruleFamilies(r);
     const variants: (Family | undefined)[] = split
@@ -287,7 +303,7 @@ export class NftRenderer {
         : fams;
     const verdict =
       r.action === "Allow"
-        ? "accept"
+        ? allow
         : r.action === "Deny"
           ? "drop"
           : r.action === "Pass"
@@ -364,8 +380,14 @@ export class NftRenderer {
     if (!hit) {
       this.takeRefs();
       const label = `${p.tier}/${p.name}`;
+      const allow =
+        p.stage === "untracked"
+          ? `${SET_ALLOWED} notrack accept`
+          : p.stage === "preDNAT"
+            ? `${SET_ALLOWED} accept`
+            : "accept";
       const rules = (dir === "ingress" ? p.ingress : p.egress).flatMap((r) =>
-        this.ruleTexts(r, `${label} ${dir} rule ${r.index}`, this.st),
+        this.ruleTexts(r, `${label} ${dir} rule ${r.index}`, this.st, allow),
       );
       hit = { rules, sets: this.takeRefs() };
       m.set(dir, hit);
@@ -412,17 +434,32 @@ export class NftRenderer {
       rules.push(...pr.rules);
       for (const s of pr.sets) sets.add(s);
     }
-    if (tier.tier.defaultAction === "Deny") {
+    // doNotTrack and preDNAT tiers have no end: what they do not decide goes on.
+    if (tier.tier.defaultAction === "Deny" && tier.policies[0]?.stage === "normal") {
       rules.push(`counter drop comment ${q(`end of tier ${tier.tier.name}: no policy matched`)}`);
     }
     this.pieces.set(name, { rules, chains: [], sets: [...sets], src: tier.policies });
     return name;
   }
 
-  private endpointChain(ep: EndpointInfo, dir: Direction): string {
+  private endpointChain(
+    ep: EndpointInfo,
+    dir: Direction,
+    stage: Stage = "normal",
+  ): string | undefined {
     const rules: string[] = [];
     const chains: string[] = [];
-    for (const tier of this.st.plan(ep, dir)) {
+    const plan = this.st.plan(ep, dir, stage);
+    if (stage !== "normal") {
+      if (plan.length === 0) return undefined;
+      for (const tier of plan) {
+        const tc = this.tierChain(tier, dir);
+        chains.push(tc);
+        rules.push(`jump ${tc}`);
+      }
+      return this.contentChain("e", rules, chains);
+    }
+    for (const tier of plan) {
       const tc = this.tierChain(tier, dir);
       chains.push(tc);
       rules.push(`jump ${tc}`);
@@ -444,31 +481,41 @@ export class NftRenderer {
    */
   render(st: PolicyState): Ruleset {
     this.st = st;
-    const from: string[] = [];
-    const to: string[] = [];
+    const maps = new Map<string, string[]>(MAPS.map((m) => [m, []]));
     const live = new Set<string>();
+    let hosts = false;
     for (const ep of st.endpoints()) {
-      if (ep.kind !== "workload" || !ep.interfaceName) continue;
+      if (!ep.interfaceName) continue;
       live.add(ep.key);
       const plan = st.planVersion(ep.key);
       let c = this.epCache.get(ep.key);
       if (!c || c.ep !== ep || c.plan !== plan) {
-        c = {
-          ep,
-          plan,
-          egress: this.endpointChain(ep, "egress"),
-          ingress: this.endpointChain(ep, "ingress"),
+        const chains = new Map<string, string>();
+        const put = (map: string, chain: string | undefined) => {
+          if (chain) chains.set(map, chain);
         };
+        if (ep.kind === "workload") {
+          put("from-ep", this.endpointChain(ep, "egress"));
+          put("to-ep", this.endpointChain(ep, "ingress"));
+        } else {
+          put("hep-raw-in", this.endpointChain(ep, "ingress", "untracked"));
+          put("hep-raw-out", this.endpointChain(ep, "egress", "untracked"));
+          put("hep-prednat-in", this.endpointChain(ep, "ingress", "preDNAT"));
+          put("hep-in", this.endpointChain(ep, "ingress"));
+          put("hep-out", this.endpointChain(ep, "egress"));
+        }
+        c = { ep, plan, chains };
         this.epCache.set(ep.key, c);
       }
-      from.push(`${q(ep.interfaceName)} : jump ${c.egress}`);
-      to.push(`${q(ep.interfaceName)} : jump ${c.ingress}`);
+      if (ep.kind === "host") hosts = true;
+      for (const [map, chain] of c.chains)
+        maps.get(map)!.push(`${q(ep.interfaceName)} : jump ${chain}`);
     }
     for (const k of this.epCache.keys()) if (!live.has(k)) this.epCache.delete(k);
     // Everything reachable from the endpoints' chains.
     const reached = new Set<string>();
     const setNames = new Set<string>();
-    const stack = [...new Set([...this.epCache.values()].flatMap((c) => [c.egress, c.ingress]))];
+    const stack = [...new Set([...this.epCache.values()].flatMap((c) => [...c.chains.values()]))];
     while (stack.length) {
       const n = stack.pop()!;
       if (reached.has(n)) continue;
@@ -491,11 +538,41 @@ export class NftRenderer {
       chains.set("in-egress", base("input", "filter", "iifname vmap @from-ep"));
       chains.set("out-ingress", base("output", "filter", "oifname vmap @to-ep"));
     }
+    if (hosts) {
+      // Host endpoints (Calico HostEndpoint): doNotTrack policies in raw,
+      // preDNAT policies before DNAT, normal policies for traffic to and
+      // from the host itself. An Allow in the first two marks the packet,
+      // and the later stages accept what is marked.
+      const hook = (h: string, prio: string) =>
+        `type filter hook ${h} priority ${prio}; policy accept;`;
+      const marked = `meta mark & ${hex(MARK_ALLOWED)} == ${hex(MARK_ALLOWED)} accept`;
+      chains.set("hep-raw-in", {
+        hook: hook("prerouting", "raw"),
+        rules: ["iifname vmap @hep-raw-in"],
+      });
+      chains.set("hep-raw-out", {
+        hook: hook("output", "raw"),
+        rules: ["oifname vmap @hep-raw-out"],
+      });
+      chains.set("hep-prednat", {
+        hook: hook("prerouting", "dstnat - 10"),
+        rules: [marked, "iifname vmap @hep-prednat-in"],
+      });
+      chains.set("hep-in", {
+        hook: hook("input", "filter + 5"),
+        rules: [marked, ...common, "iifname vmap @hep-in"],
+      });
+      chains.set("hep-out", {
+        hook: hook("output", "filter + 5"),
+        rules: [marked, ...common, "oifname vmap @hep-out"],
+      });
+    }
     for (const n of [...reached].sort()) chains.set(n, { rules: this.pieces.get(n)!.rules });
-    const sets = new Map<string, NftSet>([
-      ["from-ep", { decl: "type ifname : verdict;", elements: from.sort() }],
-      ["to-ep", { decl: "type ifname : verdict;", elements: to.sort() }],
-    ]);
+    const sets = new Map<string, NftSet>();
+    for (const [m, els] of maps) {
+      if (m.startsWith("hep-") && !hosts) continue;
+      sets.set(m, { decl: "type ifname : verdict;", elements: els.sort() });
+    }
     for (const n of [...setNames].sort()) {
       const d = this.dynamicSets.get(n);
       sets.set(n, d ? this.dynamicSet(n, d) : this.staticSets.get(n)!);
