@@ -273,6 +273,18 @@ describe("ruleset and diff", () => {
   });
 });
 
+describe("Log", () => {
+  it("goes to an nflog group when asked", () => {
+    const e = world();
+    const out = renderRule(e, compileRule({ action: "Log", protocol: "TCP" }, 0, "prod"), "r", {
+      logGroup: 5,
+    });
+    expect(out.rules).toEqual([
+      'meta l4proto tcp counter log group 5 prefix "tortie r: " comment "r"',
+    ]);
+  });
+});
+
 describe("host endpoints", () => {
   it("doNotTrack, preDNAT and normal policies land in raw, pre-DNAT and input/output chains", () => {
     const e = new PolicyEngine();

@@ -47,6 +47,8 @@ export interface RenderOptions {
   readonly families?: readonly Family[];
   /** Also police traffic between workloads and the node itself (input/output hooks). Default true. */
   readonly hostHooks?: boolean;
+  /** Send Log rules to this nflog group (for ulogd and friends) instead of the kernel log. */
+  readonly logGroup?: number;
 }
 
 /** Mark bit: a doNotTrack or preDNAT policy allowed the packet; later stages accept it. */
@@ -107,6 +109,7 @@ export class NftRenderer {
   private readonly families: readonly Family[];
   private readonly table: string;
   private readonly hostHooks: boolean;
+  private readonly logGroup: number | undefined;
   private readonly staticSets = new Map<string, NftSet>();
   private readonly dynamicSets = new Map<string, DynamicSet>();
   private readonly dynamicCache = new Map<string, { version: number; set: NftSet }>();
@@ -126,6 +129,7 @@ export class NftRenderer {
     this.families = opts.families ?? [4, 6];
     this.table = `inet ${opts.table ?? "tortie"}`;
     this.hostHooks = opts.hostHooks ?? true;
+    this.logGroup = opts.logGroup;
   }
 
   private addrType(f: Family) {
@@ -308,7 +312,7 @@ export class NftRenderer {
           ? "drop"
           : r.action === "Pass"
             ? "return"
-            : `log prefix ${q(`tortie ${label.slice(0, 40)}: `)}`;
+            : `log ${this.logGroup === undefined ? "" : `group ${this.logGroup} `}prefix ${q(`tortie ${label.slice(0, 40)}: `)}`;
     const out: string[] = [];
     for (const f of variants) {
       const head: string[] = [];
