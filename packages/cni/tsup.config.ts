@@ -33,7 +33,11 @@ export default defineConfig([
   },
   {
     ...bin,
-    entry: { "tortie-cni": "src/cli/tortie-cni.ts", tortie: "src/cli/tortie.ts" },
+    entry: {
+      "tortie-cni": "src/cli/tortie-cni.ts",
+      tortie: "src/cli/tortie.ts",
+      "tortie-unlink": "src/plugin/unlink-worker.ts",
+    },
     esbuildPlugins: [datastoreAsSibling],
     // koffi's native module is loaded on first use (src/plugin/koffi-lazy.ts)
     esbuildOptions(o: { conditions?: string[]; alias?: Record<string, string> }) {

@@ -3,8 +3,10 @@
 // back for CHECK.
 
 import { existsSync } from "node:fs";
+import { Worker } from "node:worker_threads";
 import { Iff, Netlink, NetlinkError, Netns, RouteProtocol, writeSysctl } from "@tortie/netlink";
 import type { PodPlan } from "./plan.js";
+import type { UnlinkReply, UnlinkRequest } from "./unlink-worker.js";
 
 /** A pod's interfaces, addresses and routes as the kernel has them. */
 export interface Observed {
@@ -110,20 +112,47 @@ export class NetlinkDataplane implements Dataplane {
     }
   }
 
+  private workers: Worker[] | undefined;
+  private nextWorker = 0;
+  private nextId = 0;
+  private readonly waiting = new Map<number, (r: UnlinkReply) => void>();
+
+  /**
+   * Deletes links on `count` worker threads from now on (the resident helper
+   * does, so that concurrent DELs overlap); `file` is the bundled worker.
+   */
+  useUnlinkWorkers(file: URL, count = 4): void {
+    if (this.workers || !existsSync(file)) return;
+    this.workers = Array.from({ length: count }, () => {
+      const w = new Worker(file);
+      w.unref();
+      w.on("message", (r: UnlinkReply) => {
+        this.waiting.get(r.id)?.(r);
+        this.waiting.delete(r.id);
+      });
+      return w;
+    });
+  }
+
   async remove(hostVeth: string): Promise<boolean> {
-    // deleting one end of a veth pair deletes the other, wherever it is. A
-    // connection of its own: the kernel's wait for the device to go away
-    // (synchronize_net) then overlaps between concurrent DELs instead of
-    // queueing behind one shared socket.
-    const nl = await Netlink.open();
+    // deleting one end of a veth pair deletes the other, wherever it is
+    if (this.workers) {
+      const id = this.nextId++;
+      const w = this.workers[this.nextWorker++ % this.workers.length]!;
+      const r = await new Promise<UnlinkReply>((resolve) => {
+        this.waiting.set(id, resolve);
+        w.postMessage({ id, name: hostVeth } satisfies UnlinkRequest);
+      });
+      if (r.error) throw new Error(r.error);
+      return r.removed;
+    }
+    const host = await this.host();
     try {
-      await nl.links.delete(hostVeth);
+      await host.links.delete(hostVeth);
       return true;
     } catch (e) {
       if (isNoDevice(e)) return false;
       throw e;
-    } finally {
-      nl.close();
     }
   }
 
@@ -178,9 +207,11 @@ export class NetlinkDataplane implements Dataplane {
     };
   }
 
-  /** Closes the host connection. */
+  /** Closes the host connection and stops the workers. */
   close(): void {
     void this.hostNl?.then((n) => n.close());
     this.hostNl = undefined;
+    for (const w of this.workers ?? []) void w.terminate();
+    this.workers = undefined;
   }
 }

@@ -92,7 +92,8 @@ export async function runHelper(opts: HelperOptions = {}): Promise<boolean> {
   const s = { ...helperSettings(), ...opts };
   const token = randomBytes(24).toString("hex");
   // one set of edges for the helper's life: warm sockets, one store and IPAM client per datastore
-  const deps = defaultDeps();
+  // the bundled worker sits beside the bundle (dist/bin/tortie-unlink.mjs)
+  const deps = defaultDeps({ unlinkWorker: new URL("./tortie-unlink.mjs", import.meta.url) });
   let idle: ReturnType<typeof setTimeout> | undefined;
   const server = createServer((sock) => {
     sock.on("error", () => undefined);

@@ -16,8 +16,11 @@ import { FileAttachmentStore } from "./state.js";
 import { TortieIpam } from "./tortie-ipam.js";
 
 /** The plugin's production edges; `close()` releases sockets and stores. */
-export function defaultDeps(): TortieDeps & { close(): Promise<void> } {
+export function defaultDeps(
+  opts: { unlinkWorker?: URL } = {},
+): TortieDeps & { close(): Promise<void> } {
   const dataplane = new NetlinkDataplane();
+  if (opts.unlinkWorker) dataplane.useUnlinkWorkers(opts.unlinkWorker);
   const stores = new Map<string, Promise<Datastore>>();
   const ipams = new Map<string, PodIpam>();
   const sinks = new Map<string, EndpointSink>();

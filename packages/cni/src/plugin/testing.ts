@@ -28,6 +28,15 @@ export async function buildPluginForTest(): Promise<{ dir: string; file: string;
   await build({
     ...bundleOptions,
     external: [...bundleOptions.external],
+    entryPoints: [resolve(here, "unlink-worker.ts")],
+    outfile: join(dir, "tortie-unlink.mjs"),
+    conditions: ["source"],
+    alias: { koffi: resolve(here, "koffi-lazy.ts") },
+    logLevel: "error",
+  });
+  await build({
+    ...bundleOptions,
+    external: [...bundleOptions.external],
     entryPoints: [resolve(here, "store-client.ts")],
     outfile: join(dir, DATASTORE_BUNDLE),
     conditions: ["source"],
