@@ -114,18 +114,21 @@ export class RouteReconciler {
   /** Replaces every route `source` wants (e.g. "blocks", "pods", "bgp"). Applied by the next run. */
   setRoutes(source: string, routes: readonly DesiredRoute[]): void {
     for (const k of this.desired.setSource(source, routes)) this.dirty.add(k);
+    this.devs = undefined;
     this.kick();
   }
 
   /** Adds or changes one route of `source`. */
   upsert(source: string, route: DesiredRoute): void {
     this.dirty.add(this.desired.upsert(source, route));
+    this.devs = undefined;
     this.kick();
   }
 
   /** Withdraws one route of `source`. */
   remove(source: string, dst: string, table?: number): void {
     this.dirty.add(this.desired.remove(source, dst, table));
+    this.devs = undefined;
     this.kick();
   }
 
@@ -188,10 +191,7 @@ export class RouteReconciler {
       }
       if (link) this.noteLink(link.name, link.index);
       this.forms = new WeakMap();
-      const keys = new Set<string>();
-      for (const [k, d] of this.desired.winners()) {
-        if (d.dev === name || d.nexthops?.some((n) => n.dev === name)) keys.add(k);
-      }
+      const keys = new Set<string>(this.keysOfInterface(name));
       let observed: Route[] = [];
       if (link) {
         observed = await this.dump({ dev: link.index });
@@ -413,11 +413,29 @@ export class RouteReconciler {
     }
   }
 
-  private wantsInterface(name: string): boolean {
-    for (const d of this.desired.winners().values()) {
-      if (d.dev === name || d.nexthops?.some((n) => n.dev === name)) return true;
+  /** Desired keys per interface name; rebuilt lazily after the desired set changed. */
+  private devs: Map<string, string[]> | undefined;
+
+  private keysOfInterface(name: string): readonly string[] {
+    if (!this.devs) {
+      const devs = new Map<string, string[]>();
+      const note = (dev: string | undefined, k: string) => {
+        if (dev === undefined) return;
+        const list = devs.get(dev);
+        if (list) list.push(k);
+        else devs.set(dev, [k]);
+      };
+      for (const [k, d] of this.desired.winners()) {
+        note(d.dev, k);
+        for (const n of d.nexthops ?? []) note(n.dev, k);
+      }
+      this.devs = devs;
     }
-    return false;
+    return this.devs.get(name) ?? [];
+  }
+
+  private wantsInterface(name: string): boolean {
+    return this.keysOfInterface(name).length > 0;
   }
 
   /** Stops the background work (notifications, timers). */
