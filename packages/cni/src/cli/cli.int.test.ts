@@ -1,6 +1,6 @@
 // `tortie-cni` as a user runs it, inside a testbed "node" namespace, with
 // Debian's ptp + host-local + portmap.
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -13,6 +13,7 @@ import {
   useTestbed,
 } from "@tortie/testbed";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { defaultContainerId } from "./args.js";
 
 const skip = requirePrereqs(["root", "netns", "cni-plugins"]);
 const entry = fileURLToPath(new URL("./tortie-cni.ts", import.meta.url));
@@ -100,6 +101,62 @@ describe.skipIf(skip)("tortie-cni", () => {
       code: 7,
       msg: expect.stringMatching(/result of ADD/),
     });
+  });
+
+  it("garbage-collects with the tortie plugin: attachments missing from the cache are released", async () => {
+    const { buildPluginForTest } = await import("../plugin/testing.js");
+    const bin = await buildPluginForTest();
+    tb.defer(() => bin.remove());
+    const gcTopo = await tb.topology({ hosts: ["gnode", "ga", "gb"] });
+    const gnode = gcTopo.host("gnode");
+    const net = `${name}gc`;
+    const conf = join(dir, "gc.conflist");
+    writeFileSync(
+      conf,
+      JSON.stringify({
+        cniVersion: "1.1.0",
+        name: net,
+        plugins: [
+          {
+            type: "tortie",
+            dataDir: join(dir, "tortie-state"),
+            ipam: { type: "host-local", dataDir: join(dir, "ipam"), subnet: "203.0.113.0/24" },
+          },
+        ],
+      }),
+    );
+    const run = (args: string[]) =>
+      exec(
+        ["ip", "netns", "exec", gnode.netns, process.execPath, "--import", "tsx", entry, ...args],
+        {
+          env: {
+            ...process.env,
+            CNI_PATH: `${bin.dir}:/usr/lib/cni`,
+            CNI_CACHE_DIR: join(dir, "gc-cache"),
+            TORTIE_CNI_RUN_DIR: join(dir, "gc-run"),
+          },
+        },
+      );
+    await run(["add", conf, gcTopo.host("ga").nsPath]);
+    await run(["add", conf, gcTopo.host("gb").nsPath]);
+    await run(["status", conf]);
+    const reserved = () => readdirSync(join(dir, "ipam", net)).filter((f) => /^\d/.test(f));
+    expect(reserved()).toHaveLength(2);
+    // the runtime forgets gb: GC with the cached attachments as the valid ones releases it
+    rmSync(
+      join(
+        dir,
+        "gc-cache",
+        "results",
+        `${net}-${defaultContainerId(gcTopo.host("gb").nsPath)}-eth0`,
+      ),
+    );
+    await run(["gc", conf]);
+    expect(reserved()).toHaveLength(1);
+    expect(await gcTopo.host("gb").ipJson(["link", "show"])).toHaveLength(1);
+    expect(await gcTopo.host("ga").ipJson(["link", "show"])).toHaveLength(2);
+    await run(["del", conf, gcTopo.host("ga").nsPath]);
+    expect(reserved()).toHaveLength(0);
   });
 
   it("takes a configuration file path and prints VERSION", async () => {
