@@ -1,3 +1,4 @@
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import {
   containerIdProblem,
@@ -7,6 +8,7 @@ import {
   parseCniArgs,
   parseEnv,
 } from "./env.js";
+import { CniError } from "./errors.js";
 
 const full = {
   CNI_CONTAINERID: "abc123",
@@ -105,5 +107,33 @@ describe("names and CNI_ARGS", () => {
     const inv = parseEnv({ ...full, CNI_COMMAND: "CHECK", CNI_ARGS: "A=1" });
     expect(parseEnv(invocationEnv(inv))).toEqual(inv);
     expect(invocationEnv({ command: "VERSION" })).toEqual({ CNI_COMMAND: "VERSION" });
+  });
+});
+
+describe("parseEnv on arbitrary environments (fuzz)", () => {
+  it("returns an invocation or throws CniError code 4, nothing else", () => {
+    const key = fc.constantFrom(
+      "CNI_COMMAND",
+      "CNI_CONTAINERID",
+      "CNI_NETNS",
+      "CNI_IFNAME",
+      "CNI_ARGS",
+      "CNI_PATH",
+    );
+    const value = fc.oneof(
+      fc.string(),
+      fc.constantFrom("ADD", "DEL", "CHECK", "GC", "STATUS", "VERSION"),
+    );
+    fc.assert(
+      fc.property(fc.dictionary(key, value), (env) => {
+        try {
+          const inv = parseEnv(env);
+          expect(inv.command).toBe(env.CNI_COMMAND);
+        } catch (e) {
+          expect(e).toBeInstanceOf(CniError);
+          expect((e as CniError).code).toBe(4);
+        }
+      }),
+    );
   });
 });
