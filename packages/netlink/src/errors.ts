@@ -14,6 +14,7 @@ export function errnoName(errno: number): string {
 
 /** The kernel refused a request: it answered NLMSG_ERROR with a negative errno. */
 export class NetlinkError extends Error {
+  /** "NetlinkError". */
   override readonly name = "NetlinkError";
   /** The errno's name: "EEXIST", "ENOENT", "ESRCH", "ENETUNREACH", "EBUSY", "ENODEV", … */
   readonly code: string;
@@ -33,6 +34,7 @@ export class NetlinkError extends Error {
 
 /** A system call of the transport failed (not a refusal by rtnetlink). */
 export class NetlinkSocketError extends Error {
+  /** "NetlinkSocketError". */
   override readonly name = "NetlinkSocketError";
   /** The errno's name. */
   readonly code: string;

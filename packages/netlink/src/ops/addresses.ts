@@ -31,6 +31,7 @@ export interface AddressSpec {
 
 /** Filter of {@link Addresses.list}. */
 export interface AddressFilter {
+  /** Only this interface's addresses. */
   readonly dev?: LinkRef;
   /** 4 or 6. */
   readonly family?: 4 | 6;

@@ -10,7 +10,9 @@ import type { LinkRef } from "./common.js";
 
 /** Common settings of a new link. */
 export interface NewLinkOptions {
+  /** Interface name (at most 15 bytes). */
   readonly name: string;
+  /** MTU in bytes (`mtu N`). */
   readonly mtu?: number;
   /** MAC address. */
   readonly address?: string;
@@ -20,24 +22,32 @@ export interface NewLinkOptions {
 
 /** A new veth pair (`ip link add NAME type veth peer name PEER netns NS`). */
 export interface VethOptions extends NewLinkOptions {
+  /** The other end. */
   readonly peer: {
+    /** The peer's name (in its namespace). */
     readonly name: string;
     /** Create the peer directly in this namespace. */
     readonly netns?: Netns;
+    /** The peer's MTU (default: the same as this end). */
     readonly mtu?: number;
+    /** The peer's MAC address. */
     readonly address?: string;
   };
 }
 
 /** A new VXLAN device (`ip link add NAME type vxlan id VNI …`). */
 export interface VxlanOptions extends NewLinkOptions {
+  /** VXLAN network identifier (`id N`). */
   readonly vni: number;
   /** UDP port (default 4789). */
   readonly port?: number;
+  /** Local source address (`local A`). */
   readonly local?: string;
+  /** Remote: multicast group or unicast peer (`group A` / `remote A`). */
   readonly group?: string;
   /** Underlay device. */
   readonly dev?: LinkRef;
+  /** MAC learning (`[no]learning`). */
   readonly learning?: boolean;
 }
 
@@ -45,6 +55,7 @@ export interface VxlanOptions extends NewLinkOptions {
 export interface LinkChanges {
   /** Up (true) or down (false). */
   readonly up?: boolean;
+  /** New MTU. */
   readonly mtu?: number;
   /** MAC address. */
   readonly address?: string;

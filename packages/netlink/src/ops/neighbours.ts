@@ -8,6 +8,7 @@ import type { IndexResolver, LinkRef } from "./common.js";
 
 /** A neighbour entry to add, replace or delete. */
 export interface NeighbourSpec {
+  /** The interface. */
   readonly dev: LinkRef;
   /** The IP address (IPv4: ARP, IPv6: NDP). */
   readonly address: string;

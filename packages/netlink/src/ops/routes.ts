@@ -26,12 +26,15 @@ import {
 
 /** One next hop of an ECMP route (`nexthop via GW dev D weight W [onlink]`). */
 export interface NexthopSpec {
+  /** Gateway of the route's family. */
   readonly gateway?: string;
   /** A gateway of the other family (`via inet6 ADDR`). */
   readonly via?: string;
+  /** Outgoing interface. */
   readonly dev?: LinkRef;
   /** 1–256 (default 1). */
   readonly weight?: number;
+  /** Gateway is on-link. */
   readonly onlink?: boolean;
 }
 

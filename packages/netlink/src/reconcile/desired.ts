@@ -9,11 +9,15 @@ import { formatIP, formatPrefix, parseIP, parsePrefix } from "../wire/ip.js";
 
 /** One next hop of a desired ECMP route. */
 export interface DesiredNexthop {
+  /** Gateway of the route's family. */
   readonly gateway?: string;
+  /** Gateway of the other family. */
   readonly via?: string;
   /** Interface name. */
   readonly dev?: string;
+  /** ECMP weight 1–256 (default 1). */
   readonly weight?: number;
+  /** Gateway is on-link. */
   readonly onlink?: boolean;
 }
 
@@ -25,15 +29,19 @@ export interface DesiredRoute {
   readonly table?: number;
   /** Default unicast. */
   readonly type?: Extract<RouteTypeName, "unicast" | "blackhole" | "unreachable" | "prohibit">;
+  /** Gateway of the route's family. */
   readonly gateway?: string;
   /** Gateway of the other family (an IPv6 next hop for an IPv4 route). */
   readonly via?: string;
   /** Interface name. */
   readonly dev?: string;
+  /** Gateway is on-link. */
   readonly onlink?: boolean;
   /** Route metric (default 0 for IPv4, 1024 for IPv6, as the kernel does). */
   readonly metric?: number;
+  /** Preferred source address. */
   readonly prefsrc?: string;
+  /** ECMP next hops. */
   readonly nexthops?: readonly DesiredNexthop[];
   /** Conflict priority among sources wanting the same destination: lower wins (default 100). */
   readonly priority?: number;
@@ -48,6 +56,7 @@ const canonIP = (s: string): string => formatIP(parseIP(s));
 
 /** A desired route with canonical text forms and defaults filled in. */
 export interface CanonicalRoute extends DesiredRoute {
+  /** AF_INET or AF_INET6. */
   readonly family: number;
   readonly table: number;
   readonly type: NonNullable<DesiredRoute["type"]>;

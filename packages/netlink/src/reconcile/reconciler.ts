@@ -45,8 +45,11 @@ export interface ReconcilerOptions {
 
 /** One change the kernel refused. */
 export interface ApplyFailure {
+  /** What was attempted. */
   readonly op: "replace" | "delete";
+  /** The route, in kernel form. */
   readonly route: Route;
+  /** The kernel's refusal (retried later when transient). */
   readonly error: NetlinkError;
 }
 
@@ -60,9 +63,17 @@ export interface ApplyResult {
   readonly pending: readonly string[];
   /** Unknown routes on own interfaces still in their grace period. */
   readonly waiting: readonly string[];
+  /** Changes the kernel refused. */
   readonly failures: readonly ApplyFailure[];
   /** Time spent dumping, planning, writing (ms). */
-  readonly timings: { readonly dumpMs: number; readonly planMs: number; readonly applyMs: number };
+  readonly timings: {
+    /** Dumping and rebuilding the kernel picture. */
+    readonly dumpMs: number;
+    /** The diff. */
+    readonly planMs: number;
+    /** Writing the changes. */
+    readonly applyMs: number;
+  };
 }
 
 /** errno names worth retrying: the condition may clear by itself. */

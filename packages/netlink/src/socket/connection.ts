@@ -25,7 +25,9 @@ export interface PacketSocket {
   recv(): Uint8Array | undefined;
   /** Resolves when a datagram is queued (true) or on timeout/close (false). */
   readable(timeoutMs?: number): Promise<boolean>;
+  /** Closes the socket. */
   close(): void;
+  /** True once closed. */
   readonly isClosed: boolean;
 }
 
@@ -35,6 +37,7 @@ export interface BatchItem {
   readonly type: number;
   /** NLM_F_* flags besides REQUEST/ACK (e.g. CREATE|REPLACE). */
   readonly flags: number;
+  /** The message body. */
   readonly body: Body;
 }
 
@@ -42,6 +45,7 @@ export interface BatchItem {
 export interface BatchFailure {
   /** Index of the item in the batch. */
   readonly index: number;
+  /** The kernel's refusal. */
   readonly error: NetlinkError;
 }
 
@@ -85,6 +89,7 @@ export interface ConnectionStats {
 
 /** A dump's result. */
 export interface DumpResult {
+  /** The objects dumped (NLMSG_DONE excluded). */
   readonly messages: Message[];
   /** NLM_F_DUMP_INTR was set: the table changed during the dump; dump again. */
   readonly interrupted: boolean;
