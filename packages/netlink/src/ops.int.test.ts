@@ -240,6 +240,13 @@ describe.skipIf(skip)("operations against the kernel", () => {
       protocol: RouteProtocol.tortie,
     });
     await nl.routes.add({ dst: "192.0.2.200/32", type: "local", dev: "trt0", table: T });
+    await nl.routes.add({
+      dst: "198.51.100.96/27",
+      dev: "trt0",
+      scope: "host",
+      table: T,
+      metric: 7,
+    });
 
     ip = await routes(a, "table", String(T));
     const by = (d: string) => ip.find((r) => r.dst === d);
@@ -247,6 +254,7 @@ describe.skipIf(skip)("operations against the kernel", () => {
     expect(by("203.0.113.0/26")?.type).toBe("unreachable");
     expect(by("203.0.113.64/26")?.type).toBe("prohibit");
     expect(by("198.51.100.77")?.flags).toContain("onlink");
+    expect(by("198.51.100.96/27")).toMatchObject({ scope: "host", metric: 7, dev: "trt0" });
     expect(by("203.0.113.128/26")?.nexthops?.map((n) => [n.gateway, n.weight])).toEqual([
       ["192.0.2.2", 1],
       ["192.0.2.3", 3],
