@@ -39,6 +39,12 @@ export default defineConfig([
       "tortie-unlink": "src/plugin/unlink-worker.ts",
     },
     esbuildPlugins: [datastoreAsSibling],
+    // the `tortie` executable is the bash shim (src/cli/tortie.sh) beside the bundle
+    async onSuccess() {
+      const { chmodSync, copyFileSync } = await import("node:fs");
+      copyFileSync("src/cli/tortie.sh", "dist/bin/tortie");
+      chmodSync("dist/bin/tortie", 0o755);
+    },
     // koffi's native module is loaded on first use (src/plugin/koffi-lazy.ts)
     esbuildOptions(o: { conditions?: string[]; alias?: Record<string, string> }) {
       o.conditions = ["source"];

@@ -29,7 +29,7 @@
  *   - `endpoint.ts`       workload endpoint records in @tortie/datastore.
  *   - `state.ts`          per-attachment records on disk (DEL, GC).
  *   - `helper.ts`, `helper-protocol.ts`  the resident helper behind the bash
- *                         shim `bin/tortie` (Node start-up is avoided per call);
+ *                         shim `cli/tortie.sh` (Node start-up is avoided per call);
  *                         `unlink-worker.ts` its link-deleting worker threads.
  *   - `main.ts`           the production edges; `bundle.ts`, `store-client.ts`,
  *                         `koffi-lazy.ts` the single-file bundles; `testing.ts`

@@ -43,6 +43,6 @@ export async function buildPluginForTest(): Promise<{ dir: string; file: string;
     logLevel: "error",
   });
   // the executable is the bash shim, next to the bundle it falls back to
-  copyFileSync(resolve(here, "../../bin/tortie"), join(dir, "tortie"));
+  copyFileSync(resolve(here, "../cli/tortie.sh"), join(dir, "tortie"));
   return { dir, file, remove: () => rmSync(dir, { recursive: true, force: true }) };
 }

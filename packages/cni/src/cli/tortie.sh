@@ -11,9 +11,7 @@ port=${TORTIE_CNI_HELPER_PORT:-927}
 in_node() {
   local self
   self=$(readlink -f "${BASH_SOURCE[0]}")
-  for js in "${self%/*}/tortie.mjs" "${self%/*}/../dist/bin/tortie.mjs"; do
-    [ -f "$js" ] && break
-  done
+  js="${self%/*}/tortie.mjs" # installed as dist/bin/tortie beside the bundle
   if [ "$#" -gt 0 ]; then
     printf '%s' "$1" | node "$js"
     exit $?
