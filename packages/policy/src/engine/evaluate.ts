@@ -29,6 +29,10 @@ export interface Flow {
   readonly dstPort?: number;
   readonly icmpType?: number;
   readonly icmpCode?: number;
+  /** Interface the flow enters this node by, when it is forwarded (for host endpoints' applyOnForward policies). */
+  readonly inInterface?: string;
+  /** Interface the flow leaves this node by, when it is forwarded. */
+  readonly outInterface?: string;
 }
 
 /** The verdict. */
@@ -75,7 +79,9 @@ export type Decider =
       readonly rule: number;
       readonly action: "Allow" | "Deny";
     }
-  | { readonly by: "no-profile-match" };
+  | { readonly by: "no-profile-match" }
+  /** Forwarded through a host endpoint whose applyOnForward policies did not deny. */
+  | { readonly by: "forwarded" };
 
 /** One endpoint's verdict in one direction, with its trace. */
 export interface DirectionResult {
@@ -94,6 +100,10 @@ export interface Evaluation {
   readonly egress?: DirectionResult;
   /** Ingress at the destination endpoint (absent when it is not a known endpoint). */
   readonly ingress?: DirectionResult;
+  /** Forwarded in through a host endpoint (`inInterface`). */
+  readonly forwardIngress?: DirectionResult;
+  /** Forwarded out through a host endpoint (`outInterface`). */
+  readonly forwardEgress?: DirectionResult;
 }
 
 /** A flow whose fields are unusable. */
@@ -151,6 +161,7 @@ export function evaluateEndpoint(
   dir: Direction,
   flow: ParsedFlow,
   trace = true,
+  forwarded = false,
 ): DirectionResult {
   const tiers: TierStep[] = [];
   const done = (
@@ -172,7 +183,7 @@ export function evaluateEndpoint(
         : ["untracked", "normal"]
       : ["normal"];
   for (const stage of stages) {
-    tierLoop: for (const { tier, policies } of st.plan(ep, dir, stage)) {
+    tierLoop: for (const { tier, policies } of st.plan(ep, dir, stage, forwarded)) {
       const psteps: PolicyStep[] = [];
       const tierStep = (outcome: TierStep["outcome"]) => {
         if (trace) tiers.push({ tier: tier.name, stage, policies: psteps, outcome });
@@ -204,6 +215,8 @@ export function evaluateEndpoint(
       return done("deny", { by: "tier-default", tier: tier.name });
     }
   }
+  // Forwarded traffic: only applyOnForward policies count, and no profiles.
+  if (forwarded) return done("allow", { by: "forwarded" });
   const profiles: PolicyStep[] = [];
   for (const name of ep.profiles) {
     const prof = st.profile(name);
@@ -241,11 +254,42 @@ export function evaluateFlow(
   const trace = opts.trace ?? true;
   const srcEp = st.endpointByIp(f.src);
   const dstEp = st.endpointByIp(f.dst);
-  const egress = srcEp ? evaluateEndpoint(st, srcEp, "egress", f, trace) : undefined;
-  if (egress?.verdict === "deny") return { verdict: "deny", egress };
-  const ingress = dstEp ? evaluateEndpoint(st, dstEp, "ingress", f, trace) : undefined;
-  const verdict = ingress?.verdict ?? "allow";
-  return { verdict, ...(egress ? { egress } : {}), ...(ingress ? { ingress } : {}) };
+  const out: {
+    forwardIngress?: DirectionResult;
+    egress?: DirectionResult;
+    ingress?: DirectionResult;
+    forwardEgress?: DirectionResult;
+  } = {};
+  // In the order a forwarded packet meets them: in through a host
+  // endpoint, out of the source workload, into the destination workload,
+  // out through a host endpoint. The first deny decides.
+  const hepIn = flow.inInterface ? st.hostEndpointByInterface(flow.inInterface) : undefined;
+  const hepOut = flow.outInterface ? st.hostEndpointByInterface(flow.outInterface) : undefined;
+  const steps: [keyof typeof out, () => DirectionResult | undefined][] = [
+    [
+      "forwardIngress",
+      () =>
+        hepIn && hepIn !== dstEp
+          ? evaluateEndpoint(st, hepIn, "ingress", f, trace, true)
+          : undefined,
+    ],
+    ["egress", () => (srcEp ? evaluateEndpoint(st, srcEp, "egress", f, trace) : undefined)],
+    ["ingress", () => (dstEp ? evaluateEndpoint(st, dstEp, "ingress", f, trace) : undefined)],
+    [
+      "forwardEgress",
+      () =>
+        hepOut && hepOut !== srcEp
+          ? evaluateEndpoint(st, hepOut, "egress", f, trace, true)
+          : undefined,
+    ],
+  ];
+  for (const [k, fn] of steps) {
+    const r = fn();
+    if (!r) continue;
+    out[k] = r;
+    if (r.verdict === "deny") return { verdict: "deny", ...out };
+  }
+  return { verdict: "allow", ...out };
 }
 
 /** A short human explanation of an evaluation, one line per direction. */
@@ -259,7 +303,9 @@ export function explain(e: Evaluation): string {
           ? `end of tier ${by.tier}: no policy matched (default Deny)`
           : by.by === "profile"
             ? `profile ${by.profile}, ${d.direction} rule ${by.rule} (${by.action})`
-            : "no policy or profile matched";
+            : by.by === "forwarded"
+              ? "forwarding: no applyOnForward policy denied"
+              : "no policy or profile matched";
     const passed = d.tiers.flatMap((t) =>
       t.policies
         .filter((p) => p.outcome !== "Allow" && p.outcome !== "Deny")
@@ -270,7 +316,13 @@ export function explain(e: Evaluation): string {
     );
     return `${d.direction} ${d.endpoint}: ${d.verdict} by ${who}${passed.length ? `; passed over ${passed.join("; ")}` : ""}`;
   };
-  return [e.egress && line(e.egress), e.ingress && line(e.ingress), `verdict: ${e.verdict}`]
+  return [
+    e.forwardIngress && `forwarded in via ${line(e.forwardIngress)}`,
+    e.egress && line(e.egress),
+    e.ingress && line(e.ingress),
+    e.forwardEgress && `forwarded out via ${line(e.forwardEgress)}`,
+    `verdict: ${e.verdict}`,
+  ]
     .filter(Boolean)
     .join("\n");
 }

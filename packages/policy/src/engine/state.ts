@@ -428,6 +428,13 @@ export class PolicyState {
     );
   }
 
+  /** The host endpoint on an interface, if any. */
+  hostEndpointByInterface(name: string): EndpointInfo | undefined {
+    for (const ep of this.eps.values())
+      if (ep.kind === "host" && ep.interfaceName === name) return ep;
+    return undefined;
+  }
+
   /** The endpoint owning an address, if any. */
   endpointByIp(ip: Ip): EndpointInfo | undefined {
     const k = this.epByIp.get(ipKey(ip));
@@ -450,22 +457,28 @@ export class PolicyState {
   }
 
   /** The tiers and policies applying to an endpoint in one direction and stage, in evaluation order. */
-  plan(ep: EndpointInfo, dir: Direction, stage: Stage = "normal"): TierPlan {
-    const ck = `${ep.key}|${dir}|${stage}`;
+  plan(ep: EndpointInfo, dir: Direction, stage: Stage = "normal", forwardOnly = false): TierPlan {
+    const ck = `${ep.key}|${dir}|${stage}|${forwardOnly}`;
     const version = this.planVersion(ep.key);
     const hit = this.planCache.get(ck);
     if (hit && hit.version === version) return hit.plan;
-    const plan = this.computePlan(ep, dir, stage);
+    const plan = this.computePlan(ep, dir, stage, forwardOnly);
     this.planCache.set(ck, { version, plan });
     return plan;
   }
 
-  private computePlan(ep: EndpointInfo, dir: Direction, stage: Stage): TierPlan {
+  private computePlan(
+    ep: EndpointInfo,
+    dir: Direction,
+    stage: Stage,
+    forwardOnly: boolean,
+  ): TierPlan {
     const byTier = new Map<string, CompiledPolicy[]>();
     for (const selId of this.index.selectorsMatching(ep.key)) {
       for (const pk of this.policiesBySelector.get(selId) ?? []) {
         const p = this.policies.get(pk)!;
         if (!p.types.has(dir) || p.stage !== stage) continue;
+        if (forwardOnly && !p.applyOnForward) continue;
         if (ep.kind === "workload" && stage !== "normal") continue;
         let l = byTier.get(p.tier);
         if (!l) {

@@ -1,6 +1,7 @@
 // Host endpoints with real packets: an "ext" namespace talks to the "node"
-// namespace's uplink, which is a Calico HostEndpoint. doNotTrack, preDNAT
-// and normal policies are rendered to raw, pre-DNAT and input/output chains;
+// namespace's uplink, which is a Calico HostEndpoint, and through it to a
+// pod behind the node. doNotTrack, preDNAT, normal and applyOnForward
+// policies are rendered to raw, pre-DNAT, input/output and forward chains;
 // the kernel's verdict for each probe must equal the engine's.
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -15,6 +16,7 @@ const skip = requirePrereqs(["root", "netns", "nft"]);
 
 const NODE = "198.51.100.1";
 const EXT = "198.51.100.2";
+const POD = "192.0.2.10";
 const TCP = [22, 80, 8080];
 const LISTENER = `
 const net = require("node:net"), dgram = require("node:dgram");
@@ -77,6 +79,27 @@ const SCENARIOS: Record<string, unknown[]> = {
       ],
     }),
   ],
+  "applyOnForward policy limits forwarded traffic to the pod": [
+    gnp("only-ssh", {
+      ingress: [{ action: "Allow", protocol: "TCP", destination: { ports: [22] } }],
+    }),
+    gnp("forward-web", {
+      applyOnForward: true,
+      ingress: [
+        {
+          action: "Allow",
+          protocol: "TCP",
+          destination: { nets: ["192.0.2.0/24"], ports: [80, 8080] },
+        },
+      ],
+    }),
+    {
+      apiVersion: "networking.k8s.io/v1",
+      kind: "NetworkPolicy",
+      metadata: { name: "pod-no-8080", namespace: "prod" },
+      spec: { podSelector: {}, ingress: [{ ports: [{ port: 80 }, { port: 22 }] }] },
+    },
+  ],
   "preDNAT Allow decides before normal policy; profile allows ICMP": [
     gnp("prednat-web", {
       preDNAT: true,
@@ -127,6 +150,13 @@ describe.skipIf(skip)("host endpoints: nftables verdicts agree with the engine",
       };
       const withProfile = name.includes("profile");
       engine.apply([
+        { apiVersion: "v1", kind: "Namespace", metadata: { name: "prod" } },
+        {
+          apiVersion: "projectcalico.org/v3",
+          kind: "WorkloadEndpoint",
+          metadata: { name: "pod", namespace: "prod", labels: { app: "web" } },
+          spec: { ipNetworks: [`${POD}/32`], interfaceName: "wpod" },
+        },
         ...(withProfile ? [profile] : []),
         withProfile ? { ...hep, spec: { ...hep.spec, profiles: ["allow-icmp"] } } : hep,
         ...extra,

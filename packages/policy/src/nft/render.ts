@@ -64,6 +64,8 @@ const MAPS = [
   "hep-prednat-in",
   "hep-in",
   "hep-out",
+  "hep-fwd-in",
+  "hep-fwd-out",
 ];
 
 const short = (s: string) => stableHash(s).slice(0, 12);
@@ -450,11 +452,14 @@ export class NftRenderer {
     ep: EndpointInfo,
     dir: Direction,
     stage: Stage = "normal",
+    forwarded = false,
   ): string | undefined {
     const rules: string[] = [];
     const chains: string[] = [];
-    const plan = this.st.plan(ep, dir, stage);
-    if (stage !== "normal") {
+    const plan = this.st.plan(ep, dir, stage, forwarded);
+    // doNotTrack, preDNAT and forwarded traffic: only tiers that apply, no
+    // profiles, no final drop (nothing applying means nothing to enforce).
+    if (stage !== "normal" || forwarded) {
       if (plan.length === 0) return undefined;
       for (const tier of plan) {
         const tc = this.tierChain(tier, dir);
@@ -507,6 +512,8 @@ export class NftRenderer {
           put("hep-prednat-in", this.endpointChain(ep, "ingress", "preDNAT"));
           put("hep-in", this.endpointChain(ep, "ingress"));
           put("hep-out", this.endpointChain(ep, "egress"));
+          put("hep-fwd-in", this.endpointChain(ep, "ingress", "normal", true));
+          put("hep-fwd-out", this.endpointChain(ep, "egress", "normal", true));
         }
         c = { ep, plan, chains };
         this.epCache.set(ep.key, c);
@@ -569,6 +576,15 @@ export class NftRenderer {
       chains.set("hep-out", {
         hook: hook("output", "filter + 5"),
         rules: [marked, ...common, "oifname vmap @hep-out"],
+      });
+      // Forwarded through a host interface: applyOnForward policies only.
+      chains.set("hep-fwd-in", {
+        hook: hook("forward", "filter - 10"),
+        rules: [marked, ...common, "iifname vmap @hep-fwd-in"],
+      });
+      chains.set("hep-fwd-out", {
+        hook: hook("forward", "filter + 20"),
+        rules: [...common, "oifname vmap @hep-fwd-out"],
       });
     }
     for (const n of [...reached].sort()) chains.set(n, { rules: this.pieces.get(n)!.rules });
