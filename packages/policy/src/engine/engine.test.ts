@@ -470,6 +470,42 @@ describe("Calico semantics", () => {
   });
 });
 
+describe("forwarded traffic through host endpoints (applyOnForward)", () => {
+  it("only applyOnForward policies apply, and with none traffic passes", () => {
+    const e = world();
+    e.apply([
+      {
+        apiVersion: "projectcalico.org/v3",
+        kind: "HostEndpoint",
+        metadata: { name: "uplink", labels: { role: "node" } },
+        spec: { interfaceName: "eth0", expectedIPs: ["198.51.100.1"] },
+      },
+      cnp("GlobalNetworkPolicy", "host-ssh", {
+        selector: "has(role)",
+        ingress: [{ action: "Allow", protocol: "TCP", destination: { ports: [22] } }],
+      }),
+    ]);
+    const fwd = { ...tcp(OUTSIDE, WEB, 80), inInterface: "eth0" };
+    const open = e.evaluate(fwd);
+    expect(open.verdict).toBe("allow");
+    expect(open.forwardIngress?.decidedBy).toEqual({ by: "forwarded" });
+    expect(e.evaluate(tcp(OUTSIDE, "198.51.100.1", 80)).verdict).toBe("deny"); // to the host itself
+    e.apply([
+      cnp("GlobalNetworkPolicy", "fwd", {
+        selector: "has(role)",
+        applyOnForward: true,
+        ingress: [{ action: "Allow", protocol: "TCP", destination: { ports: [443] } }],
+      }),
+    ]);
+    const closed = e.evaluate(fwd);
+    expect(closed.verdict).toBe("deny");
+    expect(closed.forwardIngress?.decidedBy).toEqual({ by: "tier-default", tier: "default" });
+    expect(closed.ingress).toBeUndefined(); // the first deny decides
+    expect(e.explain(closed)).toContain("forwarded in via ingress hep:uplink: deny");
+    expect(e.evaluate({ ...fwd, dstPort: 443 }).verdict).toBe("allow");
+  });
+});
+
 describe("bad input", () => {
   it("a selector error names the field path and the position; nothing is applied", () => {
     const e = world();
