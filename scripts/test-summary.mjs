@@ -13,7 +13,14 @@ try {
   process.exit(1);
 }
 const passed = r.numPassedTests ?? 0;
-const failed = (r.numFailedTests ?? 0) + (r.numFailedTestSuites ?? 0);
+// Files that failed without a failing test (an import error, a failing hook) count once each.
+const brokenFiles = (r.testResults ?? []).filter(
+  (f) => f.status === "failed" && !(f.assertionResults ?? []).some((a) => a.status === "failed"),
+).length;
+const failed =
+  (r.numFailedTests ?? 0) +
+  brokenFiles +
+  (r.success === false && !r.numFailedTests && !brokenFiles ? 1 : 0);
 const skipped = (r.numPendingTests ?? 0) + (r.numTodoTests ?? 0);
 console.log(`tests: ${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ""}`);
 if (passed + failed === 0) process.exit(1);

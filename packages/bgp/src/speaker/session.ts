@@ -660,17 +660,22 @@ export class PeerSession extends EventEmitter<SessionEvents> {
    */
   private settle(mainBefore: Fsm): void {
     const second = this.second;
-    if (!second) return;
-    if (second.fsm.state === "Idle" || !second.conn) {
-      this.second = undefined;
-      return;
+    if (second) {
+      if (second.fsm.state === "Idle" || !second.conn) {
+        this.second = undefined;
+      } else if (this.main.fsm.state === "Idle") {
+        const from = this.main.fsm.state;
+        this.main = { ...second, fsm: promote(second.fsm, mainBefore) };
+        this.second = undefined;
+        this.emit("state", from, this.main.fsm.state);
+      } else if (second.fsm.state === "Established") {
+        // The companion's connection came up first: the main one loses the
+        // collision (RFC 4271 §6.8); dumping it promotes the companion.
+        this.dispatch(this.main, { type: "OpenCollisionDump" });
+        return;
+      }
     }
-    if (this.main.fsm.state === "Idle") {
-      const from = this.main.fsm.state;
-      this.main = { ...second, fsm: promote(second.fsm, mainBefore) };
-      this.second = undefined;
-      this.emit("state", from, this.main.fsm.state);
-    }
+    if (this.syncPending && this.main.fsm.state === "Established") this.initialSync();
   }
 
   private perform(r: Runner, actions: readonly FsmAction[]): void {
@@ -722,7 +727,7 @@ export class PeerSession extends EventEmitter<SessionEvents> {
           this.onDown(a.reason);
           break;
         case "process-update":
-          this.onUpdate(a.update as DecodedMessage | undefined);
+          this.onUpdate(r, a.update as DecodedMessage | undefined);
           break;
         case "release":
           break;
@@ -800,17 +805,27 @@ export class PeerSession extends EventEmitter<SessionEvents> {
     this.learnedAs = session.peerAs;
     if (r.conn) r.conn.ctx = contextOf(session);
     this.advertised = new Set();
-    const info = sessionInfo(session);
-    this.emit("up", info);
-    const conn = r.conn;
-    if (!conn) return;
-    // RFC 4271 §9.4: the whole Adj-RIB-Out, then End-of-RIB per family (RFC 4724 §2).
+    this.emit("up", sessionInfo(session));
+    // The routes go out once this runner is the session (see afterStep): a
+    // companion that reaches Established is promoted first.
+    this.syncPending = true;
+  }
+
+  private syncPending = false;
+
+  /** RFC 4271 §9.4: the whole Adj-RIB-Out, then End-of-RIB per family (RFC 4724 §2). */
+  private initialSync(): void {
+    const conn = this.main.conn;
+    const session = this.negotiated;
+    this.syncPending = false;
+    if (!conn || !session) return;
     this.announce([...this.host.originated()]);
     for (const f of session.capabilities.families) this.write(conn, endOfRib(f.afi, f.safi));
   }
 
   private onDown(reason: SessionError): void {
     this.flaps++;
+    this.syncPending = false;
     this.recordError(reason);
     const withdrawn = [...this.adjRibIn.keys()];
     this.adjRibIn.clear();
@@ -821,8 +836,8 @@ export class PeerSession extends EventEmitter<SessionEvents> {
     this.negotiated = undefined;
   }
 
-  private onUpdate(d: DecodedMessage | undefined): void {
-    const conn = this.main.conn;
+  private onUpdate(r: Runner, d: DecodedMessage | undefined): void {
+    const conn = r.conn;
     if (d?.message.type !== "update" || !conn) return;
     const msg = d.message;
     const eor = endOfRibFamily(msg);
