@@ -2,16 +2,13 @@
 // RFC 7606 treat-as-withdraw and attribute-discard keep the session up, a
 // broken header resets only that session (RFC 4271 §6.1), and another peer
 // — a real BIRD — notices nothing.
-import type { Socket } from "node:net";
 import { requirePrereqs, startBird, useTestbed, waitFor } from "@tortie/testbed";
 import { describe, expect, it } from "vitest";
-import { codecContext, decodeMessage, encodeMessage, Framer, openMessage } from "../wire/index.js";
 import { established, learned, startTortie, TORTIE4 } from "./interop.fixture.js";
+import { connected, RawConn } from "./raw-peer.fixture.js";
 import { connectTcp } from "./transport.js";
 
 const skip = requirePrereqs(["root", "bird"]);
-
-const CTX4 = codecContext({ fourOctetAs: true });
 
 /** An UPDATE from raw attribute bytes and IPv4 NLRI bytes (RFC 4271 §4.3). */
 function rawUpdate(attrs: number[], nlri: number[]): Uint8Array {
@@ -25,43 +22,19 @@ const NEXT_HOP = [0x40, 3, 4, 192, 0, 2, 3];
 const P0 = [26, 198, 51, 100, 0]; // 198.51.100.0/26
 const P64 = [26, 198, 51, 100, 64]; // 198.51.100.64/26
 
-/** A hand-driven BGP peer: OPEN, KEEPALIVE, then whatever bytes the test writes. */
-async function rawPeer(nsPath: string) {
-  const sock: Socket = connectTcp({
+/** A hand-driven BGP peer from `nsPath`: connects, OPEN, KEEPALIVE, then whatever the test writes. */
+async function rawPeer(nsPath: string): Promise<RawConn> {
+  const sock = connectTcp({
     remoteAddress: TORTIE4,
     remotePort: 179,
     localAddress: "192.0.2.3",
     netns: nsPath,
   });
-  const framer = new Framer();
-  const received: string[] = [];
-  const notifications: { code: number; subcode: number }[] = [];
-  let closed = false;
-  sock.on("data", (chunk) => {
-    for (const m of framer.push(chunk)) {
-      const d = decodeMessage(m, CTX4).message;
-      received.push(d.type);
-      if (d.type === "notification") notifications.push({ code: d.code, subcode: d.subcode });
-    }
-  });
-  sock.on("close", () => {
-    closed = true;
-  });
-  await new Promise<void>((resolve, reject) => {
-    sock.once("connect", resolve);
-    sock.once("error", reject);
-  });
-  sock.write(encodeMessage(openMessage({ asn: 65099, holdTime: 90, bgpId: "192.0.2.3" })));
-  await waitFor(() => received.includes("open"), { what: "Tortie's OPEN" });
-  sock.write(encodeMessage({ type: "keepalive" }));
-  return {
-    send: (b: Uint8Array) => sock.write(b),
-    notifications,
-    get closed() {
-      return closed;
-    },
-    destroy: () => sock.destroy(),
-  };
+  const conn = new RawConn(await connected(sock));
+  conn.open(65099, "192.0.2.3");
+  await conn.waitFor((m) => m.type === "open", "Tortie's OPEN");
+  conn.keepalive();
+  return conn;
 }
 
 describe.skipIf(skip)("malformed UPDATEs from a peer", () => {
@@ -114,14 +87,16 @@ describe.skipIf(skip)("malformed UPDATEs from a peer", () => {
     const r = await learned(tortie, "192.0.2.3", "198.51.100.64/26");
     expect(r.attributes.some((a) => a.type === "aggregator")).toBe(false);
     expect(tortie.peer("192.0.2.3")?.state).toBe("Established");
-    expect(raw.notifications).toEqual([]);
+    expect(raw.received.filter((m) => m.type === "notification")).toEqual([]);
 
     // 4. A header whose marker is not all ones: NOTIFICATION 1/1 and the session resets (RFC 4271 §6.1).
     const bad = rawUpdate([...ORIGIN_IGP, ...AS_PATH_65099, ...NEXT_HOP], P0);
     bad[3] = 0;
     raw.send(bad);
     await waitFor(() => raw.closed, { what: "Tortie closes the raw peer's session" });
-    expect(raw.notifications).toEqual([{ code: 1, subcode: 1 }]);
+    expect(raw.received.filter((m) => m.type === "notification")).toMatchObject([
+      { code: 1, subcode: 1 },
+    ]);
     expect(tortie.peer("192.0.2.3")?.lastError?.sent?.code).toBe(1);
     await waitFor(() => tortie.routes("192.0.2.3").length === 0, {
       what: "raw peer's routes gone",
