@@ -2,10 +2,9 @@
 // and point-to-point veth links, addresses (IPv6 with DAD off), routes and
 // sysctls. Every name is per-run (see names.ts) and `destroy()` removes all of
 // it; a process exit handler removes what a crashed test left.
-import { type ExecOptions, type ExecResult, exec, execSync } from "./exec.js";
+import { type ExecOptions, type ExecResult, exec } from "./exec.js";
 import { destroyNamespace, newRunPrefix } from "./names.js";
 import { inNetns } from "./netns.js";
-import { waitFor } from "./wait.js";
 
 /** One interface's addresses: CIDR strings such as "192.0.2.1/24" or "2001:db8::1/64". */
 export type AddressList = readonly string[];
