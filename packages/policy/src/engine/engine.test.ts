@@ -504,6 +504,25 @@ describe("forwarded traffic through host endpoints (applyOnForward)", () => {
     expect(e.explain(closed)).toContain("forwarded in via ingress hep:uplink: deny");
     expect(e.evaluate({ ...fwd, dstPort: 443 }).verdict).toBe("allow");
   });
+
+  it("traffic between a local workload and the host is not the host endpoint's", () => {
+    const e = world();
+    e.apply([
+      {
+        apiVersion: "projectcalico.org/v3",
+        kind: "HostEndpoint",
+        metadata: { name: "uplink", labels: { role: "node" } },
+        spec: { interfaceName: "eth0", expectedIPs: ["198.51.100.1"] },
+      },
+    ]);
+    expect(e.evaluate(tcp(OUTSIDE, "198.51.100.1", 22)).verdict).toBe("deny"); // via eth0
+    const local = e.evaluate(tcp(WEB, "198.51.100.1", 22));
+    expect(local.verdict).toBe("allow"); // web's egress (profile) only
+    expect(local.ingress).toBeUndefined();
+    expect(
+      e.evaluate({ ...tcp(OUTSIDE, "198.51.100.1", 22), inInterface: "eth1" }).ingress,
+    ).toBeUndefined();
+  });
 });
 
 describe("bad input", () => {

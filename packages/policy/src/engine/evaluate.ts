@@ -263,6 +263,15 @@ export function evaluateFlow(
   // In the order a forwarded packet meets them: in through a host
   // endpoint, out of the source workload, into the destination workload,
   // out through a host endpoint. The first deny decides.
+  // A host endpoint polices traffic through its own interface: not what a
+  // local workload sends to the host, nor what the host sends to one.
+  const applies = (ep: EndpointInfo, dir: Direction): boolean => {
+    if (ep.kind === "workload") return true;
+    const other = dir === "ingress" ? srcEp : dstEp;
+    if (other?.kind === "workload") return false;
+    const via = dir === "ingress" ? flow.inInterface : flow.outInterface;
+    return via === undefined || via === ep.interfaceName;
+  };
   const hepIn = flow.inInterface ? st.hostEndpointByInterface(flow.inInterface) : undefined;
   const hepOut = flow.outInterface ? st.hostEndpointByInterface(flow.outInterface) : undefined;
   const steps: [keyof typeof out, () => DirectionResult | undefined][] = [
@@ -273,8 +282,20 @@ export function evaluateFlow(
           ? evaluateEndpoint(st, hepIn, "ingress", f, trace, true)
           : undefined,
     ],
-    ["egress", () => (srcEp ? evaluateEndpoint(st, srcEp, "egress", f, trace) : undefined)],
-    ["ingress", () => (dstEp ? evaluateEndpoint(st, dstEp, "ingress", f, trace) : undefined)],
+    [
+      "egress",
+      () =>
+        srcEp && applies(srcEp, "egress")
+          ? evaluateEndpoint(st, srcEp, "egress", f, trace)
+          : undefined,
+    ],
+    [
+      "ingress",
+      () =>
+        dstEp && applies(dstEp, "ingress")
+          ? evaluateEndpoint(st, dstEp, "ingress", f, trace)
+          : undefined,
+    ],
     [
       "forwardEgress",
       () =>

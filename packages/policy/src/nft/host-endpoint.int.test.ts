@@ -19,10 +19,14 @@ const EXT = "198.51.100.2";
 const POD = "192.0.2.10";
 const TCP = [22, 80, 8080];
 const LISTENER = `
-const net = require("node:net"), dgram = require("node:dgram");
-let n = 0; const ready = () => { if (++n === ${TCP.length + 1}) console.log("ready"); };
+const net = require("node:net"), dgram = require("node:dgram"), os = require("node:os");
+// UDP: one socket per local address, so a reply leaves from the address the
+// request went to (an unbound socket would pick another source on a node
+// with several addresses, and conntrack would not see a reply).
+const addrs = Object.values(os.networkInterfaces()).flat().filter((a) => a.family === "IPv4").map((a) => a.address);
+let n = 0; const ready = () => { if (++n === ${TCP.length} + addrs.length) console.log("ready"); };
 for (const p of ${JSON.stringify(TCP)}) net.createServer((s) => s.end()).listen(p, "0.0.0.0", ready);
-const u = dgram.createSocket("udp4"); u.on("message", (m, r) => u.send(m, r.port, r.address)); u.bind(53, "0.0.0.0", ready);
+for (const a of addrs) { const u = dgram.createSocket("udp4"); u.on("message", (m, r) => u.send(m, r.port, r.address)); u.bind(53, a, ready); }
 `;
 const PROBE = `
 const net = require("node:net"), dgram = require("node:dgram"), { execFile } = require("node:child_process");
@@ -120,23 +124,41 @@ describe.skipIf(skip)("host endpoints: nftables verdicts agree with the engine",
 
   beforeAll(async () => {
     topo = await tb.topology({
-      hosts: ["node", "ext"],
+      hosts: ["node", "ext", "pod"],
       links: [
         {
           a: { host: "node", ifname: "eth0", addrs: [`${NODE}/24`] },
           b: { host: "ext", ifname: "eth0", addrs: [`${EXT}/24`] },
         },
+        {
+          a: { host: "node", ifname: "wpod" },
+          b: { host: "pod", ifname: "eth0", addrs: [`${POD}/32`] },
+        },
+      ],
+      routes: [
+        { host: "pod", to: "192.0.2.1/32", dev: "eth0" },
+        { host: "pod", to: "default", via: "192.0.2.1" },
+        { host: "node", to: `${POD}/32`, dev: "wpod" },
+        { host: "ext", to: "192.0.2.0/24", via: NODE },
       ],
     });
     node = topo.host("node");
+    // The pod's gateway: a node address it reaches over ARP on its veth.
+    await node.ip(["addr", "add", "192.0.2.1/32", "dev", "lo"]);
     dir = mkdtempSync(join(tmpdir(), "tortie-hep-"));
     tb.defer(() => rmSync(dir, { recursive: true, force: true }));
     writeFileSync(join(dir, "listen.cjs"), LISTENER);
     writeFileSync(join(dir, "probe.cjs"), PROBE);
-    const d = tb.track(
-      new Daemon({ label: "listener", host: node, argv: ["node", join(dir, "listen.cjs")] }),
-    );
-    await d.waitFor(() => d.logs().includes("ready"), { what: "listening" });
+    for (const h of [node, topo.host("pod")]) {
+      const d = tb.track(
+        new Daemon({
+          label: `listener-${h.name}`,
+          host: h,
+          argv: ["node", join(dir, "listen.cjs")],
+        }),
+      );
+      await d.waitFor(() => d.logs().includes("ready"), { what: "listening" });
+    }
   });
 
   for (const [name, extra] of Object.entries(SCENARIOS)) {
@@ -162,31 +184,55 @@ describe.skipIf(skip)("host endpoints: nftables verdicts agree with the engine",
         ...extra,
       ]);
       await new NftApplier(nftRunner({ netns: node.netns })).apply(renderRuleset(engine));
-      const { stdout } = await topo
-        .host("ext")
-        .exec(["node", join(dir, "probe.cjs"), JSON.stringify([NODE, PROBES])], {
-          timeoutMs: 20_000,
-        });
-      const kernel = JSON.parse(stdout.trim()) as boolean[];
-      const want = PROBES.map((p) => {
-        const flow =
-          p === "icmp"
-            ? { src: EXT, dst: NODE, protocol: "ICMP", icmpType: 8, icmpCode: 0 }
-            : {
-                src: EXT,
-                dst: NODE,
-                protocol: p.split("/")[0]!.toUpperCase(),
-                dstPort: Number(p.split("/")[1]),
-              };
-        return engine.evaluate(flow, { trace: false }).verdict === "allow";
-      });
-      const cells = PROBES.map(
-        (p, i) =>
-          `${p}: engine ${want[i] ? "allow" : "deny"}, kernel ${kernel[i] ? "allow" : "deny"}`,
-      );
-      expect(cells.filter((_, i) => want[i] !== kernel[i])).toEqual([]);
-      if (name.startsWith("without policies")) expect(want.every((v) => !v)).toBe(true);
-      else expect(want.some(Boolean) && want.some((v) => !v)).toBe(true);
+      const kernel: boolean[] = [];
+      const want: boolean[] = [];
+      const cells: string[] = [];
+      const paths = [
+        ["ext", EXT, NODE],
+        ["ext", EXT, POD],
+        ["pod", POD, NODE],
+      ] as const;
+      for (const [from, src, dst] of paths) {
+        const { stdout } = await topo
+          .host(from)
+          .exec(["node", join(dir, "probe.cjs"), JSON.stringify([dst, PROBES])], {
+            timeoutMs: 20_000,
+          });
+        kernel.push(...(JSON.parse(stdout.trim()) as boolean[]));
+        for (const p of PROBES) {
+          // Forwarded ext → pod enters by the uplink and leaves by the pod's veth.
+          const via = dst === POD ? { inInterface: "eth0", outInterface: "wpod" } : {};
+          const [proto, port] = p.split("/");
+          const flow =
+            p === "icmp"
+              ? { src, dst, protocol: "ICMP", icmpType: 8, icmpCode: 0, ...via }
+              : { src, dst, protocol: proto!.toUpperCase(), dstPort: Number(port), ...via };
+          want.push(engine.evaluate(flow, { trace: false }).verdict === "allow");
+          cells.push(`${from} → ${dst === POD ? "pod" : "node"} ${p}`);
+        }
+      }
+      const bad = cells
+        .map(
+          (c, i) =>
+            `${c}: engine ${want[i] ? "allow" : "deny"}, kernel ${kernel[i] ? "allow" : "deny"}`,
+        )
+        .filter((_, i) => want[i] !== kernel[i]);
+      expect(bad).toEqual([]);
+      const n = PROBES.length;
+      const toNode = want.slice(0, n);
+      const toPod = want.slice(n, 2 * n);
+      // The pod reaching the host is its own egress' business, not the host endpoint's.
+      expect(want.slice(2 * n).every(Boolean)).toBe(true);
+      if (name.startsWith("without policies")) {
+        expect(toNode.every((v) => !v)).toBe(true);
+        // forwarded traffic is not the host endpoint's to deny without applyOnForward policies
+        expect(toPod.every(Boolean)).toBe(true);
+      } else expect(toNode.some(Boolean) && toNode.some((v) => !v)).toBe(true);
+      if (name.startsWith("applyOnForward")) {
+        // tcp/22: host endpoint forward policy denies; tcp/80 passes both;
+        // tcp/8080 passes the host endpoint but not the pod's own policy; udp and icmp neither
+        expect(toPod).toEqual([false, true, false, false, false]);
+      }
     });
   }
 });
