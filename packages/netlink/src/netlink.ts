@@ -82,10 +82,11 @@ export class Netlink {
 
   /**
    * Subscribes to notifications (`ip monitor`): e.g. `["link", "ipv4Route",
-   * "ipv6Route"]`. Close the stream when done.
+   * "ipv6Route"]`. An idle stream checks its socket at most every
+   * `maxPollMs` (default 20 ms: the worst added latency). Close it when done.
    */
-  events(groups: readonly RtnlGroupName[]): EventStream {
-    return EventStream.open(this.netns, groups);
+  events(groups: readonly RtnlGroupName[], opts: { maxPollMs?: number } = {}): EventStream {
+    return EventStream.open(this.netns, groups, opts.maxPollMs);
   }
 
   /** How long this client held the event loop at most, and how much it sent. */

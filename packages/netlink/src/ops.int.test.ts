@@ -390,4 +390,19 @@ describe.skipIf(skip)("operations against the kernel", () => {
     expect(seen.at(-1)).toBe("route 24");
     await nl.links.delete("tev0");
   });
+
+  it("many idle notification streams at once all deliver (no thread is parked per stream)", async () => {
+    const streams = Array.from({ length: 8 }, () => nl.events(["link"], { maxPollMs: 10 }));
+    const got = streams.map(async (s) => {
+      for await (const e of s) if (e.kind === "link" && e.link.name === "tev1") return true;
+      return false;
+    });
+    await new Promise((r) => setTimeout(r, 50));
+    await nl.links.addBridge({ name: "tev1" });
+    expect(await Promise.all(got)).toEqual(new Array(8).fill(true));
+    for (const s of streams) s.close();
+    // requests still answer promptly with the streams open
+    expect((await nl.links.get("tev1")).name).toBe("tev1");
+    await nl.links.delete("tev1");
+  });
 });

@@ -1,7 +1,8 @@
 // rtnetlink multicast notifications as an async stream: a socket that joined
 // groups (RTNLGRP_LINK, _IPV4_ROUTE, …) and yields every message the kernel
-// broadcasts. Waiting happens in poll(2) on a koffi worker thread, so the
-// event loop never blocks; close() wakes the wait through an eventfd.
+// broadcasts. Nothing blocks: an idle stream checks its socket on a timer
+// backing off to `maxPollMs` (default 20 ms, the worst added latency of an
+// event), and close() ends a pending iteration at the next check.
 //
 // When the receive buffer overflowed the kernel drops notifications and recv
 // fails with ENOBUFS: the stream then yields `{ kind: "overrun" }` — the
@@ -19,11 +20,17 @@ const ENOBUFS = 105;
 
 /** A subscription to rtnetlink notifications. Iterate it; close it when done. */
 export class EventStream implements AsyncIterable<NetlinkEvent> {
-  private constructor(private readonly sock: NetlinkSocket) {}
+  private constructor(
+    private readonly sock: NetlinkSocket,
+    private readonly maxPollMs: number,
+  ) {}
 
   /** Joins `groups` in `netns` (`ip monitor link address route neigh`). */
-  static open(netns: Netns, groups: readonly RtnlGroupName[]): EventStream {
-    return new EventStream(NetlinkSocket.open({ netns, groups: groups.map((g) => RtnlGroup[g]) }));
+  static open(netns: Netns, groups: readonly RtnlGroupName[], maxPollMs = 20): EventStream {
+    return new EventStream(
+      NetlinkSocket.open({ netns, groups: groups.map((g) => RtnlGroup[g]) }),
+      maxPollMs,
+    );
   }
 
   /** Yields notifications until {@link EventStream.close}. */
@@ -41,7 +48,7 @@ export class EventStream implements AsyncIterable<NetlinkEvent> {
         throw e;
       }
       if (d === undefined) {
-        if (!(await this.sock.readable())) {
+        if (!(await this.sock.readable(-1, this.maxPollMs))) {
           if (this.sock.isClosed) return;
         }
         continue;

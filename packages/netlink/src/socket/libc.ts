@@ -1,6 +1,6 @@
 // The few libc calls Node does not expose, bound through koffi: AF_NETLINK
 // sockets (socket, bind, getsockname, setsockopt, sendto, recv, close),
-// poll(2) + eventfd(2) for waiting off the main thread, and setns(2),
+// poll(2) (with a zero timeout: never blocking), and setns(2),
 // unshare(2), mount(2), umount2(2) for network namespaces.
 // Every pointer argument is a Buffer passed without copying.
 import koffi from "koffi";
@@ -15,14 +15,13 @@ export interface Libc {
   sendto(fd: number, buf: Buffer, len: number, flags: number, addr: null, alen: number): number;
   recv(fd: number, buf: Buffer, len: number, flags: number): number;
   close(fd: number): number;
-  eventfd(initval: number, flags: number): number;
   write(fd: number, buf: Buffer, len: number): number;
   setns(fd: number, nstype: number): number;
   unshare(flags: number): number;
   mount(src: string, target: string, fstype: string, flags: number, data: null): number;
   umount2(target: string, flags: number): number;
-  /** poll(2) run on a koffi worker thread; calls back when ready or timed out. */
-  pollAsync(fds: Buffer, n: number, timeoutMs: number): Promise<number>;
+  /** poll(2); callers pass a zero timeout so it never blocks. */
+  poll(fds: Buffer, n: number, timeoutMs: number): number;
   errno(): number;
 }
 
@@ -33,7 +32,6 @@ export function libc(): Libc {
   if (bound) return bound;
   const lib = koffi.load("libc.so.6");
   const f = <T>(sig: string) => lib.func(sig) as unknown as T;
-  const poll = lib.func("int poll(void *fds, unsigned long n, int timeout)");
   bound = {
     socket: f("int socket(int, int, int)"),
     bind: f("int bind(int, const void *, uint32_t)"),
@@ -42,18 +40,12 @@ export function libc(): Libc {
     sendto: f("long sendto(int, const void *, size_t, int, const void *, uint32_t)"),
     recv: f("long recv(int, void *, size_t, int)"),
     close: f("int close(int)"),
-    eventfd: f("int eventfd(unsigned int, int)"),
     write: f("long write(int, const void *, size_t)"),
     setns: f("int setns(int, int)"),
     unshare: f("int unshare(int)"),
     mount: f("int mount(const char *, const char *, const char *, unsigned long, const void *)"),
     umount2: f("int umount2(const char *, int)"),
-    pollAsync: (fds, n, timeoutMs) =>
-      new Promise((resolve, reject) => {
-        poll.async(fds, n, timeoutMs, (err: unknown, r: number) =>
-          err ? reject(err) : resolve(r),
-        );
-      }),
+    poll: f("int poll(void *, unsigned long, int)"),
     errno: () => koffi.errno() as number,
   };
   return bound;

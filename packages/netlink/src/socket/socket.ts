@@ -2,10 +2,14 @@
 // bound to it for life. Sends are synchronous: rtnetlink handles a request
 // inside sendto(2), so the answer is queued before sendto returns. Receives
 // never block the event loop: recv(2) with MSG_DONTWAIT, and when nothing is
-// queued, poll(2) on a koffi worker thread (with an eventfd so close() wakes it).
+// queued, short polls — poll(2) with a zero timeout, then a timer that backs
+// off from 1 ms to `maxPollMs`. No thread is ever parked on the socket: koffi's
+// async calls neither keep Node's event loop alive nor scale to many idle
+// sockets (its small worker pool is exhausted by a few blocking waits).
 //
 // struct sockaddr_nl (12 bytes): u16 nl_family = AF_NETLINK, u16 pad,
 // u32 nl_pid (port id; 0 = let the kernel pick), u32 nl_groups (legacy mask).
+import { setTimeout as sleep } from "node:timers/promises";
 import { NetlinkSocketError } from "../errors.js";
 import { check, libc } from "./libc.js";
 import { inNetns, type Netns } from "./netns.js";
@@ -28,8 +32,6 @@ const MSG_DONTWAIT = 0x40;
 const MSG_TRUNC = 0x20;
 const EAGAIN = 11;
 const EINTR = 4;
-const EFD_CLOEXEC = 0x80000;
-const EFD_NONBLOCK = 0x800;
 const POLLIN = 1;
 
 /** Options of {@link NetlinkSocket.open}. */
@@ -55,7 +57,7 @@ export class NetlinkSocket {
   /** The netlink port id the kernel assigned. */
   readonly portId: number;
   private readonly rx = Buffer.alloc(256 * 1024);
-  private readonly wake: number;
+  private readonly pollfd = Buffer.alloc(8);
   private closed = false;
 
   private constructor(
@@ -67,7 +69,8 @@ export class NetlinkSocket {
     const len = intBuf(12);
     check(c.getsockname(fd, sa, len), "getsockname");
     this.portId = sa.readUInt32LE(4);
-    this.wake = check(c.eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK), "eventfd");
+    this.pollfd.writeInt32LE(fd, 0);
+    this.pollfd.writeInt16LE(POLLIN, 4);
   }
 
   /** Opens a socket inside `opts.netns`, with extended ACKs and strict dump checking. */
@@ -132,33 +135,37 @@ export class NetlinkSocket {
     }
   }
 
-  /**
-   * Resolves when a datagram is queued, the timeout passed (false) or the
-   * socket was closed (false). The wait runs on a koffi worker thread.
-   */
-  async readable(timeoutMs = -1): Promise<boolean> {
+  /** True when a datagram is queued now (poll(2) with a zero timeout). */
+  pending(): boolean {
     if (this.closed) return false;
-    const fds = Buffer.alloc(16);
-    fds.writeInt32LE(this.fd, 0);
-    fds.writeInt16LE(POLLIN, 4);
-    fds.writeInt32LE(this.wake, 8);
-    fds.writeInt16LE(POLLIN, 12);
-    const r = await libc().pollAsync(fds, 2, timeoutMs);
-    if (this.closed) return false;
-    return r > 0 && (fds.readInt16LE(6) & ~0) !== 0;
+    const fds = this.pollfd;
+    fds.writeInt16LE(0, 6);
+    return libc().poll(fds, 1, 0) > 0 && (fds.readInt16LE(6) & POLLIN) !== 0;
   }
 
-  /** Closes the socket and wakes any pending {@link NetlinkSocket.readable}. Idempotent. */
+  /**
+   * Resolves true when a datagram is queued, false when `timeoutMs` passed
+   * (negative: never) or the socket was closed. Waits on timers, backing off
+   * from 1 ms to `maxPollMs` between checks; the timers keep the process alive.
+   */
+  async readable(timeoutMs = -1, maxPollMs = 20): Promise<boolean> {
+    const start = performance.now();
+    let step = 1;
+    for (;;) {
+      if (this.closed) return false;
+      if (this.pending()) return true;
+      const left = timeoutMs < 0 ? step : timeoutMs - (performance.now() - start);
+      if (left <= 0) return false;
+      await sleep(Math.min(step, left));
+      step = Math.min(step * 2, maxPollMs);
+    }
+  }
+
+  /** Closes the socket; a pending {@link NetlinkSocket.readable} returns false. Idempotent. */
   close(): void {
     if (this.closed) return;
     this.closed = true;
-    const c = libc();
-    const one = Buffer.alloc(8);
-    one.writeBigUInt64LE(1n, 0);
-    c.write(this.wake, one, 8);
-    c.close(this.fd);
-    // The eventfd stays open until a pending poll has seen it; close it a turn later.
-    setTimeout(() => c.close(this.wake), 1000).unref();
+    libc().close(this.fd);
   }
 
   /** True after {@link NetlinkSocket.close}. */
