@@ -6,7 +6,7 @@ import { NetlinkInputError } from "../wire/errors.js";
 /** An interface by name ("eth0") or by ifindex. */
 export type LinkRef = string | number;
 
-/** Resolves interface names to ifindexes (with a per-call cache). */
+/** Resolves interface names to ifindexes (looked up per operation: names can be re-created). */
 export type IndexResolver = (ref: LinkRef) => Promise<number>;
 
 /** A route type by name or RTN_* number. */
@@ -28,18 +28,4 @@ export function scopeNumber(s: ScopeRef): number {
   const n = Scope[s];
   if (n === undefined) throw new NetlinkInputError(`unknown scope "${s}"`);
   return n;
-}
-
-/** Memoises a resolver for the duration of one operation. */
-export function cachedResolver(resolve: IndexResolver): IndexResolver {
-  const cache = new Map<LinkRef, Promise<number>>();
-  return (ref) => {
-    if (typeof ref === "number") return Promise.resolve(ref);
-    let p = cache.get(ref);
-    if (!p) {
-      p = resolve(ref);
-      cache.set(ref, p);
-    }
-    return p;
-  };
 }
