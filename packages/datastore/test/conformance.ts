@@ -15,6 +15,12 @@ export interface ConformanceTarget {
   readonly store: Datastore;
   /** A second handle on the same data (another connection/process view), if the backend has one. */
   readonly peer?: Datastore;
+  /**
+   * Opens one more handle on the same data (a new SQLite connection, a new
+   * etcd client), as a process that opens its own store would; the test
+   * closes it. Backends without one (memory) leave it out.
+   */
+  readonly openAnother?: () => Datastore;
   /** Moves the lease clock forward (stores with an injected clock); otherwise real time is used. */
   readonly advance?: (ms: number) => void;
   /** Called after the suite. */
@@ -54,8 +60,18 @@ function collector() {
 
 const keyOf = (e: WatchEvent) => (e.type === "put" ? e.kv.key : e.key);
 
+/** Which optional parts of the suite a backend runs. */
+export interface ConformanceOptions {
+  /** Backends where several handles share one store (SQLite file, etcd): the target gives `openAnother`. */
+  readonly manyHandles?: boolean;
+}
+
 /** Defines the conformance tests for one backend. */
-export function conformance(name: string, open: () => Promise<ConformanceTarget>): void {
+export function conformance(
+  name: string,
+  open: () => Promise<ConformanceTarget>,
+  opts: ConformanceOptions = {},
+): void {
   describe(`datastore conformance: ${name}`, () => {
     let t: ConformanceTarget;
     let n = 0;
@@ -195,6 +211,56 @@ export function conformance(name: string, open: () => Promise<ConformanceTarget>
       await Promise.all(Array.from({ length: 24 }, (_, i) => inc(stores[i % stores.length]!)));
       expect((await t.store.get(`${p}n`))?.value).toBe("24");
     });
+
+    // Defined only where it applies (not skipped elsewhere).
+    if (opts.manyHandles) {
+      it("many handles opened and closed concurrently always see committed data", async () => {
+        // The pattern of a CNI plugin that opens its own store per ADD: 30
+        // handles on one store, opened at once and at staggered times, each
+        // closed while others are still reading and writing. Each must see the
+        // key written before it was opened, and every write committed before
+        // its read, whatever the other handles are doing.
+        const open = t.openAnother;
+        if (!open) throw new Error("manyHandles needs the target's openAnother");
+        const p = px();
+        await t.store.create(`${p}config`, "written first");
+        const committed: string[] = [];
+        const problems: string[] = [];
+        await Promise.all(
+          Array.from({ length: 30 }, async (_, i) => {
+            if (i % 3 !== 0) await sleep((i * 7) % 11);
+            const s = open();
+            try {
+              const cfg = await s.get(`${p}config`);
+              if (cfg?.value !== "written first") problems.push(`${i}: config is ${cfg?.value}`);
+              const before = [...committed];
+              await s.create(`${p}k${String(i).padStart(2, "0")}`, String(i));
+              committed.push(`${p}k${String(i).padStart(2, "0")}`);
+              await sleep(i % 4);
+              const seen = new Set((await s.list(p)).kvs.map((kv) => kv.key));
+              for (const k of [`${p}config`, ...before]) {
+                if (!seen.has(k)) problems.push(`${i}: list lacks ${k}`);
+              }
+              for (const k of before.slice(-3)) {
+                if (!(await s.get(k))) problems.push(`${i}: get lacks ${k}`);
+              }
+            } finally {
+              await s.close();
+            }
+          }),
+        );
+        expect(problems).toEqual([]);
+        const last = open();
+        try {
+          expect((await last.list(p)).kvs.map((kv) => kv.key)).toEqual([
+            `${p}config`,
+            ...[...committed].sort(),
+          ]);
+        } finally {
+          await last.close();
+        }
+      });
+    }
 
     it("watches a prefix: puts and deletes in order, with revisions", async () => {
       const p = px();

@@ -241,6 +241,28 @@ describe("auto-assign", () => {
     );
   });
 
+  it("re-reads a cached configuration before saying there is no pool", async () => {
+    // Another client (the admin, another process) adds the pool after this
+    // client read the configuration; the 1 s cache still says "no pools".
+    const store = new MemoryStore();
+    const now = 1_000_000;
+    const node = new Ipam({ store, now: () => now });
+    const admin = new Ipam({ store });
+    expect((await node.config()).pools).toEqual([]);
+    await admin.applyPool({ name: "p", cidr: "192.0.2.0/24" });
+    const r = await node.autoAssign({ handleId: "h", hostname: "n1", num4: 1 });
+    expect(r.ipv4).toHaveLength(1);
+    const fixed = await node.assignIp({ ip: "192.0.2.200", handleId: "f", hostname: "n1" });
+    expect(fixed.ip).toBe("192.0.2.200");
+    // Still no eligible pool after a fresh read: the error stands.
+    await expect(node.autoAssign({ handleId: "h6", hostname: "n1", num6: 1 })).rejects.toThrow(
+      NoEligiblePoolError,
+    );
+    await expect(
+      node.assignIp({ ip: "198.51.100.1", handleId: "x", hostname: "n1" }),
+    ).rejects.toThrow(AddressNotInPoolError);
+  });
+
   it("costs one round trip per assignment in the steady state", async () => {
     const inner = new MemoryStore();
     const store = countingStore(inner);

@@ -167,15 +167,20 @@ export class Ipam {
 
   /** The configuration (pools, reservations, affinity settings). */
   async config(fresh = false): Promise<IpamConfig> {
+    return (await this.configEntry(fresh)).value;
+  }
+
+  /** The configuration with its revision, from the cache unless `fresh` or expired. */
+  private async configEntry(fresh: boolean): Promise<Versioned<IpamConfig>> {
     const now = this.now();
-    if (!fresh && this.cfg && now - this.cfg.readAt < this.configCacheMs) return this.cfg.value;
+    if (!fresh && this.cfg && now - this.cfg.readAt < this.configCacheMs) return this.cfg;
     const kv = await this.store.get(this.keys.config);
     this.cfg = {
       value: kv ? decodeConfig(kv) : EMPTY_CONFIG,
       modRevision: kv?.modRevision ?? 0,
       readAt: now,
     };
-    return this.cfg.value;
+    return this.cfg;
   }
 
   /** Changes the configuration with compare-and-swap; `change` may throw to refuse. */
@@ -330,7 +335,36 @@ export class Ipam {
    * {@link PoolExhaustedError} is thrown.
    */
   async autoAssign(req: AutoAssignRequest): Promise<AutoAssignResult> {
-    const cfg = await this.config();
+    return this.withFreshConfigOnMiss(NoEligiblePoolError, (cfg) => this.autoAssignWith(req, cfg));
+  }
+
+  /**
+   * Runs `op` on the configuration as cached, and once more on a fresh read
+   * when it fails with `miss` and the stored configuration has changed since.
+   *
+   * Why: the cache (`configCacheMs`, default 1 s) holds an absent or older
+   * configuration too. A client that read it just before another process
+   * applied the pool (a CNI helper or node agent that started with the
+   * cluster) answered "no IP pools are configured" until the cache expired,
+   * although the key was written. A stale cache may cost one more read on the
+   * failure path, never a wrong answer; the steady state keeps one round trip.
+   */
+  private async withFreshConfigOnMiss<T>(
+    miss: abstract new (...a: never[]) => Error,
+    op: (cfg: IpamConfig) => Promise<T>,
+  ): Promise<T> {
+    const used = await this.configEntry(false);
+    try {
+      return await op(used.value);
+    } catch (e) {
+      if (!(e instanceof miss)) throw e;
+      const fresh = await this.configEntry(true);
+      if (fresh.modRevision === used.modRevision) throw e;
+      return op(fresh.value);
+    }
+  }
+
+  private async autoAssignWith(req: AutoAssignRequest, cfg: IpamConfig): Promise<AutoAssignResult> {
     const handle = this.handleState(req.handleId);
     const ipv4 = req.num4 ? await this.assignFamily(4, req.num4, req, cfg, handle) : [];
     let ipv6: AssignedIp[] = [];
@@ -600,7 +634,21 @@ export class Ipam {
     attrs?: Readonly<Record<string, string>>;
   }): Promise<AssignedIp> {
     const ip = parseIp(req.ip);
-    const cfg = await this.config();
+    return this.withFreshConfigOnMiss(AddressNotInPoolError, (cfg) =>
+      this.assignIpWith(req, ip, cfg),
+    );
+  }
+
+  private async assignIpWith(
+    req: {
+      ip: string;
+      handleId: string;
+      hostname: string;
+      attrs?: Readonly<Record<string, string>>;
+    },
+    ip: ReturnType<typeof parseIp>,
+    cfg: IpamConfig,
+  ): Promise<AssignedIp> {
     const pool = poolOf(cfg, ip);
     if (!pool) throw new AddressNotInPoolError(req.ip);
     const c = blockOf(pool, ip);

@@ -11,19 +11,24 @@ const skip = requirePrereqs(["etcd"]);
 describe.skipIf(skip)("etcd backend against a real etcd 3.4", () => {
   const tb = useTestbed();
 
-  conformance("etcd", async () => {
-    const etcd = tb.track(await startEtcd());
-    const store = new EtcdStore({ hosts: [etcd.endpoint] });
-    const peer = new EtcdStore({ hosts: [etcd.endpoint] });
-    return {
-      store,
-      peer,
-      close: async () => {
-        await store.close();
-        await peer.close();
-      },
-    };
-  });
+  conformance(
+    "etcd",
+    async () => {
+      const etcd = tb.track(await startEtcd());
+      const store = new EtcdStore({ hosts: [etcd.endpoint] });
+      const peer = new EtcdStore({ hosts: [etcd.endpoint] });
+      return {
+        store,
+        peer,
+        openAnother: () => new EtcdStore({ hosts: [etcd.endpoint] }),
+        close: async () => {
+          await store.close();
+          await peer.close();
+        },
+      };
+    },
+    { manyHandles: true },
+  );
 
   it("keeps keys under its prefix apart from other users of the same etcd", async () => {
     const etcd = tb.track(await startEtcd());
