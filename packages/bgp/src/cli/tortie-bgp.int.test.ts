@@ -83,7 +83,7 @@ describe.skipIf(skip)("tortie-bgp daemon", () => {
       prefixes: { received: expect.any(Number), advertised: 1 },
     });
     const table = (await queryStatus(socket, { cmd: "table" })) as { table: string };
-    expect(table.table).toMatch(/192\.0\.2\.1\s+\| 64512\s+\| node-to-node\/iBGP \| Established/);
+    expect(table.table).toMatch(/192\.0\.2\.1\s+\| 64512\s+\| iBGP\s+\| Established/);
 
     d.signal("SIGTERM");
     const exit = await d.exited;

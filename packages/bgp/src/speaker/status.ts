@@ -25,7 +25,7 @@ export function formatStatus(s: SpeakerStatus, now = Date.now()): string {
     rows.push([
       p.address,
       String(p.session?.peerAs ?? p.asn),
-      `${p.dynamic ? "dynamic " : ""}${internal ? "node-to-node/iBGP" : "eBGP"}`,
+      `${internal ? "iBGP" : "eBGP"}${p.dynamic ? " (dynamic)" : ""}`,
       p.state,
       p.uptimeMs !== undefined ? duration(p.uptimeMs) : duration(Math.max(0, now - p.since)),
       `${p.prefixes.received}/${p.prefixes.advertised}`,
