@@ -8,6 +8,7 @@ import {
   exec,
   type Host,
   requirePrereqs,
+  startEtcd,
   type Topology,
   useTestbed,
   waitFor,
@@ -18,6 +19,7 @@ import { invokePlugin } from "../runtime/invoke.js";
 import type { AttachmentParams, CniRuntime } from "../runtime/runtime.js";
 import { CniRuntime as Runtime } from "../runtime/runtime.js";
 import { type NetworkConfigList, parseNetworkConfig } from "../spec/config.js";
+import { DATASTORE_BUNDLE } from "./bundle.js";
 import { endpointKey } from "./endpoint.js";
 import { hostVethName, POD_GATEWAY_V6, workloadKey } from "./names.js";
 import { buildPluginForTest } from "./testing.js";
@@ -436,6 +438,104 @@ describe.skipIf(skip)("tortie plugin", () => {
       expect(await caliLinks()).toEqual([]);
     } finally {
       await store.close();
+    }
+  });
+
+  it("IPAM and endpoint records on a live etcd: ADD allocates and records, CHECK, DEL releases and removes, DEL again succeeds", async () => {
+    // etcd runs in the node namespace, where the plugin (and its helper) run;
+    // the test reads and seeds it from there too, through the bundled client
+    const etcd = await startEtcd({ host: node });
+    /** Runs `body` (with `store` and `ipam` on this etcd) in the node namespace; its JSON result. */
+    const onEtcd = async (body: string): Promise<unknown> => {
+      const script = `import * as m from ${JSON.stringify(join(bin.dir, DATASTORE_BUNDLE))};
+const store = new m.EtcdStore({ hosts: [${JSON.stringify(etcd.endpoint)}] });
+const ipam = new m.Ipam({ store });
+try { console.log(JSON.stringify((await (async () => { ${body} })()) ?? null)); }
+finally { await store.close(); }`;
+      const { stdout } = await node.exec([process.execPath, "--input-type=module", "-e", script]);
+      return JSON.parse(stdout);
+    };
+    try {
+      await onEtcd(`await ipam.applyPool({ name: "e4", cidr: "203.0.113.128/25", blockSize: 28 });
+        await ipam.applyPool({ name: "e6", cidr: "2001:db8:8::/112" });`);
+      const n = `${tag}-etcd`;
+      const list = parseNetworkConfig({
+        cniVersion: "1.1.0",
+        name: n,
+        plugins: [
+          {
+            type: "tortie",
+            dataDir: join(work, "state"),
+            nodename: "node1",
+            datastore: { type: "etcd", endpoints: [etcd.endpoint] },
+            ipam: { type: "tortie", assign_ipv6: true },
+          },
+        ],
+      });
+      // through the resident helper (warm store) and in Node alone (store opened and closed per call)
+      const nodeOnly = new Runtime({
+        path: [bin.dir, "/usr/lib/cni"],
+        exec: spawnExecutor({
+          prefix: ["ip", "netns", "exec", node.netns],
+          baseEnv: { ...process.env, TORTIE_CNI_HELPER: "off" },
+        }),
+        locate: locatePlugin,
+      });
+      for (const [mode, r] of [
+        ["helper", rt],
+        ["node", nodeOnly],
+      ] as const) {
+        const cid = `c-etcd-${mode}`;
+        const a = att("p16", {
+          containerId: cid,
+          args: [
+            ["K8S_POD_NAMESPACE", "shop"],
+            ["K8S_POD_NAME", "cart-1"],
+          ],
+        });
+        const handle = handleId(n, "node1", cid, "eth0");
+        const key = endpointKey("node1", n, cid, "eth0");
+        const stored = () =>
+          onEtcd(`const kv = await store.get(${JSON.stringify(key)});
+            return { record: kv ? JSON.parse(kv.value) : null,
+                     ips: await ipam.ipsByHandle(${JSON.stringify(handle)}),
+                     handles: (await ipam.listHandles()).length };`) as Promise<{
+            record: unknown;
+            ips: string[];
+            handles: number;
+          }>;
+
+        const out = await r.add(list, a);
+        const addrs = out.result.ips!.map((i) => i.address);
+        expect(addrs).toHaveLength(2);
+        const [v4, v6] = addrs;
+        expect(v4).toMatch(/^203\.0\.113\.(1[3-9]\d|2[0-5]\d)\/32$/);
+        expect(v6).toMatch(/^2001:db8:8::[0-9a-f]*\/128$/);
+        const after = await stored();
+        expect([...after.ips].sort()).toEqual(addrs.map(bare).sort());
+        expect(after.handles).toBe(1);
+        expect(after.record).toMatchObject({
+          kind: "WorkloadEndpoint",
+          metadata: { namespace: "shop" },
+          spec: {
+            node: "node1",
+            pod: "cart-1",
+            interfaceName: out.result.interfaces![0]!.name,
+            ipNetworks: addrs,
+          },
+        });
+        await ping(topo.host("p16"), "198.51.100.1");
+        await r.check(list, a, out.json);
+        await r.status(list);
+
+        await r.del(list, a, out.json);
+        expect(await stored()).toEqual({ record: null, ips: [], handles: 0 });
+        expect(await caliLinks()).toEqual([]);
+        await r.del(list, a, out.json);
+        expect(await stored()).toEqual({ record: null, ips: [], handles: 0 });
+      }
+    } finally {
+      await etcd.stop();
     }
   });
 
