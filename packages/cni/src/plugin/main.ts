@@ -24,6 +24,14 @@ export function defaultDeps(
   const stores = new Map<string, Promise<Datastore>>();
   const ipams = new Map<string, PodIpam>();
   const sinks = new Map<string, EndpointSink>();
+  // One store (and IPAM client) per datastore configuration for the life of
+  // these edges: the helper serves every call with it. That is for cost, not
+  // correctness: a store opened and closed per call works as well (30
+  // concurrent ADDs, each with its own SqliteStore, lose nothing). The one
+  // thing sharing exposes is @tortie/ipam's configuration cache (1 s): a client
+  // that read "no pools" before a pool was applied re-reads the configuration
+  // before answering "no IP pools are configured" (tested: "no pool yet then a
+  // pool at once" in plugin.int.test.ts).
   const store = (ds: DatastoreConfig): Promise<Datastore> => {
     const k = JSON.stringify(ds);
     let s = stores.get(k);

@@ -382,15 +382,13 @@ describe.skipIf(skip)("tortie plugin", () => {
     }
   });
 
-  it("IPAM in-process (@tortie/ipam over SQLite): dual-stack, fixed address, CHECK, STATUS, GC, a burst of 30", async () => {
+  it("IPAM in-process (@tortie/ipam over SQLite): no pool yet then a pool at once, dual-stack, fixed address, CHECK, STATUS, GC, a burst of 30", async () => {
     const { SqliteStore } = await import("@tortie/datastore");
     const { Ipam } = await import("@tortie/ipam");
     const db = join(work, "ipam.db");
     const store = new SqliteStore({ path: db });
     const ipam = new Ipam({ store });
     try {
-      await ipam.applyPool({ name: "pods-v4", cidr: "203.0.113.0/24", blockSize: 28 });
-      await ipam.applyPool({ name: "pods-v6", cidr: "2001:db8:7::/112" });
       const n = `${tag}-ti`;
       const list = parseNetworkConfig({
         cniVersion: "1.1.0",
@@ -405,6 +403,17 @@ describe.skipIf(skip)("tortie plugin", () => {
           },
         ],
       });
+      // Before any pool exists, an ADD fails with code 101 and leaves the helper's
+      // (shared, long-lived) IPAM client having read "no configuration"; a pool
+      // applied right after must be used at once, not after that cache expires.
+      const early = att("p14", { containerId: "ti-early" });
+      const noPool = { code: 101, message: expect.stringContaining("no IP pools are configured") };
+      await expect(rt.add(list, early)).rejects.toMatchObject(noPool);
+      // that call may have run in Node (no helper yet); it started the helper: ask it too
+      await waitFor(() => existsSync(join(work, "run", "token")), { what: "the helper's token" });
+      await expect(rt.add(list, early)).rejects.toMatchObject(noPool);
+      await ipam.applyPool({ name: "pods-v4", cidr: "203.0.113.0/24", blockSize: 28 });
+      await ipam.applyPool({ name: "pods-v6", cidr: "2001:db8:7::/112" });
       const a = att("p14", {
         containerId: "ti-1",
         args: [
