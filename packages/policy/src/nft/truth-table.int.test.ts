@@ -35,14 +35,14 @@ for (const type of ["udp4", "udp6"]) for (const p of udp) {
 // A pod's client: every probe at once, one JSON line of booleans.
 const PROBE = `
 const net = require("node:net"), dgram = require("node:dgram"), { execFile } = require("node:child_process");
-const probes = JSON.parse(process.argv[2]); const T = Number(process.argv[3]);
-const one = (p) => new Promise((res) => {
+const probes = JSON.parse(process.argv[2]); const T = Number(process.argv[3]); const base = Number(process.argv[4]);
+const one = (p, i) => new Promise((res) => {
   if (p.kind === "tcp") {
     const s = net.connect({ host: p.dst, port: p.port }); const t = setTimeout(() => { s.destroy(); res(false); }, T);
     s.on("connect", () => { clearTimeout(t); s.destroy(); res(true); }); s.on("error", () => { clearTimeout(t); res(false); });
   } else if (p.kind === "udp") {
     const s = dgram.createSocket(p.dst.includes(":") ? "udp6" : "udp4"); const t = setTimeout(() => { s.close(); res(false); }, T);
-    s.on("message", () => { clearTimeout(t); s.close(); res(true); }); s.send("x", p.port, p.dst);
+    s.on("message", () => { clearTimeout(t); s.close(); res(true); }); s.bind(base + i, () => s.send("x", p.port, p.dst));
   } else execFile("ping", ["-c1", "-W" + Math.ceil(T / 1000), p.dst], (e) => res(!e));
 });
 Promise.all(probes.map(one)).then((r) => console.log(JSON.stringify(r)));
@@ -369,8 +369,13 @@ describe.skipIf(skip)("nftables verdicts agree with the engine, cell for cell", 
     shared = applier();
   });
 
+  // UDP probes use source ports no earlier round used: a conntrack entry left
+  // by an allowed flow of a previous scenario (UDP entries live 30 s) would
+  // otherwise let a reused ephemeral port through as "established".
+  let round = 0;
   async function kernelMatrix(): Promise<Map<string, boolean>> {
     const out = new Map<string, boolean>();
+    const base = 20_000 + 100 * round++;
     await Promise.all(
       PODS.map(async (src) => {
         const cells = PODS.filter((d) => d !== src).flatMap((dst) =>
@@ -379,7 +384,7 @@ describe.skipIf(skip)("nftables verdicts agree with the engine, cell for cell", 
         const probes = cells.map(({ dst, p, f }) => ({ ...p, dst: f === 4 ? dst.ip : dst.ip6 }));
         const { stdout } = await topo
           .host(src.host)
-          .exec(["node", join(dir, "probe.cjs"), JSON.stringify(probes), "1500"], {
+          .exec(["node", join(dir, "probe.cjs"), JSON.stringify(probes), "1500", String(base)], {
             timeoutMs: 20_000,
           });
         const res = JSON.parse(stdout.trim().split("\n").pop()!) as boolean[];
