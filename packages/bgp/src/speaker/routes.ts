@@ -286,7 +286,6 @@ export function buildAnnouncements(
   routes: readonly Originated[],
   t: ExportTarget,
 ): UpdateMessage[] {
-  const max = t.ctx.extendedMessage ? MAX_EXTENDED_MESSAGE_LENGTH : MAX_MESSAGE_LENGTH;
   const groups = new Map<string, { ipv6: boolean; sample: Originated; prefixes: Prefix[] }>();
   for (const r of routes) {
     const p = parsePrefix(r.prefix);
@@ -320,21 +319,37 @@ export function buildAnnouncements(
             ],
           }
         : { type: "update", withdrawn: [], attributes: attrs, nlri: prefixes };
-    const base = encodeMessage(make([]), t.ctx).length;
-    let batch: Prefix[] = [];
-    let size = base;
-    for (const p of g.prefixes) {
-      const n = nlriSize(p, addPath);
-      if (size + n > max && batch.length) {
-        out.push(make(batch));
-        batch = [];
-        size = base;
-      }
-      batch.push(p);
-      size += n;
-    }
-    if (batch.length) out.push(make(batch));
+    out.push(...pack(g.prefixes, make, t.ctx, addPath));
   }
+  return out;
+}
+
+/**
+ * Cuts `prefixes` into as few messages as fit the negotiated maximum size:
+ * the size of `make([])` plus each prefix's NLRI octets (RFC 4271 §4.3).
+ */
+function pack(
+  prefixes: readonly Prefix[],
+  make: (batch: Prefix[]) => UpdateMessage,
+  ctx: CodecContext,
+  addPath: boolean,
+): UpdateMessage[] {
+  const max = ctx.extendedMessage ? MAX_EXTENDED_MESSAGE_LENGTH : MAX_MESSAGE_LENGTH;
+  const base = encodeMessage(make([]), ctx).length;
+  const out: UpdateMessage[] = [];
+  let batch: Prefix[] = [];
+  let size = base;
+  for (const p of prefixes) {
+    const n = nlriSize(p, addPath);
+    if (size + n > max && batch.length) {
+      out.push(make(batch));
+      batch = [];
+      size = base;
+    }
+    batch.push(p);
+    size += n;
+  }
+  if (batch.length) out.push(make(batch));
   return out;
 }
 
@@ -345,7 +360,6 @@ function mapped(v4: string | undefined): string {
 
 /** UPDATE messages that withdraw `prefixes` ("p/len" text) from one peer. */
 export function buildWithdrawals(prefixes: readonly string[], ctx: CodecContext): UpdateMessage[] {
-  const max = ctx.extendedMessage ? MAX_EXTENDED_MESSAGE_LENGTH : MAX_MESSAGE_LENGTH;
   const v4: Prefix[] = [];
   const v6: Prefix[] = [];
   for (const s of prefixes) {
@@ -356,20 +370,7 @@ export function buildWithdrawals(prefixes: readonly string[], ctx: CodecContext)
   const chunk = (list: Prefix[], make: (ps: Prefix[]) => UpdateMessage) => {
     const afi = list[0]?.afi;
     const addPath = ctx.addPath.send.some((f) => f.afi === afi && f.safi === Safi.Unicast);
-    const base = encodeMessage(make([]), ctx).length;
-    let batch: Prefix[] = [];
-    let size = base;
-    for (const p of list) {
-      const n = nlriSize(p, addPath);
-      if (size + n > max && batch.length) {
-        out.push(make(batch));
-        batch = [];
-        size = base;
-      }
-      batch.push(p);
-      size += n;
-    }
-    if (batch.length) out.push(make(batch));
+    out.push(...pack(list, make, ctx, addPath));
   };
   if (v4.length) chunk(v4, (ps) => ({ type: "update", withdrawn: ps, attributes: [], nlri: [] }));
   if (v6.length) {
