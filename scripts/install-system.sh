@@ -29,9 +29,14 @@ if [[ $(id -u) -ne 0 ]]; then
   exit 1
 fi
 
-if [[ ! -x /usr/sbin/policy-rc.d ]]; then
+# The guard lives only for this install: if we put it there, we take it away
+# again on every exit path, so later Debian packages on the user's machine
+# start their services as usual. A policy-rc.d the user already had is left
+# exactly as it was.
+if [[ ! -e /usr/sbin/policy-rc.d ]]; then
   printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d
   chmod +x /usr/sbin/policy-rc.d
+  trap 'rm -f /usr/sbin/policy-rc.d' EXIT
 fi
 
 echo "install-system: installing ${missing[*]}"
