@@ -1,0 +1,88 @@
+// The bgp-config room's edge: applies plans to a @tortie/bgp Speaker. Only
+// the difference is applied: a new peer is added, a removed one removed, a
+// changed one replaced (its session alone restarts), prefixes originated or
+// withdrawn. A change of AS, router ID or listener restarts the speaker.
+import { Speaker } from "@tortie/bgp";
+import type { DesiredBgp, DesiredRoute } from "./desired.js";
+import { type BgpPlan, isEmptyPlan, planBgp } from "./plan.js";
+
+/** Options of {@link BgpApplier}. */
+export interface BgpApplierOptions {
+  /** Network namespace path to open the speaker's sockets in (tests, labs). */
+  readonly netns?: string;
+  /** Called with each new speaker (to subscribe to its events). */
+  readonly onSpeaker: (s: Speaker) => void;
+  /** Called before a speaker is closed for a restart (learned routes must be forgotten). */
+  readonly onRestart?: (old: Speaker) => void;
+  /** Called after a peer was removed or replaced (its learned routes are gone). */
+  readonly onPeerRemoved?: (address: string) => void;
+}
+
+function originateInput(r: DesiredRoute) {
+  return {
+    prefix: r.prefix,
+    ...(r.communities ? { communities: [...r.communities] } : {}),
+    ...(r.largeCommunities ? { largeCommunities: [...r.largeCommunities] } : {}),
+  };
+}
+
+/** Keeps a Speaker equal to the desired BGP state. */
+export class BgpApplier {
+  private applied: DesiredBgp | undefined;
+  speaker: Speaker | undefined;
+
+  constructor(private readonly opts: BgpApplierOptions) {}
+
+  /** What is applied now. */
+  get current(): DesiredBgp | undefined {
+    return this.applied;
+  }
+
+  /** Applies `desired`; returns the plan that was carried out. */
+  async apply(desired: DesiredBgp): Promise<BgpPlan> {
+    const plan = planBgp(this.applied, desired);
+    if (isEmptyPlan(plan)) return plan;
+    if (plan.restart) {
+      const old = this.speaker;
+      if (old) {
+        this.opts.onRestart?.(old);
+        this.speaker = undefined;
+        await old.close("configuration changed: AS, router ID or listener");
+      }
+      const s = await Speaker.start({
+        asn: desired.asn,
+        routerId: desired.routerId,
+        listen: desired.listen,
+        ...(this.opts.netns ? { netns: this.opts.netns } : {}),
+        originate: [...desired.originate.values()].map(originateInput),
+      });
+      this.speaker = s;
+      this.opts.onSpeaker(s);
+      for (const p of desired.peers.values()) s.addPeer({ ...p.config });
+      this.applied = desired;
+      return plan;
+    }
+    const s = this.speaker!;
+    for (const a of plan.removePeers) {
+      s.removePeer(a, "peer de-configured");
+      this.opts.onPeerRemoved?.(a);
+    }
+    for (const p of plan.replacePeers) {
+      s.removePeer(p.config.address, "peer re-configured");
+      this.opts.onPeerRemoved?.(p.config.address);
+      s.addPeer({ ...p.config });
+    }
+    for (const p of plan.addPeers) s.addPeer({ ...p.config });
+    if (plan.withdraw.length) s.withdraw(plan.withdraw);
+    if (plan.originate.length) s.originate(plan.originate.map(originateInput));
+    this.applied = desired;
+    return plan;
+  }
+
+  /** Closes the speaker (Cease to every peer). */
+  async close(message = "tortie-node stopping"): Promise<void> {
+    const s = this.speaker;
+    this.speaker = undefined;
+    await s?.close(message);
+  }
+}

@@ -1,0 +1,93 @@
+// The routes room's edge: a @tortie/netlink RouteReconciler owning Tortie's
+// route protocol (84). Static sources are replaced whole when they change;
+// learned routes are upserted/removed per touched prefix, so a BGP update
+// costs one prefix's work. Hand edits to our routes are repaired by the
+// reconciler (route notifications); routes of other protocols are never
+// touched.
+
+import type { DesiredRoute } from "@tortie/netlink";
+import { Netlink, RouteReconciler } from "@tortie/netlink";
+import type { StaticRoutes } from "./desired.js";
+
+/** Options of {@link RoutesApplier}. */
+export interface RoutesApplierOptions {
+  /** Network namespace (name, or path) to program; default the current one. */
+  readonly netns?: string;
+  /** Prefix of workload veths (default "cali"): unknown routes on them get a grace period. */
+  readonly vethPrefix?: string;
+  /** Periodic full resync (default 90 s). */
+  readonly resyncIntervalMs?: number;
+  readonly onError?: (e: unknown) => void;
+}
+
+const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
+
+/** Keeps the kernel equal to the desired routes. */
+export class RoutesApplier {
+  private nl: Netlink | undefined;
+  reconciler: RouteReconciler | undefined;
+  private last: StaticRoutes = { workloads: [], peers: [], blocks: [] };
+  private learned = new Map<string, DesiredRoute>();
+
+  constructor(private readonly opts: RoutesApplierOptions = {}) {}
+
+  /** Opens netlink and runs the first full resync. */
+  async start(): Promise<void> {
+    this.nl = await Netlink.open(this.opts.netns ? { netns: this.opts.netns } : {});
+    const prefix = this.opts.vethPrefix ?? "cali";
+    this.reconciler = new RouteReconciler(this.nl, {
+      ownInterface: (n) => n.startsWith(prefix),
+      ...(this.opts.resyncIntervalMs !== undefined
+        ? { resyncIntervalMs: this.opts.resyncIntervalMs }
+        : {}),
+      ...(this.opts.onError ? { onError: this.opts.onError } : {}),
+    });
+    // Desired state first, so the first resync deletes nothing we still want.
+    this.reconciler.setRoutes("workloads", this.last.workloads);
+    this.reconciler.setRoutes("peers", this.last.peers);
+    this.reconciler.setRoutes("blocks", this.last.blocks);
+    this.reconciler.setRoutes("bgp", [...this.learned.values()]);
+    await this.reconciler.start();
+  }
+
+  /** Sets the static sources; only the sources that changed are handed over. */
+  setStatic(s: StaticRoutes): void {
+    for (const k of ["workloads", "peers", "blocks"] as const) {
+      if (same(this.last[k], s[k])) continue;
+      this.reconciler?.setRoutes(k, s[k]);
+    }
+    this.last = s;
+  }
+
+  /** Sets or removes learned routes by prefix. */
+  setLearned(changes: ReadonlyMap<string, DesiredRoute | undefined>): void {
+    for (const [prefix, r] of changes) {
+      const old = this.learned.get(prefix);
+      if (r === undefined) {
+        if (!old) continue;
+        this.learned.delete(prefix);
+        this.reconciler?.remove("bgp", prefix);
+      } else {
+        if (old && same(old, r)) continue;
+        this.learned.set(prefix, r);
+        this.reconciler?.upsert("bgp", r);
+      }
+    }
+  }
+
+  /** Number of learned routes wanted in the kernel. */
+  get learnedCount(): number {
+    return this.learned.size;
+  }
+
+  /** Runs an incremental reconcile now and waits for it. */
+  async flush() {
+    return this.reconciler?.apply();
+  }
+
+  /** Stops; kernel routes stay (a restart keeps forwarding). */
+  stop(): void {
+    this.reconciler?.stop();
+    this.nl?.close();
+  }
+}
