@@ -37,15 +37,22 @@ describe("block", () => {
     let b = assign(emptyBlock("192.0.2.0/30", null), 1, attr("a")).block; // .0 seq 1
     const wrongHandle = release(b, [{ ordinal: 0, handleId: "z" }]);
     expect(wrongHandle.released).toEqual([]);
-    expect(wrongHandle.skipped).toEqual([0]);
+    expect(wrongHandle.conflict).toEqual({
+      ordinal: 0,
+      field: "handleId",
+      requested: "z",
+      expected: "a",
+    });
+    expect(wrongHandle.block).toBe(b);
     b = release(b, [{ ordinal: 0 }]).block;
     // The address is freed, then re-assigned to someone else: it goes to the back of the free list.
     const again = assignOrdinal(b, 0, attr("c"));
     expect(again?.assigned.sequenceNumber).toBe(2);
     b = again!.block;
-    // A stale release carrying the first allocation's sequence number does nothing.
+    // A stale release carrying the first allocation's sequence number is a conflict and frees nothing.
     const stale = release(b, [{ ordinal: 0, sequenceNumber: 1 }]);
     expect(stale.released).toEqual([]);
+    expect(stale.conflict).toMatchObject({ field: "sequenceNumber", requested: 1, expected: 2 });
     expect(inUse(stale.block)).toBe(1);
     const fresh = release(b, [{ ordinal: 0, sequenceNumber: 2, handleId: "c" }]);
     expect(fresh.released).toEqual([{ ordinal: 0, handleId: "c" }]);

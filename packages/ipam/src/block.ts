@@ -2,7 +2,31 @@
 // release (guarded by handle and sequence number), usage. Every function
 // returns a new block; nothing here touches the store.
 import { type Cidr, formatIp, type Ip, parseCidr, sizeOf } from "./cidr.js";
-import type { AllocationAttribute, Block } from "./model.js";
+import {
+  type AllocationAttribute,
+  type Block,
+  type HostReservedAttr,
+  WINDOWS_RESERVED_HANDLE,
+} from "./model.js";
+
+/**
+ * Sequence numbers are spaced by this much per datastore revision: more than
+ * the largest block holds (a /20 or /116 block: 4,096 addresses).
+ */
+export const SEQ_STRIDE = 4096;
+
+/**
+ * The lowest sequence number an assignment may take in a block read at
+ * `modRevision`. Every assignment commits at a revision above the one its
+ * block was read at, and a block that is deleted and created again is
+ * created at a revision above every write to its earlier life; so numbers
+ * drawn from this floor never repeat for one address, whatever happened to
+ * the block in between. (Calico seeds a new block's `SequenceNumber` from the
+ * clock in `newBlock` for the same reason; a revision cannot go backwards.)
+ */
+export function sequenceFloor(modRevision: number): number {
+  return (modRevision + 1) * SEQ_STRIDE;
+}
 
 /** An address handed out from a block. */
 export interface Assigned {
@@ -11,17 +35,37 @@ export interface Assigned {
   readonly sequenceNumber: number;
 }
 
-/** A new, empty block for `cidr`, affine to `host` (or to none). */
-export function emptyBlock(cidr: string, host: string | null): Block {
+/**
+ * A new, empty block for `cidr`, affine to `host` (or to none), claimed at
+ * `claimTime` (ms). With `reserved`, the first `startOfBlock` and last
+ * `endOfBlock` addresses are held under its handle from the start (Calico
+ * `newBlock` with a `HostReservedAttr`).
+ */
+export function emptyBlock(
+  cidr: string,
+  host: string | null,
+  claimTime: number | null = null,
+  reserved?: HostReservedAttr,
+): Block {
   const n = Number(sizeOf(parseCidr(cidr)));
+  const allocations: (number | null)[] = new Array<null>(n).fill(null);
+  let unallocated = Array.from({ length: n }, (_, i) => i);
+  const attributes: AllocationAttribute[] = [];
+  if (reserved && reserved.startOfBlock + reserved.endOfBlock > 0) {
+    unallocated = unallocated.slice(reserved.startOfBlock, n - reserved.endOfBlock);
+    for (let o = 0; o < reserved.startOfBlock; o++) allocations[o] = 0;
+    for (let o = n - reserved.endOfBlock; o < n; o++) allocations[o] = 0;
+    attributes.push({ handleId: reserved.handle, secondary: { note: reserved.note } });
+  }
   return {
     cidr,
     affinity: host === null ? null : `host:${host}`,
-    allocations: new Array<null>(n).fill(null),
-    unallocated: Array.from({ length: n }, (_, i) => i),
-    attributes: [],
+    allocations,
+    unallocated,
+    attributes,
     sequenceNumber: 0,
     sequenceNumberForAllocation: {},
+    affinityClaimTime: host === null ? null : claimTime,
   };
 }
 
@@ -47,9 +91,15 @@ export function inUse(b: Block): number {
   return b.allocations.length - b.unallocated.length;
 }
 
-/** True when no address is in use. */
+/**
+ * True when no assignable address is in use: addresses held under the
+ * Windows reserved handle do not count (Calico `allocationBlock.empty`).
+ */
 export function isEmpty(b: Block): boolean {
-  return b.unallocated.length === b.allocations.length;
+  if (b.unallocated.length === b.allocations.length) return true;
+  return b.allocations.every(
+    (a) => a === null || b.attributes[a]?.handleId?.toLowerCase() === WINDOWS_RESERVED_HANDLE,
+  );
 }
 
 function withAttribute(
@@ -65,14 +115,17 @@ function withAttribute(
 }
 
 /**
- * Assigns up to `n` free addresses, skipping those `excluded` says are
- * reserved. Returns the new block and what was assigned (possibly fewer than n).
+ * Assigns up to `n` free addresses in the order of the free list, skipping
+ * those `excluded` says are reserved (Calico `allocationBlock.autoAssign`).
+ * Sequence numbers start at `floor` (see {@link sequenceFloor}) or above the
+ * block's last. Returns the new block and what was assigned (possibly fewer than n).
  */
 export function assign(
   b: Block,
   n: number,
   attr: AllocationAttribute,
   excluded: (ordinal: number) => boolean = () => false,
+  floor = 0,
 ): { block: Block; assigned: Assigned[] } {
   const c = parseCidr(b.cidr);
   const take: number[] = [];
@@ -84,7 +137,7 @@ export function assign(
   const { attributes, index } = withAttribute(b.attributes, attr);
   const allocations = [...b.allocations];
   const seqFor = { ...b.sequenceNumberForAllocation };
-  let seq = b.sequenceNumber;
+  let seq = Math.max(b.sequenceNumber, floor - 1);
   const assigned: Assigned[] = [];
   for (const o of take) {
     allocations[o] = index;
@@ -106,14 +159,15 @@ export function assign(
   };
 }
 
-/** Assigns the address at `ordinal`; returns undefined when it is taken. */
+/** Assigns the address at `ordinal` (Calico `allocationBlock.assign`); undefined when it is taken. */
 export function assignOrdinal(
   b: Block,
   ordinal: number,
   attr: AllocationAttribute,
+  floor = 0,
 ): { block: Block; assigned: Assigned } | undefined {
   if (b.allocations[ordinal] !== null) return undefined;
-  const r = assign({ ...b, unallocated: [ordinal] }, 1, attr);
+  const r = assign({ ...b, unallocated: [ordinal] }, 1, attr, undefined, floor);
   const a = r.assigned[0];
   if (!a) return undefined;
   return {
@@ -138,10 +192,22 @@ export interface ReleaseRequest {
   readonly sequenceNumber?: number;
 }
 
+/** A guard that did not match: the release was asked on stale information. */
+export interface ReleaseConflict {
+  readonly ordinal: number;
+  readonly field: "sequenceNumber" | "handleId";
+  readonly requested: string | number;
+  readonly expected: string | number | null;
+}
+
 /**
- * Releases addresses. Returns the new block, the released ordinals with the
- * handle each belonged to, and the ordinals skipped (free already, or a guard
- * did not match — the address was re-assigned meanwhile).
+ * Releases addresses (Calico `allocationBlock.release`). A request whose
+ * sequence number differs from the address's (a free address has none), or
+ * whose handle differs from the holder's, makes the whole call a conflict:
+ * the block is returned unchanged and nothing is released. Otherwise returns
+ * the new block, the released ordinals with their handles, and the ordinals
+ * that were free already. Freed ordinals go to the end of the free list, so
+ * they are handed out again last (Calico `garbageCollect` appends them).
  */
 export function release(
   b: Block,
@@ -149,43 +215,58 @@ export function release(
 ): {
   block: Block;
   released: { ordinal: number; handleId: string | null }[];
-  skipped: number[];
+  unallocated: number[];
+  conflict?: ReleaseConflict;
 } {
-  const allocations = [...b.allocations];
-  const seqFor = { ...b.sequenceNumberForAllocation };
+  // One request per ordinal (the last wins), as Calico de-duplicates by address.
+  const unique = new Map<number, ReleaseRequest>();
+  for (const r of reqs) unique.set(r.ordinal, r);
   const released: { ordinal: number; handleId: string | null }[] = [];
-  const skipped: number[] = [];
-  const freed: number[] = [];
-  for (const r of reqs) {
-    const idx = allocations[r.ordinal];
+  const unallocated: number[] = [];
+  for (const r of unique.values()) {
+    const seq = b.sequenceNumberForAllocation[String(r.ordinal)];
+    if (r.sequenceNumber !== undefined && seq !== r.sequenceNumber) {
+      const conflict: ReleaseConflict = {
+        ordinal: r.ordinal,
+        field: "sequenceNumber",
+        requested: r.sequenceNumber,
+        expected: seq ?? null,
+      };
+      return { block: b, released: [], unallocated: [], conflict };
+    }
+    const idx = b.allocations[r.ordinal];
     if (idx === null || idx === undefined) {
-      skipped.push(r.ordinal);
+      unallocated.push(r.ordinal);
       continue;
     }
     const h = b.attributes[idx]?.handleId ?? null;
     if (r.handleId !== undefined && r.handleId !== h) {
-      skipped.push(r.ordinal);
-      continue;
+      const conflict: ReleaseConflict = {
+        ordinal: r.ordinal,
+        field: "handleId",
+        requested: r.handleId,
+        expected: h,
+      };
+      return { block: b, released: [], unallocated: [], conflict };
     }
-    if (r.sequenceNumber !== undefined && seqFor[String(r.ordinal)] !== r.sequenceNumber) {
-      skipped.push(r.ordinal);
-      continue;
-    }
-    allocations[r.ordinal] = null;
-    delete seqFor[String(r.ordinal)];
-    freed.push(r.ordinal);
     released.push({ ordinal: r.ordinal, handleId: h });
   }
-  if (freed.length === 0) return { block: b, released, skipped };
+  if (released.length === 0) return { block: b, released, unallocated };
+  const allocations = [...b.allocations];
+  const seqFor = { ...b.sequenceNumberForAllocation };
+  for (const r of released) {
+    allocations[r.ordinal] = null;
+    delete seqFor[String(r.ordinal)];
+  }
   return {
     block: compactAttributes({
       ...b,
       allocations,
-      unallocated: [...b.unallocated, ...freed],
+      unallocated: [...b.unallocated, ...released.map((r) => r.ordinal)],
       sequenceNumberForAllocation: seqFor,
     }),
     released,
-    skipped,
+    unallocated,
   };
 }
 

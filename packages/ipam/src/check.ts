@@ -18,9 +18,11 @@
 import type { TxnOp } from "@tortie/datastore";
 import { blockHost, blockProblems, handleAt, ipAt } from "./block.js";
 import { parseCidr } from "./cidr.js";
+import { ReleaseConflictError } from "./errors.js";
 import type { Ipam } from "./ipam.js";
 import { type Affinity, type Block, blockName } from "./model.js";
 import { adjustHandle, decodeBlock, decodeHandle } from "./records.js";
+import type { ReleaseSpec } from "./release.js";
 
 /** Decides whether a handle belongs to a live workload (pod exists, container running). */
 export type LivenessFn = (
@@ -284,14 +286,12 @@ export async function repair(
       skippedLeaks.push(l.ip);
       continue;
     }
-    const done = await ipam.releaseIps([
-      {
-        ip: l.ip,
-        sequenceNumber: l.sequenceNumber,
-        ...(l.handleId === null ? {} : { handleId: l.handleId }),
-      },
-    ]);
-    if (done.length) releasedLeaks.push(l.ip);
+    const done = await guardedRelease(ipam, {
+      ip: l.ip,
+      sequenceNumber: l.sequenceNumber,
+      ...(l.handleId === null ? {} : { handleId: l.handleId }),
+    });
+    if (done) releasedLeaks.push(l.ip);
     else skippedLeaks.push(l.ip);
   }
 
@@ -364,10 +364,20 @@ export async function repair(
       const c = parseCidr(h.block);
       const o = b.allocations.findIndex((_, i) => ipAt(c, i) === d.ip);
       if (o < 0 || b.sequenceNumberForAllocation[String(o)] !== h.sequenceNumber) continue;
-      const done = await ipam.releaseIps([{ ip: d.ip, sequenceNumber: h.sequenceNumber }]);
-      if (done.length) releasedLeaks.push(d.ip);
+      const done = await guardedRelease(ipam, { ip: d.ip, sequenceNumber: h.sequenceNumber });
+      if (done) releasedLeaks.push(d.ip);
     }
   }
   ipam.invalidateCache();
   return { releasedLeaks, skippedLeaks, fixedHandles, fixedAffinities, fixedBlocks };
+}
+
+/** Releases one address if it still carries the guards; false when it changed since the report. */
+async function guardedRelease(ipam: Ipam, spec: ReleaseSpec): Promise<boolean> {
+  try {
+    return (await ipam.releaseIps([spec])).released.length > 0;
+  } catch (e) {
+    if (e instanceof ReleaseConflictError) return false;
+    throw e;
+  }
 }

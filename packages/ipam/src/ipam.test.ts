@@ -5,15 +5,18 @@ import { check, isClean, repair } from "./check.js";
 import {
   AddressInUseError,
   AddressNotInPoolError,
-  AddressReservedError,
+  BlockLimitError,
   InvalidAddressError,
   InvalidPoolError,
   NoEligiblePoolError,
+  NoFreeBlocksError,
   PoolExhaustedError,
   PoolOverlapError,
+  ReleaseConflictError,
   SelectorUnsupportedError,
 } from "./errors.js";
 import { Ipam } from "./ipam.js";
+import { allOnly } from "./pools.js";
 import { exportBlockAffinities, formatUsage, usage } from "./usage.js";
 
 async function setup(
@@ -130,12 +133,17 @@ describe("auto-assign", () => {
     // n3 finds no free block: it borrows from n2's.
     const c = await ipam.autoAssign({ handleId: "c", hostname: "n3", num4: 2 });
     expect(c.ipv4[0]!.block).toBe(b.ipv4[0]!.block);
+    // Pools full without strictAffinity: the pool is exhausted.
+    const full = await ipam.autoAssign({ handleId: "e", hostname: "n3", num4: 3 }).catch((e) => e);
+    expect(full).toBeInstanceOf(PoolExhaustedError);
+    expect(full.message).toMatch(
+      /requested 3, could assign 2 from 192\.0\.2\.0\/28; nothing was assigned/,
+    );
+    // With strictAffinity n3 may not borrow: Calico's "no more free affine blocks".
     await ipam.setIpamConfiguration({ strictAffinity: true });
     const err = await ipam.autoAssign({ handleId: "d", hostname: "n3", num4: 1 }).catch((e) => e);
-    expect(err).toBeInstanceOf(PoolExhaustedError);
-    expect(err.message).toMatch(
-      /requested 1, could assign 0 from 192\.0\.2\.0\/28; nothing was assigned/,
-    );
+    expect(err).toBeInstanceOf(NoFreeBlocksError);
+    expect(err).toMatchObject({ reason: "strictAffinity", requested: 1, available: 0 });
   });
 
   it("honours maxBlocksPerHost", async () => {
@@ -143,7 +151,7 @@ describe("auto-assign", () => {
     await ipam.setIpamConfiguration({ maxBlocksPerHost: 2, strictAffinity: true });
     await ipam.autoAssign({ handleId: "a", hostname: "n1", num4: 8 });
     await expect(ipam.autoAssign({ handleId: "b", hostname: "n1", num4: 1 })).rejects.toThrow(
-      PoolExhaustedError,
+      BlockLimitError,
     );
     expect((await ipam.listBlocks()).length).toBe(2);
   });
@@ -200,8 +208,9 @@ describe("auto-assign", () => {
     expect(z.ipv4[0]!.ip).toMatch(/^203\.0\.113\.(1[3-9]\d|2\d\d)$/);
     const m = await ipam.autoAssign({ handleId: "m", hostname: "n2", num4: 1, pools4: ["manual"] });
     expect(m.ipv4[0]!.ip).toMatch(/^203\.0\.113\./);
-    await expect(ipam.assignIp({ ip: "192.0.2.1", handleId: "q", hostname: "n1" })).rejects.toThrow(
-      AddressReservedError,
+    // Reservations bind automatic assignment only: AssignIP may take a reserved address (Calico).
+    expect((await ipam.assignIp({ ip: "192.0.2.1", handleId: "q", hostname: "n1" })).ip).toBe(
+      "192.0.2.1",
     );
   });
 
@@ -233,12 +242,12 @@ describe("auto-assign", () => {
     expect(blocks.every((b) => /^2001:db8:ffff:[0-9a-f:]+\/122$/.test(b))).toBe(true);
   });
 
-  it("needs an injected evaluator for selectors other than all()", async () => {
-    const { ipam } = await setup([]);
+  it("refuses selectors an injected evaluator cannot evaluate", async () => {
+    const ipam = new Ipam({ store: new MemoryStore(), selector: allOnly });
     await ipam.applyPool({ name: "s", cidr: "192.0.2.0/24", nodeSelector: "rack == 'r1'" });
-    await expect(ipam.autoAssign({ handleId: "h", hostname: "n", num4: 1 })).rejects.toThrow(
-      SelectorUnsupportedError,
-    );
+    await expect(
+      ipam.autoAssign({ handleId: "h", hostname: "n", num4: 1, nodeLabels: {} }),
+    ).rejects.toThrow(SelectorUnsupportedError);
   });
 
   it("re-reads a cached configuration before saying there is no pool", async () => {
@@ -304,18 +313,23 @@ describe("specific addresses and release", () => {
     const { ipam } = await setup();
     const r = await ipam.autoAssign({ handleId: "h", hostname: "n1", num4: 3 });
     const [x, y] = r.ipv4.map((a) => a.ip);
-    expect(await ipam.releaseIps([x!])).toEqual([x]);
-    expect(await ipam.releaseIps([x!])).toEqual([]);
+    expect(await ipam.releaseIps([x!])).toEqual({ released: [x], unallocated: [] });
+    expect(await ipam.releaseIps([x!])).toEqual({ released: [], unallocated: [x] });
     expect((await ipam.ipsByHandle("h")).sort()).toEqual(
       r.ipv4
         .slice(1)
         .map((a) => a.ip)
         .sort(),
     );
-    expect(await ipam.releaseIps([{ ip: y!, handleId: "other" }])).toEqual([]);
+    await expect(ipam.releaseIps([{ ip: y!, handleId: "other" }])).rejects.toThrow(
+      ReleaseConflictError,
+    );
     expect((await ipam.releaseByHandle("h")).length).toBe(2);
     expect(await ipam.releaseByHandle("h")).toEqual([]);
-    await expect(ipam.releaseIps(["203.0.113.9"])).rejects.toThrow(AddressNotInPoolError);
+    expect(await ipam.releaseIps(["203.0.113.9"])).toEqual({
+      released: [],
+      unallocated: ["203.0.113.9"],
+    });
     expect(isClean(await check(ipam, { isLive: () => true, now: 0 }))).toBe(true);
   });
 
@@ -324,9 +338,9 @@ describe("specific addresses and release", () => {
     const r = await ipam.autoAssign({ handleId: "h", hostname: "n1", num4: 2 });
     await ipam.deletePool("p4");
     const other = new Ipam({ store }); // a client with nothing cached
-    expect(await other.releaseIps([r.ipv4[0]!.ip])).toEqual([r.ipv4[0]!.ip]);
+    expect((await other.releaseIps([r.ipv4[0]!.ip])).released).toEqual([r.ipv4[0]!.ip]);
     expect(await other.releaseByHandle("h")).toEqual([r.ipv4[1]!.ip]);
-    await expect(other.releaseIps(["203.0.113.1"])).rejects.toThrow(AddressNotInPoolError);
+    expect((await other.releaseIps(["203.0.113.1"])).unallocated).toEqual(["203.0.113.1"]);
   });
 
   it("never lets a stale release free a newer allocation of the address (ABA)", async () => {
@@ -336,7 +350,14 @@ describe("specific addresses and release", () => {
     const second = await ipam.assignIp({ ip: "192.0.2.1", handleId: "same", hostname: "n1" });
     expect(second.sequenceNumber).toBeGreaterThan(first.sequenceNumber);
     const stale = { ip: "192.0.2.1", handleId: "same", sequenceNumber: first.sequenceNumber };
-    expect(await ipam.releaseIps([stale])).toEqual([]);
+    const err = await ipam.releaseIps([stale]).catch((e) => e);
+    expect(err).toBeInstanceOf(ReleaseConflictError);
+    expect(err).toMatchObject({
+      address: "192.0.2.1",
+      field: "sequenceNumber",
+      requested: first.sequenceNumber,
+      expected: second.sequenceNumber,
+    });
     expect(await ipam.ipsByHandle("same")).toEqual(["192.0.2.1"]);
   });
 

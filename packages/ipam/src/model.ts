@@ -43,9 +43,43 @@ export interface IpamConfig {
   readonly reservations: readonly string[];
   /** Never borrow from another host's block (Calico IPAMConfiguration strictAffinity). */
   readonly strictAffinity: boolean;
-  /** At most this many blocks affine to one host; 0 = unlimited (maxBlocksPerHost). */
+  /**
+   * At most this many blocks of one family affine to one host, over the pools
+   * in play (maxBlocksPerHost); 0 means Calico's safeguard of
+   * {@link DEFAULT_MAX_BLOCKS_PER_HOST}. Calico requires strictAffinity with it.
+   */
   readonly maxBlocksPerHost: number;
+  /** Claim new blocks when the affine ones are full (Calico autoAllocateBlocks, default true). */
+  readonly autoAllocateBlocks: boolean;
 }
+
+/** The block limit Calico applies when maxBlocksPerHost is 0 (`autoAssign`: "default to a reasonable limit"). */
+export const DEFAULT_MAX_BLOCKS_PER_HOST = 20;
+
+/**
+ * Addresses at the start and end of each new block kept from workloads
+ * (Calico `HostReservedAttr`; Windows nodes reserve the first three and the
+ * last address of a block: {@link windowsReserved}).
+ */
+export interface HostReservedAttr {
+  readonly startOfBlock: number;
+  readonly endOfBlock: number;
+  /** Handle the reserved addresses are held under. */
+  readonly handle: string;
+  /** Note stored with them. */
+  readonly note: string;
+}
+
+/** The handle Windows' reserved addresses are held under (Calico `WindowsReservedHandle`). */
+export const WINDOWS_RESERVED_HANDLE = "windows-reserved-ipam-handle";
+
+/** Calico's Windows reservation: x.0, x.1, x.2 and the last address of each block. */
+export const windowsReserved: HostReservedAttr = {
+  startOfBlock: 3,
+  endOfBlock: 1,
+  handle: WINDOWS_RESERVED_HANDLE,
+  note: "windows host reserved",
+};
 
 /** Per-address attributes: the handle and free-form data (pod namespace/name, node). */
 export interface AllocationAttribute {
@@ -70,6 +104,8 @@ export interface Block {
   readonly attributes: readonly AllocationAttribute[];
   readonly sequenceNumber: number;
   readonly sequenceNumberForAllocation: Readonly<Record<string, number>>;
+  /** When the affinity was claimed (ms since the epoch; Calico `affinityClaimTime`); absent on old blocks. */
+  readonly affinityClaimTime?: number | null;
 }
 
 /** A host's claim on a block (two-phase: pending, then confirmed with the block). */
@@ -119,10 +155,11 @@ export function blockName(cidr: string): string {
   return cidr.replace(/[.:/]/g, "-");
 }
 
-/** The default configuration: no pools, no reservations, borrowing allowed, no block limit. */
+/** The default configuration (Calico's `GetIPAMConfig` default): no pools, no reservations, borrowing allowed, new blocks claimed, the default block limit. */
 export const EMPTY_CONFIG: IpamConfig = {
   pools: [],
   reservations: [],
   strictAffinity: false,
   maxBlocksPerHost: 0,
+  autoAllocateBlocks: true,
 };

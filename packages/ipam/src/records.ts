@@ -67,7 +67,8 @@ export function decodeConfig(kv: KeyValue): IpamConfig {
   if (!isObj(v) || !Array.isArray(v.pools) || !Array.isArray(v.reservations)) {
     throw new CorruptDataError(kv.key, "not an IPAM configuration");
   }
-  return v as unknown as IpamConfig;
+  // Records written before autoAllocateBlocks existed mean Calico's default (true).
+  return { autoAllocateBlocks: true, ...(v as object) } as unknown as IpamConfig;
 }
 
 /** Adds `delta` addresses of block `name` to a handle; undefined when it holds none after. */

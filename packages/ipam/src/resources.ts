@@ -39,6 +39,7 @@ export function ipamConfigFromResources(resources: readonly Resource[]): IpamCon
         ...cfg,
         strictAffinity: r.spec.strictAffinity,
         maxBlocksPerHost: r.spec.maxBlocksPerHost,
+        autoAllocateBlocks: r.spec.autoAllocateBlocks,
       };
     }
   }

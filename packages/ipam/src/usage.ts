@@ -5,8 +5,8 @@
 import { blockHost, inUse } from "./block.js";
 import { parseCidr, sizeOf } from "./cidr.js";
 import type { Ipam } from "./ipam.js";
-import { blockBelongs } from "./ipam.js";
 import { blockName } from "./model.js";
+import { blockBelongs } from "./pools.js";
 
 /** Usage of one block. */
 export interface BlockUsage {
