@@ -1,9 +1,19 @@
 // The command tree (commander) and the one place errors become exit codes.
 
+import { readFileSync } from "node:fs";
 import type { Datastore } from "@tortie/datastore";
 import { Command, CommanderError, Option } from "commander";
 import { bigipConfig } from "./commands/bigip.js";
 import { completionScript } from "./commands/completion.js";
+import {
+  deleteByName,
+  getResources,
+  labelResource,
+  type Out,
+  patchResource,
+  readSources,
+  writeResources,
+} from "./commands/resources.js";
 import {
   chooseDatastore,
   type DatastoreFlags,
@@ -20,6 +30,10 @@ export interface CliIo {
   readonly env: Readonly<Record<string, string | undefined>>;
   readonly stdout: { write(s: string): unknown };
   readonly stderr: { write(s: string): unknown };
+  /** Progress lines only on a terminal. */
+  readonly stderrIsTty?: boolean;
+  /** Reads all of standard input (for `-f -`); the process's by default. */
+  readonly readStdin?: () => string;
 }
 
 /** Runs `f` on the chosen store and closes it; `create` for commands that write. */
@@ -75,6 +89,112 @@ export function buildProgram(io: CliIo, withStore: WithStore): Command {
     .addHelpText("after", "\nExample:\n  source <(tortiectl completion bash)")
     .action((shell: string) => {
       io.stdout.write(completionScript(program, shell));
+    });
+
+  const out: Out = {
+    stdout: io.stdout,
+    stderr: io.stderr,
+    progress: io.stderrIsTty === true,
+    readStdin: io.readStdin ?? (() => readFileSync(0, "utf8")),
+  };
+  const collect = (v: string, prev: string[] = []) => [...prev, v];
+
+  for (const verb of ["apply", "create", "replace"] as const) {
+    const what = { apply: "create or replace", create: "create", replace: "replace" }[verb];
+    program
+      .command(verb)
+      .description(`${what} resources from files (Calico YAML as calicoctl takes it)`)
+      .requiredOption(
+        "-f, --filename <file|dir|->",
+        "file, directory or - for stdin (repeatable)",
+        collect,
+      )
+      .addHelpText(
+        "after",
+        `\nExamples:\n  tortiectl ${verb} -f ippool.yaml\n  tortiectl ${verb} -f lab/\n  cat x.yaml | tortiectl ${verb} -f -`,
+      )
+      .action(async (o: { filename: string[] }) => {
+        const loaded = readSources(o.filename, out);
+        await withStore(flags(), (s) => writeResources(s, verb, loaded, out), {
+          create: verb !== "replace",
+        });
+      });
+  }
+
+  program
+    .command("delete")
+    .description("delete resources named in files, or KIND NAME…")
+    .argument("[kind]", "resource kind (ippool, bgppeer, gnp, …)")
+    .argument("[names...]", "resource names")
+    .option("-f, --filename <file|dir|->", "file, directory or - for stdin (repeatable)", collect)
+    .option("-n, --namespace <ns>", "namespace of namespaced kinds", "default")
+    .addHelpText(
+      "after",
+      "\nExamples:\n  tortiectl delete -f ippool.yaml\n  tortiectl delete ippool pool-1",
+    )
+    .action(
+      async (
+        kind: string | undefined,
+        names: string[],
+        o: { filename?: string[]; namespace: string },
+      ) => {
+        if (o.filename) {
+          if (kind) throw new UsageError("delete: give either -f or KIND NAME, not both");
+          const loaded = readSources(o.filename, out);
+          await withStore(flags(), (s) => writeResources(s, "delete", loaded, out));
+          return;
+        }
+        if (!kind || names.length === 0) throw new UsageError("delete: give -f FILE or KIND NAME");
+        await withStore(flags(), (s) => deleteByName(s, kind, names, o.namespace, out));
+      },
+    );
+
+  program
+    .command("get")
+    .description("show resources")
+    .argument("<kind>", "resource kind (ippool, bgppeer, node, gnp, networkpolicy, …)")
+    .argument("[names...]", "resource names (all when none)")
+    .option("-o, --output <format>", "ps, wide, yaml, json or custom-columns=HEADER:.path,…", "ps")
+    .option("-n, --namespace <ns>", "namespace of namespaced kinds", "default")
+    .option("-A, --all-namespaces", "every namespace")
+    .addHelpText(
+      "after",
+      "\nExamples:\n  tortiectl get ippools -o wide\n  tortiectl get bgppeer bigip -o yaml\n  tortiectl get nodes -o custom-columns=NAME:.metadata.name,IP:.spec.bgp.ipv4Address",
+    )
+    .action(async (kind: string, names: string[], o) => {
+      await withStore(flags(), (s) => getResources(s, kind, names, o, out));
+    });
+
+  program
+    .command("patch")
+    .description("change fields of a resource with a JSON merge patch (RFC 7386)")
+    .argument("<kind>", "resource kind")
+    .argument("<name>", "resource name")
+    .requiredOption("-p, --patch <json>", 'the patch, e.g. \'{"spec":{"disabled":true}}\'')
+    .option("-n, --namespace <ns>", "namespace of namespaced kinds", "default")
+    .addHelpText(
+      "after",
+      '\nExample:\n  tortiectl patch ippool pool-1 -p \'{"spec":{"disabled":true}}\'',
+    )
+    .action(async (kind: string, name: string, o: { patch: string; namespace: string }) => {
+      await withStore(flags(), (s) => patchResource(s, kind, name, o.patch, o.namespace, out));
+    });
+
+  program
+    .command("label")
+    .description("add, change or remove labels of a resource")
+    .argument("<kind>", "resource kind")
+    .argument("<name>", "resource name")
+    .argument("<labels...>", "key=value, or key with --remove")
+    .option("--overwrite", "replace a label that has another value")
+    .option("--remove", "remove the named labels")
+    .option("-n, --namespace <ns>", "namespace of namespaced kinds", "default")
+    .addHelpText(
+      "after",
+      "\nExamples:\n  tortiectl label nodes node1 rack=r1\n  tortiectl label nodes node1 rack --remove",
+    )
+    .action(async (kind: string, name: string, labels: string[], o) => {
+      await withStore(flags(), (s) => labelResource(s, kind, name, labels, o, out));
     });
 
   const bigip = program

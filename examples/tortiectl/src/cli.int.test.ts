@@ -1,0 +1,303 @@
+// tortiectl end to end: F5's lab YAML applied unchanged, every verb's output
+// compared with golden files, on the embedded store and on a real etcd; a few
+// runs as real processes for what only a process shows (exit codes, stdin,
+// no stack traces).
+import { execFile } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { promisify } from "node:util";
+import { type Etcd, requirePrereqs, startEtcd } from "@tortie/testbed";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { runCli } from "./program.js";
+
+const run = promisify(execFile);
+const here = new URL(".", import.meta.url).pathname;
+const manifests = join(here, "../../lab/manifests");
+const testdata = join(here, "../testdata");
+const golden = (name: string) => readFileSync(join(testdata, "golden", name), "utf8");
+
+interface Result {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+async function cli(args: readonly string[], stdin?: string): Promise<Result> {
+  let stdout = "";
+  let stderr = "";
+  const code = await runCli(args, {
+    env: {},
+    stdout: { write: (s: string) => (stdout += s) },
+    stderr: { write: (s: string) => (stderr += s) },
+    ...(stdin !== undefined ? { readStdin: () => stdin } : {}),
+  });
+  return { code, stdout, stderr };
+}
+
+const backends: { name: string; prereqs: Parameters<typeof requirePrereqs>[0] }[] = [
+  { name: "embedded", prereqs: [] },
+  { name: "etcd", prereqs: ["etcd"] },
+];
+
+for (const b of backends) {
+  const skip = requirePrereqs(b.prereqs);
+  describe.skipIf(skip)(`tortiectl on the ${b.name} store`, () => {
+    let dir: string;
+    let etcd: Etcd | undefined;
+    let store: string[];
+    beforeAll(async () => {
+      dir = mkdtempSync(join(tmpdir(), "tortiectl-"));
+      if (b.name === "etcd") {
+        etcd = await startEtcd();
+        store = ["--datastore-type", "etcdv3", "--etcd-endpoints", etcd.endpoint];
+      } else {
+        store = ["--store-path", join(dir, "store.db")];
+      }
+    });
+    afterAll(async () => {
+      await etcd?.stop();
+      rmSync(dir, { recursive: true, force: true });
+    });
+
+    it("applies F5's lab YAML unchanged, a directory at a time", async () => {
+      const r = await cli([...store, "apply", "-f", manifests]);
+      expect(r).toEqual({
+        code: 0,
+        stdout:
+          "Successfully applied 1 'IPPool' resource(s), 1 'BGPConfiguration' resource(s), 1 'BGPPeer' resource(s)\n",
+        stderr: "",
+      });
+      expect((await cli([...store, "apply", "-f", join(testdata, "nodes/nodes.yaml")])).code).toBe(
+        0,
+      );
+    });
+
+    it("gets resources in every output form", async () => {
+      expect((await cli([...store, "get", "ippools"])).stdout).toBe(golden("get-ippools.txt"));
+      expect((await cli([...store, "get", "ippool", "-o", "wide"])).stdout).toBe(
+        golden("get-ippools-wide.txt"),
+      );
+      expect((await cli([...store, "get", "bgppeers", "-o", "wide"])).stdout).toBe(
+        golden("get-bgppeers-wide.txt"),
+      );
+      const y = await cli([...store, "get", "bgpconfig", "default", "-o", "yaml"]);
+      expect(y.stdout.replace(/resourceVersion: "\d+"/, 'resourceVersion: "N"')).toBe(
+        golden("get-bgpconfig.yaml"),
+      );
+      const j = JSON.parse((await cli([...store, "get", "nodes", "-o", "json"])).stdout);
+      expect(j.kind).toBe("NodeList");
+      expect(j.items.map((n: { metadata: { name: string } }) => n.metadata.name)).toEqual([
+        "node1",
+        "node2",
+        "node3",
+      ]);
+      const c = await cli([
+        ...store,
+        "get",
+        "nodes",
+        "-o",
+        "custom-columns=NAME:.metadata.name,IP:.spec.bgp.ipv4Address",
+      ]);
+      expect(c.stdout).toBe(golden("get-nodes-custom.txt"));
+    });
+
+    it("prints BIG-IP's configuration and the FRR equivalent", async () => {
+      expect((await cli([...store, "bigip", "config"])).stdout).toBe(
+        golden("bigip-f5-lab.tmsh.txt"),
+      );
+      expect((await cli([...store, "bigip", "config", "--format", "frr"])).stdout).toBe(
+        golden("bigip-f5-lab.frr.txt"),
+      );
+    });
+
+    it("labels and patches, and refuses what would lose data", async () => {
+      expect((await cli([...store, "label", "nodes", "node1", "rack=r1"])).code).toBe(0);
+      const again = await cli([...store, "label", "nodes", "node1", "rack=r2"]);
+      expect(again).toMatchObject({
+        code: 1,
+        stderr: "tortiectl: Node(node1): label rack is already r1; use --overwrite\n",
+      });
+      expect(
+        (await cli([...store, "label", "nodes", "node1", "rack=r2", "--overwrite"])).code,
+      ).toBe(0);
+      const sel = await cli([
+        ...store,
+        "get",
+        "nodes",
+        "-o",
+        "custom-columns=NAME:.metadata.name,RACK:.metadata.labels.rack",
+      ]);
+      expect(sel.stdout).toContain("node1   r2");
+      expect((await cli([...store, "label", "nodes", "node1", "rack", "--remove"])).code).toBe(0);
+      const p = await cli([
+        ...store,
+        "patch",
+        "ippool",
+        "default-ipv4-ippool",
+        "-p",
+        '{"spec":{"disabled":true}}',
+      ]);
+      expect(p).toEqual({
+        code: 0,
+        stdout: "Successfully patched 1 'IPPool' resource\n",
+        stderr: "",
+      });
+      const w = await cli([
+        ...store,
+        "get",
+        "ippool",
+        "-o",
+        "custom-columns=D:.spec.disabled,CIDR:.spec.cidr",
+      ]);
+      expect(w.stdout).toBe("D      CIDR\ntrue   198.51.100.0/24\n");
+      const bad = await cli([
+        ...store,
+        "patch",
+        "ippool",
+        "default-ipv4-ippool",
+        "-p",
+        '{"spec":{"blockSize":"x"}}',
+      ]);
+      expect(bad.code).toBe(1);
+      expect(bad.stderr).toMatch(/^tortiectl: IPPool\(default-ipv4-ippool\): .*spec\.blockSize/);
+    });
+
+    it("validates a whole file before writing any of it", async () => {
+      const r = await cli([...store, "apply", "-f", join(testdata, "bad/typo.yaml")]);
+      expect(r.code).toBe(1);
+      expect(r.stderr).toMatch(
+        /typo\.yaml, document 2: IPPool\/typo-pool: .*spec: unknown field\(s\) cidrr/,
+      );
+      const g = await cli([...store, "get", "ippool", "good-pool"]);
+      expect(g).toMatchObject({
+        code: 1,
+        stderr: "tortiectl: IPPool(good-pool): resource does not exist\n",
+      });
+    });
+
+    it("create, replace and delete say what they did and fail when they cannot", async () => {
+      const f = join(dir, "pool2.yaml");
+      writeFileSync(
+        f,
+        "apiVersion: projectcalico.org/v3\nkind: IPPool\nmetadata: {name: pool2}\nspec: {cidr: 203.0.113.128/26}\n",
+      );
+      expect((await cli([...store, "replace", "-f", f])).stderr).toMatch(
+        /pool2\.yaml#1: IPPool\(pool2\): resource does not exist/,
+      );
+      expect((await cli([...store, "create", "-f", f])).code).toBe(0);
+      const dup = await cli([...store, "create", "-f", f]);
+      expect(dup).toMatchObject({ code: 1 });
+      expect(dup.stderr).toMatch(/resource already exists/);
+      expect((await cli([...store, "replace", "-f", f])).stdout).toBe(
+        "Successfully replaced 1 'IPPool' resource(s)\n",
+      );
+      expect((await cli([...store, "delete", "-f", f])).stdout).toBe(
+        "Successfully deleted 1 'IPPool' resource(s)\n",
+      );
+      expect((await cli([...store, "delete", "ippool", "pool2"])).code).toBe(1);
+      const fromStdin = await cli([...store, "apply", "-f", "-"], readFileSync(f, "utf8"));
+      expect(fromStdin.code).toBe(0);
+      expect((await cli([...store, "delete", "ippools", "pool2"])).stdout).toBe(
+        "Successfully deleted 1 'IPPool' resource(s)\n",
+      );
+    });
+  });
+}
+
+describe("tortiectl as a process", () => {
+  let dir: string;
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), "tortiectl-proc-"));
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  const proc = async (args: string[], input?: string): Promise<Result> => {
+    const main = join(here, "main.ts");
+    const child = run(
+      process.execPath,
+      ["--import", "tsx", "--conditions", "source", main, ...args],
+      {
+        env: { PATH: process.env.PATH ?? "/usr/bin:/bin" },
+        cwd: join(here, ".."),
+      },
+    );
+    if (input !== undefined) {
+      child.child.stdin?.end(input);
+    } else {
+      child.child.stdin?.end();
+    }
+    try {
+      const { stdout, stderr } = await child;
+      return { code: 0, stdout, stderr };
+    } catch (e) {
+      const x = e as { code: number; stdout: string; stderr: string };
+      return { code: x.code, stdout: x.stdout, stderr: x.stderr };
+    }
+  };
+
+  it("exit codes: 0 done, 1 failed operation, 2 usage; one line on stderr, no stack trace", async () => {
+    const store = ["--store-path", join(dir, "s.db")];
+    const ok = await proc(
+      [...store, "apply", "-f", "-"],
+      readFileSync(join(manifests, "01-ippool.yaml"), "utf8"),
+    );
+    expect(ok).toMatchObject({ code: 0, stderr: "" });
+    const missing = await proc([...store, "get", "ippool", "nope"]);
+    expect(missing).toEqual({
+      code: 1,
+      stdout: "",
+      stderr: "tortiectl: IPPool(nope): resource does not exist\n",
+    });
+    const typo = await proc([...store, "gte", "ippools"]);
+    expect(typo.code).toBe(2);
+    expect(typo.stderr).toContain("(Did you mean get?)");
+    const badKind = await proc([...store, "get", "ipoool"]);
+    expect(badKind).toEqual({
+      code: 2,
+      stdout: "",
+      stderr: 'tortiectl: unknown resource kind "ipoool" (did you mean "IPPool"?)\n',
+    });
+    const noStore = await proc(["--store-path", join(dir, "absent", "s.db"), "get", "ippools"]);
+    expect(noStore.code).toBe(1);
+    expect(noStore.stderr.split("\n")).toHaveLength(2);
+    expect(noStore.stderr).not.toMatch(/\n\s+at /);
+    const cfg = join(dir, "tortiectl.cfg");
+    writeFileSync(
+      cfg,
+      "apiVersion: projectcalico.org/v3\nkind: CalicoAPIConfig\nspec:\n  datastoreTyp: etcdv3\n",
+    );
+    const badCfg = await proc(["--config", cfg, "version"]);
+    expect(badCfg).toEqual({
+      code: 2,
+      stdout: "",
+      stderr: `tortiectl: config file ${cfg}: unknown key "spec.datastoreTyp" (did you mean "datastoreType"?)\n`,
+    });
+  });
+
+  it("--help on every command carries an example", async () => {
+    for (const c of [
+      ["apply"],
+      ["get"],
+      ["delete"],
+      ["patch"],
+      ["label"],
+      ["bigip", "config"],
+      ["version"],
+    ]) {
+      const h = await proc([...c, "--help"]);
+      expect(h.code, c.join(" ")).toBe(0);
+      expect(h.stdout, c.join(" ")).toMatch(/Examples?:\n {2}tortiectl /);
+    }
+  });
+
+  it("completion scripts name the commands and load in bash", async () => {
+    const bash = await proc(["completion", "bash"]);
+    expect(bash.code).toBe(0);
+    const { stdout } = await run("bash", [
+      "-c",
+      `${bash.stdout}\nCOMP_WORDS=(tortiectl bigip ""); COMP_CWORD=2; _tortiectl; echo "\${COMPREPLY[@]}"`,
+    ]);
+    expect(stdout.trim().split(" ")).toContain("config");
+  });
+});

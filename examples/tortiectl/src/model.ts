@@ -1,0 +1,131 @@
+// The resource model tortiectl works on, in one room: how kinds are named on
+// the command line, how users' files are read, and the typed client over the
+// datastore. Everything else in tortiectl goes through this file.
+import type { Datastore } from "@tortie/datastore";
+import {
+  kindInfo,
+  loadResources,
+  type Resource,
+  ResourceClient,
+  ResourceValidationError,
+} from "@tortie/datastore";
+import { parseAllDocuments } from "yaml";
+import { CommandError, UsageError } from "./errors.js";
+import { closest } from "./suggest.js";
+
+export type { Resource };
+
+/** A kind as the command line knows it. */
+export interface KindMeta {
+  readonly apiVersion: string;
+  readonly kind: string;
+  readonly plural: string;
+  readonly namespaced: boolean;
+  /** Other names calicoctl users type (lower case). */
+  readonly aliases: readonly string[];
+}
+
+const V3 = "projectcalico.org/v3";
+
+// The kinds tortiectl handles, with calicoctl's and kubectl's usual short names.
+const TABLE: readonly [string, string, readonly string[]][] = [
+  [V3, "IPPool", ["ippool", "ippools", "ipp", "pool", "pools"]],
+  [V3, "IPReservation", ["ipreservation", "ipreservations"]],
+  [V3, "IPAMConfiguration", ["ipamconfiguration", "ipamconfigurations", "ipamconfig"]],
+  [V3, "BGPConfiguration", ["bgpconfiguration", "bgpconfigurations", "bgpconfig", "bgpconfigs"]],
+  [V3, "BGPPeer", ["bgppeer", "bgppeers", "bgpp", "peer", "peers"]],
+  [V3, "BGPFilter", ["bgpfilter", "bgpfilters"]],
+  [V3, "Node", ["node", "nodes", "no"]],
+  [V3, "GlobalNetworkPolicy", ["globalnetworkpolicy", "globalnetworkpolicies", "gnp"]],
+  [V3, "NetworkPolicy", ["networkpolicy", "networkpolicies", "np", "policy", "policies"]],
+  [V3, "Tier", ["tier", "tiers"]],
+  [V3, "GlobalNetworkSet", ["globalnetworkset", "globalnetworksets", "gns"]],
+  [V3, "NetworkSet", ["networkset", "networksets", "ns"]],
+  [V3, "HostEndpoint", ["hostendpoint", "hostendpoints", "hep", "heps"]],
+  [V3, "WorkloadEndpoint", ["workloadendpoint", "workloadendpoints", "wep", "weps"]],
+  [V3, "Profile", ["profile", "profiles", "pro"]],
+  [V3, "FelixConfiguration", ["felixconfiguration", "felixconfigurations", "felixconfig"]],
+  [V3, "KubeControllersConfiguration", ["kubecontrollersconfiguration", "kubecontrollersconfig"]],
+  [V3, "ClusterInformation", ["clusterinformation", "clusterinfo"]],
+  ["networking.k8s.io/v1", "NetworkPolicy", ["k8snetworkpolicy", "netpol", "k8snetpol"]],
+];
+
+/** The kinds this build of tortiectl can store (those the model validates). */
+export function knownKinds(): KindMeta[] {
+  const out: KindMeta[] = [];
+  for (const [apiVersion, kind, aliases] of TABLE) {
+    const info = kindInfo(apiVersion, kind) as { plural: string; namespaced: boolean } | undefined;
+    if (info)
+      out.push({ apiVersion, kind, plural: info.plural, namespaced: info.namespaced, aliases });
+  }
+  return out;
+}
+
+/** Resolves a kind typed on the command line (`ippool`, `IPPools`, `gnp`). */
+export function resolveKind(word: string): KindMeta {
+  const w = word.toLowerCase();
+  const kinds = knownKinds();
+  const hit = kinds.find((k) => k.kind.toLowerCase() === w || k.aliases.includes(w));
+  if (hit) return hit;
+  const c = closest(
+    w,
+    kinds.flatMap((k) => [k.kind, ...k.aliases]),
+  );
+  throw new UsageError(`unknown resource kind "${word}"${c ? ` (did you mean "${c}"?)` : ""}`);
+}
+
+/** A resource read from a user's file, with where it came from. */
+export interface LoadedResource {
+  readonly resource: Resource;
+  /** `pool.yaml#2` — the file and document number (1-based). */
+  readonly where: string;
+}
+
+/** Reads every resource of a file's text; errors name the file and document. */
+export function loadFile(text: string, source: string): LoadedResource[] {
+  // Document by document, so that an error names its place in the file.
+  const docs = parseAllDocuments(text);
+  const out: LoadedResource[] = [];
+  docs.forEach((doc, i) => {
+    if (doc.errors.length > 0) {
+      throw new CommandError(
+        `${source}, document ${i + 1}: YAML: ${doc.errors[0]!.message.split("\n")[0]}`,
+      );
+    }
+    if (doc.contents === null) return; // an empty document (only comments)
+    let rs: Resource[];
+    try {
+      rs = loadResources(doc.toString());
+    } catch (e) {
+      if (e instanceof ResourceValidationError) {
+        throw new CommandError(`${source}, document ${i + 1}: ${withSuggestions(e)}`);
+      }
+      throw new CommandError(
+        `${source}, document ${i + 1}: ${(e as Error).message.split("\n")[0]}`,
+      );
+    }
+    for (const r of rs) out.push({ resource: r, where: `${source}#${i + 1}` });
+  });
+  return out;
+}
+
+function withSuggestions(e: ResourceValidationError): string {
+  return e.issues
+    .map((i) => `${e.resource}: ${i.path ? `${i.path}: ` : ""}${i.message}`)
+    .join("; ");
+}
+
+/** The typed client tortiectl uses. */
+export function clientOf(store: Datastore): ResourceClient {
+  return new ResourceClient(store);
+}
+
+/** `metadata` of any resource. */
+export function metaOf(r: Resource): {
+  name: string;
+  namespace?: string;
+  labels?: Record<string, string>;
+  resourceVersion?: string;
+} {
+  return r.metadata as never;
+}
