@@ -1,0 +1,991 @@
+// The RIB of one speaker (RFC 4271 §3.2, §9): the Adj-RIBs-In of its peers,
+// the Loc-RIB and the Adj-RIBs-Out, as one pure object. It holds no sockets
+// and no timers: the speaker feeds it decoded UPDATEs and the time (`now`),
+// and every mutating call returns the deltas it caused.
+//
+// Memory layout (a full table is a million prefixes): one `Map` from prefix
+// key to the first node of a short linked list of paths, the best first. A
+// path node is four fields plus the link; its attributes are an interned,
+// shared `AttrSet`. The Adj-RIB-In after import policy *is* the set of a
+// peer's nodes in the Loc-RIB (as in BIRD without `import table`); the
+// Adj-RIB-In before import policy is kept only for peers configured with
+// `keepPreImport` (BIRD's `import table on`), so that a policy change can be
+// re-evaluated without asking the peer for a route refresh.
+import type { Prefix } from "../wire/prefix.js";
+import { prefixKey } from "../wire/prefix.js";
+import { ipv4ToNumber, parseSubnet, type Subnet, tryParseAddress } from "./addr.js";
+import { AdjRibOut } from "./adj-rib-out.js";
+import {
+  type AttrInterner,
+  type AttrSet,
+  type AttrSetInit,
+  AttrInterner as Interner,
+} from "./attrs.js";
+import { type Decision, type DecisionOptions, decide } from "./decision.js";
+import {
+  type ExportContext,
+  type ExportSkip,
+  type ExportTarget,
+  exportAllowed,
+  exportAttributes,
+  type NextHopMode,
+} from "./export.js";
+import { checkFeasible, type FeasibilityContext, type Infeasible } from "./feasibility.js";
+import { prefixFromKey, withPathId } from "./keys.js";
+import { applyModification } from "./modify.js";
+import type { Path, PathSource, SourceKind } from "./path.js";
+import type { PolicyPeer, RouteModification, RoutePolicy } from "./policy-hook.js";
+
+/** Speaker-wide settings of a RIB. */
+export interface RibOptions {
+  /** Our AS. */
+  readonly localAs: number;
+  /** Our BGP Identifier (dotted quad). */
+  readonly routerId: string;
+  /** Set to reflect routes between iBGP peers (RFC 4456); the id, usually the router id. */
+  readonly clusterId?: string;
+  /** Our own addresses (next hops equal to one are rejected, RFC 4271 §6.3). */
+  readonly ownAddresses?: readonly string[];
+  /** Decision process options. */
+  readonly decision?: DecisionOptions;
+  /** Report ECMP multipath sets in deltas and queries. */
+  readonly multipath?: boolean;
+}
+
+/** Max-prefix accounting of a peer (counted after import policy, as BIRD's `import limit`). */
+export interface MaxPrefixConfig {
+  /** The limit. */
+  readonly limit: number;
+  /** `warn`: accept and report; `teardown`: stop accepting and report `exceeded` (the speaker sends Cease/1, RFC 4486). */
+  readonly action: "warn" | "teardown";
+  /** Report `warn` once the count reaches this (default: the limit). */
+  readonly warnAt?: number;
+}
+
+/** A peer as the RIB knows it. */
+export interface RibPeerConfig {
+  /** Unique id (e.g. the peer address). */
+  readonly id: string;
+  /** The peer's address. */
+  readonly address: string;
+  /** The peer's AS; equal to ours means iBGP. */
+  readonly asn: number;
+  /** The peer's BGP Identifier from its OPEN (default: its address if IPv4, else 0.0.0.0). */
+  readonly routerId?: string;
+  /** Our address on the session (next hop self). */
+  readonly localAddress?: string;
+  /** Our IPv6 link-local address on the session's link (RFC 2545). */
+  readonly localLinkLocal?: string;
+  /** The peer is not directly connected (eBGP multihop; iBGP is always treated as multihop). */
+  readonly multihop?: boolean;
+  /** Subnets shared with the peer, e.g. `["192.0.2.0/24"]` (single-hop next-hop checks, third-party next hop). */
+  readonly sharedSubnets?: readonly string[];
+  /** Outgoing interface of routes learned from this peer (BGPFilter `interface`). */
+  readonly interface?: string;
+  /** The peer is our route-reflector client (RFC 4456). */
+  readonly rrClient?: boolean;
+  /** Times our AS may appear in its AS_PATHs (Calico `numAllowedLocalASNumbers`). */
+  readonly allowAsIn?: number;
+  /** Next-hop mode towards this peer (Calico `nextHopMode`). */
+  readonly nextHopMode?: NextHopMode;
+  /** 4-octet AS numbers negotiated (RFC 6793); default true. */
+  readonly fourOctetAs?: boolean;
+  /** ADD-PATH send towards this peer (RFC 7911): every path instead of the best only. */
+  readonly addPathSend?: boolean;
+  /** Max-prefix accounting. */
+  readonly maxPrefix?: MaxPrefixConfig;
+  /** Keep the Adj-RIB-In before import policy (for policy changes without route refresh). */
+  readonly keepPreImport?: boolean;
+  /** Import policy (default: accept all, as Calico's BIRD config). */
+  readonly importPolicy?: RoutePolicy;
+  /** Export policy (default: accept all). */
+  readonly exportPolicy?: RoutePolicy;
+  /** IGP cost to this peer's next hops (decision step e); default 0. */
+  readonly igpCost?: number;
+}
+
+/** A path as reported in a delta (a snapshot: later changes do not alter it). */
+export interface PathSnapshot extends Path {}
+
+/** What one prefix's change did to the Loc-RIB. */
+export interface RibDelta {
+  /** `best`: a new best path (or new attributes/multipath); `withdrawn`: no path left. */
+  readonly kind: "best" | "withdrawn";
+  /** The prefix key (`prefixKey(prefix, false)`). */
+  readonly key: string;
+  /** The prefix. */
+  readonly prefix: Prefix;
+  /** The new best path (kind `best`). */
+  readonly best: PathSnapshot | undefined;
+  /** The best path before (undefined for a new prefix). */
+  readonly previous: PathSnapshot | undefined;
+  /** The ECMP set, best first, when the RIB was made with `multipath`. */
+  readonly multipath?: readonly PathSnapshot[];
+}
+
+/** The result of a single-prefix change. */
+export type ChangeKind = RibDelta["kind"] | "unchanged";
+
+/** The result of {@link Rib.announce}. */
+export interface AnnounceResult {
+  /** Loc-RIB changes. */
+  readonly deltas: RibDelta[];
+  /** Prefixes whose Loc-RIB best path did not change. */
+  readonly unchanged: number;
+  /** Set when the attributes made every prefix infeasible (treated as withdrawn, RFC 7606 §2). */
+  readonly infeasible?: Infeasible;
+  /** Prefixes the import policy rejected. */
+  readonly rejected: number;
+  /** Max-prefix state after the call, when configured and reached. */
+  readonly maxPrefix?: {
+    readonly state: "warn" | "exceeded";
+    readonly count: number;
+    readonly limit: number;
+  };
+}
+
+/** Listener of Loc-RIB best-path deltas (what a node agent installs in the kernel). */
+export type RibListener = (deltas: readonly RibDelta[]) => void;
+
+interface Node {
+  source: PeerState;
+  attrs: AttrSet;
+  pathId: number;
+  stale: boolean;
+  next: Node | undefined;
+}
+
+interface PeerState extends PathSource {
+  config: RibPeerConfig;
+  count: number;
+  staleCount: number;
+  deadline: number | undefined;
+  pre: Map<string, AttrSet> | undefined;
+  out: AdjRibOut | undefined;
+  /** ADD-PATH send: local path ids advertised per prefix key. */
+  outIds: Map<string, number[]> | undefined;
+  target: ExportTarget;
+  feas: FeasibilityContext;
+  importPolicy: RoutePolicy | undefined;
+  exportPolicy: RoutePolicy | undefined;
+  view: PolicyPeer;
+  exceeded: boolean;
+}
+
+/** Thrown on API misuse (unknown peer, duplicate id, bad configuration). */
+export class RibError extends Error {
+  /** Creates the error. */
+  constructor(message: string) {
+    super(message);
+    this.name = "RibError";
+  }
+}
+
+const LOCAL_ID = "local";
+
+/**
+ * The RIB: Adj-RIB-In per peer, Loc-RIB, Adj-RIB-Out per peer, decision
+ * process, feasibility, import/export policy, graceful-restart helper
+ * bookkeeping, max-prefix accounting. Pure: no I/O, no timers.
+ */
+export class Rib {
+  /** The interned attribute sets shared by every table here. */
+  readonly interner: AttrInterner = new Interner();
+  readonly #opts: RibOptions;
+  readonly #decision: DecisionOptions;
+  readonly #ctx: ExportContext;
+  readonly #dests = new Map<string, Node>();
+  readonly #peers = new Map<string, PeerState>();
+  readonly #local: PeerState;
+  readonly #ownAddresses: Uint8Array[];
+  readonly #listeners = new Set<RibListener>();
+  readonly #localIds = new Map<string, number>();
+  #nextIndex = 1;
+
+  /** Creates an empty RIB. */
+  constructor(opts: RibOptions) {
+    if (ipv4ToNumber(opts.routerId) === 0)
+      throw new RibError(`routerId must be a dotted quad, got ${JSON.stringify(opts.routerId)}`);
+    this.#opts = opts;
+    this.#decision = opts.decision ?? {};
+    this.#ctx = { localAs: opts.localAs, routerId: opts.routerId, clusterId: opts.clusterId };
+    this.#ownAddresses = (opts.ownAddresses ?? []).map((a) => {
+      const b = tryParseAddress(a);
+      if (!b) throw new RibError(`ownAddresses: not an address: ${JSON.stringify(a)}`);
+      return b;
+    });
+    this.#local = this.#makePeer(
+      { id: LOCAL_ID, address: "0.0.0.0", asn: opts.localAs, routerId: opts.routerId },
+      "local",
+      0,
+    );
+  }
+
+  // ---------------------------------------------------------------- peers
+
+  /** Registers a peer; its paths can then be announced. Returns its source record. */
+  addPeer(config: RibPeerConfig): PathSource {
+    if (config.id === LOCAL_ID || this.#peers.has(config.id))
+      throw new RibError(`peer id ${JSON.stringify(config.id)} already in use`);
+    const kind: SourceKind = config.asn === this.#opts.localAs ? "ibgp" : "ebgp";
+    const p = this.#makePeer(config, kind, this.#nextIndex++);
+    this.#peers.set(config.id, p);
+    return p;
+  }
+
+  /** The source record of a peer (or `"local"`). */
+  peer(id: string): PathSource {
+    return this.#peer(id);
+  }
+
+  /** Ids of the registered peers. */
+  peerIds(): string[] {
+    return [...this.#peers.keys()];
+  }
+
+  /** Removes a peer: withdraws all its paths and forgets its tables. */
+  removePeer(id: string): RibDelta[] {
+    const p = this.#peer(id);
+    const deltas = this.flushPeer(id);
+    p.out?.clear();
+    this.#peers.delete(id);
+    return deltas;
+  }
+
+  /** Number of paths a peer has in the Loc-RIB (after import policy; what max-prefix counts). */
+  pathCount(id: string): number {
+    return this.#peer(id).count;
+  }
+
+  // --------------------------------------------------------------- import
+
+  /**
+   * A peer announced `prefixes` with one set of attributes (one UPDATE, or
+   * one MP_REACH_NLRI). Checks feasibility once, applies the import policy
+   * per prefix, runs the decision process and returns the Loc-RIB deltas.
+   * Prefixes carry their ADD-PATH Path Identifier in `pathId` when used.
+   */
+  announce(peerId: string, prefixes: readonly Prefix[], init: AttrSetInit): AnnounceResult {
+    const p = this.#peer(peerId);
+    if (p === this.#local)
+      throw new RibError('use originate() for local routes, not announce("local")');
+    const raw = this.interner.intern(
+      p.config.interface !== undefined && init.interface === undefined
+        ? { ...init, interface: p.config.interface }
+        : init,
+    );
+    const deltas: RibDelta[] = [];
+    let unchanged = 0;
+    let rejected = 0;
+    const infeasible = checkFeasible(raw, p.feas);
+    let maxState: "warn" | "exceeded" | undefined;
+    const mods = new Map<RouteModification, AttrSet>();
+    for (const prefix of prefixes) {
+      const key = prefixKey(prefix, false);
+      const pathId = prefix.pathId ?? 0;
+      if (p.pre) {
+        const k = withPathId(key, pathId);
+        const old = p.pre.get(k);
+        if (infeasible) {
+          if (old) {
+            p.pre.delete(k);
+            this.interner.release(old);
+          }
+        } else if (old !== raw) {
+          this.interner.retain(raw);
+          p.pre.set(k, raw);
+          if (old) this.interner.release(old);
+        }
+      }
+      let attrs: AttrSet | undefined = infeasible ? undefined : raw;
+      if (attrs && p.importPolicy) {
+        const v = p.importPolicy(
+          {
+            prefix,
+            attrs: raw,
+            sourceKind: p.kind,
+            ...(raw.interface !== undefined ? { interface: raw.interface } : {}),
+          },
+          p.view,
+        );
+        if (!v.accept) {
+          attrs = undefined;
+          rejected++;
+        } else if (v.modify) {
+          let m = mods.get(v.modify);
+          if (!m) {
+            m = this.interner.intern(applyModification(raw, v.modify));
+            mods.set(v.modify, m);
+          }
+          attrs = m;
+        }
+      }
+      let kind: ChangeKind;
+      if (attrs) {
+        const r = this.#insert(p, key, prefix, pathId, attrs, deltas);
+        kind = r;
+        if (p.exceeded) maxState = "exceeded";
+      } else kind = this.#remove(p, key, prefix, pathId, deltas);
+      if (kind === "unchanged") unchanged++;
+    }
+    for (const m of mods.values()) this.interner.release(m);
+    this.interner.release(raw);
+    const mp = p.config.maxPrefix;
+    if (mp && !maxState && p.count >= (mp.warnAt ?? mp.limit))
+      maxState = p.count > mp.limit && mp.action === "teardown" ? "exceeded" : "warn";
+    this.#emit(deltas);
+    return {
+      deltas,
+      unchanged,
+      rejected,
+      ...(infeasible ? { infeasible } : {}),
+      ...(mp && maxState
+        ? { maxPrefix: { state: maxState, count: p.count, limit: mp.limit } }
+        : {}),
+    };
+  }
+
+  /** A peer withdrew `prefixes` (with their Path Identifiers under ADD-PATH). */
+  withdraw(peerId: string, prefixes: readonly Prefix[]): RibDelta[] {
+    const p = this.#peer(peerId);
+    const deltas: RibDelta[] = [];
+    for (const prefix of prefixes) {
+      const key = prefixKey(prefix, false);
+      const pathId = prefix.pathId ?? 0;
+      if (p.pre) {
+        const k = withPathId(key, pathId);
+        const old = p.pre.get(k);
+        if (old) {
+          p.pre.delete(k);
+          this.interner.release(old);
+        }
+      }
+      this.#remove(p, key, prefix, pathId, deltas);
+    }
+    this.#emit(deltas);
+    return deltas;
+  }
+
+  /** Originates `prefixes` locally with the given attributes (any AS_PATH, communities, MED, raw attributes). */
+  originate(prefixes: readonly Prefix[], init: AttrSetInit): RibDelta[] {
+    const attrs = this.interner.intern(init);
+    const deltas: RibDelta[] = [];
+    for (const prefix of prefixes)
+      this.#insert(
+        this.#local,
+        prefixKey(prefix, false),
+        prefix,
+        prefix.pathId ?? 0,
+        attrs,
+        deltas,
+      );
+    this.interner.release(attrs);
+    this.#emit(deltas);
+    return deltas;
+  }
+
+  /** Stops originating `prefixes`. */
+  unoriginate(prefixes: readonly Prefix[]): RibDelta[] {
+    const deltas: RibDelta[] = [];
+    for (const prefix of prefixes)
+      this.#remove(this.#local, prefixKey(prefix, false), prefix, prefix.pathId ?? 0, deltas);
+    this.#emit(deltas);
+    return deltas;
+  }
+
+  /** Withdraws every path of a peer (session down without graceful restart). */
+  flushPeer(peerId: string): RibDelta[] {
+    return this.#sweep(this.#peer(peerId), false);
+  }
+
+  // ------------------------------------------------------ graceful restart
+
+  /**
+   * The peer's session went down and it had advertised Graceful Restart
+   * (RFC 4724 §4.2): keep its paths, marked stale, until `now + restartTime`
+   * seconds (then {@link Rib.expireStale} removes them) or its End-of-RIB.
+   * Returns the number of paths marked.
+   */
+  markStale(peerId: string, now: number, restartTimeSeconds: number): number {
+    const p = this.#peer(peerId);
+    let n = 0;
+    for (const head of this.#dests.values()) {
+      for (let x: Node | undefined = head; x; x = x.next) {
+        if (x.source === p && !x.stale) {
+          x.stale = true;
+          n++;
+        }
+      }
+    }
+    p.staleCount += n;
+    p.deadline = now + restartTimeSeconds * 1000;
+    return n;
+  }
+
+  /** Number of stale paths a peer has. */
+  staleCount(peerId: string): number {
+    return this.#peer(peerId).staleCount;
+  }
+
+  /** End-of-RIB from a restarting peer (RFC 4724 §4.2): its paths still stale are removed. */
+  endOfRib(peerId: string): RibDelta[] {
+    const p = this.#peer(peerId);
+    p.deadline = undefined;
+    return p.staleCount > 0 ? this.#sweep(p, true) : [];
+  }
+
+  /** Removes the stale paths of every peer whose restart deadline is at or before `now` (ms). */
+  expireStale(now: number): RibDelta[] {
+    const out: RibDelta[] = [];
+    for (const p of this.#peers.values()) {
+      if (p.deadline !== undefined && p.deadline <= now) {
+        p.deadline = undefined;
+        out.push(...this.#sweep(p, true));
+      }
+    }
+    return out;
+  }
+
+  /** The earliest pending restart deadline (ms), for the speaker's timer. */
+  nextDeadline(): number | undefined {
+    let d: number | undefined;
+    for (const p of this.#peers.values())
+      if (p.deadline !== undefined && (d === undefined || p.deadline < d)) d = p.deadline;
+    return d;
+  }
+
+  // ---------------------------------------------------------------- query
+
+  /** Number of destinations (prefixes) in the Loc-RIB. */
+  get size(): number {
+    return this.#dests.size;
+  }
+
+  /** The best path to a prefix. */
+  best(prefix: Prefix): PathSnapshot | undefined {
+    const head = this.#dests.get(prefixKey(prefix, false));
+    return head ? snap(head) : undefined;
+  }
+
+  /** Every path to a prefix, the best first. */
+  paths(prefix: Prefix): PathSnapshot[] {
+    const out: PathSnapshot[] = [];
+    for (let x = this.#dests.get(prefixKey(prefix, false)); x; x = x.next) out.push(snap(x));
+    return out;
+  }
+
+  /** The decision over a prefix's paths, with the reason each loser lost. */
+  explain(prefix: Prefix): Decision {
+    const list: Path[] = [];
+    for (let x = this.#dests.get(prefixKey(prefix, false)); x; x = x.next) list.push(x);
+    return decide(list, this.#decision);
+  }
+
+  /** The ECMP set of a prefix (best first). */
+  multipath(prefix: Prefix): PathSnapshot[] {
+    return this.explain(prefix).multipath.map(snap);
+  }
+
+  /**
+   * Walks the Loc-RIB: every best path (`bestOnly`, default) or every path,
+   * optionally only those from one peer (its Adj-RIB-In after import policy).
+   */
+  *routes(
+    opts: { readonly peer?: string; readonly bestOnly?: boolean } = {},
+  ): IterableIterator<{ prefix: Prefix; path: PathSnapshot }> {
+    const only = opts.peer === undefined ? undefined : this.#peer(opts.peer);
+    const bestOnly = opts.bestOnly ?? only === undefined;
+    for (const [key, head] of this.#dests) {
+      for (let x: Node | undefined = head; x; x = bestOnly ? undefined : x.next) {
+        if (only === undefined || x.source === only)
+          yield { prefix: withId(prefixFromKey(key), x.pathId), path: snap(x) };
+      }
+    }
+  }
+
+  /** A peer's Adj-RIB-In before import policy (only with `keepPreImport`). */
+  *preImport(peerId: string): IterableIterator<{ prefix: Prefix; attrs: AttrSet }> {
+    const p = this.#peer(peerId);
+    if (!p.pre)
+      throw new RibError(
+        `peer ${peerId} does not keep its Adj-RIB-In before import policy (keepPreImport)`,
+      );
+    for (const [k, attrs] of p.pre) yield { prefix: prefixFromKey(k), attrs };
+  }
+
+  /** Subscribes to best-path deltas; returns the unsubscribe function. */
+  subscribe(listener: RibListener): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  // --------------------------------------------------------------- policy
+
+  /**
+   * Replaces a peer's import policy and re-evaluates its Adj-RIB-In before
+   * policy (route refresh without asking the peer). Without `keepPreImport`
+   * the policy applies to later announcements only and `needsRefresh` says
+   * the speaker should send a ROUTE-REFRESH (RFC 2918) to the peer.
+   */
+  setImportPolicy(
+    peerId: string,
+    policy: RoutePolicy | undefined,
+  ): { deltas: RibDelta[]; needsRefresh: boolean } {
+    const p = this.#peer(peerId);
+    p.importPolicy = policy;
+    if (!p.pre) return { deltas: [], needsRefresh: true };
+    const deltas: RibDelta[] = [];
+    const entries = [...p.pre];
+    for (const [k, raw] of entries) {
+      const prefix = prefixFromKey(k);
+      const pathId = prefix.pathId ?? 0;
+      const bare: Prefix = { afi: prefix.afi, length: prefix.length, bytes: prefix.bytes };
+      const key = prefixKey(bare, false);
+      const v = policy
+        ? policy(
+            {
+              prefix: withId(bare, pathId),
+              attrs: raw,
+              sourceKind: p.kind,
+              ...(raw.interface !== undefined ? { interface: raw.interface } : {}),
+            },
+            p.view,
+          )
+        : { accept: true as const };
+      if (!v.accept) this.#remove(p, key, bare, pathId, deltas);
+      else {
+        const attrs = v.modify ? this.interner.intern(applyModification(raw, v.modify)) : raw;
+        if (!v.modify) this.interner.retain(raw);
+        this.#insert(p, key, bare, pathId, attrs, deltas);
+        this.interner.release(attrs);
+      }
+    }
+    this.#emit(deltas);
+    return { deltas, needsRefresh: false };
+  }
+
+  /** Replaces a peer's export policy; its Adj-RIB-Out then holds only the difference to send. */
+  setExportPolicy(peerId: string, policy: RoutePolicy | undefined): void {
+    const p = this.#peer(peerId);
+    p.exportPolicy = policy;
+    if (p.out) this.#refreshExport(p);
+  }
+
+  // --------------------------------------------------------------- export
+
+  /**
+   * Starts exporting to a peer (its session is Established): fills its
+   * Adj-RIB-Out with the whole Loc-RIB as pending changes. From then on every
+   * Loc-RIB change is exported to it. Returns its Adj-RIB-Out.
+   */
+  startExport(peerId: string): AdjRibOut {
+    const p = this.#peer(peerId);
+    if (p === this.#local) throw new RibError("cannot export to the local source");
+    if (!p.out) {
+      p.out = new AdjRibOut(this.interner);
+      if (p.config.addPathSend) p.outIds = new Map();
+    }
+    this.#refreshExport(p);
+    return p.out;
+  }
+
+  /** Stops exporting to a peer (session down) and forgets its Adj-RIB-Out. */
+  stopExport(peerId: string): void {
+    const p = this.#peer(peerId);
+    p.out?.clear();
+    p.out = undefined;
+    p.outIds = undefined;
+  }
+
+  /** A peer's Adj-RIB-Out, if exporting. */
+  adjRibOut(peerId: string): AdjRibOut | undefined {
+    return this.#peer(peerId).out;
+  }
+
+  /**
+   * Why a path would not be exported to a peer, or the attributes it would
+   * carry: the export decision for one path, for diagnostics and tests.
+   */
+  exportPreview(
+    path: Path,
+    prefix: Prefix,
+    peerId: string,
+  ): { skip: ExportSkip } | { attrs: AttrSetInit } {
+    const t = this.#peer(peerId);
+    const r = this.#exportOne(path.source as PeerState, path.attrs, prefix, t);
+    if ("skip" in r) return r;
+    const init = { attrs: r.init };
+    return init;
+  }
+
+  // ------------------------------------------------------------ internals
+
+  #peer(id: string): PeerState {
+    if (id === LOCAL_ID) return this.#local;
+    const p = this.#peers.get(id);
+    if (!p) throw new RibError(`unknown peer ${JSON.stringify(id)}`);
+    return p;
+  }
+
+  #makePeer(config: RibPeerConfig, kind: SourceKind, index: number): PeerState {
+    const addressBytes = tryParseAddress(config.address);
+    if (!addressBytes)
+      throw new RibError(
+        `peer ${config.id}: address ${JSON.stringify(config.address)} is not an IP address`,
+      );
+    const routerIdText =
+      config.routerId ?? (addressBytes.length === 4 ? config.address : "0.0.0.0");
+    const subnets: Subnet[] = [];
+    for (const s of config.sharedSubnets ?? []) {
+      try {
+        subnets.push(parseSubnet(s));
+      } catch {
+        throw new RibError(`peer ${config.id}: sharedSubnets: not a subnet: ${JSON.stringify(s)}`);
+      }
+    }
+    const own = [...this.#ownAddresses];
+    for (const a of [config.localAddress, config.localLinkLocal]) {
+      const b = a === undefined ? undefined : tryParseAddress(a);
+      if (a !== undefined && !b)
+        throw new RibError(`peer ${config.id}: not an address: ${JSON.stringify(a)}`);
+      if (b) own.push(b);
+    }
+    const allowAsIn = config.allowAsIn ?? 0;
+    if (!Number.isInteger(allowAsIn) || allowAsIn < 0)
+      throw new RibError(`peer ${config.id}: allowAsIn must be a non-negative integer`);
+    const p = {
+      id: config.id,
+      index,
+      kind,
+      asn: config.asn,
+      address: config.address,
+      addressBytes,
+      routerId: ipv4ToNumber(routerIdText),
+      rrClient: config.rrClient ?? false,
+      igpCost: config.igpCost ?? 0,
+      config,
+      count: 0,
+      staleCount: 0,
+      deadline: undefined,
+      pre: config.keepPreImport ? new Map<string, AttrSet>() : undefined,
+      out: undefined,
+      outIds: undefined,
+      importPolicy: config.importPolicy,
+      exportPolicy: config.exportPolicy,
+      view: {
+        id: config.id,
+        kind: kind === "local" ? "ibgp" : kind,
+        asn: config.asn,
+        address: config.address,
+      },
+      exceeded: false,
+    } as unknown as PeerState;
+    p.target = {
+      source: p,
+      fourOctetAs: config.fourOctetAs ?? true,
+      nextHopMode: config.nextHopMode ?? "auto",
+      localAddress: config.localAddress,
+      localLinkLocal: config.localLinkLocal,
+      sharedSubnets: subnets,
+    };
+    p.feas = {
+      localAs: this.#opts.localAs,
+      routerId: this.#opts.routerId,
+      clusterId: this.#opts.clusterId ?? this.#opts.routerId,
+      ownAddresses: own,
+      kind,
+      allowAsIn,
+      multihop: kind === "ibgp" || (config.multihop ?? false),
+      sharedSubnets: subnets,
+    };
+    return p;
+  }
+
+  /** Inserts or replaces the path of (p, pathId) at `key`; one reference of `attrs` is taken. */
+  #insert(
+    p: PeerState,
+    key: string,
+    prefix: Prefix,
+    pathId: number,
+    attrs: AttrSet,
+    deltas: RibDelta[],
+  ): ChangeKind {
+    const head = this.#dests.get(key);
+    let node: Node | undefined;
+    for (let x = head; x; x = x.next) {
+      if (x.source === p && x.pathId === pathId) {
+        node = x;
+        break;
+      }
+    }
+    if (node) {
+      if (node.stale) {
+        node.stale = false;
+        p.staleCount--;
+      }
+      if (node.attrs === attrs) return "unchanged";
+      const prevBest = head!;
+      const prevSnap = snap(prevBest);
+      const prevMp = this.#opts.multipath ? this.#mpKeys(head) : undefined;
+      this.interner.retain(attrs);
+      this.interner.release(node.attrs);
+      node.attrs = attrs;
+      return this.#reselect(key, prefix, prevBest, prevSnap, prevMp, deltas);
+    }
+    const mp = p.config.maxPrefix;
+    if (mp && mp.action === "teardown" && p.count >= mp.limit) {
+      p.exceeded = true;
+      return "unchanged";
+    }
+    this.interner.retain(attrs);
+    node = { source: p, attrs, pathId, stale: false, next: undefined };
+    p.count++;
+    if (!head) {
+      this.#dests.set(key, node);
+      const d: RibDelta = {
+        kind: "best",
+        key,
+        prefix: bare(prefix),
+        best: snap(node),
+        previous: undefined,
+        ...(this.#opts.multipath ? { multipath: [snap(node)] } : {}),
+      };
+      deltas.push(d);
+      this.#exportKey(key, d.prefix, node);
+      return "best";
+    }
+    const prevSnap = snap(head);
+    const prevMp = this.#opts.multipath ? this.#mpKeys(head) : undefined;
+    node.next = head.next;
+    head.next = node;
+    return this.#reselect(key, prefix, head, prevSnap, prevMp, deltas);
+  }
+
+  #remove(
+    p: PeerState,
+    key: string,
+    prefix: Prefix,
+    pathId: number,
+    deltas: RibDelta[],
+  ): ChangeKind {
+    const head = this.#dests.get(key);
+    let prev: Node | undefined;
+    let node: Node | undefined;
+    for (let x = head; x; prev = x, x = x.next) {
+      if (x.source === p && x.pathId === pathId) {
+        node = x;
+        break;
+      }
+    }
+    if (!node || !head) return "unchanged";
+    const prevSnap = snap(head);
+    const prevMp = this.#opts.multipath ? this.#mpKeys(head) : undefined;
+    p.count--;
+    if (node.stale) p.staleCount--;
+    this.interner.release(node.attrs);
+    if (prev) prev.next = node.next;
+    else if (node.next) this.#dests.set(key, node.next);
+    else {
+      this.#dests.delete(key);
+      const d: RibDelta = {
+        kind: "withdrawn",
+        key,
+        prefix: bare(prefix),
+        best: undefined,
+        previous: prevSnap,
+      };
+      deltas.push(d);
+      this.#exportKey(key, d.prefix, undefined);
+      return "withdrawn";
+    }
+    return this.#reselect(key, prefix, head, prevSnap, prevMp, deltas);
+  }
+
+  /** Re-runs the decision at `key` after a change; reports a delta if the best (or multipath set) changed. */
+  #reselect(
+    key: string,
+    prefix: Prefix,
+    prevBest: Node,
+    prevSnap: PathSnapshot,
+    prevMp: string | undefined,
+    deltas: RibDelta[],
+  ): ChangeKind {
+    let head = this.#dests.get(key)!;
+    if (head.next) {
+      const list: Node[] = [];
+      for (let x: Node | undefined = head; x; x = x.next) list.push(x);
+      const best = decide(list, this.#decision).best as Node;
+      if (best !== head) {
+        // Move the best to the front.
+        let x = head;
+        while (x.next !== best) x = x.next!;
+        x.next = best.next;
+        best.next = head;
+        this.#dests.set(key, best);
+        head = best;
+      }
+    }
+    const mpNow = this.#opts.multipath ? this.#mpKeys(head) : undefined;
+    const same =
+      head === prevBest && head.attrs === prevSnap.attrs && head.stale === prevSnap.stale;
+    if (same && mpNow === prevMp) {
+      // The best is unchanged, but with ADD-PATH the other paths may be sent too.
+      if (this.#addPathExporters()) this.#exportKey(key, bare(prefix), head);
+      return "unchanged";
+    }
+    const d: RibDelta = {
+      kind: "best",
+      key,
+      prefix: bare(prefix),
+      best: snap(head),
+      previous: prevSnap,
+      ...(this.#opts.multipath ? { multipath: this.multipathOf(head) } : {}),
+    };
+    deltas.push(d);
+    this.#exportKey(key, d.prefix, head);
+    return "best";
+  }
+
+  private multipathOf(head: Node): PathSnapshot[] {
+    if (!head.next) return [snap(head)];
+    const list: Node[] = [];
+    for (let x: Node | undefined = head; x; x = x.next) list.push(x);
+    return decide(list, this.#decision).multipath.map(snap);
+  }
+
+  #mpKeys(head: Node | undefined): string | undefined {
+    if (!head) return undefined;
+    if (!head.next) return `${head.source.index}:${head.pathId}:${head.attrs.id}`;
+    return this.multipathOf(head)
+      .map((p) => `${p.source.index}:${p.pathId}:${p.attrs.id}`)
+      .join(",");
+  }
+
+  #sweep(p: PeerState, staleOnly: boolean): RibDelta[] {
+    const deltas: RibDelta[] = [];
+    const victims: { key: string; pathId: number }[] = [];
+    for (const [key, head] of this.#dests) {
+      for (let x: Node | undefined = head; x; x = x.next) {
+        if (x.source === p && (!staleOnly || x.stale)) victims.push({ key, pathId: x.pathId });
+      }
+    }
+    for (const v of victims) this.#remove(p, v.key, prefixFromKey(v.key), v.pathId, deltas);
+    if (p.pre && !staleOnly) {
+      for (const a of p.pre.values()) this.interner.release(a);
+      p.pre.clear();
+    }
+    if (!staleOnly) p.exceeded = false;
+    this.#emit(deltas);
+    return deltas;
+  }
+
+  #emit(deltas: readonly RibDelta[]): void {
+    if (deltas.length === 0) return;
+    for (const l of this.#listeners) l(deltas);
+  }
+
+  #addPathExporters(): boolean {
+    for (const p of this.#peers.values()) if (p.out && p.outIds) return true;
+    return false;
+  }
+
+  #exportOne(
+    source: PeerState,
+    attrs: AttrSet,
+    prefix: Prefix,
+    t: PeerState,
+  ): { skip: ExportSkip } | { init: AttrSetInit } {
+    const skip = exportAllowed(source, attrs, t.target, this.#ctx);
+    if (skip) return { skip };
+    let a = attrs;
+    let temp: AttrSet | undefined;
+    if (t.exportPolicy) {
+      const v = t.exportPolicy(
+        {
+          prefix,
+          attrs,
+          sourceKind: source.kind,
+          ...(attrs.interface !== undefined ? { interface: attrs.interface } : {}),
+        },
+        t.view,
+      );
+      if (!v.accept) return { skip: "policy" };
+      if (v.modify) {
+        temp = this.interner.intern(applyModification(attrs, v.modify));
+        a = temp;
+      }
+    }
+    const init = exportAttributes(source, a, t.target, this.#ctx);
+    if (temp) this.interner.release(temp);
+    return { init };
+  }
+
+  /** Pushes the current state of `key` to every exporting peer's Adj-RIB-Out. */
+  #exportKey(key: string, prefix: Prefix, head: Node | undefined): void {
+    for (const t of this.#peers.values()) if (t.out) this.#exportKeyTo(t, key, prefix, head);
+  }
+
+  #exportKeyTo(t: PeerState, key: string, prefix: Prefix, head: Node | undefined): void {
+    const out = t.out!;
+    if (!t.outIds) {
+      let attrs: AttrSet | null = null;
+      if (head) {
+        const r = this.#exportOne(head.source, head.attrs, prefix, t);
+        if ("init" in r) attrs = this.interner.intern(r.init);
+      }
+      out.set(key, attrs);
+      return;
+    }
+    // ADD-PATH send (RFC 7911): every exportable path, each with our own Path Identifier.
+    const before = t.outIds.get(key) ?? [];
+    const now: number[] = [];
+    for (let x = head; x; x = x.next) {
+      const r = this.#exportOne(x.source, x.attrs, prefix, t);
+      if (!("init" in r)) continue;
+      const id = this.#localPathId(x.source, x.pathId);
+      now.push(id);
+      out.set(withPathId(key, id), this.interner.intern(r.init));
+    }
+    for (const id of before) if (!now.includes(id)) out.set(withPathId(key, id), null);
+    if (now.length > 0) t.outIds.set(key, now);
+    else t.outIds.delete(key);
+  }
+
+  #localPathId(source: PathSource, pathId: number): number {
+    const k = `${source.index}:${pathId}`;
+    let id = this.#localIds.get(k);
+    if (id === undefined) {
+      id = this.#localIds.size + 1;
+      this.#localIds.set(k, id);
+    }
+    return id;
+  }
+
+  #refreshExport(t: PeerState): void {
+    const seen = new Set<string>();
+    for (const [key, head] of this.#dests) {
+      seen.add(key);
+      this.#exportKeyTo(t, key, prefixFromKey(key), head);
+    }
+    // Routes advertised earlier whose destination is gone.
+    const out = t.out!;
+    if (t.outIds) {
+      for (const key of [...t.outIds.keys()])
+        if (!seen.has(key)) this.#exportKeyTo(t, key, prefixFromKey(key), undefined);
+    } else {
+      for (const key of [...out.keys()]) if (!seen.has(key)) out.set(key, null);
+    }
+  }
+}
+
+function snap(n: Node | Path): PathSnapshot {
+  return { source: n.source, attrs: n.attrs, pathId: n.pathId, stale: n.stale };
+}
+
+function bare(p: Prefix): Prefix {
+  return p.pathId === undefined ? p : { afi: p.afi, length: p.length, bytes: p.bytes };
+}
+
+function withId(p: Prefix, pathId: number): Prefix {
+  return pathId === 0 ? p : { afi: p.afi, length: p.length, bytes: p.bytes, pathId };
+}
