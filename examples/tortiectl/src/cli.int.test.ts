@@ -52,7 +52,7 @@ for (const b of backends) {
         etcd = await startEtcd();
         store = ["--datastore-type", "etcdv3", "--etcd-endpoints", etcd.endpoint];
       } else {
-        store = ["--store-path", join(dir, "store.db")];
+        store = ["--datastore-path", join(dir, "store.db")];
       }
     });
     afterAll(async () => {
@@ -237,7 +237,7 @@ describe("tortiectl as a process", () => {
   };
 
   it("exit codes: 0 done, 1 failed operation, 2 usage; one line on stderr, no stack trace", async () => {
-    const store = ["--store-path", join(dir, "s.db")];
+    const store = ["--datastore-path", join(dir, "s.db")];
     const ok = await proc(
       [...store, "apply", "-f", "-"],
       readFileSync(join(manifests, "01-ippool.yaml"), "utf8"),
@@ -258,7 +258,7 @@ describe("tortiectl as a process", () => {
       stdout: "",
       stderr: 'tortiectl: unknown resource kind "ipoool" (did you mean "IPPool"?)\n',
     });
-    const noStore = await proc(["--store-path", join(dir, "absent", "s.db"), "get", "ippools"]);
+    const noStore = await proc(["--datastore-path", join(dir, "absent", "s.db"), "get", "ippools"]);
     expect(noStore.code).toBe(1);
     expect(noStore.stderr.split("\n")).toHaveLength(2);
     expect(noStore.stderr).not.toMatch(/\n\s+at /);

@@ -1,6 +1,7 @@
 // Which datastore tortiectl talks to, chosen as calicoctl chooses it:
-//   1. flags (--datastore-type, --etcd-endpoints, --store-path),
-//   2. environment (DATASTORE_TYPE, ETCD_ENDPOINTS, TORTIE_STORE_PATH),
+//   1. flags (--datastore-type, --etcd-endpoints, --datastore-path),
+//   2. environment (DATASTORE_TYPE, ETCD_ENDPOINTS, TORTIE_DATASTORE_PATH —
+//      the same variables the node agent reads),
 //   3. a config file (--config, default /etc/tortie/tortiectl.cfg) in
 //      calicoctl's CalicoAPIConfig shape,
 //   4. the embedded store at /var/lib/tortie/store.db (the default that the
@@ -28,11 +29,11 @@ export type DatastoreChoice =
 export interface DatastoreFlags {
   readonly datastoreType?: string;
   readonly etcdEndpoints?: string;
-  readonly storePath?: string;
+  readonly datastorePath?: string;
   readonly config?: string;
 }
 
-const SPEC_KEYS = ["datastoreType", "etcdEndpoints", "storePath"] as const;
+const SPEC_KEYS = ["datastoreType", "etcdEndpoints", "datastorePath"] as const;
 const TOP_KEYS = ["apiVersion", "kind", "metadata", "spec"] as const;
 
 /** Resolves the datastore from flags, environment and config file. */
@@ -42,11 +43,16 @@ export function chooseDatastore(
 ): DatastoreChoice {
   const file = readConfig(flags.config, env);
   const type = flags.datastoreType ?? env.DATASTORE_TYPE ?? file.datastoreType ?? "embedded";
-  const norm = type === "etcd" ? "etcdv3" : type;
+  // The node agent calls the embedded store "sqlite"; both names work.
+  const norm = type === "etcd" ? "etcdv3" : type === "sqlite" ? "embedded" : type;
   if (norm === "embedded") {
     return {
       type: "embedded",
-      path: flags.storePath ?? env.TORTIE_STORE_PATH ?? file.storePath ?? DEFAULT_STORE_PATH,
+      path:
+        flags.datastorePath ??
+        env.TORTIE_DATASTORE_PATH ??
+        file.datastorePath ??
+        DEFAULT_STORE_PATH,
     };
   }
   if (norm === "etcdv3") {
@@ -81,7 +87,7 @@ export function openDatastore(choice: DatastoreChoice, opts: { create: boolean }
   if (!existsSync(choice.path)) {
     if (!opts.create) {
       throw new CommandError(
-        `the embedded store ${choice.path} does not exist (no resources applied yet, or a wrong --store-path / TORTIE_STORE_PATH)`,
+        `the embedded store ${choice.path} does not exist (no resources applied yet, or a wrong --datastore-path / TORTIE_DATASTORE_PATH)`,
       );
     }
     mkdirSync(dirname(choice.path), { recursive: true, mode: 0o700 });
@@ -99,7 +105,7 @@ export function describeDatastore(choice: DatastoreChoice): string {
 function readConfig(
   path: string | undefined,
   env: Readonly<Record<string, string | undefined>>,
-): { datastoreType?: string; etcdEndpoints?: string; storePath?: string } {
+): { datastoreType?: string; etcdEndpoints?: string; datastorePath?: string } {
   const p = path ?? env.TORTIECTL_CONFIG ?? DEFAULT_CONFIG_PATH;
   if (!existsSync(p)) {
     if (path !== undefined) throw new UsageError(`config file ${p} does not exist`);
@@ -126,7 +132,7 @@ function readConfig(
     );
   }
   const spec = (top.spec ?? {}) as Record<string, unknown>;
-  const out: { datastoreType?: string; etcdEndpoints?: string; storePath?: string } = {};
+  const out: { datastoreType?: string; etcdEndpoints?: string; datastorePath?: string } = {};
   for (const [k, v] of Object.entries(spec)) {
     if (!(SPEC_KEYS as readonly string[]).includes(k)) {
       throw new UsageError(`config file ${p}: unknown key "spec.${k}"${hint(k, SPEC_KEYS)}`);

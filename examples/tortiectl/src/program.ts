@@ -53,7 +53,7 @@ export function buildProgram(io: CliIo, withStore: WithStore): Command {
     .option("-c, --config <file>", "CalicoAPIConfig file (default /etc/tortie/tortiectl.cfg)")
     .addOption(new Option("--datastore-type <type>", "embedded or etcdv3 (env DATASTORE_TYPE)"))
     .option("--etcd-endpoints <urls>", "comma-separated etcd URLs (env ETCD_ENDPOINTS)")
-    .option("--store-path <file>", "the embedded store's file (env TORTIE_STORE_PATH)")
+    .option("--datastore-path <file>", "the embedded store's file (env TORTIE_DATASTORE_PATH)")
     .showSuggestionAfterError(true)
     .configureOutput({
       writeOut: (s) => io.stdout.write(s),
@@ -67,7 +67,7 @@ export function buildProgram(io: CliIo, withStore: WithStore): Command {
       ...(o.config ? { config: o.config } : {}),
       ...(o.datastoreType ? { datastoreType: o.datastoreType } : {}),
       ...(o.etcdEndpoints ? { etcdEndpoints: o.etcdEndpoints } : {}),
-      ...(o.storePath ? { storePath: o.storePath } : {}),
+      ...(o.datastorePath ? { datastorePath: o.datastorePath } : {}),
     };
   };
 
