@@ -31,7 +31,7 @@
 
 import { splitAs4 } from "../wire/as4.js";
 import { forwardAttributes, type PathAttribute } from "../wire/attributes/table.js";
-import { Origin, WellKnownCommunity } from "../wire/constants.js";
+import { Afi, Origin, WellKnownCommunity } from "../wire/constants.js";
 import { inSubnet, type Subnet, tryParseAddress } from "./addr.js";
 import type { AttrSet, AttrSetInit } from "./attrs.js";
 import { prependAsPath } from "./modify.js";
@@ -50,6 +50,8 @@ export interface ExportTarget {
   readonly nextHopMode: NextHopMode;
   /** Our address on the session (next hop self). */
   readonly localAddress: string | undefined;
+  /** Our IPv6 address for IPv6 routes when the session runs over IPv4 (next hop self). */
+  readonly localAddress6: string | undefined;
   /** Our IPv6 link-local address on a directly connected session (RFC 2545 §3). */
   readonly localLinkLocal: string | undefined;
   /** Subnets shared with the peer (third-party next hop check). */
@@ -74,7 +76,8 @@ export type ExportSkip =
   | "ibgp-split-horizon"
   | "reflect-non-client-to-non-client"
   | "reflect-to-originator"
-  | "policy";
+  | "policy"
+  | "no-next-hop";
 
 /** Whether `target` may receive a path from `source` with attributes `attrs`; undefined = yes. */
 export function exportAllowed(
@@ -112,12 +115,24 @@ function onSharedSubnet(nextHop: string | undefined, subnets: readonly Subnet[])
   return b !== undefined && subnets.some((s) => inSubnet(b, s));
 }
 
-/** The attributes sent to `target` for a path from `source` (after export policy). */
+/** Our next hop towards `target` for routes of `afi` (IPv6 routes need an IPv6 address). */
+export function selfNextHop(target: ExportTarget, afi: number): string | undefined {
+  const local = target.localAddress;
+  if (afi === Afi.Ipv6) return target.localAddress6 ?? (local?.includes(":") ? local : undefined);
+  return local;
+}
+
+/**
+ * The attributes sent to `target` for a path from `source` (after export
+ * policy), for a prefix of `afi`. The result has no next hop when "self" is
+ * needed and we have no address of the family (the path is then not sent).
+ */
 export function exportAttributes(
   source: PathSource,
   attrs: AttrSet,
   target: ExportTarget,
   ctx: ExportContext,
+  afi: number = Afi.Ipv4,
 ): AttrSetInit {
   const to = target.source;
   const ebgp = to.kind === "ebgp";
@@ -182,8 +197,8 @@ export function exportAttributes(
   let nextHop = attrs.nextHop;
   let linkLocal = attrs.linkLocalNextHop;
   const self = () => {
-    nextHop = target.localAddress;
-    linkLocal = target.localLinkLocal;
+    nextHop = selfNextHop(target, afi);
+    linkLocal = afi === Afi.Ipv6 ? target.localLinkLocal : undefined;
   };
   switch (target.nextHopMode) {
     case "self":

@@ -74,6 +74,8 @@ export interface RibPeerConfig {
   readonly routerId?: string;
   /** Our address on the session (next hop self). */
   readonly localAddress?: string;
+  /** Our IPv6 address for next hop self of IPv6 routes on an IPv4 session. */
+  readonly localAddress6?: string;
   /** Our IPv6 link-local address on the session's link (RFC 2545). */
   readonly localLinkLocal?: string;
   /** The peer is not directly connected (eBGP multihop; iBGP is always treated as multihop). */
@@ -644,7 +646,7 @@ export class Rib {
       }
     }
     const own = [...this.#ownAddresses];
-    for (const a of [config.localAddress, config.localLinkLocal]) {
+    for (const a of [config.localAddress, config.localAddress6, config.localLinkLocal]) {
       const b = a === undefined ? undefined : tryParseAddress(a);
       if (a !== undefined && !b)
         throw new RibError(`peer ${config.id}: not an address: ${JSON.stringify(a)}`);
@@ -685,6 +687,7 @@ export class Rib {
       fourOctetAs: config.fourOctetAs ?? true,
       nextHopMode: config.nextHopMode ?? "auto",
       localAddress: config.localAddress,
+      localAddress6: config.localAddress6,
       localLinkLocal: config.localLinkLocal,
       sharedSubnets: subnets,
     };
@@ -915,8 +918,9 @@ export class Rib {
         a = temp;
       }
     }
-    const init = exportAttributes(source, a, t.target, this.#ctx);
+    const init = exportAttributes(source, a, t.target, this.#ctx, prefix.afi);
     if (temp) this.interner.release(temp);
+    if (init.nextHop === undefined) return { skip: "no-next-hop" };
     return { init };
   }
 
