@@ -357,7 +357,10 @@ function model(ops: Op[]): Map<string, Map<string, Op & { t: "a" }>> {
   for (const op of ops) {
     const key = prefixKey(nthPrefix(op.prefix), false);
     let d = m.get(key);
-    if (!d) m.set(key, (d = new Map()));
+    if (!d) {
+      d = new Map();
+      m.set(key, d);
+    }
     const pk = `${op.peer}#${op.pathId}`;
     if (op.t === "a") d.set(pk, op);
     else d.delete(pk);
