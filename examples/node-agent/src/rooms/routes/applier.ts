@@ -47,6 +47,7 @@ export class RoutesApplier {
     this.reconciler.setRoutes("peers", this.last.peers);
     this.reconciler.setRoutes("blocks", this.last.blocks);
     this.reconciler.setRoutes("bgp", [...this.learned.values()]);
+    this.reconciler.setRoutes("stale", this.stale);
     await this.reconciler.start();
   }
 
@@ -73,6 +74,24 @@ export class RoutesApplier {
         this.reconciler?.upsert("bgp", r);
       }
     }
+  }
+
+  private stale: readonly DesiredRoute[] = [];
+
+  /** Routes of a previous run, kept at low priority until dropped. */
+  setStale(routes: readonly DesiredRoute[]): void {
+    this.stale = routes;
+    this.reconciler?.setRoutes("stale", routes);
+  }
+
+  /** Whether stale routes are held. */
+  get hasStale(): boolean {
+    return this.stale.length > 0;
+  }
+
+  /** Prefixes of learned routes wanted now. */
+  learnedPrefixes(): string[] {
+    return [...this.learned.keys()];
   }
 
   /** Number of learned routes wanted in the kernel. */

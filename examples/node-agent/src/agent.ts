@@ -1,0 +1,525 @@
+// The node agent: one watched snapshot of the datastore, and the rooms that
+// turn it into a running node. Composition only: each room's pure half
+// decides, its applier changes only the difference.
+//
+//   datastore ──watch──► SnapshotWatcher ──► recompute()
+//                                              ├─ ipam/       Node registration, pools → IPAM config
+//                                              ├─ bgp-config/ desiredBgp → BgpApplier → Speaker
+//                                              ├─ routes/     staticRoutes + learned → RoutesApplier
+//                                              └─ status/     record, metrics, health, control socket
+//   Speaker ──routes events──► LearnedTable ──best──► RoutesApplier (per prefix)
+import { mkdirSync } from "node:fs";
+import { dirname } from "node:path";
+import type { Speaker } from "@tortie/bgp";
+import { type Datastore, EtcdStore, SqliteStore } from "@tortie/datastore";
+import type { DesiredRoute } from "@tortie/netlink";
+import { Netlink, RouteProtocol } from "@tortie/netlink";
+import pino, { type Logger } from "pino";
+import type { AgentConfig } from "./config/agent-config.js";
+import { BgpApplier } from "./rooms/bgp-config/applier.js";
+import { type ConfigIssue, type DesiredBgp, desiredBgp } from "./rooms/bgp-config/desired.js";
+import { secretResolver } from "./rooms/bgp-config/secrets.js";
+import { IpamRoom } from "./rooms/ipam/registration.js";
+import { RoutesApplier } from "./rooms/routes/applier.js";
+import { learnedRoute, PRIORITY, staticRoutes } from "./rooms/routes/desired.js";
+import { type FilterSpec, importAccepted } from "./rooms/routes/filters.js";
+import { bestRoute, LearnedTable, type PeerPolicy } from "./rooms/routes/learned.js";
+import { startControlSocket } from "./rooms/status/control.js";
+import { startHttp } from "./rooms/status/http.js";
+import { AgentMetrics } from "./rooms/status/metrics.js";
+import { NODE_STATUS_PREFIX, type NodeStatus, nodeStatus } from "./rooms/status/record.js";
+import type { ChangeSummary } from "./snapshot/snapshot.js";
+import { SnapshotWatcher } from "./snapshot/watcher.js";
+
+/** Options beyond the configuration: injected edges, for tests and labs. */
+export interface AgentOptions {
+  readonly config: AgentConfig;
+  /** A datastore to use (default: opened from `config.datastore`, closed on stop). */
+  readonly store?: Datastore;
+  /** Network namespace path for the speaker's sockets and the routes (default: the agent's own). */
+  readonly netns?: string;
+  readonly logger?: Logger;
+  /** Environment for secrets (default process.env). */
+  readonly env?: Readonly<Record<string, string | undefined>>;
+  /** BGP timers (tests shorten them). */
+  readonly connectRetryTime?: number;
+  readonly holdTime?: number;
+  /** How long routes of a previous run are kept while peers come back (default 120 s, BIRD's GR restart time). */
+  readonly staleRoutesMs?: number;
+  /** How often the status record is written (default 10 s). */
+  readonly statusIntervalMs?: number;
+}
+
+/** A running node agent. */
+export class Agent {
+  readonly log: Logger;
+  readonly metrics = new AgentMetrics();
+  readonly watcher: SnapshotWatcher;
+  readonly bgp: BgpApplier;
+  readonly routes: RoutesApplier;
+  readonly ipam: IpamRoom;
+  readonly learned = new LearnedTable();
+  /** Port of the health/metrics server, when enabled. */
+  httpPort: number | undefined;
+  private readonly cfg: AgentConfig;
+  private readonly ownStore: boolean;
+  private readonly startedAt = new Date();
+  private readonly secret;
+  private policies = new Map<string, PeerPolicy>();
+  private configIssues: readonly ConfigIssue[] = [];
+  private applied = false;
+  private stopped = false;
+  private queue: Promise<void> = Promise.resolve();
+  private pending = false;
+  private registered = false;
+  private closers: (() => Promise<unknown> | unknown)[] = [];
+  private lastRecord = "";
+
+  private constructor(
+    private readonly opts: AgentOptions,
+    readonly store: Datastore,
+  ) {
+    this.cfg = opts.config;
+    this.ownStore = !opts.store;
+    this.log = opts.logger ?? pino({ level: this.cfg.logLevel, base: { node: this.cfg.nodeName } });
+    this.secret = secretResolver(this.cfg.secretsDir, opts.env ?? process.env);
+    this.ipam = new IpamRoom(store);
+    this.watcher = new SnapshotWatcher(store, {
+      change: (s) => this.onChange(s),
+      state: (synced, error) => {
+        this.metrics.datastoreUp.set(synced ? 1 : 0);
+        if (synced) this.log.info("datastore synced");
+        else
+          this.log.warn({ err: error?.message }, "datastore unreachable: keeping state, retrying");
+      },
+    });
+    this.bgp = new BgpApplier({
+      ...(opts.netns ? { netns: opts.netns } : {}),
+      onSpeaker: (s) => this.wireSpeaker(s),
+      onRestart: () => this.learnedChanged(this.learned.clear()),
+      onPeerRemoved: (a) => this.learnedChanged(this.learned.clearPeer(a)),
+    });
+    this.routes = new RoutesApplier({
+      ...(opts.netns ? { netns: opts.netns } : {}),
+      vethPrefix: this.cfg.vethPrefix,
+      onError: (e) => {
+        this.metrics.errors.inc({ room: "routes" });
+        this.log.error({ err: (e as Error).message }, "route reconcile failed (retrying)");
+      },
+    });
+  }
+
+  /** Opens the datastore (unless given), starts every room; resolves when the first sync was attempted. */
+  static async start(opts: AgentOptions): Promise<Agent> {
+    const c = opts.config;
+    if (!opts.store && c.datastore.type === "sqlite")
+      mkdirSync(dirname(c.datastore.path), { recursive: true });
+    const store =
+      opts.store ??
+      (c.datastore.type === "sqlite"
+        ? new SqliteStore({ path: c.datastore.path })
+        : new EtcdStore({ hosts: [...c.datastore.endpoints] }));
+    const a = new Agent(opts, store);
+    try {
+      await a.run();
+    } catch (e) {
+      await a.stop();
+      throw e;
+    }
+    return a;
+  }
+
+  private async run(): Promise<void> {
+    const c = this.cfg;
+    this.log.info({ datastore: c.datastore.type, ip: c.ipv4 ?? c.ipv6 }, "tortie-node starting");
+    if (c.healthListen) {
+      const h = await startHttp(c.healthListen, {
+        live: () => !this.stopped,
+        ready: () => this.ready,
+        metrics: async () => {
+          this.refreshGauges();
+          return {
+            contentType: this.metrics.registry.contentType,
+            body: await this.metrics.registry.metrics(),
+          };
+        },
+        status: () => this.status(),
+      });
+      this.httpPort = h.port;
+      this.closers.push(() => h.close());
+    }
+    if (c.controlSocket) {
+      const cs = await startControlSocket(c.controlSocket, { status: () => this.status() });
+      this.closers.push(() => cs.close());
+    }
+    await this.adoptStaleRoutes();
+    await this.watcher.start();
+    void this.registerLoop();
+    // The first recompute happens with whatever the first sync gave; routes start after it.
+    await this.enqueue();
+    await this.routes.start();
+    const every = this.opts.statusIntervalMs ?? 10_000;
+    const t = setInterval(() => void this.writeStatus(), every);
+    t.unref();
+    this.closers.push(() => clearInterval(t));
+    void this.writeStatus();
+  }
+
+  /** Synced with the datastore and applied at least once. */
+  get ready(): boolean {
+    return !this.stopped && this.watcher.synced && this.applied && this.registered;
+  }
+
+  // ------------------------------------------------------------ recompute
+
+  private onChange(s: ChangeSummary): void {
+    for (const i of s.newIssues) {
+      this.metrics.errors.inc({ room: "snapshot" });
+      this.log.warn(
+        { resource: i.resource, path: i.path, key: i.key },
+        `invalid resource kept at last good value: ${i.message}`,
+      );
+    }
+    if (s.kinds.size) this.schedule();
+  }
+
+  /** Coalesces bursts of changes into one recompute at a time. */
+  private schedule(): void {
+    if (this.pending || this.stopped) return;
+    this.pending = true;
+    void this.enqueue();
+  }
+
+  /** Runs a recompute after the ones queued (never two at once). */
+  private enqueue(): Promise<void> {
+    const p = this.queue.then(() => {
+      this.pending = false;
+      return this.recompute();
+    });
+    this.queue = p.catch((e) => {
+      this.metrics.errors.inc({ room: "agent" });
+      this.log.error({ err: (e as Error).message }, "recompute failed");
+    });
+    return p;
+  }
+
+  private async recompute(): Promise<void> {
+    if (this.stopped) return;
+    const snap = this.watcher.builder.snapshot();
+    const t0 = performance.now();
+    // ipam/: pools from the datastore into IPAM's configuration.
+    try {
+      if (await this.ipam.syncConfig(snap))
+        this.log.info("IPAM configuration updated from IPPool resources");
+    } catch (e) {
+      this.metrics.errors.inc({ room: "ipam" });
+      this.log.warn(
+        { err: (e as Error).message },
+        "IPAM configuration not updated (last good kept)",
+      );
+    }
+    const t1 = performance.now();
+    this.metrics.reconcile.observe({ room: "ipam" }, (t1 - t0) / 1000);
+    // bgp-config/
+    const ctx = {
+      nodeName: this.cfg.nodeName,
+      nodeIP: (this.cfg.ipv4 ?? this.cfg.ipv6 ?? "").split("/")[0]!,
+      ...(this.cfg.asNumber !== undefined ? { asNumber: this.cfg.asNumber } : {}),
+      secret: this.secret,
+      ...(this.opts.connectRetryTime !== undefined
+        ? { connectRetryTime: this.opts.connectRetryTime }
+        : {}),
+      ...(this.opts.holdTime !== undefined ? { holdTime: this.opts.holdTime } : {}),
+    };
+    let desired: DesiredBgp;
+    try {
+      desired = desiredBgp(snap, ctx);
+    } catch (e) {
+      this.metrics.errors.inc({ room: "bgp-config" });
+      this.log.error(
+        { err: (e as Error).message },
+        "BGP configuration not computed (last good kept)",
+      );
+      return;
+    }
+    if (JSON.stringify(desired.issues) !== JSON.stringify(this.configIssues))
+      for (const i of desired.issues) this.log.warn(i, "configuration problem");
+    this.configIssues = desired.issues;
+    try {
+      const plan = await this.bgp.apply(desired);
+      if (
+        plan.restart ||
+        plan.addPeers.length ||
+        plan.removePeers.length ||
+        plan.replacePeers.length
+      )
+        this.log.info(
+          {
+            restart: plan.restart,
+            add: plan.addPeers.map((p) => p.config.address),
+            remove: plan.removePeers,
+            replace: plan.replacePeers.map((p) => p.config.address),
+          },
+          "BGP peers changed",
+        );
+      if (plan.originate.length || plan.withdraw.length)
+        this.log.info(
+          { originate: plan.originate.map((r) => r.prefix), withdraw: plan.withdraw },
+          "originated prefixes changed",
+        );
+    } catch (e) {
+      this.metrics.errors.inc({ room: "bgp-config" });
+      this.log.error(
+        { err: (e as Error).message },
+        "BGP configuration not applied (will retry on next change)",
+      );
+    }
+    const t2 = performance.now();
+    this.metrics.reconcile.observe({ room: "bgp-config" }, (t2 - t1) / 1000);
+    // routes/: static sources, and learned routes again when peer policies changed.
+    this.routes.setStatic(staticRoutes(snap, desired, this.cfg.nodeName));
+    const policies = this.peerPolicies(desired, snap.resources.BGPFilter);
+    if (this.policiesKey(policies) !== this.policiesKey(this.policies)) {
+      this.policies = policies;
+      this.learnedChanged(new Set(this.learned.prefixes()), true);
+    }
+    this.metrics.reconcile.observe({ room: "routes" }, (performance.now() - t2) / 1000);
+    this.applied = true;
+    this.scheduleStatus();
+  }
+
+  private peerPolicies(
+    d: DesiredBgp,
+    filters: ReadonlyMap<string, { spec: FilterSpec }>,
+  ): Map<string, PeerPolicy> {
+    const out = new Map<string, PeerPolicy>();
+    for (const [addr, p] of d.peers) {
+      const fs = p.filters.map((n) => filters.get(n)?.spec).filter((f): f is FilterSpec => !!f);
+      out.set(addr, {
+        asn: p.config.asn,
+        allowOwnAs: p.numAllowedLocalASNumbers,
+        accept: fs.length ? (prefix) => importAccepted(fs, prefix) : () => true,
+        // for change detection
+        ...({ key: JSON.stringify([p.config.asn, p.numAllowedLocalASNumbers, fs]) } as object),
+      });
+    }
+    return out;
+  }
+
+  private policiesKey(m: Map<string, PeerPolicy>): string {
+    return JSON.stringify([...m].map(([a, p]) => [a, (p as unknown as { key: string }).key]));
+  }
+
+  // ------------------------------------------------------------ learned routes
+
+  private wireSpeaker(s: Speaker): void {
+    s.on("routes", (e) =>
+      this.learnedChanged(this.learned.update(e.peer, e.announced, e.withdrawn)),
+    );
+    s.on("peer-up", (e) => {
+      this.log.info({ peer: e.peer, as: e.session.peerAs }, "BGP session established");
+      this.scheduleStatus();
+    });
+    s.on("peer-down", (e) => {
+      this.log.warn({ peer: e.peer, reason: e.error.reason ?? e.error.event }, "BGP session down");
+      this.learnedChanged(this.learned.clearPeer(e.peer));
+      this.scheduleStatus();
+    });
+    s.on("end-of-rib", () => this.maybeDropStale());
+    s.on("warning", (e) => this.log.warn({ peer: e.peer }, e.message));
+  }
+
+  private learnedChanged(prefixes: Iterable<string>, all = false): void {
+    const asn = this.bgp.current?.asn ?? 0;
+    const own = new Set<string>(
+      [this.cfg.ipv4, this.cfg.ipv6].filter((x): x is string => !!x).map((x) => x.split("/")[0]!),
+    );
+    const changes = new Map<string, DesiredRoute | undefined>();
+    for (const p of prefixes) {
+      const b = bestRoute(p, this.learned.candidates(p), {
+        localAsn: asn,
+        ownAddresses: own,
+        peer: (a) => this.policies.get(a),
+      });
+      changes.set(p, b ? learnedRoute(b) : undefined);
+    }
+    if (all) {
+      // prefixes no longer known at all
+      for (const p of this.routes.learnedPrefixes()) if (!changes.has(p)) changes.set(p, undefined);
+    }
+    this.routes.setLearned(changes);
+  }
+
+  // ------------------------------------------------------------ restarts
+
+  /**
+   * Routes of a previous run (our protocol, with a gateway) are kept as a
+   * low-priority "stale" source until peers have sent End-of-RIB or the
+   * stale timer ends, so a restart does not drop forwarding (BIRD/Felix
+   * graceful restart behaviour on the node's own side).
+   */
+  private async adoptStaleRoutes(): Promise<void> {
+    const nl = await Netlink.open(this.opts.netns ? { netns: this.opts.netns } : {});
+    try {
+      const stale: DesiredRoute[] = [];
+      for (const r of await nl.routes.list({ protocol: RouteProtocol.tortie })) {
+        if (r.type !== 1) continue; // unicast only
+        if (r.gateway) stale.push({ dst: r.dst, gateway: r.gateway, priority: PRIORITY.bgp + 10 });
+        else if (r.multipath?.length && r.multipath.every((n) => n.gateway))
+          stale.push({
+            dst: r.dst,
+            nexthops: r.multipath.map((n) => ({ gateway: n.gateway! })),
+            priority: PRIORITY.bgp + 10,
+          });
+      }
+      this.routes.setStale(stale);
+      if (stale.length) {
+        this.log.info(
+          { routes: stale.length },
+          "keeping routes of the previous run while peers return",
+        );
+        const t = setTimeout(
+          () => this.dropStale("stale timer"),
+          this.opts.staleRoutesMs ?? 120_000,
+        );
+        t.unref();
+        this.closers.push(() => clearTimeout(t));
+      }
+    } finally {
+      nl.close();
+    }
+  }
+
+  private maybeDropStale(): void {
+    const s = this.bgp.speaker?.status();
+    if (!s || !this.routes.hasStale) return;
+    // every configured peer established and its End-of-RIB seen is approximated by: every peer up
+    if (s.peers.length && s.peers.every((p) => p.state === "Established"))
+      this.dropStale("End-of-RIB from every peer");
+  }
+
+  private dropStale(why: string): void {
+    if (!this.routes.hasStale) return;
+    this.log.info({ why }, "dropping routes of the previous run");
+    this.routes.setStale([]);
+  }
+
+  // ------------------------------------------------------------ registration and status
+
+  private async registerLoop(): Promise<void> {
+    let wait = 100;
+    while (!this.stopped) {
+      try {
+        const wrote = await this.ipam.register({
+          nodeName: this.cfg.nodeName,
+          ...(this.cfg.ipv4 ? { ipv4Address: this.cfg.ipv4 } : {}),
+          ...(this.cfg.ipv6 ? { ipv6Address: this.cfg.ipv6 } : {}),
+          ...(this.cfg.asNumber !== undefined ? { asNumber: this.cfg.asNumber } : {}),
+          labels: this.cfg.labels,
+        });
+        this.registered = true;
+        this.log.info({ wrote }, "node registered");
+        return;
+      } catch (e) {
+        this.metrics.errors.inc({ room: "ipam" });
+        this.log.warn({ err: (e as Error).message }, "node registration failed; retrying");
+        await new Promise((r) => setTimeout(r, wait));
+        wait = Math.min(wait * 2, 10_000);
+      }
+    }
+  }
+
+  /** The status record now. */
+  status(): NodeStatus {
+    const snap = this.watcher.builder.snapshot();
+    const d = this.bgp.current;
+    return nodeStatus({
+      node: this.cfg.nodeName,
+      now: new Date(),
+      startedAt: this.startedAt,
+      ready: this.ready,
+      datastoreConnected: this.watcher.synced,
+      ...(this.watcher.lastError ? { lastDatastoreError: this.watcher.lastError.message } : {}),
+      ...(this.bgp.speaker ? { speaker: this.bgp.speaker.status() } : {}),
+      peerSources: new Map([...(d?.peers ?? [])].map(([a, p]) => [a, p.source])),
+      blocks: d?.blocks ?? [],
+      workloads: [...snap.workloadEndpoints.values()].filter((w) => w.node === this.cfg.nodeName)
+        .length,
+      learned: this.routes.learnedCount,
+      snapshotIssues: snap.issues,
+      configIssues: this.configIssues,
+    });
+  }
+
+  private refreshGauges(): void {
+    const s = this.bgp.speaker?.status();
+    this.metrics.sessions.reset();
+    this.metrics.prefixesIn.reset();
+    this.metrics.prefixesOut.reset();
+    for (const p of s?.peers ?? []) {
+      this.metrics.sessions.inc({ state: p.state });
+      this.metrics.prefixesIn.set({ peer: p.address }, p.prefixes.received);
+      this.metrics.prefixesOut.set({ peer: p.address }, p.prefixes.advertised);
+    }
+    const st = this.status();
+    this.metrics.routes.set({ source: "blocks" }, st.routes.blocks.length);
+    this.metrics.routes.set({ source: "workloads" }, st.routes.workloads);
+    this.metrics.routes.set({ source: "bgp" }, st.routes.learned);
+    this.metrics.workloads.set(st.routes.workloads);
+    this.metrics.blocks.set(st.routes.blocks.length);
+    this.metrics.invalid.set(st.issues.length);
+    this.metrics.datastoreUp.set(this.watcher.synced ? 1 : 0);
+  }
+
+  private statusTimer: NodeJS.Timeout | undefined;
+  private scheduleStatus(): void {
+    if (this.statusTimer || this.stopped) return;
+    this.statusTimer = setTimeout(() => {
+      this.statusTimer = undefined;
+      void this.writeStatus();
+    }, 200);
+    this.statusTimer.unref();
+  }
+
+  /** Writes the status record to the datastore when it changed (timestamps aside). */
+  private async writeStatus(): Promise<void> {
+    if (this.stopped) return;
+    const s = this.status();
+    const { updated: _u, ...rest } = s;
+    const key = JSON.stringify(rest);
+    if (key === this.lastRecord) return;
+    try {
+      await this.store.txn({
+        compare: [],
+        ops: [
+          {
+            type: "put",
+            key: `${NODE_STATUS_PREFIX}${this.cfg.nodeName}`,
+            value: JSON.stringify(s),
+          },
+        ],
+      });
+      this.lastRecord = key;
+    } catch (e) {
+      this.metrics.errors.inc({ room: "status" });
+      this.log.debug({ err: (e as Error).message }, "status record not written (retrying)");
+    }
+  }
+
+  /**
+   * Stops the agent. Kernel routes stay (forwarding continues through a
+   * restart); BGP sessions are closed with a Cease unless `abrupt`.
+   */
+  async stop(): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    if (this.statusTimer) clearTimeout(this.statusTimer);
+    await this.watcher.stop();
+    for (const c of this.closers.reverse()) await c();
+    this.routes.stop();
+    await this.bgp.close();
+    await this.queue.catch(() => undefined);
+    if (this.ownStore) await this.store.close();
+    this.log.info("tortie-node stopped");
+  }
+}
