@@ -15,7 +15,8 @@ export type Prereq =
   | "cni-plugins"
   | "nft"
   | "iptables"
-  | "tcpdump";
+  | "tcpdump"
+  | "haproxy";
 
 const BINARIES: Record<Exclude<Prereq, "root" | "netns">, readonly string[]> = {
   bird: ["/usr/sbin/bird", "/usr/sbin/birdc"],
@@ -27,6 +28,7 @@ const BINARIES: Record<Exclude<Prereq, "root" | "netns">, readonly string[]> = {
   nft: ["/usr/sbin/nft"],
   iptables: ["/usr/sbin/iptables-restore"],
   tcpdump: ["/usr/bin/tcpdump"],
+  haproxy: ["/usr/sbin/haproxy"],
 };
 
 function executable(path: string): boolean {
