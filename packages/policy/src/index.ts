@@ -3,11 +3,12 @@
  * whose verdicts explain themselves, and nftables rendering that agrees.
  *
  * Files:
- * - `model/resources.ts`  zod schemas and types of Calico v3 and Kubernetes resources.
- * - `model/validate.ts`   cross-field validation with field paths and selector positions.
+ * - `model/resources.ts`  the kinds the engine reads, typed from the one model in @tortie/api.
+ * - `model/validate.ts`   @tortie/api validation, plus what the engine refuses (non-policy kinds, `services`).
  * - `model/k8s.ts`        Kubernetes NetworkPolicy → Calico NetworkPolicy (as Calico converts).
  * - `model/load.ts`       YAML/JSON documents → validated resources.
- * - `model/cidr.ts`, `ports.ts`, `protocol.ts`, `errors.ts`  value types and errors.
+ * - `model/cidr.ts`       address and CIDR arithmetic; `ports.ts`, `protocol.ts` re-export @tortie/api's values.
+ * - `model/errors.ts`     `PolicyValidationError` (a @tortie/api `ResourceValidationError`).
  * - `engine/labels.ts`    Calico's synthesized labels (namespace, service account).
  * - `engine/compiled.ts`  policies and profiles compiled (scoped selectors, parsed nets/ports).
  * - `engine/state.ts`     `PolicyState`: resources + label index; plans of tiers per endpoint.

@@ -551,7 +551,7 @@ describe("bad input", () => {
   });
 
   const bad: [string, unknown, string][] = [
-    ["unknown field", cnp("GlobalNetworkPolicy", "x", { selectr: "all()" }), "spec"],
+    ["unknown field", cnp("GlobalNetworkPolicy", "x", { selectr: "all()" }), "spec.selectr"],
     [
       "bad action",
       cnp("GlobalNetworkPolicy", "x", { ingress: [{ action: "Permit" }] }),

@@ -1,39 +1,10 @@
-// Typed errors of the policy model.
+// Typed errors of the policy model: the API model's validation error, named
+// for this package (so `instanceof ResourceValidationError` holds as well).
+import { ResourceValidationError } from "@tortie/api";
 
-/** One problem in a resource, located by its field path. */
-export interface ValidationIssue {
-  /** Field path, e.g. `spec.ingress[0].source.selector`. */
-  readonly path: string;
-  readonly message: string;
-  /** For selector errors: 0-based offset inside the selector text. */
-  readonly position?: number;
-}
+export { formatPath, type ResourceIssue as ValidationIssue } from "@tortie/api";
 
-/** A resource failed validation; nothing was changed. */
-export class PolicyValidationError extends Error {
-  override readonly name = "PolicyValidationError";
-  constructor(
-    /** Which resource (`kind namespace/name`, or its index in a document). */
-    readonly resource: string,
-    readonly issues: readonly ValidationIssue[],
-  ) {
-    super(
-      `${resource}: ${issues
-        .map(
-          (i) =>
-            `${i.path}: ${i.message}${i.position === undefined ? "" : ` (position ${i.position})`}`,
-        )
-        .join("; ")}`,
-    );
-  }
-}
-
-/** Formats a path from zod-style segments: ["spec","ingress",0] → "spec.ingress[0]". */
-export function formatPath(segments: readonly PropertyKey[]): string {
-  let s = "";
-  for (const p of segments) {
-    if (typeof p === "number") s += `[${p}]`;
-    else s += s ? `.${String(p)}` : String(p);
-  }
-  return s;
+/** A resource failed validation, or the engine cannot act on it; nothing was changed. */
+export class PolicyValidationError extends ResourceValidationError {
+  override readonly name: string = "PolicyValidationError";
 }

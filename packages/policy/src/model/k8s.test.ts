@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { convertK8sNetworkPolicy } from "./k8s.js";
 import { loadResources } from "./load.js";
-import type { K8sNetworkPolicy } from "./resources.js";
 
+type K8sNetworkPolicy = Parameters<typeof convertK8sNetworkPolicy>[0];
 const np = (spec: K8sNetworkPolicy["spec"]): K8sNetworkPolicy => ({
   apiVersion: "networking.k8s.io/v1",
   kind: "NetworkPolicy",

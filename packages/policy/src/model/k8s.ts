@@ -9,19 +9,21 @@
 //   (an empty one = all namespaces), ipBlock → nets/notNets (except);
 // - named ports stay names; endPort makes the range "port:endPort".
 // Kubernetes semantics: https://kubernetes.io/docs/concepts/services-networking/network-policies/
+import { defaultK8sPolicyTypes, type kubernetesSchemas } from "@tortie/api";
 import { fromLabelSelector, type LabelSelector } from "@tortie/selector";
+import type { z } from "zod";
 import { PolicyValidationError } from "./errors.js";
-import type { EntityRule, K8sNetworkPolicy, NetworkPolicy, Rule } from "./resources.js";
+import type { EntityRule, NetworkPolicy, Rule } from "./resources.js";
+
+/** A Kubernetes NetworkPolicy as written (before or after the API server's defaults). */
+type K8sNetworkPolicy = z.input<typeof kubernetesSchemas.NetworkPolicy>;
 
 /** The order Calico gives converted Kubernetes policies. */
 export const K8S_POLICY_ORDER = 1000;
 
-type K8sPeer = NonNullable<
-  NonNullable<K8sNetworkPolicy["spec"]["ingress"]>[number]["from"]
->[number];
-type K8sPort = NonNullable<
-  NonNullable<K8sNetworkPolicy["spec"]["ingress"]>[number]["ports"]
->[number];
+type K8sSpec = NonNullable<K8sNetworkPolicy["spec"]>;
+type K8sPeer = NonNullable<NonNullable<K8sSpec["ingress"]>[number]["from"]>[number];
+type K8sPort = NonNullable<NonNullable<K8sSpec["ingress"]>[number]["ports"]>[number];
 
 function selectorText(ls: unknown, path: string, what: string): string {
   try {
@@ -125,8 +127,9 @@ function convertRules(
 /** Converts a Kubernetes NetworkPolicy into the Calico NetworkPolicy Calico would make of it. */
 export function convertK8sNetworkPolicy(np: K8sNetworkPolicy): NetworkPolicy {
   const what = `NetworkPolicy ${np.metadata.namespace ?? "default"}/${np.metadata.name}`;
-  const spec = np.spec;
-  const types = spec.policyTypes ?? (spec.egress?.length ? ["Ingress", "Egress"] : ["Ingress"]);
+  const spec: K8sSpec = np.spec ?? {};
+  // policyTypes absent or empty: Ingress, plus Egress with egress rules (Kubernetes' default).
+  const types = defaultK8sPolicyTypes(spec);
   const ingress = convertRules(
     (spec.ingress ?? []).map((r) => ({ peers: r.from, ports: r.ports })),
     "ingress",

@@ -5,7 +5,7 @@ import { PolicyValidationError } from "./errors.js";
 import { loadResources, toResource } from "./load.js";
 
 const policy = fc.record({
-  name: fc.stringMatching(/^[a-z][a-z0-9-]{0,10}$/),
+  name: fc.stringMatching(/^[a-z]([a-z0-9-]{0,9}[a-z0-9])?$/),
   order: fc.option(fc.integer({ min: 0, max: 5000 }), { nil: undefined }),
   selector: fc.constantFrom(
     "all()",
@@ -43,7 +43,13 @@ describe("resources", () => {
         };
         const [back] = loadResources(stringify(res));
         expect(back).toEqual(toResource(res));
-        expect(back).toEqual(res);
+        // Read back: as written, plus Calico's defaults (tier, types).
+        expect(back).toEqual({
+          ...res,
+          spec: { tier: "default", ...res.spec, types: ["Ingress"] },
+        });
+        // And reading the defaulted form back changes nothing more.
+        expect(loadResources(stringify(back))[0]).toEqual(back);
       }),
     );
   });
