@@ -5,11 +5,18 @@
 //   r <handle>                      a release about to start (endless mode)
 //   R <handle>                      a release that committed
 //   D <json>                        done: {lat: latency samples (ms), t0, t1: loop start/end (epoch ms)}
+//   S conflict|unallocated          (recycle) the outcome of a stale release
+//   X <ip> <handle>                 (recycle) a stale release that freed something: a violation
+//   B <n>                           (recycle) empty blocks deleted by releasing the node's affinities
 // With `startAt` (epoch ms) the loop waits for that moment, so that several
 // workers start together; mode "raw-cas" runs a plain single-key
-// compare-and-swap loop instead (the benchmark's baseline).
+// compare-and-swap loop instead (the benchmark's baseline); mode "recycle"
+// keeps two addresses at a time, releases the oldest with its guards,
+// repeats earlier releases on stale information, and gives up its empty
+// blocks every few steps so that blocks are deleted and claimed again by
+// other nodes while stale releases are in flight.
 import { type Datastore, EtcdStore, SqliteStore } from "@tortie/datastore";
-import { Ipam } from "@tortie/ipam";
+import { Ipam, ReleaseConflictError, type ReleaseSpec } from "@tortie/ipam";
 
 interface Args {
   backend: "etcd" | "sqlite";
@@ -23,7 +30,7 @@ interface Args {
   num4: number;
   num6: number;
   startAt?: number;
-  mode?: "ipam" | "raw-cas";
+  mode?: "ipam" | "raw-cas" | "recycle";
 }
 
 const args = JSON.parse(process.argv[2] ?? "{}") as Args;
@@ -58,7 +65,69 @@ if (args.mode === "raw-cas") {
     lat.push(performance.now() - t);
   }
 }
-for (let i = 0; args.mode !== "raw-cas" && i < count; i++) {
+if (args.mode === "recycle") {
+  const mine: { handle: string; ip: string; seq: number }[] = [];
+  const gone: { handle: string; ip: string; seq: number }[] = [];
+  for (let i = 0; i < count; i++) {
+    const handleId = `${args.node}.${i}`;
+    const r = await ipam.autoAssign({
+      handleId,
+      hostname: args.node,
+      num4: 1,
+      allOrNothing: false,
+    });
+    for (const a of r.ipv4) {
+      out += `A ${handleId} ${a.ip} ${a.block} ${a.sequenceNumber}\n`;
+      mine.push({ handle: handleId, ip: a.ip, seq: a.sequenceNumber });
+    }
+    if (mine.length > 2 || (r.ipv4.length === 0 && mine.length > 0)) {
+      const h = mine.shift()!;
+      const done = await ipam.releaseIps([{ ip: h.ip, handleId: h.handle, sequenceNumber: h.seq }]);
+      if (done.released.length !== 1) throw new Error(`own release of ${h.ip} freed nothing`);
+      out += `R ${h.handle}\n`;
+      gone.push(h);
+    }
+    if (i % 2 === 1 && gone.length > 0) {
+      const g = gone[Math.floor(Math.random() * gone.length)]!;
+      const pick = i % 3;
+      const spec: ReleaseSpec =
+        pick === 0
+          ? { ip: g.ip, sequenceNumber: g.seq }
+          : pick === 1
+            ? { ip: g.ip, handleId: g.handle, sequenceNumber: g.seq }
+            : { ip: g.ip, handleId: g.handle };
+      try {
+        const s = await ipam.releaseIps([spec]);
+        if (s.released.length > 0) out += `X ${g.ip} ${g.handle}\n`;
+        else out += "S unallocated\n";
+      } catch (e) {
+        if (!(e instanceof ReleaseConflictError)) throw e;
+        out += "S conflict\n";
+      }
+    }
+    if (i % 5 === 4) {
+      // Every few steps drain: release all we hold, then give up every empty
+      // block of ours (Calico ReleaseBlockAffinity, mustBeEmpty), so that the
+      // blocks are deleted and claimed again, by us or another node.
+      while (mine.length > 0) {
+        const h = mine.shift()!;
+        const done = await ipam.releaseIps([
+          { ip: h.ip, handleId: h.handle, sequenceNumber: h.seq },
+        ]);
+        if (done.released.length !== 1) throw new Error(`own release of ${h.ip} freed nothing`);
+        out += `R ${h.handle}\n`;
+        gone.push(h);
+      }
+      let deleted = 0;
+      for (const aff of await ipam.listAffinities(args.node)) {
+        if (await ipam.releaseBlockAffinity(args.node, aff.value.cidr)) deleted++;
+      }
+      out += `B ${deleted}\n`;
+    }
+    if (out.length > 4096) flush();
+  }
+}
+for (let i = 0; args.mode !== "raw-cas" && args.mode !== "recycle" && i < count; i++) {
   const handleId = `${args.node}.${i}`;
   const t0 = performance.now();
   const r = await ipam.autoAssign({

@@ -12,6 +12,12 @@ export interface WorkerLog {
   readonly released: Set<string>;
   /** Releases announced (may or may not have committed if the process was killed). */
   readonly releasing: Set<string>;
+  /** Stale releases that freed something (must stay empty): "ip handle". */
+  readonly staleFrees: string[];
+  /** Outcomes of stale releases: conflict / unallocated. */
+  readonly staleOutcomes: { conflict: number; unallocated: number };
+  /** Blocks deleted by the worker's affinity releases. */
+  deletedBlocks: number;
   latencies: number[];
   /** Loop start and end (epoch ms). */
   window: [number, number];
@@ -37,7 +43,7 @@ export function startWorker(args: {
   num4?: number;
   num6?: number;
   startAt?: number;
-  mode?: "ipam" | "raw-cas";
+  mode?: "ipam" | "raw-cas" | "recycle";
 }): Worker {
   const child = spawn(
     process.execPath,
@@ -55,6 +61,9 @@ export function startWorker(args: {
     assigned: [],
     released: new Set(),
     releasing: new Set(),
+    staleFrees: [],
+    staleOutcomes: { conflict: 0, unallocated: 0 },
+    deletedBlocks: 0,
     latencies: [],
     window: [0, 0],
     exit: undefined,
@@ -77,6 +86,9 @@ export function startWorker(args: {
         });
       } else if (t === "R") log.released.add(rest[0]!);
       else if (t === "r") log.releasing.add(rest[0]!);
+      else if (t === "X") log.staleFrees.push(rest.join(" "));
+      else if (t === "S") log.staleOutcomes[rest[0] as "conflict" | "unallocated"]++;
+      else if (t === "B") log.deletedBlocks += Number(rest[0]);
       else if (t === "D") {
         const d = JSON.parse(rest.join(" ")) as { lat: number[]; t0: number; t1: number };
         log.latencies = d.lat;
