@@ -8,6 +8,14 @@
 // while a connection collision (RFC 4271 §6.8) is unresolved, a second one
 // run by a companion FSM. Everything else — timers, negotiation, error
 // handling — is decided by the FSM; this file only performs what it asks.
+//
+// Containment: every way into a session — socket data/close/error, the
+// timer, connect callbacks, the Speaker's calls — runs inside `guard()`. A
+// throw there (a bug of ours; a peer's bad bytes are BgpDecodeErrors and
+// answered by the FSM) ends this session only, with a Cease / Out of
+// Resources (RFC 4486 §4), a "session-error" event and the `internalErrors`
+// counter — never the process. Every NOTIFICATION is cut to fit the
+// negotiated maximum before it is encoded (fitNotification).
 import { EventEmitter } from "node:events";
 import type { Socket } from "node:net";
 import {
@@ -34,7 +42,6 @@ import {
 } from "../fsm/index.js";
 import { CeaseSubcode, ErrorCode, RouteRefreshSubtype } from "../wire/constants.js";
 import {
-  BgpDecodeError,
   type BgpMessage,
   type CodecContext,
   DEFAULT_CONTEXT,
@@ -45,6 +52,7 @@ import {
   endOfRibFamily,
   Framer,
   KEEPALIVE,
+  maxMessageLength,
   type OpenMessage,
   shutdownNotification,
   type UpdateMessage,
@@ -60,6 +68,7 @@ import {
   localDescriptor,
   openDescriptor,
 } from "./open-map.js";
+import { errorEvent, notificationReply } from "./replies.js";
 import {
   buildAnnouncements,
   buildWithdrawals,
@@ -155,7 +164,19 @@ export interface PeerStatus {
   readonly prefixes: { readonly received: number; readonly advertised: number };
   readonly connectRetryCounter: number;
   readonly flaps: number;
+  /** Internal errors contained in this session (each ended the session; see the "session-error" event). */
+  readonly internalErrors: number;
   readonly lastError?: LastError;
+}
+
+/** An internal error contained in one session (a bug of ours, not the peer's). */
+export interface SessionErrorInfo {
+  /** Where it was caught: "data", "timer", "close", "connect", "announce", "listener"… */
+  readonly where: string;
+  /** The error's message (and stack, when there is one). */
+  readonly message: string;
+  /** Whether the session was ended because of it (listener errors do not end it). */
+  readonly ended: boolean;
 }
 
 /** What a session needs from its speaker. */
@@ -179,6 +200,8 @@ export interface SessionEvents {
   "route-refresh": [family: string];
   /** A local problem that did not reset the session (e.g. a route without a usable next hop). */
   warning: [message: string];
+  /** An internal error was contained: the session ended (Cease / Out of Resources), the process did not. */
+  "session-error": [info: SessionErrorInfo];
 }
 
 interface Conn {
@@ -238,14 +261,6 @@ function notificationInfo(n: NotificationDescriptor): NotificationInfo {
   };
 }
 
-/** The FSM event a decode error raises (RFC 4271 §6.1–§6.3). */
-function errorEvent(e: BgpDecodeError): FsmEvent {
-  const notification = { code: e.code, subcode: e.subcode, data: e.data };
-  if (e.code === ErrorCode.MessageHeader) return { type: "BGPHeaderErr", notification };
-  if (e.code === ErrorCode.OpenMessage) return { type: "BGPOpenMsgErr", notification };
-  return { type: "UpdateMsgErr", notification };
-}
-
 const COUNTER_OF: Record<BgpMessage["type"], keyof MessageCounters> = {
   open: "open",
   update: "update",
@@ -283,6 +298,9 @@ export class PeerSession extends EventEmitter<SessionEvents> {
   private readonly families: readonly FamilyKey[];
   private destroyed = false;
   private readonly wallOffset: number;
+  private internalErrors = 0;
+  /** Set while a contained error is being handled (a second one then only drops the connections). */
+  private failing = false;
 
   constructor(
     private readonly host: SessionHost,
@@ -339,9 +357,11 @@ export class PeerSession extends EventEmitter<SessionEvents> {
   /** Starts the session (ManualStart, or the passive variant; RFC 4271 §8.1.2). */
   start(): void {
     const passive = this.settings.peer.passive || this.settings.dynamic;
-    this.dispatch(this.main, {
-      type: passive ? "ManualStart_with_PassiveTcpEstablishment" : "ManualStart",
-    });
+    this.guard("start", undefined, () =>
+      this.dispatch(this.main, {
+        type: passive ? "ManualStart_with_PassiveTcpEstablishment" : "ManualStart",
+      }),
+    );
   }
 
   /**
@@ -351,8 +371,10 @@ export class PeerSession extends EventEmitter<SessionEvents> {
   stop(message = ""): void {
     const data = shutdownNotification(message, CeaseSubcode.AdministrativeShutdown).data;
     const notification = cease(CeaseSubcode.AdministrativeShutdown, data);
-    if (this.second) this.dispatch(this.second, { type: "ManualStop", notification });
-    this.dispatch(this.main, { type: "ManualStop", notification });
+    this.guard("stop", undefined, () => {
+      if (this.second) this.dispatch(this.second, { type: "ManualStop", notification });
+      this.dispatch(this.main, { type: "ManualStop", notification });
+    });
   }
 
   /** Stops for good and frees everything (no NOTIFICATION if already down). */
@@ -361,9 +383,14 @@ export class PeerSession extends EventEmitter<SessionEvents> {
     if (this.state !== "Idle" || this.main.conn) this.stop(message);
     this.destroyed = true;
     clearTimeout(this.timer);
+    this.timer = undefined;
     this.pendingOut?.destroy();
-    this.main.conn?.socket.destroy();
-    this.second?.conn?.socket.destroy();
+    this.pendingOut = undefined;
+    // destroySoon: a NOTIFICATION written by stop() still leaves.
+    for (const c of [this.main.conn, this.second?.conn]) c?.socket.destroySoon();
+    this.main.conn = undefined;
+    this.second = undefined;
+    this.adjRibIn.clear();
     this.removeAllListeners();
   }
 
@@ -373,6 +400,10 @@ export class PeerSession extends EventEmitter<SessionEvents> {
       socket.destroy();
       return;
     }
+    this.guard("incoming", undefined, () => this.accept(socket));
+  }
+
+  private accept(socket: Socket): void {
     // Idle while waiting to restart automatically (IdleHoldTimer running, not
     // stopped by an operator): the peer is reaching out, so start now in the
     // passive way (RFC 4271 §8.1.1 event 5) and take its connection — as BIRD
@@ -399,18 +430,25 @@ export class PeerSession extends EventEmitter<SessionEvents> {
     const conn = this.main.conn;
     if (this.state !== "Established" || !conn || !this.negotiated?.capabilities.routeRefresh)
       return;
-    for (const f of this.negotiated.capabilities.families) {
-      this.write(conn, {
-        type: "route-refresh",
-        afi: f.afi,
-        safi: f.safi,
-        subtype: RouteRefreshSubtype.Normal,
-      });
-    }
+    const families = this.negotiated.capabilities.families;
+    this.guard("refresh", conn, () => {
+      for (const f of families) {
+        this.write(conn, {
+          type: "route-refresh",
+          afi: f.afi,
+          safi: f.safi,
+          subtype: RouteRefreshSubtype.Normal,
+        });
+      }
+    });
   }
 
   /** Announces originated routes to the peer (when Established). */
   announce(routes: readonly Originated[]): void {
+    this.guard("announce", this.main.conn, () => this.announceNow(routes));
+  }
+
+  private announceNow(routes: readonly Originated[]): void {
     const conn = this.main.conn;
     if (this.state !== "Established" || !conn) return;
     const usable = routes.filter((r) => this.carries(r.prefix));
@@ -428,6 +466,10 @@ export class PeerSession extends EventEmitter<SessionEvents> {
 
   /** Withdraws prefixes from the peer (when Established). */
   withdraw(prefixes: readonly string[]): void {
+    this.guard("withdraw", this.main.conn, () => this.withdrawNow(prefixes));
+  }
+
+  private withdrawNow(prefixes: readonly string[]): void {
     const conn = this.main.conn;
     if (this.state !== "Established" || !conn) return;
     const usable = prefixes.filter((p) => this.advertised.has(p));
@@ -471,6 +513,7 @@ export class PeerSession extends EventEmitter<SessionEvents> {
       prefixes: { received: this.adjRibIn.size, advertised: this.advertised.size },
       connectRetryCounter: f.connectRetryCounter,
       flaps: this.flaps,
+      internalErrors: this.internalErrors,
       ...(this.lastErr ? { lastError: this.lastErr } : {}),
     };
   }
@@ -515,16 +558,16 @@ export class PeerSession extends EventEmitter<SessionEvents> {
       closed: false,
     };
     socket.setNoDelay(true);
-    socket.on("data", (chunk: Buffer) => this.onData(conn, chunk));
+    socket.on("data", (chunk: Buffer) => this.guard("data", conn, () => this.onData(conn, chunk)));
     const closed = () => {
       if (conn.closed) return;
       conn.closed = true;
       const owner = this.ownerOf(conn);
       if (owner) this.dispatch(owner, { type: "TcpConnectionFails" });
     };
-    socket.on("close", closed);
-    socket.on("end", closed);
-    socket.on("error", () => closed());
+    socket.on("close", () => this.guard("close", conn, closed));
+    socket.on("end", () => this.guard("end", conn, closed));
+    socket.on("error", () => this.guard("socket error", conn, closed));
     const p = this.settings.peer;
     if (p.ttlSecurity !== undefined) applyMinTtl(socket, 256 - p.ttlSecurity);
     return conn;
@@ -543,22 +586,28 @@ export class PeerSession extends EventEmitter<SessionEvents> {
     this.rearm();
   }
 
+  /**
+   * One read: messages are taken one at a time, so each is handled before the
+   * next header is looked at — a message processed first may raise the
+   * maximum length (Extended Message once Established, RFC 8654), and a broken
+   * header after complete messages is answered after them.
+   */
   private onData(conn: Conn, chunk: Buffer): void {
-    let frames: Uint8Array[];
-    try {
-      frames = conn.framer.push(chunk);
-    } catch (e) {
-      this.onDecodeError(conn, e);
-      return;
-    }
-    for (const bytes of frames) {
+    conn.framer.feed(chunk);
+    for (;;) {
       const owner = this.ownerOf(conn);
       if (!owner || conn.closed) return;
+      conn.framer.maxLength = maxMessageLength(conn.ctx);
       let decoded: DecodedMessage;
       try {
+        const bytes = conn.framer.next();
+        if (!bytes) return;
         decoded = decodeMessage(bytes, conn.ctx);
       } catch (e) {
-        this.onDecodeError(conn, e);
+        // A BgpDecodeError is the peer's: the FSM answers it. Anything else is ours.
+        const event = errorEvent(e);
+        if (!event) throw e;
+        this.dispatch(owner, event);
         return;
       }
       this.received[COUNTER_OF[decoded.message.type]]++;
@@ -566,20 +615,103 @@ export class PeerSession extends EventEmitter<SessionEvents> {
     }
   }
 
-  private onDecodeError(conn: Conn, e: unknown): void {
-    const owner = this.ownerOf(conn);
-    if (!owner) return;
-    if (e instanceof BgpDecodeError) this.dispatch(owner, errorEvent(e));
-    else {
-      // A bug of ours, not the peer's: reset this session only, with a Cease.
-      this.emit(
-        "warning",
-        `internal error handling a message from ${this.address}: ${(e as Error).stack}`,
-      );
+  /**
+   * Runs `fn`; a throw is contained here: counted, reported as a
+   * "session-error" event (and a warning), and the session ends with a Cease /
+   * Out of Resources (RFC 4486 §4, event AutomaticStop of RFC 4271 §8.1.2) —
+   * the speaker and its other sessions go on. A throw while doing that only
+   * drops the connections.
+   */
+  private guard(where: string, conn: Conn | undefined, fn: () => void): void {
+    try {
+      fn();
+    } catch (e) {
+      this.contain(where, conn, e);
+    }
+  }
+
+  private contain(where: string, conn: Conn | undefined, e: unknown): void {
+    this.internalErrors++;
+    const text = e instanceof Error ? (e.stack ?? e.message) : String(e);
+    this.report({ where, message: text, ended: true });
+    if (this.failing || this.destroyed) {
+      this.dropAll();
+      return;
+    }
+    this.failing = true;
+    try {
+      const owner = (conn && this.ownerOf(conn)) ?? this.main;
       this.dispatch(owner, {
-        type: "UpdateMsgErr",
+        type: "AutomaticStop",
         notification: cease(CeaseSubcode.OutOfResources),
       });
+      // The throw may have come between an FSM step and its "drop" action: a
+      // runner already Idle (or a connection no runner owns) keeps no socket.
+      for (const r of [this.main, this.second]) {
+        if (r?.conn && r.fsm.state === "Idle") {
+          r.conn.closed = true;
+          r.conn.socket.destroy();
+          r.conn = undefined;
+        }
+      }
+      if (conn && !this.ownerOf(conn) && !conn.closed) {
+        conn.closed = true;
+        conn.socket.destroy();
+      }
+      this.settle(this.main.fsm);
+      this.rearm();
+    } catch (again) {
+      this.internalErrors++;
+      const t = again instanceof Error ? (again.stack ?? again.message) : String(again);
+      this.report({ where: `${where} (ending the session)`, message: t, ended: true });
+      this.dropAll();
+    } finally {
+      this.failing = false;
+    }
+  }
+
+  /** Last resort after a contained error: close every connection; the FSM sees them fail. */
+  private dropAll(): void {
+    for (const c of [this.main.conn, this.second?.conn]) {
+      if (!c) continue;
+      c.closed = true;
+      c.socket.destroy();
+    }
+    this.pendingOut?.destroy();
+    this.pendingOut = undefined;
+    try {
+      this.main.conn = undefined;
+      this.second = undefined;
+      if (!this.destroyed) {
+        const res = step(this.main.fsm, { type: "TcpConnectionFails" }, this.host.now());
+        this.main.fsm = res.state;
+        if (res.actions.some((a) => a.type === "session-down")) this.onDownQuiet();
+        this.rearm();
+      }
+    } catch {
+      // Nothing more can be done safely; the timer (if armed) retries later.
+    }
+  }
+
+  /** session-down without events (used only by the last resort). */
+  private onDownQuiet(): void {
+    this.flaps++;
+    this.syncPending = false;
+    this.adjRibIn.clear();
+    this.advertised = new Set();
+    this.negotiated = undefined;
+  }
+
+  /** Emits "session-error" and a warning; a throwing listener is not allowed to escape. */
+  private report(info: SessionErrorInfo): void {
+    try {
+      this.emit("session-error", info);
+      this.emit(
+        "warning",
+        `internal error (${info.where}) in the session with ${this.address}: ${info.message}`,
+      );
+    } catch {
+      // A listener's own failure: nothing to report it to.
     }
   }
 
@@ -626,6 +758,10 @@ export class PeerSession extends EventEmitter<SessionEvents> {
 
   private onRouteRefresh(afi: number, safi: number, subtype: number): void {
     if (subtype !== RouteRefreshSubtype.Normal) return; // BoRR/EoRR from the peer: nothing to do here
+    // RFC 2918 §4: a family not negotiated for this session is ignored (no
+    // BoRR/EoRR, no re-send). RFC 7313 §5: so is an unknown subtype (above).
+    const negotiated = this.negotiated?.capabilities.families ?? [];
+    if (!negotiated.some((f) => f.afi === afi && f.safi === safi)) return;
     const fam = familyName({ afi, safi });
     this.emit("route-refresh", fam);
     const conn = this.main.conn!;
@@ -710,15 +846,8 @@ export class PeerSession extends EventEmitter<SessionEvents> {
           if (r.conn) this.write(r.conn, KEEPALIVE);
           break;
         case "send-notification":
-          if (r.conn) {
-            const n = a.notification;
-            this.write(r.conn, {
-              type: "notification",
-              code: n.code,
-              subcode: n.subcode,
-              data: n.data,
-            });
-          }
+          // Cut to fit: the data of a reply may be a whole over-long message (RFC 7313 §5).
+          if (r.conn) this.write(r.conn, notificationReply(a.notification, r.conn.ctx));
           break;
         case "session-up":
           this.onUp(r, a.session);
@@ -770,34 +899,43 @@ export class PeerSession extends EventEmitter<SessionEvents> {
       });
     } catch (e) {
       this.emit("warning", `cannot connect to ${p.address}: ${(e as Error).message}`);
-      queueMicrotask(() => this.dispatch(this.main, { type: "TcpConnectionFails" }));
+      queueMicrotask(() =>
+        this.guard("connect", undefined, () =>
+          this.dispatch(this.main, { type: "TcpConnectionFails" }),
+        ),
+      );
       return;
     }
     this.pendingOut = sock;
-    const fail = () => {
-      if (this.pendingOut !== sock) return;
-      this.pendingOut = undefined;
-      sock.destroy();
-      if (!this.main.conn) this.dispatch(this.main, { type: "TcpConnectionFails" });
-    };
-    sock.once("error", fail);
-    sock.once("close", fail);
-    sock.once("connect", () => {
-      if (this.pendingOut !== sock) return;
-      this.pendingOut = undefined;
-      sock.off("error", fail);
-      sock.off("close", fail);
-      const policy = connectionPolicy(this.main.fsm);
-      if (policy === "refuse" || (policy === "track" && this.second)) {
+    const fail = () =>
+      this.guard("connect", undefined, () => {
+        if (this.pendingOut !== sock) return;
+        this.pendingOut = undefined;
         sock.destroy();
-        return;
-      }
-      const conn = this.attach(sock, "outgoing");
-      if (policy === "use") {
-        this.main.conn = conn;
-        this.dispatch(this.main, { type: "Tcp_CR_Acked" });
-      } else this.startCompanion(conn);
-    });
+        if (!this.main.conn) this.dispatch(this.main, { type: "TcpConnectionFails" });
+      });
+    // `on`, not `once`: a second "error" with no listener would throw out of the socket.
+    sock.on("error", fail);
+    sock.once("close", fail);
+    sock.once("connect", () => this.guard("connect", undefined, () => this.connected(sock, fail)));
+  }
+
+  private connected(sock: Socket, fail: () => void): void {
+    if (this.pendingOut !== sock) return;
+    this.pendingOut = undefined;
+    sock.off("error", fail);
+    sock.off("close", fail);
+    const policy = connectionPolicy(this.main.fsm);
+    if (policy === "refuse" || (policy === "track" && this.second)) {
+      sock.on("error", () => {});
+      sock.destroy();
+      return;
+    }
+    const conn = this.attach(sock, "outgoing");
+    if (policy === "use") {
+      this.main.conn = conn;
+      this.dispatch(this.main, { type: "Tcp_CR_Acked" });
+    } else this.startCompanion(conn);
   }
 
   private onUp(r: Runner, session: NegotiatedSession): void {
@@ -885,7 +1023,10 @@ export class PeerSession extends EventEmitter<SessionEvents> {
     const at = a === undefined ? b : b === undefined ? a : Math.min(a, b);
     if (at === undefined) return;
     const delay = Math.max(0, at - this.host.now());
-    this.timer = setTimeout(() => this.onTimer(), Math.ceil(delay));
+    this.timer = setTimeout(
+      () => this.guard("timer", undefined, () => this.onTimer()),
+      Math.ceil(delay),
+    );
     this.timer.unref?.();
   }
 

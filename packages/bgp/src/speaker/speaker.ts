@@ -46,6 +46,12 @@ export interface SpeakerEvents {
   "end-of-rib": [e: { peer: string; family: string }];
   "route-refresh": [e: { peer: string; family: string }];
   warning: [e: { peer?: string; message: string }];
+  /**
+   * An internal error (a bug of ours, or a throwing event listener) was
+   * contained. `ended`: the peer's session was ended with a Cease / Out of
+   * Resources; the speaker and every other session went on.
+   */
+  "session-error": [e: { peer: string; where: string; message: string; ended: boolean }];
 }
 
 /** The whole speaker's status. */
@@ -55,6 +61,8 @@ export interface SpeakerStatus {
   readonly listen: { readonly address: string; readonly port: number } | false;
   readonly peers: readonly PeerStatus[];
   readonly originated: readonly string[];
+  /** Internal errors contained since start, over every session (removed ones too). */
+  readonly internalErrors: number;
 }
 
 /** Local misuse of the speaker API (unknown peer, duplicate peer…). */
@@ -76,6 +84,7 @@ export class Speaker extends EventEmitter<SpeakerEvents> {
   private readonly originatedRoutes = new Map<string, Originated>();
   private readonly clock: () => number;
   private closed = false;
+  private internalErrors = 0;
 
   private constructor(config: SpeakerConfig, opts: SpeakerOptions) {
     super();
@@ -99,6 +108,7 @@ export class Speaker extends EventEmitter<SpeakerEvents> {
           ...(config.netns ? { netns: config.netns } : {}),
         },
         (sock) => s.onIncoming(sock),
+        (e) => s.emitSafely("warning", { message: `listener: ${e.message}` }),
       );
       for (const d of config.dynamicNeighbors)
         if (d.password)
@@ -186,6 +196,7 @@ export class Speaker extends EventEmitter<SpeakerEvents> {
       listen: this.listener ? { address: this.listener.address, port: this.listener.port } : false,
       peers: [...this.sessions.values()].map((s) => s.status()),
       originated: [...this.originatedRoutes.keys()],
+      internalErrors: this.internalErrors,
     };
   }
 
@@ -239,26 +250,76 @@ export class Speaker extends EventEmitter<SpeakerEvents> {
     } else this.listener.setMd5(address, key, prefixLen);
   }
 
+  /**
+   * Emits an event; a listener that throws is reported as a "session-error"
+   * (not ending anything) instead of unwinding into the session that caused
+   * the event — or, from a socket callback, into the process.
+   */
+  private emitSafely<K extends keyof SpeakerEvents>(name: K, ...args: SpeakerEvents[K]): void {
+    try {
+      (this.emit as (n: K, ...a: SpeakerEvents[K]) => boolean)(name, ...args);
+    } catch (e) {
+      if (name === "session-error") return; // its own listener failed: nowhere left to report
+      this.internalErrors++;
+      const peer = (args[0] as { peer?: string } | undefined)?.peer ?? "";
+      const message = `"${name}" listener: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`;
+      this.emitSafely("session-error", { peer, where: "listener", message, ended: false });
+    }
+  }
+
   private track(s: PeerSession): void {
     const peer = s.address;
     this.sessions.set(peer, s);
     s.on("state", (from, to) => {
-      this.emit("peer-state", { peer, from, to });
+      this.emitSafely("peer-state", { peer, from, to });
       // A dynamic neighbor exists only while it has a session.
       if (s.settings.dynamic && to === "Idle" && this.sessions.get(peer) === s) {
         this.sessions.delete(peer);
-        queueMicrotask(() => s.destroy());
+        queueMicrotask(() => {
+          try {
+            s.destroy();
+          } catch (e) {
+            this.internalErrors++;
+            this.emitSafely("session-error", {
+              peer,
+              where: "destroy",
+              message: e instanceof Error ? (e.stack ?? e.message) : String(e),
+              ended: true,
+            });
+          }
+        });
       }
     });
-    s.on("up", (session) => this.emit("peer-up", { peer, session }));
-    s.on("down", (error) => this.emit("peer-down", { peer, error }));
-    s.on("routes", (c) => this.emit("routes", { peer, ...c }));
-    s.on("end-of-rib", (family) => this.emit("end-of-rib", { peer, family }));
-    s.on("route-refresh", (family) => this.emit("route-refresh", { peer, family }));
-    s.on("warning", (message) => this.emit("warning", { peer, message }));
+    s.on("up", (session) => this.emitSafely("peer-up", { peer, session }));
+    s.on("down", (error) => this.emitSafely("peer-down", { peer, error }));
+    s.on("routes", (c) => this.emitSafely("routes", { peer, ...c }));
+    s.on("end-of-rib", (family) => this.emitSafely("end-of-rib", { peer, family }));
+    s.on("route-refresh", (family) => this.emitSafely("route-refresh", { peer, family }));
+    s.on("warning", (message) => this.emitSafely("warning", { peer, message }));
+    s.on("session-error", (info) => {
+      this.internalErrors++;
+      this.emitSafely("session-error", { peer, ...info });
+    });
   }
 
+  /** An accepted connection; nothing in here may throw into the server's callback. */
   private onIncoming(sock: Socket): void {
+    sock.on("error", () => {}); // until a session attaches its own handlers
+    try {
+      this.route(sock);
+    } catch (e) {
+      sock.destroy();
+      this.internalErrors++;
+      this.emitSafely("session-error", {
+        peer: normalise(sock.remoteAddress ?? ""),
+        where: "accept",
+        message: e instanceof Error ? (e.stack ?? e.message) : String(e),
+        ended: true,
+      });
+    }
+  }
+
+  private route(sock: Socket): void {
     const remote = normalise(sock.remoteAddress ?? "");
     if (this.closed) {
       sock.destroy();

@@ -18,6 +18,7 @@ const base: PeerStatus = {
   prefixes: { received: 3, advertised: 1 },
   connectRetryCounter: 0,
   flaps: 0,
+  internalErrors: 0,
 };
 
 describe("formatStatus", () => {
@@ -27,6 +28,7 @@ describe("formatStatus", () => {
       routerId: "192.0.2.11",
       listen: { address: "::", port: 179 },
       originated: ["198.51.100.0/26"],
+      internalErrors: 0,
       peers: [
         base,
         {

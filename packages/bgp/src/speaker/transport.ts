@@ -20,10 +20,15 @@ export interface ListenOptions extends Omit<SocketOptions, "localAddress" | "loc
   readonly port: number;
 }
 
-/** Opens a listener; `onConnection` gets each accepted socket. */
+/**
+ * Opens a listener; `onConnection` gets each accepted socket, `onError` any
+ * error of the listening socket after it is up (e.g. accept failing with
+ * EMFILE) — without a handler such an error would end the process.
+ */
 export async function listenTcp(
   opts: ListenOptions,
   onConnection: (s: Socket) => void,
+  onError: (e: Error) => void = () => {},
 ): Promise<Listener> {
   const family = isIPv6(opts.address) ? 6 : 4;
   const fd = tcpSocket(family, {
@@ -43,6 +48,7 @@ export async function listenTcp(
     server.once("error", reject);
     server.listen({ fd }, () => {
       server.off("error", reject);
+      server.on("error", onError);
       resolve();
     });
   });

@@ -7,10 +7,14 @@
  * - `errors.ts`      `BgpDecodeError` (remote violation: NOTIFICATION code,
  *                    subcode, data, RFC 7606 action) and `BgpEncodeError`.
  * - `context.ts`     `CodecContext`: 4-octet AS, ADD-PATH per family, extended message.
- * - `header.ts`      `messageLength()`: framing, RFC 4271 §4.1.
- * - `framer.ts`      `Framer`: byte-stream chunks → whole messages.
+ * - `header.ts`      `checkHeader()` (every header check, at 19 octets) and
+ *                    `messageLength()`: framing, RFC 4271 §4.1 and §6.1;
+ *                    `maxMessageLength()` by negotiation (RFC 8654).
+ * - `framer.ts`      `Framer`: byte-stream chunks → whole messages, one at a
+ *                    time, each header checked as soon as it is in.
  * - `message.ts`     `decodeMessage()` / `encodeMessage()` and the `BgpMessage` union.
- * - `messages/`      OPEN, UPDATE (RFC 7606 handling), NOTIFICATION (RFC 9003),
+ * - `messages/`      OPEN, UPDATE (RFC 7606 handling), NOTIFICATION (RFC 9003;
+ *                    `fitNotification` cuts the data to the maximum length),
  *                    `encodeUpdates` (splitting to the maximum length),
  *                    `negotiateContext` (from two OPENs),
  *                    KEEPALIVE, ROUTE-REFRESH (RFC 2918/7313), End-of-RIB.
@@ -101,12 +105,13 @@ export {
   strongerAction,
 } from "./errors.js";
 export { Framer } from "./framer.js";
-export { messageLength } from "./header.js";
+export { checkHeader, MIN_MESSAGE_LENGTH, maxMessageLength, messageLength } from "./header.js";
 export { type BgpMessage, type DecodedMessage, decodeMessage, encodeMessage } from "./message.js";
 export { endOfRib, endOfRibFamily } from "./messages/end-of-rib.js";
 export { KEEPALIVE, type KeepaliveMessage } from "./messages/keepalive.js";
 export { negotiateContext } from "./messages/negotiate.js";
 export {
+  fitNotification,
   maxPrefixesNotification,
   type NotificationMessage,
   notificationFromError,

@@ -2,19 +2,17 @@
 // and from a discriminated union of plain objects. Header checks follow
 // RFC 4271 §6.1 (per-type minimum lengths), RFC 8654 §4 (maximum length by
 // negotiation; OPEN never above 4096) and RFC 7313 §5 (ROUTE-REFRESH length).
-import { ByteWriter, u16 } from "./bytes.js";
+import { ByteWriter } from "./bytes.js";
 import {
   ErrorCode,
   HEADER_LENGTH,
   HeaderSubcode,
-  MAX_EXTENDED_MESSAGE_LENGTH,
-  MAX_MESSAGE_LENGTH,
   MessageType,
   RouteRefreshSubcode,
 } from "./constants.js";
 import { type CodecContext, DEFAULT_CONTEXT } from "./context.js";
 import { BgpDecodeError, BgpEncodeError, type ErrorAction } from "./errors.js";
-import { headerError } from "./header.js";
+import { checkHeader, headerError, MIN_MESSAGE_LENGTH, maxMessageLength } from "./header.js";
 import type { KeepaliveMessage } from "./messages/keepalive.js";
 import {
   decodeNotification,
@@ -48,7 +46,6 @@ export interface DecodedMessage {
 }
 
 const NO_ERRORS: readonly BgpDecodeError[] = Object.freeze([]);
-const minLength: Record<number, number> = { 1: 29, 2: 23, 3: 21, 4: 19, 5: 23 };
 
 /**
  * Decodes one whole message (as cut by {@link Framer}). Throws
@@ -61,39 +58,24 @@ export function decodeMessage(
   if (bytes.length < HEADER_LENGTH) {
     throw headerError(`message of ${bytes.length} octets`, HeaderSubcode.BadMessageLength);
   }
-  for (let i = 0; i < 16; i++) {
-    if (bytes[i] !== 0xff)
-      throw headerError("marker is not all ones", HeaderSubcode.ConnectionNotSynchronized);
-  }
-  const len = u16(bytes, 16);
+  const max = maxMessageLength(ctx, bytes[18]);
+  const len = checkHeader(bytes, 0, max)!;
   const type = bytes[18]!;
-  const max =
-    ctx.extendedMessage && type !== MessageType.Open
-      ? MAX_EXTENDED_MESSAGE_LENGTH
-      : MAX_MESSAGE_LENGTH;
-  if (len !== bytes.length || len > max) {
+  if (len !== bytes.length) {
     throw headerError(
-      `message length ${len} (have ${bytes.length}, max ${max})`,
+      `message length ${len} (have ${bytes.length})`,
       HeaderSubcode.BadMessageLength,
       bytes.slice(16, 18),
     );
   }
-  const min = minLength[type];
-  if (min === undefined)
-    throw headerError(`message type ${type}`, HeaderSubcode.BadMessageType, Uint8Array.of(type));
-  if (type === MessageType.RouteRefresh && len !== min) {
+  if (type === MessageType.RouteRefresh && len !== MIN_MESSAGE_LENGTH[type]) {
+    // RFC 7313 §5: the data is the complete message. When that does not fit
+    // in a NOTIFICATION, the sender cuts it (fitNotification).
     throw new BgpDecodeError(`ROUTE-REFRESH of ${len} octets`, {
       code: ErrorCode.RouteRefreshMessage,
       subcode: RouteRefreshSubcode.InvalidMessageLength,
       data: bytes.slice(),
     });
-  }
-  if (len < min || (type === MessageType.Keepalive && len !== min)) {
-    throw headerError(
-      `${len} octets for message type ${type}`,
-      HeaderSubcode.BadMessageLength,
-      bytes.slice(16, 18),
-    );
   }
   switch (type) {
     case MessageType.Open:
@@ -157,8 +139,7 @@ export function encodeMessage(msg: BgpMessage, ctx: CodecContext = DEFAULT_CONTE
     case "keepalive":
       break;
   }
-  const max =
-    ctx.extendedMessage && msg.type !== "open" ? MAX_EXTENDED_MESSAGE_LENGTH : MAX_MESSAGE_LENGTH;
+  const max = maxMessageLength(ctx, code);
   if (w.pos > max)
     throw new BgpEncodeError(`${msg.type} message of ${w.pos} octets exceeds ${max}`);
   w.patch16(16, w.pos);

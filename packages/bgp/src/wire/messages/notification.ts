@@ -12,7 +12,7 @@
 // Maximum Number of Prefixes Reached (1) the data may be AFI (2 octets),
 // SAFI (1) and the upper bound (4), RFC 4486 §4.
 import { type ByteWriter, u16, u32 } from "../bytes.js";
-import { CeaseSubcode, ErrorCode } from "../constants.js";
+import { CeaseSubcode, ErrorCode, HEADER_LENGTH } from "../constants.js";
 import { type BgpDecodeError, BgpEncodeError } from "../errors.js";
 
 /** A NOTIFICATION message. */
@@ -95,6 +95,21 @@ export function shutdownNotification(
   return message === ""
     ? { type: "notification", code: ErrorCode.Cease, subcode, data }
     : { type: "notification", code: ErrorCode.Cease, subcode, data, shutdownMessage: message };
+}
+
+/**
+ * The NOTIFICATION cut to fit in a message of `maxLength` octets (4096, or
+ * 65,535 with Extended Message; see `maxMessageLength`): the data keeps its
+ * first `maxLength − 21` octets. RFC 4271 §4.5 gives the data no length of its
+ * own — it is whatever the message length leaves — so a reply whose data would
+ * not fit (the complete over-long ROUTE-REFRESH that RFC 7313 §5 asks for, an
+ * UPDATE's malformed attribute) is sent with as much as fits: the peer still
+ * learns the code and subcode, and encoding can no longer fail.
+ */
+export function fitNotification(msg: NotificationMessage, maxLength: number): NotificationMessage {
+  const room = Math.max(0, maxLength - HEADER_LENGTH - 2);
+  if (msg.data.length <= room) return msg;
+  return notificationMessage(msg.code, msg.subcode, msg.data.subarray(0, room));
 }
 
 /** The NOTIFICATION a session sends for a decode error (RFC 4271 §6). */
