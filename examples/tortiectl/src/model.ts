@@ -1,14 +1,15 @@
 // The resource model tortiectl works on, in one room: how kinds are named on
 // the command line, how users' files are read, and the typed client over the
 // datastore. Everything else in tortiectl goes through this file.
-import type { Datastore } from "@tortie/datastore";
 import {
   kindInfo,
-  loadResources,
+  parseResources,
   type Resource,
   ResourceClient,
   ResourceValidationError,
-} from "@tortie/datastore";
+  type UnusedFieldNotice,
+} from "@tortie/api";
+import type { Datastore } from "@tortie/datastore";
 import { parseAllDocuments } from "yaml";
 import { CommandError, UsageError } from "./errors.js";
 import { closest } from "./suggest.js";
@@ -54,7 +55,7 @@ const TABLE: readonly [string, string, readonly string[]][] = [
 export function knownKinds(): KindMeta[] {
   const out: KindMeta[] = [];
   for (const [apiVersion, kind, aliases] of TABLE) {
-    const info = kindInfo(apiVersion, kind) as { plural: string; namespaced: boolean } | undefined;
+    const info = kindInfo(apiVersion, kind);
     if (info)
       out.push({ apiVersion, kind, plural: info.plural, namespaced: info.namespaced, aliases });
   }
@@ -79,6 +80,8 @@ export interface LoadedResource {
   readonly resource: Resource;
   /** `pool.yaml#2` — the file and document number (1-based). */
   readonly where: string;
+  /** Fields Calico accepts that Tortie keeps but does not act on. */
+  readonly unused: readonly UnusedFieldNotice[];
 }
 
 /** Reads every resource of a file's text; errors name the file and document. */
@@ -93,9 +96,9 @@ export function loadFile(text: string, source: string): LoadedResource[] {
       );
     }
     if (doc.contents === null) return; // an empty document (only comments)
-    let rs: Resource[];
+    let rs: ReturnType<typeof parseResources>;
     try {
-      rs = loadResources(doc.toString());
+      rs = parseResources(doc.toString());
     } catch (e) {
       if (e instanceof ResourceValidationError) {
         throw new CommandError(`${source}, document ${i + 1}: ${withSuggestions(e)}`);
@@ -104,7 +107,13 @@ export function loadFile(text: string, source: string): LoadedResource[] {
         `${source}, document ${i + 1}: ${(e as Error).message.split("\n")[0]}`,
       );
     }
-    for (const r of rs) out.push({ resource: r, where: `${source}#${i + 1}` });
+    for (const r of rs.resources) {
+      const name = (r.metadata as { name?: string }).name;
+      const unused = rs.unused.filter(
+        (u) => u.resource.endsWith(` ${name}`) && u.resource.startsWith(r.kind),
+      );
+      out.push({ resource: r, where: `${source}#${i + 1}`, unused });
+    }
   });
   return out;
 }

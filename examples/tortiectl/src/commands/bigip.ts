@@ -1,8 +1,8 @@
 // `tortiectl bigip config`: BIG-IP's side of the peering, read from the
 // datastore (default BGPConfiguration, Nodes, the BGPPeer that is BIG-IP).
 import { readFileSync } from "node:fs";
+import { ResourceClient } from "@tortie/api";
 import type { Datastore } from "@tortie/datastore";
-import { ResourceClient } from "@tortie/datastore";
 import {
   type BigipNode,
   type BigipPeer,

@@ -81,6 +81,16 @@ export async function writeResources(
 ) {
   const client = clientOf(store);
   const done: Resource[] = [];
+  if (verb !== "delete") {
+    // Calico fields Tortie keeps but does not act on: said, never refused.
+    for (const { unused, where } of loaded) {
+      for (const u of unused) {
+        out.stderr.write(
+          `tortiectl: note: ${where}: ${u.resource}${u.path ? `: ${u.path}` : ""} is stored but Tortie does not act on it\n`,
+        );
+      }
+    }
+  }
   let lastShown = Date.now();
   for (const [i, { resource, where }] of loaded.entries()) {
     const m = metaOf(resource);
