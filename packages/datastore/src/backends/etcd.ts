@@ -7,7 +7,6 @@
 //             disconnect from the last revision it saw; a start below the
 //             compaction point ends the watch with `compact_revision`
 //   leases  → Lease service (grant, keep-alive once, revoke)
-import { createRequire } from "node:module";
 import type { Etcd3, IKeyValue, IOptions, IRequestOp } from "etcd3";
 import { createViaTxn, deleteViaTxn, updateViaTxn } from "../crud.js";
 import {
@@ -30,14 +29,13 @@ import type {
   WatchListener,
   WatchOptions,
 } from "../types.js";
+import { loadOptional } from "./optional.js";
 
 // `etcd3` (with gRPC) takes ~250 ms to load: load it only when an EtcdStore
 // is made, so that processes on the embedded store (one CNI plugin run per
 // pod) never pay for it.
-let etcd3Module: typeof import("etcd3") | undefined;
 function loadEtcd3(): typeof import("etcd3") {
-  etcd3Module ??= createRequire(import.meta.url)("etcd3") as typeof import("etcd3");
-  return etcd3Module;
+  return loadOptional<typeof import("etcd3")>("etcd3", "1.1.2", "EtcdStore");
 }
 
 /** Options of {@link EtcdStore}. */

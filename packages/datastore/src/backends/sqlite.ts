@@ -16,7 +16,7 @@
 // before reading, so compare-and-swap checks and writes are atomic across
 // processes. Watches poll `meta.rev` (other processes' writes) and are woken
 // at once by this process's own writes.
-import Database from "better-sqlite3";
+import type Database from "better-sqlite3";
 import { createViaTxn, deleteViaTxn, updateViaTxn } from "../crud.js";
 import { DatastoreUnavailableError, DatastoreUsageError } from "../errors.js";
 import { checkKey, checkRevision, prefixEnd } from "../keys.js";
@@ -33,6 +33,7 @@ import type {
   WatchListener,
   WatchOptions,
 } from "../types.js";
+import { loadOptional } from "./optional.js";
 
 /** Options of {@link SqliteStore}. */
 export interface SqliteStoreOptions {
@@ -132,8 +133,10 @@ export class SqliteStore implements Datastore {
     this.now = opts.now ?? Date.now;
     this.pollMs = opts.pollMs ?? 20;
     this.historyLimit = opts.historyLimit ?? 100_000;
+    // better-sqlite3 is an optional peer dependency (see optional.ts).
+    const Sqlite = loadOptional<typeof Database>("better-sqlite3", "12", "SqliteStore");
     try {
-      this.db = new Database(opts.path, { timeout: opts.busyTimeoutMs ?? 10_000 });
+      this.db = new Sqlite(opts.path, { timeout: opts.busyTimeoutMs ?? 10_000 });
       this.db.pragma("journal_mode = WAL");
       this.db.pragma("synchronous = NORMAL");
       this.db.transaction(() => this.db.exec(SCHEMA)).immediate();
