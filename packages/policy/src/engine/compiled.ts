@@ -1,7 +1,8 @@
 // Policies and profiles compiled for evaluation and rendering: selectors
 // parsed and scoped (namespace, service accounts), nets parsed, ports
 // parsed, protocols numbered, rule types defaulted.
-import { parseSelector, type Selector, type SelectorNode } from "@tortie/selector";
+import { defaultPolicyTypes } from "@tortie/api";
+import { parseSelector, Selector as Sel, type Selector, type SelectorNode } from "@tortie/selector";
 import { type Cidr, parseCidr } from "../model/cidr.js";
 import { type PortSpec, parsePort } from "../model/ports.js";
 import { protocolNumber } from "../model/protocol.js";
@@ -77,13 +78,26 @@ export interface CompiledProfile {
 
 const ALL: SelectorNode = { kind: "all" };
 
+/**
+ * Compiles a rule side as Calico's `GetEntityRuleSelector` does
+ * (libcalico-go `updateprocessors/rules.go`): in a namespaced policy, as
+ * soon as any selector field is used — `selector`, `serviceAccounts`, or
+ * `notSelector` alone — the side is limited to the policy's namespace
+ * (unless a `namespaceSelector` chooses namespaces). An empty selector
+ * string counts as absent.
+ */
 function compileSide(side: EntityRule | undefined, ns: string | undefined): CompiledSide {
   const s = side ?? {};
+  const sel = s.selector === "" ? undefined : s.selector;
+  const notSel = s.notSelector === "" ? undefined : s.notSelector;
+  const nsSel = s.namespaceSelector === "" ? undefined : s.namespaceSelector;
   const parts: SelectorNode[] = [];
-  if (s.selector !== undefined) parts.push(parseSelector(s.selector).ast);
-  if (s.namespaceSelector !== undefined)
-    parts.push(namespaceScope(parseSelector(s.namespaceSelector)));
-  else if (ns !== undefined && (s.selector !== undefined || s.serviceAccounts !== undefined)) {
+  if (sel !== undefined) parts.push(parseSelector(sel).ast);
+  if (nsSel !== undefined) parts.push(namespaceScope(parseSelector(nsSel)));
+  else if (
+    ns !== undefined &&
+    (sel !== undefined || notSel !== undefined || s.serviceAccounts !== undefined)
+  ) {
     parts.push(inNamespace(ns));
   }
   if (s.serviceAccounts?.names?.length) {
@@ -101,10 +115,13 @@ function compileSide(side: EntityRule | undefined, ns: string | undefined): Comp
     nets: (s.nets ?? []).map(parseCidr),
     notNets: (s.notNets ?? []).map(parseCidr),
     selector,
-    notSelector: s.notSelector === undefined ? undefined : parseSelector(s.notSelector),
+    notSelector: notSel === undefined ? undefined : parseSelector(notSel),
     ports: (s.ports ?? []).map(parsePort),
     notPorts: (s.notPorts ?? []).map(parsePort),
-    namedPortScope: selector ?? joinAll([ns === undefined ? ALL : inNamespace(ns)])!,
+    // Calico's rule scanner resolves named ports over the side's selector,
+    // or over every endpoint (selector.All) when there is none — whatever
+    // the policy's namespace.
+    namedPortScope: selector ?? Sel.fromAst(ALL),
   };
 }
 
@@ -124,21 +141,28 @@ export function compileRule(rule: Rule, index: number, ns: string | undefined): 
   };
 }
 
-/** Calico's default for `types` when a policy leaves it out. */
-export function defaultTypes(spec: PolicySpec): Direction[] {
-  if (spec.types) return spec.types.map((t) => (t === "Ingress" ? "ingress" : "egress"));
-  const e = (spec.egress?.length ?? 0) > 0;
-  const i = (spec.ingress?.length ?? 0) > 0;
-  if (e && i) return ["ingress", "egress"];
-  return e ? ["egress"] : ["ingress"];
+/** Calico's default for `types` when a policy leaves it out or leaves it empty. */
+export function defaultTypes(spec: {
+  types?: readonly ("Ingress" | "Egress")[] | undefined;
+  ingress?: readonly unknown[] | undefined;
+  egress?: readonly unknown[] | undefined;
+}): Direction[] {
+  return defaultPolicyTypes(spec).map((t) => (t === "Ingress" ? "ingress" : "egress"));
 }
 
-/** Compiles a (validated) NetworkPolicy or GlobalNetworkPolicy. */
-export function compilePolicy(p: {
-  kind: "NetworkPolicy" | "GlobalNetworkPolicy";
-  metadata: { name: string; namespace?: string | undefined };
-  spec: PolicySpec;
-}): CompiledPolicy {
+/**
+ * Compiles a (validated) NetworkPolicy or GlobalNetworkPolicy. `key`
+ * overrides the unique key (`knp:<ns>/<name>` for converted Kubernetes
+ * policies, so they never collide with Calico ones).
+ */
+export function compilePolicy(
+  p: {
+    kind: "NetworkPolicy" | "GlobalNetworkPolicy";
+    metadata: { name: string; namespace?: string | undefined };
+    spec: PolicySpec;
+  },
+  key?: string,
+): CompiledPolicy {
   const ns = p.kind === "NetworkPolicy" ? p.metadata.namespace : undefined;
   const spec = p.spec;
   const parts: SelectorNode[] = [parseSelector(spec.selector ?? "").ast];
@@ -149,7 +173,7 @@ export function compilePolicy(p: {
     parts.push(serviceAccountScope(parseSelector(spec.serviceAccountSelector)));
   }
   return {
-    key: ns === undefined ? `gnp:${p.metadata.name}` : `np:${ns}/${p.metadata.name}`,
+    key: key ?? (ns === undefined ? `gnp:${p.metadata.name}` : `np:${ns}/${p.metadata.name}`),
     name: ns === undefined ? p.metadata.name : `${ns}/${p.metadata.name}`,
     namespace: ns,
     tier: spec.tier ?? "default",

@@ -435,7 +435,8 @@ describe("Calico semantics", () => {
     expect(e.evaluate(tcp(DB, WEB, 80)).verdict).toBe("allow");
     e.apply([pod("prod", "web", WEB, { app: "web2" })]);
     expect(e.evaluate(tcp(CLIENT_DEV, WEB, 80)).verdict).toBe("allow");
-    e.delete("NetworkPolicy", "knp.default.web-only-client", "prod");
+    expect(e.delete("NetworkPolicy", "web-only-client", "prod", "networking.k8s.io/v1")).toBe(true);
+    expect(e.evaluate(tcp(CLIENT_DEV, WEB, 80)).verdict).toBe("allow");
   });
 
   it("host endpoints: untracked Deny decides before normal policy; no policy and no profile denies", () => {

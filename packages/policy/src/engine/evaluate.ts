@@ -18,11 +18,19 @@ import type { CompiledRule, Direction, Stage } from "./compiled.js";
 import { type ParsedFlow, ruleMatches, ruleMismatch } from "./match.js";
 import type { EndpointInfo, PolicyState } from "./state.js";
 
-/** A flow to evaluate. */
+/**
+ * A flow to evaluate. Each side is an address, an endpoint, or both (then
+ * the address must be one of the endpoint's). An endpoint is named by key —
+ * `wep:<namespace>/<name>`, `hep:<name>` — or, for a workload, `<namespace>/<name>`;
+ * named alone, it stands for its first address of the flow's family.
+ */
 export interface Flow {
   /** Source address ("192.0.2.10" or "2001:db8::10"). */
-  readonly src: string;
-  readonly dst: string;
+  readonly src?: string;
+  readonly dst?: string;
+  /** Source endpoint (`wep:prod/web`, `prod/web`, `hep:node1-eth0`). */
+  readonly srcEndpoint?: string;
+  readonly dstEndpoint?: string;
   /** "TCP", "UDP", "ICMP", "ICMPv6", "SCTP" or a number. */
   readonly protocol: string | number;
   readonly srcPort?: number;
@@ -35,8 +43,12 @@ export interface Flow {
   readonly outInterface?: string;
 }
 
-/** The verdict. */
-export type Verdict = "allow" | "deny";
+/**
+ * The verdict. "no-endpoint": neither address belongs to an endpoint (and no
+ * host endpoint forwarded it), so no policy applies to the flow at all —
+ * reported as such, never as "allow".
+ */
+export type Verdict = "allow" | "deny" | "no-endpoint";
 
 /** What happened to one rule. */
 export interface RuleStep {
@@ -93,9 +105,20 @@ export interface DirectionResult {
   readonly profiles: readonly PolicyStep[];
 }
 
+/** One side of an evaluated flow: its address and the endpoint owning it, if any. */
+export interface FlowSide {
+  readonly address: string;
+  /** Endpoint key; absent when the address belongs to no endpoint. */
+  readonly endpoint?: string;
+}
+
 /** The verdict of a flow and the explanation. */
 export interface Evaluation {
   readonly verdict: Verdict;
+  readonly source: FlowSide;
+  readonly destination: FlowSide;
+  /** Sides whose address belongs to no endpoint: no policy applied on that side. */
+  readonly noEndpoint: readonly ("source" | "destination")[];
   /** Egress at the source endpoint (absent when the source is not a known endpoint). */
   readonly egress?: DirectionResult;
   /** Ingress at the destination endpoint (absent when it is not a known endpoint). */
@@ -111,10 +134,13 @@ export class FlowError extends Error {
   override readonly name = "FlowError";
 }
 
-/** Parses a {@link Flow}. */
+/** Parses a {@link Flow} whose sides are addresses. */
 export function parseFlow(f: Flow): ParsedFlow {
   const protocol = protocolNumber(f.protocol);
   if (protocol === undefined) throw new FlowError(`unknown protocol ${f.protocol}`);
+  if (f.src === undefined || f.dst === undefined) {
+    throw new FlowError("a flow needs a source and a destination address (or endpoint)");
+  }
   const src = parseIp(f.src);
   const dst = parseIp(f.dst);
   if (src.family !== dst.family)
@@ -128,6 +154,47 @@ export function parseFlow(f: Flow): ParsedFlow {
     icmpType: f.icmpType,
     icmpCode: f.icmpCode,
   };
+}
+
+function endpointNamed(st: PolicyState, name: string): EndpointInfo {
+  const key = /^(wep|hep):/.test(name) ? name : `wep:${name}`;
+  const ep = st.endpoint(key);
+  if (!ep) throw new FlowError(`no endpoint ${name}`);
+  return ep;
+}
+
+/**
+ * Resolves a flow's sides: endpoints named stand for one of their addresses
+ * (of the other side's family when that is known); an address given with an
+ * endpoint must be the endpoint's.
+ */
+export function resolveFlow(st: PolicyState, f: Flow): Flow {
+  const srcEp = f.srcEndpoint === undefined ? undefined : endpointNamed(st, f.srcEndpoint);
+  const dstEp = f.dstEndpoint === undefined ? undefined : endpointNamed(st, f.dstEndpoint);
+  const familyOf = (a: string | undefined) => (a === undefined ? undefined : parseIp(a).family);
+  const pick = (ep: EndpointInfo, given: string | undefined, family: number | undefined) => {
+    if (given !== undefined) {
+      const ip = parseIp(given);
+      if (
+        !ep.nets.some((c) => c.family === ip.family && c.start <= ip.value && ip.value <= c.end)
+      ) {
+        throw new FlowError(`${given} is not an address of endpoint ${ep.key}`);
+      }
+      return given;
+    }
+    const c = ep.nets.find((n) => family === undefined || n.family === family);
+    if (!c) {
+      throw new FlowError(
+        `endpoint ${ep.key} has no ${family === undefined ? "" : `IPv${family} `}address`,
+      );
+    }
+    return formatIp(c.family, c.start);
+  };
+  let src = f.src;
+  let dst = f.dst;
+  if (srcEp) src = pick(srcEp, src, familyOf(dst));
+  if (dstEp) dst = pick(dstEp, dst, familyOf(src));
+  return { ...f, src, dst };
 }
 
 function runRules(
@@ -242,14 +309,17 @@ export function evaluateEndpoint(
 
 /**
  * Evaluates a flow: egress at its source endpoint, then ingress at its
- * destination endpoint; allowed only if both allow. Addresses that belong to
- * no endpoint impose nothing.
+ * destination endpoint; allowed only if both allow. A side whose address
+ * belongs to no endpoint imposes nothing and is listed in `noEndpoint`; when
+ * neither does (and no host endpoint forwarded it) the verdict is
+ * "no-endpoint".
  */
 export function evaluateFlow(
   st: PolicyState,
   flow: Flow,
   opts: { trace?: boolean } = {},
 ): Evaluation {
+  flow = resolveFlow(st, flow);
   const f = parseFlow(flow);
   const trace = opts.trace ?? true;
   const srcEp = st.endpointByIp(f.src);
@@ -304,13 +374,19 @@ export function evaluateFlow(
           : undefined,
     ],
   ];
+  const sides = {
+    source: { address: flow.src!, ...(srcEp ? { endpoint: srcEp.key } : {}) },
+    destination: { address: flow.dst!, ...(dstEp ? { endpoint: dstEp.key } : {}) },
+    noEndpoint: [...(srcEp ? [] : ["source" as const]), ...(dstEp ? [] : ["destination" as const])],
+  };
   for (const [k, fn] of steps) {
     const r = fn();
     if (!r) continue;
     out[k] = r;
-    if (r.verdict === "deny") return { verdict: "deny", ...out };
+    if (r.verdict === "deny") return { verdict: "deny", ...sides, ...out };
   }
-  return { verdict: "allow", ...out };
+  const policed = Object.keys(out).length > 0 || srcEp !== undefined || dstEp !== undefined;
+  return { verdict: policed ? "allow" : "no-endpoint", ...sides, ...out };
 }
 
 /** A short human explanation of an evaluation, one line per direction. */
@@ -337,7 +413,12 @@ export function explain(e: Evaluation): string {
     );
     return `${d.direction} ${d.endpoint}: ${d.verdict} by ${who}${passed.length ? `; passed over ${passed.join("; ")}` : ""}`;
   };
+  const none = e.noEndpoint.map(
+    (side) =>
+      `${side} ${side === "source" ? e.source.address : e.destination.address}: belongs to no endpoint, no policy applies on this side`,
+  );
   return [
+    ...none,
     e.forwardIngress && `forwarded in via ${line(e.forwardIngress)}`,
     e.egress && line(e.egress),
     e.ingress && line(e.ingress),

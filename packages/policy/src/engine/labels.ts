@@ -52,9 +52,29 @@ export function inNamespace(ns: string): SelectorNode {
   return { kind: "eq", key: NAMESPACE_LABEL, value: ns };
 }
 
-/** A namespaceSelector as a selector over endpoint labels (keys get `pcns.`). */
+/**
+ * A namespaceSelector as a selector over endpoint labels (keys get `pcns.`).
+ * As Calico does (libcalico-go `updateprocessors/rules.go`), `all()` means
+ * "every namespace", i.e. `has(projectcalico.org/namespace)` — not host
+ * endpoints or global network sets; `global()` keeps meaning "outside any
+ * namespace".
+ */
 export function namespaceScope(nsSelector: Selector): SelectorNode {
-  return nsSelector.mapKeys((k) => NS_PREFIX + k).ast;
+  return allToNamespaced(nsSelector.mapKeys((k) => NS_PREFIX + k).ast);
+}
+
+function allToNamespaced(n: SelectorNode): SelectorNode {
+  switch (n.kind) {
+    case "all":
+      return { kind: "has", key: NAMESPACE_LABEL };
+    case "not":
+      return { kind: "not", operand: allToNamespaced(n.operand) };
+    case "and":
+    case "or":
+      return { kind: n.kind, operands: n.operands.map(allToNamespaced) };
+    default:
+      return n;
+  }
 }
 
 /** A serviceAccountSelector as a selector over endpoint labels (keys get `pcsa.`). */

@@ -4,6 +4,7 @@
 import { LabelIndex, type Selector } from "@tortie/selector";
 import { type Cidr, cidrContains, type Ip, parseCidr } from "../model/cidr.js";
 import { PolicyValidationError } from "../model/errors.js";
+import { convertK8sNetworkPolicy } from "../model/k8s.js";
 import { toResource } from "../model/load.js";
 import { protocolNumber } from "../model/protocol.js";
 import type { Resource } from "../model/resources.js";
@@ -90,6 +91,8 @@ export function selectorsOf(p: {
  */
 export class PolicyState {
   private readonly resources = new Map<string, Resource>();
+  /** Compiled-policy key of each stored policy resource (by resource key). */
+  private readonly policyKeys = new Map<string, string>();
   private readonly policies = new Map<string, CompiledPolicy>();
   private readonly profiles = new Map<string, CompiledProfile>();
   private readonly tiers = new Map<string, TierInfo>();
@@ -140,11 +143,21 @@ export class PolicyState {
     return Math.max(this.planEpoch, this.planVersions.get(key) ?? 0);
   }
 
-  /** Validates all, then applies all: resources replace those with the same kind/namespace/name. */
+  /**
+   * Validates all, then applies all: resources replace those with the same
+   * apiVersion/kind/namespace/name. A Kubernetes NetworkPolicy is converted
+   * as Calico converts it and kept apart from Calico policies: a Kubernetes
+   * and a Calico NetworkPolicy of the same name never replace each other.
+   * Returns the resources as applied (Kubernetes policies converted).
+   */
   apply(input: readonly unknown[]): Resource[] {
     const rs = input.map((r, i) => {
       try {
-        return toResource(r);
+        const v = toResource(r, true);
+        if (v.kind === "NetworkPolicy" && v.apiVersion === "networking.k8s.io/v1") {
+          return { k8s: v, res: toResource(convertK8sNetworkPolicy(v)) };
+        }
+        return { res: v };
       } catch (e) {
         if (e instanceof PolicyValidationError) {
           throw new PolicyValidationError(`[${i}] ${e.resource}`, e.issues);
@@ -152,31 +165,47 @@ export class PolicyState {
         throw e;
       }
     });
-    for (const r of rs) this.upsert(r);
-    return rs;
+    for (const { k8s, res } of rs) {
+      if (k8s) {
+        const ns = k8s.metadata.namespace;
+        this.upsert(res, resKey(K8S_NP, k8s.metadata.name, ns), `knp:${ns}/${k8s.metadata.name}`);
+      } else this.upsert(res);
+    }
+    return rs.map((x) => x.res);
   }
 
-  /** Removes a resource by kind, name and namespace. */
-  delete(kind: string, name: string, namespace?: string): void {
-    const k = resKey(kind, name, namespace);
+  /**
+   * Removes a resource by kind, name and namespace. A Kubernetes
+   * NetworkPolicy is removed by its own name with `apiVersion`
+   * "networking.k8s.io/v1"; otherwise the Calico kind is meant.
+   * Returns false when there was no such resource.
+   */
+  delete(kind: string, name: string, namespace?: string, apiVersion?: string): boolean {
+    const k =
+      kind === "NetworkPolicy" && apiVersion === "networking.k8s.io/v1"
+        ? resKey(K8S_NP, name, namespace ?? "default")
+        : resKey(kind, name, namespace);
     const r = this.resources.get(k);
-    if (!r) return;
+    if (!r) return false;
     this.resources.delete(k);
     this.version++;
-    this.withdraw(r);
+    this.withdraw(r, false, this.policyKeys.get(k));
+    this.policyKeys.delete(k);
+    return true;
   }
 
-  private upsert(r: Resource): void {
-    const k = resKey(r.kind, r.metadata.name, r.metadata.namespace);
+  private upsert(r: Resource, key?: string, policyKey?: string): void {
+    const k = key ?? resKey(r.kind, r.metadata.name, r.metadata.namespace);
     const old = this.resources.get(k);
     this.resources.set(k, r);
     this.version++;
-    if (old) this.withdraw(old, true);
+    if (old) this.withdraw(old, true, this.policyKeys.get(k));
     switch (r.kind) {
       case "NetworkPolicy":
       case "GlobalNetworkPolicy": {
         if (r.apiVersion !== "projectcalico.org/v3") break;
-        const p = compilePolicy(r);
+        const p = compilePolicy(r, policyKey);
+        this.policyKeys.set(k, p.key);
         this.policies.set(p.key, p);
         this.ref(p.selector);
         this.touchPlans(p.selector.id);
@@ -227,15 +256,12 @@ export class PolicyState {
     }
   }
 
-  private withdraw(r: Resource, replacing = false): void {
+  private withdraw(r: Resource, replacing: boolean, policyKey: string | undefined): void {
     switch (r.kind) {
       case "NetworkPolicy":
       case "GlobalNetworkPolicy": {
-        if (r.apiVersion !== "projectcalico.org/v3") break;
-        const key =
-          r.kind === "NetworkPolicy"
-            ? `np:${r.metadata.namespace}/${r.metadata.name}`
-            : `gnp:${r.metadata.name}`;
+        if (r.apiVersion !== "projectcalico.org/v3" || policyKey === undefined) break;
+        const key = policyKey;
         const p = this.policies.get(key);
         if (!p) break;
         this.policies.delete(key);
@@ -324,7 +350,8 @@ export class PolicyState {
       }),
       ports: (r.spec.ports ?? []).map((p) => ({
         name: p.name,
-        protocol: protocolNumber(p.protocol ?? "TCP") ?? 6,
+        // @tortie/api refuses unknown protocols when the resource is loaded.
+        protocol: protocolNumber(p.protocol)!,
         port: p.port,
       })),
       profiles,
@@ -508,6 +535,9 @@ export function compareTiers(a: TierInfo, b: TierInfo): number {
   if (oa !== ob) return oa < ob ? -1 : 1;
   return a.name < b.name ? -1 : a.name > b.name ? 1 : 0;
 }
+
+/** Resource-key kind of Kubernetes NetworkPolicies (apart from Calico's NetworkPolicy). */
+const K8S_NP = "networking.k8s.io/v1 NetworkPolicy";
 
 function resKey(kind: string, name: string, ns: string | undefined): string {
   return `${kind}:${ns ?? ""}/${name}`;

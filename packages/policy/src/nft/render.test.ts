@@ -130,11 +130,11 @@ describe("rule → nft text (table)", () => {
       ["s-SEL-4: 192.0.2.12"],
     ],
     [
-      "notSelector",
+      "notSelector alone: limited to the policy's namespace, as Calico does",
       { action: "Deny", source: { notSelector: "app == 'client'" } },
       [4],
-      [`meta nfproto ipv4 ip saddr != @s-SEL-4 counter drop ${c("r")}`],
-      ["s-SEL-4: 192.0.2.12"],
+      [`meta nfproto ipv4 ip saddr @s-SEL-4 ip saddr != @s-SEL-4 counter drop ${c("r")}`],
+      ["s-SEL-4: 192.0.2.10,192.0.2.12", "s-SEL-4: 192.0.2.12"],
     ],
     [
       "named and numeric ports: two alternatives, the named one over address . port",
