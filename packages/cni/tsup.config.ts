@@ -1,6 +1,16 @@
 import { resolve } from "node:path";
 import { defineConfig } from "tsup";
-import { bundleOptions, DATASTORE_BUNDLE, datastoreAsSibling } from "./src/plugin/bundle.js";
+import {
+  buildDefine,
+  bundleOptions,
+  DATASTORE_BUNDLE,
+  datastoreAsSibling,
+  installShim,
+  newBuildId,
+} from "./src/plugin/bundle.js";
+
+// one id for the shim and the bundles of this build: a helper of another build never serves it
+const BUILD = newBuildId();
 
 // Executables are single-file ESM bundles (a CNI plugin starts once per call);
 // workspace packages are bundled from their sources (their dist may not exist yet).
@@ -39,11 +49,11 @@ export default defineConfig([
       "tortie-unlink": "src/plugin/unlink-worker.ts",
     },
     esbuildPlugins: [datastoreAsSibling],
+    define: buildDefine(BUILD),
     // the `tortie` executable is the bash shim (src/cli/tortie.sh) beside the bundle
+    // with this build's id and the node that built it (runtimes may give no PATH)
     async onSuccess() {
-      const { chmodSync, copyFileSync } = await import("node:fs");
-      copyFileSync("src/cli/tortie.sh", "dist/bin/tortie");
-      chmodSync("dist/bin/tortie", 0o755);
+      installShim("src/cli/tortie.sh", "dist/bin/tortie", { build: BUILD, node: process.execPath });
     },
     // koffi's native module is loaded on first use (src/plugin/koffi-lazy.ts)
     esbuildOptions(o: { conditions?: string[]; alias?: Record<string, string> }) {

@@ -1,37 +1,106 @@
 #!/bin/bash
-# The `tortie` CNI plugin. Hands the call to the resident helper over loopback
-# TCP when one runs (protocol: src/plugin/helper-protocol.ts) and otherwise
-# runs the plugin in Node, which then starts the helper for later calls.
-# Set TORTIE_CNI_HELPER=off to always run in Node. The helper listens on a port
-# below 1024 (927), which only root can take.
+# The `tortie` CNI plugin. Hands the call to the resident helper of this
+# network namespace over loopback TCP (bash's /dev/tcp) after both ends have
+# proved that they know the helper's root-only secret — the shim sends
+# nothing but a nonce before the helper's proof checks out (protocol:
+# src/plugin/helper-protocol.ts). When no helper answers, or it answers for
+# another build or namespace, the call runs in Node, which then starts the
+# helper. Once the helper has accepted a call ("A") the call is never run a
+# second time: losing the helper then is code 11 (try again later).
+#
+#   TORTIE_CNI_HELPER=off    always run in Node
+#   TORTIE_CNI_HELPER=only   never run in Node (code 11 when no helper answers)
+#   TORTIE_CNI_RUN_DIR, TORTIE_CNI_HELPER_PORT, TORTIE_CNI_NODE (node's path)
+#
+# The runtime's environment may have no PATH: node is found at the path
+# recorded when the plugin was built (@NODE@ below), then on PATH, then in
+# /usr/local/bin and /usr/bin.
 export LC_ALL=C
-run_dir=${TORTIE_CNI_RUN_DIR:-/run/tortie-cni}
+trap '' PIPE # a helper that goes away is an error to handle, not a signal to die of
+build='@BUILD@'
+node_bin='@NODE@'
+run_dir=${TORTIE_CNI_RUN_DIR:-/run/tortie/cni}
 port=${TORTIE_CNI_HELPER_PORT:-927}
+have_req=
+
+fail() { # code message: a CNI error on stdout (SPEC.md section 2, "Error")
+  local v=1.1.0
+  [[ $req =~ \"cniVersion\"[[:space:]]*:[[:space:]]*\"([0-9][0-9.]*)\" ]] && v=${BASH_REMATCH[1]}
+  printf '{"cniVersion":"%s","code":%d,"msg":"%s"}' "$v" "$1" "$2"
+  printf 'tortie: %s\n' "$2" >&2
+  exit 1
+}
 
 in_node() {
-  local self
-  self=$(readlink -f "${BASH_SOURCE[0]}")
-  js="${self%/*}/tortie.mjs" # installed as dist/bin/tortie beside the bundle
-  if [ "$#" -gt 0 ]; then
-    printf '%s' "$1" | node "$js"
-    exit $?
-  fi
-  exec node "$js"
+  exec 3>&- # (no redirection here: on a bare exec it would stay for good)
+  [ "$TORTIE_CNI_HELPER" = only ] && fail 11 "the resident helper is not available"
+  local self node
+  self=$(readlink -f "${BASH_SOURCE[0]}" 2>/dev/null || echo "${BASH_SOURCE[0]}")
+  node=$TORTIE_CNI_NODE
+  [ -x "$node" ] || node=$node_bin
+  [ -x "$node" ] || node=$(command -v node 2>/dev/null)
+  for n in /usr/local/bin/node /usr/bin/node; do [ -x "$node" ] || node=$n; done
+  [ -x "$node" ] || fail 5 "node (Node.js) not found: set TORTIE_CNI_NODE"
+  # installed as dist/bin/tortie beside the bundle; exec keeps our pid (a kill reaches node)
+  [ -n "$have_req" ] && exec "$node" "${self%/*}/tortie.mjs" < <(printf '%s' "$req")
+  exec "$node" "${self%/*}/tortie.mjs"
 }
 
 [ "$TORTIE_CNI_HELPER" = off ] && in_node
-IFS= read -r token < "$run_dir/token" 2>/dev/null || in_node
-exec 3<>"/dev/tcp/127.0.0.1/$port" 2>/dev/null || in_node
+[ -n "$SRANDOM" ] || in_node # bash before 5.1: no random numbers without a process
 IFS= read -r -d '' req
-{
-  printf 'TORTIE-CNI 1\n%s\n%s\n' "$token" "${#req}"
-  for v in CNI_COMMAND CNI_CONTAINERID CNI_NETNS CNI_IFNAME CNI_ARGS CNI_PATH; do
-    [ -n "${!v+x}" ] && printf '%s=%s\n' "$v" "${!v}"
-  done
-  printf '\n%s' "$req"
-} >&3
-IFS= read -r code <&3 || in_node "$req"
-[ "$code" = R ] && in_node "$req" # the helper was restarted since the token was read
-IFS= read -r -d '' out <&3
+have_req=1
+
+# this network namespace's helper folder: the one whose helper shares our namespace
+[ -O "$run_dir" ] && [ ! -L "$run_dir" ] || in_node
+scope=
+for d in "$run_dir"/net-*; do
+  [ -O "$d" ] && [ ! -L "$d" ] || continue
+  IFS= read -r pid < "$d/pid" 2>/dev/null || continue
+  [[ $pid =~ ^[0-9]+$ ]] || continue
+  if [ /proc/self/ns/net -ef "/proc/$pid/ns/net" ]; then
+    scope=${d##*/}
+    break
+  fi
+done
+[ -n "$scope" ] || in_node
+[ -O "$run_dir/$scope/secret" ] && IFS= read -r secret < "$run_dir/$scope/secret" || in_node
+
+{ exec 3<>"/dev/tcp/127.0.0.1/$port"; } 2>/dev/null || in_node
+printf -v nc '%08x%08x%08x%08x' "$SRANDOM" "$SRANDOM" "$SRANDOM" "$SRANDOM"
+printf 'TORTIE-CNI 2 %s %s %s\n' "$build" "$scope" "$nc" >&3 2>/dev/null || in_node
+IFS=' ' read -r -t 5 nh ph _ <&3 || in_node # "V" (other build), "S" (other scope), EOF: Node
+[[ $nh =~ ^[0-9a-f]{32}$ && $ph =~ ^[0-9a-f]{64}$ ]] || in_node
+m="$secret"$'\n'"$build"$'\n'"$scope"$'\n'"$nc"$'\n'"$nh"
+sums=$(sha256sum /dev/fd/4 /dev/fd/5 4<<<"tortie-helper"$'\n'"$m" 5<<<"tortie-client"$'\n'"$m") || in_node
+[ "${sums:0:64}" = "$ph" ] || in_node # not our helper: it gets nothing more
+pc=${sums#*$'\n'}
+pc=${pc:0:64}
+
+# the request: records "<NAME> <bytes>\n<value>\n", then "STDIN <bytes>\n<config>"
+body=
+for v in CNI_COMMAND CNI_CONTAINERID CNI_NETNS CNI_IFNAME CNI_ARGS CNI_PATH; do
+  [ -n "${!v+x}" ] || continue
+  val=${!v}
+  body+="$v ${#val}"$'\n'"$val"$'\n'
+done
+body+="STDIN ${#req}"$'\n'"$req"
+printf '%s %s\n%s' "$pc" "${#body}" "$body" >&3 2>/dev/null || in_node
+IFS= read -r ack <&3
+[ "$ack" = A ] || in_node # not accepted: the call did not run
+
+# accepted: from here on the call runs once, in the helper, whatever happens
+IFS=' ' read -r code olen elen <&3 || fail 11 "the resident helper stopped during the call"
+[[ $code =~ ^[0-9]{1,3}$ && $olen =~ ^[0-9]{1,8}$ && $elen =~ ^[0-9]{1,8}$ ]] ||
+  fail 11 "the resident helper answered garbage"
+out= err=
+if [ "$olen" -gt 0 ]; then
+  IFS= read -r -N "$olen" out <&3
+  [ "${#out}" = "$olen" ] || fail 11 "the resident helper stopped during the call"
+fi
+if [ "$elen" -gt 0 ]; then
+  IFS= read -r -N "$elen" err <&3
+  printf '%s' "$err" >&2
+fi
 printf '%s' "$out"
 exit "$code"

@@ -6,6 +6,7 @@
 // full zod and yaml) are a second file, `tortie-store.mjs`, imported only when
 // a configuration names a datastore or Tortie IPAM, so the common path parses ~10× less.
 
+import { chmodSync, readFileSync, writeFileSync } from "node:fs";
 import type { Plugin } from "esbuild";
 
 /**
@@ -41,3 +42,24 @@ export const datastoreAsSibling: Plugin = {
     );
   },
 };
+
+/** A fresh build id: the shim and the bundles of one build carry the same one. */
+export function newBuildId(): string {
+  return `${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 10)}`;
+}
+
+/** esbuild `define` that gives a bundle its build id (see helper.ts BUILD_ID). */
+export const buildDefine = (build: string) => ({ __TORTIE_BUILD__: JSON.stringify(build) });
+
+/**
+ * Writes the bash shim `src/cli/tortie.sh` to `dest` (0755) with its build
+ * id and the absolute path of node recorded: a runtime may call the plugin
+ * with no PATH at all.
+ */
+export function installShim(src: string, dest: string, o: { build: string; node: string }): void {
+  const text = readFileSync(src, "utf8")
+    .replace("build='@BUILD@'", `build='${o.build}'`)
+    .replace("node_bin='@NODE@'", `node_bin='${o.node.replace(/'/g, "")}'`);
+  writeFileSync(dest, text, { mode: 0o755 });
+  chmodSync(dest, 0o755);
+}

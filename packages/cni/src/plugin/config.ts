@@ -6,6 +6,7 @@
 //     "vethPrefix": "cali",             // host veth names (default "cali")
 //     "dataDir": "/var/lib/cni/tortie", // attachment records for DEL and GC
 //     "nodename": "node1",              // default: the host name
+//     "logFile": "/var/log/tortie/cni.log", // the plugin's and IPAM's errors (optional)
 //     "ipam": { "type": "host-local", … } | { "type": "tortie", … },
 //     "datastore": { "type": "sqlite", "path": "/var/lib/tortie/store.db" }
 //                | { "type": "etcd", "endpoints": ["http://127.0.0.1:2379"] } }
@@ -28,6 +29,8 @@ export interface TortieConfig {
   readonly nodename?: string;
   readonly ipamType: string;
   readonly datastore?: DatastoreConfig;
+  /** Where the plugin's and its IPAM plugin's error output is appended. */
+  readonly logFile?: string;
 }
 
 const schema = z.object({
@@ -41,6 +44,7 @@ const schema = z.object({
     "/var/lib/cni/tortie",
   ),
   nodename: z.optional(z.string().check(z.minLength(1))),
+  logFile: z.optional(z.string().check(z.startsWith("/", "must be an absolute path"))),
   ipam: z.looseObject({ type: z.string().check(z.minLength(1)) }, { error: "is required" }),
   datastore: z.optional(
     z.discriminatedUnion("type", [
@@ -71,6 +75,7 @@ export function parseTortieConfig(cfg: PluginConfig): TortieConfig {
     ...(d.nodename ? { nodename: d.nodename } : {}),
     ipamType: d.ipam.type,
     ...(d.datastore ? { datastore: d.datastore } : {}),
+    ...(d.logFile ? { logFile: d.logFile } : {}),
   };
 }
 
@@ -86,4 +91,6 @@ export const TortieErrorCode = {
   CheckFailed: 103,
   /** The interface named CNI_IFNAME already exists in the container. */
   InterfaceExists: 104,
+  /** The ADD gave way to a DEL of the same attachment, or its caller went away; it left nothing. */
+  Superseded: 105,
 } as const;

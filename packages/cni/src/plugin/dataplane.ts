@@ -63,15 +63,41 @@ export class NetlinkDataplane implements Dataplane {
     try {
       await host.links.addVeth(veth);
     } catch (e) {
-      // a host end left by an attachment that was never deleted: replace it (as Calico does)
+      // A host end left by an attachment that was never deleted: replace it
+      // (as Calico does) — unless the pod already has an interface of that
+      // name: then it is a live attachment and nothing is touched.
       if (
         !(e instanceof NetlinkError && e.code === "EEXIST") ||
-        !(await host.links.find(plan.hostVeth))
+        !(await host.links.find(plan.hostVeth)) ||
+        (await this.podHas(podNs, plan.podIfname))
       )
         throw e;
       await host.links.delete(plan.hostVeth);
       await host.links.addVeth(veth);
     }
+    try {
+      return await this.configure(host, podNs, plan);
+    } catch (e) {
+      // undo what this call made: the pair (and with it its routes)
+      await host.links.delete(plan.hostVeth).catch(() => undefined);
+      throw e;
+    }
+  }
+
+  private async podHas(podNs: Netns, ifname: string): Promise<boolean> {
+    const pod = await Netlink.open({ netns: podNs });
+    try {
+      return (await pod.links.find(ifname)) !== undefined;
+    } finally {
+      pod.close();
+    }
+  }
+
+  private async configure(
+    host: Netlink,
+    podNs: Netns,
+    plan: PodPlan,
+  ): Promise<{ podMac?: string }> {
     for (const [k, v] of plan.hostSysctls) host.sysctl.set(k, v);
     await host.links.set((await host.links.get(plan.hostVeth)).index, { up: true });
     const pod = await Netlink.open({ netns: podNs });

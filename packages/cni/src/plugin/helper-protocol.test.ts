@@ -1,43 +1,121 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { decodeRequest, encodeRequest, HelperProtocolError } from "./helper-protocol.js";
+import {
+  decodeBody,
+  decodeHeader,
+  decodeHello,
+  decodeResponse,
+  encodeBody,
+  encodeHello,
+  encodeResponse,
+  HelperProtocolError,
+  MAX_BODY,
+  proof,
+} from "./helper-protocol.js";
 
 const req = {
-  token: "abc123",
   env: { CNI_COMMAND: "ADD", CNI_CONTAINERID: "c1", CNI_ARGS: "A=1;B=x=y" },
   stdin: '{"cniVersion":"1.0.0","name":"n","type":"tortie"}\n',
 };
+const enc = (s: string) => new TextEncoder().encode(s);
 
 describe("helper protocol", () => {
-  it("round-trips, and is incomplete at every split point", () => {
-    const bytes = encodeRequest(req);
-    expect(decodeRequest(bytes)).toEqual(req);
-    for (let i = 0; i < bytes.length; i++)
-      expect(decodeRequest(bytes.subarray(0, i))).toBeUndefined();
+  it("round-trips a body, counting bytes (UTF-8)", () => {
+    expect(decodeBody(encodeBody(req))).toEqual(req);
+    const r = { env: { CNI_COMMAND: "DEL" }, stdin: '{"name":"café ✓"}' };
+    expect(decodeBody(encodeBody(r))).toEqual(r);
   });
 
-  it("counts stdin in bytes (UTF-8)", () => {
-    const r = { ...req, stdin: '{"name":"café ✓"}' };
-    expect(decodeRequest(encodeRequest(r))).toEqual(r);
+  it("keeps newlines inside values: an injected line stays inside CNI_ARGS", () => {
+    const evil = {
+      env: {
+        CNI_COMMAND: "ADD",
+        CNI_CONTAINERID: "mine",
+        CNI_ARGS: "K8S_POD_NAME=a\nCNI_COMMAND 3\nDEL\nCNI_CONTAINERID 6\nvictim\n",
+      },
+      stdin: "{}",
+    };
+    const d = decodeBody(encodeBody(evil));
+    expect(d.env.CNI_COMMAND).toBe("ADD");
+    expect(d.env.CNI_CONTAINERID).toBe("mine");
+    expect(d.env.CNI_ARGS).toBe(evil.env.CNI_ARGS);
   });
 
-  it("rejects bad magic, bad lengths, foreign variables and trailing bytes", () => {
-    const enc = (s: string) => new TextEncoder().encode(s);
-    expect(() => decodeRequest(enc("HELLO\n"))).toThrow(HelperProtocolError);
-    expect(() => decodeRequest(enc("TORTIE-CNI 1\nt\nx\n\n"))).toThrow(/length/);
-    expect(() => decodeRequest(enc("TORTIE-CNI 1\nt\n0\nPATH=/bin\n\n"))).toThrow(/variable/);
-    expect(() => decodeRequest(enc("TORTIE-CNI 1\nt\n1\n\nab"))).toThrow(/trailing/);
+  it("rejects duplicate, unknown, truncated and trailing records", () => {
+    const bad = [
+      "CNI_COMMAND 3\nADD\nCNI_COMMAND 3\nDEL\nSTDIN 0\n",
+      "CNI_FOO 1\nx\nSTDIN 0\n",
+      "PATH 4\n/bin\nSTDIN 0\n",
+      "CNI_COMMAND 9\nADD\nSTDIN 0\n",
+      "CNI_COMMAND 3\nADDXSTDIN 0\n",
+      "STDIN 2\n{}extra",
+      "STDIN 5\n{}",
+      "CNI_COMMAND 3\nADD\n",
+      "",
+      "CNI_ARGS 3\na\u0000b\nSTDIN 0\n",
+    ];
+    for (const b of bad) expect(() => decodeBody(enc(b)), b).toThrow(HelperProtocolError);
   });
 
-  it("never throws anything but its error on arbitrary bytes (fuzz)", () => {
+  it("decodes hello and header lines, and refuses anything else", () => {
+    const h = { build: "b1-x", scope: "net-4026531840", nonce: "0123456789abcdef0123456789abcdef" };
+    expect(decodeHello(encodeHello(h).trimEnd())).toEqual(h);
+    for (const l of ["TORTIE-CNI 1 b s 00", "GET / HTTP/1.1", `TORTIE-CNI 2 b s ${"z".repeat(32)}`])
+      expect(() => decodeHello(l)).toThrow(HelperProtocolError);
+    expect(decodeHeader(`${"a".repeat(64)} 12`)).toEqual({ proof: "a".repeat(64), length: 12 });
+    expect(() => decodeHeader(`${"a".repeat(64)} ${MAX_BODY + 1}`)).toThrow(/larger/);
+    expect(() => decodeHeader(`${"a".repeat(63)} 12`)).toThrow(HelperProtocolError);
+  });
+
+  it("proofs differ by side, secret and nonces (no reflection, no replay)", () => {
+    const h = { build: "b", scope: "s", nonce: "0".repeat(32) };
+    const p = proof("helper", "k", h, "1".repeat(32));
+    expect(p).toMatch(/^[0-9a-f]{64}$/);
+    expect(proof("client", "k", h, "1".repeat(32))).not.toBe(p);
+    expect(proof("helper", "k2", h, "1".repeat(32))).not.toBe(p);
+    expect(proof("helper", "k", { ...h, nonce: "2".repeat(32) }, "1".repeat(32))).not.toBe(p);
+    expect(proof("helper", "k", h, "3".repeat(32))).not.toBe(p);
+  });
+
+  it("round-trips responses", () => {
+    const r = decodeResponse(encodeResponse(1, '{"code":7}', "bad ✓\n"));
+    expect(r).toEqual({ code: 1, stdout: '{"code":7}', stderr: "bad ✓\n" });
+  });
+
+  it("fuzz: decoders return or throw HelperProtocolError, never anything else", () => {
     fc.assert(
       fc.property(fc.uint8Array({ maxLength: 300 }), (b) => {
-        try {
-          decodeRequest(b);
-        } catch (e) {
-          expect(e).toBeInstanceOf(HelperProtocolError);
+        for (const f of [
+          () => decodeBody(b),
+          () => decodeResponse(b),
+          () => decodeHello(Buffer.from(b).toString("latin1")),
+          () => decodeHeader(Buffer.from(b).toString("latin1")),
+        ]) {
+          try {
+            f();
+          } catch (e) {
+            expect(e).toBeInstanceOf(HelperProtocolError);
+          }
         }
       }),
+      { numRuns: 2000 },
+    );
+    fc.assert(
+      fc.property(
+        fc.record({
+          CNI_COMMAND: fc.string(),
+          CNI_ARGS: fc.string(),
+          CNI_NETNS: fc.string(),
+        }),
+        fc.string(),
+        (env, stdin) => {
+          const clean = Object.fromEntries(
+            Object.entries(env).map(([k, v]) => [k, v.replace(/\u0000/g, "")]),
+          );
+          expect(decodeBody(encodeBody({ env: clean, stdin }))).toEqual({ env: clean, stdin });
+        },
+      ),
+      { numRuns: 500 },
     );
   });
 });

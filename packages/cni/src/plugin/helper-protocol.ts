@@ -1,90 +1,201 @@
-// The wire format between the `tortie` shim and the resident helper (pure).
+// The wire format between the `tortie` shim (bash) and the resident helper
+// (pure: bytes in, values out; node:crypto only for SHA-256).
 //
 // Node's start-up (~60 ms) is several times a whole ptp + host-local ADD, so
 // the plugin executable is a bash shim that hands each call to a resident
-// helper over loopback TCP (bash's /dev/tcp; no other tools), authenticated by
-// a token in a root-only file. Request, then response, then close:
+// helper over loopback TCP (bash's /dev/tcp: bash cannot open AF_UNIX
+// sockets, and socat, nc or python are not on every node). Loopback TCP
+// proves nothing about who listens, so both ends prove they know a secret
+// that only root can read (`<runDir>/<scope>/secret`, 0600 in a 0700
+// folder) before the shim sends anything but a random nonce:
 //
-//   "TORTIE-CNI 1\n"            magic and version
-//   token "\n"                  from <runDir>/token (0600)
-//   byte length of stdin "\n"
-//   "CNI_COMMAND=ADD\n"         every CNI_* variable, one per line
-//   …
-//   "\n"                        end of the environment
-//   stdin bytes                 the configuration
+//   shim → helper  "TORTIE-CNI 2 <build> <scope> <nonceC>\n"      (hello, ≤ 256 bytes)
+//   helper → shim  "<nonceH> <proofH>\n"                           (challenge + proof)
+//                | "V\n"   another build: run the call in Node
+//                | "S\n"   another node scope: run the call in Node
+//   shim → helper  "<proofC> <bodyLength>\n" <body>                (only after proofH checked)
+//   helper → shim  "A\n"                                           (accepted: it will run)
+//                  "<code> <stdoutLength> <stderrLength>\n" <stdout> <stderr>
 //
-//   exit code "\n" stdout bytes       (response)
-//   "R\n"                              (response to a stale token: run in Node)
+//   proofH = hex SHA-256 of "tortie-helper\n" secret "\n" build "\n" scope "\n" nonceC "\n" nonceH "\n"
+//   proofC = hex SHA-256 of "tortie-client\n" secret "\n" build "\n" scope "\n" nonceC "\n" nonceH "\n"
+//
+// An impostor on the port gets the hello only: it cannot answer proofH
+// without the secret, and the shim then runs the call itself. The helper
+// reads no body before proofC is right (cap {@link MAX_BODY}). Distinct
+// labels keep one side's proof from being replayed as the other's; the
+// nonces make every proof single-use.
+//
+// The body is unambiguous whatever the values hold (newlines included):
+// a sequence of records "<NAME> <byteLength>\n<bytes>\n", names from
+// {@link REQUEST_VARIABLES} at most once each, the last record "STDIN".
+// "A" is sent before the call starts: a shim that lost the helper before
+// "A" may run the call in Node (it never ran), after "A" it must not (it
+// reports code 11 instead), so no call runs twice.
 
-/** The first line of a request. */
-export const HELPER_MAGIC = "TORTIE-CNI 1";
+import { createHash } from "node:crypto";
 
-/** A decoded request. */
-export interface HelperRequest {
-  readonly token: string;
-  readonly env: Readonly<Record<string, string>>;
-  readonly stdin: string;
-}
+/** The hello's first word and version. */
+export const HELPER_MAGIC = "TORTIE-CNI 2";
+/** Longest hello line (bytes, newline included). */
+export const MAX_HELLO = 256;
+/** Longest request header line ("<proofC> <bodyLength>\n"). */
+export const MAX_HEADER = 96;
+/** Largest request body: a CNI request is a few kilobytes. */
+export const MAX_BODY = 1 << 20;
+/** The environment variables a request carries (SPEC.md section 2, parameters). */
+export const REQUEST_VARIABLES = [
+  "CNI_COMMAND",
+  "CNI_CONTAINERID",
+  "CNI_NETNS",
+  "CNI_IFNAME",
+  "CNI_ARGS",
+  "CNI_PATH",
+] as const;
 
-/** A malformed request. */
+/** A malformed or unauthenticated message. */
 export class HelperProtocolError extends Error {
   override readonly name = "HelperProtocolError";
 }
 
-const NL = 0x0a;
-
-/**
- * Tries to decode a request from the bytes received so far: undefined while
- * incomplete, the request once whole; throws HelperProtocolError when the
- * bytes cannot be a request.
- */
-export function decodeRequest(buf: Uint8Array): HelperRequest | undefined {
-  const lines: string[] = [];
-  let pos = 0;
-  const dec = new TextDecoder();
-  // header: magic, token, length, env lines…, empty line
-  for (;;) {
-    const nl = buf.indexOf(NL, pos);
-    if (nl < 0) {
-      if (buf.length - pos > 65536) throw new HelperProtocolError("header too long");
-      return undefined;
-    }
-    const line = dec.decode(buf.subarray(pos, nl));
-    pos = nl + 1;
-    if (lines.length === 0 && line !== HELPER_MAGIC) throw new HelperProtocolError("bad magic");
-    if (lines.length >= 3 && line === "") break;
-    lines.push(line);
-    if (lines.length > 64) throw new HelperProtocolError("too many header lines");
-  }
-  const [, token = "", lenText = ""] = lines;
-  if (!/^\d{1,9}$/.test(lenText)) throw new HelperProtocolError("bad length");
-  const len = Number(lenText);
-  if (buf.length - pos < len) return undefined;
-  if (buf.length - pos > len) throw new HelperProtocolError("trailing bytes");
-  const env: Record<string, string> = {};
-  for (const l of lines.slice(3)) {
-    const eq = l.indexOf("=");
-    if (eq <= 0 || !l.startsWith("CNI_")) throw new HelperProtocolError(`bad variable line "${l}"`);
-    env[l.slice(0, eq)] = l.slice(eq + 1);
-  }
-  return { token, env, stdin: dec.decode(buf.subarray(pos, pos + len)) };
+/** The shim's first line. */
+export interface Hello {
+  readonly build: string;
+  readonly scope: string;
+  readonly nonce: string;
 }
 
-/** Encodes a request (what the shim sends; used by tests and non-bash clients). */
-export function encodeRequest(r: HelperRequest): Uint8Array {
-  const body = new TextEncoder().encode(r.stdin);
-  const env = Object.entries(r.env)
-    .filter(([k, v]) => k.startsWith("CNI_") && !v.includes("\n"))
-    .map(([k, v]) => `${k}=${v}\n`)
-    .join("");
-  const head = new TextEncoder().encode(`${HELPER_MAGIC}\n${r.token}\n${body.length}\n${env}\n`);
-  const out = new Uint8Array(head.length + body.length);
-  out.set(head);
-  out.set(body, head.length);
+/** A decoded request body. */
+export interface HelperRequest {
+  readonly env: Readonly<Record<string, string>>;
+  readonly stdin: string;
+}
+
+const WORD = /^[A-Za-z0-9._-]{1,64}$/;
+
+/** Decodes the hello line (without its newline). */
+export function decodeHello(line: string): Hello {
+  const parts = line.split(" ");
+  if (parts.length !== 5 || `${parts[0]} ${parts[1]}` !== HELPER_MAGIC)
+    throw new HelperProtocolError("bad hello");
+  const [, , build = "", scope = "", nonce = ""] = parts;
+  if (!WORD.test(build) || !WORD.test(scope) || !/^[0-9a-f]{16,64}$/.test(nonce))
+    throw new HelperProtocolError("bad hello");
+  return { build, scope, nonce };
+}
+
+/** Encodes the hello (tests and Node clients; the shim prints the same). */
+export function encodeHello(h: Hello): string {
+  return `${HELPER_MAGIC} ${h.build} ${h.scope} ${h.nonce}\n`;
+}
+
+/** A side's proof of the secret for one connection (see the header comment). */
+export function proof(
+  side: "helper" | "client",
+  secret: string,
+  h: Hello,
+  helperNonce: string,
+): string {
+  return createHash("sha256")
+    .update(`tortie-${side}\n${secret}\n${h.build}\n${h.scope}\n${h.nonce}\n${helperNonce}\n`)
+    .digest("hex");
+}
+
+/** Decodes "<proofC> <bodyLength>" (without its newline). */
+export function decodeHeader(line: string): { proof: string; length: number } {
+  const m = /^([0-9a-f]{64}) (\d{1,8})$/.exec(line);
+  if (!m) throw new HelperProtocolError("bad request header");
+  const length = Number(m[2]);
+  if (length > MAX_BODY) throw new HelperProtocolError(`request larger than ${MAX_BODY} bytes`);
+  return { proof: m[1]!, length };
+}
+
+const NL = 0x0a;
+const isVariable = (k: string): k is (typeof REQUEST_VARIABLES)[number] =>
+  (REQUEST_VARIABLES as readonly string[]).includes(k);
+
+/** Decodes a whole body; throws HelperProtocolError for anything but a well-formed one. */
+export function decodeBody(buf: Uint8Array): HelperRequest {
+  const dec = new TextDecoder("utf-8", { fatal: true });
+  const env: Record<string, string> = {};
+  let pos = 0;
+  for (;;) {
+    const nl = buf.indexOf(NL, pos);
+    if (nl < 0 || nl - pos > 40) throw new HelperProtocolError("bad record header");
+    const m = /^([A-Z_]{1,20}) (\d{1,8})$/.exec(new TextDecoder().decode(buf.subarray(pos, nl)));
+    if (!m) throw new HelperProtocolError("bad record header");
+    const name = m[1]!;
+    const len = Number(m[2]);
+    const start = nl + 1;
+    const end = start + len;
+    if (end + (name === "STDIN" ? 0 : 1) > buf.length)
+      throw new HelperProtocolError(`record ${name} is cut short`);
+    let value: string;
+    try {
+      value = dec.decode(buf.subarray(start, end));
+    } catch {
+      throw new HelperProtocolError(`record ${name} is not UTF-8`);
+    }
+    if (name === "STDIN") {
+      if (end !== buf.length) throw new HelperProtocolError("bytes after STDIN");
+      return { env, stdin: value };
+    }
+    if (!isVariable(name)) throw new HelperProtocolError(`unknown variable ${name}`);
+    if (name in env) throw new HelperProtocolError(`variable ${name} given twice`);
+    if (value.includes("\0")) throw new HelperProtocolError(`variable ${name} holds a NUL`);
+    if (buf[end] !== NL) throw new HelperProtocolError(`record ${name} not ended by a newline`);
+    env[name] = value;
+    pos = end + 1;
+  }
+}
+
+/** Encodes a body (what the shim sends; for tests and Node clients). */
+export function encodeBody(r: HelperRequest): Uint8Array {
+  const enc = new TextEncoder();
+  const parts: Uint8Array[] = [];
+  for (const k of REQUEST_VARIABLES) {
+    const v = r.env[k];
+    if (v === undefined) continue;
+    const b = enc.encode(v);
+    parts.push(enc.encode(`${k} ${b.length}\n`), b, enc.encode("\n"));
+  }
+  const s = enc.encode(r.stdin);
+  parts.push(enc.encode(`STDIN ${s.length}\n`), s);
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let o = 0;
+  for (const p of parts) {
+    out.set(p, o);
+    o += p.length;
+  }
   return out;
 }
 
-/** Encodes the response. */
-export function encodeResponse(code: number, stdout: string): string {
-  return `${code}\n${stdout}`;
+/** The line that says the call was accepted and will run. */
+export const ACCEPTED = "A\n";
+
+/** Encodes the result: exit code, stdout and stderr with byte lengths. */
+export function encodeResponse(code: number, stdout: string, stderr = ""): Buffer {
+  const o = Buffer.from(stdout);
+  const e = Buffer.from(stderr);
+  return Buffer.concat([Buffer.from(`${code} ${o.length} ${e.length}\n`), o, e]);
+}
+
+/** Decodes a whole response after "A\n" (tests and Node clients). */
+export function decodeResponse(buf: Uint8Array): {
+  code: number;
+  stdout: string;
+  stderr: string;
+} {
+  const nl = buf.indexOf(NL);
+  const m = nl < 0 ? null : /^(\d+) (\d+) (\d+)$/.exec(Buffer.from(buf.subarray(0, nl)).toString());
+  if (!m) throw new HelperProtocolError("bad response");
+  const o = Number(m[2]);
+  const e = Number(m[3]);
+  if (buf.length !== nl + 1 + o + e) throw new HelperProtocolError("bad response length");
+  const b = Buffer.from(buf);
+  return {
+    code: Number(m[1]),
+    stdout: b.subarray(nl + 1, nl + 1 + o).toString(),
+    stderr: b.subarray(nl + 1 + o).toString(),
+  };
 }

@@ -20,6 +20,8 @@ export interface IpamCall {
   readonly env: Env;
   readonly stdin: string;
   readonly path: readonly string[];
+  /** Receives a delegated IPAM plugin's standard error (default: this process's). */
+  readonly stderr?: (text: string) => void;
 }
 
 /** Address management for pods. */
@@ -48,9 +50,19 @@ export class DelegatedIpam implements PodIpam {
 
   constructor(
     readonly type: string,
-    private readonly exec: PluginExecutor = stderrExec,
+    private readonly customExec?: PluginExecutor,
     private readonly locate: PluginLocator = locatePlugin,
   ) {}
+
+  private get exec(): PluginExecutor {
+    return this.customExec ?? stderrExec;
+  }
+
+  /** The executor for one call: its stderr goes where the call says. */
+  private execFor(call: IpamCall): PluginExecutor {
+    if (this.customExec || !call.stderr) return this.exec;
+    return spawnExecutor({ onStderr: call.stderr });
+  }
 
   private async supported(path: readonly string[]): Promise<readonly string[]> {
     let v = this.versions.get(this.type);
@@ -70,7 +82,11 @@ export class DelegatedIpam implements PodIpam {
   private async run(command: string, call: IpamCall): Promise<Result | undefined> {
     const req = { env: call.env, stdin: call.stdin, path: call.path };
     try {
-      return await delegate(this.type, req, { command, exec: this.exec, locate: this.locate });
+      return await delegate(this.type, req, {
+        command,
+        exec: this.execFor(call),
+        locate: this.locate,
+      });
     } catch (e) {
       if (!(e instanceof CniError) || e.code !== ErrorCode.IncompatibleCniVersion) throw e;
       const cfg = JSON.parse(call.stdin) as Record<string, unknown>;
@@ -88,7 +104,7 @@ export class DelegatedIpam implements PodIpam {
       const r = await delegate(
         this.type,
         { ...req, stdin: JSON.stringify(down) },
-        { command, exec: this.exec, locate: this.locate },
+        { command, exec: this.execFor(call), locate: this.locate },
       );
       return r ? { ...r, cniVersion: String(cfg.cniVersion) } : r;
     }
@@ -113,7 +129,7 @@ export class DelegatedIpam implements PodIpam {
   private async onlyIfKnown(command: "GC" | "STATUS", call: IpamCall): Promise<void> {
     const theirs = await this.supported(call.path);
     if (!theirs.some((v) => versionSupportsCommand(v, command))) return;
-    await delegate(this.type, call, { command, exec: this.exec, locate: this.locate });
+    await delegate(this.type, call, { command, exec: this.execFor(call), locate: this.locate });
   }
 
   async gc(call: IpamCall): Promise<void> {

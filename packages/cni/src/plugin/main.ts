@@ -3,14 +3,18 @@
 // and the datastore when one is configured (loaded only then, to keep
 // start-up short).
 
+import { appendFileSync, mkdirSync } from "node:fs";
 import { hostname } from "node:os";
+import { dirname } from "node:path";
 import type { Datastore } from "@tortie/datastore";
-import { pluginMain } from "../skel/process.js";
+import { readAllStdin } from "../skel/process.js";
+import { skel } from "../skel/skel.js";
 import { CniError, ErrorCode } from "../spec/errors.js";
 import type { DatastoreConfig, TortieConfig } from "./config.js";
 import { NetlinkDataplane } from "./dataplane.js";
 import { DatastoreEndpoints, type EndpointSink } from "./endpoint.js";
 import { DelegatedIpam, type PodIpam } from "./ipam.js";
+import { FileAttachmentLocks } from "./locks.js";
 import { createTortiePlugin, type TortieDeps } from "./plugin.js";
 import { FileAttachmentStore } from "./state.js";
 import { TortieIpam } from "./tortie-ipam.js";
@@ -36,12 +40,21 @@ export function defaultDeps(
     const k = JSON.stringify(ds);
     let s = stores.get(k);
     if (!s) {
-      s = import("./store-client.js").then((m) =>
-        ds.type === "sqlite"
-          ? new m.SqliteStore({ path: ds.path })
-          : new m.EtcdStore({ hosts: ds.endpoints, ...(ds.prefix ? { prefix: ds.prefix } : {}) }),
-      );
+      s = import("./store-client.js").then(async (m) => {
+        if (ds.type !== "sqlite")
+          return new m.EtcdStore({
+            hosts: ds.endpoints,
+            ...(ds.prefix ? { prefix: ds.prefix } : {}),
+          });
+        // a store on a fresh node: its folder may not exist yet
+        mkdirSync(dirname(ds.path), { recursive: true, mode: 0o700 });
+        return new m.SqliteStore({ path: ds.path }); // opens (or throws) here
+      });
       stores.set(k, s);
+      // a failed open is not remembered: the next call tries again
+      s.catch(() => {
+        if (stores.get(k) === s) stores.delete(k);
+      });
     }
     return s;
   };
@@ -63,9 +76,15 @@ export function defaultDeps(
           }
           let ipam: Promise<import("@tortie/ipam").Ipam> | undefined;
           i = new TortieIpam(() => {
-            ipam ??= Promise.all([import("./store-client.js"), store(ds)]).then(
-              ([m, s]) => new m.Ipam({ store: s }),
-            );
+            if (!ipam) {
+              const p = Promise.all([import("./store-client.js"), store(ds)]).then(
+                ([m, s]) => new m.Ipam({ store: s }),
+              );
+              ipam = p;
+              p.catch(() => {
+                if (ipam === p) ipam = undefined;
+              });
+            }
             return ipam;
           }, nodeOf(cfg));
         } else {
@@ -76,6 +95,8 @@ export function defaultDeps(
       return i;
     },
     records: (cfg) => new FileAttachmentStore(cfg.dataDir),
+    locks: (cfg) => new FileAttachmentLocks(cfg.dataDir),
+    log: appendLog,
     endpoints: (cfg) => {
       const ds = cfg.datastore;
       if (!ds) return undefined;
@@ -84,7 +105,13 @@ export function defaultDeps(
       if (!s) {
         let sink: Promise<DatastoreEndpoints> | undefined;
         const open = () => {
-          sink ??= store(ds).then((st) => new DatastoreEndpoints(st));
+          if (!sink) {
+            const p = store(ds).then((st) => new DatastoreEndpoints(st));
+            sink = p;
+            p.catch(() => {
+              if (sink === p) sink = undefined;
+            });
+          }
           return sink;
         };
         s = {
@@ -104,11 +131,69 @@ export function defaultDeps(
   };
 }
 
-/** Runs the plugin as this process. */
+/** Appends a timestamped line to a log file (never throws: a log must not fail a call). */
+export function appendLog(file: string, line: string): void {
+  try {
+    mkdirSync(dirname(file), { recursive: true });
+    appendFileSync(file, `${new Date().toISOString()} tortie[${process.pid}] ${line}\n`);
+  } catch {
+    // not writable: the runtime still gets the error on stdout and stderr
+  }
+}
+
+/** The configuration's `logFile`, read from the request text if it is there. */
+export function logFileOf(stdin: string): string | undefined {
+  try {
+    const v = (JSON.parse(stdin) as { logFile?: unknown } | null)?.logFile;
+    return typeof v === "string" && v.startsWith("/") ? v : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Writes a failed call's error (its stderr, and the code from stdout) to the configured log. */
+export function logFailure(
+  env: Readonly<Record<string, string | undefined>>,
+  stdin: string,
+  stdout: string,
+  stderr: string,
+): void {
+  const file = logFileOf(stdin);
+  if (!file || !stderr.trim()) return;
+  let code = "";
+  try {
+    code = ` code ${(JSON.parse(stdout) as { code?: number }).code}`;
+  } catch {
+    // no JSON on stdout
+  }
+  appendLog(
+    file,
+    `${env.CNI_COMMAND ?? ""} ${env.CNI_CONTAINERID ?? ""} ${env.CNI_IFNAME ?? ""} failed:${code} ${stderr.trim()}`,
+  );
+}
+
+/** Runs the plugin as this process (stdin, stdout, stderr; failures also to the log file). */
 export async function tortieMain(): Promise<number> {
   const deps = defaultDeps();
   try {
-    return await pluginMain(createTortiePlugin(deps));
+    const stdin = await readAllStdin();
+    let out = "";
+    let err = "";
+    const code = await skel(createTortiePlugin(deps), {
+      env: process.env,
+      stdin,
+      stdout: (t) => {
+        out += t;
+        process.stdout.write(t);
+      },
+      stderr: (t) => {
+        err += t;
+        process.stderr.write(t);
+      },
+    });
+    if (code !== 0) logFailure(process.env, stdin, out, err);
+    process.exitCode = code;
+    return code;
   } finally {
     await deps.close();
   }

@@ -64,13 +64,26 @@ describe.skipIf(skip)("tortie plugin", () => {
       locate: locatePlugin,
     });
     work = mkdtempSync(join(tmpdir(), "tortie-plugin-"));
-    // the shim's resident helper keeps its token here (one helper per node namespace)
+    // the shim's resident helper keeps its secret here (one folder per node namespace)
     process.env.TORTIE_CNI_RUN_DIR = join(work, "run");
   }, 120_000);
   afterAll(() => {
     bin?.remove();
     if (work) rmSync(work, { recursive: true, force: true });
   });
+
+  const nodeRuntime = () =>
+    new Runtime({
+      path: [bin.dir, "/usr/lib/cni"],
+      exec: spawnExecutor({
+        prefix: ["ip", "netns", "exec", node.netns],
+        baseEnv: { ...process.env, TORTIE_CNI_HELPER: "off" },
+      }),
+      locate: locatePlugin,
+    });
+  const helperUp = (runDir: string) =>
+    existsSync(runDir) &&
+    readdirSync(runDir).some((d) => d.startsWith("net-") && existsSync(join(runDir, d, "pid")));
 
   let nets = 0;
   /** A fresh network (own name, own host-local store). */
@@ -410,7 +423,7 @@ describe.skipIf(skip)("tortie plugin", () => {
       const noPool = { code: 101, message: expect.stringContaining("no IP pools are configured") };
       await expect(rt.add(list, early)).rejects.toMatchObject(noPool);
       // that call may have run in Node (no helper yet); it started the helper: ask it too
-      await waitFor(() => existsSync(join(work, "run", "token")), { what: "the helper's token" });
+      await waitFor(() => helperUp(join(work, "run")), { what: "the helper" });
       await expect(rt.add(list, early)).rejects.toMatchObject(noPool);
       await ipam.applyPool({ name: "pods-v4", cidr: "203.0.113.0/24", blockSize: 28 });
       await ipam.applyPool({ name: "pods-v6", cidr: "2001:db8:7::/112" });
@@ -426,6 +439,20 @@ describe.skipIf(skip)("tortie plugin", () => {
       expect(v4).toMatch(/^203\.0\.113\.\d+\/32$/);
       expect(v6).toMatch(/^2001:db8:7::[0-9a-f]*\/128$/);
       await ping(topo.host("p14"), "198.51.100.1");
+      // ADD twice, through the helper and in Node: code 104, the pod keeps
+      // its interface and its addresses stay allocated to it
+      const held = await ipam.ipsByHandle(handleId(n, "node1", "ti-1", "eth0"));
+      expect(held).toHaveLength(2);
+      const mac = out.result.interfaces![1]!.mac;
+      for (const r of [rt, nodeRuntime()]) {
+        await expect(r.add(list, a)).rejects.toMatchObject({ code: 104 });
+        expect(await ipam.ipsByHandle(handleId(n, "node1", "ti-1", "eth0"))).toEqual(held);
+        const [eth0] = await topo
+          .host("p14")
+          .ipJson<{ address: string }[]>(["link", "show", "eth0"]);
+        expect(eth0?.address).toBe(mac);
+        await ping(topo.host("p14"), "198.51.100.1");
+      }
       await rt.check(list, a, out.json);
       await rt.status(list);
       const fixed = att("p15", { containerId: "ti-2", args: [["IP", "203.0.113.200"]] });
@@ -569,7 +596,7 @@ finally { await store.close(); }`;
     const warm = network(V4);
     const w = att("p13", { containerId: "warm-up" });
     await rt.del(warm, w, (await rt.add(warm, w)).json);
-    await waitFor(() => existsSync(join(work, "run", "token")), { what: "the helper's token" });
+    await waitFor(() => helperUp(join(work, "run")), { what: "the helper" });
     const listening = (await node.exec(["ss", "-Htln", "sport", "= :927"])).stdout;
     expect(listening).toContain("127.0.0.1:927");
     const nodeOnly = new Runtime({
@@ -580,9 +607,17 @@ finally { await store.close(); }`;
       }),
       locate: locatePlugin,
     });
+    const helperOnly = new Runtime({
+      path: [bin.dir, "/usr/lib/cni"],
+      exec: spawnExecutor({
+        prefix: ["ip", "netns", "exec", node.netns],
+        baseEnv: { ...process.env, TORTIE_CNI_HELPER: "only" },
+      }),
+      locate: locatePlugin,
+    });
     const list = network(V4);
-    for (const r of [rt, nodeOnly]) {
-      const a = att("p13", { containerId: `mode-${r === rt ? "helper" : "node"}` });
+    for (const r of [helperOnly, nodeOnly]) {
+      const a = att("p13", { containerId: `mode-${r === helperOnly ? "helper" : "node"}` });
       const out = await r.add(list, a);
       await ping(topo.host("p13"), "198.51.100.1");
       await r.check(list, a, out.json);
@@ -590,28 +625,39 @@ finally { await store.close(); }`;
     }
     expect(await caliLinks()).toEqual([]);
     expect(reservations(list)).toEqual([]);
-    // a request with a wrong token is refused by the helper (the shim then runs it in Node)
-    const { encodeRequest } = await import("./helper-protocol.js");
-    const req = Buffer.from(
-      encodeRequest({ token: "wrong", env: { CNI_COMMAND: "VERSION" }, stdin: "" }),
-    ).toString("base64");
-    const reply = await node.exec([
-      "bash",
-      "-c",
-      `exec 3<>/dev/tcp/127.0.0.1/927; echo ${req} | base64 -d >&3; cat <&3`,
-    ]);
-    expect(reply.stdout).toBe("R\n");
-    // a stale token in the file: the shim is told to run the call in Node, and the call succeeds
-    const tokenFile = join(work, "run", "token");
-    const good = readFileSync(tokenFile, "utf8");
-    writeFileSync(tokenFile, "0000\n");
+    // a wrong secret in the file: the helper's proof does not check out, so
+    // the shim sends it nothing and runs the call in Node, which succeeds
+    const scope = readdirSync(join(work, "run")).find((d) => d.startsWith("net-"))!;
+    const secretFile = join(work, "run", scope, "secret");
+    const good = readFileSync(secretFile, "utf8");
+    writeFileSync(secretFile, `${"0".repeat(64)}\n`);
     try {
-      const a = att("p13", { containerId: "stale-token" });
+      const a = att("p13", { containerId: "stale-secret" });
+      await expect(helperOnly.add(list, a)).rejects.toMatchObject({ code: 11 });
       const out = await rt.add(list, a);
       await rt.del(list, a, out.json);
     } finally {
-      writeFileSync(tokenFile, good);
+      writeFileSync(secretFile, good);
     }
+    expect(await caliLinks()).toEqual([]);
+  });
+
+  it("ADD twice (host-local): code 104, the first pod keeps its interface, MAC, address and route", async () => {
+    const list = network(V4);
+    const a = att("p15", { containerId: "twice-hl" });
+    const first = await rt.add(list, a);
+    const ip = first.result.ips![0]!.address;
+    const mac = first.result.interfaces![1]!.mac;
+    for (const r of [rt, nodeRuntime()]) {
+      await expect(r.add(list, a)).rejects.toMatchObject({ code: 104 });
+      const [eth0] = await topo.host("p15").ipJson<{ address: string }[]>(["link", "show", "eth0"]);
+      expect(eth0?.address).toBe(mac);
+      expect(reservations(list)).toEqual([bare(ip)]);
+      await ping(topo.host("cl"), bare(ip));
+    }
+    await rt.check(list, a, first.json);
+    await rt.del(list, a, first.json);
+    expect(reservations(list)).toEqual([]);
     expect(await caliLinks()).toEqual([]);
   });
 

@@ -5,12 +5,14 @@ import type { TortieConfig } from "./config.js";
 import type { Dataplane, Observed } from "./dataplane.js";
 import type { EndpointSink, WorkloadEndpoint } from "./endpoint.js";
 import type { PodIpam } from "./ipam.js";
+import type { AttachmentLocks } from "./locks.js";
 import { checkProblems, createTortiePlugin } from "./plugin.js";
 import type { AttachmentRecord, AttachmentStore } from "./state.js";
 
 /** Fakes of every edge, with a log of what happened in order. */
 function world(
   fail: { ipamAdd?: boolean; create?: boolean; endpoint?: boolean; ping?: boolean } = {},
+  locks?: AttachmentLocks,
 ) {
   const log: string[] = [];
   const links = new Set<string>();
@@ -90,6 +92,7 @@ function world(
     records: () => store,
     endpoints: (c) => (c.datastore ? sink : undefined),
     nodename: () => "node1",
+    ...(locks ? { locks: () => locks } : {}),
   });
   return { plugin, log, links, records, endpoints, allocated };
 }
@@ -153,17 +156,85 @@ describe("tortie plugin (fake edges)", () => {
     expect(w.records.size).toBe(0);
   });
 
-  it("a dataplane failure rolls back: veth removed, address released, no record", async () => {
+  it("a dataplane failure rolls back what the ADD did: address released, no record", async () => {
     const w = world({ create: true });
     const r = await call(w.plugin, env("ADD"), conf());
     expect(r.out).toMatchObject({ code: 100, details: "ip link add: EPERM" });
-    expect(w.log.slice(2)).toEqual([
-      expect.stringMatching(/^remove cali/),
-      "ipam del",
-      "endpoint delete",
-    ]);
+    // the veth is not removed by name: create() made none (it undoes its own work)
+    expect(w.log.slice(2)).toEqual(["ipam del", "endpoint delete"]);
     expect(w.allocated.size).toBe(0);
     expect(w.records.size).toBe(0);
+  });
+
+  it("ADD twice fails with code 104 and touches nothing of the first", async () => {
+    const w = world();
+    const first = await call(w.plugin, env("ADD"), conf());
+    expect(first.code).toBe(0);
+    const before = { log: w.log.length, links: [...w.links], alloc: [...w.allocated] };
+    const again = await call(w.plugin, env("ADD"), conf());
+    expect(again.out).toMatchObject({ code: 104 });
+    expect(w.log.length).toBe(before.log); // no IPAM call, no create, no remove
+    expect([...w.links]).toEqual(before.links);
+    expect([...w.allocated]).toEqual(before.alloc);
+    expect([...w.records.values()][0]).toMatchObject({ phase: "added" });
+  });
+
+  it("a record left by a crashed ADD is cleaned up (as DEL) before a new ADD", async () => {
+    const w = world();
+    w.records.set("pods/c1/eth0", {
+      network: "pods",
+      containerId: "c1",
+      ifname: "eth0",
+      netns: "/var/run/netns/p",
+      hostVeth: "caliold",
+      phase: "adding",
+      ips: [],
+      env: { CNI_COMMAND: "ADD" },
+      stdin: conf(),
+    });
+    const r = await call(w.plugin, env("ADD"), conf());
+    expect(r.code).toBe(0);
+    expect(w.log.slice(0, 3)).toEqual(["remove caliold", "ipam del", "endpoint delete"]);
+  });
+
+  it("DEL wins: an ADD that sees a DEL waiting undoes its work and fails with 105", async () => {
+    let waiting = false;
+    const locks: AttachmentLocks = {
+      lock: async () => ({ delWaiting: () => waiting, release: () => undefined }),
+    };
+    const w = world({}, locks);
+    // a DEL queued before the ADD got its turn: nothing at all is done
+    waiting = true;
+    expect((await call(w.plugin, env("ADD"), conf())).out).toMatchObject({ code: 105 });
+    expect(w.log).toEqual([]);
+    // a DEL that arrives while the ADD runs: the ADD undoes what it made
+    waiting = false;
+    const orig = w.log.push.bind(w.log);
+    w.log.push = (...a: string[]) => {
+      if (a[0] === "endpoint put") waiting = true;
+      return orig(...a);
+    };
+    const r = await call(w.plugin, env("ADD"), conf());
+    expect(r.out).toMatchObject({ code: 105 });
+    expect(w.links.size).toBe(0);
+    expect(w.allocated.size).toBe(0);
+    expect(w.records.size).toBe(0);
+  });
+
+  it("an ADD whose caller went away (signal aborted) undoes its work", async () => {
+    const w = world();
+    const gone = new AbortController();
+    gone.abort();
+    let out = "";
+    const code = await skel(w.plugin, {
+      env: env("ADD"),
+      stdin: conf(),
+      stdout: (t) => (out += t),
+      signal: gone.signal,
+    });
+    expect(code).toBe(1);
+    expect(JSON.parse(out)).toMatchObject({ code: 105 });
+    expect(w.allocated.size).toBe(0);
   });
 
   it("a datastore failure rolls back the interface too", async () => {

@@ -3,9 +3,19 @@
 // shape of Calico's plugin — over injected edges (kernel, IPAM, records,
 // workload endpoints), so that its ordering and roll-back are unit-tested.
 //
-//   ADD    record(adding) → IPAM ADD → veth + addresses + routes → endpoint
-//          → record(added) → result.  Any failure after IPAM: remove the veth,
-//          IPAM DEL, delete endpoint and record, then report the error.
+//   Every ADD, DEL and CHECK holds the attachment's lock (locks.ts): calls
+//   for one container id + interface run one at a time on a host, and a DEL
+//   that waits makes an overlapping ADD give way (DEL wins).
+//
+//   ADD    already added (a record says so) → code 104, nothing touched
+//          (SPEC.md section 2, ADD: "If an interface of the requested name
+//          already exists in the container, the CNI plugin MUST return with
+//          an error"; no well-known code fits, so the plugin's own).
+//          Left by a crashed ADD of the same attachment → removed first.
+//          record(adding) → IPAM ADD → veth + addresses + routes → endpoint
+//          → DEL waiting or caller gone? undo and fail (105) → record(added)
+//          → result. Any failure undoes only what this ADD did: its veth
+//          only if it made it, IPAM DEL only after its own IPAM ADD.
 //   DEL    remove veth (gone is fine) → IPAM DEL → endpoint → record.
 //   CHECK  veth, addresses and routes against prevResult; IPAM CHECK.
 //   GC     every recorded attachment not in cni.dev/valid-attachments is
@@ -21,6 +31,7 @@ import { parseTortieConfig, type TortieConfig, TortieErrorCode } from "./config.
 import type { Dataplane, Observed } from "./dataplane.js";
 import type { EndpointSink, WorkloadEndpoint } from "./endpoint.js";
 import type { IpamCall, PodIpam } from "./ipam.js";
+import type { AttachmentLock, AttachmentLocks } from "./locks.js";
 import { hostVethName, workloadKey } from "./names.js";
 import { planPod, podAddresses, resultFor } from "./plan.js";
 import type { AttachmentRecord, AttachmentStore } from "./state.js";
@@ -36,17 +47,13 @@ export interface TortieDeps {
   endpoints(cfg: TortieConfig): EndpointSink | undefined;
   /** This node's name (default: the host name). */
   readonly nodename?: () => string;
+  /** Attachment locks (default: none, for single-call tests). */
+  locks?(cfg: TortieConfig): AttachmentLocks;
+  /** Appends a line to the configured log file. */
+  log?(file: string, line: string): void;
 }
 
-const ipamCall = (req: {
-  env: AttachmentRequest["env"];
-  stdin: string;
-  path: readonly string[];
-}): IpamCall => ({
-  env: req.env,
-  stdin: req.stdin,
-  path: req.path,
-});
+const noLock: AttachmentLock = { delWaiting: () => false, release: () => undefined };
 
 /** Labels passed as CNI_ARGS "K8S_POD_LABELS" (JSON object), if any. */
 function podLabels(args: Readonly<Record<string, string>>): Record<string, string> {
@@ -117,6 +124,180 @@ export function createTortiePlugin(deps: TortieDeps): CniPlugin {
     if (errors.length === 0) deps.records(cfg).delete(network, rec.containerId, rec.ifname);
   }
 
+  /** The IPAM call for a request; a delegated plugin's stderr goes to the log file too. */
+  const ipamCall = (
+    req: { env: AttachmentRequest["env"]; stdin: string; path: readonly string[] },
+    cfg?: TortieConfig,
+  ): IpamCall => {
+    const file = cfg?.logFile;
+    const log = deps.log;
+    return {
+      env: req.env,
+      stdin: req.stdin,
+      path: req.path,
+      ...(file && log
+        ? {
+            stderr: (t: string) => {
+              process.stderr.write(t);
+              log(file, `ipam ${cfg.ipamType}: ${t.trimEnd()}`);
+            },
+          }
+        : {}),
+    };
+  };
+
+  const lockFor = (
+    cfg: TortieConfig,
+    req: AttachmentRequest,
+    kind: "add" | "del" | "other",
+  ): Promise<AttachmentLock> =>
+    deps.locks
+      ? deps.locks(cfg).lock(req.config.name, req.containerId, req.ifname, kind)
+      : Promise.resolve(noLock);
+
+  async function addLocked(
+    cfg: TortieConfig,
+    req: AttachmentRequest,
+    lock: AttachmentLock,
+  ): Promise<Result> {
+    const superseded = () =>
+      new CniError(
+        TortieErrorCode.Superseded,
+        req.signal?.aborted
+          ? "the ADD was cancelled: its caller went away"
+          : "a DEL of this attachment arrived during the ADD",
+      );
+    if (lock.delWaiting() || req.signal?.aborted) throw superseded();
+    const labels = podLabels(req.args);
+    const network = req.config.name;
+    const records = deps.records(cfg);
+    const earlier = records.get(network, req.containerId, req.ifname);
+    if (earlier?.phase === "added") {
+      throw new CniError(
+        TortieErrorCode.InterfaceExists,
+        `container ${req.containerId} already has ${req.ifname} on network ${network}`,
+        "ADD twice without DEL; nothing was changed",
+      );
+    }
+    if (earlier) {
+      // an ADD of this attachment that died half-way: finish it off as DEL would
+      const errors: unknown[] = [];
+      await teardown(
+        cfg,
+        network,
+        earlier,
+        { env: { ...earlier.env, CNI_COMMAND: "DEL" }, stdin: earlier.stdin, path: req.path },
+        errors,
+      );
+      if (errors.length) throw errors[0];
+    }
+    const hostVeth = hostVethName(
+      workloadKey(req.args, req.containerId, req.ifname),
+      cfg.vethPrefix,
+    );
+    const base: AttachmentRecord = {
+      network,
+      containerId: req.containerId,
+      ifname: req.ifname,
+      netns: req.netns,
+      hostVeth,
+      phase: "adding",
+      ips: [],
+      env: Object.fromEntries(
+        Object.entries(req.env).filter(
+          (e): e is [string, string] => e[0].startsWith("CNI_") && e[1] !== undefined,
+        ),
+      ),
+      stdin: req.stdin,
+    };
+    records.put(base);
+    const call = ipamCall(req, cfg);
+    let ipamResult: Result;
+    try {
+      ipamResult = await deps.ipam(cfg).add(call);
+    } catch (e) {
+      // SPEC.md section 4: a failed delegated ADD is followed by DEL
+      await deps
+        .ipam(cfg)
+        .del(call)
+        .catch(() => undefined);
+      records.delete(network, req.containerId, req.ifname);
+      throw e;
+    }
+    let vethMine = false;
+    try {
+      if (!ipamResult.ips?.length) {
+        throw new CniError(TortieErrorCode.Ipam, `IPAM (${cfg.ipamType}) returned no address`);
+      }
+      const plan = planPod({
+        hostVeth,
+        podIfname: req.ifname,
+        netns: req.netns,
+        mtu: cfg.mtu,
+        addresses: podAddresses(ipamResult.ips),
+      });
+      let podMac: string | undefined;
+      try {
+        // create() removes what it made itself when it fails
+        ({ podMac } = await deps.dataplane.create(plan));
+        vethMine = true;
+      } catch (e) {
+        if (e instanceof CniError) throw e;
+        const msg = (e as Error).message;
+        if (/EEXIST/.test(msg) && !/route/.test(msg)) {
+          throw new CniError(
+            TortieErrorCode.InterfaceExists,
+            `interface ${req.ifname} already exists in ${req.netns}`,
+            msg,
+          );
+        }
+        throw new CniError(TortieErrorCode.Dataplane, "setting up the pod's interface failed", msg);
+      }
+      const ips = plan.addresses.map((a) => a.cidr);
+      const ep: WorkloadEndpoint = {
+        node: node(cfg),
+        network,
+        containerId: req.containerId,
+        ifname: req.ifname,
+        hostInterface: hostVeth,
+        mac: podMac ?? "",
+        ipNetworks: ips,
+        ...(req.args.K8S_POD_NAMESPACE ? { namespace: req.args.K8S_POD_NAMESPACE } : {}),
+        ...(req.args.K8S_POD_NAME ? { pod: req.args.K8S_POD_NAME } : {}),
+        labels,
+      };
+      try {
+        await deps.endpoints(cfg)?.put(ep);
+      } catch (e) {
+        throw new CniError(
+          TortieErrorCode.Datastore,
+          "writing the workload endpoint failed",
+          (e as Error).message,
+        );
+      }
+      if (lock.delWaiting() || req.signal?.aborted) throw superseded();
+      records.put({ ...base, phase: "added", ips });
+      return resultFor(plan, podMac, req.config.cniVersion, req.config.dns ?? ipamResult.dns);
+    } catch (e) {
+      const errors: unknown[] = [];
+      const step = async (f: () => unknown) => {
+        try {
+          await f();
+        } catch (x) {
+          errors.push(x);
+        }
+      };
+      if (vethMine) await step(() => deps.dataplane.remove(hostVeth));
+      await step(() => deps.ipam(cfg).del(call));
+      await step(() =>
+        deps.endpoints(cfg)?.delete(node(cfg), network, req.containerId, req.ifname),
+      );
+      // a record stays (phase "adding") when undoing failed: DEL or GC finish the job
+      if (errors.length === 0) records.delete(network, req.containerId, req.ifname);
+      throw e;
+    }
+  }
+
   return {
     supportedVersions: SUPPORTED_VERSIONS,
 
@@ -128,123 +309,60 @@ export function createTortiePlugin(deps: TortieDeps): CniPlugin {
           `network namespace ${req.netns} does not exist`,
         );
       }
-      const labels = podLabels(req.args);
-      const hostVeth = hostVethName(
-        workloadKey(req.args, req.containerId, req.ifname),
-        cfg.vethPrefix,
-      );
-      const network = req.config.name;
-      const records = deps.records(cfg);
-      const base: AttachmentRecord = {
-        network,
-        containerId: req.containerId,
-        ifname: req.ifname,
-        netns: req.netns,
-        hostVeth,
-        phase: "adding",
-        ips: [],
-        env: Object.fromEntries(
-          Object.entries(req.env).filter(
-            (e): e is [string, string] => e[0].startsWith("CNI_") && e[1] !== undefined,
-          ),
-        ),
-        stdin: req.stdin,
-      };
-      records.put(base);
-      const call = ipamCall(req);
-      let ipamResult: Result;
+      const lock = await lockFor(cfg, req, "add");
       try {
-        ipamResult = await deps.ipam(cfg).add(call);
-      } catch (e) {
-        // SPEC.md section 4: a failed delegated ADD is followed by DEL
-        await deps
-          .ipam(cfg)
-          .del(call)
-          .catch(() => undefined);
-        records.delete(network, req.containerId, req.ifname);
-        throw e;
-      }
-      try {
-        if (!ipamResult.ips?.length) {
-          throw new CniError(TortieErrorCode.Ipam, `IPAM (${cfg.ipamType}) returned no address`);
-        }
-        const plan = planPod({
-          hostVeth,
-          podIfname: req.ifname,
-          netns: req.netns,
-          mtu: cfg.mtu,
-          addresses: podAddresses(ipamResult.ips),
-        });
-        let podMac: string | undefined;
-        try {
-          ({ podMac } = await deps.dataplane.create(plan));
-        } catch (e) {
-          if (e instanceof CniError) throw e;
-          const msg = (e as Error).message;
-          if (/EEXIST/.test(msg) && !/route/.test(msg)) {
-            throw new CniError(
-              TortieErrorCode.InterfaceExists,
-              `interface ${req.ifname} or ${hostVeth} already exists`,
-              msg,
-            );
-          }
-          throw new CniError(
-            TortieErrorCode.Dataplane,
-            "setting up the pod's interface failed",
-            msg,
-          );
-        }
-        const ips = plan.addresses.map((a) => a.cidr);
-        const ep: WorkloadEndpoint = {
-          node: node(cfg),
-          network,
-          containerId: req.containerId,
-          ifname: req.ifname,
-          hostInterface: hostVeth,
-          mac: podMac ?? "",
-          ipNetworks: ips,
-          ...(req.args.K8S_POD_NAMESPACE ? { namespace: req.args.K8S_POD_NAMESPACE } : {}),
-          ...(req.args.K8S_POD_NAME ? { pod: req.args.K8S_POD_NAME } : {}),
-          labels,
-        };
-        try {
-          await deps.endpoints(cfg)?.put(ep);
-        } catch (e) {
-          throw new CniError(
-            TortieErrorCode.Datastore,
-            "writing the workload endpoint failed",
-            (e as Error).message,
-          );
-        }
-        records.put({ ...base, phase: "added", ips });
-        return resultFor(plan, podMac, req.config.cniVersion, req.config.dns ?? ipamResult.dns);
-      } catch (e) {
-        const errors: unknown[] = [];
-        await teardown(cfg, network, base, call, errors);
-        throw e;
+        return await addLocked(cfg, req, lock);
+      } finally {
+        lock.release();
       }
     },
 
     async del(req: AttachmentRequest): Promise<void> {
       const cfg = parseTortieConfig(req.config);
-      const network = req.config.name;
-      const rec = deps.records(cfg).get(network, req.containerId, req.ifname);
-      const hostVeth =
-        rec?.hostVeth ??
-        hostVethName(workloadKey(req.args, req.containerId, req.ifname), cfg.vethPrefix);
-      const errors: unknown[] = [];
-      await teardown(
-        cfg,
-        network,
-        { containerId: req.containerId, ifname: req.ifname, hostVeth, netns: req.netns },
-        ipamCall(req),
-        errors,
-      );
-      if (errors.length) throw errors[0];
+      {
+        const network = req.config.name;
+        const lock = await lockFor(cfg, req, "del");
+        try {
+          const rec = deps.records(cfg).get(network, req.containerId, req.ifname);
+          const hostVeth =
+            rec?.hostVeth ??
+            hostVethName(workloadKey(req.args, req.containerId, req.ifname), cfg.vethPrefix);
+          const errors: unknown[] = [];
+          await teardown(
+            cfg,
+            network,
+            { containerId: req.containerId, ifname: req.ifname, hostVeth, netns: req.netns },
+            ipamCall(req, cfg),
+            errors,
+          );
+          if (errors.length) throw errors[0];
+        } finally {
+          lock.release();
+        }
+      }
     },
 
     async check(req: AttachmentRequest): Promise<void> {
       const cfg = parseTortieConfig(req.config);
+      const lock = await lockFor(cfg, req, "other");
+      try {
+        await checkLocked(cfg, req);
+      } finally {
+        lock.release();
+      }
+    },
+
+    async gc(req: GcRequest): Promise<void> {
+      await gcAll(req);
+    },
+
+    async status(req: StatusRequest): Promise<void> {
+      await statusOf(req);
+    },
+  };
+
+  async function checkLocked(cfg: TortieConfig, req: AttachmentRequest): Promise<void> {
+    {
       const prev = req.config.prevResult;
       if (!prev) throw new CniError(ErrorCode.InvalidNetworkConfig, "CHECK needs prevResult");
       const ifaces = prev.interfaces ?? [];
@@ -263,23 +381,34 @@ export function createTortiePlugin(deps: TortieDeps): CniPlugin {
         throw new CniError(TortieErrorCode.CheckFailed, problems[0]!, problems.join("; "));
       }
       await deps.ipam(cfg).check(ipamCall(req));
-    },
+    }
+  }
 
-    async gc(req: GcRequest): Promise<void> {
+  async function gcAll(req: GcRequest): Promise<void> {
+    {
       const cfg = parseTortieConfig(req.config);
       const network = req.config.name;
       const valid = new Set(req.validAttachments.map((a) => `${a.containerID}\u0000${a.ifname}`));
       const errors: unknown[] = [];
       for (const rec of deps.records(cfg).list(network)) {
         if (valid.has(`${rec.containerId}\u0000${rec.ifname}`)) continue;
-        // replay DEL to IPAM with the ADD's own parameters
-        await teardown(
-          cfg,
-          network,
-          rec,
-          { env: { ...rec.env, CNI_COMMAND: "DEL" }, stdin: rec.stdin, path: req.path },
-          errors,
-        );
+        const lock = deps.locks
+          ? await deps.locks(cfg).lock(network, rec.containerId, rec.ifname, "del")
+          : noLock;
+        try {
+          // re-read under the lock; replay DEL to IPAM with the ADD's own parameters
+          const now = deps.records(cfg).get(network, rec.containerId, rec.ifname);
+          if (!now) continue;
+          await teardown(
+            cfg,
+            network,
+            now,
+            { env: { ...now.env, CNI_COMMAND: "DEL" }, stdin: now.stdin, path: req.path },
+            errors,
+          );
+        } finally {
+          lock.release();
+        }
       }
       try {
         await deps.ipam(cfg).gc(ipamCall(req));
@@ -296,9 +425,11 @@ export function createTortiePlugin(deps: TortieDeps): CniPlugin {
               errors.map((e) => String(e)).join("; "),
             );
       }
-    },
+    }
+  }
 
-    async status(req: StatusRequest): Promise<void> {
+  async function statusOf(req: StatusRequest): Promise<void> {
+    {
       const cfg = parseTortieConfig(req.config);
       const ep = deps.endpoints(cfg);
       if (ep) {
@@ -322,6 +453,6 @@ export function createTortiePlugin(deps: TortieDeps): CniPlugin {
           (e as Error).message,
         );
       }
-    },
-  };
+    }
+  }
 }

@@ -2,17 +2,35 @@
 // tests and benchmarks, in a per-process folder under dist/ (so that its
 // external modules resolve from the workspace's node_modules).
 
-import { copyFileSync, mkdirSync, rmSync } from "node:fs";
+import { mkdirSync, rmSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { bundleOptions, DATASTORE_BUNDLE, datastoreAsSibling } from "./bundle.js";
+import {
+  buildDefine,
+  bundleOptions,
+  DATASTORE_BUNDLE,
+  datastoreAsSibling,
+  installShim,
+  newBuildId,
+} from "./bundle.js";
 
 const here = dirname(fileURLToPath(import.meta.url));
 
-/** Bundles `src/cli/tortie.ts` beside the `tortie` shim; returns their folder. */
-export async function buildPluginForTest(): Promise<{ dir: string; file: string; remove(): void }> {
+/**
+ * Bundles `src/cli/tortie.ts` beside the `tortie` shim; returns their folder
+ * and the build id. `into` rebuilds over an earlier build's folder (an upgrade).
+ */
+export async function buildPluginForTest(into?: string): Promise<{
+  dir: string;
+  file: string;
+  build: string;
+  remove(): void;
+}> {
   const { build } = await import("esbuild");
-  const dir = resolve(here, "../../dist", `test-bin-${process.pid}-${Date.now().toString(36)}`);
+  const id = newBuildId();
+  const define = buildDefine(id);
+  const dir =
+    into ?? resolve(here, "../../dist", `test-bin-${process.pid}-${Date.now().toString(36)}`);
   mkdirSync(dir, { recursive: true });
   const file = join(dir, "tortie.mjs");
   await build({
@@ -20,6 +38,7 @@ export async function buildPluginForTest(): Promise<{ dir: string; file: string;
     external: [...bundleOptions.external],
     entryPoints: [resolve(here, "../cli/tortie.ts")],
     outfile: file,
+    define,
     conditions: ["source"],
     alias: { koffi: resolve(here, "koffi-lazy.ts") },
     plugins: [datastoreAsSibling],
@@ -43,6 +62,9 @@ export async function buildPluginForTest(): Promise<{ dir: string; file: string;
     logLevel: "error",
   });
   // the executable is the bash shim, next to the bundle it falls back to
-  copyFileSync(resolve(here, "../cli/tortie.sh"), join(dir, "tortie"));
-  return { dir, file, remove: () => rmSync(dir, { recursive: true, force: true }) };
+  installShim(resolve(here, "../cli/tortie.sh"), join(dir, "tortie"), {
+    build: id,
+    node: process.execPath,
+  });
+  return { dir, file, build: id, remove: () => rmSync(dir, { recursive: true, force: true }) };
 }

@@ -32,6 +32,8 @@ export interface SkelIO {
   readonly stdout: (text: string) => void;
   /** Receives log lines (standard error). */
   readonly stderr?: (text: string) => void;
+  /** Aborted when the caller has gone away (the resident helper's client closed). */
+  readonly signal?: AbortSignal;
 }
 
 /** Fields every request to a plugin carries. */
@@ -55,6 +57,8 @@ export interface AttachmentRequest extends RequestBase {
   readonly ifname: string;
   /** CNI_ARGS as a record (last value wins for repeated keys). */
   readonly args: Readonly<Record<string, string>>;
+  /** Aborted when the caller has gone away: an ADD then undoes its work. */
+  readonly signal?: AbortSignal;
 }
 
 /** A STATUS request. */
@@ -134,6 +138,7 @@ export async function skel(plugin: CniPlugin, io: SkelIO): Promise<number> {
           netns: inv.netns,
           ifname: inv.ifname,
           args: Object.fromEntries(inv.args),
+          ...(io.signal ? { signal: io.signal } : {}),
         };
         if (req.command === "ADD") {
           const result = await plugin.add(req);

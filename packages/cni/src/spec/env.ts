@@ -156,6 +156,14 @@ export function parseEnv(env: Env): Invocation {
     const p = ifnameProblem(ifname);
     if (p) throw new CniError(ErrorCode.InvalidEnvironmentVariables, `CNI_IFNAME ${p}`);
   }
+  // SPEC.md section 2: CNI_ARGS is "alphanumeric key-value pairs separated by
+  // semicolons", CNI_NETNS and CNI_PATH are paths: none holds a control
+  // character (a newline there could only be an attempt to forge a request)
+  for (const k of ["CNI_ARGS", "CNI_NETNS", "CNI_PATH"] as const) {
+    const v = env[k];
+    if (v && /[\u0000-\u001f\u007f]/.test(v))
+      throw new CniError(ErrorCode.InvalidEnvironmentVariables, `${k} holds a control character`);
+  }
   const args = raw === "VERSION" ? [] : parseCniArgs(env.CNI_ARGS ?? "");
   const path = pathVar.split(":").filter((p) => p !== "");
   return { command: raw, containerId, netns, ifname, args, path };

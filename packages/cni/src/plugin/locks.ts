@@ -1,0 +1,132 @@
+// Serialising the calls for one attachment (container id + interface) across
+// every process that runs the plugin on a host — the resident helper and
+// plugins run in Node when no helper answers — with flock(2) through koffi:
+// the kernel drops a lock when its holder dies, so a killed call never
+// leaves one behind.
+//
+//   <dataDir>/.locks/<network>/<containerId>_<ifname>.op   exclusive: the call running
+//   <dataDir>/.locks/<network>/<containerId>_<ifname>.del  shared by every DEL waiting
+//
+// "DEL wins": a DEL takes `.del` shared before it queues on `.op`. An ADD
+// that holds `.op` asks whether anyone holds `.del` (a non-blocking
+// exclusive try) before it starts and again before it reports success; if
+// a DEL is waiting, the ADD undoes its work and fails, and the DEL finds
+// nothing left to remove. A DEL that finished removes both files when no
+// other DEL waits; every holder re-checks after locking that its file is
+// still the one at the path (an unlinked file locks nothing).
+//
+// flock(2) blocks; the helper must not, so waits are non-blocking tries
+// every few milliseconds.
+
+import { closeSync, fstatSync, mkdirSync, openSync, statSync, unlinkSync } from "node:fs";
+import { join } from "node:path";
+import koffi from "koffi";
+
+const LOCK_SH = 1;
+const LOCK_EX = 2;
+const LOCK_NB = 4;
+
+let flockFn: ((fd: number, op: number) => number) | undefined;
+const flock = (fd: number, op: number): boolean => {
+  flockFn ??= koffi.load("libc.so.6").func("int flock(int, int)") as unknown as (
+    fd: number,
+    op: number,
+  ) => number;
+  return flockFn(fd, op) === 0;
+};
+
+/** A held attachment lock. */
+export interface AttachmentLock {
+  /** Whether a DEL of the same attachment is waiting (an ADD then gives way). */
+  delWaiting(): boolean;
+  /** Releases the lock (a DEL also removes the lock files when it can). */
+  release(): void;
+}
+
+/** Takes attachment locks. */
+export interface AttachmentLocks {
+  lock(
+    network: string,
+    containerId: string,
+    ifname: string,
+    kind: "add" | "del" | "other",
+  ): Promise<AttachmentLock>;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Whether `fd` is still the file at `path`. */
+function current(fd: number, path: string): boolean {
+  try {
+    return statSync(path).ino === fstatSync(fd).ino;
+  } catch {
+    return false;
+  }
+}
+
+/** Opens `path` and locks it with `op` (waiting), re-opening while the file is replaced. */
+async function take(path: string, op: number): Promise<number> {
+  for (let wait = 1; ; ) {
+    const fd = openSync(path, "a", 0o600);
+    while (!flock(fd, op | LOCK_NB)) {
+      await sleep(wait);
+      wait = Math.min(wait * 2, 8);
+    }
+    if (current(fd, path)) return fd;
+    closeSync(fd);
+  }
+}
+
+/** Locks under `<dataDir>/.locks/<network>/` (beside the records, apart from them). */
+export class FileAttachmentLocks implements AttachmentLocks {
+  constructor(readonly dataDir: string) {}
+
+  async lock(
+    network: string,
+    containerId: string,
+    ifname: string,
+    kind: "add" | "del" | "other",
+  ): Promise<AttachmentLock> {
+    const dir = join(this.dataDir, ".locks", network);
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    const base = join(dir, `${containerId}_${ifname}`);
+    const delPath = `${base}.del`;
+    const delFd = kind === "del" ? await take(delPath, LOCK_SH) : undefined;
+    const opFd = await take(`${base}.op`, LOCK_EX);
+    let released = false;
+    return {
+      delWaiting() {
+        let fd: number;
+        try {
+          fd = openSync(delPath, "a", 0o600);
+        } catch {
+          return false;
+        }
+        try {
+          // our own DEL's shared lock is another open file: it counts, so ask only in ADD
+          if (!flock(fd, LOCK_EX | LOCK_NB)) return true;
+          return false;
+        } finally {
+          closeSync(fd); // closing drops the trial lock
+        }
+      },
+      release() {
+        if (released) return;
+        released = true;
+        if (delFd !== undefined) {
+          // the last DEL out removes the files (others would see them replaced and re-open)
+          if (flock(delFd, LOCK_EX | LOCK_NB) && current(delFd, delPath)) {
+            try {
+              unlinkSync(`${base}.op`);
+              unlinkSync(delPath);
+            } catch {
+              // already gone
+            }
+          }
+          closeSync(delFd);
+        }
+        closeSync(opFd);
+      },
+    };
+  }
+}
