@@ -4,8 +4,9 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import type { PathAttribute } from "../wire/attributes/table.js";
-import { parsePrefix } from "../wire/prefix.js";
+import { parsePrefix, prefixKey } from "../wire/prefix.js";
 import { AttrInterner, attrOf, wireAttributes } from "./attrs.js";
+import { prefixFromKey, ribKey } from "./keys.js";
 import { attrs } from "./rib.fixture.js";
 
 const attrArb: fc.Arbitrary<PathAttribute> = fc.oneof(
@@ -162,5 +163,27 @@ describe("wireAttributes", () => {
     const w = wireAttributes(s, 1, [parsePrefix("198.51.100.0/24")]);
     expect(w.attributes.some((a) => a.type === "mp-reach" && a.afi === 1)).toBe(true);
     expect(w.attributes.some((a) => a.type === "next-hop")).toBe(false);
+  });
+});
+
+describe("keys", () => {
+  it("ribKey equals prefixKey(p, false) and prefixFromKey inverts it", () => {
+    fc.assert(
+      fc.property(
+        fc.boolean(),
+        fc.uint8Array({ minLength: 16, maxLength: 16 }),
+        fc.nat(128),
+        fc.option(fc.nat(), { nil: undefined }),
+        (v6, raw, len, pathId) => {
+          const length = v6 ? len : len % 33;
+          const n = (length + 7) >> 3;
+          const bytes = raw.slice(0, n);
+          if (length & 7) bytes[n - 1]! &= 0xff << (8 - (length & 7));
+          const p = { afi: v6 ? 2 : 1, length, bytes, ...(pathId !== undefined ? { pathId } : {}) };
+          expect(ribKey(p)).toBe(prefixKey(p, false));
+          expect(prefixFromKey(prefixKey(p, true))).toEqual(p);
+        },
+      ),
+    );
   });
 });

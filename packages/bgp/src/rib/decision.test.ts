@@ -8,7 +8,7 @@ import { describe, expect, it } from "vitest";
 import { parseAddress } from "../wire/address.js";
 import { ipv4ToNumber } from "./addr.js";
 import { AttrInterner } from "./attrs.js";
-import { comparePaths, decide } from "./decision.js";
+import { bestPath, comparePaths, decide } from "./decision.js";
 import { BIRD_DECISION_TABLE, type DecisionRow } from "./decision-table.fixture.js";
 import type { Path, PathSource, SourceKind } from "./path.js";
 import { type AttrsSpec, attrs } from "./rib.fixture.js";
@@ -181,6 +181,20 @@ describe("properties", () => {
           expect(new Set(b.multipath)).toEqual(new Set(a.multipath));
         },
       ),
+    );
+  });
+
+  it("bestPath (the RIB's allocation-free hot path) picks what decide picks", () => {
+    fc.assert(
+      fc.property(
+        fc.array(pathArb, { minLength: 1, maxLength: 10 }),
+        fc.boolean(),
+        (paths, always) => {
+          const opts = { alwaysCompareMed: always };
+          expect(bestPath([...paths], paths.length, opts)).toBe(decide(paths, opts).best);
+        },
+      ),
+      { numRuns: 500 },
     );
   });
 

@@ -191,3 +191,83 @@ export function comparePaths(
   const loser = d.best === a ? b : a;
   return { winner: d.best!, reason: d.reasons.get(loser) };
 }
+
+function stepScore(step: number, p: Path, o: DecisionOptions): number {
+  switch (step) {
+    case 0:
+      return p.source.kind === "local" ? 0 : 1;
+    case 1:
+      return -(p.attrs.localPref ?? o.defaultLocalPref ?? 100);
+    case 2:
+      return p.attrs.asPathLength;
+    case 3:
+      return p.attrs.origin;
+    case 5:
+      return p.source.kind === "ebgp" ? 0 : 1;
+    case 6:
+      return p.source.igpCost;
+    case 7:
+      return p.attrs.originatorId !== undefined
+        ? ipv4ToNumber(p.attrs.originatorId)
+        : p.source.routerId;
+    case 8:
+      return p.attrs.clusterList.length;
+    case 10:
+      return p.pathId;
+    default:
+      return p.source.index;
+  }
+}
+
+/**
+ * The best of `scratch[0..n)`, the same path {@link decide} picks, without
+ * reasons and without allocating: the RIB's hot path. `scratch` is
+ * reordered.
+ */
+export function bestPath(scratch: Path[], n: number, opts: DecisionOptions = {}): Path {
+  for (let step = 0; step < DECISION_PROCESS.length && n > 1; step++) {
+    if (step === 4) {
+      // MED: drop a path when another from the same neighbour AS (any, with always-compare) has a lower MED.
+      const dm = opts.defaultMed ?? 0;
+      let k = 0;
+      for (let i = 0; i < n; i++) {
+        const a = scratch[i]!;
+        const ma = a.attrs.med ?? dm;
+        let beaten = false;
+        for (let j = 0; j < n && !beaten; j++) {
+          const b = scratch[j]!;
+          if (
+            (opts.alwaysCompareMed || b.attrs.neighborAs === a.attrs.neighborAs) &&
+            (b.attrs.med ?? dm) < ma
+          )
+            beaten = true;
+        }
+        if (!beaten) scratch[k++] = a;
+      }
+      // Surviving paths keep their relative order; the beaten ones are overwritten.
+      n = k;
+      continue;
+    }
+    if (step === 9) {
+      let best = scratch[0]!.source.addressBytes;
+      for (let i = 1; i < n; i++)
+        if (compareBytes(scratch[i]!.source.addressBytes, best) < 0)
+          best = scratch[i]!.source.addressBytes;
+      let k = 0;
+      for (let i = 0; i < n; i++)
+        if (compareBytes(scratch[i]!.source.addressBytes, best) === 0) scratch[k++] = scratch[i]!;
+      n = k;
+      continue;
+    }
+    let min = Number.POSITIVE_INFINITY;
+    for (let i = 0; i < n; i++) {
+      const s = stepScore(step, scratch[i]!, opts);
+      if (s < min) min = s;
+    }
+    let k = 0;
+    for (let i = 0; i < n; i++)
+      if (stepScore(step, scratch[i]!, opts) === min) scratch[k++] = scratch[i]!;
+    n = k;
+  }
+  return scratch[0]!;
+}

@@ -20,3 +20,31 @@ export function prefixFromKey(key: string): Prefix {
 export function withPathId(key: string, pathId: number): string {
   return `${key}#${pathId}`;
 }
+
+/**
+ * The Loc-RIB key of a prefix: exactly `prefixKey(p, false)`, built with one
+ * string allocation (this runs once per received prefix).
+ */
+export function ribKey(p: Prefix): string {
+  const b = p.bytes;
+  switch ((p.length + 7) >> 3) {
+    case 0:
+      return String.fromCharCode(p.afi, p.length);
+    case 1:
+      return String.fromCharCode(p.afi, p.length, b[0]!);
+    case 2:
+      return String.fromCharCode(p.afi, p.length, b[0]!, b[1]!);
+    case 3:
+      return String.fromCharCode(p.afi, p.length, b[0]!, b[1]!, b[2]!);
+    case 4:
+      return String.fromCharCode(p.afi, p.length, b[0]!, b[1]!, b[2]!, b[3]!);
+    default: {
+      const n = (p.length + 7) >> 3;
+      const codes = new Array<number>(n + 2);
+      codes[0] = p.afi;
+      codes[1] = p.length;
+      for (let i = 0; i < n; i++) codes[i + 2] = b[i]!;
+      return String.fromCharCode(...codes);
+    }
+  }
+}

@@ -140,6 +140,18 @@ describe("announce and withdraw", () => {
       /allowAsIn/,
     );
     expect(() => new Rib({ localAs: 1, routerId: "x" })).toThrow(RibError);
+    expect(() => r.removePeer("local")).toThrow(RibError);
+  });
+
+  it("removePeer withdraws its paths and forgets it", () => {
+    const r = rib();
+    peer(r, 1);
+    r.announce("p1", pfx("198.51.100.0/24"), attrs({ path: [65001], nextHop: "192.0.2.1" }));
+    r.startExport("p1");
+    expect(r.removePeer("p1").map((d) => d.kind)).toEqual(["withdrawn"]);
+    expect(r.peerIds()).toEqual([]);
+    expect(r.interner.size).toBe(0);
+    expect(() => r.peer("p1")).toThrow(RibError);
   });
 });
 
@@ -481,9 +493,17 @@ describe("properties", () => {
     const r = setup();
     for (let i = 0; i < 100; i++)
       r.announce("p2", [nthPrefix(i)], attrs({ path: [65102], nextHop: "192.0.2.12" }));
-    const sets = new Set([...r.routes()].map((x) => x.path.attrs));
+    const routes = [...r.routes()];
+    const sets = new Set(routes.map((x) => x.path.attrs));
     expect(sets.size).toBe(1);
     expect(r.interner.size).toBe(1);
-    expect(r.interner.refs([...sets][0]!)).toBe(100);
+    // The single-path destinations even share the path object: no per-prefix object at all.
+    expect(new Set(routes.map((x) => x.path)).size).toBe(1);
+    expect(r.interner.refs([...sets][0]!)).toBe(1);
+    // A second path splits one destination off into its own list; withdrawing it shares again.
+    r.announce("p3", [nthPrefix(5)], attrs({ path: [65103], nextHop: "192.0.2.13" }));
+    expect(r.paths(nthPrefix(5))).toHaveLength(2);
+    r.withdraw("p3", [nthPrefix(5)]);
+    expect(r.best(nthPrefix(5))).toBe(r.best(nthPrefix(6)));
   });
 });

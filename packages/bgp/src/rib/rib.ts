@@ -12,7 +12,6 @@
 // `keepPreImport` (BIRD's `import table on`), so that a policy change can be
 // re-evaluated without asking the peer for a route refresh.
 import type { Prefix } from "../wire/prefix.js";
-import { prefixKey } from "../wire/prefix.js";
 import { ipv4ToNumber, parseSubnet, type Subnet, tryParseAddress } from "./addr.js";
 import { AdjRibOut } from "./adj-rib-out.js";
 import {
@@ -21,7 +20,8 @@ import {
   type AttrSetInit,
   AttrInterner as Interner,
 } from "./attrs.js";
-import { type Decision, type DecisionOptions, decide } from "./decision.js";
+import { bestPath, type Decision, type DecisionOptions, decide } from "./decision.js";
+import { DestTable } from "./dest-table.js";
 import {
   type ExportContext,
   type ExportSkip,
@@ -31,7 +31,7 @@ import {
   type NextHopMode,
 } from "./export.js";
 import { checkFeasible, type FeasibilityContext, type Infeasible } from "./feasibility.js";
-import { prefixFromKey, withPathId } from "./keys.js";
+import { prefixFromKey, ribKey, withPathId } from "./keys.js";
 import { applyModification } from "./modify.js";
 import type { Path, PathSource, SourceKind } from "./path.js";
 import type { PolicyPeer, RouteModification, RoutePolicy } from "./policy-hook.js";
@@ -113,7 +113,7 @@ export interface PathSnapshot extends Path {}
 export interface RibDelta {
   /** `best`: a new best path (or new attributes/multipath); `withdrawn`: no path left. */
   readonly kind: "best" | "withdrawn";
-  /** The prefix key (`prefixKey(prefix, false)`). */
+  /** The prefix key (`ribKey(prefix)`). */
   readonly key: string;
   /** The prefix. */
   readonly prefix: Prefix;
@@ -149,13 +149,34 @@ export interface AnnounceResult {
 /** Listener of Loc-RIB best-path deltas (what a node agent installs in the kernel). */
 export type RibListener = (deltas: readonly RibDelta[]) => void;
 
+/** A path in a destination's list (several paths, ADD-PATH ids, or stale). */
 interface Node {
   source: PeerState;
   attrs: AttrSet;
   pathId: number;
   stale: boolean;
-  next: Node | undefined;
+  next: Entry | undefined;
 }
+
+/**
+ * The common case — a destination with one fresh path without a Path
+ * Identifier — stores no per-prefix object at all: the Map value is a path
+ * object shared by every such prefix of the same peer with the same
+ * attributes (BIRD shares its `rta` the same way). Immutable; `refs` counts
+ * the destinations holding it.
+ */
+class SharedPath implements Path {
+  readonly pathId = 0;
+  readonly stale = false;
+  readonly next: undefined = undefined;
+  refs = 0;
+  constructor(
+    readonly source: PeerState,
+    readonly attrs: AttrSet,
+  ) {}
+}
+
+type Entry = Node | SharedPath;
 
 interface PeerState extends PathSource {
   config: RibPeerConfig;
@@ -164,6 +185,8 @@ interface PeerState extends PathSource {
   deadline: number | undefined;
   pre: Map<string, AttrSet> | undefined;
   out: AdjRibOut | undefined;
+  /** The shared single-path objects of this peer, by attribute set. */
+  shared: Map<AttrSet, SharedPath>;
   /** ADD-PATH send: local path ids advertised per prefix key. */
   outIds: Map<string, number[]> | undefined;
   target: ExportTarget;
@@ -196,7 +219,9 @@ export class Rib {
   readonly #opts: RibOptions;
   readonly #decision: DecisionOptions;
   readonly #ctx: ExportContext;
-  readonly #dests = new Map<string, Node>();
+  readonly #dests = new DestTable<Entry>();
+  readonly #exporting: PeerState[] = [];
+  readonly #scratch: Entry[] = [];
   readonly #peers = new Map<string, PeerState>();
   readonly #local: PeerState;
   readonly #ownAddresses: Uint8Array[];
@@ -247,9 +272,9 @@ export class Rib {
 
   /** Removes a peer: withdraws all its paths and forgets its tables. */
   removePeer(id: string): RibDelta[] {
-    const p = this.#peer(id);
+    if (this.#peer(id) === this.#local) throw new RibError("the local source cannot be removed");
     const deltas = this.flushPeer(id);
-    p.out?.clear();
+    this.stopExport(id);
     this.#peers.delete(id);
     return deltas;
   }
@@ -283,10 +308,9 @@ export class Rib {
     let maxState: "warn" | "exceeded" | undefined;
     const mods = new Map<RouteModification, AttrSet>();
     for (const prefix of prefixes) {
-      const key = prefixKey(prefix, false);
       const pathId = prefix.pathId ?? 0;
       if (p.pre) {
-        const k = withPathId(key, pathId);
+        const k = withPathId(ribKey(prefix), pathId);
         const old = p.pre.get(k);
         if (infeasible) {
           if (old) {
@@ -324,10 +348,10 @@ export class Rib {
       }
       let kind: ChangeKind;
       if (attrs) {
-        const r = this.#insert(p, key, prefix, pathId, attrs, deltas);
+        const r = this.#insert(p, prefix, pathId, attrs, deltas);
         kind = r;
         if (p.exceeded) maxState = "exceeded";
-      } else kind = this.#remove(p, key, prefix, pathId, deltas);
+      } else kind = this.#remove(p, prefix, pathId, deltas);
       if (kind === "unchanged") unchanged++;
     }
     for (const m of mods.values()) this.interner.release(m);
@@ -352,17 +376,16 @@ export class Rib {
     const p = this.#peer(peerId);
     const deltas: RibDelta[] = [];
     for (const prefix of prefixes) {
-      const key = prefixKey(prefix, false);
       const pathId = prefix.pathId ?? 0;
       if (p.pre) {
-        const k = withPathId(key, pathId);
+        const k = withPathId(ribKey(prefix), pathId);
         const old = p.pre.get(k);
         if (old) {
           p.pre.delete(k);
           this.interner.release(old);
         }
       }
-      this.#remove(p, key, prefix, pathId, deltas);
+      this.#remove(p, prefix, pathId, deltas);
     }
     this.#emit(deltas);
     return deltas;
@@ -373,14 +396,7 @@ export class Rib {
     const attrs = this.interner.intern(init);
     const deltas: RibDelta[] = [];
     for (const prefix of prefixes)
-      this.#insert(
-        this.#local,
-        prefixKey(prefix, false),
-        prefix,
-        prefix.pathId ?? 0,
-        attrs,
-        deltas,
-      );
+      this.#insert(this.#local, prefix, prefix.pathId ?? 0, attrs, deltas);
     this.interner.release(attrs);
     this.#emit(deltas);
     return deltas;
@@ -389,8 +405,7 @@ export class Rib {
   /** Stops originating `prefixes`. */
   unoriginate(prefixes: readonly Prefix[]): RibDelta[] {
     const deltas: RibDelta[] = [];
-    for (const prefix of prefixes)
-      this.#remove(this.#local, prefixKey(prefix, false), prefix, prefix.pathId ?? 0, deltas);
+    for (const prefix of prefixes) this.#remove(this.#local, prefix, prefix.pathId ?? 0, deltas);
     this.#emit(deltas);
     return deltas;
   }
@@ -411,14 +426,20 @@ export class Rib {
   markStale(peerId: string, now: number, restartTimeSeconds: number): number {
     const p = this.#peer(peerId);
     let n = 0;
-    for (const head of this.#dests.values()) {
-      for (let x: Node | undefined = head; x; x = x.next) {
+    this.#dests.mapValues((head) => {
+      if (head instanceof SharedPath) {
+        if (head.source !== p) return head;
+        n++;
+        return this.#toNode(head, true);
+      }
+      for (let x: Entry | undefined = head; x; x = x.next) {
         if (x.source === p && !x.stale) {
-          x.stale = true;
+          (x as Node).stale = true;
           n++;
         }
       }
-    }
+      return head;
+    });
     p.staleCount += n;
     p.deadline = now + restartTimeSeconds * 1000;
     return n;
@@ -465,21 +486,21 @@ export class Rib {
 
   /** The best path to a prefix. */
   best(prefix: Prefix): PathSnapshot | undefined {
-    const head = this.#dests.get(prefixKey(prefix, false));
+    const head = this.#dests.get(prefix);
     return head ? snap(head) : undefined;
   }
 
   /** Every path to a prefix, the best first. */
   paths(prefix: Prefix): PathSnapshot[] {
     const out: PathSnapshot[] = [];
-    for (let x = this.#dests.get(prefixKey(prefix, false)); x; x = x.next) out.push(snap(x));
+    for (let x = this.#dests.get(prefix); x; x = x.next) out.push(snap(x));
     return out;
   }
 
   /** The decision over a prefix's paths, with the reason each loser lost. */
   explain(prefix: Prefix): Decision {
     const list: Path[] = [];
-    for (let x = this.#dests.get(prefixKey(prefix, false)); x; x = x.next) list.push(x);
+    for (let x = this.#dests.get(prefix); x; x = x.next) list.push(x);
     return decide(list, this.#decision);
   }
 
@@ -497,10 +518,10 @@ export class Rib {
   ): IterableIterator<{ prefix: Prefix; path: PathSnapshot }> {
     const only = opts.peer === undefined ? undefined : this.#peer(opts.peer);
     const bestOnly = opts.bestOnly ?? only === undefined;
-    for (const [key, head] of this.#dests) {
-      for (let x: Node | undefined = head; x; x = bestOnly ? undefined : x.next) {
+    for (const [prefix, head] of this.#dests.entries()) {
+      for (let x: Entry | undefined = head; x; x = bestOnly ? undefined : x.next) {
         if (only === undefined || x.source === only)
-          yield { prefix: withId(prefixFromKey(key), x.pathId), path: snap(x) };
+          yield { prefix: withId(prefix, x.pathId), path: snap(x) };
       }
     }
   }
@@ -542,7 +563,6 @@ export class Rib {
       const prefix = prefixFromKey(k);
       const pathId = prefix.pathId ?? 0;
       const bare: Prefix = { afi: prefix.afi, length: prefix.length, bytes: prefix.bytes };
-      const key = prefixKey(bare, false);
       const v = policy
         ? policy(
             {
@@ -554,11 +574,11 @@ export class Rib {
             p.view,
           )
         : { accept: true as const };
-      if (!v.accept) this.#remove(p, key, bare, pathId, deltas);
+      if (!v.accept) this.#remove(p, bare, pathId, deltas);
       else {
         const attrs = v.modify ? this.interner.intern(applyModification(raw, v.modify)) : raw;
         if (!v.modify) this.interner.retain(raw);
-        this.#insert(p, key, bare, pathId, attrs, deltas);
+        this.#insert(p, bare, pathId, attrs, deltas);
         this.interner.release(attrs);
       }
     }
@@ -586,6 +606,7 @@ export class Rib {
     if (!p.out) {
       p.out = new AdjRibOut(this.interner);
       if (p.config.addPathSend) p.outIds = new Map();
+      this.#exporting.push(p);
     }
     this.#refreshExport(p);
     return p.out;
@@ -597,6 +618,8 @@ export class Rib {
     p.out?.clear();
     p.out = undefined;
     p.outIds = undefined;
+    const i = this.#exporting.indexOf(p);
+    if (i >= 0) this.#exporting.splice(i, 1);
   }
 
   /** A peer's Adj-RIB-Out, if exporting. */
@@ -670,6 +693,7 @@ export class Rib {
       staleCount: 0,
       deadline: undefined,
       pre: config.keepPreImport ? new Map<string, AttrSet>() : undefined,
+      shared: new Map<AttrSet, SharedPath>(),
       out: undefined,
       outIds: undefined,
       importPolicy: config.importPolicy,
@@ -704,175 +728,236 @@ export class Rib {
     return p;
   }
 
-  /** Inserts or replaces the path of (p, pathId) at `key`; one reference of `attrs` is taken. */
+  #sharedPath(p: PeerState, attrs: AttrSet): SharedPath {
+    let sp = p.shared.get(attrs);
+    if (!sp) {
+      sp = new SharedPath(p, attrs);
+      this.interner.retain(attrs);
+      p.shared.set(attrs, sp);
+    }
+    sp.refs++;
+    return sp;
+  }
+
+  #unshare(sp: SharedPath): void {
+    if (--sp.refs === 0) {
+      sp.source.shared.delete(sp.attrs);
+      this.interner.release(sp.attrs);
+    }
+  }
+
+  #toNode(sp: SharedPath, stale: boolean): Node {
+    this.interner.retain(sp.attrs);
+    this.#unshare(sp);
+    return { source: sp.source, attrs: sp.attrs, pathId: 0, stale, next: undefined };
+  }
+
+  #delta(
+    kind: RibDelta["kind"],
+    prefix: Prefix,
+    best: Entry | undefined,
+    previous: PathSnapshot | undefined,
+  ): RibDelta {
+    return new Delta(
+      kind,
+      bare(prefix),
+      best === undefined ? undefined : snap(best),
+      previous,
+      this.#opts.multipath && best ? this.#multipathOf(best) : undefined,
+    );
+  }
+
+  /** Inserts or replaces the path of (p, pathId) at `key`; takes its own reference of `attrs`. */
   #insert(
     p: PeerState,
-    key: string,
     prefix: Prefix,
     pathId: number,
     attrs: AttrSet,
     deltas: RibDelta[],
   ): ChangeKind {
-    const head = this.#dests.get(key);
-    let node: Node | undefined;
-    for (let x = head; x; x = x.next) {
+    const head = this.#dests.get(prefix);
+    if (!head) {
+      if (this.#atLimit(p)) return "unchanged";
+      p.count++;
+      const entry: Entry = pathId === 0 ? this.#sharedPath(p, attrs) : this.#node(p, attrs, pathId);
+      this.#dests.set(prefix, entry);
+      const d = this.#delta("best", prefix, entry, undefined);
+      deltas.push(d);
+      if (this.#exporting.length > 0) this.#exportKey(d.prefix, entry);
+      return "best";
+    }
+    let found: Entry | undefined;
+    for (let x: Entry | undefined = head; x; x = x.next) {
       if (x.source === p && x.pathId === pathId) {
-        node = x;
+        found = x;
         break;
       }
     }
-    if (node) {
-      if (node.stale) {
-        node.stale = false;
+    if (found) {
+      if (found.stale) {
+        (found as Node).stale = false;
         p.staleCount--;
       }
-      if (node.attrs === attrs) return "unchanged";
-      const prevBest = head!;
-      const prevSnap = snap(prevBest);
+      if (found.attrs === attrs) {
+        if (found === head && !head.next && !(head instanceof SharedPath)) this.#compact(prefix);
+        return "unchanged";
+      }
+      if (found instanceof SharedPath) {
+        // The sole path of this destination: swap in the shared path of the new attributes.
+        const next = this.#sharedPath(p, attrs);
+        this.#unshare(found);
+        this.#dests.set(prefix, next);
+        const d = this.#delta("best", prefix, next, found);
+        deltas.push(d);
+        if (this.#exporting.length > 0) this.#exportKey(d.prefix, next);
+        return "best";
+      }
+      const prevSnap = snap(head);
       const prevMp = this.#opts.multipath ? this.#mpKeys(head) : undefined;
       this.interner.retain(attrs);
-      this.interner.release(node.attrs);
-      node.attrs = attrs;
-      return this.#reselect(key, prefix, prevBest, prevSnap, prevMp, deltas);
+      this.interner.release(found.attrs);
+      found.attrs = attrs;
+      return this.#reselect(prefix, prevSnap, prevMp, deltas);
     }
+    if (this.#atLimit(p)) return "unchanged";
+    p.count++;
+    const prevSnap = snap(head);
+    const prevMp = this.#opts.multipath ? this.#mpKeys(head) : undefined;
+    let h: Node;
+    if (head instanceof SharedPath) {
+      h = this.#toNode(head, false);
+      this.#dests.set(prefix, h);
+    } else h = head;
+    const node = this.#node(p, attrs, pathId);
+    node.next = h.next;
+    h.next = node;
+    return this.#reselect(prefix, prevSnap, prevMp, deltas);
+  }
+
+  #node(p: PeerState, attrs: AttrSet, pathId: number): Node {
+    this.interner.retain(attrs);
+    return { source: p, attrs, pathId, stale: false, next: undefined };
+  }
+
+  #atLimit(p: PeerState): boolean {
     const mp = p.config.maxPrefix;
     if (mp && mp.action === "teardown" && p.count >= mp.limit) {
       p.exceeded = true;
-      return "unchanged";
+      return true;
     }
-    this.interner.retain(attrs);
-    node = { source: p, attrs, pathId, stale: false, next: undefined };
-    p.count++;
-    if (!head) {
-      this.#dests.set(key, node);
-      const d: RibDelta = {
-        kind: "best",
-        key,
-        prefix: bare(prefix),
-        best: snap(node),
-        previous: undefined,
-        ...(this.#opts.multipath ? { multipath: [snap(node)] } : {}),
-      };
-      deltas.push(d);
-      this.#exportKey(key, d.prefix, node);
-      return "best";
-    }
-    const prevSnap = snap(head);
-    const prevMp = this.#opts.multipath ? this.#mpKeys(head) : undefined;
-    node.next = head.next;
-    head.next = node;
-    return this.#reselect(key, prefix, head, prevSnap, prevMp, deltas);
+    return false;
   }
 
-  #remove(
-    p: PeerState,
-    key: string,
-    prefix: Prefix,
-    pathId: number,
-    deltas: RibDelta[],
-  ): ChangeKind {
-    const head = this.#dests.get(key);
+  #remove(p: PeerState, prefix: Prefix, pathId: number, deltas: RibDelta[]): ChangeKind {
+    const head = this.#dests.get(prefix);
+    if (!head) return "unchanged";
     let prev: Node | undefined;
-    let node: Node | undefined;
-    for (let x = head; x; prev = x, x = x.next) {
+    let node: Entry | undefined;
+    for (let x: Entry | undefined = head; x; x = x.next) {
       if (x.source === p && x.pathId === pathId) {
         node = x;
         break;
       }
+      prev = x as Node;
     }
-    if (!node || !head) return "unchanged";
+    if (!node) return "unchanged";
     const prevSnap = snap(head);
     const prevMp = this.#opts.multipath ? this.#mpKeys(head) : undefined;
     p.count--;
     if (node.stale) p.staleCount--;
-    this.interner.release(node.attrs);
+    if (node instanceof SharedPath) this.#unshare(node);
+    else this.interner.release(node.attrs);
     if (prev) prev.next = node.next;
-    else if (node.next) this.#dests.set(key, node.next);
+    else if (node.next) this.#dests.set(prefix, node.next);
     else {
-      this.#dests.delete(key);
-      const d: RibDelta = {
-        kind: "withdrawn",
-        key,
-        prefix: bare(prefix),
-        best: undefined,
-        previous: prevSnap,
-      };
+      this.#dests.delete(prefix);
+      const d = this.#delta("withdrawn", prefix, undefined, prevSnap);
       deltas.push(d);
-      this.#exportKey(key, d.prefix, undefined);
+      if (this.#exporting.length > 0) this.#exportKey(d.prefix, undefined);
       return "withdrawn";
     }
-    return this.#reselect(key, prefix, head, prevSnap, prevMp, deltas);
+    return this.#reselect(prefix, prevSnap, prevMp, deltas);
+  }
+
+  /** A lone fresh path without a Path Identifier goes back to the shared form. */
+  #compact(prefix: Prefix): Entry {
+    const head = this.#dests.get(prefix)!;
+    if (head instanceof SharedPath || head.next || head.pathId !== 0 || head.stale) return head;
+    const sp = this.#sharedPath(head.source, head.attrs);
+    this.interner.release(head.attrs);
+    this.#dests.set(prefix, sp);
+    return sp;
   }
 
   /** Re-runs the decision at `key` after a change; reports a delta if the best (or multipath set) changed. */
   #reselect(
-    key: string,
     prefix: Prefix,
-    prevBest: Node,
     prevSnap: PathSnapshot,
     prevMp: string | undefined,
     deltas: RibDelta[],
   ): ChangeKind {
-    let head = this.#dests.get(key)!;
+    let head = this.#dests.get(prefix)!;
     if (head.next) {
-      const list: Node[] = [];
-      for (let x: Node | undefined = head; x; x = x.next) list.push(x);
-      const best = decide(list, this.#decision).best as Node;
+      const list = this.#scratch;
+      let n = 0;
+      for (let x: Entry | undefined = head; x; x = x.next) list[n++] = x;
+      const best = bestPath(list, n, this.#decision) as Node;
+      list.fill(undefined as unknown as Entry, 0, n);
       if (best !== head) {
         // Move the best to the front.
-        let x = head;
-        while (x.next !== best) x = x.next!;
+        let x = head as Node;
+        while (x.next !== best) x = x.next as Node;
         x.next = best.next;
         best.next = head;
-        this.#dests.set(key, best);
+        this.#dests.set(prefix, best);
         head = best;
       }
-    }
+    } else head = this.#compact(prefix);
     const mpNow = this.#opts.multipath ? this.#mpKeys(head) : undefined;
     const same =
-      head === prevBest && head.attrs === prevSnap.attrs && head.stale === prevSnap.stale;
+      head.source === prevSnap.source &&
+      head.pathId === prevSnap.pathId &&
+      head.attrs === prevSnap.attrs &&
+      head.stale === prevSnap.stale;
     if (same && mpNow === prevMp) {
       // The best is unchanged, but with ADD-PATH the other paths may be sent too.
-      if (this.#addPathExporters()) this.#exportKey(key, bare(prefix), head);
+      if (this.#addPathExporters()) this.#exportKey(bare(prefix), head);
       return "unchanged";
     }
-    const d: RibDelta = {
-      kind: "best",
-      key,
-      prefix: bare(prefix),
-      best: snap(head),
-      previous: prevSnap,
-      ...(this.#opts.multipath ? { multipath: this.multipathOf(head) } : {}),
-    };
+    const d = this.#delta("best", prefix, head, prevSnap);
     deltas.push(d);
-    this.#exportKey(key, d.prefix, head);
+    if (this.#exporting.length > 0) this.#exportKey(d.prefix, head);
     return "best";
   }
 
-  private multipathOf(head: Node): PathSnapshot[] {
+  #multipathOf(head: Entry): PathSnapshot[] {
     if (!head.next) return [snap(head)];
-    const list: Node[] = [];
-    for (let x: Node | undefined = head; x; x = x.next) list.push(x);
+    const list: Entry[] = [];
+    for (let x: Entry | undefined = head; x; x = x.next) list.push(x);
     return decide(list, this.#decision).multipath.map(snap);
   }
 
-  #mpKeys(head: Node | undefined): string | undefined {
+  #mpKeys(head: Entry | undefined): string | undefined {
     if (!head) return undefined;
     if (!head.next) return `${head.source.index}:${head.pathId}:${head.attrs.id}`;
-    return this.multipathOf(head)
+    return this.#multipathOf(head)
       .map((p) => `${p.source.index}:${p.pathId}:${p.attrs.id}`)
       .join(",");
   }
 
   #sweep(p: PeerState, staleOnly: boolean): RibDelta[] {
     const deltas: RibDelta[] = [];
-    const victims: { key: string; pathId: number }[] = [];
-    for (const [key, head] of this.#dests) {
-      for (let x: Node | undefined = head; x; x = x.next) {
-        if (x.source === p && (!staleOnly || x.stale)) victims.push({ key, pathId: x.pathId });
-      }
+    const has = (head: Entry) => {
+      for (let x: Entry | undefined = head; x; x = x.next)
+        if (x.source === p && (!staleOnly || x.stale)) return true;
+      return false;
+    };
+    for (const prefix of this.#dests.prefixesWhere(has)) {
+      const ids: number[] = [];
+      for (let x = this.#dests.get(prefix); x; x = x.next)
+        if (x.source === p && (!staleOnly || x.stale)) ids.push(x.pathId);
+      for (const id of ids) this.#remove(p, prefix, id, deltas);
     }
-    for (const v of victims) this.#remove(p, v.key, prefixFromKey(v.key), v.pathId, deltas);
     if (p.pre && !staleOnly) {
       for (const a of p.pre.values()) this.interner.release(a);
       p.pre.clear();
@@ -888,7 +973,7 @@ export class Rib {
   }
 
   #addPathExporters(): boolean {
-    for (const p of this.#peers.values()) if (p.out && p.outIds) return true;
+    for (const p of this.#exporting) if (p.outIds) return true;
     return false;
   }
 
@@ -925,11 +1010,12 @@ export class Rib {
   }
 
   /** Pushes the current state of `key` to every exporting peer's Adj-RIB-Out. */
-  #exportKey(key: string, prefix: Prefix, head: Node | undefined): void {
-    for (const t of this.#peers.values()) if (t.out) this.#exportKeyTo(t, key, prefix, head);
+  #exportKey(prefix: Prefix, head: Entry | undefined): void {
+    const key = ribKey(prefix);
+    for (const t of this.#exporting) this.#exportKeyTo(t, key, prefix, head);
   }
 
-  #exportKeyTo(t: PeerState, key: string, prefix: Prefix, head: Node | undefined): void {
+  #exportKeyTo(t: PeerState, key: string, prefix: Prefix, head: Entry | undefined): void {
     const out = t.out!;
     if (!t.outIds) {
       let attrs: AttrSet | null = null;
@@ -943,7 +1029,7 @@ export class Rib {
     // ADD-PATH send (RFC 7911): every exportable path, each with our own Path Identifier.
     const before = t.outIds.get(key) ?? [];
     const now: number[] = [];
-    for (let x = head; x; x = x.next) {
+    for (let x: Entry | undefined = head; x; x = x.next) {
       const r = this.#exportOne(x.source, x.attrs, prefix, t);
       if (!("init" in r)) continue;
       const id = this.#localPathId(x.source, x.pathId);
@@ -967,9 +1053,10 @@ export class Rib {
 
   #refreshExport(t: PeerState): void {
     const seen = new Set<string>();
-    for (const [key, head] of this.#dests) {
+    for (const [prefix, head] of this.#dests.entries()) {
+      const key = ribKey(prefix);
       seen.add(key);
-      this.#exportKeyTo(t, key, prefixFromKey(key), head);
+      this.#exportKeyTo(t, key, prefix, head);
     }
     // Routes advertised earlier whose destination is gone.
     const out = t.out!;
@@ -982,8 +1069,26 @@ export class Rib {
   }
 }
 
-function snap(n: Node | Path): PathSnapshot {
-  return { source: n.source, attrs: n.attrs, pathId: n.pathId, stale: n.stale };
+/** A delta; its key is computed on demand (most consumers want the prefix). */
+class Delta implements RibDelta {
+  constructor(
+    readonly kind: RibDelta["kind"],
+    readonly prefix: Prefix,
+    readonly best: PathSnapshot | undefined,
+    readonly previous: PathSnapshot | undefined,
+    readonly multipath: readonly PathSnapshot[] | undefined,
+  ) {}
+
+  get key(): string {
+    return ribKey(this.prefix);
+  }
+}
+
+function snap(n: Path): PathSnapshot {
+  // A shared path is immutable: it is its own snapshot.
+  return n instanceof SharedPath
+    ? n
+    : { source: n.source, attrs: n.attrs, pathId: n.pathId, stale: n.stale };
 }
 
 function bare(p: Prefix): Prefix {

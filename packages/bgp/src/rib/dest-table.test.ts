@@ -1,0 +1,67 @@
+// The destination table against a Map model under random inserts, updates
+// and deletes (backward-shift deletion is where open addressing goes wrong),
+// across growth, with IPv4 and IPv6 mixed.
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { formatPrefix, type Prefix, prefixKey } from "../wire/prefix.js";
+import { DestTable } from "./dest-table.js";
+
+// A small key space so that collisions, long probe runs and re-inserts happen.
+const prefixArb: fc.Arbitrary<Prefix> = fc.oneof(
+  fc.record({ a: fc.nat(40), len: fc.constantFrom(24, 32, 8, 0) }).map(({ a, len }) => {
+    const x = (0xc6120000 + a * 256) >>> 0;
+    const n = (len + 7) >> 3;
+    return {
+      afi: 1,
+      length: len,
+      bytes: Uint8Array.of(x >>> 24, (x >>> 16) & 255, (x >>> 8) & 255, x & 255).slice(0, n),
+    };
+  }),
+  fc
+    .nat(5)
+    .map((a) => ({ afi: 2, length: 48, bytes: Uint8Array.of(0x20, 0x01, 0x0d, 0xb8, 0, a) })),
+);
+const opArb = fc.record({ del: fc.boolean(), p: prefixArb, v: fc.nat() });
+
+describe("DestTable", () => {
+  it("behaves as a Map keyed by prefix", () => {
+    fc.assert(
+      fc.property(fc.array(opArb, { maxLength: 300 }), (ops) => {
+        const t = new DestTable<number>(4);
+        const m = new Map<string, number>();
+        for (const { del, p, v } of ops) {
+          const k = prefixKey(p, false);
+          if (del) expect(t.delete(p)).toBe(m.delete(k));
+          else {
+            t.set(p, v);
+            m.set(k, v);
+          }
+          expect(t.size).toBe(m.size);
+        }
+        for (const { p } of ops) expect(t.get(p)).toBe(m.get(prefixKey(p, false)));
+        const listed = new Map([...t.entries()].map(([p, v]) => [prefixKey(p, false), v]));
+        expect(listed).toEqual(m);
+        expect([...t.values()].sort()).toEqual([...m.values()].sort());
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it("holds 200,000 IPv4 prefixes and deletes them all", () => {
+    const t = new DestTable<number>();
+    const p = (i: number): Prefix => ({
+      afi: 1,
+      length: 32,
+      bytes: Uint8Array.of(198, 18 + (i >> 16), (i >> 8) & 255, i & 255),
+    });
+    for (let i = 0; i < 200_000; i++) t.set(p(i), i);
+    expect(t.size).toBe(200_000);
+    expect(t.get(p(123_456))).toBe(123_456);
+    expect(formatPrefix([...t.entries()].find(([, v]) => v === 7)![0])).toBe("198.18.0.7/32");
+    for (let i = 0; i < 200_000; i += 2) t.delete(p(i));
+    for (let i = 1; i < 200_000; i += 2) expect(t.get(p(i))).toBe(i);
+    for (let i = 1; i < 200_000; i += 2) t.delete(p(i));
+    expect(t.size).toBe(0);
+    expect([...t.values()]).toEqual([]);
+  });
+});

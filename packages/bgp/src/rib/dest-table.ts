@@ -1,0 +1,170 @@
+// The Loc-RIB's destination index: prefix → entry. A full IPv4 table is a
+// million destinations, so IPv4 prefixes live in an open-addressing hash
+// table over typed arrays (address and length as numbers: no key string, no
+// per-key heap object, ~20 octets per destination plus the value pointer);
+// every other family uses a `Map` keyed by `ribKey`. Linear probing with
+// backward-shift deletion (Knuth, TAOCP vol. 3, §6.4, Algorithm R), so there
+// are no tombstones and lookups stay short after heavy churn.
+import type { Prefix } from "../wire/prefix.js";
+import { prefixFromKey, ribKey } from "./keys.js";
+
+const EMPTY = 0xff;
+
+function v4addr(p: Prefix): number {
+  const b = p.bytes;
+  return ((b[0] ?? 0) * 0x1000000 + ((b[1] ?? 0) << 16) + ((b[2] ?? 0) << 8) + (b[3] ?? 0)) >>> 0;
+}
+
+function hash(addr: number, len: number): number {
+  let h = Math.imul(addr ^ (len * 0x9e3779b1), 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  return (h ^ (h >>> 16)) >>> 0;
+}
+
+function v4prefix(addr: number, length: number): Prefix {
+  const n = (length + 7) >> 3;
+  const all = [addr >>> 24, (addr >>> 16) & 255, (addr >>> 8) & 255, addr & 255];
+  return { afi: 1, length, bytes: Uint8Array.from(all.slice(0, n)) };
+}
+
+/** Prefix → value, IPv4 in typed arrays, everything else in a Map. */
+export class DestTable<V> {
+  #addr: Uint32Array;
+  #len: Uint8Array;
+  #vals: (V | undefined)[];
+  #mask: number;
+  #v4 = 0;
+  readonly #other = new Map<string, V>();
+
+  /** Creates an empty table with room for `capacity` IPv4 destinations before growing. */
+  constructor(capacity = 1024) {
+    let size = 16;
+    while (size * 0.7 < capacity) size *= 2;
+    this.#addr = new Uint32Array(size);
+    this.#len = new Uint8Array(size).fill(EMPTY);
+    this.#vals = new Array<V | undefined>(size);
+    this.#mask = size - 1;
+  }
+
+  /** Number of destinations. */
+  get size(): number {
+    return this.#v4 + this.#other.size;
+  }
+
+  #slot(addr: number, len: number): number {
+    let i = hash(addr, len) & this.#mask;
+    for (;;) {
+      const l = this.#len[i]!;
+      if (l === EMPTY) return ~i;
+      if (l === len && this.#addr[i] === addr) return i;
+      i = (i + 1) & this.#mask;
+    }
+  }
+
+  /** The value at a prefix (its `pathId` is ignored). */
+  get(p: Prefix): V | undefined {
+    if (p.afi !== 1) return this.#other.get(ribKey(p));
+    const i = this.#slot(v4addr(p), p.length);
+    return i >= 0 ? this.#vals[i] : undefined;
+  }
+
+  /** Sets the value at a prefix. */
+  set(p: Prefix, v: V): void {
+    if (p.afi !== 1) {
+      this.#other.set(ribKey(p), v);
+      return;
+    }
+    const addr = v4addr(p);
+    const i = this.#slot(addr, p.length);
+    if (i >= 0) {
+      this.#vals[i] = v;
+      return;
+    }
+    const at = ~i;
+    this.#addr[at] = addr;
+    this.#len[at] = p.length;
+    this.#vals[at] = v;
+    if (++this.#v4 > (this.#mask + 1) * 0.7) this.#grow();
+  }
+
+  /** Removes a prefix; true if it was there. */
+  delete(p: Prefix): boolean {
+    if (p.afi !== 1) return this.#other.delete(ribKey(p));
+    let i = this.#slot(v4addr(p), p.length);
+    if (i < 0) return false;
+    this.#v4--;
+    // Backward-shift deletion: move later members of the probe run into the hole.
+    const mask = this.#mask;
+    let j = i;
+    for (;;) {
+      j = (j + 1) & mask;
+      const l = this.#len[j]!;
+      if (l === EMPTY) break;
+      const home = hash(this.#addr[j]!, l) & mask;
+      // Move j to i unless its home lies cyclically in (i, j].
+      if (i <= j ? home > i && home <= j : home > i || home <= j) continue;
+      this.#addr[i] = this.#addr[j]!;
+      this.#len[i] = l;
+      this.#vals[i] = this.#vals[j];
+      i = j;
+    }
+    this.#len[i] = EMPTY;
+    this.#vals[i] = undefined;
+    return true;
+  }
+
+  #grow(): void {
+    const addr = this.#addr;
+    const len = this.#len;
+    const vals = this.#vals;
+    const size = (this.#mask + 1) * 2;
+    this.#addr = new Uint32Array(size);
+    this.#len = new Uint8Array(size).fill(EMPTY);
+    this.#vals = new Array<V | undefined>(size);
+    this.#mask = size - 1;
+    for (let k = 0; k < len.length; k++) {
+      const l = len[k]!;
+      if (l === EMPTY) continue;
+      const at = ~this.#slot(addr[k]!, l);
+      this.#addr[at] = addr[k]!;
+      this.#len[at] = l;
+      this.#vals[at] = vals[k];
+    }
+  }
+
+  /** Every (prefix, value); the prefix objects are made on the way. Do not mutate the table while iterating. */
+  *entries(): IterableIterator<[Prefix, V]> {
+    const len = this.#len;
+    for (let k = 0; k < len.length; k++) {
+      if (len[k] !== EMPTY) yield [v4prefix(this.#addr[k]!, len[k]!), this.#vals[k] as V];
+    }
+    for (const [key, v] of this.#other) yield [prefixFromKey(key), v];
+  }
+
+  /** Replaces every value by `fn(value)` (same keys; no prefix objects are made). */
+  mapValues(fn: (v: V) => V): void {
+    const len = this.#len;
+    for (let k = 0; k < len.length; k++)
+      if (len[k] !== EMPTY) this.#vals[k] = fn(this.#vals[k] as V);
+    for (const [key, v] of this.#other) this.#other.set(key, fn(v));
+  }
+
+  /** The prefixes whose value satisfies `pred` (prefix objects made only for those). */
+  prefixesWhere(pred: (v: V) => boolean): Prefix[] {
+    const out: Prefix[] = [];
+    const len = this.#len;
+    for (let k = 0; k < len.length; k++) {
+      if (len[k] !== EMPTY && pred(this.#vals[k] as V)) out.push(v4prefix(this.#addr[k]!, len[k]!));
+    }
+    for (const [key, v] of this.#other) if (pred(v)) out.push(prefixFromKey(key));
+    return out;
+  }
+
+  /** Every value. Do not mutate the table while iterating. */
+  *values(): IterableIterator<V> {
+    const len = this.#len;
+    for (let k = 0; k < len.length; k++) if (len[k] !== EMPTY) yield this.#vals[k] as V;
+    yield* this.#other.values();
+  }
+}
