@@ -7,6 +7,7 @@ import {
   inUse,
   isEmpty,
   release,
+  sequenceFloor,
 } from "./block.js";
 
 const attr = (h: string) => ({ handleId: h, secondary: { pod: h } });
@@ -71,5 +72,25 @@ describe("block", () => {
       "ordinal 2 is neither allocated nor free",
       "ordinal 3 is neither allocated nor free",
     ]);
+  });
+
+  it("never repeats a sequence number for an address when its block is deleted and created again", () => {
+    // First life: created at revision 10, 4 assignments in one write at 10, one more at 11.
+    let b = emptyBlock("192.0.2.0/30", "n1");
+    const first = assign(b, 4, attr("a"), undefined, sequenceFloor(10));
+    b = release(first.block, [{ ordinal: 0 }]).block; // written at 11
+    const again = assign(b, 1, attr("b"), undefined, sequenceFloor(11));
+    const old = [...first.assigned, ...again.assigned].map((a) => a.sequenceNumber);
+    // Deleted at 12, created again at 13: the counter restarts, the floor does not.
+    const reborn = assign(
+      emptyBlock("192.0.2.0/30", "n2"),
+      4,
+      attr("c"),
+      undefined,
+      sequenceFloor(13),
+    );
+    const fresh = reborn.assigned.map((a) => a.sequenceNumber);
+    expect(Math.min(...fresh)).toBeGreaterThan(Math.max(...old));
+    expect(new Set([...old, ...fresh]).size).toBe(old.length + fresh.length);
   });
 });

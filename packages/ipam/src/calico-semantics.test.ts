@@ -284,6 +284,43 @@ describe("node selectors (Calico SelectsNode, prepareAffinityBlocksForHost)", ()
   });
 });
 
+describe("consistent affinity on release (Calico ensureConsistentAffinity)", () => {
+  it("releasing the last address of a block whose pool no longer selects its node releases the block", async () => {
+    const { ipam, node } = setup();
+    await node("n1", { rack: "a" });
+    await ipam.applyPool({
+      name: "rack-a",
+      cidr: "192.0.2.0/24",
+      blockSize: 30,
+      nodeSelector: "rack == 'a'",
+    });
+    const r = await ipam.autoAssign({ handleId: "h", hostname: "n1", num4: 2 });
+    const block = r.ipv4[0]!.block;
+    await node("n1", { rack: "b" });
+    await ipam.releaseIps([r.ipv4[0]!.ip]); // not empty yet: the block stays n1's
+    expect((await ipam.listAffinities("n1")).map((a) => a.value.cidr)).toEqual([block]);
+    await ipam.releaseIps([r.ipv4[1]!.ip]);
+    expect(await ipam.listAffinities("n1")).toEqual([]);
+    expect(await ipam.listBlocks()).toEqual([]);
+  });
+
+  it("so does releasing by handle", async () => {
+    const { ipam, node } = setup();
+    await node("n1", { rack: "a" });
+    await ipam.applyPool({
+      name: "rack-a",
+      cidr: "192.0.2.0/24",
+      blockSize: 30,
+      nodeSelector: "rack == 'a'",
+    });
+    await ipam.autoAssign({ handleId: "h", hostname: "n1", num4: 2 });
+    await node("n1", { rack: "b" });
+    expect(await ipam.releaseByHandle("h")).toHaveLength(2);
+    expect(await ipam.listAffinities("n1")).toEqual([]);
+    expect(await ipam.listBlocks()).toEqual([]);
+  });
+});
+
 describe("AssignIP (Calico AssignIP, allocationBlock.assign)", () => {
   it("enforces strictAffinity: another host's block is refused, its own is not", async () => {
     const { ipam } = setup();

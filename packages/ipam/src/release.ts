@@ -3,7 +3,9 @@
 // `IPsByHandle`. A release guarded by a sequence number or handle that no
 // longer matches fails with ReleaseConflictError and frees nothing.
 import type { TxnOp } from "@tortie/datastore";
+import { releaseOne } from "./affinity.js";
 import {
+  blockHost,
   ipAt,
   isEmpty,
   ordinalOf,
@@ -16,7 +18,7 @@ import { formatCidr, parseCidr, parseIp } from "./cidr.js";
 import type { IpamCore } from "./core.js";
 import { ContentionError, HandleNotFoundError, ReleaseConflictError } from "./errors.js";
 import { type Block, blockName } from "./model.js";
-import { blockOf, poolOf } from "./pools.js";
+import { blockOf, poolOf, selects, selectsAll } from "./pools.js";
 import { adjustHandle, decodeBlock, decodeHandle, type Versioned } from "./records.js";
 
 /** An address to release, optionally guarded by handle and sequence number (Calico `ReleaseOptions`). */
@@ -174,12 +176,35 @@ async function releaseInBlock(
     if (r.succeeded) {
       if (drop) core.blocks.delete(cidr);
       else core.blocks.set(cidr, { value: block, modRevision: r.revision });
+      if (!drop && isEmpty(block)) await ensureConsistentAffinity(core, block);
       return { released: released.map((x) => ipAt(c, x.ordinal)), unallocated: free };
     }
     const cur = r.current?.get(blockKey);
     entry = cur ? core.cacheBlock(cidr, cur) : await core.readBlock(cidr);
   }
   throw new ContentionError(`release in block ${cidr}`, core.maxRetries);
+}
+
+/**
+ * After a block is emptied: when its pool's nodeSelector no longer selects
+ * the block's host, the host's affinity is released and the empty block
+ * deleted (Calico `ensureConsistentAffinity`, called from
+ * `releaseIPsFromBlock`). Pools selecting every node cost nothing here.
+ * Best effort, as in Calico: the addresses are released whatever happens.
+ */
+async function ensureConsistentAffinity(core: IpamCore, block: Block): Promise<void> {
+  const host = blockHost(block);
+  if (host === null) return;
+  const cfg = await core.config();
+  const c = parseCidr(block.cidr);
+  const pool = poolOf(cfg, { family: c.family, value: c.base });
+  if (!pool || selectsAll(pool.nodeSelector)) return;
+  try {
+    if (selects(pool, await core.nodeLabels(host), core.selector)) return;
+    await releaseOne(core, host, block.cidr, { requireEmpty: true });
+  } catch {
+    // Calico logs and returns no error: the release itself succeeded.
+  }
 }
 
 /**
@@ -250,6 +275,7 @@ export async function releaseByHandle(
       if (drop) core.blocks.delete(cidr);
       else core.blocks.set(cidr, { value: block, modRevision: r.revision });
       out.push(...ords.map((o) => ipAt(parseCidr(cidr), o)));
+      if (!drop && isEmpty(block)) await ensureConsistentAffinity(core, block);
       if (!next) return out;
     } else {
       core.cacheBlock(cidr, r.current?.get(blockKey));
