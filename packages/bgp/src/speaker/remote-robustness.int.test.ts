@@ -11,7 +11,8 @@
 //     (RFC 4271 §6.1), without waiting for the declared length.
 //   - A complete message and a broken header in one read: the message is
 //     processed, then the NOTIFICATION for the header.
-//   - ROUTE-REFRESH for a family not negotiated: ignored (RFC 2918 §4).
+//   - ROUTE-REFRESH for a family not negotiated: ignored (RFC 2918 §4);
+//     before Established: FSM Error (RFC 6608 §4), found by the wire fuzzer.
 import { type Bird, requirePrereqs, startBird, useTestbed, waitFor } from "@tortie/testbed";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import type { RouteRefreshMessage } from "../wire/index.js";
@@ -235,6 +236,25 @@ describe.skipIf(skip)("issue #19: no message from a peer can stop the speaker", 
     expect(conn.notifications()).toMatchObject([
       { code: 1, subcode: 2, data: Uint8Array.of(0x10, 0x01) },
     ]);
+    await speakerUnharmed();
+  });
+
+  it("a ROUTE-REFRESH before the OPEN → FSM Error 5/1 with the message type (RFC 6608 §4), not a wait", async () => {
+    const { connectTcp } = await import("./transport.js");
+    const { connected, RawConn } = await import("./raw-peer.fixture.js");
+    const sock = connectTcp({
+      remoteAddress: TORTIE4,
+      remotePort: 179,
+      localAddress: RAW["4-octet"],
+      netns: rawNs,
+    });
+    const conn = new RawConn(await connected(sock));
+    open.push(conn);
+    await conn.waitFor((m) => m.type === "open", "Tortie's OPEN");
+    conn.send(routeRefresh(1, 1));
+    await conn.waitFor((m) => m.type === "notification", "NOTIFICATION 5/1", 5_000);
+    expect(conn.notifications()).toMatchObject([{ code: 5, subcode: 1, data: Uint8Array.of(5) }]);
+    await waitFor(() => conn.closed, { what: "Tortie closes the connection", timeoutMs: 5_000 });
     await speakerUnharmed();
   });
 

@@ -30,8 +30,10 @@ import {
   type FsmOptions,
   fireDue,
   formatBgpId,
+  fsmError,
   type NegotiatedSession,
   type NotificationDescriptor,
+  NotifyFsmSubcode,
   nextDeadline,
   parseBgpId,
   promote,
@@ -40,7 +42,7 @@ import {
   step,
   updateSent,
 } from "../fsm/index.js";
-import { CeaseSubcode, ErrorCode, RouteRefreshSubtype } from "../wire/constants.js";
+import { CeaseSubcode, ErrorCode, MessageType, RouteRefreshSubtype } from "../wire/constants.js";
 import {
   type BgpMessage,
   type CodecContext,
@@ -734,8 +736,23 @@ export class PeerSession extends EventEmitter<SessionEvents> {
         this.dispatch(owner, { type: "UpdateMsg", update: d });
         return;
       case "route-refresh":
-        if (owner === this.main && this.state === "Established")
-          this.onRouteRefresh(m.afi, m.safi, m.subtype);
+        if (owner.fsm.state === "Established") {
+          if (owner === this.main) this.onRouteRefresh(m.afi, m.safi, m.subtype);
+        } else if (owner.fsm.state === "OpenSent" || owner.fsm.state === "OpenConfirm") {
+          // RFC 6608 §4: a ROUTE-REFRESH before Established is an unexpected
+          // message — FSM Error, subcode by state, data the message type (5).
+          // RFC 4271 §8 has no event for it, so the session asks the FSM to
+          // stop the connection with that NOTIFICATION (rather than leaving
+          // the peer waiting until the hold timer).
+          const sub =
+            owner.fsm.state === "OpenSent"
+              ? NotifyFsmSubcode.UnexpectedMessageInOpenSent
+              : NotifyFsmSubcode.UnexpectedMessageInOpenConfirm;
+          this.dispatch(owner, {
+            type: "AutomaticStop",
+            notification: fsmError(sub, MessageType.RouteRefresh),
+          });
+        }
         return;
     }
   }
