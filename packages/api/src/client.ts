@@ -25,6 +25,7 @@ import {
   kindInfo,
   type Resource,
 } from "./registry.js";
+import { name, objectMeta } from "./schema/common.js";
 
 /** What identifies a resource. */
 export interface ResourceRef {
@@ -94,10 +95,19 @@ export class ResourceClient {
     return `${this.root}${groupOf(apiVersion)}/${info.plural}/${ns}`;
   }
 
-  /** The key of a resource. */
+  /** The key of a resource; names that are not Kubernetes names are refused (no `/`, no `..`). */
   keyOf(ref: ResourceRef): string {
     const info = mustKnow(ref.apiVersion, ref.kind);
     const ns = info.namespaced ? (ref.namespace ?? "default") : undefined;
+    const bad = [
+      ...(name.safeParse(ref.name).success
+        ? []
+        : [{ path: "metadata.name", message: `not a resource name: ${JSON.stringify(ref.name)}` }]),
+      ...(ns === undefined || objectMeta.shape.namespace.safeParse(ns).success
+        ? []
+        : [{ path: "metadata.namespace", message: `not a namespace name: ${JSON.stringify(ns)}` }]),
+    ];
+    if (bad.length) throw new ResourceValidationError(`${ref.kind} ${ref.name}`, bad);
     return `${this.prefixOf(ref.apiVersion, ref.kind, ns)}${ref.name}`;
   }
 
