@@ -210,6 +210,9 @@ async function assignFamily(
   const done = (reason?: Shortfall["reason"]) =>
     reason ? { got, shortfall: { requested: n, assigned: got.length, reason } } : { got };
   try {
+    // Whether the host's affinities were cached before this call (a fresh
+    // read needs no second look below).
+    const wasCached = core.hostBlocks.has(host);
     await releaseUnselectedBlocks(core, host, family, cfg, choice, labels);
     // 1. Blocks affine to this host: first as cached (a block seen full is
     // skipped); when they do not suffice, re-read the host's affinities and
@@ -223,7 +226,6 @@ async function assignFamily(
         got.push(...(await assignInBlock(core, cidr, need(), attr, cfg, handle, host)));
       }
     };
-    const wasCached = core.hostBlocks.has(host);
     let mine = await core.affineBlocks(host, false);
     await core.loadBlocks(mine.filter(inPools), false);
     await tryAffine(mine);

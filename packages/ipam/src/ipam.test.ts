@@ -286,6 +286,17 @@ describe("auto-assign", () => {
     for (let i = 0; i < 20; i++) await ipam.releaseByHandle(`h${i}`);
     expect(store.calls).toBeLessThanOrEqual(40);
   });
+
+  it("costs six store calls for a node's first address (its block claim included)", async () => {
+    const inner = new MemoryStore();
+    await new Ipam({ store: inner }).applyPool({ name: "p", cidr: "192.0.2.0/24" });
+    const store = countingStore(inner);
+    const ipam = new Ipam({ store });
+    await ipam.autoAssign({ handleId: "first", hostname: "n1", num4: 1 });
+    // config, the host's affinities, the block names, pending affinity,
+    // block + confirmed affinity, block + handle.
+    expect(store.calls).toBe(6);
+  });
 });
 
 describe("specific addresses and release", () => {
