@@ -15,6 +15,7 @@
 # The runtime's environment may have no PATH: node is found at the path
 # recorded when the plugin was built (@NODE@ below), then on PATH, then in
 # /usr/local/bin and /usr/bin.
+t0=$EPOCHREALTIME # when the runtime invoked us: a DEL begun later supersedes this ADD
 export LC_ALL=C
 trap '' PIPE # a helper that goes away is an error to handle, not a signal to die of
 build='@BUILD@'
@@ -84,6 +85,7 @@ for v in CNI_COMMAND CNI_CONTAINERID CNI_NETNS CNI_IFNAME CNI_ARGS CNI_PATH; do
   val=${!v}
   body+="$v ${#val}"$'\n'"$val"$'\n'
 done
+[[ $t0 =~ ^[0-9]+\.[0-9]+$ ]] && body+="T0 ${#t0}"$'\n'"$t0"$'\n'
 body+="STDIN ${#req}"$'\n'"$req"
 printf '%s %s\n%s' "$pc" "${#body}" "$body" >&3 2>/dev/null || in_node
 IFS= read -r ack <&3

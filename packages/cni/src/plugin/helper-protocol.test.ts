@@ -24,6 +24,10 @@ describe("helper protocol", () => {
     expect(decodeBody(encodeBody(req))).toEqual(req);
     const r = { env: { CNI_COMMAND: "DEL" }, stdin: '{"name":"café ✓"}' };
     expect(decodeBody(encodeBody(r))).toEqual(r);
+    // the shim's start time ($EPOCHREALTIME), to order an ADD against a DEL
+    const t = decodeBody(enc("T0 17\n1764658000.123456\nSTDIN 0\n"));
+    expect(t.t0).toBeCloseTo(1764658000123.456, 3);
+    expect(() => decodeBody(enc("T0 3\nabc\nSTDIN 0\n"))).toThrow(HelperProtocolError);
   });
 
   it("keeps newlines inside values: an injected line stays inside CNI_ARGS", () => {

@@ -28,7 +28,8 @@
 //
 // The body is unambiguous whatever the values hold (newlines included):
 // a sequence of records "<NAME> <byteLength>\n<bytes>\n", names from
-// {@link REQUEST_VARIABLES} at most once each, the last record "STDIN".
+// {@link REQUEST_VARIABLES} and "T0" (the shim's start, seconds with
+// decimals) at most once each, the last record "STDIN".
 // "A" is sent before the call starts: a shim that lost the helper before
 // "A" may run the call in Node (it never ran), after "A" it must not (it
 // reports code 11 instead), so no call runs twice.
@@ -69,6 +70,8 @@ export interface Hello {
 export interface HelperRequest {
   readonly env: Readonly<Record<string, string>>;
   readonly stdin: string;
+  /** When the shim started (epoch ms), from the optional record "T0" (bash's $EPOCHREALTIME). */
+  readonly t0?: number;
 }
 
 const WORD = /^[A-Za-z0-9._-]{1,64}$/;
@@ -118,11 +121,14 @@ const isVariable = (k: string): k is (typeof REQUEST_VARIABLES)[number] =>
 export function decodeBody(buf: Uint8Array): HelperRequest {
   const dec = new TextDecoder("utf-8", { fatal: true });
   const env: Record<string, string> = {};
+  let t0: number | undefined;
   let pos = 0;
   for (;;) {
     const nl = buf.indexOf(NL, pos);
     if (nl < 0 || nl - pos > 40) throw new HelperProtocolError("bad record header");
-    const m = /^([A-Z_]{1,20}) (\d{1,8})$/.exec(new TextDecoder().decode(buf.subarray(pos, nl)));
+    const m = /^([A-Z][A-Z0-9_]{0,19}) (\d{1,8})$/.exec(
+      new TextDecoder().decode(buf.subarray(pos, nl)),
+    );
     if (!m) throw new HelperProtocolError("bad record header");
     const name = m[1]!;
     const len = Number(m[2]);
@@ -138,7 +144,14 @@ export function decodeBody(buf: Uint8Array): HelperRequest {
     }
     if (name === "STDIN") {
       if (end !== buf.length) throw new HelperProtocolError("bytes after STDIN");
-      return { env, stdin: value };
+      return t0 === undefined ? { env, stdin: value } : { env, stdin: value, t0 };
+    }
+    if (name === "T0") {
+      if (t0 !== undefined || !/^\d{1,12}(\.\d{1,9})?$/.test(value) || buf[end] !== NL)
+        throw new HelperProtocolError("bad T0 record");
+      t0 = Number(value) * 1000;
+      pos = end + 1;
+      continue;
     }
     if (!isVariable(name)) throw new HelperProtocolError(`unknown variable ${name}`);
     if (name in env) throw new HelperProtocolError(`variable ${name} given twice`);
@@ -158,6 +171,10 @@ export function encodeBody(r: HelperRequest): Uint8Array {
     if (v === undefined) continue;
     const b = enc.encode(v);
     parts.push(enc.encode(`${k} ${b.length}\n`), b, enc.encode("\n"));
+  }
+  if (r.t0 !== undefined) {
+    const t = (r.t0 / 1000).toFixed(6);
+    parts.push(enc.encode(`T0 ${t.length}\n${t}\n`));
   }
   const s = enc.encode(r.stdin);
   parts.push(enc.encode(`STDIN ${s.length}\n`), s);

@@ -333,6 +333,7 @@ class Helper {
   }
 
   private async run(sock: Socket, body: Buffer): Promise<void> {
+    const received = Date.now();
     this.arm();
     const gone = new AbortController();
     const abort = () => gone.abort();
@@ -361,6 +362,7 @@ class Helper {
           err += t;
         },
         signal: gone.signal,
+        startedAt: req.t0 ?? received,
       });
       if (!sock.destroyed) sock.end(encodeResponse(code, out, err));
       if (code !== 0) logFailure(req.env, req.stdin, out, err);

@@ -6,19 +6,34 @@
 //
 //   <dataDir>/.locks/<network>/<containerId>_<ifname>.op   exclusive: the call running
 //   <dataDir>/.locks/<network>/<containerId>_<ifname>.del  shared by every DEL waiting
+//   <dataDir>/.locks/<network>/<containerId>_<ifname>.gone when the last DEL began (ms)
 //
 // "DEL wins": a DEL takes `.del` shared before it queues on `.op`. An ADD
 // that holds `.op` asks whether anyone holds `.del` (a non-blocking
 // exclusive try) before it starts and again before it reports success; if
 // a DEL is waiting, the ADD undoes its work and fails, and the DEL finds
-// nothing left to remove. A DEL that finished removes both files when no
+// nothing left to remove. An ADD invoked before a DEL began gives way too,
+// even if it reaches the lock only after that DEL finished (`.gone`: the
+// runtime sent both, so it believes the attachment deleted). A DEL that
+// finished removes `.op` and `.del` when no
 // other DEL waits; every holder re-checks after locking that its file is
 // still the one at the path (an unlinked file locks nothing).
 //
 // flock(2) blocks; the helper must not, so waits are non-blocking tries
 // every few milliseconds.
 
-import { closeSync, fstatSync, mkdirSync, openSync, statSync, unlinkSync } from "node:fs";
+import {
+  closeSync,
+  fstatSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  statSync,
+  unlinkSync,
+  writeFileSync,
+} from "node:fs";
 import { join } from "node:path";
 import koffi from "koffi";
 
@@ -39,6 +54,8 @@ const flock = (fd: number, op: number): boolean => {
 export interface AttachmentLock {
   /** Whether a DEL of the same attachment is waiting (an ADD then gives way). */
   delWaiting(): boolean;
+  /** Whether a DEL of the attachment began at or after `t` (epoch ms). */
+  deletedSince(t: number): boolean;
   /** Releases the lock (a DEL also removes the lock files when it can). */
   release(): void;
 }
@@ -51,6 +68,25 @@ export interface AttachmentLocks {
     ifname: string,
     kind: "add" | "del" | "other",
   ): Promise<AttachmentLock>;
+}
+
+/** How long a DEL's mark is kept: longer than any runtime's timeout for an ADD. */
+const GONE_KEEP_MS = 3_600_000;
+const swept = new Map<string, number>();
+
+/** Removes marks of DELs older than {@link GONE_KEEP_MS} (at most once a minute per folder). */
+function sweepGone(dir: string): void {
+  const now = Date.now();
+  if ((swept.get(dir) ?? 0) > now - 60_000) return;
+  swept.set(dir, now);
+  for (const n of readdirSync(dir)) {
+    if (!n.endsWith(".gone")) continue;
+    try {
+      if (statSync(join(dir, n)).mtimeMs < now - GONE_KEEP_MS) unlinkSync(join(dir, n));
+    } catch {
+      // gone already
+    }
+  }
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -91,6 +127,12 @@ export class FileAttachmentLocks implements AttachmentLocks {
     mkdirSync(dir, { recursive: true, mode: 0o700 });
     const base = join(dir, `${containerId}_${ifname}`);
     const delPath = `${base}.del`;
+    const gonePath = `${base}.gone`;
+    if (kind === "del") {
+      writeFileSync(`${gonePath}.${process.pid}`, String(Date.now()));
+      renameSync(`${gonePath}.${process.pid}`, gonePath);
+      sweepGone(dir);
+    }
     const delFd = kind === "del" ? await take(delPath, LOCK_SH) : undefined;
     const opFd = await take(`${base}.op`, LOCK_EX);
     let released = false;
@@ -108,6 +150,13 @@ export class FileAttachmentLocks implements AttachmentLocks {
           return false;
         } finally {
           closeSync(fd); // closing drops the trial lock
+        }
+      },
+      deletedSince(t: number) {
+        try {
+          return Number(readFileSync(gonePath, "latin1")) >= Math.floor(t);
+        } catch {
+          return false;
         }
       },
       release() {

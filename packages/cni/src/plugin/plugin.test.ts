@@ -200,7 +200,11 @@ describe("tortie plugin (fake edges)", () => {
   it("DEL wins: an ADD that sees a DEL waiting undoes its work and fails with 105", async () => {
     let waiting = false;
     const locks: AttachmentLocks = {
-      lock: async () => ({ delWaiting: () => waiting, release: () => undefined }),
+      lock: async () => ({
+        delWaiting: () => waiting,
+        deletedSince: () => false,
+        release: () => undefined,
+      }),
     };
     const w = world({}, locks);
     // a DEL queued before the ADD got its turn: nothing at all is done

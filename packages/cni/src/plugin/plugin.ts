@@ -53,7 +53,11 @@ export interface TortieDeps {
   log?(file: string, line: string): void;
 }
 
-const noLock: AttachmentLock = { delWaiting: () => false, release: () => undefined };
+const noLock: AttachmentLock = {
+  delWaiting: () => false,
+  deletedSince: () => false,
+  release: () => undefined,
+};
 
 /** Labels passed as CNI_ARGS "K8S_POD_LABELS" (JSON object), if any. */
 function podLabels(args: Readonly<Record<string, string>>): Record<string, string> {
@@ -165,9 +169,13 @@ export function createTortiePlugin(deps: TortieDeps): CniPlugin {
         TortieErrorCode.Superseded,
         req.signal?.aborted
           ? "the ADD was cancelled: its caller went away"
-          : "a DEL of this attachment arrived during the ADD",
+          : "a DEL of this attachment arrived after the ADD was invoked",
       );
-    if (lock.delWaiting() || req.signal?.aborted) throw superseded();
+    const gone = () =>
+      lock.delWaiting() ||
+      req.signal?.aborted === true ||
+      (req.startedAt !== undefined && lock.deletedSince(req.startedAt));
+    if (gone()) throw superseded();
     const labels = podLabels(req.args);
     const network = req.config.name;
     const records = deps.records(cfg);
@@ -275,7 +283,7 @@ export function createTortiePlugin(deps: TortieDeps): CniPlugin {
           (e as Error).message,
         );
       }
-      if (lock.delWaiting() || req.signal?.aborted) throw superseded();
+      if (gone()) throw superseded();
       records.put({ ...base, phase: "added", ips });
       return resultFor(plan, podMac, req.config.cniVersion, req.config.dns ?? ipamResult.dns);
     } catch (e) {

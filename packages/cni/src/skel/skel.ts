@@ -34,6 +34,8 @@ export interface SkelIO {
   readonly stderr?: (text: string) => void;
   /** Aborted when the caller has gone away (the resident helper's client closed). */
   readonly signal?: AbortSignal;
+  /** When the invocation started (epoch ms; the plugin process's start by default). */
+  readonly startedAt?: number;
 }
 
 /** Fields every request to a plugin carries. */
@@ -59,6 +61,8 @@ export interface AttachmentRequest extends RequestBase {
   readonly args: Readonly<Record<string, string>>;
   /** Aborted when the caller has gone away: an ADD then undoes its work. */
   readonly signal?: AbortSignal;
+  /** When the invocation started (epoch ms): a DEL begun after it supersedes an ADD. */
+  readonly startedAt?: number;
 }
 
 /** A STATUS request. */
@@ -139,6 +143,7 @@ export async function skel(plugin: CniPlugin, io: SkelIO): Promise<number> {
           ifname: inv.ifname,
           args: Object.fromEntries(inv.args),
           ...(io.signal ? { signal: io.signal } : {}),
+          startedAt: io.startedAt ?? performance.timeOrigin,
         };
         if (req.command === "ADD") {
           const result = await plugin.add(req);
