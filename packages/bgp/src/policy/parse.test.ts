@@ -279,7 +279,7 @@ describe("parseBgpFilter", () => {
           }
         },
       ),
-      { numRuns: 500 },
+      { numRuns: 100 },
     );
   });
 });

@@ -11,7 +11,7 @@ import { describe, expect, it } from "vitest";
 import { formatPrefix, type Prefix, prefixKey } from "../wire/prefix.js";
 import { decide } from "./decision.js";
 import type { Path } from "./path.js";
-import { attrs, nthPrefix, pfx } from "./rib.fixture.js";
+import { type AttrsSpec, attrs, nthPrefix, pfx } from "./rib.fixture.js";
 import { Rib, type RibDelta, RibError, type RibPeerConfig } from "./rib.js";
 
 const LOCAL_AS = 65000;
@@ -152,6 +152,28 @@ describe("announce and withdraw", () => {
     expect(r.peerIds()).toEqual([]);
     expect(r.interner.size).toBe(0);
     expect(() => r.peer("p1")).toThrow(RibError);
+  });
+});
+
+describe("AS4 on receipt (RFC 6793)", () => {
+  it("from a 2-octet peer AS_PATH is rebuilt from AS4_PATH; from a 4-octet peer AS4_PATH is discarded", () => {
+    const r = rib();
+    peer(r, 1, { fourOctetAs: false });
+    peer(r, 2);
+    const as4: AttrsSpec = {
+      path: [65001, 23456],
+      nextHop: "192.0.2.1",
+      extra: [{ type: "as4-path", segments: [{ type: 2, asns: [4200000001] }] }],
+    };
+    r.announce("p1", pfx("198.51.100.0/24"), attrs(as4));
+    const got = r.best(pfx("198.51.100.0/24")[0]!)!.attrs;
+    expect(got.asPath.flatMap((x) => x.asns)).toEqual([65001, 4200000001]);
+    expect(got.asPathLength).toBe(2);
+    expect(got.attributes.some((a) => a.type === "as4-path")).toBe(false);
+    r.announce("p2", pfx("203.0.113.0/24"), attrs({ ...as4, nextHop: "192.0.2.2" }));
+    const four = r.best(pfx("203.0.113.0/24")[0]!)!.attrs;
+    expect(four.asPath).toEqual([{ type: 2, asns: [65001, 23456] }]);
+    expect(four.attributes.some((a) => a.type === "as4-path")).toBe(false);
   });
 });
 

@@ -11,6 +11,8 @@
 // Adj-RIB-In before import policy is kept only for peers configured with
 // `keepPreImport` (BIRD's `import table on`), so that a policy change can be
 // re-evaluated without asking the peer for a route refresh.
+
+import { reconstructAs4 } from "../wire/as4.js";
 import type { Prefix } from "../wire/prefix.js";
 import { ipv4ToNumber, parseSubnet, type Subnet, tryParseAddress } from "./addr.js";
 import { AdjRibOut } from "./adj-rib-out.js";
@@ -187,6 +189,8 @@ interface PeerState extends PathSource {
   out: AdjRibOut | undefined;
   /** The shared single-path objects of this peer, by attribute set. */
   shared: Map<AttrSet, SharedPath>;
+  /** The last shared path looked up (a cache for runs of one UPDATE). */
+  lastShared: SharedPath | undefined;
   /** ADD-PATH send: local path ids advertised per prefix key. */
   outIds: Map<string, number[]> | undefined;
   target: ExportTarget;
@@ -296,10 +300,11 @@ export class Rib {
     const p = this.#peer(peerId);
     if (p === this.#local)
       throw new RibError('use originate() for local routes, not announce("local")');
+    const received = as4Normalized(init, p.target.fourOctetAs);
     const raw = this.interner.intern(
-      p.config.interface !== undefined && init.interface === undefined
-        ? { ...init, interface: p.config.interface }
-        : init,
+      p.config.interface !== undefined && received.interface === undefined
+        ? { ...received, interface: p.config.interface }
+        : received,
     );
     const deltas: RibDelta[] = [];
     let unchanged = 0;
@@ -694,6 +699,7 @@ export class Rib {
       deadline: undefined,
       pre: config.keepPreImport ? new Map<string, AttrSet>() : undefined,
       shared: new Map<AttrSet, SharedPath>(),
+      lastShared: undefined,
       out: undefined,
       outIds: undefined,
       importPolicy: config.importPolicy,
@@ -729,12 +735,17 @@ export class Rib {
   }
 
   #sharedPath(p: PeerState, attrs: AttrSet): SharedPath {
-    let sp = p.shared.get(attrs);
+    // Prefixes of one UPDATE share their attributes: remember the last one looked up.
+    let sp =
+      p.lastShared !== undefined && p.lastShared.attrs === attrs && p.lastShared.refs > 0
+        ? p.lastShared
+        : p.shared.get(attrs);
     if (!sp) {
       sp = new SharedPath(p, attrs);
       this.interner.retain(attrs);
       p.shared.set(attrs, sp);
     }
+    p.lastShared = sp;
     sp.refs++;
     return sp;
   }
@@ -1082,6 +1093,22 @@ class Delta implements RibDelta {
   get key(): string {
     return ribKey(this.prefix);
   }
+}
+
+/**
+ * RFC 6793 §4.2.3 / §4.1: from a 2-octet (OLD) peer, AS_PATH and AGGREGATOR
+ * are rebuilt from AS4_PATH / AS4_AGGREGATOR; from a 4-octet (NEW) peer those
+ * two attributes have no business being there and are discarded.
+ */
+function as4Normalized(init: AttrSetInit, fourOctetAs: boolean): AttrSetInit {
+  let has = false;
+  for (const a of init.attributes)
+    if (a.type === "as4-path" || a.type === "as4-aggregator") has = true;
+  if (!has) return init;
+  const attributes = fourOctetAs
+    ? init.attributes.filter((a) => a.type !== "as4-path" && a.type !== "as4-aggregator")
+    : reconstructAs4(init.attributes);
+  return { ...init, attributes };
 }
 
 function snap(n: Path): PathSnapshot {
