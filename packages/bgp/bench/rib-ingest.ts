@@ -7,6 +7,9 @@
 //
 //   npx tsx --expose-gc packages/bgp/bench/rib-ingest.ts            (all scenarios, 5 runs each)
 //   BENCH_RUNS=3 npx tsx --expose-gc packages/bgp/bench/rib-ingest.ts one-peer
+//   (for RSS without the tsx loader, bundle first:
+//    npx esbuild packages/bgp/bench/rib-ingest.ts --bundle --platform=node --format=esm --outfile=/tmp/rib-ingest.mjs
+//    node --expose-gc /tmp/rib-ingest.mjs)
 //
 // Scenarios (each run in a fresh child process, so peak RSS is its own):
 //   one-peer       1 eBGP peer × 1,000,000 prefixes
@@ -17,6 +20,7 @@
 // and peak RSS (MB) over the runs, and the ratio to BIRD's figures for the
 // full session ingest (0.87 s wall, 94 MB RSS: docs/benchmarks/bgp-rib.md).
 import { fork } from "node:child_process";
+import { loadavg } from "node:os";
 import { performance } from "node:perf_hooks";
 import { fileURLToPath } from "node:url";
 import { Rib } from "../src/rib/rib.js";
@@ -34,6 +38,7 @@ interface Sample {
   cpuMs: number;
   heapMb: number;
   rssMb: number;
+  startRssMb: number;
   size: number;
   paths: number;
 }
@@ -75,6 +80,7 @@ function run(s: Scenario): Sample {
     });
   }
   globalThis.gc?.();
+  const startRssMb = process.memoryUsage().rss / 2 ** 20;
   const cpu0 = process.cpuUsage();
   const t0 = performance.now();
   let sink = 0;
@@ -96,7 +102,15 @@ function run(s: Scenario): Sample {
   let paths = 0;
   for (let p = 0; p < peers; p++) paths += rib.pathCount(`p${p}`);
   if (sink < 0) console.log(sink);
-  return { wallMs, cpuMs: (cpu.user + cpu.system) / 1000, heapMb, rssMb, size: rib.size, paths };
+  return {
+    wallMs,
+    cpuMs: (cpu.user + cpu.system) / 1000,
+    heapMb,
+    rssMb,
+    startRssMb,
+    size: rib.size,
+    paths,
+  };
 }
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
@@ -123,10 +137,12 @@ if (process.argv[2] === "--child") {
     .filter((a): a is Scenario => (SCENARIOS as readonly string[]).includes(a));
   const list = wanted.length ? wanted : [...SCENARIOS];
   console.log(
-    `rib-ingest: ${runs} runs per scenario, medians; Node ${process.version}; shared noisy machine`,
+    `rib-ingest: ${runs} runs per scenario, medians; Node ${process.version}; shared noisy machine, load average ${loadavg()
+      .map((x) => x.toFixed(1))
+      .join(" ")}`,
   );
   console.log(
-    "scenario    destinations  paths      wall ms  CPU ms  heap MB  peak RSS MB  wall/BIRD  RSS/BIRD",
+    "scenario    destinations  paths      wall ms  CPU ms  heap MB  peak RSS MB  (at start)  wall/BIRD  CPU/BIRD  RSS/BIRD",
   );
   for (const s of list) {
     const samples: Sample[] = [];
@@ -146,12 +162,21 @@ if (process.argv[2] === "--child") {
           .toFixed(0)
           .padStart(8),
         r.toFixed(0).padStart(12),
+        median(samples.map((x) => x.startRssMb))
+          .toFixed(0)
+          .padStart(11),
         (w / BIRD_WALL_MS).toFixed(2).padStart(10),
+        (median(samples.map((x) => x.cpuMs)) / BIRD_WALL_MS).toFixed(2).padStart(9),
         (r / BIRD_RSS_MB).toFixed(2).padStart(9),
       ].join(" "),
     );
     console.log(
-      `            walls: ${samples.map((x) => x.wallMs.toFixed(0)).join(", ")} ms; RSS: ${samples.map((x) => x.rssMb.toFixed(0)).join(", ")} MB`,
+      `            walls: ${samples.map((x) => x.wallMs.toFixed(0)).join(", ")} ms; CPU: ${samples.map((x) => x.cpuMs.toFixed(0)).join(", ")} ms; RSS: ${samples.map((x) => x.rssMb.toFixed(0)).join(", ")} MB`,
     );
   }
+  console.log(
+    `load average at the end: ${loadavg()
+      .map((x) => x.toFixed(1))
+      .join(" ")}`,
+  );
 }
