@@ -17,6 +17,7 @@
  * - `registry.ts`        the kind table (schema, plural, namespaced, acted on) and the resource types.
  * - `load.ts`            YAML/JSON → validated resources + unused-field notices; errors name paths.
  * - `client.ts`          `ResourceClient`: get/list/create/update/apply/delete/watch by kind.
+ * - `names.ts`           Calico's derived names (WorkloadEndpoint `<node>-<orchestrator>-<workload>-<endpoint>`).
  * - `errors.ts`          `ResourceValidationError` and issue formatting.
  * The corpus of documentation resources that must load unchanged is in `corpus/`.
  */
@@ -29,6 +30,7 @@ export * from "./kinds/ipam.js";
 export * from "./kinds/kubernetes.js";
 export * from "./kinds/policy.js";
 export * from "./load.js";
+export * from "./names.js";
 export * from "./registry.js";
 export {
   asNumber,
