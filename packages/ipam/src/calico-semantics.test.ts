@@ -149,6 +149,9 @@ describe("block limits and IPAM configuration (Calico autoAssign, SetIPAMConfig)
     await expect(ipam.setIpamConfiguration({ autoAllocateBlocks: false })).rejects.toThrow(
       /cannot disable 'StrictAffinity' and 'AutoAllocateBlocks' at the same time/,
     );
+    await expect(ipam.setIpamConfiguration({ maxBlocksPerhost: 4 } as never)).rejects.toThrow(
+      /maxBlocksPerhost: unknown setting \(did you mean maxBlocksPerHost\?\)/,
+    );
     expect(await store.revision()).toBe(rev);
     await ipam.setIpamConfiguration({
       strictAffinity: true,

@@ -4,7 +4,12 @@
 // (ipam.go) and the IPPool validation of its API server.
 import { formatCidr, overlaps, parseCidr } from "./cidr.js";
 import type { IpamCore } from "./core.js";
-import { ContentionError, InvalidPoolError, PoolOverlapError } from "./errors.js";
+import {
+  ContentionError,
+  InvalidPoolError,
+  IpamConfigConflictError,
+  PoolOverlapError,
+} from "./errors.js";
 import { EMPTY_CONFIG, type IpamConfig, type Pool, type PoolInput } from "./model.js";
 import { hostCidr, normalizePool, validateConfig } from "./pools.js";
 import { decodeConfig } from "./records.js";
@@ -76,10 +81,45 @@ export interface IpamSettings {
  * {@link IpamConfigConflictError} and writes nothing.
  */
 export async function setIpamConfiguration(core: IpamCore, c: IpamSettings): Promise<void> {
+  checkSettingKeys(c);
   await updateConfig(core, (cfg) => ({
     ...cfg,
     strictAffinity: c.strictAffinity ?? cfg.strictAffinity,
     maxBlocksPerHost: c.maxBlocksPerHost ?? cfg.maxBlocksPerHost,
     autoAllocateBlocks: c.autoAllocateBlocks ?? cfg.autoAllocateBlocks,
   }));
+}
+
+const SETTINGS: readonly (keyof IpamSettings)[] = [
+  "strictAffinity",
+  "maxBlocksPerHost",
+  "autoAllocateBlocks",
+];
+
+/** Rejects keys that are not settings, naming the closest valid one. */
+function checkSettingKeys(c: object): void {
+  for (const k of Object.keys(c)) {
+    if ((SETTINGS as readonly string[]).includes(k)) continue;
+    const near = [...SETTINGS].sort((a, b) => distance(k, a) - distance(k, b))[0]!;
+    throw new IpamConfigConflictError(k, `unknown setting (did you mean ${near}?)`);
+  }
+}
+
+/** Levenshtein distance, case-insensitive. */
+function distance(a: string, b: string): number {
+  const x = a.toLowerCase();
+  const y = b.toLowerCase();
+  let prev = Array.from({ length: y.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= x.length; i++) {
+    const cur = [i];
+    for (let j = 1; j <= y.length; j++) {
+      cur[j] = Math.min(
+        prev[j]! + 1,
+        cur[j - 1]! + 1,
+        prev[j - 1]! + (x[i - 1] === y[j - 1] ? 0 : 1),
+      );
+    }
+    prev = cur;
+  }
+  return prev[y.length]!;
 }

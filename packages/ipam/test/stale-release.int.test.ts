@@ -34,7 +34,7 @@ describe.skipIf(requirePrereqs(["etcd"]))(
       const etcd = tb.track(await startEtcd());
       const store = new EtcdStore({ hosts: [etcd.endpoint] });
       try {
-        await assertStaleReleasesFreeNothing(store, 100);
+        await assertStaleReleasesFreeNothing(store, 50);
       } finally {
         await store.close();
       }
