@@ -151,6 +151,17 @@ describe("ResourceClient", () => {
     expect(Number(b.metadata.resourceVersion)).toBeGreaterThan(Number(a.metadata.resourceVersion));
   });
 
+  it("takes another key root, as an option or alone", async () => {
+    const store = new MemoryStore();
+    await new ResourceClient(store, { root: "/a/" }).create(pool("p"));
+    await new ResourceClient(store, "/b/").create(pool("p"));
+    expect((await store.list("/")).kvs.map((kv) => kv.key)).toEqual([
+      "/a/projectcalico.org/ippools/p",
+      "/b/projectcalico.org/ippools/p",
+    ]);
+    expect(() => new ResourceClient(store, "/no-slash")).toThrow(TypeError);
+  });
+
   it("typed kind clients", async () => {
     const c = new ResourceClient(new MemoryStore());
     const pools = c.calico("IPPool");

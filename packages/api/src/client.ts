@@ -82,9 +82,10 @@ export class ResourceClient {
 
   constructor(
     readonly store: Datastore,
-    opts: ResourceClientOptions = {},
+    /** Options, or the key root alone (as `@tortie/datastore`'s client took it). */
+    opts: ResourceClientOptions | string = {},
   ) {
-    this.root = opts.root ?? "/calico/resources/v3/";
+    this.root = (typeof opts === "string" ? opts : opts.root) ?? "/calico/resources/v3/";
     if (!this.root.endsWith("/")) throw new TypeError(`root must end with "/": ${this.root}`);
   }
 

@@ -458,3 +458,21 @@ describe("bad YAML loses nothing", () => {
     expect(() => loadResources("apiVersion: v1\nkind: List\n")).toThrow(/items/);
   });
 });
+
+describe("the table", () => {
+  it("calicoKinds and kubernetesKinds give schema, scope and plural", async () => {
+    const { calicoKinds, kubernetesKinds } = await import("./registry.js");
+    expect(calicoKinds.IPPool).toMatchObject({ namespaced: false, plural: "ippools" });
+    expect(calicoKinds.NetworkPolicy).toMatchObject({
+      namespaced: true,
+      plural: "networkpolicies",
+    });
+    expect(calicoKinds.BlockAffinity.plural).toBe("blockaffinities");
+    expect(kubernetesKinds.NetworkPolicy).toMatchObject({
+      namespaced: true,
+      plural: "networkpolicies",
+    });
+    expect(kubernetesKinds.Namespace).toMatchObject({ namespaced: false, plural: "namespaces" });
+    expect(Object.keys(calicoKinds)).toHaveLength(22);
+  });
+});

@@ -11,14 +11,14 @@ export interface WorkloadEndpointIdentifiers {
   readonly endpoint: string;
 }
 
-const escape = (s: string) => s.replace(/-/g, "--");
+const escapeDashes = (s: string) => s.replace(/-/g, "--");
 
 /** Calico's WorkloadEndpoint name for its identifiers (`node1-k8s-my--pod-eth0`). */
 export function workloadEndpointName(id: WorkloadEndpointIdentifiers): string {
   for (const [k, v] of Object.entries(id)) {
     if (!v) throw new TypeError(`workload endpoint ${k} must not be empty`);
   }
-  return [id.node, id.orchestrator, id.workload, id.endpoint].map(escape).join("-");
+  return [id.node, id.orchestrator, id.workload, id.endpoint].map(escapeDashes).join("-");
 }
 
 /** The identifiers in a WorkloadEndpoint name; undefined when it is not four parts. */

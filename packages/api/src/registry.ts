@@ -222,6 +222,37 @@ register(K8S_CORE_API, {
   ServiceAccount: kubernetesSchemas.ServiceAccount,
 });
 
+/**
+ * The Calico kinds with their schema, scope and plural — the shape
+ * `@tortie/datastore`'s `calicoKinds` had, for code moving to this package.
+ */
+export const calicoKinds = Object.fromEntries(
+  Object.keys(calicoSchemas).map((k) => {
+    const i = TABLE.get(`${CALICO_API} ${k}`)!;
+    return [k, { schema: i.schema, namespaced: i.namespaced, plural: i.plural }];
+  }),
+) as {
+  readonly [K in CalicoKind]: {
+    readonly schema: (typeof calicoSchemas)[K];
+    readonly namespaced: boolean;
+    readonly plural: string;
+  };
+};
+
+/** The Kubernetes kinds with their schema, scope and plural. */
+export const kubernetesKinds = Object.fromEntries(
+  Object.entries(kubernetesSchemas).map(([k, schema]) => {
+    const i = [...TABLE.values()].find((x) => x.kind === k && x.schema === schema)!;
+    return [k, { schema, namespaced: i.namespaced, plural: i.plural }];
+  }),
+) as {
+  readonly [K in keyof typeof kubernetesSchemas]: {
+    readonly schema: (typeof kubernetesSchemas)[K];
+    readonly namespaced: boolean;
+    readonly plural: string;
+  };
+};
+
 /** The table entry of an apiVersion and kind; undefined when Tortie does not know it. */
 export function kindInfo(apiVersion: unknown, kind: unknown): KindInfo | undefined {
   if (typeof apiVersion !== "string" || typeof kind !== "string") return undefined;
