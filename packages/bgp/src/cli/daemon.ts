@@ -46,6 +46,7 @@ export function streamEvents(speaker: Speaker, write: (line: string) => void): v
     "end-of-rib",
     "route-refresh",
     "warning",
+    "session-error",
   ];
   for (const n of names) {
     speaker.on(n, ((e: never) => {

@@ -5,7 +5,9 @@
  * - `speaker.ts`   `Speaker`: listener, configured and dynamic peers,
  *                  originate/withdraw, events, status.
  * - `session.ts`   `PeerSession`: one peer — FSM + codec + TCP, collisions,
- *                  Adj-RIB-In, counters.
+ *                  Adj-RIB-In, counters; every entry point contained
+ *                  (an internal error ends that session only).
+ * - `replies.ts`   pure: decode error → FSM event, NOTIFICATION cut to fit.
  * - `routes.ts`    pure: UPDATE → route changes (RFC 7606 aware) and
  *                  originated routes → packed UPDATEs.
  * - `open-map.ts`  pure: our OPEN from configuration, received OPEN → FSM
@@ -37,6 +39,7 @@ export type {
   MessageCounters,
   NotificationInfo,
   PeerStatus,
+  SessionErrorInfo,
   SessionInfo,
 } from "./session.js";
 export {
