@@ -15,6 +15,13 @@
  *                     outbound attribute transformation (BIRD's rules).
  * - `adj-rib-out.ts`  `AdjRibOut`: advertised state, coalesced pending changes
  *                     grouped by attribute set for packing.
+ * - `update.ts`       `applyUpdate`: one decoded UPDATE into the RIB (what a
+ *                     session calls per UPDATE, RFC 7606 treat-as-withdraw).
+ * - `pack.ts`         `batchToUpdates`: an Adj-RIB-Out batch as logical UPDATEs
+ *                     (one per attribute set and family) for `encodeUpdates`.
+ * - `dest-table.ts`   the destination index (IPv4 in typed arrays).
+ * - `decision-table.fixture.ts`  competing paths with BIRD's documented choice
+ *                     (test data for the unit test and the future BIRD test).
  * - `modify.ts`       policy modifications applied to attribute sets.
  * - `policy-hook.ts`  the `RoutePolicy` function shape the RIB calls.
  * - `path.ts`         `Path` and `PathSource`.
@@ -32,6 +39,7 @@ export {
   wireAttributes,
 } from "./attrs.js";
 export {
+  bestPath,
   comparePaths,
   DECISION_PROCESS,
   DECISION_STEPS,
@@ -48,6 +56,7 @@ export {
   exportAllowed,
   exportAttributes,
   type NextHopMode,
+  selfNextHop,
 } from "./export.js";
 export {
   checkFeasible,
@@ -55,8 +64,9 @@ export {
   type Infeasible,
   type InfeasibleReason,
 } from "./feasibility.js";
-export { prefixFromKey } from "./keys.js";
+export { prefixFromKey, ribKey } from "./keys.js";
 export { applyModification, prependAsPath } from "./modify.js";
+export { batchToUpdates } from "./pack.js";
 export type { Path, PathSource, SourceKind } from "./path.js";
 export {
   ACCEPT_ALL,
@@ -78,3 +88,4 @@ export {
   type RibOptions,
   type RibPeerConfig,
 } from "./rib.js";
+export { applyUpdate, type UpdateResult } from "./update.js";
