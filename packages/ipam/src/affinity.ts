@@ -20,6 +20,7 @@ import {
   BlockNotEmptyError,
   ContentionError,
   InvalidSizeError,
+  MAX_BLOCKS_PER_CLAIM,
 } from "./errors.js";
 import {
   type Affinity,
@@ -327,6 +328,9 @@ export async function claimAffinity(
   const claimed: string[] = [];
   const failed: string[] = [];
   const n = 1n << BigInt(pool.blockSize - c.prefix);
+  if (n > BigInt(MAX_BLOCKS_PER_CLAIM)) {
+    throw new InvalidSizeError(formatCidr(c), pool.blockSize, "tooManyBlocks");
+  }
   const step = 1n << BigInt((c.family === 4 ? 32 : 128) - pool.blockSize);
   for (let i = 0n; i < n; i++) {
     const b = formatCidr({ family: c.family, base: c.base + i * step, prefix: pool.blockSize });

@@ -391,6 +391,11 @@ describe("affinity operations (Calico ClaimAffinity, EnsureBlock, ReleaseAffinit
     expect((await ipam.claimAffinity("192.0.2.0/30", "n1")).claimed).toEqual(["192.0.2.0/30"]);
     await expect(ipam.claimAffinity("192.0.2.0/31", "n1")).rejects.toThrow(InvalidSizeError);
     await expect(ipam.claimAffinity("203.0.113.0/30", "n1")).rejects.toThrow(AddressNotInPoolError);
+    // An abusive CIDR (2^58 blocks) is refused at once instead of enumerated.
+    await ipam.applyPool({ name: "big", cidr: "2001:db8::/64" });
+    const big = await ipam.claimAffinity("2001:db8::/64", "n1").catch((e) => e);
+    expect(big).toBeInstanceOf(InvalidSizeError);
+    expect(big).toMatchObject({ reason: "tooManyBlocks" });
   });
 
   it("EnsureBlock returns the host's block, claiming one only when it has none, and assigns nothing", async () => {

@@ -274,16 +274,27 @@ export class BlockNotEmptyError extends IpamError {
   }
 }
 
-/** A CIDR is smaller than one block of its pool (Calico `invalidSizeError`). */
+/**
+ * A CIDR is smaller than one block of its pool (Calico `invalidSizeError`),
+ * or spans more blocks than one call claims ({@link MAX_BLOCKS_PER_CLAIM}).
+ */
 export class InvalidSizeError extends IpamError {
   override readonly name = "InvalidSizeError";
   constructor(
     readonly cidr: string,
     readonly blockSize: number,
+    readonly reason: "smallerThanBlock" | "tooManyBlocks" = "smallerThanBlock",
   ) {
-    super(`The requested CIDR (${cidr}) is smaller than the minimum (/${blockSize}).`);
+    super(
+      reason === "smallerThanBlock"
+        ? `The requested CIDR (${cidr}) is smaller than the minimum (/${blockSize}).`
+        : `The requested CIDR (${cidr}) spans more than ${MAX_BLOCKS_PER_CLAIM} blocks of /${blockSize}; claim it in parts.`,
+    );
   }
 }
+
+/** The most blocks one `claimAffinity` call claims (a /64 of /122 blocks would be 2^58). */
+export const MAX_BLOCKS_PER_CLAIM = 4096;
 
 /**
  * IPAM configuration that Calico refuses (`SetIPAMConfig`): strictAffinity
