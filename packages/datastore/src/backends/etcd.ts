@@ -94,8 +94,9 @@ function mapError(e: unknown, hosts: readonly string[]): unknown {
 /** A {@link Datastore} in etcd v3. */
 export class EtcdStore implements Datastore {
   readonly capabilities = { leases: true, multiProcess: true } as const;
-  /** The underlying `etcd3` client, for callers that need more of etcd. */
-  readonly client: Etcd3;
+  // Private: its type comes from the optional etcd3 package, which the
+  // public declarations must not need.
+  private readonly client: Etcd3;
   private readonly hosts: readonly string[];
   private readonly prefix: string;
 
