@@ -150,9 +150,9 @@ for (const [name, { dir }] of pkgs) {
   }
   // TypeScript consumers: the package's types under both resolutions, and its README's examples.
   const examples = readmeExamples(dir);
-  examples.forEach((src, i) =>
-    writeFileSync(join(c, `readme-${i + 1}.ts`), `${src}\nexport {};\n`),
-  );
+  for (const [i, src] of examples.entries()) {
+    writeFileSync(join(c, `readme-${i + 1}.ts`), `${src}\nexport {};\n`);
+  }
   writeFileSync(
     join(c, "types.ts"),
     `import * as m from "${name}";\nexport const names: (keyof typeof m)[] = [];\n`,
