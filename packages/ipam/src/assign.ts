@@ -39,6 +39,7 @@ import {
   poolOf,
   reservedIn,
   selects,
+  selectsAll,
 } from "./pools.js";
 import { adjustHandle } from "./records.js";
 import { releaseIps } from "./release.js";
@@ -320,7 +321,9 @@ async function releaseUnselectedBlocks(
     if (choice.selecting.some((p) => blockBelongs(p, cidr))) continue;
     const pool = poolOf(cfg, { family, value: c.base });
     if (!pool || !blockBelongs(pool, cidr)) continue; // no pool: left to check/repair
-    const lbls = labels ?? (await core.nodeLabels(host).catch(() => undefined));
+    if (selectsAll(pool.nodeSelector)) continue; // selects every node: no labels needed
+    labels ??= await core.nodeLabels(host).catch(() => undefined);
+    const lbls = labels;
     if (lbls === undefined || selects(pool, lbls, core.selector)) continue;
     await releaseOne(core, host, cidr, { requireEmpty: true }).catch((e) => {
       if (!(e instanceof BlockNotEmptyError || e instanceof BlockClaimConflictError)) throw e;

@@ -287,6 +287,20 @@ describe("auto-assign", () => {
     expect(store.calls).toBeLessThanOrEqual(40);
   });
 
+  it("costs one round trip per assignment from a requested pool while the node has blocks elsewhere", async () => {
+    const inner = new MemoryStore();
+    const store = countingStore(inner);
+    const ipam = new Ipam({ store });
+    await ipam.applyPool({ name: "a", cidr: "192.0.2.0/24" });
+    await ipam.applyPool({ name: "b", cidr: "198.51.100.0/24" });
+    await ipam.autoAssign({ handleId: "in-a", hostname: "n1", num4: 1, pools4: ["a"] });
+    await ipam.autoAssign({ handleId: "warm", hostname: "n1", num4: 1, pools4: ["b"] });
+    store.reset();
+    for (let i = 0; i < 10; i++)
+      await ipam.autoAssign({ handleId: `h${i}`, hostname: "n1", num4: 1, pools4: ["b"] });
+    expect(store.calls).toBe(10); // no Node read for the block in pool a (its selector is all())
+  });
+
   it("costs six store calls for a node's first address (its block claim included)", async () => {
     const inner = new MemoryStore();
     await new Ipam({ store: inner }).applyPool({ name: "p", cidr: "192.0.2.0/24" });
