@@ -271,3 +271,34 @@ export function bestPath(scratch: Path[], n: number, opts: DecisionOptions = {})
   }
   return scratch[0]!;
 }
+
+/**
+ * Pairwise order of the steps before MED (local origin, LOCAL_PREF, AS_PATH
+ * length, ORIGIN): negative when `a` is preferred. These steps are a total
+ * order, so the RIB can skip the full process when a new path loses or wins
+ * already here.
+ */
+export function comparePreMed(a: Path, b: Path, o: DecisionOptions = {}): number {
+  for (let step = 0; step < 4; step++) {
+    const d = stepScore(step, a, o) - stepScore(step, b, o);
+    if (d !== 0) return d;
+  }
+  return 0;
+}
+
+/** MED of a path as the process compares it. */
+export function medOf(p: Path, o: DecisionOptions = {}): number {
+  return p.attrs.med ?? o.defaultMed ?? 0;
+}
+
+/** Pairwise order of the steps after MED (eBGP, IGP cost, router id, CLUSTER_LIST, address, path id, source). */
+export function comparePostMed(a: Path, b: Path, o: DecisionOptions = {}): number {
+  for (let step = 5; step < DECISION_PROCESS.length; step++) {
+    const d =
+      step === 9
+        ? compareBytes(a.source.addressBytes, b.source.addressBytes)
+        : stepScore(step, a, o) - stepScore(step, b, o);
+    if (d !== 0) return d;
+  }
+  return 0;
+}

@@ -432,6 +432,7 @@ describe("properties", () => {
           expect(signature(r.best(prefix))).toBe(signature(brute.best));
         }
       }),
+      { numRuns: 300 },
     );
   });
 

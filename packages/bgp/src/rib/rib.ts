@@ -22,7 +22,15 @@ import {
   type AttrSetInit,
   AttrInterner as Interner,
 } from "./attrs.js";
-import { bestPath, type Decision, type DecisionOptions, decide } from "./decision.js";
+import {
+  bestPath,
+  comparePostMed,
+  comparePreMed,
+  type Decision,
+  type DecisionOptions,
+  decide,
+  medOf,
+} from "./decision.js";
 import { DestTable } from "./dest-table.js";
 import {
   type ExportContext,
@@ -832,7 +840,8 @@ export class Rib {
     }
     if (this.#atLimit(p)) return "unchanged";
     p.count++;
-    const prevSnap = snap(head);
+    // The previous best's fields are not touched below (only links), so its
+    // snapshot can be taken when a delta needs it.
     const prevMp = this.#opts.multipath ? this.#mpKeys(head) : undefined;
     let h: Node;
     if (head instanceof SharedPath) {
@@ -842,7 +851,47 @@ export class Rib {
     const node = this.#node(p, attrs, pathId);
     node.next = h.next;
     h.next = node;
-    return this.#reselect(prefix, prevSnap, prevMp, deltas);
+    if (!this.#opts.multipath) {
+      const c = this.#newPathOrder(h, node);
+      if (c > 0) {
+        // The newcomer loses to the best already: nothing changes for the Loc-RIB.
+        if (this.#addPathExporters()) this.#exportKey(bare(prefix), h);
+        return "unchanged";
+      }
+      if (c < 0) {
+        h.next = node.next;
+        node.next = h;
+        this.#dests.set(prefix, node);
+        const d = this.#delta("best", prefix, node, snap(head));
+        deltas.push(d);
+        if (this.#exporting.length > 0) this.#exportKey(d.prefix, node);
+        return "best";
+      }
+    }
+    return this.#reselect(prefix, snap(head), prevMp, deltas);
+  }
+
+  /**
+   * How a new path `n` compares with the current best `h` when that alone
+   * decides (negative: `n` is the new best; positive: `h` stays), or 0 when
+   * the whole process must run. Exact, because the steps before MED and
+   * after MED are total orders, and MED only compares paths from the same
+   * neighbour AS: if no other path tied with `n` before MED shares its
+   * neighbour AS, `n` neither removes nor is removed by the MED step.
+   */
+  #newPathOrder(h: Entry, n: Node): number {
+    const o = this.#decision;
+    const pre = comparePreMed(n, h, o);
+    if (pre !== 0) return pre;
+    if (o.alwaysCompareMed) {
+      const m = medOf(n, o) - medOf(h, o);
+      return m !== 0 ? m : comparePostMed(n, h, o) || 0;
+    }
+    const asn = n.attrs.neighborAs;
+    for (let x: Entry | undefined = h; x; x = x.next) {
+      if (x !== n && x.attrs.neighborAs === asn && comparePreMed(x, n, o) === 0) return 0;
+    }
+    return comparePostMed(n, h, o);
   }
 
   #node(p: PeerState, attrs: AttrSet, pathId: number): Node {
