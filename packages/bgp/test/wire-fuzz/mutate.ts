@@ -171,6 +171,9 @@ export function mutate(seed: Uint8Array, r: Rng): Mutation {
     b = OPERATORS[name]!(b, r);
     ops.push(name);
   }
+  // Nothing at all is not an input: an OPEN-phase connection that is sent
+  // nothing rightly waits for the OPEN until the hold timer (RFC 4271 §8.2.2).
+  if (b.length === 0) b = Uint8Array.of(r.int(256));
   if (!ops.includes("oversize") && !ops.includes("length") && r.next() < 0.75) {
     if (b.length <= 0xffff) setLength(b, b.length);
     ops.push("+fix");

@@ -3,7 +3,7 @@
 // the captured real UPDATEs/NOTIFICATIONs/ROUTE-REFRESHes whose session had
 // the same AS size and ADD-PATH-ness (test/fixtures, real daemons' bytes).
 import { kindContext, kindOpen, type SessionKind } from "../../src/speaker/raw-peer.fixture.js";
-import { encodeMessage, parseIpv4 } from "../../src/wire/index.js";
+import { decodeMessage, encodeMessage, parseIpv4 } from "../../src/wire/index.js";
 import { fixtureFiles, loadFixture } from "../fixtures/load.js";
 
 /** The message types a seed can be. */
@@ -112,6 +112,11 @@ export function seedsFor(kind: SessionKind, address: string, asn: number): Seed[
     fx.messages.forEach((m, i) => {
       const type = TYPE_OF[m[18]!];
       if (!type || type === "open" || m.length > 4096) return;
+      try {
+        decodeMessage(m, ctx); // valid in this session too (e.g. ADD-PATH here is IPv4 only)
+      } catch {
+        return;
+      }
       seeds.push({ type, name: `${fx.file}#${i}`, bytes: m });
     });
   }
