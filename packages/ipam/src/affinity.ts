@@ -315,6 +315,29 @@ export async function releaseAffinity(
 }
 
 /**
+ * Releases every host's affinity for the blocks of one pool, named by name
+ * or CIDR (Calico `ReleasePoolAffinities`, used before a pool is deleted):
+ * empty blocks are deleted, blocks in use stay without affinity.
+ */
+export async function releasePoolAffinities(
+  core: IpamCore,
+  pool: string,
+): Promise<AffinityRelease> {
+  const cfg = await core.config(true);
+  const p = cfg.pools.find((x) => x.name === pool || x.cidr === pool);
+  const pc = parseCidr(p?.cidr ?? pool);
+  const out: AffinityRelease = { deleted: [], orphaned: [] };
+  for (const a of await core.listAffinities()) {
+    const bc = parseCidr(a.value.cidr);
+    if (!contains(pc, { family: bc.family, value: bc.base })) continue;
+    const r = await releaseOne(core, a.value.host, a.value.cidr);
+    if (r === "deleted") out.deleted.push(a.value.cidr);
+    if (r === "orphaned") out.orphaned.push(a.value.cidr);
+  }
+  return out;
+}
+
+/**
  * Claims every block inside `cidr` for `host` (Calico `ClaimAffinity`).
  * Returns the blocks claimed (or already the host's) and those another host
  * owns. `cidr` must lie in a configured pool and be at least one block large.

@@ -449,6 +449,21 @@ describe("affinity operations (Calico ClaimAffinity, EnsureBlock, ReleaseAffinit
     });
   });
 
+  it("ReleasePoolAffinities releases every host's blocks of one pool and no other", async () => {
+    const { ipam } = setup();
+    await ipam.applyPool({ name: "p", cidr: "192.0.2.0/24", blockSize: 30 });
+    await ipam.applyPool({ name: "q", cidr: "198.51.100.0/24", blockSize: 30 });
+    await ipam.claimAffinity("192.0.2.0/30", "n1");
+    await ipam.claimAffinity("192.0.2.4/30", "n2");
+    await ipam.claimAffinity("198.51.100.0/30", "n1");
+    await ipam.assignIp({ ip: "192.0.2.5", handleId: "h", hostname: "n2" });
+    expect(await ipam.releasePoolAffinities("p")).toEqual({
+      deleted: ["192.0.2.0/30"],
+      orphaned: ["192.0.2.4/30"],
+    });
+    expect((await ipam.listAffinities()).map((a) => a.value.cidr)).toEqual(["198.51.100.0/30"]);
+  });
+
   it("reclaims another host's empty block only after Calico's grace period, when the pools are otherwise full", async () => {
     let now = 1_000_000;
     const { ipam } = setup(() => now);

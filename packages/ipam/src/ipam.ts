@@ -5,7 +5,8 @@
 //   AutoAssign, AssignIP, EnsureBlock          assign.ts
 //   ReleaseIPs, ReleaseByHandle, IPsByHandle   release.ts
 //   ClaimAffinity, ReleaseAffinity,
-//   ReleaseHostAffinities, ReleaseBlockAffinity affinity.ts
+//   ReleaseHostAffinities, ReleaseBlockAffinity,
+//   ReleasePoolAffinities                      affinity.ts
 //   GetIPAMConfig, SetIPAMConfig (+ pools)     config.ts
 //   GetUtilization                             utilization.ts
 import {
@@ -14,6 +15,7 @@ import {
   releaseAffinity,
   releaseHostAffinities,
   releaseOne,
+  releasePoolAffinities,
 } from "./affinity.js";
 import {
   type AssignedIp,
@@ -129,6 +131,11 @@ export class Ipam extends IpamCore {
    */
   releaseHostAffinities(host: string, mustBeEmpty = false): Promise<AffinityRelease> {
     return releaseHostAffinities(this, host, mustBeEmpty);
+  }
+
+  /** Releases every host's affinity for the blocks of a pool (Calico `ReleasePoolAffinities`). */
+  releasePoolAffinities(pool: string): Promise<AffinityRelease> {
+    return releasePoolAffinities(this, pool);
   }
 
   /**
