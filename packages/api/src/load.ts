@@ -107,6 +107,15 @@ function unknownKind(o: { apiVersion?: unknown; kind?: unknown }): ResourceIssue
  * defaults. Throws {@link ResourceValidationError} naming every problem.
  */
 export function checkResource(obj: unknown, where?: string): CheckedResource {
+  return check(obj, where, true);
+}
+
+/** {@link checkResource} without the unused-field report (a little faster). */
+export function validateResource(obj: unknown, where?: string): Resource {
+  return check(obj, where, false).resource;
+}
+
+function check(obj: unknown, where: string | undefined, report: boolean): CheckedResource {
   const what = describeResource(obj, where ?? "resource");
   if (typeof obj !== "object" || obj === null || Array.isArray(obj)) {
     throw new ResourceValidationError(what, [{ path: "", message: "not an object" }]);
@@ -120,15 +129,12 @@ export function checkResource(obj: unknown, where?: string): CheckedResource {
       what,
       r.error.issues.flatMap((i) => toIssues(i, obj)),
     );
-  const unused: UnusedFieldNotice[] = info.actedOn
-    ? findUnused(info.schema, obj).map((path) => ({ resource: what, path }))
-    : [{ resource: what, path: "" }];
+  const unused: UnusedFieldNotice[] = !report
+    ? []
+    : info.actedOn
+      ? findUnused(info.schema, obj).map((path) => ({ resource: what, path }))
+      : [{ resource: what, path: "" }];
   return { resource: r.data as Resource, unused };
-}
-
-/** {@link checkResource} without the unused-field report. */
-export function validateResource(obj: unknown, where?: string): Resource {
-  return checkResource(obj, where).resource;
 }
 
 /**

@@ -132,8 +132,9 @@ export const duration = z
  * kernel's dev_valid_name). A longer name would make every nftables
  * transaction that names it fail, so it is refused when loaded.
  */
+const utf8 = new TextEncoder();
 export const interfaceName = z.string().superRefine((s, ctx) => {
-  const bytes = new TextEncoder().encode(s).length;
+  const bytes = utf8.encode(s).length;
   if (bytes === 0 || bytes > 15) {
     ctx.addIssue({
       code: "custom",

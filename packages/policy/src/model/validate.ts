@@ -5,10 +5,10 @@
 //   - rules matching Kubernetes Services (`services`), which Tortie does not
 //     resolve — ignoring the field would silently widen an Allow.
 import {
-  checkResource,
   describeResource as describe,
   ResourceValidationError,
   rule as ruleSchema,
+  validateResource as validate,
 } from "@tortie/api";
 import { formatPath, PolicyValidationError, type ValidationIssue } from "./errors.js";
 import { type Resource, type Rule, SCHEMAS } from "./resources.js";
@@ -33,8 +33,12 @@ export function checkRule(rule: unknown, path: string, issues: ValidationIssue[]
     }
     return;
   }
+  servicesIssues(r.data as Rule, path, issues);
+}
+
+function servicesIssues(rule: Rule, path: string, issues: ValidationIssue[]): void {
   for (const side of ["source", "destination"] as const) {
-    if ((r.data as Rule)[side]?.services) {
+    if (rule[side]?.services) {
       issues.push({
         path: `${path}.${side}.services`,
         message:
@@ -63,20 +67,20 @@ export function validateResource(obj: unknown): Resource {
   }
   let r: Resource;
   try {
-    r = checkResource(obj).resource as Resource;
+    r = validate(obj) as Resource;
   } catch (e) {
     if (e instanceof ResourceValidationError) throw new PolicyValidationError(e.resource, e.issues);
     throw e;
   }
+  // The rules are valid (the schema checked them); refuse only what the engine cannot act on.
   const issues: ValidationIssue[] = [];
-  const spec = (r as { spec?: { ingress?: unknown[]; egress?: unknown[] } }).spec;
+  const spec = (r as { spec?: { ingress?: Rule[]; egress?: Rule[] } }).spec;
   if (r.apiVersion === "projectcalico.org/v3" && spec) {
-    spec.ingress?.forEach((x, i) => {
-      checkRule(x, `spec.ingress[${i}]`, issues);
-    });
-    spec.egress?.forEach((x, i) => {
-      checkRule(x, `spec.egress[${i}]`, issues);
-    });
+    for (const dir of ["ingress", "egress"] as const) {
+      spec[dir]?.forEach((x, i) => {
+        servicesIssues(x, `spec.${dir}[${i}]`, issues);
+      });
+    }
   }
   if (issues.length) throw new PolicyValidationError(what, issues);
   return r;
