@@ -17,6 +17,7 @@ import { contains, formatCidr, parseCidr } from "./cidr.js";
 import type { IpamCore } from "./core.js";
 import {
   AddressNotInPoolError,
+  BlockClaimConflictError,
   BlockNotEmptyError,
   ContentionError,
   InvalidSizeError,
@@ -107,7 +108,8 @@ async function reclaimEmptyBlock(
       requireEmpty: true,
       blockRevision: e.modRevision,
     }).catch((err) => {
-      if (err instanceof BlockNotEmptyError) return "none" as const;
+      if (err instanceof BlockNotEmptyError || err instanceof BlockClaimConflictError)
+        return "none" as const;
       throw err;
     });
     if (r !== "deleted") continue;
@@ -200,7 +202,8 @@ async function confirmClaim(
  * (borrowable). With `requireEmpty`, a block in use is left as it is and
  * {@link BlockNotEmptyError} thrown; with `blockRevision`, nothing happens
  * unless the block is still at that revision. An affinity whose block is
- * another host's is stale and only deleted. Returns what was done.
+ * another host's is stale: it is deleted and {@link BlockClaimConflictError}
+ * thrown. Returns what was done.
  */
 export async function releaseOne(
   core: IpamCore,
@@ -246,6 +249,12 @@ export async function releaseOne(
     if (r.succeeded) {
       core.blocks.delete(cidr);
       core.noteAffinity(host, cidr, false);
+      const owner = entry ? blockHost(entry.value) : null;
+      if (owner !== null && owner !== host) {
+        // The affinity was stale: the block is another host's. It is deleted,
+        // and the caller told (Calico `errBlockClaimConflict`).
+        throw new BlockClaimConflictError(cidr, owner);
+      }
       return outcome;
     }
   }
@@ -279,6 +288,7 @@ export async function releaseHostAffinities(
       if (r === "deleted") out.deleted.push(a.value.cidr);
       if (r === "orphaned") out.orphaned.push(a.value.cidr);
     } catch (e) {
+      if (e instanceof BlockClaimConflictError) continue; // stale affinity, now gone
       if (!(e instanceof BlockNotEmptyError)) throw e;
       kept ??= e;
     }
@@ -307,11 +317,19 @@ export async function releaseAffinity(
   for (const a of await core.listAffinities(host)) {
     const bc = parseCidr(a.value.cidr);
     if (!contains(c, { family: bc.family, value: bc.base })) continue;
-    const r = await releaseOne(core, host, a.value.cidr, { requireEmpty: mustBeEmpty });
+    const r = await releaseOne(core, host, a.value.cidr, { requireEmpty: mustBeEmpty }).catch(
+      ignoreClaimConflict,
+    );
     if (r === "deleted") out.deleted.push(a.value.cidr);
     if (r === "orphaned") out.orphaned.push(a.value.cidr);
   }
   return out;
+}
+
+/** Calico's callers ignore `errBlockClaimConflict` (not claimed by this host). */
+function ignoreClaimConflict(e: unknown): "none" {
+  if (e instanceof BlockClaimConflictError) return "none";
+  throw e;
 }
 
 /**
@@ -330,7 +348,7 @@ export async function releasePoolAffinities(
   for (const a of await core.listAffinities()) {
     const bc = parseCidr(a.value.cidr);
     if (!contains(pc, { family: bc.family, value: bc.base })) continue;
-    const r = await releaseOne(core, a.value.host, a.value.cidr);
+    const r = await releaseOne(core, a.value.host, a.value.cidr).catch(ignoreClaimConflict);
     if (r === "deleted") out.deleted.push(a.value.cidr);
     if (r === "orphaned") out.orphaned.push(a.value.cidr);
   }

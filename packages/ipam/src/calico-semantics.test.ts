@@ -449,6 +449,24 @@ describe("affinity operations (Calico ClaimAffinity, EnsureBlock, ReleaseAffinit
     });
   });
 
+  it("deletes a stale affinity (its block is another host's) and leaves the block alone", async () => {
+    const { ipam, store } = setup();
+    await ipam.applyPool({ name: "p", cidr: "192.0.2.0/24", blockSize: 30 });
+    await ipam.assignIp({ ip: "192.0.2.1", handleId: "h", hostname: "n1" });
+    // A confirmed affinity of n2 for n1's block, as a crash between writes of an older client could leave.
+    await store.create(
+      ipam.keys.affinity("n2", "192.0.2.0/30"),
+      JSON.stringify({ host: "n2", cidr: "192.0.2.0/30", state: "confirmed" }),
+    );
+    expect(await ipam.releaseBlockAffinity("n2", "192.0.2.0/30")).toBe(false);
+    expect(await ipam.listAffinities("n2")).toEqual([]);
+    expect((await ipam.listBlocks())[0]).toMatchObject({
+      cidr: "192.0.2.0/30",
+      affinity: "host:n1",
+    });
+    expect(await ipam.ipsByHandle("h")).toEqual(["192.0.2.1"]);
+  });
+
   it("ReleasePoolAffinities releases every host's blocks of one pool and no other", async () => {
     const { ipam } = setup();
     await ipam.applyPool({ name: "p", cidr: "192.0.2.0/24", blockSize: 30 });

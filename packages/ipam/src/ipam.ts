@@ -37,7 +37,7 @@ import {
   updateConfig,
 } from "./config.js";
 import { IpamCore } from "./core.js";
-import { BlockNotEmptyError } from "./errors.js";
+import { BlockClaimConflictError, BlockNotEmptyError } from "./errors.js";
 import type { IpamConfig, Pool, PoolInput } from "./model.js";
 import {
   ipsByHandle,
@@ -148,7 +148,7 @@ export class Ipam extends IpamCore {
       const c = formatCidr(parseCidr(cidr));
       return (await releaseOne(this, host, c, { requireEmpty: true })) === "deleted";
     } catch (e) {
-      if (e instanceof BlockNotEmptyError) return false;
+      if (e instanceof BlockNotEmptyError || e instanceof BlockClaimConflictError) return false;
       throw e;
     }
   }
