@@ -108,6 +108,25 @@ describe("MED within a neighbour AS (RFC 4271 §9.1.2.2 c)", () => {
   });
 });
 
+describe("IGP cost hook", () => {
+  it("a cost function of the next hop decides step e", () => {
+    const a = path(
+      { path: [1], nextHop: "192.0.2.1" },
+      source({ kind: "ibgp", routerId: "192.0.2.1" }),
+    );
+    const b = path(
+      { path: [1], nextHop: "192.0.2.2" },
+      source({ kind: "ibgp", routerId: "192.0.2.2" }),
+    );
+    const igpCost = (p: Path) => (p.attrs.nextHop === "192.0.2.1" ? 50 : 10);
+    const d = decide([a, b], { igpCost });
+    expect(d.best).toBe(b);
+    expect(d.reasons.get(a)).toBe("igp-cost");
+    expect(bestPath([a, b], 2, { igpCost })).toBe(b);
+    expect(decide([a, b]).best).toBe(a);
+  });
+});
+
 describe("multipath", () => {
   it("paths equal through the IGP cost form the ECMP set", () => {
     const p1 = path({ path: [1, 2] }, source({ routerId: "192.0.2.1", address: "192.0.2.11" }));

@@ -32,6 +32,12 @@ export interface DecisionOptions {
   readonly defaultLocalPref?: number;
   /** MED assumed when a path has none (RFC 4271 §9.1.2.2 c: lowest, 0). */
   readonly defaultMed?: number;
+  /**
+   * IGP cost to a path's next hop (RFC 4271 §9.1.2.2 e), e.g. from the
+   * kernel's routing table; default: the source peer's configured `igpCost`.
+   * Must be a pure function of the path while it is in the RIB.
+   */
+  readonly igpCost?: (path: Path) => number;
   /** Treat different AS paths of equal length as multipath candidates too (BIRD's `merge paths`, FRR's multipath-relax); otherwise eBGP multipath needs the same neighbour AS. */
   readonly multipathRelax?: boolean;
 }
@@ -108,7 +114,10 @@ export const DECISION_PROCESS: readonly DecisionStep[] = [
     name: "ebgp-over-ibgp",
     keep: (c) => keepBy(c, (p) => (p.source.kind === "ebgp" ? 1 : 0), true),
   },
-  { name: "igp-cost", keep: (c) => keepBy(c, (p) => p.source.igpCost, false) },
+  {
+    name: "igp-cost",
+    keep: (c, o) => keepBy(c, (p) => (o.igpCost ? o.igpCost(p) : p.source.igpCost), false),
+  },
   {
     name: "router-id",
     keep: (c) =>
@@ -205,7 +214,7 @@ function stepScore(step: number, p: Path, o: DecisionOptions): number {
     case 5:
       return p.source.kind === "ebgp" ? 0 : 1;
     case 6:
-      return p.source.igpCost;
+      return o.igpCost ? o.igpCost(p) : p.source.igpCost;
     case 7:
       return p.attrs.originatorId !== undefined
         ? ipv4ToNumber(p.attrs.originatorId)

@@ -35,6 +35,10 @@ export class DestTable<V> {
   #vals: (V | undefined)[];
   #mask: number;
   #v4 = 0;
+  /** The empty slot the last missed `get` ended on (a following `set` of the same prefix reuses it). */
+  #missAddr = -1;
+  #missLen = -1;
+  #missSlot = -1;
   readonly #other = new Map<string, V>();
 
   /** Creates an empty table with room for `capacity` IPv4 destinations before growing. */
@@ -65,8 +69,13 @@ export class DestTable<V> {
   /** The value at a prefix (its `pathId` is ignored). */
   get(p: Prefix): V | undefined {
     if (p.afi !== 1) return this.#other.get(ribKey(p));
-    const i = this.#slot(v4addr(p), p.length);
-    return i >= 0 ? this.#vals[i] : undefined;
+    const addr = v4addr(p);
+    const i = this.#slot(addr, p.length);
+    if (i >= 0) return this.#vals[i];
+    this.#missAddr = addr;
+    this.#missLen = p.length;
+    this.#missSlot = ~i;
+    return undefined;
   }
 
   /** Sets the value at a prefix. */
@@ -76,12 +85,23 @@ export class DestTable<V> {
       return;
     }
     const addr = v4addr(p);
-    const i = this.#slot(addr, p.length);
-    if (i >= 0) {
-      this.#vals[i] = v;
-      return;
+    let at: number;
+    if (
+      addr === this.#missAddr &&
+      p.length === this.#missLen &&
+      this.#len[this.#missSlot] === EMPTY
+    ) {
+      at = this.#missSlot;
+    } else {
+      const i = this.#slot(addr, p.length);
+      if (i >= 0) {
+        this.#vals[i] = v;
+        return;
+      }
+      at = ~i;
     }
-    const at = ~i;
+    this.#missSlot = -1;
+    this.#missLen = -1;
     this.#addr[at] = addr;
     this.#len[at] = p.length;
     this.#vals[at] = v;
@@ -91,6 +111,7 @@ export class DestTable<V> {
   /** Removes a prefix; true if it was there. */
   delete(p: Prefix): boolean {
     if (p.afi !== 1) return this.#other.delete(ribKey(p));
+    this.#missLen = -1;
     let i = this.#slot(v4addr(p), p.length);
     if (i < 0) return false;
     this.#v4--;
@@ -115,6 +136,7 @@ export class DestTable<V> {
   }
 
   #grow(): void {
+    this.#missLen = -1;
     const addr = this.#addr;
     const len = this.#len;
     const vals = this.#vals;
