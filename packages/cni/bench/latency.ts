@@ -11,11 +11,11 @@
 // then DELeted at once. Plugins run inside a testbed "node" namespace, pods
 // in their own; addresses from the benchmark range 198.18.0.0/15.
 import { type ChildProcess, spawn } from "node:child_process";
-import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createTopology, type Host, missingPrereqs } from "@tortie/testbed";
-import { buildPluginForTest } from "../src/plugin/testing.js";
+import { buildPluginForTest, helperUp } from "../src/plugin/testing.js";
 
 const N = Number(process.env.BENCH_N ?? 30);
 const BURST = 30;
@@ -157,7 +157,7 @@ async function main() {
     // the first call runs in Node and starts the helper; wait for it
     const th = kinds["tortie (helper)"];
     await runIn(node, th.file, env("ADD", "b1", "warm"), th.conf("warm"));
-    for (let i = 0; i < 100 && !existsSync(join(runDir, "token")); i++) {
+    for (let i = 0; i < 100 && !helperUp(runDir); i++) {
       await new Promise((r) => setTimeout(r, 50));
     }
     await runIn(node, th.file, env("DEL", "b1", "warm"), th.conf("warm"));

@@ -10,12 +10,12 @@
 // - shim + resident helper    bin/tortie handing the call to the warm helper
 // Node 20 has no module.enableCompileCache() (Node ≥ 22.1), so it is not a candidate here.
 import { execFileSync, spawn } from "node:child_process";
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { createTopology, type Host } from "@tortie/testbed";
-import { buildPluginForTest } from "../src/plugin/testing.js";
+import { buildPluginForTest, helperUp } from "../src/plugin/testing.js";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const N = Number(process.env.BENCH_N ?? 20);
@@ -88,7 +88,7 @@ async function main() {
       env: { ...process.env, ...env },
       stdio: "ignore",
     });
-    for (let i = 0; i < 100 && !existsSync(join(work, "run", "token")); i++)
+    for (let i = 0; i < 100 && !helperUp(join(work, "run")); i++)
       await new Promise((r) => setTimeout(r, 50));
 
     const cases: [string, () => Promise<number>][] = [

@@ -42,6 +42,7 @@ in_node() {
   [ -x "$node" ] || node=$(command -v node 2>/dev/null)
   for n in /usr/local/bin/node /usr/bin/node; do [ -x "$node" ] || node=$n; done
   [ -x "$node" ] || fail 5 "node (Node.js) not found: set TORTIE_CNI_NODE"
+  [[ $t0 =~ ^[0-9]+\.[0-9]+$ ]] && export TORTIE_CNI_T0=$t0 # the invocation's start, for DEL-wins
   # installed as dist/bin/tortie beside the bundle; exec keeps our pid (a kill reaches node)
   [ -n "$have_req" ] && exec "$node" "${self%/*}/tortie.mjs" < <(printf '%s' "$req")
   exec "$node" "${self%/*}/tortie.mjs"

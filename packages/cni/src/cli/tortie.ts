@@ -37,7 +37,9 @@ if (process.env.TORTIE_CNI_HELPER !== "off" && process.env.CNI_COMMAND !== "VERS
   spawn(process.execPath, [fileURLToPath(import.meta.url), "--helper"], {
     detached: true,
     stdio: "ignore",
-    env: Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith("CNI_"))),
+    env: Object.fromEntries(
+      Object.entries(process.env).filter(([k]) => !k.startsWith("CNI_") && k !== "TORTIE_CNI_T0"),
+    ),
   }).unref();
 }
 // rtnetlink and datastore handles must not keep a finished plugin alive

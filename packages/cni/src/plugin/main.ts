@@ -179,9 +179,12 @@ export async function tortieMain(): Promise<number> {
     const stdin = await readAllStdin();
     let out = "";
     let err = "";
+    const t0 = process.env.TORTIE_CNI_T0;
     const code = await skel(createTortiePlugin(deps), {
       env: process.env,
       stdin,
+      // the shim's start (it may have tried the helper first): a DEL begun later wins
+      startedAt: t0 && /^\d{1,12}\.\d{1,9}$/.test(t0) ? Number(t0) * 1000 : performance.timeOrigin,
       stdout: (t) => {
         out += t;
         process.stdout.write(t);

@@ -81,6 +81,15 @@ describe.skipIf(skip)("tortie plugin", () => {
       }),
       locate: locatePlugin,
     });
+  const helperRuntime = () =>
+    new Runtime({
+      path: [bin.dir, "/usr/lib/cni"],
+      exec: spawnExecutor({
+        prefix: ["ip", "netns", "exec", node.netns],
+        baseEnv: { ...process.env, TORTIE_CNI_HELPER: "only" },
+      }),
+      locate: locatePlugin,
+    });
   const helperUp = (runDir: string) =>
     existsSync(runDir) &&
     readdirSync(runDir).some((d) => d.startsWith("net-") && existsSync(join(runDir, d, "pid")));
@@ -658,6 +667,46 @@ finally { await store.close(); }`;
     await rt.check(list, a, first.json);
     await rt.del(list, a, first.json);
     expect(reservations(list)).toEqual([]);
+    expect(await caliLinks()).toEqual([]);
+  });
+
+  it("a datastore folder that is missing is created; a failed open is not remembered by the helper", async () => {
+    await waitFor(() => helperUp(join(work, "run")), { what: "the helper" });
+    const only = helperRuntime();
+    const withStore = (path: string) => {
+      const n = `${tag}-st${nets++}`;
+      return parseNetworkConfig({
+        cniVersion: "1.0.0",
+        name: n,
+        plugins: [
+          {
+            type: "tortie",
+            dataDir: join(work, "state"),
+            nodename: "node1",
+            datastore: { type: "sqlite", path },
+            ipam: { type: "host-local", dataDir: join(work, "ipam"), ranges: V4 },
+          },
+        ],
+      });
+    };
+    // a store in folders that do not exist yet
+    const fresh = withStore(join(work, "fresh", "a", "b", "store.db"));
+    const a = att("p16", { containerId: "st-fresh" });
+    const out = await only.add(fresh, a);
+    expect(existsSync(join(work, "fresh", "a", "b", "store.db"))).toBe(true);
+    await only.del(fresh, a, out.json);
+    // a store that cannot be opened (its folder is a file): a spec error, nothing left
+    const blocked = join(work, "blocked");
+    writeFileSync(blocked, "not a folder");
+    const bad = withStore(join(blocked, "store.db"));
+    const b = att("p16", { containerId: "st-blocked" });
+    await expect(only.add(bad, b)).rejects.toMatchObject({ code: 102 });
+    expect(reservations(bad)).toEqual([]);
+    expect(await caliLinks()).toEqual([]);
+    // once it can be opened, the same (warm) helper opens it: no failure cached
+    rmSync(blocked);
+    const ok = await only.add(bad, b);
+    await only.del(bad, b, ok.json);
     expect(await caliLinks()).toEqual([]);
   });
 

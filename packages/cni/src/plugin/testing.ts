@@ -2,7 +2,7 @@
 // tests and benchmarks, in a per-process folder under dist/ (so that its
 // external modules resolve from the workspace's node_modules).
 
-import { mkdirSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, rmSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import {
@@ -67,4 +67,12 @@ export async function buildPluginForTest(into?: string): Promise<{
     node: process.execPath,
   });
   return { dir, file, build: id, remove: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+/** Whether a resident helper has published its folder under `runDir`. */
+export function helperUp(runDir: string): boolean {
+  return (
+    existsSync(runDir) &&
+    readdirSync(runDir).some((d) => d.startsWith("net-") && existsSync(join(runDir, d, "pid")))
+  );
 }
