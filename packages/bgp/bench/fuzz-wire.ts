@@ -10,6 +10,10 @@
 //   FUZZ_SEED=7 FUZZ_MESSAGES=10000 FUZZ_OUT=/tmp/f.jsonl npm run fuzz -w @tortie/bgp
 //   npm run fuzz:replay -w @tortie/bgp -- /tmp/f.jsonl
 //
+// A replay sends each input to Tortie and then, side by side, to BIRD (the
+// same bytes from the same raw peers, which BIRD has as passive peers), and
+// prints both answers.
+//
 // FUZZ_MESSAGES is per session kind (default 5,000: 20,000 in all).
 // Exit status: 0 when nothing was found (or nothing replayed still fails), 1 otherwise.
 import { appendFileSync, readFileSync, writeFileSync } from "node:fs";
@@ -73,7 +77,18 @@ try {
     localAs: 65001,
     direct: false,
     static4: ["203.0.113.0/26", "203.0.113.64/26"],
-    peers: [{ name: "tortie", neighbor: TORTIE, neighborAs: 65002, ipv4: true }],
+    peers: [
+      { name: "tortie", neighbor: TORTIE, neighborAs: 65002, ipv4: true },
+      // The raw peers, for the side-by-side replay.
+      ...Object.entries(RAW).map(([kind, address]) => ({
+        name: `raw_${kind.replace("-", "_")}`,
+        neighbor: address,
+        neighborAs: 65099,
+        passive: true,
+        ipv4: kind === "add-path" ? { addPaths: "on" as const } : true,
+        ...(kind === "extended" ? { extra: "  enable extended messages on;" } : {}),
+      })),
+    ],
   });
   tortie = await Speaker.start({
     asn: 65002,
@@ -116,11 +131,42 @@ try {
       .filter((l) => l.trim())
       .map((l) => JSON.parse(l) as Finding);
     console.log(`replaying ${inputs.length} input(s) from ${replayFile}`);
-    for (const r of await replay(target, inputs, STALL_MS)) {
+    const mine = await replay(target, inputs, STALL_MS);
+    console.log("Tortie done; the same inputs to BIRD…");
+    // The same bytes to BIRD. Its state comes from `birdc`, polled in the background.
+    const birdState = new Map<string, string>();
+    let polling = true;
+    const names = Object.fromEntries(
+      Object.entries(RAW).map(([k, a]) => [`raw_${k.replace("-", "_")}`, a]),
+    );
+    const poll = (async () => {
+      while (polling) {
+        for (const p of await bird!.protocols()) {
+          const a = names[p.name];
+          if (!a) continue;
+          // Ready for a connection when passive and not in BIRD's error wait.
+          const info = p.info.split(" ")[0] ?? "";
+          birdState.set(a, info === "Passive" || info === "Active" ? "Active" : info || p.state);
+        }
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    })();
+    const theirs = await replay(
+      { ...target, remote: "192.0.2.1", state: (a) => birdState.get(a) },
+      inputs,
+      STALL_MS,
+    ).finally(() => {
+      polling = false;
+    });
+    await poll;
+    for (const [i, r] of mine.entries()) {
       const bad = r.outcome === "stall" || r.outcome === "crash" || r.outcome === "oversize";
       if (bad) failed = true;
+      const b = theirs[i]!;
+      const name = (inputs[i] as Finding).seed ?? "";
       console.log(
-        `${bad ? "STILL" : "ok   "} ${r.input.kind} ${r.input.phase} → ${r.outcome} ${r.detail}`,
+        `${bad ? "STILL" : "ok   "} ${r.input.kind.padEnd(8)} ${r.input.phase.padEnd(11)} ` +
+          `Tortie: ${`${r.outcome} ${r.detail}`.padEnd(34)} BIRD: ${`${b.outcome} ${b.detail}`.padEnd(34)} ${name}`,
       );
     }
   } else {

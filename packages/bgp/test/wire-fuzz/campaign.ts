@@ -200,7 +200,10 @@ class Peer {
         return conn;
       }
       conn.destroy();
-      if (attempt >= 20) throw new Error(`Tortie does not take a connection from ${this.address}`);
+      if (attempt >= 40)
+        throw new Error(`${this.target.remote} does not take a connection from ${this.address}`);
+      // Refused: the speaker is still ending the last session (or, BIRD, in its error wait).
+      await new Promise((r) => setTimeout(r, 250));
     }
   }
 
@@ -260,7 +263,7 @@ async function outcomeOf(
   if (seen.outcome === "notification")
     return {
       outcome: "notification",
-      detail: seen.code!,
+      detail: `${seen.code!} (${conn.frames[seen.i]!.length} octets)`,
       notification: seen.code!,
       length: conn.frames[seen.i]!.length,
     };
