@@ -67,8 +67,10 @@ export function decodeConfig(kv: KeyValue): IpamConfig {
   if (!isObj(v) || !Array.isArray(v.pools) || !Array.isArray(v.reservations)) {
     throw new CorruptDataError(kv.key, "not an IPAM configuration");
   }
-  // Records written before autoAllocateBlocks existed mean Calico's default (true).
-  return { autoAllocateBlocks: true, ...(v as object) } as unknown as IpamConfig;
+  // Records written before autoAllocateBlocks existed mean Calico's default
+  // (true); added last, so that the key order is that of a fresh config.
+  if ("autoAllocateBlocks" in v) return v as unknown as IpamConfig;
+  return { ...v, autoAllocateBlocks: true } as unknown as IpamConfig;
 }
 
 /** Adds `delta` addresses of block `name` to a handle; undefined when it holds none after. */

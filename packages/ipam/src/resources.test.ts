@@ -43,6 +43,22 @@ describe("IPAM configuration from Calico resources", () => {
     expect(r.ipv4.map((a) => a.ip)).not.toContain("198.51.100.0");
   });
 
+  it("reads back exactly what it wrote, and reads an older record as autoAllocateBlocks: true", async () => {
+    const cfg = ipamConfigFromResources(loadResources(YAML));
+    expect(cfg.autoAllocateBlocks).toBe(true);
+    const store = new MemoryStore();
+    const ipam = new Ipam({ store });
+    await ipam.updateConfig(() => cfg);
+    // Same keys in the same order: callers compare configurations as JSON.
+    expect(JSON.stringify(await ipam.config(true))).toBe(JSON.stringify(cfg));
+    const { autoAllocateBlocks: _, ...old } = cfg;
+    await store.txn({
+      compare: [],
+      ops: [{ type: "put", key: ipam.keys.config, value: JSON.stringify(old) }],
+    });
+    expect(await ipam.config(true)).toEqual(cfg);
+  });
+
   it("reads the resources from the datastore (Calico's key layout) and applies them", async () => {
     const store = new MemoryStore();
     const client = new ResourceClient(store);
