@@ -358,6 +358,43 @@ describe.skipIf(skip)("tortie-node: three agents, FRR as BIG-IP, mesh", () => {
     expect(bh.map((r) => r.dst)).toContain(block);
   });
 
+  it("policy: a GlobalNetworkPolicy rendered into nftables on the pod's node stops one source, not another", async () => {
+    const pa = podIp.get("node1")!;
+    const pb = podIp.get("node2")!;
+    await topo.host("pb").exec(["ping", "-c", "1", "-W", "2", pa]);
+    await apply("GlobalNetworkPolicy", "no-pb-to-pa", {
+      selector: "all()",
+      types: ["Ingress"],
+      ingress: [{ action: "Deny", source: { nets: [`${pb}/32`] } }, { action: "Allow" }],
+    });
+    await waitFor(
+      async () =>
+        topo
+          .host("pb")
+          .exec(["ping", "-c", "1", "-W", "1", pa])
+          .then(
+            () => false,
+            () => true,
+          ),
+      { what: "pb → pa refused by the policy on node1", timeoutMs: 30_000 },
+    );
+    await topo.host("pc").exec(["ping", "-c", "1", "-W", "2", pa]);
+    const table = await topo.host("node1").exec(["nft", "list", "table", "inet", "tortie"]);
+    expect(table.stdout).toContain(pb);
+    await client.delete({ apiVersion: v3, kind: "GlobalNetworkPolicy", name: "no-pb-to-pa" });
+    await waitFor(
+      async () =>
+        topo
+          .host("pb")
+          .exec(["ping", "-c", "1", "-W", "1", pa])
+          .then(
+            () => true,
+            () => false,
+          ),
+      { what: "pb → pa allowed again", timeoutMs: 30_000 },
+    );
+  });
+
   it("a hand-deleted learned route is repaired; a foreign route is left alone", async () => {
     const h = topo.host("node2");
     const block = agents

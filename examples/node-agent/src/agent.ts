@@ -20,6 +20,8 @@ import { BgpApplier } from "./rooms/bgp-config/applier.js";
 import { type ConfigIssue, type DesiredBgp, desiredBgp } from "./rooms/bgp-config/desired.js";
 import { secretResolver } from "./rooms/bgp-config/secrets.js";
 import { IpamRoom } from "./rooms/ipam/registration.js";
+import { PolicyApplier } from "./rooms/policy/applier.js";
+import { policyResources } from "./rooms/policy/desired.js";
 import { RoutesApplier } from "./rooms/routes/applier.js";
 import { learnedRoute, PRIORITY, staticRoutes } from "./rooms/routes/desired.js";
 import { type FilterSpec, importAccepted } from "./rooms/routes/filters.js";
@@ -48,6 +50,8 @@ export interface AgentOptions {
   readonly staleRoutesMs?: number;
   /** How often the status record is written (default 10 s). */
   readonly statusIntervalMs?: number;
+  /** Render policy into nftables (default true; needs `nft`). */
+  readonly policy?: boolean;
 }
 
 /** A running node agent. */
@@ -58,6 +62,7 @@ export class Agent {
   readonly bgp: BgpApplier;
   readonly routes: RoutesApplier;
   readonly ipam: IpamRoom;
+  readonly policy: PolicyApplier | undefined;
   readonly learned = new LearnedTable();
   /** Port of the health/metrics server, when enabled. */
   httpPort: number | undefined;
@@ -74,6 +79,7 @@ export class Agent {
   private registered = false;
   private closers: (() => Promise<unknown> | unknown)[] = [];
   private lastRecord = "";
+  private policyIssue: ConfigIssue | undefined;
 
   private constructor(
     private readonly opts: AgentOptions,
@@ -99,6 +105,12 @@ export class Agent {
       onRestart: () => this.learnedChanged(this.learned.clear()),
       onPeerRemoved: (a) => this.learnedChanged(this.learned.clearPeer(a)),
     });
+    this.policy =
+      opts.policy === false
+        ? undefined
+        : new PolicyApplier(
+            opts.netns ? { netns: opts.netns.replace(/^\/(var\/)?run\/netns\//, "") } : {},
+          );
     this.routes = new RoutesApplier({
       ...(opts.netns ? { netns: opts.netns } : {}),
       vethPrefix: this.cfg.vethPrefix,
@@ -283,7 +295,29 @@ export class Agent {
       this.policies = policies;
       this.learnedChanged(new Set(this.learned.prefixes()), true);
     }
-    this.metrics.reconcile.observe({ room: "routes" }, (performance.now() - t2) / 1000);
+    const t3 = performance.now();
+    this.metrics.reconcile.observe({ room: "routes" }, (t3 - t2) / 1000);
+    // policy/: local endpoints → nftables (a refused resource keeps the last good ruleset)
+    if (this.policy) {
+      try {
+        const r = await this.policy.apply(policyResources(snap, this.cfg.nodeName));
+        if (r.changed || r.removed) this.log.debug(r, "policy applied");
+        this.policyIssue = undefined;
+      } catch (e) {
+        const err = e as Error & {
+          resource?: string;
+          issues?: { path: string; message: string }[];
+        };
+        this.metrics.errors.inc({ room: "policy" });
+        this.policyIssue = {
+          resource: err.resource ?? "policy",
+          path: err.issues?.[0]?.path ?? "",
+          message: err.issues?.[0]?.message ?? err.message,
+        };
+        this.log.warn(this.policyIssue, "policy not applied (last good ruleset kept)");
+      }
+      this.metrics.reconcile.observe({ room: "policy" }, (performance.now() - t3) / 1000);
+    }
     this.applied = true;
     this.scheduleStatus();
   }
@@ -447,7 +481,7 @@ export class Agent {
         .length,
       learned: this.routes.learnedCount,
       snapshotIssues: snap.issues,
-      configIssues: this.configIssues,
+      configIssues: this.policyIssue ? [...this.configIssues, this.policyIssue] : this.configIssues,
     });
   }
 
