@@ -5,7 +5,12 @@ import { type Datastore, MemoryStore, type TxnRequest } from "@tortie/datastore"
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { check, isClean } from "./check.js";
-import { BlockLimitError, NoFreeBlocksError, PoolExhaustedError } from "./errors.js";
+import {
+  BlockLimitError,
+  NoFreeBlocksError,
+  PoolExhaustedError,
+  ReleaseConflictError,
+} from "./errors.js";
 import { Ipam } from "./ipam.js";
 import { usage } from "./usage.js";
 
@@ -33,8 +38,12 @@ interface Pod {
   readonly node: number;
   readonly num4: number;
   readonly num6: number;
-  /** Release again after assigning: none, by handle, or address by address. */
-  readonly release: "keep" | "handle" | "ips";
+  /**
+   * Release again after assigning: none, by handle, address by address, or
+   * address by address with guards and then once more on the same (now
+   * stale) guards, while the other pods run.
+   */
+  readonly release: "keep" | "handle" | "ips" | "stale";
   /** Ask for this specific IPv4 ordinal instead (the ipAddrs annotation). */
   readonly specific: number | null;
 }
@@ -43,7 +52,7 @@ const podArb: fc.Arbitrary<Pod> = fc.record({
   node: fc.integer({ min: 0, max: 3 }),
   num4: fc.integer({ min: 0, max: 3 }),
   num6: fc.integer({ min: 0, max: 2 }),
-  release: fc.constantFrom("keep", "handle", "ips"),
+  release: fc.constantFrom("keep", "handle", "ips", "stale"),
   specific: fc.option(fc.integer({ min: 0, max: 31 }), { nil: null }),
 });
 
@@ -79,6 +88,7 @@ describe("ipam properties", () => {
               held.get(h)?.delete(ip);
             }
           };
+          const seqOf = new Map<string, number>(); // ip → sequence number of its current holder
           const run = async (p: Pod, i: number) => {
             const h = `pod-${i}`;
             const ipam = nodes[p.node]!;
@@ -88,7 +98,9 @@ describe("ipam properties", () => {
                 const ip = `192.0.2.${p.specific}`;
                 if (live.has(ip)) return; // would be refused; do not race the model
                 try {
-                  take(h, [(await ipam.assignIp({ ip, handleId: h, hostname })).ip]);
+                  const a = await ipam.assignIp({ ip, handleId: h, hostname });
+                  take(h, [a.ip]);
+                  seqOf.set(a.ip, a.sequenceNumber);
                 } catch (e) {
                   // Taken, or (strictAffinity) in another host's block: refused, as Calico refuses.
                   const n = (e as Error).name;
@@ -108,6 +120,7 @@ describe("ipam properties", () => {
                   h,
                   [...r.ipv4, ...r.ipv6].map((a) => a.ip),
                 );
+                for (const a of [...r.ipv4, ...r.ipv6]) seqOf.set(a.ip, a.sequenceNumber);
               }
             } catch (e) {
               if (
@@ -127,6 +140,23 @@ describe("ipam properties", () => {
               drop(h, mine);
               const out = await ipam.releaseIps(mine);
               expect(out.released.sort()).toEqual(mine.sort());
+            } else if (p.release === "stale") {
+              const specs = mine.map((ip) => ({ ip, handleId: h, sequenceNumber: seqOf.get(ip)! }));
+              drop(h, mine);
+              const out = await ipam.releaseIps(specs);
+              expect(out.released.sort()).toEqual(mine.sort());
+              // Other pods may hold these addresses by now: the same guards,
+              // or the sequence number alone, must free nothing.
+              for (const spec of [
+                ...specs,
+                ...specs.map(({ ip, sequenceNumber }) => ({ ip, sequenceNumber })),
+              ]) {
+                try {
+                  expect((await ipam.releaseIps([spec])).released).toEqual([]);
+                } catch (e) {
+                  if (!(e instanceof ReleaseConflictError)) throw e;
+                }
+              }
             }
           };
           const all = Promise.all(pods.map((p, i) => run(p, i)));
