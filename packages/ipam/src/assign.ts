@@ -161,25 +161,32 @@ async function autoAssignWith(
   };
 }
 
+/** What choosing pools needs of a request. */
+interface PoolAsk {
+  readonly hostname: string;
+  readonly requested: readonly string[] | undefined;
+  readonly nodeLabels: Readonly<Record<string, string>> | undefined;
+  readonly use: AllowedUse;
+}
+
 /** The pools an automatic request of `family` may use (Calico `prepareAffinityBlocksForHost`). */
 async function choosePools(
   core: IpamCore,
   family: Family,
-  req: AutoAssignRequest,
+  ask: PoolAsk,
   cfg: IpamConfig,
   reserved: HostReservedAttr | undefined,
 ): Promise<{ choice: PoolChoice; labels: Readonly<Record<string, string>> | undefined }> {
-  const requested = family === 4 ? req.pools4 : req.pools6;
-  const hasRequested = requested !== undefined && requested.length > 0;
-  let labels = req.nodeLabels;
+  const hasRequested = ask.requested !== undefined && ask.requested.length > 0;
+  let labels = ask.nodeLabels;
   if (labels === undefined && needsLabels(cfg, family, hasRequested)) {
-    labels = await core.nodeLabels(req.hostname);
+    labels = await core.nodeLabels(ask.hostname);
   }
   const choice = determinePools(cfg, {
     family,
-    ...(hasRequested ? { requested } : {}),
-    use: req.use ?? "Workload",
-    host: req.hostname,
+    ...(hasRequested ? { requested: ask.requested } : {}),
+    use: ask.use,
+    host: ask.hostname,
     selector: core.selector,
     labels,
     maxPrefixLen: maxPrefixLen(family, reserved),
@@ -199,7 +206,18 @@ async function assignFamily(
     throw new TypeError(`num${family} must be a non-negative integer`);
   const host = req.hostname;
   const reserved = family === 4 ? req.hostReservedAttr4 : req.hostReservedAttr6;
-  const { choice, labels } = await choosePools(core, family, req, cfg, reserved);
+  const { choice, labels } = await choosePools(
+    core,
+    family,
+    {
+      hostname: host,
+      requested: family === 4 ? req.pools4 : req.pools6,
+      nodeLabels: req.nodeLabels,
+      use: req.use ?? "Workload",
+    },
+    cfg,
+    reserved,
+  );
   const pools = choice.allowed;
   const attr: Attr = {
     handleId: req.handleId,
@@ -496,14 +514,13 @@ export interface EnsureBlockRequest {
  */
 export async function ensureBlock(core: IpamCore, req: EnsureBlockRequest): Promise<string> {
   const cfg = await core.config();
-  const areq: AutoAssignRequest = {
-    handleId: "-",
-    hostname: req.hostname,
-    ...(req.family === 4 && req.pools ? { pools4: req.pools } : {}),
-    ...(req.family === 6 && req.pools ? { pools6: req.pools } : {}),
-    ...(req.nodeLabels ? { nodeLabels: req.nodeLabels } : {}),
-  };
-  const { choice } = await choosePools(core, req.family, areq, cfg, req.hostReservedAttr);
+  const { choice } = await choosePools(
+    core,
+    req.family,
+    { hostname: req.hostname, requested: req.pools, nodeLabels: req.nodeLabels, use: "Workload" },
+    cfg,
+    req.hostReservedAttr,
+  );
   const pools: readonly Pool[] = choice.allowed;
   const mine = await core.affineBlocks(req.hostname, true);
   const have = mine.find((c) => pools.some((p) => blockBelongs(p, c)) && !isFullyReserved(cfg, c));
