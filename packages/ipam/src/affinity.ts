@@ -186,8 +186,10 @@ async function confirmClaim(
     core.noteAffinity(host, cidr, true);
     return true;
   }
-  // Another host owns the block (Calico `errBlockClaimConflict`): withdraw our pending affinity.
-  if (aff && decodeAffinity(aff).state === "pending") {
+  // Another host owns the block (Calico `errBlockClaimConflict`): withdraw our
+  // pending affinity; a confirmed one is stale (Calico `getBlockFromAffinity`
+  // deletes it and answers `errStaleAffinity`) and goes too.
+  if (aff) {
     await core.store.txn({
       compare: [{ key: affKey, modRevision: aff.modRevision }],
       ops: [{ type: "delete", key: affKey }],

@@ -460,6 +460,16 @@ describe("affinity operations (Calico ClaimAffinity, EnsureBlock, ReleaseAffinit
     );
     expect(await ipam.releaseBlockAffinity("n2", "192.0.2.0/30")).toBe(false);
     expect(await ipam.listAffinities("n2")).toEqual([]);
+    // Claiming over a stale confirmed affinity fails and removes it (Calico errStaleAffinity).
+    await store.create(
+      ipam.keys.affinity("n2", "192.0.2.0/30"),
+      JSON.stringify({ host: "n2", cidr: "192.0.2.0/30", state: "confirmed" }),
+    );
+    expect(await ipam.claimAffinity("192.0.2.0/30", "n2")).toEqual({
+      claimed: [],
+      failed: ["192.0.2.0/30"],
+    });
+    expect(await ipam.listAffinities("n2")).toEqual([]);
     expect((await ipam.listBlocks())[0]).toMatchObject({
       cidr: "192.0.2.0/30",
       affinity: "host:n1",
