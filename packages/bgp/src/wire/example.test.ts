@@ -30,14 +30,30 @@ describe("README example", () => {
       },
       ctx,
     );
-    const framer = new wire.Framer();
+    const framer = new wire.Framer({ maxLength: wire.maxMessageLength(ctx) });
+    framer.feed(bytes);
     const learned: string[] = [];
-    for (const frame of framer.push(bytes)) {
+    for (let frame = framer.next(); frame; frame = framer.next()) {
       const { message, action } = wire.decodeMessage(frame, ctx);
       if (message.type !== "update") continue;
       expect(action).toBeUndefined();
       learned.push(...message.nlri.map(wire.formatPrefix));
     }
     expect(learned).toEqual(["198.51.100.0/26", "198.51.100.64/26"]);
+
+    // A reply to a decode error, cut to fit: a ROUTE-REFRESH of 4096 octets carries itself as data.
+    const rr = new Uint8Array(4096).fill(0xff, 0, 16);
+    rr.set([0x10, 0x00, 5, 0, 1, 0, 1], 16);
+    let err: wire.BgpDecodeError | undefined;
+    try {
+      wire.decodeMessage(rr, ctx);
+    } catch (e) {
+      err = e as wire.BgpDecodeError;
+    }
+    const reply = wire.encodeMessage(
+      wire.fitNotification(wire.notificationFromError(err!), wire.maxMessageLength(ctx)),
+      ctx,
+    );
+    expect(reply.length).toBe(4096);
   });
 });
