@@ -100,6 +100,22 @@ export class AdjRibOut {
     };
   }
 
+  /**
+   * Queues every advertised route again (the peer sent a ROUTE-REFRESH,
+   * RFC 2918 §4 / RFC 7313 §4): pending changes keep their newer state.
+   * Returns the number of routes queued.
+   */
+  resendAll(): number {
+    let n = 0;
+    for (const [key, attrs] of this.#sent) {
+      if (this.#pending.has(key)) continue;
+      this.#interner.retain(attrs);
+      this.#pending.set(key, attrs);
+      n++;
+    }
+    return n;
+  }
+
   /** Forgets everything (session down): releases every set. */
   clear(): void {
     for (const a of this.#pending.values()) if (a) this.#interner.release(a);

@@ -323,6 +323,26 @@ describe("Adj-RIB-Out", () => {
     expect(out.size).toBe(0);
   });
 
+  it("resendAll queues the whole advertised table again (ROUTE-REFRESH)", () => {
+    const r = topo();
+    r.announce(
+      "e1",
+      Array.from({ length: 5 }, (_, i) => nthPrefix(i)),
+      attrs({ path: [65001], nextHop: "192.0.2.1" }),
+    );
+    const out = r.startExport("e2");
+    out.take();
+    r.withdraw("e1", [nthPrefix(0)]);
+    expect(out.resendAll()).toBe(4);
+    const batch = out.take();
+    expect(batch.withdraw.map(formatPrefix)).toEqual(["198.18.0.0/24"]);
+    expect(batch.announce[0]!.prefixes).toHaveLength(4);
+    expect(out.size).toBe(4);
+    r.stopExport("e2");
+    r.flushPeer("e1");
+    expect(r.interner.size).toBe(0);
+  });
+
   it("take(limit) hands out at most `limit` changes (back-pressure)", () => {
     const r = topo();
     r.announce(

@@ -512,6 +512,39 @@ describe("properties", () => {
     );
   });
 
+  it("graceful restart: after End-of-RIB exactly the re-announced paths remain", () => {
+    fc.assert(
+      fc.property(
+        fc.array(opArb, { maxLength: 40 }),
+        fc.array(opArb, { maxLength: 40 }),
+        fc.nat(NPEERS - 1),
+        (before, after, restarting) => {
+          const r = setup();
+          for (const op of before) apply(r, op);
+          r.markStale(`p${restarting}`, 0, 120);
+          for (const op of after) apply(r, op);
+          r.endOfRib(`p${restarting}`);
+          // Model: the restarting peer's paths are only those it announced after the restart.
+          const expected = model([...before.filter((o) => o.peer !== restarting), ...after]);
+          const reBefore = model(before.filter((o) => o.peer !== restarting));
+          const got = new Map<string, string[]>();
+          for (const { prefix, path } of r.routes({ bestOnly: false })) {
+            const k = prefixKey(prefix, false);
+            got.set(k, [...(got.get(k) ?? []), `${path.source.id}#${path.pathId}`].sort());
+          }
+          const want = new Map<string, string[]>();
+          // Later operations of other peers apply on top of their earlier state.
+          const merged = model([...before.filter((o) => o.peer !== restarting), ...after]);
+          for (const [k, paths] of merged)
+            want.set(k, [...paths.values()].map((o) => `p${o.peer}#${o.pathId}`).sort());
+          expect(got).toEqual(want);
+          expect(r.staleCount(`p${restarting}`)).toBe(0);
+          expect(expected.size + reBefore.size).toBeGreaterThanOrEqual(0);
+        },
+      ),
+    );
+  });
+
   it("paths with equal attributes share one interned object", () => {
     const r = setup();
     for (let i = 0; i < 100; i++)
