@@ -248,6 +248,29 @@ spec:
     expect(issues[1]).toMatchObject({ path: "spec.ingress[0].source.selector", position: 13 });
   });
 
+  it("a Kubernetes label selector follows Kubernetes' rules", () => {
+    const np = (podSelector: unknown) => () =>
+      validateResource({
+        apiVersion: "networking.k8s.io/v1",
+        kind: "NetworkPolicy",
+        metadata: { name: "n", namespace: "ns" },
+        spec: { podSelector },
+      });
+    expect(issuesOf(np({ matchExpressions: [{ key: "a", operator: "In" }] }))).toEqual([
+      {
+        path: "spec.podSelector.matchExpressions[0].values",
+        message: "operator In needs at least one value",
+      },
+    ]);
+    expect(
+      issuesOf(np({ matchExpressions: [{ key: "a", operator: "Exists", values: ["x"] }] }))[0]!
+        .path,
+    ).toBe("spec.podSelector.matchExpressions[0].values");
+    expect(np({ matchExpressions: [{ key: "a", operator: "NotIn", values: ["x"] }] })().kind).toBe(
+      "NetworkPolicy",
+    );
+  });
+
   it("a missing required field says so", () => {
     expect(
       issuesOf(() =>

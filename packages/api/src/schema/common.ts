@@ -2,7 +2,12 @@
 // @tortie/selector (errors carry the position inside the selector), addresses,
 // ports, protocols, AS numbers, durations and interface names, with the
 // rules of Calico's validator (libcalico-go `lib/validator/v3`).
-import { parseSelector, SelectorParseError } from "@tortie/selector";
+import {
+  LabelSelectorError,
+  labelSelectorAst,
+  parseSelector,
+  SelectorParseError,
+} from "@tortie/selector";
 import { z } from "zod";
 import { PortError, parsePort } from "../values/ports.js";
 import { protocolNumber } from "../values/protocol.js";
@@ -157,7 +162,11 @@ export const secretKeyRef = obj({
   }),
 });
 
-/** Kubernetes LabelSelector (metav1.LabelSelector). */
+/**
+ * Kubernetes LabelSelector (metav1.LabelSelector), with Kubernetes' rules
+ * checked by @tortie/selector's conversion: In/NotIn need values,
+ * Exists/DoesNotExist take none.
+ */
 export const labelSelector = obj({
   matchLabels: stringMap.optional(),
   matchExpressions: z
@@ -169,6 +178,20 @@ export const labelSelector = obj({
       }),
     )
     .optional(),
+}).superRefine((ls, ctx) => {
+  try {
+    labelSelectorAst(ls);
+  } catch (e) {
+    if (!(e instanceof LabelSelectorError)) throw e;
+    ctx.addIssue({
+      code: "custom",
+      path: e.path
+        .split(/\.|\[|\]/)
+        .filter(Boolean)
+        .map((p) => (/^\d+$/.test(p) ? Number(p) : p)),
+      message: e.message.replace(/^[^:]*: /, ""),
+    });
+  }
 });
 
 /** A `status` block as the API server writes it: kept as written, not read, not reported. */
