@@ -181,6 +181,67 @@ for (const b of backends) {
       });
     });
 
+    it("explains a policy verdict with the tier, policy and rule that decided", async () => {
+      expect((await cli([...store, "apply", "-f", join(testdata, "policy")])).code).toBe(0);
+      const allow = await cli([
+        ...store,
+        "policy",
+        "explain",
+        "--from",
+        "web-1",
+        "--to",
+        "default/db-1",
+        "--port",
+        "5432/TCP",
+      ]);
+      expect(allow).toEqual({ code: 0, stdout: golden("explain-allow.txt"), stderr: "" });
+      const deny = await cli([
+        ...store,
+        "policy",
+        "explain",
+        "--from",
+        "web-1",
+        "--to",
+        "db-1",
+        "--port",
+        "22",
+      ]);
+      expect(deny.stdout).toBe(golden("explain-deny.txt"));
+      const none = await cli([
+        ...store,
+        "policy",
+        "explain",
+        "--from",
+        "203.0.113.10",
+        "--to",
+        "203.0.113.11",
+        "--port",
+        "80",
+      ]);
+      expect(none.stdout).toMatch(/verdict: no-endpoint\n$/);
+      const bad = await cli([...store, "policy", "explain", "--from", "nosuchpod", "--to", "db-1"]);
+      expect(bad).toEqual({
+        code: 1,
+        stdout: "",
+        stderr: "tortiectl: no workload endpoint for pod default/nosuchpod\n",
+      });
+      expect(
+        (
+          await cli([
+            ...store,
+            "policy",
+            "explain",
+            "--from",
+            "web-1",
+            "--to",
+            "db-1",
+            "--port",
+            "99999",
+          ])
+        ).code,
+      ).toBe(2);
+    });
+
     it("create, replace and delete say what they did and fail when they cannot", async () => {
       const f = join(dir, "pool2.yaml");
       writeFileSync(

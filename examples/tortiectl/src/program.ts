@@ -5,6 +5,7 @@ import type { Datastore } from "@tortie/datastore";
 import { Command, CommanderError, Option } from "commander";
 import { bigipConfig } from "./commands/bigip.js";
 import { completionScript } from "./commands/completion.js";
+import { policyExplain } from "./commands/policy.js";
 import {
   deleteByName,
   getResources,
@@ -195,6 +196,27 @@ export function buildProgram(io: CliIo, withStore: WithStore): Command {
     )
     .action(async (kind: string, name: string, labels: string[], o) => {
       await withStore(flags(), (s) => labelResource(s, kind, name, labels, o, out));
+    });
+
+  const policy = program
+    .command("policy")
+    .description("network policy: why a flow is allowed or denied");
+  policy
+    .command("explain")
+    .description(
+      "the policy engine's verdict on a flow, with the tier, policy and rule that decided",
+    )
+    .requiredOption("--from <pod|ip>", "source: a pod (ns/name or name in default) or an address")
+    .requiredOption("--to <pod|ip>", "destination: a pod or an address")
+    .option("--port <port[/proto]>", "destination port and protocol, e.g. 8080/TCP")
+    .option("--protocol <proto>", "TCP, UDP, ICMP, … when --port has none", "TCP")
+    .addHelpText(
+      "after",
+      "\nExamples:\n  tortiectl policy explain --from default/client --to default/web --port 8080/TCP\n  tortiectl policy explain --from 203.0.113.10 --to 198.51.100.2 --port 80",
+    )
+    .action(async (o) => {
+      const r = await withStore(flags(), (s) => policyExplain(s, o));
+      io.stdout.write(r.text);
     });
 
   const bigip = program
