@@ -14,9 +14,12 @@
 // same bytes from the same raw peers, which BIRD has as passive peers), and
 // prints both answers.
 //
-// FUZZ_MESSAGES is per session kind (default 5,000: 20,000 in all).
+// FUZZ_MESSAGES is per session kind (default 5,000: 20,000 in all); FUZZ_OUT
+// defaults to $TMPDIR/tortie-fuzz-findings-seed<seed>.jsonl.
 // Exit status: 0 when nothing was found (or nothing replayed still fails), 1 otherwise.
 import { appendFileSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { createTopology, missingPrereqs, startBird, waitFor } from "@tortie/testbed";
 import type { SessionKind } from "../src/speaker/raw-peer.fixture.js";
 import { Speaker } from "../src/speaker/speaker.js";
@@ -35,7 +38,7 @@ if (process.argv[2] === "--replay" && !replayFile) {
 }
 const SEED = Number(process.env.FUZZ_SEED ?? 19);
 const PER_KIND = Number(process.env.FUZZ_MESSAGES ?? 5000);
-const OUT = process.env.FUZZ_OUT ?? `fuzz-findings-seed${SEED}.jsonl`;
+const OUT = process.env.FUZZ_OUT ?? join(tmpdir(), `tortie-fuzz-findings-seed${SEED}.jsonl`);
 const STALL_MS = Number(process.env.FUZZ_STALL_MS ?? 3000);
 const TORTIE = "192.0.2.2";
 const RAW: Record<SessionKind, string> = {
