@@ -301,6 +301,39 @@ describe("graceful restart helper (RFC 4724 §4.2)", () => {
   });
 });
 
+describe("sessions", () => {
+  it("setSession updates the router id from the OPEN and re-decides", () => {
+    const r = rib();
+    r.addPeer({ id: "a", address: "192.0.2.1", asn: 65001, routerId: "10.0.0.1" });
+    r.addPeer({ id: "b", address: "192.0.2.2", asn: 65002, routerId: "10.0.0.2" });
+    const p = pfx("198.51.100.0/24");
+    r.announce("a", p, attrs({ path: [65001], nextHop: "192.0.2.1" }));
+    r.announce("b", p, attrs({ path: [65002], nextHop: "192.0.2.2" }));
+    expect(r.best(p[0]!)!.source.id).toBe("a");
+    const d = r.setSession("a", { routerId: "10.0.0.9" });
+    expect(d.map((x) => x.best!.source.id)).toEqual(["b"]);
+    const why = r.explain(p[0]!);
+    expect(why.best!.source.id).toBe("b");
+    expect([...why.reasons].map(([path, reason]) => [path.source.id, reason])).toEqual([["a", "router-id"]]);
+    expect(() => r.setSession("a", { routerId: "nope" })).toThrow(RibError);
+  });
+
+  it("setSession to a 2-octet session re-exports with AS4_PATH", () => {
+    const r = rib();
+    r.addPeer({ id: "a", address: "192.0.2.1", asn: 65001, sharedSubnets: ["192.0.2.0/24"] });
+    r.addPeer({ id: "b", address: "192.0.2.2", asn: 65002, localAddress: "192.0.2.254" });
+    r.announce(
+      "a",
+      pfx("198.51.100.0/24"),
+      attrs({ path: [65001, 4200000001], nextHop: "192.0.2.1" }),
+    );
+    r.startExport("b").take();
+    r.setSession("b", { fourOctetAs: false });
+    const batch = r.adjRibOut("b")!.take();
+    expect(batch.announce[0]!.attrs.attributes.some((x) => x.type === "as4-path")).toBe(true);
+  });
+});
+
 describe("queries and subscriptions", () => {
   it("routes() walks best paths, or one peer's Adj-RIB-In; subscribers see every delta", () => {
     const r = rib({ multipath: true });

@@ -272,6 +272,51 @@ export class Rib {
     return p;
   }
 
+  /**
+   * Updates what a (re-)established session negotiated: the peer's BGP
+   * Identifier from its OPEN, 4-octet AS, ADD-PATH send. Paths the peer
+   * still has (stale, during graceful restart) are re-decided. Returns the
+   * deltas that caused.
+   */
+  setSession(
+    id: string,
+    session: {
+      readonly routerId?: string;
+      readonly fourOctetAs?: boolean;
+      readonly addPathSend?: boolean;
+    },
+  ): RibDelta[] {
+    const p = this.#peer(id);
+    if (p === this.#local) throw new RibError("the local source has no session");
+    const m = p as { -readonly [K in keyof PeerState]: PeerState[K] };
+    if (session.routerId !== undefined) {
+      const n = ipv4ToNumber(session.routerId);
+      if (n === 0) throw new RibError(`peer ${id}: routerId must be a dotted quad`);
+      m.routerId = n;
+    }
+    if (session.fourOctetAs !== undefined || session.addPathSend !== undefined) {
+      m.config = { ...p.config, ...session };
+      m.target = { ...p.target, fourOctetAs: session.fourOctetAs ?? p.target.fourOctetAs };
+      if (p.out) {
+        this.stopExport(id);
+        this.startExport(id);
+      }
+    }
+    const deltas: RibDelta[] = [];
+    if (session.routerId !== undefined && p.count > 0) {
+      for (const prefix of this.#dests.prefixesWhere((h) => h.next !== undefined)) {
+        let has = false;
+        for (let x = this.#dests.get(prefix); x; x = x.next) if (x.source === p) has = true;
+        if (!has) continue;
+        const head = this.#dests.get(prefix)!;
+        const prevMp = this.#opts.multipath ? this.#mpKeys(head) : undefined;
+        this.#reselect(prefix, snap(head), prevMp, deltas);
+      }
+    }
+    this.#emit(deltas);
+    return deltas;
+  }
+
   /** The source record of a peer (or `"local"`). */
   peer(id: string): PathSource {
     return this.#peer(id);
@@ -512,8 +557,9 @@ export class Rib {
 
   /** The decision over a prefix's paths, with the reason each loser lost. */
   explain(prefix: Prefix): Decision {
+    // Snapshots, so the caller never holds the RIB's own mutable nodes.
     const list: Path[] = [];
-    for (let x = this.#dests.get(prefix); x; x = x.next) list.push(x);
+    for (let x = this.#dests.get(prefix); x; x = x.next) list.push(snap(x));
     return decide(list, this.#decision);
   }
 
