@@ -314,7 +314,9 @@ describe("sessions", () => {
     expect(d.map((x) => x.best!.source.id)).toEqual(["b"]);
     const why = r.explain(p[0]!);
     expect(why.best!.source.id).toBe("b");
-    expect([...why.reasons].map(([path, reason]) => [path.source.id, reason])).toEqual([["a", "router-id"]]);
+    expect([...why.reasons].map(([path, reason]) => [path.source.id, reason])).toEqual([
+      ["a", "router-id"],
+    ]);
     expect(() => r.setSession("a", { routerId: "nope" })).toThrow(RibError);
   });
 
