@@ -388,8 +388,8 @@ export class PeerSession extends EventEmitter<SessionEvents> {
     this.timer = undefined;
     this.pendingOut?.destroy();
     this.pendingOut = undefined;
-    // destroySoon: a NOTIFICATION written by stop() still leaves.
-    for (const c of [this.main.conn, this.second?.conn]) c?.socket.destroySoon();
+    // stop()'s "drop" already closed (flushing its NOTIFICATION) what the FSM knew of.
+    for (const c of [this.main.conn, this.second?.conn]) c?.socket.destroy();
     this.main.conn = undefined;
     this.second = undefined;
     this.adjRibIn.clear();
@@ -687,21 +687,13 @@ export class PeerSession extends EventEmitter<SessionEvents> {
       if (!this.destroyed) {
         const res = step(this.main.fsm, { type: "TcpConnectionFails" }, this.host.now());
         this.main.fsm = res.state;
-        if (res.actions.some((a) => a.type === "session-down")) this.onDownQuiet();
         this.rearm();
+        // The routes learned from the peer go, and the speaker hears of it.
+        for (const a of res.actions) if (a.type === "session-down") this.onDown(a.reason);
       }
     } catch {
       // Nothing more can be done safely; the timer (if armed) retries later.
     }
-  }
-
-  /** session-down without events (used only by the last resort). */
-  private onDownQuiet(): void {
-    this.flaps++;
-    this.syncPending = false;
-    this.adjRibIn.clear();
-    this.advertised = new Set();
-    this.negotiated = undefined;
   }
 
   /** Emits "session-error" and a warning; a throwing listener is not allowed to escape. */
