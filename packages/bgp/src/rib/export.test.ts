@@ -297,12 +297,15 @@ describe("Adj-RIB-Out", () => {
       Array.from({ length: 200 }, (_, i) => nthPrefix(300 + i)),
       b,
     );
+    expect(r.pendingPeers()).toEqual([]);
     const out = r.startExport("e2");
+    expect(r.pendingPeers()).toEqual(["e2"]);
     expect(out.pendingCount).toBe(500);
     const batch = out.take();
     expect(batch.announce.map((g) => g.prefixes.length).sort()).toEqual([200, 300]);
     expect(out.size).toBe(500);
     expect(out.pendingCount).toBe(0);
+    expect(r.pendingPeers()).toEqual([]);
   });
 
   it("coalesces: a flap before sending sends the final state once; announce+withdraw of something never sent is nothing", () => {

@@ -681,6 +681,17 @@ export class Rib {
     if (i >= 0) this.#exporting.splice(i, 1);
   }
 
+  /**
+   * Ids of the exporting peers with changes waiting in their Adj-RIB-Out: the
+   * speaker's cue to schedule a flush (take, pack, write) for each, after a
+   * burst of announce/withdraw calls rather than after every one.
+   */
+  pendingPeers(): string[] {
+    const out: string[] = [];
+    for (const p of this.#exporting) if (p.out && p.out.pendingCount > 0) out.push(p.id);
+    return out;
+  }
+
   /** A peer's Adj-RIB-Out, if exporting. */
   adjRibOut(peerId: string): AdjRibOut | undefined {
     return this.#peer(peerId).out;
