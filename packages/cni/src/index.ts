@@ -29,11 +29,13 @@
  *   - `endpoint.ts`       workload endpoint records in @tortie/datastore.
  *   - `state.ts`          per-attachment records on disk (DEL, GC).
  *   - `helper.ts`, `helper-protocol.ts`  the resident helper behind the bash
- *                         shim `cli/tortie.sh` (Node start-up is avoided per call);
+ *                         shim `cli/tortie.sh` (Node start-up is avoided per call):
+ *                         mutual proof of a root-only secret, framing, limits;
  *                         `unlink-worker.ts` its link-deleting worker threads.
+ *   - `locks.ts`          per-attachment flock(2) locks across processes, DEL wins.
  *   - `main.ts`           the production edges; `bundle.ts`, `store-client.ts`,
- *                         `koffi-lazy.ts` the single-file bundles; `testing.ts`
- *                         test support.
+ *                         `koffi-lazy.ts` the single-file bundles; `testing.ts`,
+ *                         `shim-testing.ts`, `fault-testing.ts` test support.
  */
 
 export * from "./plugin/config.js";

@@ -1,12 +1,16 @@
 #!/bin/bash
 # The `tortie` CNI plugin. Hands the call to the resident helper of this
-# network namespace over loopback TCP (bash's /dev/tcp) after both ends have
-# proved that they know the helper's root-only secret — the shim sends
-# nothing but a nonce before the helper's proof checks out (protocol:
-# src/plugin/helper-protocol.ts). When no helper answers, or it answers for
-# another build or namespace, the call runs in Node, which then starts the
-# helper. Once the helper has accepted a call ("A") the call is never run a
-# second time: losing the helper then is code 11 (try again later).
+# network namespace over loopback TCP (bash's /dev/tcp), in one round trip
+# and without starting any other process (protocol:
+# src/plugin/helper-protocol.ts). Before it sends a byte it checks that the
+# socket listening on 127.0.0.1:<port> is the helper's: the helper's
+# root-only folder names its pid and listening fd, /proc/<pid>/fdinfo/<fd>
+# gives that socket's inode, and /proc/net/tcp must show the listener with
+# that inode, owned by root. Only then does it send the root-only secret and
+# the request. When no helper answers, or it answers for another build or
+# namespace, the call runs in Node, which then starts the helper. Once the
+# helper has accepted a call ("A") the call is never run a second time:
+# losing the helper then is code 11 (try again later).
 #
 #   TORTIE_CNI_HELPER=off    always run in Node
 #   TORTIE_CNI_HELPER=only   never run in Node (code 11 when no helper answers)
@@ -49,7 +53,6 @@ in_node() {
 }
 
 [ "$TORTIE_CNI_HELPER" = off ] && in_node
-[ -n "$SRANDOM" ] || in_node # bash before 5.1: no random numbers without a process
 IFS= read -r -d '' req
 have_req=1
 
@@ -58,26 +61,37 @@ have_req=1
 scope=
 for d in "$run_dir"/net-*; do
   [ -O "$d" ] && [ ! -L "$d" ] || continue
-  IFS= read -r pid < "$d/pid" 2>/dev/null || continue
-  [[ $pid =~ ^[0-9]+$ ]] || continue
-  if [ /proc/self/ns/net -ef "/proc/$pid/ns/net" ]; then
-    scope=${d##*/}
-    break
-  fi
+  IFS=' ' read -r pid lfd pst < "$d/pid" 2>/dev/null || continue
+  [[ $pid =~ ^[0-9]+$ && $lfd =~ ^[0-9]+$ ]] || continue
+  [ /proc/self/ns/net -ef "/proc/$pid/ns/net" ] || continue
+  # the same process, not a later one with a reused pid: its start time (stat field 22)
+  IFS= read -r st < "/proc/$pid/stat" 2>/dev/null || continue
+  read -r -a f <<< "${st##*) }"
+  [ "${f[19]}" = "$pst" ] || continue
+  scope=${d##*/}
+  break
 done
 [ -n "$scope" ] || in_node
 [ -O "$run_dir/$scope/secret" ] && IFS= read -r secret < "$run_dir/$scope/secret" || in_node
+# the inode of the helper's listening socket (Linux >= 5.14 shows it in fdinfo)
+ino=
+{ while read -r k v; do
+  [ "$k" = ino: ] && ino=$v && break
+done < "/proc/$pid/fdinfo/$lfd"; } 2>/dev/null
+[[ $ino =~ ^[0-9]+$ ]] || in_node
 
 { exec 3<>"/dev/tcp/127.0.0.1/$port"; } 2>/dev/null || in_node
-printf -v nc '%08x%08x%08x%08x' "$SRANDOM" "$SRANDOM" "$SRANDOM" "$SRANDOM"
-printf 'TORTIE-CNI 2 %s %s %s\n' "$build" "$scope" "$nc" >&3 2>/dev/null || in_node
-IFS=' ' read -r -t 5 nh ph _ <&3 || in_node # "V" (other build), "S" (other scope), EOF: Node
-[[ $nh =~ ^[0-9a-f]{32}$ && $ph =~ ^[0-9a-f]{64}$ ]] || in_node
-m="$secret"$'\n'"$build"$'\n'"$scope"$'\n'"$nc"$'\n'"$nh"
-sums=$(sha256sum /dev/fd/4 /dev/fd/5 4<<<"tortie-helper"$'\n'"$m" 5<<<"tortie-client"$'\n'"$m") || in_node
-[ "${sums:0:64}" = "$ph" ] || in_node # not our helper: it gets nothing more
-pc=${sums#*$'\n'}
-pc=${pc:0:64}
+# whoever accepted us listens on 127.0.0.1:<port>: it must be that socket, root's
+# (listeners come first in /proc/net/tcp)
+printf -v want '0100007F:%04X' "$port"
+ours=
+while read -r _ loc _ st _ _ _ uid _ lino _; do
+  [ "$st" = 0A ] || { [ "$st" = st ] && continue; break; }
+  [ "$loc" = "$want" ] || continue
+  [ "$lino" = "$ino" ] && [ "$uid" = 0 ] && ours=1
+  break
+done < /proc/net/tcp
+[ -n "$ours" ] || in_node # not the helper's socket: it gets nothing
 
 # the request: records "<NAME> <bytes>\n<value>\n", then "STDIN <bytes>\n<config>"
 body=
@@ -88,9 +102,10 @@ for v in CNI_COMMAND CNI_CONTAINERID CNI_NETNS CNI_IFNAME CNI_ARGS CNI_PATH; do
 done
 [[ $t0 =~ ^[0-9]+\.[0-9]+$ ]] && body+="T0 ${#t0}"$'\n'"$t0"$'\n'
 body+="STDIN ${#req}"$'\n'"$req"
-printf '%s %s\n%s' "$pc" "${#body}" "$body" >&3 2>/dev/null || in_node
+printf 'TORTIE-CNI 3 %s %s %s %s\n%s' "$build" "$scope" "$secret" "${#body}" "$body" >&3 2>/dev/null ||
+  in_node
 IFS= read -r ack <&3
-[ "$ack" = A ] || in_node # not accepted: the call did not run
+[ "$ack" = A ] || in_node # not accepted ("V", "S", closed): the call did not run
 
 # accepted: from here on the call runs once, in the helper, whatever happens
 IFS=' ' read -r code olen elen <&3 || fail 11 "the resident helper stopped during the call"

@@ -174,7 +174,7 @@ export async function runFaultSuite(o: FaultOptions): Promise<FaultReport> {
       if (!running) break;
       for (const d of existsSync(o.runDir) ? readdirSync(o.runDir) : []) {
         try {
-          const pid = Number(readFileSync(join(o.runDir, d, "pid"), "utf8").trim());
+          const pid = Number(readFileSync(join(o.runDir, d, "pid"), "utf8").split(" ")[0]);
           const ns = (await o.node.exec(["stat", "-L", "-c", "%i", "/proc/self/ns/net"])).stdout;
           if (d === `net-${ns.trim()}` && pid > 0) {
             process.kill(pid, "SIGKILL");

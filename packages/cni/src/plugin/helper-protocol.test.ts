@@ -2,7 +2,6 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import {
   decodeBody,
-  decodeHeader,
   decodeHello,
   decodeResponse,
   encodeBody,
@@ -10,7 +9,6 @@ import {
   encodeResponse,
   HelperProtocolError,
   MAX_BODY,
-  proof,
 } from "./helper-protocol.js";
 
 const req = {
@@ -61,24 +59,21 @@ describe("helper protocol", () => {
     for (const b of bad) expect(() => decodeBody(enc(b)), b).toThrow(HelperProtocolError);
   });
 
-  it("decodes hello and header lines, and refuses anything else", () => {
-    const h = { build: "b1-x", scope: "net-4026531840", nonce: "0123456789abcdef0123456789abcdef" };
+  it("decodes the hello line, and refuses anything else", () => {
+    const h = { build: "b1-x", scope: "net-4026531840", secret: "a".repeat(64), length: 12 };
     expect(decodeHello(encodeHello(h).trimEnd())).toEqual(h);
-    for (const l of ["TORTIE-CNI 1 b s 00", "GET / HTTP/1.1", `TORTIE-CNI 2 b s ${"z".repeat(32)}`])
-      expect(() => decodeHello(l)).toThrow(HelperProtocolError);
-    expect(decodeHeader(`${"a".repeat(64)} 12`)).toEqual({ proof: "a".repeat(64), length: 12 });
-    expect(() => decodeHeader(`${"a".repeat(64)} ${MAX_BODY + 1}`)).toThrow(/larger/);
-    expect(() => decodeHeader(`${"a".repeat(63)} 12`)).toThrow(HelperProtocolError);
-  });
-
-  it("proofs differ by side, secret and nonces (no reflection, no replay)", () => {
-    const h = { build: "b", scope: "s", nonce: "0".repeat(32) };
-    const p = proof("helper", "k", h, "1".repeat(32));
-    expect(p).toMatch(/^[0-9a-f]{64}$/);
-    expect(proof("client", "k", h, "1".repeat(32))).not.toBe(p);
-    expect(proof("helper", "k2", h, "1".repeat(32))).not.toBe(p);
-    expect(proof("helper", "k", { ...h, nonce: "2".repeat(32) }, "1".repeat(32))).not.toBe(p);
-    expect(proof("helper", "k", h, "3".repeat(32))).not.toBe(p);
+    for (const l of [
+      "TORTIE-CNI 2 b s 00",
+      "GET / HTTP/1.1",
+      `TORTIE-CNI 3 b s ${"z".repeat(64)} 1`,
+      `TORTIE-CNI 3 b s ${"a".repeat(63)} 1`,
+      `TORTIE-CNI 3 b s ${"a".repeat(64)} -1`,
+      `TORTIE-CNI 3 b s ${"a".repeat(64)} 1 extra`,
+    ])
+      expect(() => decodeHello(l), l).toThrow(HelperProtocolError);
+    expect(() => decodeHello(`TORTIE-CNI 3 b s ${"a".repeat(64)} ${MAX_BODY + 1}`)).toThrow(
+      /larger/,
+    );
   });
 
   it("round-trips responses", () => {
@@ -93,7 +88,6 @@ describe("helper protocol", () => {
           () => decodeBody(b),
           () => decodeResponse(b),
           () => decodeHello(Buffer.from(b).toString("latin1")),
-          () => decodeHeader(Buffer.from(b).toString("latin1")),
         ]) {
           try {
             f();

@@ -1,30 +1,27 @@
 // The wire format between the `tortie` shim (bash) and the resident helper
-// (pure: bytes in, values out; node:crypto only for SHA-256).
+// (pure: bytes in, values out).
 //
 // Node's start-up (~60 ms) is several times a whole ptp + host-local ADD, so
 // the plugin executable is a bash shim that hands each call to a resident
 // helper over loopback TCP (bash's /dev/tcp: bash cannot open AF_UNIX
-// sockets, and socat, nc or python are not on every node). Loopback TCP
-// proves nothing about who listens, so both ends prove they know a secret
-// that only root can read (`<runDir>/<scope>/secret`, 0600 in a 0700
-// folder) before the shim sends anything but a random nonce:
+// sockets, and socat, nc or python are not on every node). One round trip
+// and no process but bash, because under load every extra wake-up and every
+// fork costs milliseconds:
 //
-//   shim → helper  "TORTIE-CNI 2 <build> <scope> <nonceC>\n"      (hello, ≤ 256 bytes)
-//   helper → shim  "<nonceH> <proofH>\n"                           (challenge + proof)
-//                | "V\n"   another build: run the call in Node
-//                | "S\n"   another node scope: run the call in Node
-//   shim → helper  "<proofC> <bodyLength>\n" <body>                (only after proofH checked)
-//   helper → shim  "A\n"                                           (accepted: it will run)
+//   shim → helper  "TORTIE-CNI 3 <build> <scope> <secret> <bodyLength>\n" <body>
+//   helper → shim  "A\n"                                             (accepted: it will run)
 //                  "<code> <stdoutLength> <stderrLength>\n" <stdout> <stderr>
+//                | "V\n"  another build: run the call in Node
+//                | "S\n"  another node scope: run the call in Node
+//                | closed  wrong secret, too large, too slow
 //
-//   proofH = hex SHA-256 of "tortie-helper\n" secret "\n" build "\n" scope "\n" nonceC "\n" nonceH "\n"
-//   proofC = hex SHA-256 of "tortie-client\n" secret "\n" build "\n" scope "\n" nonceC "\n" nonceH "\n"
-//
-// An impostor on the port gets the hello only: it cannot answer proofH
-// without the secret, and the shim then runs the call itself. The helper
-// reads no body before proofC is right (cap {@link MAX_BODY}). Distinct
-// labels keep one side's proof from being replayed as the other's; the
-// nonces make every proof single-use.
+// Who listens is checked before anything is sent (cli/tortie.sh): the helper
+// publishes its pid and the fd of its listening socket in a root-only
+// folder; after connecting, the shim reads that socket's inode from
+// /proc/<pid>/fdinfo/<fd> and requires the kernel's listener on
+// 127.0.0.1:<port> (/proc/net/tcp) to be that very socket, owned by uid 0.
+// An impostor that took the port gets a connection and not one byte. The
+// helper reads no body before the secret matched (cap {@link MAX_BODY}).
 //
 // The body is unambiguous whatever the values hold (newlines included):
 // a sequence of records "<NAME> <byteLength>\n<bytes>\n", names from
@@ -34,14 +31,10 @@
 // "A" may run the call in Node (it never ran), after "A" it must not (it
 // reports code 11 instead), so no call runs twice.
 
-import { createHash } from "node:crypto";
-
 /** The hello's first word and version. */
-export const HELPER_MAGIC = "TORTIE-CNI 2";
+export const HELPER_MAGIC = "TORTIE-CNI 3";
 /** Longest hello line (bytes, newline included). */
 export const MAX_HELLO = 256;
-/** Longest request header line ("<proofC> <bodyLength>\n"). */
-export const MAX_HEADER = 96;
 /** Largest request body: a CNI request is a few kilobytes. */
 export const MAX_BODY = 1 << 20;
 /** The environment variables a request carries (SPEC.md section 2, parameters). */
@@ -63,7 +56,9 @@ export class HelperProtocolError extends Error {
 export interface Hello {
   readonly build: string;
   readonly scope: string;
-  readonly nonce: string;
+  readonly secret: string;
+  /** Byte length of the body that follows. */
+  readonly length: number;
 }
 
 /** A decoded request body. */
@@ -79,38 +74,20 @@ const WORD = /^[A-Za-z0-9._-]{1,64}$/;
 /** Decodes the hello line (without its newline). */
 export function decodeHello(line: string): Hello {
   const parts = line.split(" ");
-  if (parts.length !== 5 || `${parts[0]} ${parts[1]}` !== HELPER_MAGIC)
+  if (parts.length !== 6 || `${parts[0]} ${parts[1]}` !== HELPER_MAGIC)
     throw new HelperProtocolError("bad hello");
-  const [, , build = "", scope = "", nonce = ""] = parts;
-  if (!WORD.test(build) || !WORD.test(scope) || !/^[0-9a-f]{16,64}$/.test(nonce))
+  const [, , build = "", scope = "", secret = "", len = ""] = parts;
+  if (!WORD.test(build) || !WORD.test(scope) || !/^[0-9a-f]{64}$/.test(secret))
     throw new HelperProtocolError("bad hello");
-  return { build, scope, nonce };
+  if (!/^\d{1,8}$/.test(len)) throw new HelperProtocolError("bad body length");
+  const length = Number(len);
+  if (length > MAX_BODY) throw new HelperProtocolError(`request larger than ${MAX_BODY} bytes`);
+  return { build, scope, secret, length };
 }
 
 /** Encodes the hello (tests and Node clients; the shim prints the same). */
 export function encodeHello(h: Hello): string {
-  return `${HELPER_MAGIC} ${h.build} ${h.scope} ${h.nonce}\n`;
-}
-
-/** A side's proof of the secret for one connection (see the header comment). */
-export function proof(
-  side: "helper" | "client",
-  secret: string,
-  h: Hello,
-  helperNonce: string,
-): string {
-  return createHash("sha256")
-    .update(`tortie-${side}\n${secret}\n${h.build}\n${h.scope}\n${h.nonce}\n${helperNonce}\n`)
-    .digest("hex");
-}
-
-/** Decodes "<proofC> <bodyLength>" (without its newline). */
-export function decodeHeader(line: string): { proof: string; length: number } {
-  const m = /^([0-9a-f]{64}) (\d{1,8})$/.exec(line);
-  if (!m) throw new HelperProtocolError("bad request header");
-  const length = Number(m[2]);
-  if (length > MAX_BODY) throw new HelperProtocolError(`request larger than ${MAX_BODY} bytes`);
-  return { proof: m[1]!, length };
+  return `${HELPER_MAGIC} ${h.build} ${h.scope} ${h.secret} ${h.length}\n`;
 }
 
 const NL = 0x0a;

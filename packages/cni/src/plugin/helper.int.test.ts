@@ -36,40 +36,35 @@ const skip = requirePrereqs(["root", "netns", "cni-plugins"]);
 /** A stand-in "helper" process: an impostor, or a helper that knows the secret and then fails. */
 const FAKE = `
 import { createServer } from "node:net";
-import { createHash, randomBytes } from "node:crypto";
-import { appendFileSync, mkdirSync, statSync, writeFileSync } from "node:fs";
+import { randomBytes } from "node:crypto";
+import { appendFileSync, mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 const [mode, record, runDir] = process.argv.slice(2);
 const scope = "net-" + statSync("/proc/self/ns/net").ino;
 const secret = randomBytes(32).toString("hex");
+const st = readFileSync("/proc/self/stat", "latin1");
+const start = st.slice(st.lastIndexOf(")") + 2).split(" ")[19];
 const srv = createServer((s) => {
-  let hello;
+  appendFileSync(record + ".conn", "C");
+  let seen = false;
   s.on("error", () => {});
   s.on("data", (d) => {
     appendFileSync(record, d);
-    if (hello) {
-      if (mode === "accept-then-die") { s.write("A\\n"); setTimeout(() => process.exit(0), 20); }
-      return;
-    }
-    hello = d.toString().trimEnd().split(" ");
-    const nh = randomBytes(16).toString("hex");
-    if (mode === "impostor") {
-      s.write("a".repeat(32) + " " + "b".repeat(64) + "\\n"); // cannot prove the secret
-      s.write("A\\n0 2 0\\n{}");
-      return;
-    }
-    const p = createHash("sha256").update(
-      "tortie-helper\\n" + secret + "\\n" + hello[2] + "\\n" + hello[3] + "\\n" + hello[4] + "\\n" + nh + "\\n").digest("hex");
-    s.write(nh + " " + p + "\\n");
+    if (seen) return;
+    seen = true;
+    if (mode === "impostor") return void s.write("A\\n0 2 0\\n{}"); // a forged answer
     // "die-before-accept": gone before reading the body (the shim's write meets a closed socket)
     if (mode === "die-before-accept") process.exit(0);
+    // "accept-then-die": says it will run the call, then dies
+    s.write("A\\n");
+    setTimeout(() => process.exit(0), 20);
   });
 });
 srv.listen(927, "127.0.0.1", () => {
   if (mode !== "impostor") {
-    // a helper that knows the secret: publish it as the real one would
+    // a helper that knows the secret and publishes its socket as the real one does
     mkdirSync(runDir + "/" + scope, { recursive: true, mode: 0o700 });
     writeFileSync(runDir + "/" + scope + "/secret", secret + "\\n", { mode: 0o600 });
-    writeFileSync(runDir + "/" + scope + "/pid", process.pid + "\\n");
+    writeFileSync(runDir + "/" + scope + "/pid", process.pid + " " + srv._handle.fd + " " + start + "\\n");
   }
   console.log("ready " + process.pid);
 });
@@ -94,8 +89,8 @@ const open = (kind) => new Promise((res) => {
       const pump = () => { while (!s.destroyed && sent < 64 << 20) { sent += chunk.length; if (!s.write(chunk)) return s.once("drain", pump); } };
       pump();
     } else {
-      s.write("TORTIE-CNI 2 " + process.argv[2] + " " + process.argv[3] + " " + "0".repeat(32) + "\\n");
-      s.once("data", () => s.write("f".repeat(64) + " 1000000\\n" + "x".repeat(65536)));
+      // a well-formed hello with a guessed secret and a large body
+      s.write("TORTIE-CNI 3 " + process.argv[2] + " " + process.argv[3] + " " + "f".repeat(64) + " 1000000\\n" + "x".repeat(65536));
     }
   });
 });
@@ -134,7 +129,7 @@ describe.skipIf(skip)("the shim ↔ helper edge under attack", () => {
   afterAll(() => {
     for (const p of procs) p.kill("SIGKILL");
     for (const d of existsSync(runDir) ? readdirSync(runDir) : []) {
-      const pid = Number(readFileSync(join(runDir, d, "pid"), "utf8").trim() || 0);
+      const pid = Number(readFileSync(join(runDir, d, "pid"), "utf8").split(" ")[0] || 0);
       if (pid) {
         try {
           process.kill(pid, "SIGKILL");
@@ -197,7 +192,7 @@ describe.skipIf(skip)("the shim ↔ helper edge under attack", () => {
     existsSync(runDir) ? readdirSync(runDir).filter((d) => d.startsWith("net-")) : [];
   const pidOf = (scope: string) => {
     try {
-      return Number(readFileSync(join(runDir, scope, "pid"), "utf8").trim());
+      return Number(readFileSync(join(runDir, scope, "pid"), "utf8").split(" ")[0]);
     } catch {
       return 0;
     }
@@ -249,14 +244,31 @@ describe.skipIf(skip)("the shim ↔ helper edge under attack", () => {
     return { p, pid, record, recorded: () => readFileSync(record, "latin1") };
   };
 
-  it("an impostor on the port gets a nonce and nothing else; the call runs in Node", async () => {
+  it("an impostor on the port gets a connection and not one byte; the call runs in Node", async () => {
     // the real helper was here (its secret is on disk), died, and something else took the port
     const scope = await startHelper("ni");
     const secret = readFileSync(join(runDir, scope, "secret"), "utf8").trim();
     process.kill(pidOf(scope), "SIGKILL");
     const imp = await fake("ni", "impostor");
-    // as if the impostor had been given the dead helper's pid (pid reuse)
-    writeFileSync(join(runDir, scope, "pid"), `${imp.pid}\n`);
+    // Worse: the folder names a live process of this namespace (as after pid
+    // reuse), with its true start time and an open fd — not the listener.
+    const other = spawn("ip", ["netns", "exec", topo.host("ni").netns, "sleep", "300"], {
+      stdio: ["ignore", "ignore", "ignore"],
+    });
+    procs.push(other);
+    await waitFor(
+      async () =>
+        (
+          await topo
+            .host("ni")
+            .exec(["pgrep", "-x", "sleep", "-n"])
+            .catch(() => undefined)
+        )?.stdout,
+    );
+    const spid = Number((await topo.host("ni").exec(["pgrep", "-x", "-n", "sleep"])).stdout.trim());
+    const st = readFileSync(`/proc/${spid}/stat`, "latin1");
+    const start = st.slice(st.lastIndexOf(")") + 2).split(" ")[19];
+    writeFileSync(join(runDir, scope, "pid"), `${spid} 0 ${start}\n`);
     const only = await call("ni", env("ADD", "imp-1", "p1", { TORTIE_CNI_HELPER: "only" }));
     expect(only.code).toBe(1);
     expect(cniErrorOf(only)?.code).toBe(11);
@@ -264,12 +276,12 @@ describe.skipIf(skip)("the shim ↔ helper edge under attack", () => {
     const r = await ok("ni", env("ADD", "imp-1", "p1"));
     expect(JSON.parse(r.stdout).ips[0].address).toMatch(/^192\.0\.2\.\d+\/32$/);
     expect(await eth0(topo.host("p1"))).toBeDefined();
-    const got = imp.recorded();
-    // exactly two hellos: magic, build, scope, a nonce — no secret, no proof, no request
-    expect(got).toMatch(/^(TORTIE-CNI 2 [\w.-]+ net-\d+ [0-9a-f]{32}\n){2}$/);
-    expect(got).not.toContain(secret);
-    expect(got).not.toContain("CNI_");
+    // the shim connected both times (it checks the listener after connecting) and sent nothing
+    expect(readFileSync(`${imp.record}.conn`, "utf8")).toBe("CC");
+    expect(imp.recorded()).toBe("");
+    expect(imp.recorded()).not.toContain(secret);
     imp.p.kill("SIGKILL");
+    other.kill("SIGKILL");
     await ok("ni", env("DEL", "imp-1", "p1"));
     expect(await eth0(topo.host("p1"))).toBeUndefined();
   });
@@ -286,7 +298,7 @@ describe.skipIf(skip)("the shim ↔ helper edge under attack", () => {
     );
     expect(r.signal).toBeNull();
     expect(r.code, r.stdout).toBe(0); // not 141 (SIGPIPE)
-    expect(f.recorded()).toMatch(/^TORTIE-CNI 2 /);
+    expect(f.recorded()).toMatch(/^TORTIE-CNI 3 /);
     await ok("nf", env("DEL", "pipe-1", "p2"));
   });
 

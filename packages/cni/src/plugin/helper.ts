@@ -1,17 +1,18 @@
 // The resident helper: one warm Node process per node network namespace
 // that serves plugin calls handed over by the `tortie` shim (protocol in
-// helper-protocol.ts), so a call costs a bash start, one sha256sum and a
-// loopback connection instead of a Node start. It listens on 127.0.0.1 in
+// helper-protocol.ts), so a call costs a bash start and a loopback round
+// trip instead of a Node start. It listens on 127.0.0.1 in
 // its network namespace and keeps its identity in a folder of its own:
 //
 //   <runDir>/                 0700 root (checked: owner, mode, not a link)
 //     net-<inode>/            one per network namespace (inode of /proc/self/ns/net)
-//       secret  0600          random, proves both ends (never sent)
-//       pid                   the helper's pid: the shim finds its folder with
-//                             [ /proc/self/ns/net -ef /proc/<pid>/ns/net ]
+//       secret  0600          random: the shim sends it, after checking who listens
+//       pid                   "<pid> <listening fd> <start time>": the shim finds
+//                             its folder with [ /proc/self/ns/net -ef /proc/<pid>/ns/net ]
+//                             and checks the listener it reached is that socket
 //
 // Abuse it resists: nothing is read past a 256-byte hello before the client
-// proved the secret; the body is capped (1 MiB) and read into one buffer of
+// gave the secret; the body is capped (1 MiB) and read into one buffer of
 // its declared size; each connection has deadlines (3 s to authenticate,
 // 5 s for the body); at most 64 connections wait unauthenticated (then one
 // not owned by root is dropped: /proc/net/tcp names each peer's uid, so an
@@ -41,17 +42,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { skel } from "../skel/skel.js";
 import { CniError, ErrorCode } from "../spec/errors.js";
-import {
-  ACCEPTED,
-  decodeBody,
-  decodeHeader,
-  decodeHello,
-  encodeResponse,
-  type Hello,
-  MAX_HEADER,
-  MAX_HELLO,
-  proof,
-} from "./helper-protocol.js";
+import { ACCEPTED, decodeBody, decodeHello, encodeResponse, MAX_HELLO } from "./helper-protocol.js";
 import { defaultDeps, logFailure } from "./main.js";
 import { createTortiePlugin } from "./plugin.js";
 
@@ -172,7 +163,9 @@ class Helper {
     ownedDir(this.s.runDir);
     ownedDir(this.dir);
     const secret = writeAtomic(join(this.dir, "secret"), `${this.secret}\n`);
-    const pid = writeAtomic(join(this.dir, "pid"), `${process.pid}\n`);
+    // the listening socket's fd: the shim finds its inode in /proc/<pid>/fdinfo/<fd>
+    const fd = (this.server as unknown as { _handle?: { fd?: number } })._handle?.fd ?? -1;
+    const pid = writeAtomic(join(this.dir, "pid"), `${process.pid} ${fd} ${startTime()}\n`);
     this.files = { secret, pid };
   }
 
@@ -251,12 +244,9 @@ class Helper {
     }
     this.pending.add(sock);
     const deadline = setTimeout(() => sock.destroy(), this.s.authMs);
-    let hello: Hello | undefined;
-    let nonceH = "";
     let line = Buffer.alloc(0);
     let body: Buffer | undefined;
     let got = 0;
-    let onBody: () => void = () => undefined;
     const fail = () => {
       clearTimeout(deadline);
       this.pending.delete(sock);
@@ -266,27 +256,23 @@ class Helper {
       clearTimeout(deadline);
       this.pending.delete(sock);
     });
-    const onLine = (text: string): void => {
-      if (!hello) {
-        hello = decodeHello(text);
-        if (hello.build !== this.s.build) {
-          sock.end("V\n");
-          // an older install's helper gives way to the new build
-          if (this.self && bundleChanged(this.self)) this.stop();
-          return;
-        }
-        if (hello.scope !== this.scope) {
-          sock.end("S\n");
-          return;
-        }
-        nonceH = randomBytes(16).toString("hex");
-        sock.write(`${nonceH} ${proof("helper", this.secret, hello, nonceH)}\n`);
-        return;
+    const want = Buffer.from(this.secret);
+    /** The hello: secret first (nothing else is looked at before), then build and scope. */
+    const onHello = (text: string): boolean => {
+      const h = decodeHello(text);
+      const got = Buffer.from(h.secret);
+      if (got.length !== want.length || !timingSafeEqual(got, want)) throw new Error("bad secret");
+      if (h.build !== this.s.build) {
+        sock.end("V\n");
+        // an older install's helper gives way to the new build
+        if (this.self && bundleChanged(this.self)) this.stop();
+        return false;
       }
-      const h = decodeHeader(text);
-      const want = Buffer.from(proof("client", this.secret, hello, nonceH));
-      if (!timingSafeEqual(Buffer.from(h.proof), want)) throw new Error("bad proof");
-      // authenticated: from now on a body of the declared size, on its own deadline
+      if (h.scope !== this.scope) {
+        sock.end("S\n");
+        return false;
+      }
+      // authenticated: now a body of the declared size, on its own deadline
       this.pending.delete(sock);
       clearTimeout(deadline);
       const bodyDeadline = setTimeout(() => sock.destroy(), this.s.bodyMs);
@@ -296,36 +282,30 @@ class Helper {
         clearTimeout(bodyDeadline);
         void this.run(sock, body!);
       };
+      return true;
     };
+    let onBody: () => void = () => undefined;
     sock.on("data", (chunk: Buffer) => {
       try {
         let c = chunk;
-        while (c.length > 0) {
-          if (body) {
-            if (got === body.length) return; // the call runs; the shim sends nothing more
-            const n = Math.min(c.length, body.length - got);
-            c.copy(body, got, 0, n);
-            got += n;
-            c = c.subarray(n);
-            if (got === body.length) onBody();
-            return;
-          }
+        if (!body) {
           const nl = c.indexOf(0x0a);
-          const cap = hello ? MAX_HEADER : MAX_HELLO;
           if (nl < 0) {
-            if (line.length + c.length >= cap) return fail();
+            if (line.length + c.length >= MAX_HELLO) return fail();
             line = Buffer.concat([line, c]); // bounded by the cap: never quadratic
             return;
           }
           const full = Buffer.concat([line, c.subarray(0, nl)]);
-          line = Buffer.alloc(0);
+          if (full.length >= MAX_HELLO) return fail();
           c = c.subarray(nl + 1);
-          if (full.length >= cap) return fail();
-          const wasHello = !hello;
-          onLine(full.toString("latin1"));
-          if (sock.destroyed || sock.writableEnded) return;
-          if (wasHello && c.length > 0) return fail(); // the shim waits for the challenge
+          if (!onHello(full.toString("latin1"))) return;
+          if (body!.length === 0) return void onBody();
         }
+        if (!body || got === body.length) return; // the call runs; the shim sends nothing more
+        const n = Math.min(c.length, body.length - got);
+        c.copy(body, got, 0, n);
+        got += n;
+        if (got === body.length) onBody();
       } catch {
         fail();
       }
@@ -395,6 +375,12 @@ export function peerUids(port: number): Map<number, number> {
   return out;
 }
 
+/** This process's start time in clock ticks (/proc/self/stat field 22): pid + this is unique. */
+function startTime(): string {
+  const st = readFileSync("/proc/self/stat", "latin1");
+  return st.slice(st.lastIndexOf(")") + 2).split(" ")[19] ?? "0";
+}
+
 /** The running bundle's file identity, to notice an upgrade. */
 function bundleIdentity(): { file: string; key: string } | undefined {
   try {
@@ -441,7 +427,7 @@ export async function runHelper(opts: HelperOptions = {}): Promise<boolean> {
 /** Reads a helper's pid from its scope folder (tests and tools). */
 export function helperPid(runDir: string, scope: string): number | undefined {
   try {
-    return Number(readFileSync(join(runDir, scope, "pid"), "utf8").trim()) || undefined;
+    return Number(readFileSync(join(runDir, scope, "pid"), "utf8").split(" ")[0]) || undefined;
   } catch {
     return undefined;
   }
