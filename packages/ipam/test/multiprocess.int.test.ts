@@ -17,45 +17,15 @@ import { type Datastore, EtcdStore, SqliteStore } from "@tortie/datastore";
 import { check, Ipam, isClean, repair, usage } from "@tortie/ipam";
 import { inCI, requirePrereqs, startEtcd, useTestbed } from "@tortie/testbed";
 import { beforeAll, describe, expect, it } from "vitest";
-import { heldHandles, startWorker, type WorkerLog } from "./workers.js";
+import { verifyNoDoubles } from "./verify.js";
+import { heldHandles, startWorker } from "./workers.js";
 
 const PER_NODE = Number(process.env.IPAM_TEST_PER_NODE ?? (inCI() ? 2500 : 120));
 const NODES = 8;
-/** Steps per node of the releases-racing-re-claims test. */
-const RECYCLE_PER_NODE = Number(process.env.IPAM_TEST_RECYCLE_PER_NODE ?? 150);
 /** The churn tests' timeout: the full CI size takes about a minute on etcd. */
 const CHURN_TIMEOUT_MS = 300_000;
 
 type Backend = { kind: "etcd" | "sqlite"; endpoint: string; open(): Datastore };
-
-function verifyNoDoubles(logs: readonly WorkerLog[]): {
-  held: Map<string, string>;
-  assigned: number;
-} {
-  // Every committed assignment has a unique (block, sequence number): two
-  // clients that both "won" one address would share one.
-  const seen = new Set<string>();
-  let assigned = 0;
-  for (const l of logs) {
-    for (const a of l.assigned) {
-      const k = `${a.block}#${a.seq}`;
-      expect(seen.has(k), `duplicate assignment ${k} (${a.ip})`).toBe(false);
-      seen.add(k);
-      assigned++;
-    }
-  }
-  // Addresses held at the end are pairwise distinct.
-  const held = new Map<string, string>();
-  for (const l of logs) {
-    const hs = heldHandles(l);
-    for (const a of l.assigned) {
-      if (!hs.has(a.handle)) continue;
-      expect(held.get(a.ip), `address ${a.ip} held twice`).toBeUndefined();
-      held.set(a.ip, a.handle);
-    }
-  }
-  return { held, assigned };
-}
 
 async function churn(b: Backend, root: string): Promise<void> {
   const store = b.open();
@@ -160,56 +130,6 @@ async function killAndRepair(b: Backend, root: string): Promise<void> {
   await store.close();
 }
 
-/**
- * Releases racing re-claims: four nodes share a pool of four /30 blocks,
- * each keeping two addresses, releasing the oldest with its guards,
- * repeating earlier releases on stale information, and giving up its empty
- * blocks every few steps, so that blocks are deleted and claimed again by
- * other nodes while stale releases are in flight. Zero stale frees, zero
- * double assignments, zero lost addresses.
- */
-async function recycleRace(b: Backend, root: string): Promise<void> {
-  const store = b.open();
-  const admin = new Ipam({ store, root });
-  await admin.applyPool({ name: "tiny", cidr: "198.51.100.0/28", blockSize: 30 });
-  const workers = Array.from({ length: 4 }, (_, i) =>
-    startWorker({
-      backend: b.kind,
-      endpoint: b.endpoint,
-      root,
-      node: `node${i}`,
-      count: RECYCLE_PER_NODE,
-      releaseEvery: 0,
-      mode: "recycle",
-    }),
-  );
-  const logs = await Promise.all(workers.map((w) => w.done));
-  for (const l of logs) expect(l.exit, `${l.node}: ${l.stderr}`).toEqual({ code: 0, signal: null });
-  expect(logs.flatMap((l) => l.staleFrees)).toEqual([]);
-  // The race was run: stale releases were refused, blocks were deleted and claimed again.
-  const conflicts = logs.reduce((n, l) => n + l.staleOutcomes.conflict, 0);
-  const deleted = logs.reduce((n, l) => n + l.deletedBlocks, 0);
-  const summary = JSON.stringify({
-    conflicts,
-    deleted,
-    assigned: logs.reduce((n, l) => n + l.assigned.length, 0),
-    unallocated: logs.reduce((n, l) => n + l.staleOutcomes.unallocated, 0),
-  });
-  expect(conflicts, summary).toBeGreaterThan(0);
-  expect(deleted, summary).toBeGreaterThan(0);
-  const { held } = verifyNoDoubles(logs);
-  const byHandle = new Map([...held].map(([ip, h]) => [h, ip]));
-  const fresh = new Ipam({ store, root });
-  for (const [h, ip] of byHandle) expect(await fresh.ipsByHandle(h), h).toEqual([ip]);
-  const report = await check(fresh, { isLive: (h) => byHandle.has(h), now: Date.now() });
-  expect(report.allocations).toBe(held.size);
-  expect(report.leaks).toEqual([]);
-  expect(report.doubleAllocations).toEqual([]);
-  expect(report.handleMismatches).toEqual([]);
-  expect(report.blockProblems).toEqual([]);
-  await store.close();
-}
-
 describe.skipIf(requirePrereqs(["etcd"]))("IPAM across processes on a real etcd", () => {
   const tb = useTestbed();
   let backend: Backend;
@@ -232,10 +152,6 @@ describe.skipIf(requirePrereqs(["etcd"]))("IPAM across processes on a real etcd"
 
   it("kill -9 in the middle of allocation: check finds every leak, repair fixes them", async () => {
     await killAndRepair(backend, "/kill/");
-  });
-
-  it("releases racing re-claims: no stale release frees, no address twice, none lost", async () => {
-    await recycleRace(backend, "/recycle/");
   });
 });
 
@@ -260,9 +176,5 @@ describe("IPAM across processes on one SQLite file", () => {
 
   it("kill -9 in the middle of allocation: check finds every leak, repair fixes them", async () => {
     await killAndRepair(backend, "/kill/");
-  });
-
-  it("releases racing re-claims: no stale release frees, no address twice, none lost", async () => {
-    await recycleRace(backend, "/recycle/");
   });
 });
