@@ -1,3 +1,4 @@
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import {
   assign,
@@ -92,5 +93,53 @@ describe("block", () => {
     const fresh = reborn.assigned.map((a) => a.sequenceNumber);
     expect(Math.min(...fresh)).toBeGreaterThan(Math.max(...old));
     expect(new Set([...old, ...fresh]).size).toBe(old.length + fresh.length);
+  });
+
+  it("release frees exactly what its guards allow, or nothing at all", () => {
+    const step = fc.oneof(
+      fc.record({
+        t: fc.constant("assign" as const),
+        n: fc.integer({ min: 1, max: 3 }),
+        h: fc.constantFrom("a", "b"),
+      }),
+      fc.record({
+        t: fc.constant("release" as const),
+        o: fc.integer({ min: 0, max: 7 }),
+        h: fc.option(fc.constantFrom("a", "b"), { nil: undefined }),
+        seq: fc.option(fc.integer({ min: 0, max: 30 }), { nil: undefined }),
+      }),
+    );
+    fc.assert(
+      fc.property(fc.array(step, { maxLength: 30 }), (steps) => {
+        let b = emptyBlock("192.0.2.0/29", "n1");
+        steps.forEach((st, i) => {
+          if (st.t === "assign") {
+            b = assign(b, st.n, attr(st.h), undefined, sequenceFloor(i)).block;
+            return;
+          }
+          const req = {
+            ordinal: st.o,
+            ...(st.h === undefined ? {} : { handleId: st.h }),
+            ...(st.seq === undefined ? {} : { sequenceNumber: st.seq }),
+          };
+          const holder = b.allocations[st.o];
+          const r = release(b, [req]);
+          const seqOk =
+            st.seq === undefined || b.sequenceNumberForAllocation[String(st.o)] === st.seq;
+          const handleOk =
+            st.h === undefined || holder === null || b.attributes[holder!]?.handleId === st.h;
+          if (!seqOk || !handleOk) {
+            expect(r.conflict).toBeDefined();
+            expect(r.block).toBe(b);
+          } else {
+            expect(r.conflict).toBeUndefined();
+            expect(r.released.map((x) => x.ordinal)).toEqual(holder === null ? [] : [st.o]);
+            expect(blockProblems(r.block)).toEqual([]);
+            b = r.block;
+          }
+        });
+      }),
+      { numRuns: 300 },
+    );
   });
 });
