@@ -205,7 +205,11 @@ describe("import policy", () => {
       pfx("198.51.100.0/24", "203.0.113.0/24"),
       attrs({ path: [65001], nextHop: "192.0.2.1" }),
     );
-    expect([...r.preImport("p1")]).toHaveLength(2);
+    expect([...r.preImport("p1")].map((x) => formatPrefix(x.prefix))).toEqual([
+      "198.51.100.0/24",
+      "203.0.113.0/24",
+    ]);
+    expect([...r.preImport("p1")][0]!.prefix.pathId).toBeUndefined();
     const ch = r.setImportPolicy("p1", (route) => ({ accept: route.prefix.bytes[0] === 198 }));
     expect(ch.needsRefresh).toBe(false);
     expect(ch.deltas.map((d) => [formatPrefix(d.prefix), d.kind])).toEqual([

@@ -592,7 +592,13 @@ export class Rib {
       throw new RibError(
         `peer ${peerId} does not keep its Adj-RIB-In before import policy (keepPreImport)`,
       );
-    for (const [k, attrs] of p.pre) yield { prefix: prefixFromKey(k), attrs };
+    for (const [k, attrs] of p.pre) {
+      const q = prefixFromKey(k);
+      yield {
+        prefix: withId({ afi: q.afi, length: q.length, bytes: q.bytes }, q.pathId ?? 0),
+        attrs,
+      };
+    }
   }
 
   /** Subscribes to best-path deltas; returns the unsubscribe function. */
