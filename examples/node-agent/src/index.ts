@@ -16,9 +16,12 @@
  *                                `learned.ts` (Adj-RIB-In → best/ECMP), `filters.ts` (BGPFilter),
  *                                `applier.ts` (@tortie/netlink RouteReconciler, protocol 84).
  * - `rooms/ipam/registration.ts` Node registration; IPPool resources → IPAM configuration.
+ * - `rooms/policy/`              Felix: `desired.ts` (endpoints, policies, namespace profiles),
+ *                                `applier.ts` (@tortie/policy engine → nftables, differences only).
  * - `rooms/status/`              `record.ts` (status record, table), `metrics.ts` (prom-client),
  *                                `http.ts` (health, readiness, metrics), `control.ts` (Unix socket).
  * - `cli/main.ts`                the `tortie-node` executable (`bin.mjs` runs it through tsx).
+ * - `testing/`                   test support (not exported): fixtures, agent and etcd processes.
  */
 export { Agent, type AgentOptions } from "./agent.js";
 export { type AgentConfig, AgentConfigError, loadAgentConfig } from "./config/agent-config.js";
@@ -27,6 +30,8 @@ export * from "./rooms/bgp-config/desired.js";
 export * from "./rooms/bgp-config/plan.js";
 export { secretResolver } from "./rooms/bgp-config/secrets.js";
 export { IpamRoom, ipamConfigFor, nodeResource } from "./rooms/ipam/registration.js";
+export { PolicyApplier } from "./rooms/policy/applier.js";
+export { policyResources } from "./rooms/policy/desired.js";
 export { RoutesApplier } from "./rooms/routes/applier.js";
 export * from "./rooms/routes/desired.js";
 export * from "./rooms/routes/filters.js";

@@ -98,11 +98,13 @@ export class LearnedTable {
   /** Applies one `routes` event of a peer; returns the prefixes touched. */
   update(peer: string, announced: readonly Route[], withdrawn: readonly string[]): Set<string> {
     const touched = new Set<string>();
+    const gone = new Set<string>();
     for (const key of withdrawn) {
       const prefix = key.split("#")[0]!;
       const m = this.byPrefix.get(prefix);
       if (m?.delete(`${peer}|${key}`)) {
         touched.add(prefix);
+        gone.add(prefix);
         if (!m.size) this.byPrefix.delete(prefix);
       }
     }
@@ -122,6 +124,12 @@ export class LearnedTable {
       this.byPeer.set(peer, mine);
     }
     for (const p of touched) mine.add(p);
+    // forget prefixes this peer no longer has a route for (ADD-PATH may leave others)
+    for (const p of gone) {
+      const m = this.byPrefix.get(p);
+      if (!m || ![...m.keys()].some((k) => k.startsWith(`${peer}|`))) mine.delete(p);
+    }
+    if (!mine.size) this.byPeer.delete(peer);
     return touched;
   }
 
@@ -158,6 +166,11 @@ export class LearnedTable {
   /** Every prefix known. */
   prefixes(): IterableIterator<string> {
     return this.byPrefix.keys();
+  }
+
+  /** Number of prefixes a peer has routes for. */
+  peerPrefixes(peer: string): number {
+    return this.byPeer.get(peer)?.size ?? 0;
   }
 
   /** Number of prefixes. */

@@ -54,6 +54,8 @@ describe("routes: learned routes → kernel", () => {
       priority: 100,
     });
     t.update("192.0.2.12", [], ["198.51.100.64/26"]);
+    expect(t.peerPrefixes("192.0.2.12")).toBe(0);
+    expect(t.peerPrefixes("192.0.2.13")).toBe(1);
     expect(bestRoute("198.51.100.64/26", t.candidates("198.51.100.64/26"), c)?.nextHops).toEqual([
       "192.0.2.13",
     ]);
