@@ -7,6 +7,9 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
+import { ResourceClient } from "@tortie/api";
+import { EtcdStore, SqliteStore } from "@tortie/datastore";
+import { Ipam, loadIpamConfig } from "@tortie/ipam";
 import { type Etcd, requirePrereqs, startEtcd } from "@tortie/testbed";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runCli } from "./program.js";
@@ -240,6 +243,130 @@ for (const b of backends) {
           ])
         ).code,
       ).toBe(2);
+    });
+
+    it("ipam show, check, release, configure and split, as calicoctl's", async () => {
+      // IPAM state as the agent and the CNI plugin leave it: the pool from
+      // the lab's IPPool, two pods on node1 (one with its endpoint, one whose
+      // endpoint is gone: a leak) and one address node2 borrowed.
+      const storeObj =
+        b.name === "etcd"
+          ? new EtcdStore({ hosts: [etcd!.endpoint] })
+          : new SqliteStore({ path: join(dir, "store.db") });
+      try {
+        // (an earlier test disabled the pool)
+        await cli([
+          ...store,
+          "patch",
+          "ippool",
+          "default-ipv4-ippool",
+          "-p",
+          '{"spec":{"disabled":false}}',
+        ]);
+        const ipam = new Ipam({ store: storeObj });
+        const cfg = await loadIpamConfig(new ResourceClient(storeObj) as never);
+        await ipam.updateConfig(() => cfg);
+        const a = await ipam.autoAssign({
+          handleId: "h-web",
+          hostname: "node1",
+          num4: 1,
+          attrs: { node: "node1", namespace: "default", pod: "web" },
+        });
+        const leak = await ipam.autoAssign({
+          handleId: "h-gone",
+          hostname: "node1",
+          num4: 1,
+          attrs: { node: "node1", namespace: "default", pod: "gone" },
+        });
+        const webIp = a.ipv4[0]!.ip;
+        const leakIp = leak.ipv4[0]!.ip;
+        writeFileSync(
+          join(dir, "wep.yaml"),
+          `apiVersion: projectcalico.org/v3\nkind: WorkloadEndpoint\nmetadata: {name: node1-k8s-web-eth0, namespace: default}\nspec: {node: node1, orchestrator: k8s, pod: web, endpoint: eth0, interfaceName: cali0123456789a, ipNetworks: [${webIp}/32]}\n`,
+        );
+        expect((await cli([...store, "apply", "-f", join(dir, "wep.yaml")])).code).toBe(0);
+
+        expect((await cli([...store, "ipam", "show", "--show-blocks"])).stdout).toBe(
+          golden("ipam-show-blocks.txt"),
+        );
+        expect((await cli([...store, "ipam", "show", "--ip", webIp])).stdout).toBe(
+          `IP ${webIp} is in use\nBlock: 198.51.100.0/26 (affine to node1)\nHandle: h-web\nAttributes:\n  namespace: default\n  node: node1\n  pod: web\n`,
+        );
+        expect((await cli([...store, "ipam", "show", "--ip", "198.51.100.60"])).stdout).toBe(
+          "IP 198.51.100.60 is not assigned (block 198.51.100.0/26).\n",
+        );
+        expect((await cli([...store, "ipam", "show", "--ip", "203.0.113.1"])).stdout).toBe(
+          "IP 203.0.113.1 is not in any IP pool.\n",
+        );
+        expect((await cli([...store, "ipam", "show", "--show-configuration"])).stdout).toContain(
+          "| StrictAffinity     | false |",
+        );
+
+        // check finds the leak and never the address a live endpoint holds.
+        const report = join(dir, "report.json");
+        const c = await cli([...store, "ipam", "check", "-o", report, "--grace-period", "0"]);
+        expect(c.code).toBe(0);
+        expect(c.stdout).toContain(
+          `Found 1 leaked address(es):\n  ${leakIp} in 198.51.100.0/26 (handle h-gone)`,
+        );
+        expect(c.stdout).not.toContain(`  ${webIp} in`);
+        // Releasing an address a pod holds is refused.
+        const refused = await cli([...store, "ipam", "release", "--ip", webIp]);
+        expect(refused).toMatchObject({ code: 1 });
+        expect((await cli([...store, "ipam", "release", "--from-report", report])).stdout).toBe(
+          "Released 1 address(es).\n",
+        );
+        expect((await cli([...store, "ipam", "show", "--ip", leakIp])).stdout).toMatch(
+          /is not assigned/,
+        );
+        expect((await cli([...store, "ipam", "show", "--ip", webIp])).stdout).toMatch(/is in use/);
+        // A report whose grace period has not passed is not acted on.
+        const young = join(dir, "young.json");
+        await cli([...store, "ipam", "check", "-o", young]);
+        expect((await cli([...store, "ipam", "release", "--from-report", young])).stderr).toMatch(
+          /grace period/,
+        );
+
+        // configure: Calico's rule — maxBlocksPerHost needs strictAffinity.
+        const bad = await cli([...store, "ipam", "configure", "--max-blocks-per-host", "2"]);
+        expect(bad.code).toBe(1);
+        expect(
+          (
+            await cli([
+              ...store,
+              "ipam",
+              "configure",
+              "--strictaffinity",
+              "true",
+              "--max-blocks-per-host",
+              "2",
+            ])
+          ).code,
+        ).toBe(0);
+        expect((await cli([...store, "ipam", "show", "--show-configuration"])).stdout).toContain(
+          "| StrictAffinity     | true  |",
+        );
+
+        // split: refused while the pool is enabled, then two /25 pools.
+        expect(
+          (await cli([...store, "ipam", "split", "--name", "default-ipv4-ippool", "2"])).stderr,
+        ).toMatch(/must be disabled/);
+        await cli([
+          ...store,
+          "patch",
+          "ippool",
+          "default-ipv4-ippool",
+          "-p",
+          '{"spec":{"disabled":true}}',
+        ]);
+        const split = await cli([...store, "ipam", "split", "--name", "default-ipv4-ippool", "2"]);
+        expect(split.stdout).toContain("default-ipv4-ippool-split-1 198.51.100.0/25");
+        expect((await cli([...store, "get", "ippools"])).stdout).toBe(
+          "NAME                          CIDR                SELECTOR\ndefault-ipv4-ippool-split-1   198.51.100.0/25     all()\ndefault-ipv4-ippool-split-2   198.51.100.128/25   all()\n",
+        );
+      } finally {
+        await storeObj.close();
+      }
     });
 
     it("create, replace and delete say what they did and fail when they cannot", async () => {

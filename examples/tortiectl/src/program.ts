@@ -5,6 +5,7 @@ import type { Datastore } from "@tortie/datastore";
 import { Command, CommanderError, Option } from "commander";
 import { bigipConfig } from "./commands/bigip.js";
 import { completionScript } from "./commands/completion.js";
+import { ipamCheck, ipamConfigure, ipamRelease, ipamShow, ipamSplit } from "./commands/ipam.js";
 import { policyExplain } from "./commands/policy.js";
 import {
   deleteByName,
@@ -196,6 +197,80 @@ export function buildProgram(io: CliIo, withStore: WithStore): Command {
     )
     .action(async (kind: string, name: string, labels: string[], o) => {
       await withStore(flags(), (s) => labelResource(s, kind, name, labels, o, out));
+    });
+
+  const ipam = program.command("ipam").description("IP address management: pools, blocks, leaks");
+  ipam
+    .command("show")
+    .description("pool and block usage, borrowed addresses, the configuration, or one address")
+    .option("--show-blocks", "a row per block")
+    .option("--show-borrowed", "addresses a node took from another node's block")
+    .option("--show-configuration", "strictAffinity, autoAllocateBlocks, maxBlocksPerHost")
+    .option("--ip <addr>", "who holds this address")
+    .addHelpText(
+      "after",
+      "\nExamples:\n  tortiectl ipam show --show-blocks\n  tortiectl ipam show --ip 198.51.100.5",
+    )
+    .action(async (o) => {
+      await withStore(flags(), (s) => ipamShow(s, o, out));
+    });
+  ipam
+    .command("check")
+    .description(
+      "find leaked addresses and inconsistent records (in-use addresses are never reported)",
+    )
+    .option("-o, --output <file>", "write the report as JSON, for 'ipam release --from-report'")
+    .option(
+      "--grace-period <seconds>",
+      "how old a report must be before 'release --from-report' acts on it",
+      "600",
+    )
+    .addHelpText("after", "\nExample:\n  tortiectl ipam check -o report.json")
+    .action(async (o: { output?: string; gracePeriod: string }) => {
+      const g = Number(o.gracePeriod);
+      if (!Number.isFinite(g) || g < 0) throw new UsageError("--grace-period must be seconds ≥ 0");
+      await withStore(flags(), (s) =>
+        ipamCheck(
+          s,
+          { graceMs: g * 1000, ...(o.output ? { output: o.output } : {}) },
+          out,
+          Date.now(),
+        ),
+      );
+    });
+  ipam
+    .command("release")
+    .description("release addresses that no workload holds")
+    .option("--ip <addr>", "an address (repeatable)", collect)
+    .option("--from-report <file>", "release the leaks an 'ipam check -o' report found")
+    .addHelpText(
+      "after",
+      "\nExamples:\n  tortiectl ipam release --ip 198.51.100.7\n  tortiectl ipam release --from-report report.json",
+    )
+    .action(async (o: { ip?: string[]; fromReport?: string }) => {
+      await withStore(flags(), (s) => ipamRelease(s, o, out));
+    });
+  ipam
+    .command("configure")
+    .description("IPAM settings (IPAMConfiguration)")
+    .option("--strictaffinity <bool>", "true: never borrow addresses from another node's block")
+    .option(
+      "--max-blocks-per-host <n>",
+      "blocks one node may hold per family (0: no limit of its own)",
+    )
+    .addHelpText("after", "\nExample:\n  tortiectl ipam configure --strictaffinity=true")
+    .action(async (o) => {
+      await withStore(flags(), (s) => ipamConfigure(s, o, out), { create: true });
+    });
+  ipam
+    .command("split")
+    .description("split a disabled IP pool into a power-of-two number of equal pools")
+    .argument("<number>", "how many pools")
+    .option("--cidr <cidr>", "the pool, by CIDR")
+    .option("--name <name>", "the pool, by name")
+    .addHelpText("after", "\nExample:\n  tortiectl ipam split --name default-ipv4-ippool 2")
+    .action(async (parts: string, o: { cidr?: string; name?: string }) => {
+      await withStore(flags(), (s) => ipamSplit(s, { ...o, parts }, out));
     });
 
   const policy = program
