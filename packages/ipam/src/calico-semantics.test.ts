@@ -5,6 +5,7 @@
 import { MemoryStore, ResourceClient } from "@tortie/datastore";
 import { describe, expect, it } from "vitest";
 import { EMPTY_BLOCK_MIN_RECLAIM_AGE_MS } from "./affinity.js";
+import { check, isClean, repair } from "./check.js";
 import {
   AddressNotInPoolError,
   AffinityMismatchError,
@@ -541,6 +542,24 @@ describe("host-reserved addresses and uses (Calico HostReservedAttr, newBlock, I
     // A block holding only reserved addresses counts as empty (Calico allocationBlock.empty).
     await ipam.releaseByHandle("h");
     expect(await ipam.releaseBlockAffinity("win1", block)).toBe(true);
+  });
+
+  it("leaves host-reserved addresses out of the leak check and repair", async () => {
+    const { ipam } = setup();
+    await ipam.applyPool({ name: "p", cidr: "192.0.2.0/24", blockSize: 29 });
+    await ipam.autoAssign({
+      handleId: "pod",
+      hostname: "win1",
+      num4: 1,
+      hostReservedAttr4: windowsReserved,
+    });
+    const isLive = (h: string) => h === "pod";
+    const report = await check(ipam, { isLive, now: 0 });
+    expect(report.allocations).toBe(5); // the pod's address and the four reserved
+    expect(isClean(report)).toBe(true);
+    const fixed = await repair(ipam, report, { isLive, now: 1, graceMs: 0 });
+    expect(fixed.releasedLeaks).toEqual([]);
+    expect((await ipam.listBlocks())[0]!.unallocated).toHaveLength(3);
   });
 
   it("skips pools whose blocks are too small for the reserved addresses", async () => {

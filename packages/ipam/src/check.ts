@@ -20,7 +20,7 @@ import { blockHost, blockProblems, handleAt, ipAt } from "./block.js";
 import { parseCidr } from "./cidr.js";
 import { ReleaseConflictError } from "./errors.js";
 import type { Ipam } from "./ipam.js";
-import { type Affinity, type Block, blockName } from "./model.js";
+import { type Affinity, type Block, blockName, WINDOWS_RESERVED_HANDLE } from "./model.js";
 import { adjustHandle, decodeBlock, decodeHandle } from "./records.js";
 import type { ReleaseSpec } from "./release.js";
 
@@ -118,6 +118,9 @@ export async function check(
       const holders = owners.get(ip) ?? [];
       holders.push({ block: b.cidr, handleId, sequenceNumber: seq });
       owners.set(ip, holders);
+      // Host-reserved addresses (Calico's Windows reservation) have no handle
+      // record and belong to no workload: neither leaks nor handle mismatches.
+      if (handleId?.toLowerCase() === WINDOWS_RESERVED_HANDLE) continue;
       if (handleId !== null) {
         const per = actual.get(handleId) ?? {};
         per[name] = (per[name] ?? 0) + 1;
