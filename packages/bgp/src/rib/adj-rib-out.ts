@@ -16,13 +16,29 @@ export interface OutboundBatch {
   readonly withdraw: readonly Prefix[];
 }
 
+/**
+ * One route's state: what the peer has (`sent`) and what it should get next
+ * (`pending`: attributes, null for a withdrawal, undefined for nothing).
+ * One Map entry per route keeps a change to a couple of lookups.
+ */
+interface Slot {
+  sent: AttrSet | undefined;
+  pending: AttrSet | null | undefined;
+}
+
 /** The Adj-RIB-Out of one peer. */
 export class AdjRibOut {
   readonly #interner: AttrInterner;
-  /** Advertised state: route key (with Path Identifier under ADD-PATH) → attributes. */
-  readonly #sent = new Map<string, AttrSet>();
-  /** Pending changes: route key → new attributes, or null for a withdrawal. */
-  readonly #pending = new Map<string, AttrSet | null>();
+  /** Route key (with Path Identifier under ADD-PATH) → its state. */
+  readonly #slots = new Map<string, Slot>();
+  #sentCount = 0;
+  #pendingCount = 0;
+  /**
+   * The order in which keys became pending; `take` walks it from `#cursor`.
+   * A key whose change was cancelled stays here and is skipped.
+   */
+  #queue: string[] = [];
+  #cursor = 0;
 
   /** Creates an empty Adj-RIB-Out whose sets are interned in `interner`. */
   constructor(interner: AttrInterner) {
@@ -31,12 +47,12 @@ export class AdjRibOut {
 
   /** Number of routes advertised (after the last {@link AdjRibOut.take}). */
   get size(): number {
-    return this.#sent.size;
+    return this.#sentCount;
   }
 
   /** Number of routes with a change waiting to be sent. */
   get pendingCount(): number {
-    return this.#pending.size;
+    return this.#pendingCount;
   }
 
   /**
@@ -44,26 +60,46 @@ export class AdjRibOut {
    * reference handed over) or null to withdraw it.
    */
   set(key: string, attrs: AttrSet | null): void {
-    const prev = this.#pending.get(key);
+    let slot = this.#slots.get(key);
+    if (!slot) {
+      if (attrs === null) return; // never advertised, nothing pending: nothing to withdraw
+      slot = { sent: undefined, pending: undefined };
+      this.#slots.set(key, slot);
+    }
+    const prev = slot.pending;
     if (prev) this.#interner.release(prev);
-    const sent = this.#sent.get(key);
-    if ((attrs === null && sent === undefined) || (attrs !== null && attrs === sent)) {
+    if ((attrs === null && slot.sent === undefined) || (attrs !== null && attrs === slot.sent)) {
       // Back to what the peer already has: nothing to send.
-      this.#pending.delete(key);
       if (attrs) this.#interner.release(attrs);
+      if (prev !== undefined) this.#pendingCount--;
+      slot.pending = undefined;
+      if (slot.sent === undefined) this.#slots.delete(key);
       return;
     }
-    this.#pending.set(key, attrs);
+    if (prev === undefined) {
+      this.#pendingCount++;
+      this.#queue.push(key);
+      // Cancelled changes leave entries behind; start over once they dominate.
+      if (this.#queue.length - this.#cursor > 2 * this.#pendingCount + 1024) this.#requeue();
+    }
+    slot.pending = attrs;
+  }
+
+  #requeue(): void {
+    const q: string[] = [];
+    for (const [key, slot] of this.#slots) if (slot.pending !== undefined) q.push(key);
+    this.#queue = q;
+    this.#cursor = 0;
   }
 
   /** The advertised attributes of a route, if any. */
   advertised(key: string): AttrSet | undefined {
-    return this.#sent.get(key);
+    return this.#slots.get(key)?.sent;
   }
 
   /** Every advertised route key. */
-  keys(): IterableIterator<string> {
-    return this.#sent.keys();
+  *keys(): IterableIterator<string> {
+    for (const [key, slot] of this.#slots) if (slot.sent !== undefined) yield key;
   }
 
   /**
@@ -75,24 +111,34 @@ export class AdjRibOut {
     const groups = new Map<AttrSet, Prefix[]>();
     const withdraw: Prefix[] = [];
     let n = 0;
-    for (const [key, attrs] of this.#pending) {
-      if (n++ >= limit) break;
-      this.#pending.delete(key);
+    const q = this.#queue;
+    while (this.#cursor < q.length && n < limit) {
+      const key = q[this.#cursor++]!;
+      const slot = this.#slots.get(key);
+      if (!slot || slot.pending === undefined) continue;
+      n++;
+      this.#pendingCount--;
+      const attrs = slot.pending;
+      slot.pending = undefined;
       const prefix = prefixFromKey(key);
-      const old = this.#sent.get(key);
+      const old = slot.sent;
+      if (old) this.#interner.release(old);
       if (attrs === null) {
-        if (old) {
-          this.#sent.delete(key);
-          this.#interner.release(old);
-        }
+        if (old) this.#sentCount--;
+        this.#slots.delete(key);
         withdraw.push(prefix);
       } else {
-        if (old) this.#interner.release(old);
-        this.#sent.set(key, attrs);
+        if (!old) this.#sentCount++;
+        slot.sent = attrs;
         const g = groups.get(attrs);
         if (g) g.push(prefix);
         else groups.set(attrs, [prefix]);
       }
+    }
+    if (this.#cursor === q.length) {
+      // Every pending key has its entry at or after the cursor, so none is left.
+      this.#queue = [];
+      this.#cursor = 0;
     }
     return {
       announce: [...groups].map(([attrs, prefixes]) => ({ attrs, prefixes })),
@@ -107,10 +153,12 @@ export class AdjRibOut {
    */
   resendAll(): number {
     let n = 0;
-    for (const [key, attrs] of this.#sent) {
-      if (this.#pending.has(key)) continue;
-      this.#interner.retain(attrs);
-      this.#pending.set(key, attrs);
+    for (const [key, slot] of this.#slots) {
+      if (slot.pending !== undefined || slot.sent === undefined) continue;
+      this.#interner.retain(slot.sent);
+      slot.pending = slot.sent;
+      this.#pendingCount++;
+      this.#queue.push(key);
       n++;
     }
     return n;
@@ -118,10 +166,15 @@ export class AdjRibOut {
 
   /** Forgets everything (session down): releases every set. */
   clear(): void {
-    for (const a of this.#pending.values()) if (a) this.#interner.release(a);
-    for (const a of this.#sent.values()) this.#interner.release(a);
-    this.#pending.clear();
-    this.#sent.clear();
+    for (const slot of this.#slots.values()) {
+      if (slot.pending) this.#interner.release(slot.pending);
+      if (slot.sent) this.#interner.release(slot.sent);
+    }
+    this.#slots.clear();
+    this.#queue = [];
+    this.#cursor = 0;
+    this.#sentCount = 0;
+    this.#pendingCount = 0;
   }
 
   /** The key of a prefix as this Adj-RIB-Out stores it. */

@@ -24,8 +24,9 @@ function hash(addr: number, len: number): number {
 
 function v4prefix(addr: number, length: number): Prefix {
   const n = (length + 7) >> 3;
-  const all = [addr >>> 24, (addr >>> 16) & 255, (addr >>> 8) & 255, addr & 255];
-  return { afi: 1, length, bytes: Uint8Array.from(all.slice(0, n)) };
+  const bytes = new Uint8Array(n);
+  for (let i = 0; i < n; i++) bytes[i] = (addr >>> (24 - 8 * i)) & 255;
+  return { afi: 1, length, bytes };
 }
 
 /** Prefix → value, IPv4 in typed arrays, everything else in a Map. */

@@ -496,3 +496,44 @@ describe("packing", () => {
     ]);
   });
 });
+
+describe("Adj-RIB-Out against a model", () => {
+  it("after any sequence of sets and partial takes, the advertised state is the last state set", async () => {
+    const fc = (await import("fast-check")).default;
+    const opArb = fc.oneof(
+      fc.record({ t: fc.constant("set" as const), k: fc.nat(30), v: fc.nat(3) }),
+      fc.record({ t: fc.constant("take" as const), n: fc.integer({ min: 1, max: 7 }) }),
+    );
+    fc.assert(
+      fc.property(fc.array(opArb, { maxLength: 200 }), (ops) => {
+        const i = new AttrInterner();
+        const sets = [null, ...[1, 2, 3].map((n) => i.intern(attrs({ path: [n] })))];
+        const out = new AdjRibOut(i);
+        const want = new Map<string, number>();
+        const seen = new Map<string, number>();
+        const apply = (b: ReturnType<AdjRibOut["take"]>) => {
+          for (const p of b.withdraw) seen.delete(prefixKey(p, true));
+          for (const g of b.announce)
+            for (const p of g.prefixes) seen.set(prefixKey(p, true), sets.indexOf(g.attrs));
+        };
+        for (const op of ops) {
+          if (op.t === "take") apply(out.take(op.n));
+          else {
+            const key = AdjRibOut.keyOf(nthPrefix(op.k));
+            const a = sets[op.v]!;
+            if (a) i.retain(a);
+            out.set(key, a);
+            if (op.v === 0) want.delete(key);
+            else want.set(key, op.v);
+          }
+        }
+        apply(out.take());
+        expect(out.pendingCount).toBe(0);
+        expect(seen).toEqual(want);
+        expect(new Map([...out.keys()].map((k) => [k, sets.indexOf(out.advertised(k)!)]))).toEqual(
+          want,
+        );
+      }),
+    );
+  });
+});

@@ -199,6 +199,8 @@ interface PeerState extends PathSource {
   shared: Map<AttrSet, SharedPath>;
   /** The last shared path looked up (a cache for runs of one UPDATE). */
   lastShared: SharedPath | undefined;
+  /** Export transformation results by post-policy attribute set (see #exportSet). */
+  exportCache: Map<AttrSet, { source: PathSource; afi: number; out: AttrSet | null }[]>;
   /** ADD-PATH send: local path ids advertised per prefix key. */
   outIds: Map<string, number[]> | undefined;
   target: ExportTarget;
@@ -219,6 +221,8 @@ export class RibError extends Error {
 }
 
 const LOCAL_ID = "local";
+/** Distinct attribute sets remembered per export target before the cache starts over. */
+const EXPORT_CACHE_LIMIT = 4096;
 
 /**
  * The RIB: Adj-RIB-In per peer, Loc-RIB, Adj-RIB-Out per peer, decision
@@ -293,6 +297,8 @@ export class Rib {
       const n = ipv4ToNumber(session.routerId);
       if (n === 0) throw new RibError(`peer ${id}: routerId must be a dotted quad`);
       m.routerId = n;
+      // Cached export results may carry its old id (ORIGINATOR_ID when reflecting).
+      for (const t of this.#exporting) this.#clearExportCache(t);
     }
     if (session.fourOctetAs !== undefined || session.addPathSend !== undefined) {
       m.config = { ...p.config, ...session };
@@ -655,6 +661,7 @@ export class Rib {
   setExportPolicy(peerId: string, policy: RoutePolicy | undefined): void {
     const p = this.#peer(peerId);
     p.exportPolicy = policy;
+    this.#clearExportCache(p);
     if (p.out) this.#refreshExport(p);
   }
 
@@ -683,6 +690,7 @@ export class Rib {
     p.out?.clear();
     p.out = undefined;
     p.outIds = undefined;
+    this.#clearExportCache(p);
     const i = this.#exporting.indexOf(p);
     if (i >= 0) this.#exporting.splice(i, 1);
   }
@@ -770,6 +778,7 @@ export class Rib {
       deadline: undefined,
       pre: config.keepPreImport ? new Map<string, AttrSet>() : undefined,
       shared: new Map<AttrSet, SharedPath>(),
+      exportCache: new Map(),
       lastShared: undefined,
       out: undefined,
       outIds: undefined,
@@ -1132,6 +1141,68 @@ export class Rib {
     return { init };
   }
 
+  /**
+   * The interned attributes a path is sent to `t` with (one reference for the
+   * caller), or null when it is not sent. The transformation depends on the
+   * source, the post-policy attributes and the family only — not on the
+   * prefix — so its result is cached per target: a full table sharing a few
+   * attribute sets costs a few transformations, not one per prefix.
+   */
+  #exportSet(source: PeerState, attrs: AttrSet, prefix: Prefix, t: PeerState): AttrSet | null {
+    if (exportAllowed(source, attrs, t.target, this.#ctx)) return null;
+    let a = attrs;
+    let temp: AttrSet | undefined;
+    if (t.exportPolicy) {
+      const v = t.exportPolicy(
+        {
+          prefix,
+          attrs,
+          sourceKind: source.kind,
+          ...(attrs.interface !== undefined ? { interface: attrs.interface } : {}),
+        },
+        t.view,
+      );
+      if (!v.accept) return null;
+      if (v.modify) {
+        temp = this.interner.intern(applyModification(attrs, v.modify));
+        a = temp;
+      }
+    }
+    const cache = t.exportCache;
+    const list = cache.get(a);
+    if (list) {
+      for (const c of list) {
+        if (c.source === source && c.afi === prefix.afi) {
+          if (temp) this.interner.release(temp);
+          if (c.out) this.interner.retain(c.out);
+          return c.out;
+        }
+      }
+    }
+    const init = exportAttributes(source, a, t.target, this.#ctx, prefix.afi);
+    const out = init.nextHop === undefined ? null : this.interner.intern(init);
+    if (cache.size >= EXPORT_CACHE_LIMIT) this.#clearExportCache(t);
+    // The cache holds a reference to both the key set and the result.
+    this.interner.retain(a);
+    if (out) this.interner.retain(out);
+    const entry = { source, afi: prefix.afi, out };
+    const again = cache.get(a);
+    if (again) again.push(entry);
+    else cache.set(a, [entry]);
+    if (temp) this.interner.release(temp);
+    return out;
+  }
+
+  #clearExportCache(t: PeerState): void {
+    for (const [a, list] of t.exportCache) {
+      for (const c of list) {
+        this.interner.release(a);
+        if (c.out) this.interner.release(c.out);
+      }
+    }
+    t.exportCache.clear();
+  }
+
   /** Pushes the current state of `key` to every exporting peer's Adj-RIB-Out. */
   #exportKey(prefix: Prefix, head: Entry | undefined): void {
     const key = ribKey(prefix);
@@ -1142,10 +1213,7 @@ export class Rib {
     const out = t.out!;
     if (!t.outIds) {
       let attrs: AttrSet | null = null;
-      if (head) {
-        const r = this.#exportOne(head.source, head.attrs, prefix, t);
-        if ("init" in r) attrs = this.interner.intern(r.init);
-      }
+      if (head) attrs = this.#exportSet(head.source, head.attrs, prefix, t);
       out.set(key, attrs);
       return;
     }
@@ -1153,11 +1221,11 @@ export class Rib {
     const before = t.outIds.get(key) ?? [];
     const now: number[] = [];
     for (let x: Entry | undefined = head; x; x = x.next) {
-      const r = this.#exportOne(x.source, x.attrs, prefix, t);
-      if (!("init" in r)) continue;
+      const a = this.#exportSet(x.source, x.attrs, prefix, t);
+      if (!a) continue;
       const id = this.#localPathId(x.source, x.pathId);
       now.push(id);
-      out.set(withPathId(key, id), this.interner.intern(r.init));
+      out.set(withPathId(key, id), a);
     }
     for (const id of before) if (!now.includes(id)) out.set(withPathId(key, id), null);
     if (now.length > 0) t.outIds.set(key, now);
@@ -1175,19 +1243,19 @@ export class Rib {
   }
 
   #refreshExport(t: PeerState): void {
-    const seen = new Set<string>();
-    for (const [prefix, head] of this.#dests.entries()) {
-      const key = ribKey(prefix);
-      seen.add(key);
-      this.#exportKeyTo(t, key, prefix, head);
-    }
-    // Routes advertised earlier whose destination is gone.
     const out = t.out!;
+    // Routes advertised earlier whose destination is gone (none on a fresh start).
+    const stale: string[] = [];
     if (t.outIds) {
-      for (const key of [...t.outIds.keys()])
-        if (!seen.has(key)) this.#exportKeyTo(t, key, prefixFromKey(key), undefined);
-    } else {
-      for (const key of [...out.keys()]) if (!seen.has(key)) out.set(key, null);
+      for (const key of t.outIds.keys()) if (!this.#dests.get(prefixFromKey(key))) stale.push(key);
+    } else if (out.size > 0 || out.pendingCount > 0) {
+      for (const key of out.keys()) if (!this.#dests.get(prefixFromKey(key))) stale.push(key);
+    }
+    for (const [prefix, head] of this.#dests.entries())
+      this.#exportKeyTo(t, ribKey(prefix), prefix, head);
+    for (const key of stale) {
+      if (t.outIds) this.#exportKeyTo(t, key, prefixFromKey(key), undefined);
+      else out.set(key, null);
     }
   }
 }
