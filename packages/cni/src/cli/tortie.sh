@@ -3,11 +3,12 @@
 # network namespace over loopback TCP (bash's /dev/tcp), in one round trip
 # and without starting any other process (protocol:
 # src/plugin/helper-protocol.ts). Before it sends a byte it checks that the
-# socket listening on 127.0.0.1:<port> is the helper's: the helper's
-# root-only folder names its pid and listening fd, /proc/<pid>/fdinfo/<fd>
-# gives that socket's inode, and /proc/net/tcp must show the listener with
-# that inode, owned by root. Only then does it send the root-only secret and
-# the request. When no helper answers, or it answers for another build or
+# socket it reached is the helper's: the helper's root-only folder names its
+# pid, start time, listening fd, that socket's inode and port; after
+# connecting, /proc/<pid>/fdinfo/<fd> must still show that inode — a
+# listening socket that still exists holds the port, so nobody else can have
+# accepted us. Only then does it send the root-only secret and the request.
+# When no helper answers, or it answers for another build or
 # namespace, the call runs in Node, which then starts the helper. Once the
 # helper has accepted a call ("A") the call is never run a second time:
 # losing the helper then is code 11 (try again later).
@@ -61,8 +62,8 @@ have_req=1
 scope=
 for d in "$run_dir"/net-*; do
   [ -O "$d" ] && [ ! -L "$d" ] || continue
-  IFS=' ' read -r pid lfd pst < "$d/pid" 2>/dev/null || continue
-  [[ $pid =~ ^[0-9]+$ && $lfd =~ ^[0-9]+$ ]] || continue
+  IFS=' ' read -r pid lfd pst lino lport < "$d/pid" 2>/dev/null || continue
+  [[ $pid =~ ^[0-9]+$ && $lfd =~ ^[0-9]+$ && $lino =~ ^[0-9]+$ && $lport = "$port" ]] || continue
   [ /proc/self/ns/net -ef "/proc/$pid/ns/net" ] || continue
   # the same process, not a later one with a reused pid: its start time (stat field 22)
   IFS= read -r st < "/proc/$pid/stat" 2>/dev/null || continue
@@ -73,25 +74,15 @@ for d in "$run_dir"/net-*; do
 done
 [ -n "$scope" ] || in_node
 [ -O "$run_dir/$scope/secret" ] && IFS= read -r secret < "$run_dir/$scope/secret" || in_node
-# the inode of the helper's listening socket (Linux >= 5.14 shows it in fdinfo)
+{ exec 3<>"/dev/tcp/127.0.0.1/$port"; } 2>/dev/null || in_node
+# Who accepted us? The helper's listening socket, if it still exists: while it
+# does it holds 127.0.0.1:<port>, so no impostor can be listening there.
+# (Its inode is in /proc/<pid>/fdinfo/<fd> from Linux 5.14 on; else Node.)
 ino=
 { while read -r k v; do
   [ "$k" = ino: ] && ino=$v && break
 done < "/proc/$pid/fdinfo/$lfd"; } 2>/dev/null
-[[ $ino =~ ^[0-9]+$ ]] || in_node
-
-{ exec 3<>"/dev/tcp/127.0.0.1/$port"; } 2>/dev/null || in_node
-# whoever accepted us listens on 127.0.0.1:<port>: it must be that socket, root's
-# (listeners come first in /proc/net/tcp)
-printf -v want '0100007F:%04X' "$port"
-ours=
-while read -r _ loc _ st _ _ _ uid _ lino _; do
-  [ "$st" = 0A ] || { [ "$st" = st ] && continue; break; }
-  [ "$loc" = "$want" ] || continue
-  [ "$lino" = "$ino" ] && [ "$uid" = 0 ] && ours=1
-  break
-done < /proc/net/tcp
-[ -n "$ours" ] || in_node # not the helper's socket: it gets nothing
+[ "$ino" = "$lino" ] || in_node # not the helper's socket: it gets nothing
 
 # the request: records "<NAME> <bytes>\n<value>\n", then "STDIN <bytes>\n<config>"
 body=

@@ -16,11 +16,12 @@
 //                | closed  wrong secret, too large, too slow
 //
 // Who listens is checked before anything is sent (cli/tortie.sh): the helper
-// publishes its pid and the fd of its listening socket in a root-only
-// folder; after connecting, the shim reads that socket's inode from
-// /proc/<pid>/fdinfo/<fd> and requires the kernel's listener on
-// 127.0.0.1:<port> (/proc/net/tcp) to be that very socket, owned by uid 0.
-// An impostor that took the port gets a connection and not one byte. The
+// publishes, in a root-only folder, its pid and start time, the fd of its
+// listening socket, that socket's inode and the port. After connecting, the
+// shim requires /proc/<pid>/fdinfo/<fd> to show the same inode: while that
+// listening socket exists it holds 127.0.0.1:<port> (no SO_REUSEPORT), so
+// the connection can only have been accepted by it. An impostor that took
+// the port after the helper died gets a connection and not one byte. The
 // helper reads no body before the secret matched (cap {@link MAX_BODY}).
 //
 // The body is unambiguous whatever the values hold (newlines included):

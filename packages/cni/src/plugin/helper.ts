@@ -7,9 +7,11 @@
 //   <runDir>/                 0700 root (checked: owner, mode, not a link)
 //     net-<inode>/            one per network namespace (inode of /proc/self/ns/net)
 //       secret  0600          random: the shim sends it, after checking who listens
-//       pid                   "<pid> <listening fd> <start time>": the shim finds
-//                             its folder with [ /proc/self/ns/net -ef /proc/<pid>/ns/net ]
-//                             and checks the listener it reached is that socket
+//       pid                   "<pid> <listening fd> <start time> <its inode> <port>":
+//                             the shim finds its folder with
+//                             [ /proc/self/ns/net -ef /proc/<pid>/ns/net ], and after
+//                             connecting checks /proc/<pid>/fdinfo/<fd> still shows
+//                             that inode (the listener still holds the port)
 //
 // Abuse it resists: nothing is read past a 256-byte hello before the client
 // gave the secret; the body is capped (1 MiB) and read into one buffer of
@@ -28,6 +30,7 @@
 import { randomBytes, timingSafeEqual } from "node:crypto";
 import {
   chmodSync,
+  fstatSync,
   lstatSync,
   mkdirSync,
   readFileSync,
@@ -38,6 +41,7 @@ import {
   writeFileSync,
 } from "node:fs";
 import { createServer, type Server, type Socket } from "node:net";
+import { setPriority } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { skel } from "../skel/skel.js";
@@ -71,9 +75,9 @@ export interface HelperOptions {
   readonly idleMs?: number;
   /** Build id (default {@link BUILD_ID}). */
   readonly build?: string;
-  /** Time to send the hello and the proof, ms (default 3000). */
+  /** Time to send the hello line, ms (default 3000). */
   readonly authMs?: number;
-  /** Time to send the body after the proof, ms (default 5000). */
+  /** Time to send the body after the hello, ms (default 5000). */
   readonly bodyMs?: number;
   /** Connections allowed to wait unauthenticated (default 64). */
   readonly maxPending?: number;
@@ -165,7 +169,11 @@ class Helper {
     const secret = writeAtomic(join(this.dir, "secret"), `${this.secret}\n`);
     // the listening socket's fd: the shim finds its inode in /proc/<pid>/fdinfo/<fd>
     const fd = (this.server as unknown as { _handle?: { fd?: number } })._handle?.fd ?? -1;
-    const pid = writeAtomic(join(this.dir, "pid"), `${process.pid} ${fd} ${startTime()}\n`);
+    const ino = fd >= 0 ? fstatSync(fd).ino : 0;
+    const pid = writeAtomic(
+      join(this.dir, "pid"),
+      `${process.pid} ${fd} ${startTime()} ${ino} ${this.s.port}\n`,
+    );
     this.files = { secret, pid };
   }
 
@@ -414,6 +422,13 @@ export async function runHelper(opts: HelperOptions = {}): Promise<boolean> {
   // the bundled worker sits beside the bundle (dist/bin/tortie-unlink.mjs)
   const deps = defaultDeps({ unlinkWorker: new URL("./tortie-unlink.mjs", import.meta.url) });
   const h = new Helper(s, deps);
+  // One thread serves every pod's calls: under CPU contention (a burst of 30
+  // plugin processes) it must not get only 1/31 of the CPU like each of them.
+  try {
+    setPriority(-5);
+  } catch {
+    // not permitted: serve at the default priority
+  }
   if (!(await h.listen())) {
     await deps.close();
     return false;
