@@ -12,7 +12,8 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { ResourceClient, SqliteStore } from "@tortie/datastore";
+import { ResourceClient } from "@tortie/api";
+import { SqliteStore } from "@tortie/datastore";
 import {
   type Bird,
   requirePrereqs,

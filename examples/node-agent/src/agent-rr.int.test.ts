@@ -20,6 +20,7 @@ import {
 } from "@tortie/cni";
 import {
   type Bird,
+  exec,
   type Host,
   requirePrereqs,
   startBird,
@@ -110,6 +111,19 @@ describe.skipIf(skip)("tortie-node processes: route reflector (BIRD), etcd datas
     const out = await rt.add(list, att);
     return out.result.ips![0]!.address;
   };
+  /** A host's proto-84 routes once two reads a second apart agree. */
+  const settled = async (h: Host) => {
+    let last = "";
+    return waitFor(
+      async () => {
+        const now = await h.ipJson<{ dst: string }[]>(["route", "show", "proto", "84"]);
+        const same = JSON.stringify(now) === last;
+        last = JSON.stringify(now);
+        return same ? now : undefined;
+      },
+      { what: `${h.name}'s routes settled`, intervalMs: 1000 },
+    );
+  };
   const established = async (a: AgentProcess) => {
     const s = await a.status();
     return !!s?.agent.ready && s.bgp.peers.length === 1 && s.bgp.peers[0]!.state === "Established";
@@ -180,6 +194,19 @@ describe.skipIf(skip)("tortie-node processes: route reflector (BIRD), etcd datas
       });
     const ping = await topo.host("pa").exec(["ping", "-c", "1", "-W", "3", ip2]);
     expect(ping.stdout).toMatch(/ttl=62/);
+    // `tortie-node status`, as an operator runs it
+    const cli = await exec([
+      process.execPath,
+      "--conditions=source",
+      "--import",
+      new URL("../../../node_modules/tsx/dist/loader.mjs", import.meta.url).href,
+      fileURLToPath(new URL("./cli/main.ts", import.meta.url)),
+      "status",
+      "--control-socket",
+      agents.get("node1")!.socket,
+    ]);
+    expect(cli.stdout).toMatch(/Tortie node node1 is ready/);
+    expect(cli.stdout).toMatch(/192\.0\.2\.20\s+global rr\s+up/);
   });
 
   it("a BGPFilter on the peer keeps a prefix out of the kernel; removing it lets it in without a session restart", async () => {
@@ -233,7 +260,8 @@ describe.skipIf(skip)("tortie-node processes: route reflector (BIRD), etcd datas
   it("kill -9 of an agent: its kernel routes stay; restarted, it deletes none of them and converges", async () => {
     const a = agents.get("node1")!;
     const h = topo.host("node1");
-    const before = await h.ipJson<{ dst: string }[]>(["route", "show", "proto", "84"]);
+    // the table once it has settled (the previous test's withdrawals reach node1 a little later)
+    const before = await settled(h);
     expect(before.length).toBeGreaterThanOrEqual(4); // blocks, workloads, learned
     // (ip prints host routes without /32)
     const podIp = before.find((r) => r.dst.startsWith("198.51.100.") && !r.dst.includes("/"))!.dst;
@@ -264,7 +292,7 @@ describe.skipIf(skip)("tortie-node processes: route reflector (BIRD), etcd datas
   });
 
   it("etcd stopped: sessions and routes stay; started again: the agents resynchronise and converge", async () => {
-    const before = await topo.host("node2").ipJson(["route", "show", "proto", "84"]);
+    const before = await settled(topo.host("node2"));
     await etcd.stop();
     await new Promise((r) => setTimeout(r, 3000));
     for (const n of NODES)

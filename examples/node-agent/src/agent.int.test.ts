@@ -13,13 +13,14 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { ResourceClient } from "@tortie/api";
 import {
   locatePlugin,
   parseNetworkConfig,
   CniRuntime as Runtime,
   spawnExecutor,
 } from "@tortie/cni";
-import { ResourceClient, SqliteStore } from "@tortie/datastore";
+import { SqliteStore } from "@tortie/datastore";
 import {
   type Frr,
   type Host,

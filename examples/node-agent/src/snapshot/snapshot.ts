@@ -14,7 +14,7 @@ import {
   calicoKinds,
   ResourceValidationError,
   validateResource,
-} from "@tortie/datastore";
+} from "@tortie/api";
 
 /** Where Calico v3 resources live (ResourceClient's default root). */
 export const RESOURCES_PREFIX = "/calico/resources/v3/projectcalico.org/";

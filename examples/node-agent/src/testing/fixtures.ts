@@ -1,6 +1,6 @@
 // Test support (not exported): snapshots built from resources the way the
 // agent builds them (Calico keys, JSON values, the same validation).
-import { type CalicoKind, calicoKinds } from "@tortie/datastore";
+import { type CalicoKind, calicoKinds } from "@tortie/api";
 import {
   AFFINITY_PREFIX,
   RESOURCES_PREFIX,

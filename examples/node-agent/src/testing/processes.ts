@@ -4,7 +4,7 @@
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { ResourceClient, validateResource } from "@tortie/datastore";
+import { ResourceClient, validateResource } from "@tortie/api";
 import { Daemon, type Host } from "@tortie/testbed";
 import { controlRequest } from "../rooms/status/control.js";
 import type { NodeStatus } from "../rooms/status/record.js";

@@ -3,8 +3,9 @@
 // to the IPPool / IPReservation / IPAMConfiguration resources, so that a pool
 // applied through the datastore is what the CNI plugin allocates from.
 // Pure halves: `nodeResource` and `ipamConfigFor`; the edge: `IpamRoom`.
-import type { CalicoResource, Datastore } from "@tortie/datastore";
-import { ResourceClient } from "@tortie/datastore";
+import type { CalicoResource } from "@tortie/api";
+import { ResourceClient } from "@tortie/api";
+import type { Datastore } from "@tortie/datastore";
 import { Ipam, type IpamConfig, ipamConfigFromResources } from "@tortie/ipam";
 import type { Snapshot } from "../../snapshot/snapshot.js";
 
