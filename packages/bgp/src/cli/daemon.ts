@@ -43,6 +43,7 @@ export function streamEvents(speaker: Speaker, write: (line: string) => void): v
     "peer-up",
     "peer-down",
     "routes",
+    "routes-stale",
     "end-of-rib",
     "route-refresh",
     "warning",

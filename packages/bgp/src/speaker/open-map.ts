@@ -35,6 +35,12 @@ export interface LocalCapabilities {
   /** Advertise IPv4 NLRI with IPv6 next hops (RFC 8950) — for IPv4 over an IPv6 session. */
   readonly extendedNextHop?: boolean;
   readonly hostname?: string;
+  /** Graceful restart (RFC 4724 §3): Restart Time, R bit, F bit for every family. */
+  readonly gracefulRestart?: {
+    readonly restartTime: number;
+    readonly restarting: boolean;
+    readonly forwardingPreserved: boolean;
+  };
 }
 
 /** The FSM's view of what we advertise. */
@@ -51,6 +57,18 @@ export function localDescriptor(c: LocalCapabilities): CapabilitiesDescriptor {
       ? { extendedNextHop: [{ afi: Afi.Ipv4, safi: Safi.Unicast, nextHopAfi: Afi.Ipv6 }] }
       : {}),
     ...(c.hostname ? { fqdn: { hostname: c.hostname, domain: "" } } : {}),
+    ...(c.gracefulRestart
+      ? {
+          gracefulRestart: {
+            restartTime: c.gracefulRestart.restartTime,
+            restarting: c.gracefulRestart.restarting,
+            families: families.map((f) => ({
+              ...f,
+              forwardingPreserved: c.gracefulRestart!.forwardingPreserved,
+            })),
+          },
+        }
+      : {}),
   };
 }
 
@@ -82,6 +100,20 @@ export function buildOpen(c: LocalCapabilities, holdTime: number, routerId: stri
     caps.push({
       type: "add-path",
       families: d.addPath.map((t) => ({ afi: t.afi, safi: t.safi, mode: modeBits[t.mode] })),
+    });
+  }
+  if (d.gracefulRestart) {
+    // RFC 4724 §3: R bit when this is a restart; F bit per family whose
+    // forwarding state survived (our routes stay in the kernel).
+    caps.push({
+      type: "graceful-restart",
+      flags: d.gracefulRestart.restarting ? 0x8 : 0,
+      restartTime: d.gracefulRestart.restartTime,
+      families: d.gracefulRestart.families.map((f) => ({
+        afi: f.afi,
+        safi: f.safi,
+        flags: f.forwardingPreserved ? 0x80 : 0,
+      })),
     });
   }
   if (d.fqdn) caps.push({ type: "fqdn", hostname: d.fqdn.hostname, domain: d.fqdn.domain });

@@ -60,6 +60,12 @@ import {
   type UpdateMessage,
 } from "../wire/index.js";
 import type { PeerConfig } from "./config.js";
+import {
+  familiesToFlush,
+  keepsRoutes,
+  type LocalGracefulRestart,
+  StaleRoutes,
+} from "./graceful-restart.js";
 import { setMinTtl } from "./libc.js";
 import {
   buildOpen,
@@ -163,7 +169,12 @@ export interface PeerStatus {
   };
   readonly session?: SessionInfo;
   readonly messages: { readonly sent: MessageCounters; readonly received: MessageCounters };
-  readonly prefixes: { readonly received: number; readonly advertised: number };
+  readonly prefixes: {
+    readonly received: number;
+    readonly advertised: number;
+    /** Routes kept from a restarting peer, not yet refreshed (RFC 4724 §4.2). */
+    readonly stale: number;
+  };
   readonly connectRetryCounter: number;
   readonly flaps: number;
   /** Internal errors contained in this session (each ended the session; see the "session-error" event). */
@@ -186,6 +197,10 @@ export interface SessionHost {
   readonly asn: number;
   readonly routerId: string;
   readonly netns?: string;
+  /** Graceful restart for every session, unless a peer overrides it. */
+  readonly gracefulRestart?: LocalGracefulRestart;
+  /** This process is a restart: the first OPEN to each peer sets the R bit (RFC 4724 §4.1). */
+  readonly restarting?: boolean;
   /** The originated routes, in order (the Adj-RIB-Out source). */
   originated(): Iterable<Originated>;
   /** Milliseconds on a monotonic clock. */
@@ -198,6 +213,12 @@ export interface SessionEvents {
   up: [info: SessionInfo];
   down: [error: LastError];
   routes: [changes: RouteChanges];
+  /**
+   * The session went down but the peer does graceful restart (RFC 4724
+   * §4.2): its routes (keys) are kept, marked stale, for up to
+   * `restartTime` seconds.
+   */
+  stale: [e: { keys: readonly string[]; restartTime: number }];
   "end-of-rib": [family: string];
   "route-refresh": [family: string];
   /** A local problem that did not reset the session (e.g. a route without a usable next hop). */
@@ -303,6 +324,14 @@ export class PeerSession extends EventEmitter<SessionEvents> {
   private internalErrors = 0;
   /** Set while a contained error is being handled (a second one then only drops the connections). */
   private failing = false;
+  /** The peer's routes kept across its restart (RFC 4724 §4.2). */
+  private readonly stale = new StaleRoutes();
+  /** The peer's capability of the session whose routes are stale. */
+  private staleFamilies: readonly { afi: number; safi: number }[] = [];
+  /** Restart timer (peer gone), then stale timer (peer back, no End-of-RIB yet). */
+  private grTimer: NodeJS.Timeout | undefined;
+  /** The R bit is set on the first session after a restart only. */
+  private restarting: boolean;
 
   constructor(
     private readonly host: SessionHost,
@@ -314,7 +343,15 @@ export class PeerSession extends EventEmitter<SessionEvents> {
       this.address.includes(":") ? "ipv6-unicast" : "ipv4-unicast",
     ]) as FamilyKey[];
     this.wallOffset = Date.now() - host.now();
+    this.restarting = !!host.restarting;
     this.main = { fsm: createFsm(this.fsmOptions(false), host.now()) };
+  }
+
+  /** Our graceful-restart settings for this session (the peer's override, or the speaker's). */
+  private get localGr(): LocalGracefulRestart | undefined {
+    const p = this.settings.peer.gracefulRestart;
+    if (p === false) return undefined;
+    return p ?? this.host.gracefulRestart;
   }
 
   private get localAs(): number {
@@ -343,6 +380,15 @@ export class PeerSession extends EventEmitter<SessionEvents> {
       asn: this.localAs,
       families: this.families,
       ...(this.settings.peer.addPath ? { addPath: this.settings.peer.addPath } : {}),
+      ...(this.localGr
+        ? {
+            gracefulRestart: {
+              restartTime: this.localGr.restartTime,
+              restarting: this.restarting,
+              forwardingPreserved: this.localGr.forwardingPreserved,
+            },
+          }
+        : {}),
     };
   }
 
@@ -374,6 +420,7 @@ export class PeerSession extends EventEmitter<SessionEvents> {
     const data = shutdownNotification(message, CeaseSubcode.AdministrativeShutdown).data;
     const notification = cease(CeaseSubcode.AdministrativeShutdown, data);
     this.guard("stop", undefined, () => {
+      this.sweepStale(undefined, "stopped");
       if (this.second) this.dispatch(this.second, { type: "ManualStop", notification });
       this.dispatch(this.main, { type: "ManualStop", notification });
     });
@@ -386,6 +433,9 @@ export class PeerSession extends EventEmitter<SessionEvents> {
     this.destroyed = true;
     clearTimeout(this.timer);
     this.timer = undefined;
+    clearTimeout(this.grTimer);
+    this.grTimer = undefined;
+    this.sweepStale(undefined, "peer removed");
     this.pendingOut?.destroy();
     this.pendingOut = undefined;
     // stop()'s "drop" already closed (flushing its NOTIFICATION) what the FSM knew of.
@@ -512,12 +562,80 @@ export class PeerSession extends EventEmitter<SessionEvents> {
         : {}),
       ...(s && f.state === "Established" ? { session: sessionInfo(s) } : {}),
       messages: { sent: { ...this.sent }, received: { ...this.received } },
-      prefixes: { received: this.adjRibIn.size, advertised: this.advertised.size },
+      prefixes: {
+        received: this.adjRibIn.size,
+        advertised: this.advertised.size,
+        stale: this.stale.size,
+      },
       connectRetryCounter: f.connectRetryCounter,
       flaps: this.flaps,
       internalErrors: this.internalErrors,
       ...(this.lastErr ? { lastError: this.lastErr } : {}),
     };
+  }
+
+  /** Routes kept from the restarting peer (keys), not yet refreshed. */
+  staleRoutes(): string[] {
+    return this.stale.list();
+  }
+
+  // ---- graceful restart (RFC 4724 §4.2, helper) ----------------------------
+
+  /** The session went down without a NOTIFICATION: keep the peer's routes, stale. */
+  private keepStale(gr: NonNullable<NegotiatedSession["capabilities"]["gracefulRestart"]>): void {
+    // Families the peer did not list in its capability are not preserved.
+    const listed = (k: string) => {
+      const f = FAMILIES[familyOfKey(k)];
+      return gr.families.some((g) => g.afi === f.afi && g.safi === f.safi);
+    };
+    const drop = [...this.adjRibIn.keys()].filter((k) => !listed(k));
+    for (const k of drop) this.adjRibIn.delete(k);
+    if (drop.length)
+      this.emit("routes", { announced: [], withdrawn: drop, treatedAsWithdraw: false });
+    // Routes already stale from an earlier restart stay stale.
+    this.stale.mark(this.adjRibIn.keys(), familyOfKey);
+    this.staleFamilies = gr.families;
+    if (this.stale.size)
+      this.emit("stale", { keys: this.stale.list(), restartTime: gr.restartTime });
+    this.armGr(gr.restartTime, "restart-time");
+  }
+
+  /** The peer is back: flush what it no longer preserves, wait for End-of-RIB (or staleTime). */
+  private peerReturned(session: NegotiatedSession): void {
+    for (const f of familiesToFlush(session.capabilities.gracefulRestart, this.staleFamilies))
+      this.sweepStale(familyName(f), "no-forwarding-state");
+    // Families no longer negotiated will never see an End-of-RIB.
+    for (const f of this.staleFamilies)
+      if (!session.capabilities.families.some((g) => g.afi === f.afi && g.safi === f.safi))
+        this.sweepStale(familyName(f), "family-gone");
+    if (this.stale.size) this.armGr(this.localGr?.staleTime ?? 360, "stale-time");
+  }
+
+  private armGr(seconds: number, why: string): void {
+    clearTimeout(this.grTimer);
+    this.grTimer = setTimeout(
+      () =>
+        this.guard("gr timer", undefined, () => {
+          this.grTimer = undefined;
+          this.sweepStale(undefined, why);
+        }),
+      seconds * 1000,
+    );
+    this.grTimer.unref?.();
+  }
+
+  /** Withdraws the stale routes of one family (or all) from the Adj-RIB-In and says so. */
+  private sweepStale(family: string | undefined, why: string): void {
+    const keys = this.stale.sweep(family);
+    if (!this.stale.size) {
+      clearTimeout(this.grTimer);
+      this.grTimer = undefined;
+    }
+    const gone = keys.filter((k) => this.adjRibIn.delete(k));
+    if (gone.length) {
+      this.emit("routes", { announced: [], withdrawn: gone, treatedAsWithdraw: false });
+      this.emit("warning", `graceful restart: ${gone.length} stale route(s) withdrawn (${why})`);
+    }
   }
 
   // ---- the edge ---------------------------------------------------------
@@ -949,6 +1067,8 @@ export class PeerSession extends EventEmitter<SessionEvents> {
 
   private onUp(r: Runner, session: NegotiatedSession): void {
     this.negotiated = session;
+    this.restarting = false; // R only in the first OPEN after our restart
+    if (this.stale.size) this.peerReturned(session);
     this.learnedAs = session.peerAs;
     if (r.conn) r.conn.ctx = contextOf(session);
     this.advertised = new Set();
@@ -974,11 +1094,17 @@ export class PeerSession extends EventEmitter<SessionEvents> {
     this.flaps++;
     this.syncPending = false;
     this.recordError(reason);
-    const withdrawn = [...this.adjRibIn.keys()];
-    this.adjRibIn.clear();
+    const gr = this.negotiated?.capabilities.gracefulRestart;
     this.advertised = new Set();
-    if (withdrawn.length)
-      this.emit("routes", { announced: [], withdrawn, treatedAsWithdraw: false });
+    if (!this.destroyed && keepsRoutes(gr, reason) && gr!.restartTime > 0) {
+      this.keepStale(gr!);
+    } else {
+      this.sweepStale(undefined, "down");
+      const withdrawn = [...this.adjRibIn.keys()];
+      this.adjRibIn.clear();
+      if (withdrawn.length)
+        this.emit("routes", { announced: [], withdrawn, treatedAsWithdraw: false });
+    }
     this.emit("down", this.lastErr!);
     this.negotiated = undefined;
   }
@@ -989,13 +1115,23 @@ export class PeerSession extends EventEmitter<SessionEvents> {
     const msg = d.message;
     const eor = endOfRibFamily(msg);
     if (eor) {
-      this.emit("end-of-rib", familyName(eor));
+      const fam = familyName(eor);
+      this.emit("end-of-rib", fam);
+      // RFC 4724 §4.2: End-of-RIB ends the wait; what is still stale goes.
+      if (this.stale.size) this.sweepStale(fam, "end-of-rib");
       return;
     }
     const changes = routesFromUpdate(msg, conn.ctx, d.action);
     const gone: string[] = [];
-    for (const k of changes.withdrawn) if (this.adjRibIn.delete(k)) gone.push(k);
-    for (const r of changes.announced) this.adjRibIn.set(routeKey(r.prefix, r.pathId), r);
+    for (const k of changes.withdrawn) {
+      this.stale.refresh(k);
+      if (this.adjRibIn.delete(k)) gone.push(k);
+    }
+    for (const r of changes.announced) {
+      const k = routeKey(r.prefix, r.pathId);
+      this.stale.refresh(k);
+      this.adjRibIn.set(k, r);
+    }
     if (changes.announced.length || gone.length || changes.treatedAsWithdraw) {
       this.emit("routes", {
         announced: changes.announced,
@@ -1054,6 +1190,10 @@ export class PeerSession extends EventEmitter<SessionEvents> {
     this.settle(mainBefore);
     this.rearm();
   }
+}
+
+function familyOfKey(key: string): FamilyKey {
+  return key.includes(":") ? "ipv6-unicast" : "ipv4-unicast";
 }
 
 function familyOfPrefix(prefix: string): FamilyKey {

@@ -43,6 +43,18 @@ export interface SpeakerEvents {
       treatedAsWithdraw: boolean;
     },
   ];
+  /**
+   * Graceful restart, helper role (RFC 4724 §4.2): the session with `peer`
+   * went down without a NOTIFICATION and the peer advertised graceful
+   * restart, so its routes (keys, as in `routes` events) are kept as stale —
+   * still the peer's routes, still to be used — for up to `restartTime`
+   * seconds. Stale routes the peer re-announces are no longer stale (a
+   * `routes` event announces them); those it does not are withdrawn through
+   * an ordinary `routes` event after its End-of-RIB, after `staleTime`, when
+   * it does not come back within `restartTime`, or when it comes back
+   * without the capability or the F bit for their family.
+   */
+  "routes-stale": [e: { peer: string; stale: readonly string[]; restartTime: number }];
   "end-of-rib": [e: { peer: string; family: string }];
   "route-refresh": [e: { peer: string; family: string }];
   warning: [e: { peer?: string; message: string }];
@@ -183,6 +195,13 @@ export class Speaker extends EventEmitter<SpeakerEvents> {
     return out;
   }
 
+  /** Keys of the routes kept stale from a restarting peer (RFC 4724 §4.2), of one peer or all. */
+  staleRoutes(peer?: string): string[] {
+    const out: string[] = [];
+    for (const [addr, s] of this.sessions) if (!peer || addr === peer) out.push(...s.staleRoutes());
+    return out;
+  }
+
   /** Number of routes learned from one peer (cheap). */
   routeCount(peer: string): number {
     return this.sessions.get(peer)?.routes().size ?? 0;
@@ -233,6 +252,8 @@ export class Speaker extends EventEmitter<SpeakerEvents> {
       asn: this.config.asn,
       routerId: this.config.routerId,
       ...(this.config.netns ? { netns: this.config.netns } : {}),
+      ...(this.config.gracefulRestart ? { gracefulRestart: this.config.gracefulRestart } : {}),
+      restarting: this.config.restarting,
       originated: () => this.originatedRoutes.values(),
       now: this.clock,
     };
@@ -293,6 +314,9 @@ export class Speaker extends EventEmitter<SpeakerEvents> {
     s.on("up", (session) => this.emitSafely("peer-up", { peer, session }));
     s.on("down", (error) => this.emitSafely("peer-down", { peer, error }));
     s.on("routes", (c) => this.emitSafely("routes", { peer, ...c }));
+    s.on("stale", (e) =>
+      this.emitSafely("routes-stale", { peer, stale: e.keys, restartTime: e.restartTime }),
+    );
     s.on("end-of-rib", (family) => this.emitSafely("end-of-rib", { peer, family }));
     s.on("route-refresh", (family) => this.emitSafely("route-refresh", { peer, family }));
     s.on("warning", (message) => this.emitSafely("warning", { peer, message }));

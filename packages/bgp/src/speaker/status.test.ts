@@ -15,7 +15,7 @@ const base: PeerStatus = {
   since: 0,
   uptimeMs: 3_723_000,
   messages: { sent: counters, received: counters },
-  prefixes: { received: 3, advertised: 1 },
+  prefixes: { received: 3, stale: 0, advertised: 1 },
   connectRetryCounter: 0,
   flaps: 0,
   internalErrors: 0,
