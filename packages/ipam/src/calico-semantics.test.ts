@@ -2,7 +2,8 @@
 // (pool, block, affinity, handle). Each names the libcalico-go function
 // (lib/ipam/ipam.go, ipam_block.go, ipam_block_reader_writer.go) whose
 // behaviour it pins; the cases are our own, after reading ipam_test.go.
-import { MemoryStore, ResourceClient } from "@tortie/datastore";
+import { ResourceClient } from "@tortie/api";
+import { MemoryStore } from "@tortie/datastore";
 import { describe, expect, it } from "vitest";
 import { EMPTY_BLOCK_MIN_RECLAIM_AGE_MS } from "./affinity.js";
 import { check, isClean, repair } from "./check.js";

@@ -5,7 +5,8 @@
 //
 // Caches are only ever a hint: every write compares the revision it read,
 // and a failed compare returns the current values in the same round trip.
-import { type Datastore, type KeyValue, ResourceClient } from "@tortie/datastore";
+import { ResourceClient } from "@tortie/api";
+import type { Datastore, KeyValue } from "@tortie/datastore";
 import { NodeNotFoundError } from "./errors.js";
 import {
   type Affinity,

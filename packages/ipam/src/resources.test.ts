@@ -1,4 +1,5 @@
-import { loadResources, MemoryStore, ResourceClient } from "@tortie/datastore";
+import { loadResources, ResourceClient } from "@tortie/api";
+import { MemoryStore } from "@tortie/datastore";
 import { describe, expect, it } from "vitest";
 import { PoolOverlapError } from "./errors.js";
 import { Ipam } from "./ipam.js";

@@ -1,6 +1,6 @@
 // From Calico resources (IPPool, IPReservation, IPAMConfiguration, as
 // @tortie/datastore loads them from users' YAML) to IPAM's configuration.
-import type { Resource, ResourceClient } from "@tortie/datastore";
+import type { Resource, ResourceClient } from "@tortie/api";
 import { formatCidr, parseCidr, parseIp } from "./cidr.js";
 import { EMPTY_CONFIG, type IpamConfig } from "./model.js";
 import { normalizePool, validateConfig } from "./pools.js";
