@@ -15,6 +15,8 @@
 //   one-peer       1 eBGP peer × 1,000,000 prefixes
 //   ten-peers      10 eBGP peers × 100,000 distinct prefixes each (1,000,000 destinations)
 //   ten-same       10 eBGP peers × the same 100,000 prefixes (1,000,000 paths, decision process runs)
+//   export         one-peer, then the whole Loc-RIB exported to a second eBGP peer: startExport,
+//                  then take() in slices of 10,000 until empty (timed: the export part only)
 //   baseline       the same 1,000,000 prefix objects and attribute lists built, no RIB (the input's cost)
 // Printed per scenario: medians of wall ms, CPU ms, heap used after GC (MB)
 // and peak RSS (MB) over the runs, and the ratio to BIRD's figures for the
@@ -28,7 +30,7 @@ import type { PathAttribute } from "../src/wire/attributes/table.js";
 import type { Prefix } from "../src/wire/prefix.js";
 
 const BATCH = 800;
-const SCENARIOS = ["one-peer", "ten-peers", "ten-same", "baseline"] as const;
+const SCENARIOS = ["one-peer", "ten-peers", "ten-same", "export", "baseline"] as const;
 type Scenario = (typeof SCENARIOS)[number];
 const BIRD_WALL_MS = 870;
 const BIRD_RSS_MB = 94;
@@ -68,7 +70,7 @@ function decodedAttributes(peer: number): PathAttribute[] {
 }
 
 function run(s: Scenario): Sample {
-  const peers = s === "one-peer" || s === "baseline" ? 1 : 10;
+  const peers = s === "one-peer" || s === "baseline" || s === "export" ? 1 : 10;
   const perPeer = peers === 1 ? 1_000_000 : 100_000;
   const rib = new Rib({ localAs: 65000, routerId: "192.0.2.254" });
   for (let p = 0; p < peers; p++) {
@@ -79,10 +81,12 @@ function run(s: Scenario): Sample {
       sharedSubnets: ["192.0.2.0/24"],
     });
   }
+  if (s === "export")
+    rib.addPeer({ id: "out", address: "192.0.2.100", asn: 65100, localAddress: "192.0.2.254" });
   globalThis.gc?.();
   const startRssMb = process.memoryUsage().rss / 2 ** 20;
-  const cpu0 = process.cpuUsage();
-  const t0 = performance.now();
+  let cpu0 = process.cpuUsage();
+  let t0 = performance.now();
   let sink = 0;
   for (let p = 0; p < peers; p++) {
     const offset = s === "ten-peers" ? p * perPeer : 0;
@@ -92,6 +96,17 @@ function run(s: Scenario): Sample {
       const attributes = decodedAttributes(p);
       if (s === "baseline") sink += batch.length + attributes.length;
       else sink += rib.announce(`p${p}`, batch, { attributes }).deltas.length;
+    }
+  }
+  if (s === "export") {
+    globalThis.gc?.();
+    cpu0 = process.cpuUsage();
+    t0 = performance.now();
+    const out = rib.startExport("out");
+    for (;;) {
+      const b = out.take(10_000);
+      if (b.announce.length === 0 && b.withdraw.length === 0) break;
+      for (const g of b.announce) sink += g.prefixes.length;
     }
   }
   const wallMs = performance.now() - t0;

@@ -6,6 +6,7 @@
 // (RFC 4271 §4.3: one set of path attributes per UPDATE).
 import { type Prefix, prefixKey } from "../wire/prefix.js";
 import type { AttrInterner, AttrSet } from "./attrs.js";
+import { DestTable } from "./dest-table.js";
 import { prefixFromKey } from "./keys.js";
 
 /** A batch of changes for one peer, ready to be packed into UPDATEs. */
@@ -29,15 +30,22 @@ interface Slot {
 /** The Adj-RIB-Out of one peer. */
 export class AdjRibOut {
   readonly #interner: AttrInterner;
-  /** Route key (with Path Identifier under ADD-PATH) → its state. */
-  readonly #slots = new Map<string, Slot>();
+  /** Routes without a Path Identifier: prefix → state (IPv4 in typed arrays). */
+  readonly #slots = new DestTable<Slot>();
+  /** Routes with a Path Identifier (ADD-PATH send): `prefixKey(p, true)` → state. */
+  readonly #withIds = new Map<string, Slot>();
   #sentCount = 0;
   #pendingCount = 0;
   /**
-   * The order in which keys became pending; `take` walks it from `#cursor`.
-   * A key whose change was cancelled stays here and is skipped.
+   * The routes that became pending, in order; `take` walks them from the
+   * cursors. A route whose change was cancelled stays queued and is skipped.
+   * IPv4 routes without a Path Identifier are queued as numbers
+   * (address × 64 + length, a packed array of doubles) so that a full table
+   * waiting to be sent holds no prefix objects; the rest as prefixes.
    */
-  #queue: string[] = [];
+  #queue4: number[] = [];
+  #cursor4 = 0;
+  #queue: Prefix[] = [];
   #cursor = 0;
 
   /** Creates an empty Adj-RIB-Out whose sets are interned in `interner`. */
@@ -55,16 +63,31 @@ export class AdjRibOut {
     return this.#pendingCount;
   }
 
+  #get(p: Prefix): Slot | undefined {
+    return p.pathId === undefined ? this.#slots.get(p) : this.#withIds.get(prefixKey(p, true));
+  }
+
+  #put(p: Prefix, slot: Slot): void {
+    if (p.pathId === undefined) this.#slots.set(p, slot);
+    else this.#withIds.set(prefixKey(p, true), slot);
+  }
+
+  #drop(p: Prefix): void {
+    if (p.pathId === undefined) this.#slots.delete(p);
+    else this.#withIds.delete(prefixKey(p, true));
+  }
+
   /**
-   * Records the desired state of one route: `attrs` (already interned, one
-   * reference handed over) or null to withdraw it.
+   * Records the desired state of one route (a prefix, with its Path
+   * Identifier under ADD-PATH): `attrs` (already interned, one reference
+   * handed over) or null to withdraw it.
    */
-  set(key: string, attrs: AttrSet | null): void {
-    let slot = this.#slots.get(key);
+  set(prefix: Prefix, attrs: AttrSet | null): void {
+    let slot = this.#get(prefix);
     if (!slot) {
       if (attrs === null) return; // never advertised, nothing pending: nothing to withdraw
       slot = { sent: undefined, pending: undefined };
-      this.#slots.set(key, slot);
+      this.#put(prefix, slot);
     }
     const prev = slot.pending;
     if (prev) this.#interner.release(prev);
@@ -73,33 +96,49 @@ export class AdjRibOut {
       if (attrs) this.#interner.release(attrs);
       if (prev !== undefined) this.#pendingCount--;
       slot.pending = undefined;
-      if (slot.sent === undefined) this.#slots.delete(key);
+      if (slot.sent === undefined) this.#drop(prefix);
       return;
     }
     if (prev === undefined) {
       this.#pendingCount++;
-      this.#queue.push(key);
+      this.#enqueue(prefix);
       // Cancelled changes leave entries behind; start over once they dominate.
-      if (this.#queue.length - this.#cursor > 2 * this.#pendingCount + 1024) this.#requeue();
+      const queued = this.#queue4.length - this.#cursor4 + this.#queue.length - this.#cursor;
+      if (queued > 2 * this.#pendingCount + 1024) this.#requeue();
     }
     slot.pending = attrs;
   }
 
+  #enqueue(p: Prefix): void {
+    if (p.afi === 1 && p.pathId === undefined) {
+      const b = p.bytes;
+      const addr =
+        ((b[0] ?? 0) * 0x1000000 + ((b[1] ?? 0) << 16) + ((b[2] ?? 0) << 8) + (b[3] ?? 0)) >>> 0;
+      this.#queue4.push(addr * 64 + p.length);
+    } else this.#queue.push(p);
+  }
+
   #requeue(): void {
-    const q: string[] = [];
-    for (const [key, slot] of this.#slots) if (slot.pending !== undefined) q.push(key);
-    this.#queue = q;
+    this.#queue4 = [];
+    this.#cursor4 = 0;
+    this.#queue = [];
     this.#cursor = 0;
+    for (const [p, slot] of this.#entries()) if (slot.pending !== undefined) this.#enqueue(p);
+  }
+
+  *#entries(): IterableIterator<[Prefix, Slot]> {
+    yield* this.#slots.entries();
+    for (const [k, slot] of this.#withIds) yield [prefixFromKey(k), slot];
   }
 
   /** The advertised attributes of a route, if any. */
-  advertised(key: string): AttrSet | undefined {
-    return this.#slots.get(key)?.sent;
+  advertised(prefix: Prefix): AttrSet | undefined {
+    return this.#get(prefix)?.sent;
   }
 
-  /** Every advertised route key. */
-  *keys(): IterableIterator<string> {
-    for (const [key, slot] of this.#slots) if (slot.sent !== undefined) yield key;
+  /** Every advertised route. */
+  *prefixes(): IterableIterator<Prefix> {
+    for (const [p, slot] of this.#entries()) if (slot.sent !== undefined) yield p;
   }
 
   /**
@@ -111,21 +150,18 @@ export class AdjRibOut {
     const groups = new Map<AttrSet, Prefix[]>();
     const withdraw: Prefix[] = [];
     let n = 0;
-    const q = this.#queue;
-    while (this.#cursor < q.length && n < limit) {
-      const key = q[this.#cursor++]!;
-      const slot = this.#slots.get(key);
-      if (!slot || slot.pending === undefined) continue;
+    const one = (prefix: Prefix): void => {
+      const slot = this.#get(prefix);
+      if (!slot || slot.pending === undefined) return;
       n++;
       this.#pendingCount--;
       const attrs = slot.pending;
       slot.pending = undefined;
-      const prefix = prefixFromKey(key);
       const old = slot.sent;
       if (old) this.#interner.release(old);
       if (attrs === null) {
         if (old) this.#sentCount--;
-        this.#slots.delete(key);
+        this.#drop(prefix);
         withdraw.push(prefix);
       } else {
         if (!old) this.#sentCount++;
@@ -134,9 +170,25 @@ export class AdjRibOut {
         if (g) g.push(prefix);
         else groups.set(attrs, [prefix]);
       }
+    };
+    const q4 = this.#queue4;
+    while (this.#cursor4 < q4.length && n < limit) {
+      const v = q4[this.#cursor4++]!;
+      const length = v % 64;
+      const addr = (v - length) / 64;
+      const k = (length + 7) >> 3;
+      const bytes = new Uint8Array(k);
+      for (let i = 0; i < k; i++) bytes[i] = (addr >>> (24 - 8 * i)) & 255;
+      one({ afi: 1, length, bytes });
+    }
+    const q = this.#queue;
+    while (this.#cursor < q.length && n < limit) one(q[this.#cursor++]!);
+    // Every pending route has its entry at or after a cursor: reset drained queues.
+    if (this.#cursor4 === q4.length) {
+      this.#queue4 = [];
+      this.#cursor4 = 0;
     }
     if (this.#cursor === q.length) {
-      // Every pending key has its entry at or after the cursor, so none is left.
       this.#queue = [];
       this.#cursor = 0;
     }
@@ -153,12 +205,12 @@ export class AdjRibOut {
    */
   resendAll(): number {
     let n = 0;
-    for (const [key, slot] of this.#slots) {
+    for (const [p, slot] of this.#entries()) {
       if (slot.pending !== undefined || slot.sent === undefined) continue;
       this.#interner.retain(slot.sent);
       slot.pending = slot.sent;
       this.#pendingCount++;
-      this.#queue.push(key);
+      this.#enqueue(p);
       n++;
     }
     return n;
@@ -166,19 +218,17 @@ export class AdjRibOut {
 
   /** Forgets everything (session down): releases every set. */
   clear(): void {
-    for (const slot of this.#slots.values()) {
+    for (const [, slot] of this.#entries()) {
       if (slot.pending) this.#interner.release(slot.pending);
       if (slot.sent) this.#interner.release(slot.sent);
     }
     this.#slots.clear();
+    this.#withIds.clear();
+    this.#queue4 = [];
+    this.#cursor4 = 0;
     this.#queue = [];
     this.#cursor = 0;
     this.#sentCount = 0;
     this.#pendingCount = 0;
-  }
-
-  /** The key of a prefix as this Adj-RIB-Out stores it. */
-  static keyOf(p: Prefix): string {
-    return prefixKey(p, true);
   }
 }

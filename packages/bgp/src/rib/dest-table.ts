@@ -184,6 +184,15 @@ export class DestTable<V> {
     return out;
   }
 
+  /** Removes everything. */
+  clear(): void {
+    this.#len.fill(EMPTY);
+    this.#vals.fill(undefined);
+    this.#v4 = 0;
+    this.#missLen = -1;
+    this.#other.clear();
+  }
+
   /** Every value. Do not mutate the table while iterating. */
   *values(): IterableIterator<V> {
     const len = this.#len;

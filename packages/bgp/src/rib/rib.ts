@@ -1214,7 +1214,7 @@ export class Rib {
     if (!t.outIds) {
       let attrs: AttrSet | null = null;
       if (head) attrs = this.#exportSet(head.source, head.attrs, prefix, t);
-      out.set(key, attrs);
+      out.set(prefix, attrs);
       return;
     }
     // ADD-PATH send (RFC 7911): every exportable path, each with our own Path Identifier.
@@ -1225,9 +1225,9 @@ export class Rib {
       if (!a) continue;
       const id = this.#localPathId(x.source, x.pathId);
       now.push(id);
-      out.set(withPathId(key, id), a);
+      out.set(withId(prefix, id), a);
     }
-    for (const id of before) if (!now.includes(id)) out.set(withPathId(key, id), null);
+    for (const id of before) if (!now.includes(id)) out.set(withId(prefix, id), null);
     if (now.length > 0) t.outIds.set(key, now);
     else t.outIds.delete(key);
   }
@@ -1245,18 +1245,18 @@ export class Rib {
   #refreshExport(t: PeerState): void {
     const out = t.out!;
     // Routes advertised earlier whose destination is gone (none on a fresh start).
-    const stale: string[] = [];
+    const staleKeys: string[] = [];
+    const stale: Prefix[] = [];
     if (t.outIds) {
-      for (const key of t.outIds.keys()) if (!this.#dests.get(prefixFromKey(key))) stale.push(key);
+      for (const key of t.outIds.keys())
+        if (!this.#dests.get(prefixFromKey(key))) staleKeys.push(key);
     } else if (out.size > 0 || out.pendingCount > 0) {
-      for (const key of out.keys()) if (!this.#dests.get(prefixFromKey(key))) stale.push(key);
+      for (const p of out.prefixes()) if (!this.#dests.get(p)) stale.push(p);
     }
     for (const [prefix, head] of this.#dests.entries())
       this.#exportKeyTo(t, ribKey(prefix), prefix, head);
-    for (const key of stale) {
-      if (t.outIds) this.#exportKeyTo(t, key, prefixFromKey(key), undefined);
-      else out.set(key, null);
-    }
+    for (const key of staleKeys) this.#exportKeyTo(t, key, prefixFromKey(key), undefined);
+    for (const p of stale) out.set(p, null);
   }
 }
 
