@@ -8,7 +8,7 @@
 //   rr 192.0.2.20 (BIRD, rr client ×3)      store 192.0.2.30 (etcd)
 //      │ 192.0.2.0/24                          │
 //   node1 .11   node2 .12   node3 .13   ───────┘
-import { mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -31,7 +31,7 @@ import {
 import { beforeAll, describe, expect, it } from "vitest";
 import { AgentProcess, EtcdInHost } from "./testing/processes.js";
 
-const skip = requirePrereqs(["root", "netns", "bird", "etcd"]);
+const skip = requirePrereqs(["root", "netns", "bird", "etcd", "nft"]);
 const AS = 64512;
 const RR = "192.0.2.20";
 const STORE = "192.0.2.30";
@@ -41,6 +41,13 @@ const NODES = [
   { name: "node3", ip: "192.0.2.13" },
 ] as const;
 const cniBin = fileURLToPath(new URL("../../../packages/cni/dist/bin", import.meta.url));
+/** The pods are made by the built Tortie CNI plugin (`npm run build` first, as scripts/test.sh does). */
+function requireCniBuild(): void {
+  if (!existsSync(`${cniBin}/tortie`))
+    throw new Error(
+      `${cniBin}/tortie is missing: build @tortie/cni first (npm run build -w @tortie/cni)`,
+    );
+}
 
 function rrConfig(): string {
   // BIRD as a route reflector for the three nodes (RFC 4456): next hops unchanged
@@ -130,6 +137,7 @@ describe.skipIf(skip)("tortie-node processes: route reflector (BIRD), etcd datas
   };
 
   beforeAll(async () => {
+    requireCniBuild();
     work = mkdtempSync(join(tmpdir(), "tortie-node-rr-"));
     tb.defer(() => rmSync(work, { recursive: true, force: true }));
     topo = await tb.topology({

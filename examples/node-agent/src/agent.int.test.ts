@@ -9,7 +9,7 @@
 //   node1 .11   node2 .12   node3 .13   mesh + BGPPeer "bigip" with a TCP-MD5 password
 //     │           │           │
 //    pa          pb          pc          pods (CNI ADD)
-import { mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -36,7 +36,7 @@ import { Agent } from "./agent.js";
 import { loadAgentConfig } from "./config/agent-config.js";
 import { controlRequest } from "./rooms/status/control.js";
 
-const skip = requirePrereqs(["root", "netns", "frr"]);
+const skip = requirePrereqs(["root", "netns", "frr", "nft"]);
 const AS = 64512;
 const BIGIP = "192.0.2.250";
 const NODES = [
@@ -47,6 +47,13 @@ const NODES = [
 const PASSWORD = "md5-s3cret";
 const v3 = "projectcalico.org/v3";
 const cniBin = fileURLToPath(new URL("../../../packages/cni/dist/bin", import.meta.url));
+/** The pods are made by the built Tortie CNI plugin (`npm run build` first, as scripts/test.sh does). */
+function requireCniBuild(): void {
+  if (!existsSync(`${cniBin}/tortie`))
+    throw new Error(
+      `${cniBin}/tortie is missing: build @tortie/cni first (npm run build -w @tortie/cni)`,
+    );
+}
 
 function bigipConfig(): string {
   return [
@@ -111,6 +118,7 @@ describe.skipIf(skip)("tortie-node: three agents, FRR as BIG-IP, mesh", () => {
     });
 
   beforeAll(async () => {
+    requireCniBuild();
     work = mkdtempSync(join(tmpdir(), "tortie-node-"));
     topo = await tb.topology({
       hosts: ["bigip", ...NODES.flatMap((n) => [n.name, n.pod]), "pd"],
