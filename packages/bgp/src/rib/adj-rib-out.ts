@@ -3,7 +3,10 @@
 // that flaps ten times before the next send is sent once, in its final
 // state) and handed out grouped by attribute set, so the speaker packs all
 // prefixes sharing one set into as few UPDATEs as the message size allows
-// (RFC 4271 §4.3: one set of path attributes per UPDATE).
+// (RFC 4271 §4.3: one set of path attributes per UPDATE). Routes are keyed
+// by prefix (with the Path Identifier under ADD-PATH); IPv4 ones live in the
+// same typed-array table as the Loc-RIB's destinations, so a full table
+// advertised to a peer costs about 55 MB of heap, not a string per route.
 import { type Prefix, prefixKey } from "../wire/prefix.js";
 import type { AttrInterner, AttrSet } from "./attrs.js";
 import { DestTable } from "./dest-table.js";
