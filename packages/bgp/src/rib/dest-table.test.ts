@@ -49,20 +49,20 @@ describe("DestTable", () => {
     );
   });
 
-  it("holds 200,000 IPv4 prefixes and deletes them all", () => {
+  it("holds 100,000 IPv4 prefixes and deletes them all", () => {
     const t = new DestTable<number>();
     const p = (i: number): Prefix => ({
       afi: 1,
       length: 32,
       bytes: Uint8Array.of(198, 18 + (i >> 16), (i >> 8) & 255, i & 255),
     });
-    for (let i = 0; i < 200_000; i++) t.set(p(i), i);
-    expect(t.size).toBe(200_000);
-    expect(t.get(p(123_456))).toBe(123_456);
+    for (let i = 0; i < 100_000; i++) t.set(p(i), i);
+    expect(t.size).toBe(100_000);
+    expect(t.get(p(54_321))).toBe(54_321);
     expect(formatPrefix([...t.entries()].find(([, v]) => v === 7)![0])).toBe("198.18.0.7/32");
-    for (let i = 0; i < 200_000; i += 2) t.delete(p(i));
-    for (let i = 1; i < 200_000; i += 2) expect(t.get(p(i))).toBe(i);
-    for (let i = 1; i < 200_000; i += 2) t.delete(p(i));
+    for (let i = 0; i < 100_000; i += 2) t.delete(p(i));
+    for (let i = 1; i < 100_000; i += 2) expect(t.get(p(i))).toBe(i);
+    for (let i = 1; i < 100_000; i += 2) t.delete(p(i));
     expect(t.size).toBe(0);
     expect([...t.values()]).toEqual([]);
   });
