@@ -33,7 +33,7 @@ describe("snapshot", () => {
     expect(r.newIssues).toEqual([
       {
         key,
-        resource: "IPPool pods",
+        resource: "IPPool/pods",
         path: "spec.blockSize",
         message: expect.stringContaining("between 20 and 32"),
       },

@@ -118,7 +118,9 @@ function decode(key: string, value: string): Decoded | undefined {
       const name = calicoKinds[kind].namespaced ? `${m.namespace ?? "default"}/${m.name}` : m.name;
       return { type: "resource", kind, name, value: r };
     } catch (e) {
-      if (e instanceof ResourceValidationError) throw new DecodeIssue(e.resource, e.issues);
+      // named by kind/name from the key, whatever the validator calls it
+      if (e instanceof ResourceValidationError)
+        throw new DecodeIssue(`${kind}/${rest.at(-1)}`, e.issues);
       throw e;
     }
   }

@@ -323,8 +323,8 @@ describe("bgp-config: plans", () => {
       },
     ]);
     expect(r.newIssues.map((i) => [i.resource, i.path])).toEqual([
-      ["BGPPeer ext", "spec.asNumbr"],
-      ["BGPPeer ext", "spec.asNumber"],
+      ["BGPPeer/ext", "spec.asNumbr"],
+      ["BGPPeer/ext", "spec.asNumber"],
     ]);
     expect(r.newIssues[0]!.message).toMatch(/asNumbr/);
     expect(b.snapshot().issues).toHaveLength(2);
