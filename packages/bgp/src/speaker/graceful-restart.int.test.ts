@@ -1,0 +1,319 @@
+// Graceful restart (RFC 4724) against real daemons, both roles.
+//
+// Tortie restarting: a Speaker in a child process announces prefixes to FRR
+// and to BIRD, is killed with SIGKILL (no NOTIFICATION: the kernel closes
+// its sockets), and a new one started with `restarting: true` announces one
+// of them again. FRR's and BIRD's tables are polled all along: the kept
+// prefix is never missing; the one no longer announced goes after the new
+// speaker's End-of-RIB.
+//
+// Tortie as helper: BIRD (`graceful restart on`) is killed with SIGKILL and
+// restarted in recovery mode (`bird -R`): Tortie keeps its routes, stale,
+// without a withdrawal, and sweeps the one BIRD no longer announces after
+// its End-of-RIB; killed again and not restarted, its routes go after its
+// restart time.
+
+import { rmSync, writeFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { dirname, join } from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import {
+  birdConfig,
+  Daemon,
+  exec,
+  type Host,
+  makeWorkDir,
+  parseBirdRoutes,
+  requirePrereqs,
+  startFrr,
+  useTestbed,
+  waitFor,
+} from "@tortie/testbed";
+import { describe, expect, it } from "vitest";
+import type { SpeakerConfigInput } from "./config.js";
+import { established, learned, startTortie } from "./interop.fixture.js";
+
+const skip = requirePrereqs(["root", "bird", "frr"]);
+
+const FRR = "192.0.2.1";
+const TORTIE = "192.0.2.2";
+const BIRD = "192.0.2.3";
+
+const here = dirname(fileURLToPath(import.meta.url));
+const child = join(here, "../../test/gr/speaker-child.ts");
+const tsxLoader = pathToFileURL(
+  join(dirname(createRequire(import.meta.url).resolve("tsx/package.json")), "dist/loader.mjs"),
+).href;
+
+/** A Speaker in a process of its own (so that it can be killed with SIGKILL). */
+async function speakerProcess(config: SpeakerConfigInput): Promise<Daemon> {
+  const d = new Daemon({
+    label: "tortie-child",
+    host: undefined,
+    argv: [process.execPath, "--import", tsxLoader, child, JSON.stringify(config)],
+  });
+  await d.waitFor(() => d.logs().includes("\nready"), {
+    what: "speaker started",
+    timeoutMs: 30_000,
+  });
+  return d;
+}
+
+/** BIRD started by hand so that a restart can run in recovery mode (`bird -R`, RFC 4724 R and F bits). */
+class BirdProcess extends Daemon {
+  constructor(
+    host: Host,
+    readonly ctl: string,
+    conf: string,
+    recovery: boolean,
+  ) {
+    const dir = makeWorkDir(`bird-gr-${host.name}`);
+    const confPath = join(dir, "bird.conf");
+    writeFileSync(confPath, conf);
+    super({
+      label: `bird@${host.name}${recovery ? " (-R)" : ""}`,
+      host,
+      dir,
+      argv: ["bird", "-f", ...(recovery ? ["-R"] : []), "-c", confPath, "-s", ctl],
+    });
+  }
+  async birdc(command: string): Promise<string> {
+    return (await exec(["birdc", "-s", this.ctl, ...command.split(" ")])).stdout;
+  }
+  async prefixes(): Promise<string[]> {
+    return parseBirdRoutes(await this.birdc("show route table master4")).map((r) => r.prefix);
+  }
+  async established(name: string): Promise<boolean> {
+    return (await this.birdc(`show protocols ${name}`)).includes("Established");
+  }
+}
+
+/** Polls `present` until stopped; records every poll that did not see the prefix. */
+function watch(present: () => Promise<boolean>) {
+  const misses: number[] = [];
+  let polls = 0;
+  let on = true;
+  const loop = (async () => {
+    while (on) {
+      try {
+        if (!(await present())) misses.push(Date.now());
+      } catch {
+        // a query failing is not an absence
+      }
+      polls++;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  })();
+  return {
+    misses,
+    get polls() {
+      return polls;
+    },
+    async stop() {
+      on = false;
+      await loop;
+    },
+  };
+}
+
+describe.skipIf(skip)(
+  "graceful restart: Tortie restarting (kill -9), FRR and BIRD as helpers",
+  () => {
+    const tb = useTestbed();
+
+    it("keeps Tortie's routes at FRR and BIRD across a SIGKILL; sweeps the one not re-announced after End-of-RIB", async () => {
+      const topo = await tb.topology({
+        hosts: ["frr", "bird", "tortie"],
+        segments: {
+          lan: { members: { frr: [`${FRR}/24`], bird: [`${BIRD}/24`], tortie: [`${TORTIE}/24`] } },
+        },
+      });
+      const frr = tb.track(
+        await startFrr(topo.host("frr"), {
+          as: 65001,
+          routerId: FRR,
+          neighbors: [{ address: TORTIE, remoteAs: 65002, families: ["ipv4"] }],
+        }),
+      );
+      const birdDir = makeWorkDir("bird-gr-ctl");
+      tb.defer(() => rmSync(birdDir, { recursive: true, force: true }));
+      const bird = tb.track(
+        new BirdProcess(
+          topo.host("bird"),
+          join(birdDir, "bird.ctl"),
+          birdConfig({
+            routerId: BIRD,
+            localAs: 65003,
+            peers: [
+              {
+                name: "tortie",
+                neighbor: TORTIE,
+                neighborAs: 65002,
+                ipv4: true,
+                extra: "graceful restart on;",
+              },
+            ],
+          }),
+          false,
+        ),
+      );
+      const kept = "203.0.113.0/26";
+      const dropped = "203.0.113.64/26";
+      const config = (restarting: boolean): SpeakerConfigInput => ({
+        asn: 65002,
+        routerId: TORTIE,
+        netns: topo.host("tortie").nsPath,
+        gracefulRestart: { restartTime: 90 },
+        restarting,
+        peers: [
+          { address: FRR, asn: 65001, connectRetryTime: 1 },
+          { address: BIRD, asn: 65003, connectRetryTime: 1 },
+        ],
+        originate: restarting ? [{ prefix: kept }] : [{ prefix: kept }, { prefix: dropped }],
+      });
+      const first = tb.track(await speakerProcess(config(false)));
+
+      const frrHas = async (p: string) => !!(await frr.routes("ipv4"))[p];
+      const birdHas = async (p: string) => (await bird.prefixes()).includes(p);
+      await waitFor(async () => (await frrHas(kept)) && (await frrHas(dropped)), {
+        what: "FRR has both prefixes",
+      });
+      await waitFor(async () => (await birdHas(kept)) && (await birdHas(dropped)), {
+        what: "BIRD has both prefixes",
+      });
+      // Both helpers saw our capability.
+      const n = await frr.neighbor(TORTIE);
+      expect(JSON.stringify(n)).toContain("gracefulRestart");
+      expect(await bird.birdc("show protocols all tortie")).toMatch(/Graceful restart/i);
+
+      const atFrr = watch(() => frrHas(kept));
+      const atBird = watch(() => birdHas(kept));
+
+      first.signal("SIGKILL");
+      await first.exited;
+      // The sessions are down, the routes are still there (stale).
+      await waitFor(async () => (await frr.neighbor(TORTIE))?.bgpState !== "Established", {
+        what: "FRR sees the session down",
+      });
+      await waitFor(async () => !(await bird.established("tortie")), {
+        what: "BIRD sees the session down",
+      });
+      expect(await frrHas(kept)).toBe(true);
+      expect(await frrHas(dropped)).toBe(true);
+      expect(await birdHas(kept)).toBe(true);
+      expect(await birdHas(dropped)).toBe(true);
+      const frrPath = (await frr.routes("ipv4"))[kept]?.[0] as Record<string, unknown> | undefined;
+      expect(frrPath?.stale).toBe(true);
+
+      const second = tb.track(await speakerProcess(config(true)));
+      await frr.waitEstablished(TORTIE, { timeoutMs: 60_000 });
+      await waitFor(() => bird.established("tortie"), { what: "BIRD Established again" });
+      // After the new speaker's End-of-RIB, what it no longer announces is gone.
+      await waitFor(async () => !(await frrHas(dropped)), { what: "FRR swept the dropped prefix" });
+      await waitFor(async () => !(await birdHas(dropped)), {
+        what: "BIRD swept the dropped prefix",
+      });
+      await new Promise((r) => setTimeout(r, 1000));
+      await atFrr.stop();
+      await atBird.stop();
+      expect(atFrr.polls).toBeGreaterThan(5);
+      expect(atBird.polls).toBeGreaterThan(5);
+      expect(atFrr.misses).toEqual([]);
+      expect(atBird.misses).toEqual([]);
+      const again = (await frr.routes("ipv4"))[kept]?.[0] as Record<string, unknown> | undefined;
+      expect(again?.stale).toBeUndefined();
+      // The second speaker said it was restarting (R bit), as FRR saw it.
+      expect(second.logs()).toContain('"ev":"end-of-rib"');
+    });
+  },
+);
+
+describe.skipIf(skip)("graceful restart: Tortie as helper, BIRD restarting (kill -9)", () => {
+  const tb = useTestbed();
+
+  it("keeps BIRD's routes stale without a withdrawal, sweeps after End-of-RIB, withdraws when BIRD does not return", async () => {
+    const topo = await tb.topology({
+      hosts: ["bird", "tortie"],
+      segments: { lan: { members: { bird: [`${BIRD}/24`], tortie: [`${TORTIE}/24`] } } },
+    });
+    const kept = "198.51.100.0/26";
+    const dropped = "198.51.100.64/26";
+    const ctlDir = makeWorkDir("bird-gr-ctl");
+    tb.defer(() => rmSync(ctlDir, { recursive: true, force: true }));
+    const ctl = join(ctlDir, "bird.ctl");
+    const conf = (statics: string[], restartTime: number) =>
+      birdConfig({
+        routerId: BIRD,
+        localAs: 65003,
+        static4: statics,
+        direct: false,
+        peers: [
+          {
+            name: "tortie",
+            neighbor: TORTIE,
+            neighborAs: 65002,
+            ipv4: true,
+            extra: `graceful restart on; graceful restart time ${restartTime};`,
+          },
+        ],
+      });
+    const tortie = await startTortie(tb, topo, {
+      asn: 65002,
+      gracefulRestart: { restartTime: 60, staleTime: 60 },
+      peers: [{ address: BIRD, asn: 65003, connectRetryTime: 1, errorWaitTime: [0, 1] }],
+    });
+    const withdrawals: { at: number; keys: readonly string[] }[] = [];
+    const stale: string[][] = [];
+    tortie.on("routes", (e) => {
+      if (e.withdrawn.length) withdrawals.push({ at: Date.now(), keys: e.withdrawn });
+    });
+    tortie.on("routes-stale", (e) => stale.push([...e.stale]));
+
+    const b1 = tb.track(new BirdProcess(topo.host("bird"), ctl, conf([kept, dropped], 60), false));
+    await established(tortie, BIRD, 30_000);
+    await learned(tortie, BIRD, kept);
+    await learned(tortie, BIRD, dropped);
+    expect(tortie.peer(BIRD)?.session?.gracefulRestart).toBe(true);
+
+    b1.signal("SIGKILL");
+    await b1.exited;
+    await waitFor(() => tortie.peer(BIRD)?.state !== "Established", { what: "session down" });
+    expect(stale).toHaveLength(1);
+    expect(stale[0]!.sort()).toEqual([kept, dropped].sort());
+    expect(tortie.staleRoutes(BIRD).sort()).toEqual([kept, dropped].sort());
+    expect(
+      tortie
+        .routes(BIRD)
+        .map((r) => r.prefix)
+        .sort(),
+    ).toEqual([kept, dropped].sort());
+    expect(tortie.peer(BIRD)?.prefixes.stale).toBe(2);
+    expect(withdrawals).toEqual([]);
+
+    // BIRD comes back in recovery mode, announcing only `kept`, with a short restart time.
+    const b2 = tb.track(new BirdProcess(topo.host("bird"), ctl, conf([kept], 6), true));
+    await established(tortie, BIRD, 60_000);
+    await waitFor(() => tortie.staleRoutes(BIRD).length === 0, {
+      what: "stale routes swept after BIRD's End-of-RIB",
+      timeoutMs: 60_000,
+    });
+    expect(tortie.routes(BIRD).map((r) => r.prefix)).toEqual([kept]);
+    expect(withdrawals.flatMap((w) => w.keys)).toEqual([dropped]);
+
+    // Killed again and not restarted: its routes go after its restart time (6 s).
+    b2.signal("SIGKILL");
+    await b2.exited;
+    const downAt = Date.now();
+    await waitFor(() => tortie.peer(BIRD)?.state !== "Established", { what: "session down" });
+    expect(tortie.staleRoutes(BIRD)).toEqual([kept]);
+    await waitFor(() => tortie.routes(BIRD).length === 0, {
+      what: "routes withdrawn after the restart time",
+      timeoutMs: 40_000,
+    });
+    const last = withdrawals.at(-1)!;
+    expect(last.keys).toEqual([kept]);
+    // Not before the restart time (less a second for the time the close took to be noticed).
+    expect(last.at - downAt).toBeGreaterThanOrEqual(5000);
+    expect(tortie.staleRoutes(BIRD)).toEqual([]);
+  });
+});
