@@ -390,6 +390,29 @@ describe.skipIf(skip)("tortie-node: three agents, FRR as BIG-IP, mesh", () => {
     await topo.host("pc").exec(["ping", "-c", "1", "-W", "2", pa]);
     const table = await topo.host("node1").exec(["nft", "list", "table", "inet", "tortie"]);
     expect(table.stdout).toContain(pb);
+    // a policy the engine refuses (it matches a Service, which Tortie does not resolve):
+    // reported, skipped; the policy already in force stays
+    await apply("GlobalNetworkPolicy", "by-service", {
+      selector: "all()",
+      types: ["Egress"],
+      egress: [
+        {
+          action: "Allow",
+          destination: { services: { name: "kube-dns", namespace: "kube-system" } },
+        },
+      ],
+    });
+    const a1 = agents.get("node1")!;
+    await waitFor(
+      () => a1.status().issues.some((i) => /by-service/.test(`${i.resource} ${i.message}`)),
+      {
+        what: "the refused policy is reported",
+      },
+    );
+    await expect(topo.host("pb").exec(["ping", "-c", "1", "-W", "1", pa])).rejects.toThrow();
+    await topo.host("pc").exec(["ping", "-c", "1", "-W", "2", pa]);
+    await client.delete({ apiVersion: v3, kind: "GlobalNetworkPolicy", name: "by-service" });
+    await waitFor(() => !a1.status().issues.length, { what: "the issue goes with the resource" });
     await client.delete({ apiVersion: v3, kind: "GlobalNetworkPolicy", name: "no-pb-to-pa" });
     await waitFor(
       async () =>

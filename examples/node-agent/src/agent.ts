@@ -301,20 +301,34 @@ export class Agent {
     if (this.policy) {
       try {
         const r = await this.policy.apply(policyResources(snap, this.cfg.nodeName));
-        if (r.changed || r.removed) this.log.debug(r, "policy applied");
-        this.policyIssue = undefined;
+        if (r.changed || r.removed)
+          this.log.debug({ changed: r.changed, removed: r.removed }, "policy applied");
+        const first = r.refused[0];
+        this.policyIssue = first
+          ? {
+              resource: first.error.resource ?? first.key,
+              path: first.error.issues?.[0]?.path ?? "",
+              message: first.error.issues?.[0]?.message ?? first.error.message,
+            }
+          : undefined;
+        for (const f of r.refused) {
+          this.metrics.errors.inc({ room: "policy" });
+          this.log.warn(
+            { resource: f.key, err: f.error.message },
+            "policy resource refused (last good kept)",
+          );
+        }
       } catch (e) {
-        const err = e as Error & {
-          resource?: string;
-          issues?: { path: string; message: string }[];
-        };
         this.metrics.errors.inc({ room: "policy" });
         this.policyIssue = {
-          resource: err.resource ?? "policy",
-          path: err.issues?.[0]?.path ?? "",
-          message: err.issues?.[0]?.message ?? err.message,
+          resource: "nftables",
+          path: "",
+          message: (e as Error).message.slice(0, 500),
         };
-        this.log.warn(this.policyIssue, "policy not applied (last good ruleset kept)");
+        this.log.error(
+          { err: (e as Error).message },
+          "nftables not applied (retried on the next change)",
+        );
       }
       this.metrics.reconcile.observe({ room: "policy" }, (performance.now() - t3) / 1000);
     }
