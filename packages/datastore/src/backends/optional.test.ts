@@ -4,8 +4,8 @@ import { loadOptional } from "./optional.js";
 
 describe("optional back-end packages", () => {
   it("loads a present package once and names the package to install when absent", () => {
-    const a = loadOptional<object>("yaml", "2", "test");
-    expect(loadOptional<object>("yaml", "2", "test")).toBe(a);
+    const a = loadOptional<object>("better-sqlite3", "12", "test");
+    expect(loadOptional<object>("better-sqlite3", "12", "test")).toBe(a);
     expect(() => loadOptional("tortie-no-such-package", "1.2.3", "SqliteStore")).toThrow(
       DatastoreUsageError,
     );
