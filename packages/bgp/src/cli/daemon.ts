@@ -4,14 +4,47 @@
 import { readFile } from "node:fs/promises";
 import { createConnection, createServer, type Server } from "node:net";
 import { parse as parseYaml } from "yaml";
-import { parseSpeakerConfig, type SpeakerConfig } from "../speaker/config.js";
+import { ConfigError, parseSpeakerConfig, type SpeakerConfig } from "../speaker/config.js";
 import type { Speaker, SpeakerEvents } from "../speaker/speaker.js";
 import { formatStatus } from "../speaker/status.js";
 
-/** Reads a YAML or JSON configuration file and validates it (throws ConfigError). */
+/**
+ * Reads a YAML or JSON configuration file and validates it (throws
+ * ConfigError), including that every originated prefix is of a family some
+ * peer or neighbour range carries ({@link checkFamilies}).
+ */
 export async function loadConfig(path: string): Promise<SpeakerConfig> {
   const text = await readFile(path, "utf8");
-  return parseSpeakerConfig(parseYaml(text));
+  const config = parseSpeakerConfig(parseYaml(text));
+  checkFamilies(config);
+  return config;
+}
+
+/**
+ * An originated prefix whose family no configured peer or dynamic range
+ * negotiates would never be announced: in the daemon's file that is an
+ * error, not a silent no-op. (The API allows it: peers may be added later.)
+ */
+export function checkFamilies(config: SpeakerConfig): void {
+  const carried = new Set<string>();
+  for (const p of config.peers)
+    for (const f of p.families ?? [p.address.includes(":") ? "ipv6-unicast" : "ipv4-unicast"])
+      carried.add(f);
+  for (const d of config.dynamicNeighbors)
+    for (const f of d.families ?? [d.prefix.includes(":") ? "ipv6-unicast" : "ipv4-unicast"])
+      carried.add(f);
+  const issues = config.originate.flatMap((r, i) => {
+    const fam = r.prefix.includes(":") ? "ipv6-unicast" : "ipv4-unicast";
+    return carried.has(fam)
+      ? []
+      : [
+          {
+            path: `originate.${i}.prefix`,
+            message: `${r.prefix} is ${fam}, which no peer negotiates (add "${fam}" to a peer's families)`,
+          },
+        ];
+  });
+  if (issues.length) throw new ConfigError(issues);
 }
 
 /** One JSON line per event; routes are one line per prefix. */

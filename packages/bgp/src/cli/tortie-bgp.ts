@@ -5,39 +5,106 @@
 //       shut every session down with an RFC 9003 message.
 //   tortie-bgp status [--socket PATH] [--table] [--routes [PEER]]
 //       asks a running daemon (JSON by default).
+//   tortie-bgp --version
+// Every start-up failure is one line on stderr naming the address, port or
+// path and the likely cause (startup-errors.ts), exit status 1; a wrong
+// command line is one line and the usage, exit status 2.
+import { accessSync, constants, existsSync, readFileSync } from "node:fs";
+import { dirname } from "node:path";
 import { parseArgs } from "node:util";
-import { ConfigError } from "../speaker/config.js";
+import type { SpeakerConfig } from "../speaker/config.js";
 import { Speaker } from "../speaker/speaker.js";
 import { loadConfig, queryStatus, serveStatus, streamEvents } from "./daemon.js";
+import { type StartupContext, startupMessage } from "./startup-errors.js";
 
 const DEFAULT_SOCKET = "/run/tortie-bgp.sock";
 const USAGE = `usage:
   tortie-bgp --config FILE [--socket PATH]     run the speaker (YAML or JSON config)
-  tortie-bgp status [--socket PATH] [--table] [--routes [PEER]]`;
+  tortie-bgp status [--socket PATH] [--table] [--routes [PEER]]
+  tortie-bgp --version`;
 
-async function run(args: string[]): Promise<number> {
-  const { values } = parseArgs({
-    args,
-    options: {
-      config: { type: "string", short: "c" },
-      socket: { type: "string", short: "s" },
-      help: { type: "boolean", short: "h" },
-    },
-  });
+/** The package's version (package.json is two levels up from src/cli and dist/cli). */
+function version(): string {
+  try {
+    const pkg = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8"));
+    return `tortie-bgp ${pkg.version}`;
+  } catch {
+    return "tortie-bgp (version unknown)";
+  }
+}
+
+/** parseArgs that turns a bad command line into one line and the usage (exit 2). */
+function args<T>(parse: () => T): T | number {
+  try {
+    return parse();
+  } catch (e) {
+    const text = (e as Error).message.split("\n")[0] ?? "";
+    const unknown = /Unknown option '([^']+)'/.exec(text);
+    console.error(
+      unknown
+        ? `tortie-bgp: unknown option ${unknown[1]} (see the usage below)\n${USAGE}`
+        : `tortie-bgp: ${text}\n${USAGE}`,
+    );
+    return 2;
+  }
+}
+
+async function run(argv: string[]): Promise<number> {
+  const parsed = args(() =>
+    parseArgs({
+      args: argv,
+      options: {
+        config: { type: "string", short: "c" },
+        socket: { type: "string", short: "s" },
+        help: { type: "boolean", short: "h" },
+        version: { type: "boolean", short: "V" },
+      },
+    }),
+  );
+  if (typeof parsed === "number") return parsed;
+  const { values } = parsed;
+  if (values.version) {
+    console.log(version());
+    return 0;
+  }
   if (values.help || !values.config) {
+    if (!values.help) console.error("tortie-bgp: --config FILE is required");
     console.error(USAGE);
     return values.help ? 0 : 2;
   }
+  const socketPath = values.socket ?? DEFAULT_SOCKET;
+  const ctx: { -readonly [K in keyof StartupContext]: StartupContext[K] } = {
+    configPath: values.config,
+    socketPath,
+    stage: "config",
+  };
   let speaker: Speaker;
   try {
-    speaker = await Speaker.start(await loadConfig(values.config));
+    const config: SpeakerConfig = await loadConfig(values.config);
+    ctx.listen = config.listen;
+    if (config.netns) {
+      ctx.stage = "netns";
+      ctx.netns = config.netns;
+      if (!existsSync(config.netns))
+        throw Object.assign(new Error("no such namespace"), { code: "ENOENT" });
+    }
+    ctx.stage = "socket";
+    accessSync(dirname(socketPath), constants.W_OK);
+    ctx.stage = "listen";
+    speaker = await Speaker.start(config);
   } catch (e) {
-    console.error(e instanceof ConfigError ? e.message : `tortie-bgp: ${(e as Error).message}`);
+    console.error(startupMessage(e, ctx));
+    return 1;
+  }
+  let server: Awaited<ReturnType<typeof serveStatus>>;
+  try {
+    server = await serveStatus(speaker, socketPath);
+  } catch (e) {
+    await speaker.close("tortie-bgp could not start");
+    console.error(startupMessage(e, { ...ctx, stage: "socket" }));
     return 1;
   }
   streamEvents(speaker, (line) => process.stdout.write(`${line}\n`));
-  const socketPath = values.socket ?? DEFAULT_SOCKET;
-  const server = await serveStatus(speaker, socketPath);
   process.stdout.write(
     `${JSON.stringify({ time: new Date().toISOString(), event: "started", asn: speaker.config.asn, routerId: speaker.config.routerId, socket: socketPath })}\n`,
   );
@@ -49,16 +116,20 @@ async function run(args: string[]): Promise<number> {
   return 0;
 }
 
-async function status(args: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args,
-    allowPositionals: true,
-    options: {
-      socket: { type: "string", short: "s" },
-      table: { type: "boolean" },
-      routes: { type: "boolean" },
-    },
-  });
+async function status(argv: string[]): Promise<number> {
+  const parsed = args(() =>
+    parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: {
+        socket: { type: "string", short: "s" },
+        table: { type: "boolean" },
+        routes: { type: "boolean" },
+      },
+    }),
+  );
+  if (typeof parsed === "number") return parsed;
+  const { values, positionals } = parsed;
   const path = values.socket ?? DEFAULT_SOCKET;
   try {
     if (values.table) {
@@ -84,6 +155,13 @@ async function status(args: string[]): Promise<number> {
 }
 
 const [cmd, ...rest] = process.argv.slice(2);
-const code =
-  cmd === "status" ? await status(rest) : await run(cmd === "run" ? rest : process.argv.slice(2));
+let code: number;
+try {
+  code =
+    cmd === "status" ? await status(rest) : await run(cmd === "run" ? rest : process.argv.slice(2));
+} catch (e) {
+  // Nothing reaches the user as a stack trace.
+  console.error(`tortie-bgp: ${(e as Error)?.message?.split("\n")[0] ?? String(e)}`);
+  code = 1;
+}
 process.exit(code);
