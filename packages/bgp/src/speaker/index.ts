@@ -12,7 +12,12 @@
  *                  originated routes → packed UPDATEs.
  * - `open-map.ts`  pure: our OPEN from configuration, received OPEN → FSM
  *                  descriptor, negotiated session → codec context.
- * - `config.ts`    zod schema of the speaker configuration.
+ * - `graceful-restart.ts` pure: RFC 4724 decisions (keep routes on a
+ *                  session end? flush which families on return?) and the
+ *                  stale-route set; the timers are in `session.ts`.
+ * - `config.ts`    zod schema of the speaker configuration (strict: unknown
+ *                  keys name the closest valid one, via `suggest.ts`).
+ * - `suggest.ts`   pure: "did you mean …?" by edit distance.
  * - `status.ts`    `formatStatus()`: a `birdc show protocols`-like table.
  * - `transport.ts` TCP listeners and connections made through libc.
  * - `libc.ts`      koffi bindings: socket, bind, setsockopt (TCP-MD5, TTL,
@@ -20,6 +25,13 @@
  */
 export * from "./config.js";
 export { SyscallError } from "./libc.js";
+export {
+  familiesToFlush,
+  keepsRoutes,
+  type LocalGracefulRestart,
+  MAX_RESTART_TIME,
+  StaleRoutes,
+} from "./graceful-restart.js";
 export { FAMILIES, type FamilyKey } from "./open-map.js";
 export {
   buildAnnouncements,
