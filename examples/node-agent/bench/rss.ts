@@ -7,6 +7,7 @@
 // BENCH_RUNS (default 3) runs, alternating; RSS as VmRSS of the process.
 //
 //   BENCH_RUNS=3 npx tsx --conditions=source examples/node-agent/bench/rss.ts   (root)
+//   BENCH_AGENT_NODE_OPTIONS=--max-old-space-size=300 …   (cap the agent's V8 heap)
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -53,6 +54,10 @@ const agent = new AgentProcess(topo.host("tortie"), join(work, "agent"), {
   TORTIE_DATASTORE_PATH: join(work, "store.db"),
   TORTIE_HEALTH_LISTEN: "",
   TORTIE_LOG_LEVEL: "warn",
+  // e.g. BENCH_AGENT_NODE_OPTIONS=--max-old-space-size=300: is the growth garbage or kept?
+  ...(process.env.BENCH_AGENT_NODE_OPTIONS
+    ? { NODE_OPTIONS: process.env.BENCH_AGENT_NODE_OPTIONS }
+    : {}),
 });
 const stops: (() => Promise<unknown>)[] = [];
 try {
