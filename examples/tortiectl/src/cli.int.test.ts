@@ -12,6 +12,7 @@ import { EtcdStore, SqliteStore } from "@tortie/datastore";
 import { Ipam, loadIpamConfig } from "@tortie/ipam";
 import { type Etcd, requirePrereqs, startEtcd } from "@tortie/testbed";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { nodeStatus as agentStatusRecord } from "../../node-agent/src/rooms/status/record.js";
 import { runCli } from "./program.js";
 
 const run = promisify(execFile);
@@ -367,6 +368,84 @@ for (const b of backends) {
       } finally {
         await storeObj.close();
       }
+    });
+
+    it("node status prints what the node's agent reported, and says when it stopped reporting", async () => {
+      // The record exactly as the node agent builds it (its own function).
+      const rec = agentStatusRecord({
+        node: "node1",
+        now: new Date(),
+        startedAt: new Date(Date.now() - 60_000),
+        ready: true,
+        datastoreConnected: true,
+        speaker: {
+          asn: 64512,
+          routerId: "192.0.2.11",
+          peers: [
+            {
+              address: "192.0.2.12",
+              state: "Established",
+              since: Date.UTC(2026, 11, 2, 9, 12, 33),
+              prefixes: { received: 1, advertised: 1 },
+            },
+            {
+              address: "192.0.2.250",
+              state: "Active",
+              since: Date.UTC(2026, 11, 2, 9, 12, 30),
+              prefixes: { received: 0, advertised: 0 },
+            },
+          ],
+          originated: ["198.51.100.0/26"],
+        } as never,
+        peerSources: new Map([
+          ["192.0.2.12", "mesh"],
+          ["192.0.2.250", "BGPPeer/bgppeer-global-bigip1"],
+        ]),
+        blocks: ["198.51.100.0/26"],
+        workloads: 2,
+        learned: 1,
+        snapshotIssues: [],
+        configIssues: [],
+      });
+      const storeObj =
+        b.name === "etcd"
+          ? new EtcdStore({ hosts: [etcd!.endpoint] })
+          : new SqliteStore({ path: join(dir, "store.db") });
+      try {
+        await storeObj.txn({
+          compare: [],
+          ops: [{ type: "put", key: "/tortie/nodestatus/v1/node1", value: JSON.stringify(rec) }],
+        });
+      } finally {
+        await storeObj.close();
+      }
+      const r = await cli([...store, "node", "status", "--node", "node1"]);
+      // One peer is not up: printed, and exit 1 for scripts.
+      expect(r.code).toBe(1);
+      expect(r.stdout).toBe(golden("node-status.txt"));
+      const missing = await cli([...store, "node", "status", "--node", "node9"]);
+      expect(missing).toEqual({
+        code: 1,
+        stdout: "",
+        stderr:
+          "tortiectl: no status from node node9 (is tortie-node running there?); nodes reporting: node1\n",
+      });
+      const tarDir = mkdtempSync(join(tmpdir(), "diags-"));
+      const d = await cli([...store, "node", "diags", "--node", "node1", "--output-dir", tarDir]);
+      expect(d.code).toBe(0);
+      const tarball = /written to (\S+\.tar\.gz)/.exec(d.stdout)![1]!;
+      const { stdout: list } = await run("tar", ["-tzf", tarball]);
+      for (const f of [
+        "status.json",
+        "ipam-blocks.json",
+        "routes.json",
+        "addresses.json",
+        "links.json",
+        "README.txt",
+      ]) {
+        expect(list).toMatch(new RegExp(`/${f.replace(".", "\\.")}$`, "m"));
+      }
+      rmSync(tarDir, { recursive: true, force: true });
     });
 
     it("create, replace and delete say what they did and fail when they cannot", async () => {

@@ -9,4 +9,11 @@ export class UsageError extends Error {
 /** An operation that failed; exit code 1. */
 export class CommandError extends Error {
   override readonly name = "CommandError";
+  constructor(
+    message: string,
+    /** The output already said why: exit 1 without another line. */
+    readonly quiet = false,
+  ) {
+    super(message);
+  }
 }

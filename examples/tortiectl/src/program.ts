@@ -6,6 +6,7 @@ import { Command, CommanderError, Option } from "commander";
 import { bigipConfig } from "./commands/bigip.js";
 import { completionScript } from "./commands/completion.js";
 import { ipamCheck, ipamConfigure, ipamRelease, ipamShow, ipamSplit } from "./commands/ipam.js";
+import { nodeDiags, nodeStatus } from "./commands/node.js";
 import { policyExplain } from "./commands/policy.js";
 import {
   deleteByName,
@@ -199,6 +200,41 @@ export function buildProgram(io: CliIo, withStore: WithStore): Command {
       await withStore(flags(), (s) => labelResource(s, kind, name, labels, o, out));
     });
 
+  const node = program
+    .command("node")
+    .description("the node agents: BGP sessions, routes, diagnostics");
+  node
+    .command("status")
+    .description(
+      "a node's BGP sessions and routes, as its agent last reported them (calicoctl node status)",
+    )
+    .option("--node <name>", "which node (default: NODENAME or this host's name)")
+    .option("-o, --output <format>", "json for the whole record")
+    .addHelpText(
+      "after",
+      "\nExamples:\n  tortiectl node status --node node1\n  tortiectl node status -o json",
+    )
+    .action(async (o: { node?: string; output?: string }) => {
+      const healthy = await withStore(flags(), (s) => nodeStatus(s, o, io.env, out));
+      if (!healthy)
+        throw new CommandError(
+          "not every session is Established (or the agent is not reporting)",
+          true,
+        );
+    });
+  node
+    .command("diags")
+    .description(
+      "a tarball of a node's status, IPAM blocks and kernel tables, for a support ticket",
+    )
+    .option("--node <name>", "which node (default: NODENAME or this host's name)")
+    .option("--netns <name>", "read the kernel tables inside this network namespace")
+    .option("--output-dir <dir>", "where to write the tarball", ".")
+    .addHelpText("after", "\nExample:\n  tortiectl node diags --node node1")
+    .action(async (o: { node?: string; netns?: string; outputDir?: string }) => {
+      await withStore(flags(), (s) => nodeDiags(s, o, io.env, out));
+    });
+
   const ipam = program.command("ipam").description("IP address management: pools, blocks, leaks");
   ipam
     .command("show")
@@ -348,6 +384,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
       io.stderr.write(`tortiectl: ${e.message}\n`);
       return 2;
     }
+    if (e instanceof CommandError && e.quiet) return 1;
     const msg = e instanceof CommandError ? e.message : oneLine(e);
     io.stderr.write(`tortiectl: ${msg}\n`);
     return 1;
