@@ -9,6 +9,7 @@
 //   loop   .4       198.18.7.0/24 with our AS in its path ↔ numAllowedLocalASNumbers 1
 //   loop0  .5       198.18.8.0/24 with our AS in its path, no allowance
 //   rb     203.0.113.1 (multihop) ↔ BGPPeer reachableBy 192.0.2.6
+//   port and ka both announce 198.18.9.0/24 alike → one ECMP kernel route
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -33,6 +34,8 @@ const EXT = 65010;
 const NODE = "192.0.2.11";
 
 const COMMON = "connect delay time 1; connect retry time 2; error wait time 1, 5;";
+/** 198.18.9.0/24 from two peers with equal attributes: one ECMP route. */
+const ECMP = "protocol static secmp { ipv4; route 198.18.9.0/24 blackhole; }";
 const STATIC =
   "protocol static s4 { ipv4; route 198.18.7.0/24 blackhole; route 198.18.8.0/24 blackhole; }";
 /** One BIRD per session (BIRD keeps one protocol per neighbour address), each in its host. */
@@ -41,7 +44,7 @@ const PEERS: { host: string; ip: string; conf: string }[] = [
     // BIRD listens on 1790 (the BGPPeer's peerIP carries the port), connects to our 1791
     host: "pport",
     ip: "192.0.2.1",
-    conf: `protocol bgp pport { local 192.0.2.1 port 1790 as ${EXT}; neighbor ${NODE} port 1791 as ${AS}; direct; ${COMMON} ipv4 { import all; export none; }; }`,
+    conf: `protocol bgp pport { local 192.0.2.1 port 1790 as ${EXT}; neighbor ${NODE} port 1791 as ${AS}; direct; ${COMMON} ipv4 { import all; export filter { if net = 198.18.9.0/24 then accept; reject; }; }; }\n${ECMP}`,
   },
   {
     host: "pttl",
@@ -51,7 +54,7 @@ const PEERS: { host: string; ip: string; conf: string }[] = [
   {
     host: "pka",
     ip: "192.0.2.3",
-    conf: `protocol bgp pka { local 192.0.2.3 as ${EXT}; neighbor ${NODE} port 1791 as ${AS}; direct; ${COMMON} ipv4 { import all; export none; }; }`,
+    conf: `protocol bgp pka { local 192.0.2.3 as ${EXT}; neighbor ${NODE} port 1791 as ${AS}; direct; ${COMMON} ipv4 { import all; export filter { if net = 198.18.9.0/24 then accept; reject; }; }; }\n${ECMP}`,
   },
   {
     host: "ploop",
@@ -185,6 +188,20 @@ describe.skipIf(skip)("tortie-node: BGP configuration fields against BIRD", () =
     );
     expect(agent.learned.candidates("198.18.8.0/24")).toHaveLength(1); // received…
     expect(await h.ipJson(["route", "show", "198.18.8.0/24"])).toEqual([]); // …but not installed
+  });
+
+  it("equal routes from two peers become one ECMP route via both next hops", async () => {
+    const h = topo.host("node1");
+    const r = await waitFor(
+      async () => {
+        const got = (
+          await h.ipJson<{ nexthops?: { gateway: string }[] }[]>(["route", "show", "198.18.9.0/24"])
+        )[0];
+        return got?.nexthops?.length === 2 ? got : undefined;
+      },
+      { what: "198.18.9.0/24 with two next hops", timeoutMs: 30_000 },
+    );
+    expect(r.nexthops!.map((n) => n.gateway).sort()).toEqual(["192.0.2.1", "192.0.2.3"]);
   });
 
   it("reachableBy: a host route to the peer through the gateway, and the multihop session over it", async () => {
