@@ -1,6 +1,7 @@
 // The command tree (commander) and the one place errors become exit codes.
 
 import { readFileSync } from "node:fs";
+import { CALICO_API, ResourceClient } from "@tortie/api";
 import type { Datastore } from "@tortie/datastore";
 import { Command, CommanderError, Option } from "commander";
 import { bigipConfig } from "./commands/bigip.js";
@@ -24,6 +25,16 @@ import {
   openDatastore,
 } from "./datastore.js";
 import { CommandError, UsageError } from "./errors.js";
+
+async function clusterVersion(store: Datastore): Promise<string> {
+  const ci = (await new ResourceClient(store).get({
+    apiVersion: CALICO_API,
+    kind: "ClusterInformation",
+    name: "default",
+  })) as { spec: { calicoVersion?: string; clusterType?: string } } | undefined;
+  if (!ci) return "unknown (no ClusterInformation in the datastore)";
+  return `${ci.spec.calicoVersion ?? "unknown"}${ci.spec.clusterType ? ` (cluster type ${ci.spec.clusterType})` : ""}`;
+}
 
 /** tortiectl's version (the example's package version). */
 export const VERSION = "0.0.0";
@@ -76,13 +87,18 @@ export function buildProgram(io: CliIo, withStore: WithStore): Command {
 
   program
     .command("version")
-    .description("print the client version and the datastore in use")
+    .description("print the client version, the datastore in use and the cluster's version")
     .addHelpText("after", "\nExample:\n  tortiectl version")
-    .action(() => {
+    .action(async () => {
       const choice = chooseDatastore(flags(), io.env);
       io.stdout.write(
         `Client Version:    v${VERSION}\nDatastore:         ${describeDatastore(choice)}\n`,
       );
+      // The cluster's version, from ClusterInformation "default" when the store has one.
+      const info = await withStore(flags(), (s) => clusterVersion(s)).catch(
+        (e: Error) => `unknown (${e.message.split("\n")[0]})`,
+      );
+      io.stdout.write(`Cluster Version:   ${info}\n`);
     });
 
   program
