@@ -6,6 +6,7 @@
 //   tortie-bgp status [--socket PATH] [--table] [--routes [PEER]]
 //       asks a running daemon (JSON by default).
 //   tortie-bgp --version
+// SIGHUP re-reads the configuration and applies only the difference (reload.ts).
 // Every start-up failure is one line on stderr naming the address, port or
 // path and the likely cause (startup-errors.ts), exit status 1; a wrong
 // command line is one line and the usage, exit status 2.
@@ -15,6 +16,7 @@ import { parseArgs } from "node:util";
 import type { SpeakerConfig } from "../speaker/config.js";
 import { Speaker } from "../speaker/speaker.js";
 import { loadConfig, queryStatus, serveStatus, streamEvents } from "./daemon.js";
+import { planReload } from "./reload.js";
 import { type StartupContext, startupMessage } from "./startup-errors.js";
 
 const DEFAULT_SOCKET = "/run/tortie-bgp.sock";
@@ -79,8 +81,9 @@ async function run(argv: string[]): Promise<number> {
     stage: "config",
   };
   let speaker: Speaker;
+  let config: SpeakerConfig;
   try {
-    const config: SpeakerConfig = await loadConfig(values.config);
+    config = await loadConfig(values.config);
     ctx.listen = config.listen;
     if (config.netns) {
       ctx.stage = "netns";
@@ -96,6 +99,8 @@ async function run(argv: string[]): Promise<number> {
     console.error(startupMessage(e, ctx));
     return 1;
   }
+  // Subscribed before anything else is awaited: a session may come up at once.
+  streamEvents(speaker, (line) => process.stdout.write(`${line}\n`));
   let server: Awaited<ReturnType<typeof serveStatus>>;
   try {
     server = await serveStatus(speaker, socketPath);
@@ -104,10 +109,54 @@ async function run(argv: string[]): Promise<number> {
     console.error(startupMessage(e, { ...ctx, stage: "socket" }));
     return 1;
   }
-  streamEvents(speaker, (line) => process.stdout.write(`${line}\n`));
   process.stdout.write(
     `${JSON.stringify({ time: new Date().toISOString(), event: "started", asn: speaker.config.asn, routerId: speaker.config.routerId, socket: socketPath })}\n`,
   );
+  const emit = (o: object) =>
+    process.stdout.write(`${JSON.stringify({ time: new Date().toISOString(), ...o })}\n`);
+  // SIGHUP: re-read the file and change only what changed.
+  const configPath = values.config;
+  process.on("SIGHUP", () => {
+    void (async () => {
+      let next: SpeakerConfig;
+      try {
+        next = await loadConfig(configPath);
+      } catch (e) {
+        emit({ event: "reload-failed", error: startupMessage(e, { stage: "config", configPath }) });
+        return;
+      }
+      const plan = planReload(config, next);
+      if (plan.needsRestart.length) {
+        emit({
+          event: "reload-refused",
+          error: `${plan.needsRestart.join(", ")} changed: restart tortie-bgp to apply; nothing was changed`,
+        });
+        return;
+      }
+      try {
+        for (const a of plan.removePeers) speaker.removePeer(a, "peer de-configured");
+        for (const p of plan.replacePeers) {
+          speaker.removePeer(p.address, "peer re-configured");
+          speaker.addPeer(p);
+        }
+        for (const p of plan.addPeers) speaker.addPeer(p);
+        if (plan.withdraw.length) speaker.withdraw(plan.withdraw);
+        if (plan.originate.length) speaker.originate(plan.originate);
+        config = next;
+        emit({
+          event: "reloaded",
+          added: plan.addPeers.map((p) => p.address),
+          removed: plan.removePeers,
+          replaced: plan.replacePeers.map((p) => p.address),
+          unchanged: plan.unchangedPeers,
+          originated: plan.originate.map((r) => r.prefix),
+          withdrawn: plan.withdraw,
+        });
+      } catch (e) {
+        emit({ event: "reload-failed", error: `tortie-bgp: ${(e as Error).message}` });
+      }
+    })();
+  });
   await new Promise<void>((resolve) => {
     for (const sig of ["SIGTERM", "SIGINT"] as const) process.once(sig, () => resolve());
   });

@@ -24,7 +24,6 @@
  *                  GTSM), setns.
  */
 export * from "./config.js";
-export { SyscallError } from "./libc.js";
 export {
   familiesToFlush,
   keepsRoutes,
@@ -32,6 +31,7 @@ export {
   MAX_RESTART_TIME,
   StaleRoutes,
 } from "./graceful-restart.js";
+export { SyscallError } from "./libc.js";
 export { FAMILIES, type FamilyKey } from "./open-map.js";
 export {
   buildAnnouncements,
