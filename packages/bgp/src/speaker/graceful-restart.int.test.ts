@@ -317,3 +317,67 @@ describe.skipIf(skip)("graceful restart: Tortie as helper, BIRD restarting (kill
     expect(tortie.staleRoutes(BIRD)).toEqual([]);
   });
 });
+
+describe.skipIf(skip)("graceful restart: Tortie as helper, BIRD frozen (hold timer)", () => {
+  const tb = useTestbed();
+
+  it("keeps a silent peer's routes stale after its hold timer expires, withdraws them after its restart time", async () => {
+    const topo = await tb.topology({
+      hosts: ["bird", "tortie"],
+      segments: { lan: { members: { bird: [`${BIRD}/24`], tortie: [`${TORTIE}/24`] } } },
+    });
+    const prefix = "198.51.100.128/26";
+    const ctlDir = makeWorkDir("bird-gr-ctl");
+    tb.defer(() => rmSync(ctlDir, { recursive: true, force: true }));
+    const bird = tb.track(
+      new BirdProcess(
+        topo.host("bird"),
+        join(ctlDir, "bird.ctl"),
+        birdConfig({
+          routerId: BIRD,
+          localAs: 65003,
+          static4: [prefix],
+          direct: false,
+          peers: [
+            {
+              name: "tortie",
+              neighbor: TORTIE,
+              neighborAs: 65002,
+              ipv4: true,
+              extra: "graceful restart on; graceful restart time 8;",
+            },
+          ],
+        }),
+        false,
+      ),
+    );
+    const tortie = await startTortie(tb, topo, {
+      asn: 65002,
+      gracefulRestart: { restartTime: 60 },
+      peers: [{ address: BIRD, asn: 65003, connectRetryTime: 1, holdTime: 3, keepaliveTime: 1 }],
+    });
+    const withdrawals: { at: number; keys: readonly string[] }[] = [];
+    tortie.on("routes", (e) => {
+      if (e.withdrawn.length) withdrawals.push({ at: Date.now(), keys: e.withdrawn });
+    });
+    await established(tortie, BIRD, 30_000);
+    await learned(tortie, BIRD, prefix);
+
+    bird.signal("SIGSTOP");
+    tb.defer(() => bird.signal("SIGCONT"));
+    await waitFor(() => tortie.peer(BIRD)?.state !== "Established", {
+      what: "hold timer expired",
+      timeoutMs: 20_000,
+    });
+    const downAt = Date.now();
+    expect(tortie.peer(BIRD)?.lastError?.sent?.code).toBe(4); // Hold Timer Expired
+    expect(tortie.staleRoutes(BIRD)).toEqual([prefix]);
+    expect(withdrawals).toEqual([]);
+    await waitFor(() => tortie.routes(BIRD).length === 0, {
+      what: "withdrawn after BIRD's restart time (8 s)",
+      timeoutMs: 40_000,
+    });
+    expect(withdrawals.flatMap((w) => w.keys)).toEqual([prefix]);
+    expect(withdrawals[0]!.at - downAt).toBeGreaterThanOrEqual(7000);
+  });
+});
