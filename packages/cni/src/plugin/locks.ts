@@ -34,7 +34,7 @@ import {
   unlinkSync,
   writeFileSync,
 } from "node:fs";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import koffi from "koffi";
 
 const LOCK_SH = 1;
@@ -73,6 +73,8 @@ export interface AttachmentLocks {
 /** How long a DEL's mark is kept: longer than any runtime's timeout for an ADD. */
 const GONE_KEEP_MS = 3_600_000;
 const swept = new Map<string, number>();
+/** Lock folders this process has made (a folder removed under it is made again on ENOENT). */
+const made = new Set<string>();
 
 /** Removes marks of DELs older than {@link GONE_KEEP_MS} (at most once a minute per folder). */
 function sweepGone(dir: string): void {
@@ -103,7 +105,14 @@ function current(fd: number, path: string): boolean {
 /** Opens `path` and locks it with `op` (waiting), re-opening while the file is replaced. */
 async function take(path: string, op: number): Promise<number> {
   for (let wait = 1; ; ) {
-    const fd = openSync(path, "a", 0o600);
+    let fd: number;
+    try {
+      fd = openSync(path, "a", 0o600);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== "ENOENT") throw e;
+      mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+      fd = openSync(path, "a", 0o600);
+    }
     while (!flock(fd, op | LOCK_NB)) {
       await sleep(wait);
       wait = Math.min(wait * 2, 8);
@@ -124,7 +133,10 @@ export class FileAttachmentLocks implements AttachmentLocks {
     kind: "add" | "del" | "other",
   ): Promise<AttachmentLock> {
     const dir = join(this.dataDir, ".locks", network);
-    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    if (!made.has(dir)) {
+      mkdirSync(dir, { recursive: true, mode: 0o700 });
+      made.add(dir);
+    }
     const base = join(dir, `${containerId}_${ifname}`);
     const delPath = `${base}.del`;
     const gonePath = `${base}.gone`;
@@ -138,9 +150,11 @@ export class FileAttachmentLocks implements AttachmentLocks {
     let released = false;
     return {
       delWaiting() {
+        // no file: no DEL has come (a DEL creates it before it waits)
+        if (!statSync(delPath, { throwIfNoEntry: false })) return false;
         let fd: number;
         try {
-          fd = openSync(delPath, "a", 0o600);
+          fd = openSync(delPath, "r");
         } catch {
           return false;
         }
@@ -153,6 +167,7 @@ export class FileAttachmentLocks implements AttachmentLocks {
         }
       },
       deletedSince(t: number) {
+        if (!statSync(gonePath, { throwIfNoEntry: false })) return false;
         try {
           return Number(readFileSync(gonePath, "latin1")) >= Math.floor(t);
         } catch {
