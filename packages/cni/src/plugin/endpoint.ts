@@ -3,7 +3,16 @@
 // DEL. Shaped after Calico's projectcalico.org/v3 WorkloadEndpoint spec
 // (node, orchestrator, workload, pod, endpoint, containerID, interfaceName,
 // mac, ipNetworks) plus the pod's labels.
+//
+// Each endpoint is written twice, in one transaction: as a Calico
+// WorkloadEndpoint resource in Calico's key layout (named as Calico names it,
+// `<node>-<orchestrator>-<workload>-<endpoint>`), which tortiectl, IPAM's leak
+// check, the policy engine and the lab's virtual server read through
+// @tortie/api; and under the plugin's own key by container id and interface,
+// which DEL and the node agent use today. The second copy goes once the node
+// agent reads the resource too.
 
+import { workloadEndpointName } from "@tortie/api";
 import type { Datastore } from "@tortie/datastore";
 
 /** One pod interface as the node agent sees it. */
@@ -44,26 +53,49 @@ export function endpointKey(
   return `${WORKLOAD_ENDPOINT_PREFIX}${node}/${network}/${containerId}/${ifname}`;
 }
 
-/** The endpoint as the stored JSON document (Calico v3 resource shape). */
+/** Where Calico keeps WorkloadEndpoint resources (@tortie/api's layout). */
+export const CALICO_WORKLOAD_ENDPOINTS =
+  "/calico/resources/v3/projectcalico.org/workloadendpoints/";
+
+/** The network an endpoint belongs to, as an annotation (Calico's spec has no such field). */
+export const NETWORK_ANNOTATION = "tortie.io/network";
+
+/** Calico's name of the endpoint's WorkloadEndpoint resource. */
+export function calicoEndpointName(ep: WorkloadEndpoint): string {
+  return workloadEndpointName({
+    node: ep.node,
+    orchestrator: ep.namespace ? "k8s" : "cni",
+    workload: ep.pod ?? ep.containerId,
+    endpoint: ep.ifname,
+  });
+}
+
+/** The key of the endpoint's WorkloadEndpoint resource. */
+export function calicoEndpointKey(namespace: string | undefined, name: string): string {
+  return `${CALICO_WORKLOAD_ENDPOINTS}${namespace ?? "default"}/${name}`;
+}
+
+/** The endpoint as the stored JSON document (a Calico v3 WorkloadEndpoint). */
 export function endpointDocument(ep: WorkloadEndpoint): unknown {
   return {
     apiVersion: "projectcalico.org/v3",
     kind: "WorkloadEndpoint",
     metadata: {
-      name: `${ep.node}-${ep.network}-${ep.containerId}-${ep.ifname}`,
-      ...(ep.namespace ? { namespace: ep.namespace } : {}),
+      name: calicoEndpointName(ep),
+      namespace: ep.namespace ?? "default",
       labels: ep.labels,
+      annotations: { [NETWORK_ANNOTATION]: ep.network },
     },
     spec: {
       node: ep.node,
       orchestrator: ep.namespace ? "k8s" : "cni",
-      ...(ep.pod ? { pod: ep.pod, workload: ep.pod } : {}),
+      workload: ep.pod ?? ep.containerId,
+      ...(ep.pod ? { pod: ep.pod } : {}),
       endpoint: ep.ifname,
       containerID: ep.containerId,
       interfaceName: ep.hostInterface,
       mac: ep.mac,
       ipNetworks: ep.ipNetworks,
-      network: ep.network,
     },
   };
 }
@@ -73,18 +105,39 @@ export class DatastoreEndpoints implements EndpointSink {
   constructor(private readonly store: Datastore) {}
 
   async put(ep: WorkloadEndpoint): Promise<void> {
-    const key = endpointKey(ep.node, ep.network, ep.containerId, ep.ifname);
+    const value = JSON.stringify(endpointDocument(ep));
     await this.store.txn({
       compare: [],
-      ops: [{ type: "put", key, value: JSON.stringify(endpointDocument(ep)) }],
+      ops: [
+        { type: "put", key: endpointKey(ep.node, ep.network, ep.containerId, ep.ifname), value },
+        { type: "put", key: calicoEndpointKey(ep.namespace, calicoEndpointName(ep)), value },
+      ],
     });
   }
 
   async delete(node: string, network: string, containerId: string, ifname: string): Promise<void> {
-    await this.store.txn({
-      compare: [],
-      ops: [{ type: "delete", key: endpointKey(node, network, containerId, ifname) }],
-    });
+    const key = endpointKey(node, network, containerId, ifname);
+    const cur = await this.store.get(key);
+    const ops: { type: "delete"; key: string }[] = [{ type: "delete", key }];
+    if (cur) {
+      // The resource's name and namespace are in the plugin's own copy.
+      try {
+        const m = (JSON.parse(cur.value) as { metadata?: { name?: unknown; namespace?: unknown } })
+          .metadata;
+        if (typeof m?.name === "string") {
+          ops.push({
+            type: "delete",
+            key: calicoEndpointKey(
+              typeof m.namespace === "string" ? m.namespace : undefined,
+              m.name,
+            ),
+          });
+        }
+      } catch {
+        // an unreadable copy: remove it; nothing else can be found from it
+      }
+    }
+    await this.store.txn({ compare: [], ops });
   }
 
   async ping(): Promise<void> {
