@@ -448,6 +448,19 @@ for (const b of backends) {
       rmSync(tarDir, { recursive: true, force: true });
     });
 
+    it("applies the Calico documentation corpus and F5's lab files unchanged", async () => {
+      const corpus = join(here, "../../../packages/api/corpus");
+      for (const d of ["calico-docs", "f5-lab"]) {
+        const r = await cli([...store, "apply", "-f", join(corpus, d)]);
+        expect(
+          r.stderr.split("\n").filter((l) => l && !l.startsWith("tortiectl: note: ")),
+          d,
+        ).toEqual([]);
+        expect(r.code, d).toBe(0);
+        expect(r.stdout, d).toMatch(/^Successfully applied /);
+      }
+    });
+
     it("create, replace and delete say what they did and fail when they cannot", async () => {
       const f = join(dir, "pool2.yaml");
       writeFileSync(
