@@ -456,6 +456,21 @@ export class PeerSession extends EventEmitter<SessionEvents> {
   }
 
   private accept(socket: Socket): void {
+    // RFC 4724 §4.2: a new connection from a peer whose session (with
+    // graceful restart) is still Established means the peer restarted and
+    // its old connection is dead (its FIN or RST was lost): end the old
+    // session as a TCP failure — its routes are kept, stale — and take the
+    // new connection. Without graceful restart it is refused (RFC 4271 §6.8).
+    const old = this.main.conn;
+    if (
+      this.main.fsm.state === "Established" &&
+      old &&
+      this.negotiated?.capabilities.gracefulRestart
+    ) {
+      old.closed = true;
+      old.socket.destroy();
+      this.dispatch(this.main, { type: "TcpConnectionFails" });
+    }
     // Idle while waiting to restart automatically (IdleHoldTimer running, not
     // stopped by an operator): the peer is reaching out, so start now in the
     // passive way (RFC 4271 §8.1.1 event 5) and take its connection — as BIRD
