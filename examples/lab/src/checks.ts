@@ -3,7 +3,7 @@
 import { createConnection } from "node:net";
 import { join } from "node:path";
 import type { Lab } from "./cluster.js";
-import { BIGIP_IP, VIRTUAL_SERVER } from "./plan.js";
+import { BIGIP_IP, CLIENT_IP, POD_PORT, VIRTUAL_SERVER } from "./plan.js";
 
 /** One row of the summary. */
 export interface Check {
@@ -184,6 +184,34 @@ export async function runChecks(lab: Lab): Promise<Check[]> {
       what: `${pa.plan.name} → ${pb.plan.name} (${a.plan.name} → ${b.plan.name})`,
       ok: via === b.plan.ip && via !== BIGIP_IP && ttl3,
       detail: `${a.plan.name} routes ${pb.ip} via ${via || "?"}; ping with TTL 3 ${ttl3 ? "arrives (2 hops)" : "fails"}`,
+    });
+  }
+  // 6. The denied flow: the client going around BIG-IP straight to a pod.
+  const first = [...lab.nodes.values()][0];
+  const pod = first ? [...first.pods.values()][0] : undefined;
+  if (pod?.ip) {
+    const direct = await lab.client
+      .exec(["curl", "-s", "--max-time", "2", `http://${pod.ip}:${POD_PORT}/`], { timeoutMs: 4000 })
+      .then(() => true)
+      .catch(() => false);
+    const explain = await lab
+      .ctl([
+        "policy",
+        "explain",
+        "--from",
+        CLIENT_IP,
+        "--to",
+        `default/${pod.plan.name}`,
+        "--port",
+        `${POD_PORT}/TCP`,
+      ])
+      .catch((e: Error) => e.message);
+    const why =
+      explain.split("\n").find((l) => l.startsWith("ingress ")) ?? explain.split("\n")[0] ?? "";
+    checks.push({
+      what: `client → ${pod.plan.name} directly (policy)`,
+      ok: !direct && /verdict: deny/.test(explain) && /web-from-bigip-only/.test(explain),
+      detail: `${direct ? "ANSWERED" : "denied"}; tortiectl policy explain: ${why.replace(/^ingress \S+: /, "")}`,
     });
   }
   return checks;

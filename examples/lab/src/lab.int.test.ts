@@ -1,0 +1,85 @@
+// The lab end to end, as `bash scripts/lab.sh --once` runs it, plus what an
+// operator does to it: a pod deleted, a fourth node added, and the lab taken
+// down leaving nothing behind.
+
+import { execSync } from "node:child_process";
+import { readdirSync } from "node:fs";
+import { requirePrereqs, waitFor } from "@tortie/testbed";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { formatChecks, runChecks } from "./checks.js";
+import { LAB_DIR, Lab } from "./cluster.js";
+import { BIGIP_IP } from "./plan.js";
+
+const skip = requirePrereqs(["root", "frr", "haproxy", "cni-plugins", "nft"]);
+
+describe.skipIf(skip)("F5's Kubernetes + Calico + BIG-IP lab on the Tortie agent", () => {
+  let lab: Lab;
+  beforeAll(async () => {
+    lab = await Lab.up({ nodes: 3, datastore: "embedded" });
+  }, 240_000);
+  afterAll(async () => {
+    await lab?.down();
+  });
+
+  it("every check of the summary passes", async () => {
+    const checks = await runChecks(lab);
+    const failed = checks.filter((c) => !c.ok);
+    expect(failed, formatChecks(checks)).toEqual([]);
+    // sessions ×4, blocks ×3, pool, HTTP, pod-to-pod ×3, the denied flow
+    expect(checks.length).toBe(13);
+  });
+
+  it("a deleted pod's address is released and it leaves the virtual server's pool", async () => {
+    const node = lab.nodes.get("node2")!;
+    const pod = [...node.pods.values()][1]!;
+    const ip = pod.ip!;
+    await lab.deletePod(pod.plan.name);
+    expect(await lab.ctl(["ipam", "show", "--ip", ip])).toMatch(/is not assigned/);
+    await waitFor(async () => !(pod.plan.name in (await lab.haproxyPool())), {
+      what: `${pod.plan.name} gone from the virtual server's pool`,
+      timeoutMs: 15_000,
+    });
+    expect((await lab.poolMembers()).map((m) => m.name)).not.toContain(pod.plan.name);
+  });
+
+  it("a fourth node gets a block that BIG-IP and every node learn via it", async () => {
+    const n = await lab.addNode(4);
+    const ip = await lab.addPod(n.pods[0]!);
+    await waitFor(
+      async () => (await lab.ctl(["ipam", "show", "--ip", ip])).includes("affine to node4"),
+      {
+        what: "node4's pod address in a block affine to node4",
+      },
+    );
+    const block = /Block: (\S+)/.exec(await lab.ctl(["ipam", "show", "--ip", ip]))![1]!;
+    await lab.bigip.waitEstablished(n.ip, { timeoutMs: 60_000 });
+    await waitFor(
+      async () =>
+        (await lab.bigip.routes("ipv4"))[block]?.some((p) =>
+          p.nexthops?.some((h) => h.ip === n.ip),
+        ),
+      { what: `BIG-IP routes ${block} via node4`, timeoutMs: 30_000 },
+    );
+    for (const other of ["node1", "node2", "node3"]) {
+      const host = lab.nodes.get(other)!.host;
+      await waitFor(
+        async () =>
+          (await host.ipJson<{ gateway?: string }[]>(["route", "get", ip]))[0]?.gateway === n.ip,
+        { what: `${other} routes ${ip} via node4`, timeoutMs: 30_000 },
+      );
+    }
+    expect(await lab.httpFromClient()).toMatch(/^web-/);
+    expect(n.ip).not.toBe(BIGIP_IP);
+  });
+
+  it("down removes every namespace, process and file", async () => {
+    const namespaces = lab.topo.namespaces();
+    await lab.down();
+    const left = readdirSync("/var/run/netns").filter((n) => namespaces.includes(n));
+    expect(left).toEqual([]);
+    expect(() => readdirSync(LAB_DIR)).toThrow();
+    // No agent, HAProxy or pod server of the lab is left (their command lines name the lab's files).
+    const ps = execSync("ps -eo args", { encoding: "utf8" });
+    expect(ps).not.toMatch(/tortie-lab|node-agent\/src\/cli\/bin\.mjs|pod-server\.mjs/);
+  });
+});
