@@ -13,9 +13,10 @@
 import { accessSync, constants, existsSync, readFileSync } from "node:fs";
 import { dirname } from "node:path";
 import { parseArgs } from "node:util";
-import type { SpeakerConfig } from "../speaker/config.js";
+import { type SpeakerConfig, SpeakerConfig as SpeakerConfigSchema } from "../speaker/config.js";
 import { Speaker } from "../speaker/speaker.js";
 import { loadConfig, queryStatus, serveStatus, streamEvents } from "./daemon.js";
+import { describeConfig } from "./help-config.js";
 import { planReload } from "./reload.js";
 import { type StartupContext, startupMessage } from "./startup-errors.js";
 
@@ -23,6 +24,7 @@ const DEFAULT_SOCKET = "/run/tortie-bgp.sock";
 const USAGE = `usage:
   tortie-bgp --config FILE [--socket PATH]     run the speaker (YAML or JSON config)
   tortie-bgp status [--socket PATH] [--table] [--routes [PEER]]
+  tortie-bgp --help-config                     every configuration field: type, default, meaning
   tortie-bgp --version`;
 
 /** The package's version (package.json is two levels up from src/cli and dist/cli). */
@@ -60,11 +62,16 @@ async function run(argv: string[]): Promise<number> {
         socket: { type: "string", short: "s" },
         help: { type: "boolean", short: "h" },
         version: { type: "boolean", short: "V" },
+        "help-config": { type: "boolean" },
       },
     }),
   );
   if (typeof parsed === "number") return parsed;
   const { values } = parsed;
+  if (values["help-config"]) {
+    console.log(describeConfig(SpeakerConfigSchema).join("\n"));
+    return 0;
+  }
   if (values.version) {
     console.log(version());
     return 0;
