@@ -92,6 +92,7 @@ try {
   );
 
   // 2. apply -f of many policies.
+  if (POLICIES === 0) process.exit(0);
   const docs: string[] = [];
   for (let i = 0; i < POLICIES; i++) {
     docs.push(

@@ -68,7 +68,7 @@ for (const b of backends) {
       const r = await cli([...store, "apply", "-f", manifests]);
       expect(r.code).toBe(0);
       expect(r.stdout).toBe(
-        "Successfully applied 1 'IPPool' resource(s), 1 'BGPConfiguration' resource(s), 1 'BGPPeer' resource(s)\n",
+        "Successfully applied 1 'IPPool' resource(s), 1 'BGPConfiguration' resource(s), 1 'BGPPeer' resource(s), 1 'GlobalNetworkPolicy' resource(s)\n",
       );
       // Calico fields Tortie stores without acting on them are noted, not refused.
       expect(r.stderr.split("\n").filter(Boolean)).toEqual([

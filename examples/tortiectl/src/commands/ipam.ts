@@ -175,11 +175,23 @@ export async function ipamCheck(
 ): Promise<boolean> {
   const ipam = new Ipam({ store });
   const inUse = await livenessFromEndpoints(store);
-  // The allocations each handle holds, to judge a handle by its addresses.
+  // The addresses each handle holds, from one read of the blocks, so that a
+  // handle is judged by its addresses without a store read per handle.
+  const byHandle = new Map<string, string[]>();
+  for (const b of await ipam.listBlocks()) {
+    const c = parseCidr(b.cidr);
+    b.allocations.forEach((a, ord) => {
+      const h = a === null ? undefined : b.attributes[a]?.handleId;
+      if (!h) return;
+      const list = byHandle.get(h) ?? [];
+      list.push(formatIp(c.family, c.base + BigInt(ord)));
+      byHandle.set(h, list);
+    });
+  }
   const report = await check(ipam, {
     now,
-    isLive: async (handleId) => {
-      const ips = await ipam.ipsByHandle(handleId).catch(() => [] as string[]);
+    isLive: (handleId) => {
+      const ips = byHandle.get(handleId) ?? [];
       return ips.length === 0 || ips.some((ip) => inUse.has(ip));
     },
   });
