@@ -2,6 +2,7 @@
 // settings, each one compare-and-swap on the single configuration key (so
 // pool changes are atomic). Calico: `SetIPAMConfig` / `GetIPAMConfig`
 // (ipam.go) and the IPPool validation of its API server.
+import { closest } from "@tortie/api";
 import { formatCidr, overlaps, parseCidr } from "./cidr.js";
 import type { IpamCore } from "./core.js";
 import {
@@ -100,26 +101,10 @@ const SETTINGS: readonly (keyof IpamSettings)[] = [
 function checkSettingKeys(c: object): void {
   for (const k of Object.keys(c)) {
     if ((SETTINGS as readonly string[]).includes(k)) continue;
-    const near = [...SETTINGS].sort((a, b) => distance(k, a) - distance(k, b))[0]!;
-    throw new IpamConfigConflictError(k, `unknown setting (did you mean ${near}?)`);
+    const near = closest(k, SETTINGS);
+    throw new IpamConfigConflictError(
+      k,
+      `unknown setting${near ? ` (did you mean ${near}?)` : ""}`,
+    );
   }
-}
-
-/** Levenshtein distance, case-insensitive. */
-function distance(a: string, b: string): number {
-  const x = a.toLowerCase();
-  const y = b.toLowerCase();
-  let prev = Array.from({ length: y.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= x.length; i++) {
-    const cur = [i];
-    for (let j = 1; j <= y.length; j++) {
-      cur[j] = Math.min(
-        prev[j]! + 1,
-        cur[j - 1]! + 1,
-        prev[j - 1]! + (x[i - 1] === y[j - 1] ? 0 : 1),
-      );
-    }
-    prev = cur;
-  }
-  return prev[y.length]!;
 }

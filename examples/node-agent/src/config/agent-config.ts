@@ -4,7 +4,7 @@
 // flags (flags win). Pure: the caller passes env, argv and the host name.
 // Strict: an unknown flag or TORTIE_* variable is an error naming it and the
 // closest valid name; a bad value names its variable/flag.
-import { closest } from "./closest.js";
+import { closest } from "@tortie/api";
 
 /** The validated configuration. */
 export interface AgentConfig {
