@@ -92,8 +92,20 @@ export function streamEvents(speaker: Speaker, write: (line: string) => void): v
 /** Requests the status socket answers: `{"cmd":"status"}`, `{"cmd":"routes","peer":"…"}`, `{"cmd":"table"}`. */
 export type StatusRequest = { cmd: "status" } | { cmd: "table" } | { cmd: "routes"; peer?: string };
 
-/** Serves status requests on a unix socket at `path`. */
-export async function serveStatus(speaker: Speaker, path: string): Promise<Server> {
+/**
+ * Serves status requests on a unix socket at `path`. `speaker` may be a
+ * function, so that the socket is up before the speaker starts (a caller
+ * that sees a session come up can ask at once); until it returns a speaker
+ * the answer is `{"error":"starting"}`.
+ */
+export async function serveStatus(
+  speaker: Speaker | (() => Speaker | undefined),
+  path: string,
+): Promise<Server> {
+  const current = typeof speaker === "function" ? speaker : () => speaker;
+  // A socket some running daemon answers on is not ours to remove.
+  if (await answers(path))
+    throw Object.assign(new Error(`${path} is in use`), { code: "EADDRINUSE" });
   const { rm } = await import("node:fs/promises");
   await rm(path, { force: true });
   const server = createServer((conn) => {
@@ -104,7 +116,9 @@ export async function serveStatus(speaker: Speaker, path: string): Promise<Serve
       for (let nl = buf.indexOf("\n"); nl >= 0; nl = buf.indexOf("\n")) {
         const line = buf.slice(0, nl).trim();
         buf = buf.slice(nl + 1);
-        if (line) conn.write(`${answer(speaker, line)}\n`);
+        if (!line) continue;
+        const s = current();
+        conn.write(`${s ? answer(s, line) : JSON.stringify({ error: "starting" })}\n`);
       }
     });
     conn.on("error", () => {});
@@ -137,6 +151,18 @@ function answer(speaker: Speaker, line: string): string {
         error: `unknown command ${JSON.stringify((req as { cmd: unknown }).cmd)}`,
       });
   }
+}
+
+/** Whether something accepts connections on the unix socket at `path`. */
+function answers(path: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    const c = createConnection(path);
+    c.once("connect", () => {
+      c.destroy();
+      resolve(true);
+    });
+    c.once("error", () => resolve(false));
+  });
 }
 
 /** Sends one request to a status socket and returns the parsed answer. */

@@ -8,6 +8,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Daemon, type Host, requirePrereqs, startBird, useTestbed } from "@tortie/testbed";
 import { describe, expect, it } from "vitest";
+import type { SpeakerStatus } from "../speaker/speaker.js";
+import { queryStatus } from "./daemon.js";
 
 const skip = requirePrereqs(["root", "bird"]);
 const ENTRY = join(import.meta.dirname, "tortie-bgp.ts");
@@ -104,6 +106,17 @@ describe.skipIf(skip)("tortie-bgp: configuration and start-up failures", () => {
     expect(s.code).toBe(1);
     expect(s.out).toMatch(/^tortie-bgp: cannot listen on \[::\]:179: address in use/);
     expect(s.out.split("\n")).toHaveLength(1);
+
+    // The running daemon's status socket is not taken over (or removed) by another.
+    const third = await outcome(
+      run(["--config", cfg("password"), "--socket", join(dir, "b.sock")], topo.host("tortie")),
+    );
+    expect(third).toEqual({
+      code: 1,
+      out: `tortie-bgp: cannot create the status socket ${join(dir, "b.sock")}: in use by a running tortie-bgp`,
+    });
+    const st = (await queryStatus(join(dir, "b.sock"), { cmd: "status" })) as SpeakerStatus;
+    expect(st.peers[0]?.state).toBe("Established");
   });
 
   it("--version, an unknown flag, a missing netns, a socket directory that is not there, host bits, an unnegotiated family", async () => {

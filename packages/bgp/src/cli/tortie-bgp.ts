@@ -87,8 +87,9 @@ async function run(argv: string[]): Promise<number> {
     socketPath,
     stage: "config",
   };
-  let speaker: Speaker;
+  let speaker: Speaker | undefined;
   let config: SpeakerConfig;
+  let server: Awaited<ReturnType<typeof serveStatus>> | undefined;
   try {
     config = await loadConfig(values.config);
     ctx.listen = config.listen;
@@ -98,27 +99,20 @@ async function run(argv: string[]): Promise<number> {
       if (!existsSync(config.netns))
         throw Object.assign(new Error("no such namespace"), { code: "ENOENT" });
     }
+    // The status socket first: whoever sees a session come up can ask at once.
     ctx.stage = "socket";
     accessSync(dirname(socketPath), constants.W_OK);
+    server = await serveStatus(() => speaker, socketPath);
     ctx.stage = "listen";
     speaker = await Speaker.start(config);
   } catch (e) {
+    server?.close();
     console.error(startupMessage(e, ctx));
     return 1;
   }
+  const running: Speaker = speaker;
   // Subscribed before anything else is awaited: a session may come up at once.
-  streamEvents(speaker, (line) => process.stdout.write(`${line}\n`));
-  let server: Awaited<ReturnType<typeof serveStatus>>;
-  try {
-    server = await serveStatus(speaker, socketPath);
-  } catch (e) {
-    await speaker.close("tortie-bgp could not start");
-    console.error(startupMessage(e, { ...ctx, stage: "socket" }));
-    return 1;
-  }
-  process.stdout.write(
-    `${JSON.stringify({ time: new Date().toISOString(), event: "started", asn: speaker.config.asn, routerId: speaker.config.routerId, socket: socketPath })}\n`,
-  );
+  streamEvents(running, (line) => process.stdout.write(`${line}\n`));
   const emit = (o: object) =>
     process.stdout.write(`${JSON.stringify({ time: new Date().toISOString(), ...o })}\n`);
   // SIGHUP: re-read the file and change only what changed.
@@ -141,14 +135,14 @@ async function run(argv: string[]): Promise<number> {
         return;
       }
       try {
-        for (const a of plan.removePeers) speaker.removePeer(a, "peer de-configured");
+        for (const a of plan.removePeers) running.removePeer(a, "peer de-configured");
         for (const p of plan.replacePeers) {
-          speaker.removePeer(p.address, "peer re-configured");
-          speaker.addPeer(p);
+          running.removePeer(p.address, "peer re-configured");
+          running.addPeer(p);
         }
-        for (const p of plan.addPeers) speaker.addPeer(p);
-        if (plan.withdraw.length) speaker.withdraw(plan.withdraw);
-        if (plan.originate.length) speaker.originate(plan.originate);
+        for (const p of plan.addPeers) running.addPeer(p);
+        if (plan.withdraw.length) running.withdraw(plan.withdraw);
+        if (plan.originate.length) running.originate(plan.originate);
         config = next;
         emit({
           event: "reloaded",
@@ -167,7 +161,7 @@ async function run(argv: string[]): Promise<number> {
   await new Promise<void>((resolve) => {
     for (const sig of ["SIGTERM", "SIGINT"] as const) process.once(sig, () => resolve());
   });
-  await speaker.close("tortie-bgp stopping");
+  await running.close("tortie-bgp stopping");
   server.close();
   return 0;
 }

@@ -41,6 +41,39 @@ function update(third: number): Uint8Array {
 /** End-of-RIB for IPv4 unicast: an empty UPDATE (RFC 4724 §2). */
 const END_OF_RIB = Uint8Array.from([...header(23, 2), 0, 0, 0, 0]);
 
+/** A hand-driven peer at PEER4 with the graceful-restart capability (R bit when `restarting`). */
+async function grSession(
+  tb: { defer(fn: () => unknown): void },
+  ns: string,
+  restarting: boolean,
+): Promise<RawConn> {
+  const sock = connectTcp({
+    remoteAddress: TORTIE4,
+    remotePort: 179,
+    localAddress: PEER4,
+    netns: ns,
+  });
+  const conn = new RawConn(await connected(sock), codecContext());
+  tb.defer(() => conn.destroy());
+  const open = kindOpen("4-octet", PEER_AS, PEER4);
+  conn.send({
+    ...open,
+    capabilities: [
+      ...open.capabilities,
+      {
+        type: "graceful-restart",
+        flags: restarting ? 0x8 : 0,
+        restartTime: 30,
+        families: [{ afi: 1, safi: 1, flags: 0x80 }],
+      },
+    ],
+  });
+  await conn.waitFor((m) => m.type === "open", "Tortie's OPEN");
+  conn.ctx = kindContext("4-octet");
+  conn.keepalive();
+  return conn;
+}
+
 describe.skipIf(skip)(
   "graceful restart: the restarted peer's new connection while the old one is still up",
   () => {
@@ -57,33 +90,7 @@ describe.skipIf(skip)(
       const withdrawn: string[] = [];
       tortie.on("routes", (e) => withdrawn.push(...e.withdrawn));
 
-      const session = async (restarting: boolean): Promise<RawConn> => {
-        const sock = connectTcp({
-          remoteAddress: TORTIE4,
-          remotePort: 179,
-          localAddress: PEER4,
-          netns: ns,
-        });
-        const conn = new RawConn(await connected(sock), codecContext());
-        tb.defer(() => conn.destroy());
-        const open = kindOpen("4-octet", PEER_AS, PEER4);
-        conn.send({
-          ...open,
-          capabilities: [
-            ...open.capabilities,
-            {
-              type: "graceful-restart",
-              flags: restarting ? 0x8 : 0,
-              restartTime: 30,
-              families: [{ afi: 1, safi: 1, flags: 0x80 }],
-            },
-          ],
-        });
-        await conn.waitFor((m) => m.type === "open", "Tortie's OPEN");
-        conn.ctx = kindContext("4-octet");
-        conn.keepalive();
-        return conn;
-      };
+      const session = (restarting: boolean) => grSession(tb, ns, restarting);
 
       const first = await session(false);
       await established(tortie, PEER4);
@@ -114,6 +121,41 @@ describe.skipIf(skip)(
       expect(tortie.routes(PEER4).map((r) => r.prefix)).toEqual(["198.51.100.0/26"]);
       expect(withdrawn).toEqual(["198.51.100.64/26"]);
       expect(second.closed).toBe(false);
+    });
+
+    it("a dynamic neighbor's routes are kept across its restart too (it is not forgotten while they are stale)", async () => {
+      const topo = await pairTopology(tb);
+      const ns = topo.host("peer").nsPath;
+      const tortie = await startTortie(tb, topo, {
+        asn: 65002,
+        gracefulRestart: { restartTime: 60 },
+        dynamicNeighbors: [{ prefix: "192.0.2.0/24", asn: PEER_AS, errorWaitTime: [0, 0] }],
+      });
+      const withdrawn: string[] = [];
+      tortie.on("routes", (e) => withdrawn.push(...e.withdrawn));
+      const first = await grSession(tb, ns, false);
+      await established(tortie, PEER4);
+      first.send(update(0));
+      first.send(update(64));
+      await learned(tortie, PEER4, "198.51.100.64/26");
+      await learned(tortie, PEER4, "198.51.100.0/26");
+
+      first.destroy(); // the peer dies: FIN, no NOTIFICATION
+      await waitFor(() => tortie.peer(PEER4)?.state !== "Established", { what: "session down" });
+      await new Promise((r) => setTimeout(r, 300));
+      expect(tortie.peer(PEER4)).toBeDefined();
+      expect(tortie.staleRoutes(PEER4).sort()).toEqual(["198.51.100.0/26", "198.51.100.64/26"]);
+      expect(withdrawn).toEqual([]);
+
+      const second = await grSession(tb, ns, true);
+      await established(tortie, PEER4);
+      second.send(update(64));
+      second.send(END_OF_RIB);
+      await waitFor(() => tortie.staleRoutes(PEER4).length === 0, {
+        what: "swept after End-of-RIB",
+      });
+      expect(tortie.routes(PEER4).map((r) => r.prefix)).toEqual(["198.51.100.64/26"]);
+      expect(withdrawn).toEqual(["198.51.100.0/26"]);
     });
   },
 );

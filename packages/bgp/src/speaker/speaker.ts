@@ -293,27 +293,29 @@ export class Speaker extends EventEmitter<SpeakerEvents> {
     this.sessions.set(peer, s);
     s.on("state", (from, to) => {
       this.emitSafely("peer-state", { peer, from, to });
-      // A dynamic neighbor exists only while it has a session.
-      if (s.settings.dynamic && to === "Idle" && this.sessions.get(peer) === s) {
-        this.sessions.delete(peer);
-        queueMicrotask(() => {
-          try {
-            s.destroy();
-          } catch (e) {
-            this.internalErrors++;
-            this.emitSafely("session-error", {
-              peer,
-              where: "destroy",
-              message: e instanceof Error ? (e.stack ?? e.message) : String(e),
-              ended: true,
-            });
-          }
-        });
-      }
+      // A dynamic neighbor exists only while it has a session — or stale
+      // routes kept for its graceful restart (RFC 4724 §4.2), until they go.
+      if (
+        s.settings.dynamic &&
+        to === "Idle" &&
+        this.sessions.get(peer) === s &&
+        s.staleRoutes().length === 0
+      )
+        this.dropDynamic(s);
     });
     s.on("up", (session) => this.emitSafely("peer-up", { peer, session }));
     s.on("down", (error) => this.emitSafely("peer-down", { peer, error }));
-    s.on("routes", (c) => this.emitSafely("routes", { peer, ...c }));
+    s.on("routes", (c) => {
+      this.emitSafely("routes", { peer, ...c });
+      if (
+        s.settings.dynamic &&
+        c.withdrawn.length &&
+        s.state !== "Established" &&
+        this.sessions.get(peer) === s &&
+        s.staleRoutes().length === 0
+      )
+        this.dropDynamic(s);
+    });
     s.on("stale", (e) =>
       this.emitSafely("routes-stale", { peer, stale: e.keys, restartTime: e.restartTime }),
     );
@@ -323,6 +325,25 @@ export class Speaker extends EventEmitter<SpeakerEvents> {
     s.on("session-error", (info) => {
       this.internalErrors++;
       this.emitSafely("session-error", { peer, ...info });
+    });
+  }
+
+  /** Forgets a dynamic neighbor whose session ended (and whose stale routes are gone). */
+  private dropDynamic(s: PeerSession): void {
+    const peer = s.address;
+    this.sessions.delete(peer);
+    queueMicrotask(() => {
+      try {
+        s.destroy();
+      } catch (e) {
+        this.internalErrors++;
+        this.emitSafely("session-error", {
+          peer,
+          where: "destroy",
+          message: e instanceof Error ? (e.stack ?? e.message) : String(e),
+          ended: true,
+        });
+      }
     });
   }
 
