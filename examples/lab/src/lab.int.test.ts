@@ -29,6 +29,36 @@ describe.skipIf(skip)("F5's Kubernetes + Calico + BIG-IP lab on the Tortie agent
     expect(checks.length).toBe(13);
   });
 
+  it("kill -9 of a node's agent drops no request from BIG-IP to a pod on that node (graceful restart)", async () => {
+    const node = lab.nodes.get("node2")!;
+    const pod = [...node.pods.values()][0]!;
+    // BIG-IP asks the pod every 100 ms (1 s per request at most) while the
+    // agent is killed and started again.
+    const loop = lab.bigipHost.exec(
+      [
+        "bash",
+        "-c",
+        `ok=0; bad=0; end=$((SECONDS+25)); while [ $SECONDS -lt $end ]; do if curl -s -o /dev/null --max-time 1 http://${pod.ip}:8080/; then ok=$((ok+1)); else bad=$((bad+1)); fi; sleep 0.1; done; echo "$ok $bad"`,
+      ],
+      { timeoutMs: 60_000 },
+    );
+    await new Promise((r) => setTimeout(r, 2000));
+    await lab.killAgent("node2");
+    await new Promise((r) => setTimeout(r, 3000));
+    await lab.restartAgent("node2");
+    const [ok, bad] = (await loop).stdout.trim().split(" ").map(Number);
+    expect(bad, `${ok} answered, ${bad} failed`).toBe(0);
+    expect(ok).toBeGreaterThan(50);
+    // And the node is whole again: its sessions are back.
+    await waitFor(
+      async () => (await lab.bigip.neighbor(node.plan.ip))?.bgpState === "Established",
+      {
+        what: "node2 Established with BIG-IP again",
+        timeoutMs: 30_000,
+      },
+    );
+  });
+
   it("a deleted pod's address is released and it leaves the virtual server's pool", async () => {
     const node = lab.nodes.get("node2")!;
     const pod = [...node.pods.values()][1]!;

@@ -104,6 +104,8 @@ export class Agent {
       onSpeaker: (s) => this.wireSpeaker(s),
       onRestart: () => this.learnedChanged(this.learned.clear()),
       onPeerRemoved: (a) => this.learnedChanged(this.learned.clearPeer(a)),
+      // Routes of ours in the kernel at start: a restart with forwarding kept.
+      restarting: () => this.foundOwnRoutes,
     });
     this.policy =
       opts.policy === false
@@ -406,11 +408,16 @@ export class Agent {
    * stale timer ends, so a restart does not drop forwarding (BIRD/Felix
    * graceful restart behaviour on the node's own side).
    */
+  /** The kernel held routes of ours when this process started (set before the first speaker). */
+  private foundOwnRoutes = false;
+
   private async adoptStaleRoutes(): Promise<void> {
     const nl = await Netlink.open(this.opts.netns ? { netns: this.opts.netns } : {});
     try {
       const stale: DesiredRoute[] = [];
-      for (const r of await nl.routes.list({ protocol: RouteProtocol.tortie })) {
+      const own = await nl.routes.list({ protocol: RouteProtocol.tortie });
+      this.foundOwnRoutes = own.length > 0;
+      for (const r of own) {
         if (r.type !== 1) continue; // unicast only
         if (r.gateway) stale.push({ dst: r.dst, gateway: r.gateway, priority: PRIORITY.bgp + 10 });
         else if (r.multipath?.length && r.multipath.every((n) => n.gateway))

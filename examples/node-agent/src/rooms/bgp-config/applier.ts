@@ -16,6 +16,14 @@ export interface BgpApplierOptions {
   readonly onRestart?: (old: Speaker) => void;
   /** Called after a peer was removed or replaced (its learned routes are gone). */
   readonly onPeerRemoved?: (address: string) => void;
+  /**
+   * Graceful restart (RFC 4724) restart time, s: peers keep this node's
+   * routes that long when the agent dies, and this node keeps a restarting
+   * peer's routes (default 120, BIRD's and Calico's).
+   */
+  readonly restartTime?: number;
+  /** True when this process restarts a node whose forwarding state survived (R bit on the first speaker). */
+  readonly restarting?: () => boolean;
 }
 
 function originateInput(r: DesiredRoute) {
@@ -49,10 +57,14 @@ export class BgpApplier {
         this.speaker = undefined;
         await old.close("configuration changed: AS, router ID or listener");
       }
+      // Only the first speaker of a process announces a restart (RFC 4724 §3, R bit).
+      const restarting = this.applied === undefined && !old && (this.opts.restarting?.() ?? false);
       const s = await Speaker.start({
         asn: desired.asn,
         routerId: desired.routerId,
         listen: desired.listen,
+        gracefulRestart: { restartTime: this.opts.restartTime ?? 120, forwardingPreserved: true },
+        ...(restarting ? { restarting: true } : {}),
         ...(this.opts.netns ? { netns: this.opts.netns } : {}),
         originate: [...desired.originate.values()].map(originateInput),
       });
