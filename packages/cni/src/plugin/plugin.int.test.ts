@@ -1,7 +1,15 @@
 // The Tortie plugin, bundled as it is installed, run by the runtime inside a
 // testbed "node" namespace for pods in testbed namespaces, with Debian's
 // host-local as IPAM and portmap chained after it.
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import {
@@ -649,6 +657,82 @@ finally { await store.close(); }`;
       writeFileSync(secretFile, good);
     }
     expect(await caliLinks()).toEqual([]);
+  });
+
+  it("failures reach the logFile with the delegated IPAM plugin's stderr; the runtime gets one-line errors, never a stack trace", async () => {
+    // A delegated IPAM plugin that complains on stderr and fails.
+    const fake = join(work, "fake-ipam");
+    mkdirSync(fake, { recursive: true });
+    writeFileSync(
+      join(fake, "noisy-ipam"),
+      '#!/bin/bash\necho "noisy-ipam: the pool is on fire" >&2\necho \'{"cniVersion":"1.0.0","code":11,"msg":"no addresses today"}\'\nexit 1\n',
+      { mode: 0o755 },
+    );
+    const log = join(work, "log", "failures.log");
+    // In Node alone, then through the shim twice (the first call may start the resident helper, the second is served by it).
+    for (const [mode, helper] of [
+      ["node", "off"],
+      ["shim", undefined],
+      ["shim-again", undefined],
+    ] as const) {
+      const env: NodeJS.ProcessEnv = { ...process.env };
+      if (helper) env.TORTIE_CNI_HELPER = helper;
+      else delete env.TORTIE_CNI_HELPER;
+      const r = new Runtime({
+        path: [bin.dir, fake, "/usr/lib/cni"],
+        exec: spawnExecutor({ prefix: ["ip", "netns", "exec", node.netns], baseEnv: env }),
+        locate: locatePlugin,
+      });
+      const list = parseNetworkConfig({
+        cniVersion: "1.0.0",
+        name: `${tag}-log-${mode}`,
+        plugins: [
+          {
+            type: "tortie",
+            dataDir: join(work, "state"),
+            nodename: "node1",
+            logFile: log,
+            ipam: { type: "noisy-ipam" },
+          },
+        ],
+      });
+      const err = await r.add(list, att("p16", { containerId: `log-${mode}` })).then(
+        () => undefined,
+        (e: { code?: number; msg?: string; details?: string }) => e,
+      );
+      expect(err, mode).toBeDefined();
+      console.log("DEBUG", mode, JSON.stringify(err));
+      for (const text of [err!.msg ?? "", err!.details ?? ""]) {
+        expect(text, mode).not.toMatch(/\n\s+at /);
+        expect(text.split("\n").length, mode).toBe(1);
+      }
+      expect(readFileSync(log, "utf8"), mode).toContain("noisy-ipam: the pool is on fire");
+      expect(await caliLinks(), mode).toEqual([]);
+    }
+    // An unexpected failure inside the plugin (its state folder is a file): a CNI error, one line, no stack.
+    const notDir = join(work, "not-a-dir");
+    writeFileSync(notDir, "");
+    const list = parseNetworkConfig({
+      cniVersion: "1.0.0",
+      name: `${tag}-notdir`,
+      plugins: [
+        {
+          type: "tortie",
+          dataDir: notDir,
+          nodename: "node1",
+          logFile: log,
+          ipam: { type: "host-local", dataDir: join(work, "ipam"), ranges: V4 },
+        },
+      ],
+    });
+    const e2 = await rt.add(list, att("p16", { containerId: "notdir" })).then(
+      () => undefined,
+      (e: { code?: number; msg?: string; details?: string }) => e,
+    );
+    expect(e2?.code).toBeGreaterThan(0);
+    expect(`${e2?.msg ?? ""}\n${e2?.details ?? ""}`).not.toMatch(/\n\s+at /);
+    expect(await caliLinks()).toEqual([]);
+    expect(reservations(list)).toEqual([]);
   });
 
   it("ADD twice (host-local): code 104, the first pod keeps its interface, MAC, address and route", async () => {
