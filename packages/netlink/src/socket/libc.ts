@@ -2,9 +2,14 @@
 // sockets (socket, bind, getsockname, setsockopt, sendto, recv, close),
 // poll(2) (with a zero timeout: never blocking), and setns(2),
 // unshare(2), mount(2), umount2(2) for network namespaces.
-// Every pointer argument is a Buffer passed without copying.
+// Every pointer argument is a Buffer passed without copying. The library is
+// the one this process runs on (glibc or musl, see libc-path.ts); when there
+// is none, LibcUnavailableError says so in one line instead of koffi's own
+// exception.
+import { existsSync, readFileSync } from "node:fs";
 import koffi from "koffi";
 import { NetlinkSocketError } from "../errors.js";
+import { type LibcProbe, LibcUnavailableError, locateLibc } from "./libc-path.js";
 
 /** The bound functions. */
 export interface Libc {
@@ -27,10 +32,43 @@ export interface Libc {
 
 let bound: Libc | undefined;
 
+/** This process's platform, arch, file system and /proc/self/maps. */
+export function systemLibcProbe(): LibcProbe {
+  let maps: string | undefined;
+  try {
+    maps = readFileSync("/proc/self/maps", "utf8");
+  } catch {
+    // no /proc: the install paths are tried
+  }
+  return {
+    platform: process.platform,
+    arch: process.arch,
+    exists: existsSync,
+    ...(maps !== undefined ? { maps } : {}),
+  };
+}
+
+/**
+ * Opens the C library with `load` (koffi.load): {@link LibcUnavailableError}
+ * when none is found or the file does not load.
+ */
+export function loadLibc<T>(
+  load: (path: string) => T = koffi.load as unknown as (path: string) => T,
+  probe: LibcProbe = systemLibcProbe(),
+): T {
+  const path = locateLibc(probe);
+  try {
+    return load(path);
+  } catch (e) {
+    const reason = String((e as Error)?.message ?? e).split("\n")[0];
+    throw new LibcUnavailableError(probe.platform, probe.arch, [path], reason);
+  }
+}
+
 /** Loads libc once and binds the calls. */
 export function libc(): Libc {
   if (bound) return bound;
-  const lib = koffi.load("libc.so.6");
+  const lib = loadLibc((p) => koffi.load(p));
   const f = <T>(sig: string) => lib.func(sig) as unknown as T;
   bound = {
     socket: f("int socket(int, int, int)"),

@@ -14,6 +14,15 @@ import { NetlinkSocketError } from "../errors.js";
 import { check, libc } from "./libc.js";
 import { inNetns, type Netns } from "./netns.js";
 
+// the C library lookup is public: its error is what a host without glibc or musl sees
+export {
+  type LibcProbe,
+  LibcUnavailableError,
+  libcCandidates,
+  locateLibc,
+  mappedLibc,
+} from "./libc-path.js";
+
 const AF_NETLINK = 16;
 const SOCK_RAW = 3;
 const SOCK_CLOEXEC = 0x80000;
