@@ -7,10 +7,10 @@
 set -euo pipefail
 
 PKGS=(bird2 frr gobgpd exabgp etcd-server etcd-client containernetworking-plugins
-      nftables iptables iproute2 iputils-ping tcpdump procps psmisc haproxy)
+      nftables iptables iproute2 iputils-ping tcpdump procps psmisc haproxy systemd)
 # command that proves each package is present (same order as PKGS)
 PROBES=(bird /usr/lib/frr/bgpd gobgpd exabgp etcd etcdctl /usr/lib/cni/ptp
-        nft iptables ip ping tcpdump pgrep killall haproxy)
+        nft iptables ip ping tcpdump pgrep killall haproxy systemd-analyze)
 
 missing=()
 for i in "${!PKGS[@]}"; do
