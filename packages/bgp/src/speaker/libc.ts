@@ -3,7 +3,7 @@
 // before connect, and so that a socket can be made inside another network
 // namespace (setns around socket()). Node then takes the fd over
 // (`new net.Socket({fd})`, `server.listen({fd})`).
-import { closeSync, openSync } from "node:fs";
+import { closeSync, existsSync, openSync, readFileSync } from "node:fs";
 import { isIPv6 } from "node:net";
 import { Address4, Address6 } from "ip-address";
 import koffi from "koffi";
@@ -16,6 +16,115 @@ export class SyscallError extends Error {
     readonly errno: number,
   ) {
     super(`${call} failed: errno ${errno}`);
+  }
+}
+
+// Which C library file koffi loads: the one this process runs on, glibc or
+// musl (Alpine: ld-musl-<arch>.so.1). /proc/self/maps names it; without /proc
+// the usual install paths for the CPU are tried, glibc's first (a glibc host
+// with the musl package installed must not get musl). A copy of
+// @tortie/netlink's socket/libc-path.ts (bgp does not depend on netlink);
+// both packages' tests run the same cases.
+
+/** No usable C library: one line naming platform, arch and the files tried. */
+export class LibcUnavailableError extends Error {
+  override readonly name = "LibcUnavailableError";
+  constructor(
+    readonly platform: string,
+    readonly arch: string,
+    readonly tried: readonly string[],
+    readonly reason?: string,
+  ) {
+    super(
+      reason
+        ? `cannot load the C library on ${platform}/${arch}: ${tried.at(-1)}: ${reason}`
+        : platform !== "linux"
+          ? `cannot load the C library on ${platform}/${arch}: only Linux (glibc or musl) is supported`
+          : `cannot load the C library on ${platform}/${arch}: no glibc or musl found (tried ${tried.join(", ")})`,
+    );
+  }
+}
+
+/** What {@link locateLibc} looks at. */
+export interface LibcProbe {
+  readonly platform: string;
+  readonly arch: string;
+  readonly exists: (path: string) => boolean;
+  /** /proc/self/maps, if readable. */
+  readonly maps?: string;
+}
+
+const LIBC_ARCH: Readonly<Record<string, readonly [gnu: readonly string[], musl: string]>> = {
+  x64: [["x86_64-linux-gnu"], "x86_64"],
+  arm64: [["aarch64-linux-gnu"], "aarch64"],
+  arm: [["arm-linux-gnueabihf", "arm-linux-gnueabi"], "armhf"],
+  ia32: [["i386-linux-gnu"], "x86"],
+  riscv64: [["riscv64-linux-gnu"], "riscv64"],
+  ppc64: [["powerpc64le-linux-gnu"], "ppc64le"],
+  s390x: [["s390x-linux-gnu"], "s390x"],
+  loong64: [["loongarch64-linux-gnu"], "loongarch64"],
+};
+
+/** The files looked for on `arch`, glibc's first. */
+export function libcCandidates(arch: string): string[] {
+  const a = LIBC_ARCH[arch];
+  return [
+    ...(a?.[0] ?? []).flatMap((t) => [`/lib/${t}/libc.so.6`, `/usr/lib/${t}/libc.so.6`]),
+    "/lib64/libc.so.6",
+    "/usr/lib64/libc.so.6",
+    "/lib/libc.so.6",
+    "/usr/lib/libc.so.6",
+    ...(a
+      ? [
+          `/lib/ld-musl-${a[1]}.so.1`,
+          `/lib/libc.musl-${a[1]}.so.1`,
+          `/usr/lib/libc.musl-${a[1]}.so.1`,
+        ]
+      : []),
+  ];
+}
+
+const LIBC_FILE = /^(libc\.so\.6|libc\.musl-[\w-]+\.so\.1|ld-musl-[\w-]+\.so\.1)$/;
+
+/** The C library file to load, or {@link LibcUnavailableError}. Pure. */
+export function locateLibc(probe: LibcProbe): string {
+  if (probe.platform !== "linux") throw new LibcUnavailableError(probe.platform, probe.arch, []);
+  const tried: string[] = [];
+  const mapped = probe.maps
+    ?.split("\n")
+    .map((line) => line.split(/\s+/)[5] ?? "")
+    .find((p) => p.startsWith("/") && LIBC_FILE.test(p.slice(p.lastIndexOf("/") + 1)));
+  for (const c of [...(mapped ? [mapped] : []), ...libcCandidates(probe.arch)]) {
+    if (tried.includes(c)) continue;
+    tried.push(c);
+    if (probe.exists(c)) return c;
+  }
+  throw new LibcUnavailableError(probe.platform, probe.arch, tried);
+}
+
+function systemProbe(): LibcProbe {
+  let maps: string | undefined;
+  try {
+    maps = readFileSync("/proc/self/maps", "utf8");
+  } catch {
+    // no /proc: the install paths are tried
+  }
+  return {
+    platform: process.platform,
+    arch: process.arch,
+    exists: existsSync,
+    ...(maps !== undefined ? { maps } : {}),
+  };
+}
+
+/** Opens the C library with `load` (koffi.load); {@link LibcUnavailableError} when it cannot. */
+export function loadLibc<T>(load: (path: string) => T, probe: LibcProbe = systemProbe()): T {
+  const path = locateLibc(probe);
+  try {
+    return load(path);
+  } catch (e) {
+    const reason = String((e as Error)?.message ?? e).split("\n")[0];
+    throw new LibcUnavailableError(probe.platform, probe.arch, [path], reason);
   }
 }
 
@@ -32,7 +141,7 @@ interface Libc {
 let lib: Libc | undefined;
 function libc(): Libc {
   if (lib) return lib;
-  const l = koffi.load("libc.so.6");
+  const l = loadLibc((p) => koffi.load(p));
   lib = {
     socket: l.func("int socket(int, int, int)"),
     bind: l.func("int bind(int, const void *, uint32_t)"),

@@ -1,4 +1,5 @@
 import { readFileSync } from "node:fs";
+import { locateLibc as testbedLocateLibc } from "@tortie/testbed";
 import { describe, expect, it } from "vitest";
 import { loadLibc, systemLibcProbe } from "./libc.js";
 import { LibcUnavailableError, libcCandidates, locateLibc, mappedLibc } from "./libc-path.js";
@@ -134,5 +135,31 @@ describe("loadLibc", () => {
     const path = locateLibc(probe);
     expect(readFileSync("/proc/self/maps", "utf8")).toContain(path);
     expect(loadLibc((p) => p, probe)).toBe(path);
+  });
+});
+
+describe("the copies of the lookup agree (@tortie/testbed keeps one)", () => {
+  const G = "/usr/lib/x86_64-linux-gnu/libc.so.6";
+  const M = "/lib/ld-musl-x86_64.so.1";
+  const maps = (p: string) => `7f90-7f91 r-xp 0 fe:00 1  ${p}\n`;
+  const cases = [
+    { platform: "linux", arch: "x64", exists: (p: string) => p === G, maps: maps(G) },
+    { platform: "linux", arch: "x64", exists: (p: string) => p === M, maps: maps(M) },
+    { platform: "linux", arch: "x64", exists: (p: string) => p === M || p === "/lib64/libc.so.6" },
+    { platform: "linux", arch: "arm64", exists: (p: string) => p.includes("aarch64") },
+    { platform: "linux", arch: "riscv64", exists: () => false, maps: "" },
+    { platform: "linux", arch: "mips", exists: () => false },
+    { platform: "freebsd", arch: "x64", exists: () => true },
+  ];
+  const answer = (f: typeof locateLibc, probe: (typeof cases)[number]) => {
+    try {
+      return f(probe);
+    } catch (e) {
+      return `${(e as Error).name}: ${(e as Error).message}`;
+    }
+  };
+  it.each(cases.map((c, i) => [i, c] as const))("case %i", (_i, probe) => {
+    const mine = answer(locateLibc, probe);
+    expect(answer(testbedLocateLibc, probe)).toBe(mine);
   });
 });
