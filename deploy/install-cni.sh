@@ -5,10 +5,10 @@
 # on a host (CNI_BIN_DIR=/opt/cni/bin CNI_NET_DIR=/etc/cni/net.d).
 #
 # On the host afterwards:
-#   $CNI_BIN_DIR/tortie                 -> .tortie-<build>/bin/tortie (a symlink, swapped atomically)
-#   $CNI_BIN_DIR/.tortie-<build>/bin/   tortie (the bash shim), tortie.mjs and its sibling bundles
-#   $CNI_BIN_DIR/.tortie-<build>/nodejs the Node.js binary the shim runs (unless TORTIE_CNI_NODEJS=none)
-#   $CNI_BIN_DIR/.tortie-<build>/node_modules  native modules (koffi, better-sqlite3, etcd3) if given
+#   $CNI_BIN_DIR/tortie              -> .tortie-<build>-<id>/bin/tortie (a symlink, swapped atomically)
+#   $CNI_BIN_DIR/.tortie-<build>-<id>/bin/    tortie (the bash shim), tortie.mjs and its sibling bundles
+#   $CNI_BIN_DIR/.tortie-<build>-<id>/nodejs  the Node.js the shim runs (unless TORTIE_CNI_NODEJS=none)
+#   $CNI_BIN_DIR/.tortie-<build>-<id>/node_modules  native modules (koffi, better-sqlite3, etcd3) if given
 #   $CNI_NET_DIR/$CNI_CONF_NAME         the conflist (written to a temporary file, then renamed)
 #
 # Environment (defaults in brackets):
@@ -100,12 +100,15 @@ conf=${conf//__LOG_FILE__/$log_file}
 conf=${conf//__DATASTORE__/$datastore}
 [[ $conf != *__[A-Z_]*__* ]] || die "CNI_NETWORK_CONFIG has an unknown placeholder: $(grep -o '__[A-Z_]*__' <<<"$conf" | head -1)"
 
-# --- the plugin: a new folder per build, then one atomic rename of the link ----
+# --- the plugin: a new folder per install, then one atomic rename of the link --
+# (a new folder even for the same build: the link never points at a folder
+# that is being replaced while a runtime calls the plugin)
 build=$(sed -n "s/^build='\([A-Za-z0-9-]*\)'$/\1/p" "$src/tortie")
 [[ -n $build ]] || die "$src/tortie has no build id (is it the built shim, dist/bin/tortie?)"
-dest=$bin_dir/.tortie-$build
 tmp=$(mktemp -d "$bin_dir/.tortie-new.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
+name=.tortie-$build-${tmp##*.}
+dest=$bin_dir/$name
 chmod 0755 "$tmp"
 mkdir "$tmp/bin"
 cp "$src"/tortie "$src"/*.mjs "$tmp/bin/"
@@ -119,13 +122,12 @@ if [[ $nodejs != none ]]; then
   grep -q "^node_bin='$node_on_host/nodejs'$" "$tmp/bin/tortie" || die "could not record the node path in the shim"
 fi
 [[ -z $modules ]] || cp -a "$modules" "$tmp/node_modules"
-rm -rf "$dest"
 mv -T "$tmp" "$dest"
 trap - EXIT
-ln -sfn ".tortie-$build/bin/tortie" "$bin_dir/.tortie.link"
+ln -sfn "$name/bin/tortie" "$bin_dir/.tortie.link"
 mv -T "$bin_dir/.tortie.link" "$bin_dir/tortie"
-for old in "$bin_dir"/.tortie-*; do # earlier builds (a call still running keeps its open files)
-  [[ $old == "$dest" || ! -d $old ]] || rm -rf "$old"
+for old in "$bin_dir"/.tortie-*; do # earlier installs (a call still running keeps its open files)
+  [[ $old == "$dest" || ! -d $old || $old == "$bin_dir"/.tortie-new.* ]] || rm -rf "$old"
 done
 
 # --- the conflist: a temporary file, then rename (the runtime never reads half) --

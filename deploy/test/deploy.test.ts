@@ -176,7 +176,7 @@ describe("systemd units", () => {
   it.runIf(haveAnalyze)(
     "both units score OK (exposure below 4.0) in systemd-analyze security",
     () => {
-      // 2.9 (tortie-bgp) and 3.3 (tortie-node) on systemd 252 when written; most of the rest
+      // 2.9 (tortie-bgp) and 3.1 (tortie-node) on systemd 252 when written; most of the rest
       // is root, the host's network and CAP_SYS_ADMIN, which these daemons need
       for (const name of Object.keys(UNITS))
         expect(exposure(join(DEPLOY, "systemd", name))).toBeLessThan(4);
@@ -518,7 +518,7 @@ describe("install-cni.sh into a temporary host root", () => {
 
     const bin = join(host, "opt/cni/bin");
     const link = readlinkSync(join(bin, "tortie"));
-    expect(link).toMatch(/^\.tortie-[a-z0-9-]+\/bin\/tortie$/);
+    expect(link).toMatch(/^\.tortie-[a-z0-9-]+-[A-Za-z0-9]{6}\/bin\/tortie$/);
     expect(lstatSync(join(bin, link.split("/")[0]!)).mode & 0o777).toBe(0o755);
     for (const f of ["tortie", "tortie.mjs"])
       expect(existsSync(join(bin, link.split("/")[0]!, "bin", f))).toBe(true);
@@ -582,7 +582,7 @@ describe("install-cni.sh into a temporary host root", () => {
     expect(() => readConflist(conf)).toThrow(CniError);
   });
 
-  it("an upgrade swaps the link to the new build and removes the old one", () => {
+  it("an upgrade or reinstall swaps the link to a new folder and removes the old one", () => {
     const host = hostRoot();
     const bin = join(host, "opt/cni/bin");
     expect(installCni(host, { TORTIE_CNI_NODEJS: "none" }).status).toBe(0);
@@ -597,9 +597,15 @@ describe("install-cni.sh into a temporary host root", () => {
     );
     writeFileSync(join(src2, "tortie"), shim);
     expect(installCni(host, { TORTIE_CNI_NODEJS: "none", TORTIE_CNI_SRC: src2 }).status).toBe(0);
-    expect(readlinkSync(join(bin, "tortie"))).toBe(".tortie-next-build/bin/tortie");
+    const second = readlinkSync(join(bin, "tortie"));
+    expect(second).toMatch(/^\.tortie-next-build-[A-Za-z0-9]{6}\/bin\/tortie$/);
     expect(existsSync(join(bin, first.split("/")[0]!))).toBe(false);
-    expect(readdirSync(bin).sort()).toEqual([".tortie-next-build", "tortie"]);
+    expect(readdirSync(bin).sort()).toEqual([second.split("/")[0], "tortie"]);
+    // the same build again: a new folder, never the one the link points at
+    expect(installCni(host, { TORTIE_CNI_NODEJS: "none", TORTIE_CNI_SRC: src2 }).status).toBe(0);
+    const third = readlinkSync(join(bin, "tortie"));
+    expect(third).not.toBe(second);
+    expect(readdirSync(bin).sort()).toEqual([third.split("/")[0], "tortie"]);
   });
 
   const refusals: [string, Record<string, string | undefined>, RegExp][] = [
