@@ -14,6 +14,7 @@ import {
   accessSync,
   chmodSync,
   constants,
+  cpSync,
   existsSync,
   lstatSync,
   mkdirSync,
@@ -549,6 +550,54 @@ describe("install-cni.sh into a temporary host root", () => {
       datastore: { type: "sqlite", path: "/var/lib/tortie/store.db" },
     });
     expect(readdirSync(join(host, "etc/cni/net.d"))).toEqual(["10-tortie.conflist"]);
+  });
+
+  it("with the native modules beside it, the installed plugin reaches its SQLite store (STATUS)", () => {
+    const host = hostRoot();
+    // what the image's /opt/tortie-cni/node_modules holds for a SQLite store
+    const mods = tempDir("mods");
+    for (const m of ["koffi", "better-sqlite3", "bindings", "file-uri-to-path"])
+      if (existsSync(join(ROOT, "node_modules", m)))
+        cpSync(join(ROOT, "node_modules", m), join(mods, m), { recursive: true });
+    const status = () => {
+      const list = JSON.parse(readFileSync(join(host, "etc/cni/net.d/10-tortie.conflist"), "utf8"));
+      const req = {
+        ...list.plugins[0],
+        cniVersion: list.cniVersion,
+        name: list.name,
+        dataDir: join(host, "data"),
+      };
+      const r = spawnSync(join(host, "opt/cni/bin/tortie"), [], {
+        encoding: "utf8",
+        input: JSON.stringify(req),
+        env: {
+          CNI_COMMAND: "STATUS",
+          TORTIE_CNI_HELPER: "off",
+          TORTIE_CNI_RUN_DIR: join(host, "run"),
+        },
+      });
+      return {
+        status: r.status,
+        answer: JSON.parse(r.stdout) as { code: number; msg: string; details?: string },
+      };
+    };
+    const settings = {
+      TORTIE_CNI_NODEJS: process.execPath,
+      TORTIE_DATASTORE_PATH: join(host, "var/lib/tortie/store.db"),
+      TORTIE_CNI_LOG_FILE: join(host, "var/log/cni.log"),
+    };
+    // without the modules: the store cannot be opened, and STATUS says so
+    expect(installCni(host, settings).status).toBe(0);
+    const without = status();
+    expect(without.status).toBe(1);
+    expect(without.answer.msg).toBe("the datastore is not reachable");
+    expect(without.answer.details).toMatch(/better-sqlite3/);
+    // with them: the store opens (the file appears) and the answer is about pools
+    mkdirSync(join(host, "var/lib/tortie"), { recursive: true });
+    expect(installCni(host, { ...settings, TORTIE_CNI_MODULES: mods }).status).toBe(0);
+    const withMods = status();
+    expect(withMods.answer).toMatchObject({ code: 50, msg: "no IP pool has room for new pods" });
+    expect(existsSync(join(host, "var/lib/tortie/store.db"))).toBe(true);
   });
 
   it("the ConfigMap's template with etcd gives a conflist the plugin accepts", () => {
