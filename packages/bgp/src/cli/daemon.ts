@@ -4,9 +4,17 @@
 import { readFile } from "node:fs/promises";
 import { createConnection, createServer, type Server } from "node:net";
 import { parse as parseYaml } from "yaml";
-import { ConfigError, parseSpeakerConfig, type SpeakerConfig } from "../speaker/config.js";
+import { parseSpeakerConfig, type SpeakerConfig } from "../speaker/config.js";
 import type { Speaker, SpeakerEvents } from "../speaker/speaker.js";
-import { formatStatus } from "../speaker/status.js";
+import {
+  type ControlRequest,
+  type ControlState,
+  controlAnswer,
+  MAX_REQUEST_BYTES,
+} from "./control.js";
+import { checkFamilies } from "./families.js";
+
+export { checkFamilies };
 
 /**
  * Reads a YAML or JSON configuration file and validates it (throws
@@ -18,33 +26,6 @@ export async function loadConfig(path: string): Promise<SpeakerConfig> {
   const config = parseSpeakerConfig(parseYaml(text));
   checkFamilies(config);
   return config;
-}
-
-/**
- * An originated prefix whose family no configured peer or dynamic range
- * negotiates would never be announced: in the daemon's file that is an
- * error, not a silent no-op. (The API allows it: peers may be added later.)
- */
-export function checkFamilies(config: SpeakerConfig): void {
-  const carried = new Set<string>();
-  for (const p of config.peers)
-    for (const f of p.families ?? [p.address.includes(":") ? "ipv6-unicast" : "ipv4-unicast"])
-      carried.add(f);
-  for (const d of config.dynamicNeighbors)
-    for (const f of d.families ?? [d.prefix.includes(":") ? "ipv6-unicast" : "ipv4-unicast"])
-      carried.add(f);
-  const issues = config.originate.flatMap((r, i) => {
-    const fam = r.prefix.includes(":") ? "ipv6-unicast" : "ipv4-unicast";
-    return carried.has(fam)
-      ? []
-      : [
-          {
-            path: `originate.${i}.prefix`,
-            message: `${r.prefix} is ${fam}, which no peer negotiates (add "${fam}" to a peer's families)`,
-          },
-        ];
-  });
-  if (issues.length) throw new ConfigError(issues);
 }
 
 /** One JSON line per event; routes are one line per prefix. */
@@ -89,24 +70,29 @@ export function streamEvents(speaker: Speaker, write: (line: string) => void): v
   }
 }
 
-/** Requests the status socket answers: `{"cmd":"status"}`, `{"cmd":"routes","peer":"…"}`, `{"cmd":"table"}`. */
+/** Read-only requests: `{"cmd":"status"}`, `{"cmd":"routes","peer":"…"}`, `{"cmd":"table"}`. */
 export type StatusRequest = { cmd: "status" } | { cmd: "table" } | { cmd: "routes"; peer?: string };
 
 /**
- * Serves status requests on a unix socket at `path`. `speaker` may be a
- * function, so that the socket is up before the speaker starts (a caller
- * that sees a session come up can ask at once); until it returns a speaker
- * the answer is `{"error":"starting"}`.
+ * Serves the control socket at `path`: one JSON request per line, one JSON
+ * answer per line (control.ts). `speaker` may be a function, so that the
+ * socket is up before the speaker starts (a caller that sees a session come
+ * up can ask at once); until it returns a speaker the answer is
+ * `{"error":"starting"}`. With `state`, requests may change peers and
+ * routes; without, the socket is read-only. The socket is made mode 0600
+ * (only its owner may connect); a line longer than MAX_REQUEST_BYTES is
+ * answered with an error and the connection closed.
  */
 export async function serveStatus(
   speaker: Speaker | (() => Speaker | undefined),
   path: string,
+  state?: ControlState,
 ): Promise<Server> {
   const current = typeof speaker === "function" ? speaker : () => speaker;
   // A socket some running daemon answers on is not ours to remove.
   if (await answers(path))
     throw Object.assign(new Error(`${path} is in use`), { code: "EADDRINUSE" });
-  const { rm } = await import("node:fs/promises");
+  const { rm, chmod } = await import("node:fs/promises");
   await rm(path, { force: true });
   const server = createServer((conn) => {
     let buf = "";
@@ -118,7 +104,16 @@ export async function serveStatus(
         buf = buf.slice(nl + 1);
         if (!line) continue;
         const s = current();
-        conn.write(`${s ? answer(s, line) : JSON.stringify({ error: "starting" })}\n`);
+        conn.write(
+          `${s ? controlAnswer(s, line, state) : JSON.stringify({ error: "starting" })}\n`,
+        );
+      }
+      if (Buffer.byteLength(buf) > MAX_REQUEST_BYTES) {
+        buf = "";
+        conn.end(
+          `${JSON.stringify({ error: `request larger than ${MAX_REQUEST_BYTES} bytes` })}\n`,
+        );
+        conn.destroySoon();
       }
     });
     conn.on("error", () => {});
@@ -127,30 +122,8 @@ export async function serveStatus(
     server.once("error", reject);
     server.listen(path, () => resolve());
   });
+  await chmod(path, 0o600);
   return server;
-}
-
-function answer(speaker: Speaker, line: string): string {
-  let req: StatusRequest;
-  try {
-    req = line.startsWith("{")
-      ? (JSON.parse(line) as StatusRequest)
-      : ({ cmd: line } as StatusRequest);
-  } catch {
-    return JSON.stringify({ error: "request is not JSON" });
-  }
-  switch (req.cmd) {
-    case "status":
-      return JSON.stringify(speaker.status());
-    case "table":
-      return JSON.stringify({ table: formatStatus(speaker.status()) });
-    case "routes":
-      return JSON.stringify(speaker.routes(req.peer).map(({ attributes: _a, ...r }) => r));
-    default:
-      return JSON.stringify({
-        error: `unknown command ${JSON.stringify((req as { cmd: unknown }).cmd)}`,
-      });
-  }
 }
 
 /** Whether something accepts connections on the unix socket at `path`. */
@@ -165,8 +138,12 @@ function answers(path: string): Promise<boolean> {
   });
 }
 
-/** Sends one request to a status socket and returns the parsed answer. */
-export function queryStatus(path: string, req: StatusRequest, timeoutMs = 5000): Promise<unknown> {
+/** Sends one request to the control socket and returns the parsed answer. */
+export function queryStatus(
+  path: string,
+  req: StatusRequest | ControlRequest | Record<string, unknown>,
+  timeoutMs = 5000,
+): Promise<unknown> {
   return new Promise((resolve, reject) => {
     const c = createConnection(path);
     let buf = "";

@@ -5,6 +5,9 @@
 //       shut every session down with an RFC 9003 message.
 //   tortie-bgp status [--socket PATH] [--table] [--routes [PEER]]
 //       asks a running daemon (JSON by default).
+//   tortie-bgp control [--socket PATH] REQUEST
+//       sends one control request (JSON, control.ts): add-peer, remove-peer,
+//       disable-peer, enable-peer, originate, withdraw; prints the answer.
 //   tortie-bgp --version
 // SIGHUP re-reads the configuration and applies only the difference (reload.ts).
 // Every start-up failure is one line on stderr naming the address, port or
@@ -15,6 +18,7 @@ import { dirname } from "node:path";
 import { parseArgs } from "node:util";
 import { type SpeakerConfig, SpeakerConfig as SpeakerConfigSchema } from "../speaker/config.js";
 import { Speaker } from "../speaker/speaker.js";
+import type { ControlState } from "./control.js";
 import { loadConfig, queryStatus, serveStatus, streamEvents } from "./daemon.js";
 import { describeConfig } from "./help-config.js";
 import { planReload } from "./reload.js";
@@ -24,6 +28,9 @@ const DEFAULT_SOCKET = "/run/tortie-bgp.sock";
 const USAGE = `usage:
   tortie-bgp --config FILE [--socket PATH]     run the speaker (YAML or JSON config)
   tortie-bgp status [--socket PATH] [--table] [--routes [PEER]]
+  tortie-bgp control [--socket PATH] '{"cmd":"add-peer","peer":{"address":"192.0.2.1","asn":64512}}'
+      commands: add-peer {peer}, remove-peer {address, message?}, disable-peer {address, message?},
+      enable-peer {address}, originate {routes: [{prefix, …}]}, withdraw {prefixes: [...]}
   tortie-bgp --help-config                     every configuration field: type, default, meaning
   tortie-bgp --version`;
 
@@ -88,10 +95,11 @@ async function run(argv: string[]): Promise<number> {
     stage: "config",
   };
   let speaker: Speaker | undefined;
-  let config: SpeakerConfig;
+  let state: ControlState;
   let server: Awaited<ReturnType<typeof serveStatus>> | undefined;
   try {
-    config = await loadConfig(values.config);
+    const config = await loadConfig(values.config);
+    state = { config };
     ctx.listen = config.listen;
     if (config.netns) {
       ctx.stage = "netns";
@@ -102,7 +110,7 @@ async function run(argv: string[]): Promise<number> {
     // The status socket first: whoever sees a session come up can ask at once.
     ctx.stage = "socket";
     accessSync(dirname(socketPath), constants.W_OK);
-    server = await serveStatus(() => speaker, socketPath);
+    server = await serveStatus(() => speaker, socketPath, state);
     ctx.stage = "listen";
     speaker = await Speaker.start(config);
   } catch (e) {
@@ -126,7 +134,7 @@ async function run(argv: string[]): Promise<number> {
         emit({ event: "reload-failed", error: startupMessage(e, { stage: "config", configPath }) });
         return;
       }
-      const plan = planReload(config, next);
+      const plan = planReload(state.config, next);
       if (plan.needsRestart.length) {
         emit({
           event: "reload-refused",
@@ -143,7 +151,7 @@ async function run(argv: string[]): Promise<number> {
         for (const p of plan.addPeers) running.addPeer(p);
         if (plan.withdraw.length) running.withdraw(plan.withdraw);
         if (plan.originate.length) running.originate(plan.originate);
-        config = next;
+        state.config = next;
         emit({
           event: "reloaded",
           added: plan.addPeers.map((p) => p.address),
@@ -204,11 +212,50 @@ async function status(argv: string[]): Promise<number> {
   }
 }
 
+async function control(argv: string[]): Promise<number> {
+  const parsed = args(() =>
+    parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: { socket: { type: "string", short: "s" } },
+    }),
+  );
+  if (typeof parsed === "number") return parsed;
+  const { values, positionals } = parsed;
+  if (positionals.length !== 1) {
+    console.error(`tortie-bgp control: one request expected (JSON)\n${USAGE}`);
+    return 2;
+  }
+  let req: Record<string, unknown>;
+  try {
+    req = JSON.parse(positionals[0]!) as Record<string, unknown>;
+  } catch {
+    console.error("tortie-bgp control: the request is not JSON");
+    return 2;
+  }
+  try {
+    const answer = (await queryStatus(values.socket ?? DEFAULT_SOCKET, req)) as { error?: string };
+    if (answer && typeof answer === "object" && "error" in answer) {
+      console.error(`tortie-bgp control: ${answer.error}`);
+      return 1;
+    }
+    console.log(JSON.stringify(answer, null, 2));
+    return 0;
+  } catch (e) {
+    console.error(`tortie-bgp control: ${(e as Error).message}`);
+    return 1;
+  }
+}
+
 const [cmd, ...rest] = process.argv.slice(2);
 let code: number;
 try {
   code =
-    cmd === "status" ? await status(rest) : await run(cmd === "run" ? rest : process.argv.slice(2));
+    cmd === "status"
+      ? await status(rest)
+      : cmd === "control"
+        ? await control(rest)
+        : await run(cmd === "run" ? rest : process.argv.slice(2));
 } catch (e) {
   // Nothing reaches the user as a stack trace.
   console.error(`tortie-bgp: ${(e as Error)?.message?.split("\n")[0] ?? String(e)}`);
