@@ -53,6 +53,8 @@ export interface LabOptions {
   readonly nodes: number;
   readonly podsPerNode?: number;
   readonly datastore: "embedded" | "etcd";
+  /** Where the lab keeps its files (default {@link LAB_DIR}; tests use their own). */
+  readonly dir?: string;
   /** Progress lines. */
   readonly log?: (line: string) => void;
 }
@@ -85,7 +87,7 @@ export class Lab {
     readonly plan: LabPlan,
     readonly opts: LabOptions,
     readonly bigip: Frr,
-    readonly etcd: Etcd | undefined,
+    public etcd: Etcd | undefined,
     readonly dir: string,
   ) {}
 
@@ -103,8 +105,9 @@ export class Lab {
   static async up(opts: LabOptions): Promise<Lab> {
     const log = opts.log ?? (() => {});
     const plan = planLab(opts.nodes, opts.podsPerNode);
-    rmSync(LAB_DIR, { recursive: true, force: true });
-    mkdirSync(LAB_DIR, { recursive: true, mode: 0o700 });
+    const dir = opts.dir ?? LAB_DIR;
+    rmSync(dir, { recursive: true, force: true });
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
     log(`namespaces: client, bigip, ${plan.nodes.map((n) => n.name).join(", ")} and their pods`);
     const topo = await createTopology(topologyOf(plan, MAX_NODES));
     let etcd: Etcd | undefined;
@@ -116,16 +119,16 @@ export class Lab {
         log(`datastore: etcd at ${etcd.endpoint} (in its own namespace on the node network)`);
       } else {
         log(
-          `datastore: embedded (SQLite ${join(LAB_DIR, "store.db")}, shared by every node of this machine)`,
+          `datastore: embedded (SQLite ${join(dir, "store.db")}, shared by every node of this machine)`,
         );
       }
-      const ctl = (args: readonly string[]) => tortiectl(topo, etcd, args);
+      const ctl = (args: readonly string[]) => tortiectl(topo, etcd, dir, args);
       log(`tortiectl apply -f ${MANIFESTS}`);
       log(`  ${(await ctl(["apply", "-f", MANIFESTS])).trim()}`);
 
       // BIG-IP first, with the peering the cluster expects; its neighbours
       // come from `tortiectl bigip config` once the nodes have registered.
-      lab = new Lab(topo, plan, opts, undefined as never, etcd, LAB_DIR);
+      lab = new Lab(topo, plan, opts, undefined as never, etcd, dir);
       for (const n of plan.nodes) await lab.startNode(n);
       await waitFor(
         async () => {
@@ -135,7 +138,7 @@ export class Lab {
         { what: "every agent registered its Node", timeoutMs: 60_000 },
       );
       const frrConf = await ctl(["bigip", "config", "--format", "frr"]);
-      writeFileSync(join(LAB_DIR, "bigip-frr.conf"), frrConf);
+      writeFileSync(join(dir, "bigip-frr.conf"), frrConf);
       frr = await startFrr(topo.host("bigip"), frrConf);
       (lab as { bigip: Frr }).bigip = frr;
       log(
@@ -165,7 +168,7 @@ export class Lab {
 
   /** Runs tortiectl against the lab's datastore; returns stdout. */
   ctl(args: readonly string[]): Promise<string> {
-    return tortiectl(this.topo, this.etcd, args);
+    return tortiectl(this.topo, this.etcd, this.dir, args);
   }
 
   /** Starts the agent of a planned node (its namespace exists). */
@@ -207,6 +210,12 @@ export class Lab {
     return this.etcd
       ? ["--datastore-type", "etcdv3", "--etcd-endpoints", this.etcd.endpoint]
       : ["--datastore-type", "sqlite", "--datastore-path", join(this.dir, "store.db")];
+  }
+
+  /** Stops the etcd variant's datastore for `downMs` and starts it again on its data. */
+  async restartEtcd(downMs: number): Promise<void> {
+    if (!this.etcd) throw new Error("the lab runs on the embedded store, not etcd");
+    this.etcd = await this.etcd.restart(downMs);
   }
 
   /** kill -9 a node's agent (its routes and sessions must survive). */
@@ -487,11 +496,12 @@ function topologyOf(plan: LabPlan, maxNodes: number) {
 async function tortiectl(
   topo: Topology,
   etcd: Etcd | undefined,
+  dir: string,
   args: readonly string[],
 ): Promise<string> {
   const store = etcd
     ? ["--datastore-type", "etcdv3", "--etcd-endpoints", etcd.endpoint]
-    : ["--datastore-type", "sqlite", "--datastore-path", join(LAB_DIR, "store.db")];
+    : ["--datastore-type", "sqlite", "--datastore-path", join(dir, "store.db")];
   const argv = [
     process.execPath,
     "--import",

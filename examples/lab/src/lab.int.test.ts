@@ -3,11 +3,13 @@
 // down leaving nothing behind.
 
 import { execSync } from "node:child_process";
-import { readdirSync } from "node:fs";
+import { mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
 import { requirePrereqs, waitFor } from "@tortie/testbed";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { formatChecks, runChecks } from "./checks.js";
-import { LAB_DIR, Lab } from "./cluster.js";
+import { Lab } from "./cluster.js";
 import { BIGIP_IP } from "./plan.js";
 
 const skip = requirePrereqs(["root", "frr", "haproxy", "cni-plugins", "nft"]);
@@ -15,10 +17,16 @@ const skip = requirePrereqs(["root", "frr", "haproxy", "cni-plugins", "nft"]);
 describe.skipIf(skip)("F5's Kubernetes + Calico + BIG-IP lab on the Tortie agent", () => {
   let lab: Lab;
   beforeAll(async () => {
-    lab = await Lab.up({ nodes: 3, datastore: "embedded" });
+    // A folder of its own: a lab an operator runs meanwhile is not touched.
+    lab = await Lab.up({
+      nodes: 3,
+      datastore: "embedded",
+      dir: join(mkdtempSync(join(tmpdir(), "lab-test-")), "lab"),
+    });
   }, 240_000);
   afterAll(async () => {
     await lab?.down();
+    if (lab) rmSync(dirname(lab.dir), { recursive: true, force: true });
   });
 
   it("every check of the summary passes", async () => {
@@ -107,9 +115,58 @@ describe.skipIf(skip)("F5's Kubernetes + Calico + BIG-IP lab on the Tortie agent
     await lab.down();
     const left = readdirSync("/var/run/netns").filter((n) => namespaces.includes(n));
     expect(left).toEqual([]);
-    expect(() => readdirSync(LAB_DIR)).toThrow();
-    // No agent, HAProxy or pod server of the lab is left (their command lines name the lab's files).
+    expect(() => readdirSync(lab.dir)).toThrow();
+    // No agent, HAProxy or pod server of this lab is left: their command
+    // lines name the lab's folder or run in its namespaces.
     const ps = execSync("ps -eo args", { encoding: "utf8" });
-    expect(ps).not.toMatch(/tortie-lab|node-agent\/src\/cli\/bin\.mjs|pod-server\.mjs/);
+    expect(ps.split("\n").filter((l) => l.includes(lab.dir))).toEqual([]);
+    for (const ns of namespaces) expect(ps).not.toContain(ns);
+  });
+});
+
+describe.skipIf(skip || requirePrereqs(["etcd"]))("the lab on etcd", () => {
+  let lab: Lab;
+  beforeAll(async () => {
+    lab = await Lab.up({
+      nodes: 2,
+      datastore: "etcd",
+      dir: join(mkdtempSync(join(tmpdir(), "lab-test-")), "lab"),
+    });
+  }, 240_000);
+  afterAll(async () => {
+    await lab?.down();
+    if (lab) rmSync(dirname(lab.dir), { recursive: true, force: true });
+  });
+
+  it("passes every check, and etcd stopped and started again drops no request; the cluster then converges", async () => {
+    const checks = await runChecks(lab);
+    expect(
+      checks.filter((c) => !c.ok),
+      formatChecks(checks),
+    ).toEqual([]);
+    // The client asks the virtual server every 100 ms while etcd is down for 5 s.
+    const loop = lab.client.exec(
+      [
+        "bash",
+        "-c",
+        `ok=0; bad=0; end=$((SECONDS+20)); while [ $SECONDS -lt $end ]; do if curl -s -o /dev/null --max-time 1 http://203.0.113.100/; then ok=$((ok+1)); else bad=$((bad+1)); fi; sleep 0.1; done; echo "$ok $bad"`,
+      ],
+      { timeoutMs: 60_000 },
+    );
+    await new Promise((r) => setTimeout(r, 2000));
+    await lab.restartEtcd(5000);
+    const [ok, bad] = (await loop).stdout.trim().split(" ").map(Number);
+    expect(bad, `${ok} answered, ${bad} failed`).toBe(0);
+    expect(ok).toBeGreaterThan(50);
+    // Converged: a pod deleted and made again after the outage gets an
+    // address and joins the virtual server's pool.
+    const again = lab.nodes.get("node1")!.plan.pods[1]!;
+    await lab.deletePod(again.name);
+    const ip = await lab.addPod(again);
+    await waitFor(async () => (await lab.poolMembers()).some((m) => m.ip === ip), {
+      what: "the new pod in the pool",
+      timeoutMs: 20_000,
+    });
+    expect(await lab.ctl(["ipam", "show", "--ip", ip])).toMatch(/is in use/);
   });
 });

@@ -566,16 +566,27 @@ describe("tortiectl as a process", () => {
   it("--help on every command carries an example", async () => {
     for (const c of [
       ["apply"],
+      ["create"],
+      ["replace"],
       ["get"],
       ["delete"],
       ["patch"],
       ["label"],
+      ["node", "status"],
+      ["node", "diags"],
+      ["ipam", "show"],
+      ["ipam", "check"],
+      ["ipam", "release"],
+      ["ipam", "configure"],
+      ["ipam", "split"],
+      ["policy", "explain"],
       ["bigip", "config"],
       ["version"],
+      ["completion"],
     ]) {
       const h = await proc([...c, "--help"]);
       expect(h.code, c.join(" ")).toBe(0);
-      expect(h.stdout, c.join(" ")).toMatch(/Examples?:\n {2}tortiectl /);
+      expect(h.stdout, c.join(" ")).toMatch(/Examples?:\n {2}(tortiectl |source <\(tortiectl )/);
     }
   });
 

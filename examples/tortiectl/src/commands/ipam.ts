@@ -174,6 +174,8 @@ export async function ipamCheck(
   now = Date.now(),
 ): Promise<boolean> {
   const ipam = new Ipam({ store });
+  const t0 = Date.now();
+  if (out.progress) out.stderr.write("reading workload endpoints and IPAM blocks…");
   const inUse = await livenessFromEndpoints(store);
   // The addresses each handle holds, from one read of the blocks, so that a
   // handle is judged by its addresses without a store read per handle.
@@ -195,6 +197,10 @@ export async function ipamCheck(
       return ips.length === 0 || ips.some((ip) => inUse.has(ip));
     },
   });
+  if (out.progress)
+    out.stderr.write(
+      `\r\x1b[Kchecked ${report.allocations} allocations in ${((Date.now() - t0) / 1000).toFixed(1)} s\n`,
+    );
   const withGrace: CheckReport & { graceMs: number } = { ...report, graceMs: o.graceMs };
   if (o.output) writeFileSync(o.output, `${JSON.stringify(withGrace, null, 2)}\n`);
   const lines = [

@@ -122,9 +122,10 @@ export class Daemon implements HasLogs {
 
   /**
    * Stops the daemon (SIGTERM, then SIGKILL after `graceMs`) and removes its
-   * work dir; its output stays readable through logs().
+   * work dir unless `keepDir` (a daemon to be started again on its data);
+   * its output stays readable through logs().
    */
-  async stop(graceMs = 3000): Promise<void> {
+  async stop(graceMs = 3000, opts: { keepDir?: boolean } = {}): Promise<void> {
     if (this.running) {
       this.child.kill("SIGCONT");
       this.child.kill("SIGTERM");
@@ -136,7 +137,7 @@ export class Daemon implements HasLogs {
       (saved: string) => () =>
         saved
     )(this.logs());
-    rmSync(this.dir, { recursive: true, force: true });
+    if (!opts.keepDir) rmSync(this.dir, { recursive: true, force: true });
   }
 }
 
