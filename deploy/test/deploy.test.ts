@@ -455,8 +455,12 @@ describe("Dockerfile", () => {
       expect(existsSync(join(ROOT, m[1]!))).toBe(true);
     for (const m of text.matchAll(/ln -s \/opt\/tortie\/(\S+) /g))
       expect(existsSync(join(ROOT, m[1]!))).toBe(true);
-    // the versions of the CNI plugin's native modules are the ones the workspace uses
-    for (const m of text.matchAll(/ (koffi|better-sqlite3|etcd3)@(\S+)/g)) {
+    // the npm the workspace declares, and the native modules' versions it uses
+    const pm = (JSON.parse(read("package.json")) as { packageManager: string }).packageManager;
+    expect(text).toContain(`npm install -g --no-audit --no-fund ${pm}`);
+    const pinned = [...text.matchAll(/ (koffi|better-sqlite3|etcd3)@(\S+)/g)];
+    expect(pinned.map((m) => m[1])).toEqual(["koffi", "better-sqlite3", "etcd3"]);
+    for (const m of pinned) {
       const pkg = JSON.parse(read(`node_modules/${m[1]}/package.json`)) as { version: string };
       expect(`${m[1]}@${pkg.version}`).toBe(`${m[1]}@${m[2]}`);
     }
