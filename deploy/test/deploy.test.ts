@@ -404,6 +404,18 @@ describe("Kubernetes manifest", () => {
     expect(pod.serviceAccountName).toBe((byKind(docs, "ServiceAccount") as Any).metadata.name);
   });
 
+  it("install-cni.sh reads every variable the init container and the image set", () => {
+    const script = read("deploy/install-cni.sh");
+    const reads = new Set([...script.matchAll(/\$\{([A-Z_]+)[-:}]/g)].map((m) => m[1]));
+    const [init] = (byKind(manifest(), "DaemonSet") as Any).spec.template.spec.initContainers;
+    const image = [...read("deploy/container/Dockerfile").matchAll(/(TORTIE_CNI_[A-Z_]+)=/g)].map(
+      (m) => m[1],
+    );
+    const set = [...init.env.map((e: Any) => e.name as string), ...image];
+    expect(set.filter((n) => !reads.has(n))).toEqual([]);
+    expect(reads.has("CNI_NETWORK_CONFIG")).toBe(true);
+  });
+
   it("the agent accepts the environment the DaemonSet gives it", () => {
     const docs = manifest();
     const cm = byKind(docs, "ConfigMap") as Any;
