@@ -263,11 +263,17 @@ export class Lab {
   }
 
   /** Creates a pod through the CNI plugin and starts its HTTP server. */
-  async addPod(p: PodPlan): Promise<string> {
+  async addPod(p: PodPlan, opts: { ipv4Pools?: readonly string[] } = {}): Promise<string> {
     const node = this.mustNode(p.node);
     const host = this.topo.host(p.host);
-    const conf = join(this.dir, node.plan.name, "pods.conflist");
-    writeFileSync(conf, JSON.stringify(this.conflist(node.plan), null, 2));
+    // A pod asking for given pools (Calico's ipv4pools annotation) gets a
+    // network configuration of its own that names them.
+    const conf = join(
+      this.dir,
+      node.plan.name,
+      opts.ipv4Pools ? `pods-${opts.ipv4Pools.join("-")}.conflist` : "pods.conflist",
+    );
+    writeFileSync(conf, JSON.stringify(this.conflist(node.plan, opts.ipv4Pools), null, 2));
     const { stdout } = await this.cni(node, "add", conf, p);
     const result = JSON.parse(stdout) as { ips?: { address: string }[] };
     const ip = result.ips?.[0]?.address.split("/")[0];
@@ -302,7 +308,7 @@ export class Lab {
     throw new Error(`no pod ${name}`);
   }
 
-  private conflist(n: NodePlan) {
+  private conflist(n: NodePlan, ipv4Pools?: readonly string[]) {
     return {
       cniVersion: "1.1.0",
       name: "k8s-pod-network",
@@ -314,7 +320,7 @@ export class Lab {
             ? { type: "etcd", endpoints: [this.etcd.endpoint] }
             : { type: "sqlite", path: join(this.dir, "store.db") },
           dataDir: join(this.dir, n.name, "cni"),
-          ipam: { type: "tortie" },
+          ipam: { type: "tortie", ...(ipv4Pools ? { ipv4_pools: [...ipv4Pools] } : {}) },
         },
       ],
     };

@@ -2,8 +2,8 @@
 // operator does to it: a pod deleted, a fourth node added, and the lab taken
 // down leaving nothing behind.
 
-import { execSync } from "node:child_process";
-import { mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { execFileSync, execSync } from "node:child_process";
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { requirePrereqs, waitFor } from "@tortie/testbed";
@@ -110,6 +110,58 @@ describe.skipIf(skip)("F5's Kubernetes + Calico + BIG-IP lab on the Tortie agent
     expect(n.ip).not.toBe(BIGIP_IP);
   });
 
+  it("an address a node borrows from another node's block is announced as a /32 and withdrawn when its pod goes", async () => {
+    // A small second pool with a single /30 block: the first pod (on node1)
+    // claims the block; a pod on node2 then finds no free block and borrows
+    // an address from node1's (strictAffinity is off, as Calico's default).
+    const poolFile = join(lab.dir, "borrow-pool.yaml");
+    writeFileSync(
+      poolFile,
+      "apiVersion: projectcalico.org/v3\nkind: IPPool\nmetadata:\n  name: borrow-demo\nspec:\n  cidr: 203.0.113.240/30\n  blockSize: 30\n  nodeSelector: all()\n",
+    );
+    await lab.ctl(["apply", "-f", poolFile]);
+    const pools = ["borrow-demo"];
+    const base = lab.nodes.get("node1")!.plan.pods[0]!;
+    const owner = await waitFor(
+      () =>
+        lab
+          .addPod({ ...base, name: "borrow-a", host: "p4x2", node: "node1" }, { ipv4Pools: pools })
+          .catch(() => undefined),
+      {
+        what: "a pod from the borrow-demo pool on node1 (once the agents have the pool)",
+        timeoutMs: 30_000,
+      },
+    );
+    const borrower = await lab.addPod(
+      { ...base, name: "borrow-b", host: "p2x2", node: "node2" },
+      { ipv4Pools: pools },
+    );
+    expect(await lab.ctl(["ipam", "show", "--ip", owner])).toContain("affine to node1");
+    expect(await lab.ctl(["ipam", "show", "--show-borrowed"])).toMatch(
+      new RegExp(
+        `${borrower.replace(/\./g, "\\.")} +\\| node2 +\\| 203\\.0\\.113\\.240/30 \\| node1`,
+      ),
+    );
+    const at = (prefix: string, via: string) => async () =>
+      (await lab.bigip.routes("ipv4"))[prefix]?.some((p) =>
+        p.nexthops?.some((h) => h.ip === via),
+      ) === true;
+    await waitFor(at("203.0.113.240/30", "192.0.2.11"), {
+      what: "BIG-IP: the block via node1",
+      timeoutMs: 30_000,
+    });
+    await waitFor(at(`${borrower}/32`, "192.0.2.12"), {
+      what: "BIG-IP: the borrowed /32 via node2",
+      timeoutMs: 30_000,
+    });
+    await lab.deletePod("borrow-b");
+    await waitFor(async () => !(await lab.bigip.routes("ipv4"))[`${borrower}/32`], {
+      what: "BIG-IP: the borrowed /32 withdrawn",
+      timeoutMs: 30_000,
+    });
+    await lab.deletePod("borrow-a");
+  });
+
   it("down removes every namespace, process and file", async () => {
     const namespaces = lab.topo.namespaces();
     await lab.down();
@@ -168,5 +220,53 @@ describe.skipIf(skip || requirePrereqs(["etcd"]))("the lab on etcd", () => {
       timeoutMs: 20_000,
     });
     expect(await lab.ctl(["ipam", "show", "--ip", ip])).toMatch(/is in use/);
+  });
+});
+
+describe("the lab's command line", () => {
+  const main = new URL("./main.ts", import.meta.url).pathname;
+  const lab = (args: string[], prefix: string[] = []) => {
+    try {
+      const out = execFileSync(
+        prefix[0] ?? process.execPath,
+        [
+          ...prefix.slice(1),
+          ...(prefix.length ? [process.execPath] : []),
+          "--import",
+          "tsx",
+          main,
+          ...args,
+        ],
+        {
+          encoding: "utf8",
+          stdio: ["ignore", "pipe", "pipe"],
+          cwd: join(dirname(main), ".."),
+        },
+      );
+      return { code: 0, out, err: "" };
+    } catch (e) {
+      const x = e as { status: number; stdout: string; stderr: string };
+      return { code: x.status, out: x.stdout, err: x.stderr };
+    }
+  };
+
+  it("--help prints the usage and starts nothing; a bad flag is a usage error", () => {
+    const before = readdirSync("/var/run/netns").length;
+    const h = lab(["--help"]);
+    expect(h.code).toBe(0);
+    expect(h.out).toMatch(/^usage: lab \[up\]/);
+    expect(readdirSync("/var/run/netns").length).toBe(before);
+    expect(lab(["--nodes", "9"])).toMatchObject({ code: 2, err: "lab: --nodes must be 1-4\n" });
+  });
+
+  it.skipIf(skip)("as non-root: one line saying root is needed", () => {
+    const r = lab(
+      ["up"],
+      ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "--inh-caps=-all"],
+    );
+    expect(r).toMatchObject({
+      code: 1,
+      err: "lab: needs root (it creates network namespaces); run it with sudo\n",
+    });
   });
 });
