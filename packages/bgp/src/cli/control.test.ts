@@ -1,8 +1,10 @@
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { parseSpeakerConfig } from "../speaker/config.js";
 import type { Speaker } from "../speaker/speaker.js";
 import {
   applyControl,
+  CONTROL_COMMANDS,
   ControlError,
   type ControlState,
   controlAnswer,
@@ -159,5 +161,68 @@ describe("applyControl", () => {
     );
     expect(calls).toEqual([]);
     expect(state.config).toEqual(base());
+  });
+});
+
+describe("control requests, fuzzed", () => {
+  const keys = ["cmd", "peer", "address", "message", "routes", "prefixes", "adress", "x"];
+  const cmds = [
+    "status",
+    "table",
+    "routes",
+    "add-peer",
+    "remove-peer",
+    "disable-peer",
+    "enable-peer",
+    "originate",
+    "withdraw",
+    "bogus",
+  ];
+  const request = fc.dictionary(
+    fc.constantFrom(...keys),
+    fc.oneof(fc.constantFrom(...cmds), fc.jsonValue({ maxDepth: 3 })),
+    { maxKeys: 4 },
+  );
+
+  it("any line is a request or a ControlError, never another exception", () => {
+    fc.assert(
+      fc.property(
+        fc.oneof(
+          fc.string({ maxLength: 200 }),
+          request.map((o) => JSON.stringify(o)),
+        ),
+        (line) => {
+          try {
+            const r = parseControlRequest(line);
+            expect(Object.keys(CONTROL_COMMANDS)).toContain(r.cmd);
+          } catch (e) {
+            expect(e).toBeInstanceOf(ControlError);
+          }
+        },
+      ),
+      { numRuns: 2000 },
+    );
+  });
+
+  it("an answer is always one JSON line, and a refused change changes nothing", () => {
+    fc.assert(
+      fc.property(request, (o) => {
+        const { speaker, calls } = recorder(["192.0.2.1"]);
+        const config = parseSpeakerConfig({
+          asn: 64512,
+          routerId: "192.0.2.2",
+          peers: [{ address: "192.0.2.1", asn: 64512 }],
+        });
+        const state: ControlState = { config };
+        const line = controlAnswer(speaker, JSON.stringify(o), state);
+        expect(line).not.toContain("\n");
+        const a = JSON.parse(line) as { error?: string };
+        if (a && typeof a === "object" && "error" in a) {
+          expect(calls).toEqual([]);
+          expect(state.config).toBe(config);
+        }
+      }),
+      { numRuns: 1000 },
+    );
   });
 });

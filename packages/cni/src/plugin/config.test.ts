@@ -1,4 +1,5 @@
 import { readFileSync } from "node:fs";
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import * as z from "zod/mini";
 import { parsePluginConfig } from "../spec/config.js";
@@ -155,5 +156,38 @@ describe("tortie plugin configuration", () => {
       "datastore.prefix",
     ];
     expect([...rows].sort()).toEqual([...expected].sort());
+  });
+});
+
+describe("tortie plugin configuration, fuzzed", () => {
+  const key = fc.oneof(
+    fc.constantFrom(...TORTIE_CONFIG_KEYS, ...CNI_SPEC_KEYS, "nodeName", "cni.dev/x", "type"),
+    fc.string({ maxLength: 12 }),
+  );
+  const value = fc.oneof(
+    fc.jsonValue({ maxDepth: 2 }),
+    fc.record({ type: fc.constantFrom("tortie", "host-local", "sqlite", "etcd") }),
+  );
+  it("any configuration is accepted or refused with code 7, never another exception", () => {
+    fc.assert(
+      fc.property(fc.dictionary(key, value, { maxKeys: 6 }), (extra) => {
+        let cfg: ReturnType<typeof parsePluginConfig>;
+        try {
+          cfg = parsePluginConfig({ ...base, ...extra });
+        } catch (e) {
+          expect(e).toBeInstanceOf(CniError);
+          return;
+        }
+        try {
+          parseTortieConfig(cfg);
+          // accepted: nothing outside the spec's and the plugin's keys
+          expect(unknownKeys(cfg.raw)).toEqual([]);
+        } catch (e) {
+          expect(e).toBeInstanceOf(CniError);
+          expect((e as CniError).code).toBe(7);
+        }
+      }),
+      { numRuns: 2000 },
+    );
   });
 });

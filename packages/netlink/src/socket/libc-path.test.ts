@@ -1,5 +1,6 @@
 import { readFileSync } from "node:fs";
 import { locateLibc as testbedLocateLibc } from "@tortie/testbed";
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { loadLibc, systemLibcProbe } from "./libc.js";
 import { LibcUnavailableError, libcCandidates, locateLibc, mappedLibc } from "./libc-path.js";
@@ -161,5 +162,20 @@ describe("the copies of the lookup agree (@tortie/testbed keeps one)", () => {
   it.each(cases.map((c, i) => [i, c] as const))("case %i", (_i, probe) => {
     const mine = answer(locateLibc, probe);
     expect(answer(testbedLocateLibc, probe)).toBe(mine);
+  });
+});
+
+describe("mappedLibc, fuzzed", () => {
+  it("any maps text gives undefined or an absolute libc path from it", () => {
+    fc.assert(
+      fc.property(fc.string({ maxLength: 300 }), (t) => {
+        const p = mappedLibc(t);
+        if (p !== undefined) {
+          expect(p.startsWith("/")).toBe(true);
+          expect(t).toContain(p);
+        }
+      }),
+      { numRuns: 2000 },
+    );
   });
 });
