@@ -22,9 +22,13 @@ npx biome ci .
 
 step "typecheck"
 npx turbo run typecheck --output-logs=errors-only
+npx tsc --noEmit -p deploy
 
 step "build + publint"
 npx turbo run build publint --output-logs=errors-only
+
+step "packages as a stranger installs them"
+node scripts/pack-check.mjs
 
 step "api docs"
 npx typedoc --logLevel Warn

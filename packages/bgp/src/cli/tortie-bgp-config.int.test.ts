@@ -3,7 +3,7 @@
 // stops the daemon with the key, its path and `password`; with `password:`
 // the session comes up with TCP-MD5 against BIRD. --version, an unknown
 // flag and every start-up failure are one line, never a stack trace.
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Daemon, type Host, requirePrereqs, startBird, useTestbed } from "@tortie/testbed";
@@ -121,7 +121,10 @@ describe.skipIf(skip)("tortie-bgp: configuration and start-up failures", () => {
 
   it("--version, an unknown flag, a missing netns, a socket directory that is not there, host bits, an unnegotiated family", async () => {
     const v = await outcome(run(["--version"]));
-    expect(v).toEqual({ code: 0, out: "tortie-bgp 0.0.0" });
+    const pkg = JSON.parse(
+      readFileSync(new URL("../../package.json", import.meta.url), "utf8"),
+    ) as { version: string };
+    expect(v).toEqual({ code: 0, out: `tortie-bgp ${pkg.version}` });
 
     const u = await outcome(run(["--confg", "x.yaml"]));
     expect(u.code).toBe(2);

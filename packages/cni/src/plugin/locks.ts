@@ -35,7 +35,8 @@ import {
   writeFileSync,
 } from "node:fs";
 import { dirname, join } from "node:path";
-import koffi from "koffi";
+import { loadLibc } from "@tortie/netlink";
+import type koffi from "koffi";
 
 const LOCK_SH = 1;
 const LOCK_EX = 2;
@@ -43,7 +44,8 @@ const LOCK_NB = 4;
 
 let flockFn: ((fd: number, op: number) => number) | undefined;
 const flock = (fd: number, op: number): boolean => {
-  flockFn ??= koffi.load("libc.so.6").func("int flock(int, int)") as unknown as (
+  // The C library as @tortie/netlink finds it (glibc or musl; one clear error when neither).
+  flockFn ??= loadLibc<ReturnType<typeof koffi.load>>().func("int flock(int, int)") as unknown as (
     fd: number,
     op: number,
   ) => number;

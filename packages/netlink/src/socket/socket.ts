@@ -14,6 +14,7 @@ import { NetlinkSocketError } from "../errors.js";
 import { check, libc } from "./libc.js";
 import { inNetns, type Netns } from "./netns.js";
 
+export { loadLibc } from "./libc.js";
 // the C library lookup is public: its error is what a host without glibc or musl sees
 export {
   type LibcProbe,
