@@ -13,7 +13,6 @@ import { Ipam, loadIpamConfig } from "@tortie/ipam";
 import { type Etcd, requirePrereqs, startEtcd } from "@tortie/testbed";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { nodeStatus as agentStatusRecord } from "../../node-agent/src/rooms/status/record.js";
-import { runCli } from "./program.js";
 
 const run = promisify(execFile);
 const here = new URL(".", import.meta.url).pathname;
@@ -27,16 +26,25 @@ interface Result {
   stderr: string;
 }
 
+// Every command runs as its own tortiectl process, as an operator runs it.
 async function cli(args: readonly string[], stdin?: string): Promise<Result> {
-  let stdout = "";
-  let stderr = "";
-  const code = await runCli(args, {
-    env: {},
-    stdout: { write: (s: string) => (stdout += s) },
-    stderr: { write: (s: string) => (stderr += s) },
-    ...(stdin !== undefined ? { readStdin: () => stdin } : {}),
-  });
-  return { code, stdout, stderr };
+  const child = run(
+    process.execPath,
+    ["--import", "tsx", "--conditions", "source", join(here, "main.ts"), ...args],
+    {
+      env: { PATH: process.env.PATH ?? "/usr/bin:/bin" },
+      cwd: join(here, ".."),
+      maxBuffer: 64 * 1024 * 1024,
+    },
+  );
+  child.child.stdin?.end(stdin ?? "");
+  try {
+    const { stdout, stderr } = await child;
+    return { code: 0, stdout, stderr };
+  } catch (e) {
+    const x = e as { code: number; stdout: string; stderr: string };
+    return { code: x.code, stdout: x.stdout, stderr: x.stderr };
+  }
 }
 
 const backends: { name: string; prereqs: Parameters<typeof requirePrereqs>[0] }[] = [
