@@ -701,7 +701,6 @@ finally { await store.close(); }`;
         (e: { code?: number; msg?: string; details?: string }) => e,
       );
       expect(err, mode).toBeDefined();
-      console.log("DEBUG", mode, JSON.stringify(err));
       for (const text of [err!.msg ?? "", err!.details ?? ""]) {
         expect(text, mode).not.toMatch(/\n\s+at /);
         expect(text.split("\n").length, mode).toBe(1);
