@@ -7,10 +7,12 @@
 set -euo pipefail
 
 PKGS=(bird2 frr gobgpd exabgp etcd-server etcd-client containernetworking-plugins
-      nftables iptables iproute2 iputils-ping tcpdump procps psmisc haproxy systemd)
+      nftables iptables iproute2 iputils-ping tcpdump procps psmisc haproxy systemd
+      chromium)
 # command that proves each package is present (same order as PKGS)
 PROBES=(bird /usr/lib/frr/bgpd gobgpd exabgp etcd etcdctl /usr/lib/cni/ptp
-        nft iptables ip ping tcpdump pgrep killall haproxy systemd-analyze)
+        nft iptables ip ping tcpdump pgrep killall haproxy systemd-analyze
+        /usr/bin/chromium)
 
 missing=()
 for i in "${!PKGS[@]}"; do
