@@ -79,6 +79,10 @@ export class Lab {
   readonly nodes = new Map<string, RunningNode>();
   private haproxy: Daemon | undefined;
   private poolTimer: NodeJS.Timeout | undefined;
+  // The pool sync in flight (down() waits for it, so no tortiectl it started
+  // outlives the lab) and HAProxy processes retired by a reload.
+  private poolSync: Promise<void> | undefined;
+  private readonly retired = new Set<Daemon>();
   private lastPool = "";
   private stopped = false;
 
@@ -349,7 +353,12 @@ export class Lab {
   async startVirtualServer(): Promise<void> {
     await this.syncPool();
     this.poolTimer = setInterval(() => {
-      this.syncPool().catch(() => {});
+      if (this.poolSync || this.stopped) return;
+      this.poolSync = this.syncPool()
+        .catch(() => {})
+        .finally(() => {
+          this.poolSync = undefined;
+        });
     }, 1000);
     this.poolTimer.unref();
   }
@@ -369,6 +378,7 @@ export class Lab {
   private async syncPool(): Promise<void> {
     if (this.stopped) return;
     const members = await this.poolMembers();
+    if (this.stopped) return;
     const cfg = haproxyConfig({
       vip: VIRTUAL_SERVER.ip,
       port: VIRTUAL_SERVER.port,
@@ -404,7 +414,13 @@ export class Lab {
           .catch(() => false),
       { what: "virtual server listening", timeoutMs: 10_000 },
     );
-    if (old) setTimeout(() => void old.stop(), 2000).unref();
+    if (old) {
+      this.retired.add(old);
+      setTimeout(() => {
+        this.retired.delete(old);
+        void old.stop();
+      }, 2000).unref();
+    }
   }
 
   /** The pool as HAProxy has it: server name → address (its stats socket). */
@@ -444,7 +460,10 @@ export class Lab {
     if (this.stopped) return;
     this.stopped = true;
     if (this.poolTimer) clearInterval(this.poolTimer);
+    await this.poolSync;
     await this.haproxy?.stop();
+    for (const old of this.retired) await old.stop();
+    this.retired.clear();
     for (const n of this.nodes.values()) {
       for (const p of n.pods.values()) await p.server.stop();
       await n.agent.stop();
