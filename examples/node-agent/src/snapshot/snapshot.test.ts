@@ -79,12 +79,15 @@ describe("snapshot", () => {
     expect(r.newIssues[0]).toMatchObject({ path: "kind" });
   });
 
-  it("workload endpoints and affinities: decoded, malformed ones reported", () => {
+  it("workload endpoints (Calico resources) and affinities: decoded, malformed ones reported", () => {
     const b = builderWith(
       [],
       [wep("node1", "a", ["198.51.100.5/32"]), affinity("node1", "198.51.100.0/26")],
     );
     expect([...b.snapshot().workloadEndpoints.values()][0]).toMatchObject({
+      key: `${WORKLOAD_ENDPOINTS_PREFIX}default/node1-k8s-a-eth0`,
+      name: "node1-k8s-a-eth0",
+      namespace: "default",
       node: "node1",
       interfaceName: "calia",
       ipNetworks: ["198.51.100.5/32"],
@@ -94,9 +97,10 @@ describe("snapshot", () => {
     ]);
     const r = b.apply([
       {
+        // valid for Calico, but nothing the agent could route: reported
         type: "put",
-        key: `${WORKLOAD_ENDPOINTS_PREFIX}n/x/y/z`,
-        value: JSON.stringify({ spec: { node: "n", ipNetworks: ["1.2.3.4"] } }),
+        key: `${WORKLOAD_ENDPOINTS_PREFIX}default/n-k8s-y-eth0`,
+        value: JSON.stringify(res("WorkloadEndpoint", "n-k8s-y-eth0", { node: "n" })),
       },
       {
         type: "put",
@@ -105,6 +109,32 @@ describe("snapshot", () => {
       },
     ]);
     expect(r.newIssues.map((i) => i.path)).toEqual(["spec.interfaceName", "spec.ipNetworks", ""]);
+    expect(r.newIssues[0]?.resource).toBe("WorkloadEndpoint/default/n-k8s-y-eth0");
+    // an invalid address is refused by the API model, with its path
+    const bad = JSON.parse(wep("node1", "a", ["198.51.100.5/32"]).value);
+    bad.spec.ipNetworks = ["198.51.100.500/32"];
+    const r2 = b.apply([
+      { type: "put", key: wep("node1", "a", []).key, value: JSON.stringify(bad) },
+    ]);
+    expect(r2.newIssues[0]?.path).toBe("spec.ipNetworks[0]");
+    expect(b.snapshot().workloadEndpoints.size).toBe(1); // the last good one stays
+    // deleting the resource removes the endpoint
+    b.apply([{ type: "delete", key: wep("node1", "a", []).key }]);
+    expect(b.snapshot().workloadEndpoints.size).toBe(0);
+    expect(b.snapshot().resources.WorkloadEndpoint.size).toBe(0);
+  });
+
+  it("ignores the CNI plugin's old /tortie/workloadendpoints/v1/ copies (nothing to migrate)", () => {
+    const b = new SnapshotBuilder();
+    const r = b.apply([
+      {
+        type: "put",
+        key: "/tortie/workloadendpoints/v1/node1/net/c1/eth0",
+        value: wep("node1", "c1", ["198.51.100.9/32"]).value,
+      },
+    ]);
+    expect(r.kinds.size).toBe(0);
+    expect(b.snapshot().workloadEndpoints.size).toBe(0);
   });
 
   it("a listing replaces a prefix: keys gone while away are deleted", () => {

@@ -4,10 +4,16 @@
 // key; it is kept as an issue (key, resource, field path, message) until the
 // key is fixed or deleted.
 //
-// Keys watched (three prefixes, each with its own revision):
-//   /calico/resources/v3/projectcalico.org/<plural>/<name>   Calico v3 resources
-//   /tortie/workloadendpoints/v1/<node>/<net>/<cid>/<if>     written by the CNI plugin
-//   /tortie/ipam/v1/affinity/<host>/<block>                  block affinities (@tortie/ipam)
+// Keys watched (two prefixes, each with its own revision):
+//   /calico/resources/v3/projectcalico.org/<plural>[/<ns>]/<name>  Calico v3 resources,
+//       WorkloadEndpoints included (the CNI plugin writes them there, as
+//       tortiectl and the policy engine read them through @tortie/api)
+//   /tortie/ipam/v1/affinity/<host>/<block>                         block affinities (@tortie/ipam)
+//
+// Earlier CNI plugins also wrote a copy of each endpoint under
+// /tortie/workloadendpoints/v1/; every plugin that did wrote the Calico
+// resource in the same transaction, so there is nothing to migrate: the agent
+// ignores that prefix, and the plugin's DEL removes such a copy when it finds one.
 import {
   type CalicoKind,
   type CalicoResource,
@@ -18,20 +24,21 @@ import {
 
 /** Where Calico v3 resources live (ResourceClient's default root). */
 export const RESOURCES_PREFIX = "/calico/resources/v3/projectcalico.org/";
-/** Where the CNI plugin writes workload endpoints (@tortie/cni `WORKLOAD_ENDPOINT_PREFIX`). */
-export const WORKLOAD_ENDPOINTS_PREFIX = "/tortie/workloadendpoints/v1/";
+/** Where WorkloadEndpoint resources live (@tortie/cni `CALICO_WORKLOAD_ENDPOINTS`). */
+export const WORKLOAD_ENDPOINTS_PREFIX = `${RESOURCES_PREFIX}workloadendpoints/`;
 /** Where @tortie/ipam keeps block affinities (`IpamKeys.affinityPrefix` with the default root). */
 export const AFFINITY_PREFIX = "/tortie/ipam/v1/affinity/";
 
 /** The prefixes the agent watches. */
-export const WATCHED_PREFIXES = [RESOURCES_PREFIX, WORKLOAD_ENDPOINTS_PREFIX, AFFINITY_PREFIX];
+export const WATCHED_PREFIXES = [RESOURCES_PREFIX, AFFINITY_PREFIX];
 
-/** A workload endpoint as the agent uses it (from the CNI plugin's record). */
+/** A workload endpoint as the agent uses it (from a Calico WorkloadEndpoint resource). */
 export interface WorkloadEndpointInfo {
+  /** The resource's datastore key. */
   readonly key: string;
   readonly node: string;
   readonly name: string;
-  readonly namespace?: string;
+  readonly namespace: string;
   /** Host end of the pod's veth. */
   readonly interfaceName: string;
   /** "198.51.100.7/32", "2001:db8::7/128". */
@@ -75,8 +82,9 @@ type Decoded =
       readonly kind: CalicoKind;
       readonly name: string;
       readonly value: CalicoResource;
+      /** For a WorkloadEndpoint: what the rooms use of it. */
+      readonly wep?: WorkloadEndpointInfo;
     }
-  | { readonly type: "wep"; readonly value: WorkloadEndpointInfo }
   | { readonly type: "affinity"; readonly value: AffinityInfo };
 
 const KIND_BY_PLURAL = new Map<string, CalicoKind>(
@@ -102,6 +110,36 @@ function parseJson(key: string, value: string): unknown {
 
 const str = (v: unknown): v is string => typeof v === "string" && v.length > 0;
 
+/**
+ * What the rooms need of a (valid) WorkloadEndpoint: its node, host
+ * interface and addresses are optional in Calico's schema but required here
+ * (without them there is nothing to route or police). Throws DecodeIssue.
+ */
+function workloadEndpointInfo(key: string, r: CalicoResource): WorkloadEndpointInfo {
+  const w = r as CalicoResource<"WorkloadEndpoint">;
+  const spec = w.spec;
+  const issues: { path: string; message: string }[] = [];
+  if (!str(spec.node)) issues.push({ path: "spec.node", message: "must be a node name" });
+  if (!str(spec.interfaceName))
+    issues.push({ path: "spec.interfaceName", message: "must be an interface name" });
+  if (!spec.ipNetworks?.length)
+    issues.push({ path: "spec.ipNetworks", message: "must be a list of CIDRs" });
+  if (issues.length)
+    throw new DecodeIssue(
+      `WorkloadEndpoint/${w.metadata.namespace ?? "default"}/${w.metadata.name}`,
+      issues,
+    );
+  return {
+    key,
+    node: spec.node!,
+    name: w.metadata.name,
+    namespace: w.metadata.namespace ?? "default",
+    interfaceName: spec.interfaceName!,
+    ipNetworks: spec.ipNetworks!,
+    labels: w.metadata.labels ?? {},
+  };
+}
+
 /** Decodes one key's value; undefined for keys the agent does not use. Throws DecodeIssue. */
 function decode(key: string, value: string): Decoded | undefined {
   if (key.startsWith(RESOURCES_PREFIX)) {
@@ -116,6 +154,8 @@ function decode(key: string, value: string): Decoded | undefined {
         ]);
       const m = r.metadata as { name: string; namespace?: string };
       const name = calicoKinds[kind].namespaced ? `${m.namespace ?? "default"}/${m.name}` : m.name;
+      if (kind === "WorkloadEndpoint")
+        return { type: "resource", kind, name, value: r, wep: workloadEndpointInfo(key, r) };
       return { type: "resource", kind, name, value: r };
     } catch (e) {
       // named by kind/name from the key, whatever the validator calls it
@@ -123,37 +163,6 @@ function decode(key: string, value: string): Decoded | undefined {
         throw new DecodeIssue(`${kind}/${rest.at(-1)}`, e.issues);
       throw e;
     }
-  }
-  if (key.startsWith(WORKLOAD_ENDPOINTS_PREFIX)) {
-    const o = parseJson(key, value) as {
-      metadata?: { name?: unknown; namespace?: unknown; labels?: unknown };
-      spec?: { node?: unknown; interfaceName?: unknown; ipNetworks?: unknown };
-    } | null;
-    const issues: { path: string; message: string }[] = [];
-    const spec = o?.spec;
-    if (!str(spec?.node)) issues.push({ path: "spec.node", message: "must be a node name" });
-    if (!str(spec?.interfaceName))
-      issues.push({ path: "spec.interfaceName", message: "must be an interface name" });
-    const nets = spec?.ipNetworks;
-    if (!Array.isArray(nets) || !nets.every((n) => str(n) && n.includes("/")))
-      issues.push({ path: "spec.ipNetworks", message: "must be a list of CIDRs" });
-    const labels = o?.metadata?.labels ?? {};
-    if (typeof labels !== "object" || labels === null || Array.isArray(labels))
-      issues.push({ path: "metadata.labels", message: "must be a map of strings" });
-    if (issues.length) throw new DecodeIssue(`WorkloadEndpoint ${key}`, issues);
-    const ns = o?.metadata?.namespace;
-    return {
-      type: "wep",
-      value: {
-        key,
-        node: spec!.node as string,
-        name: str(o?.metadata?.name) ? o.metadata.name : key,
-        ...(str(ns) ? { namespace: ns } : {}),
-        interfaceName: spec!.interfaceName as string,
-        ipNetworks: nets as string[],
-        labels: labels as Record<string, string>,
-      },
-    };
   }
   if (key.startsWith(AFFINITY_PREFIX)) {
     const o = parseJson(key, value) as { host?: unknown; cidr?: unknown; state?: unknown } | null;
@@ -174,7 +183,7 @@ function emptyKinds(): { [K in CalicoKind]: Map<string, CalicoResource<K>> } {
 
 /** What one change did to the snapshot. */
 export interface ChangeSummary {
-  /** Kinds whose resources changed ("WorkloadEndpoint" and "Affinity" for the agent's own keys). */
+  /** Kinds whose resources changed ("Affinity" for block affinities). */
   readonly kinds: ReadonlySet<string>;
   /** Issues that appeared with this change. */
   readonly newIssues: readonly SnapshotIssue[];
@@ -242,10 +251,8 @@ export class SnapshotBuilder {
     this.byKey.set(key, d);
     if (d.type === "resource") {
       (this.kinds[d.kind] as Map<string, CalicoResource>).set(d.name, d.value);
+      if (d.wep) this.weps.set(key, d.wep);
       kinds.add(d.kind);
-    } else if (d.type === "wep") {
-      this.weps.set(key, d.value);
-      kinds.add("WorkloadEndpoint");
     } else {
       this.affs.set(key, d.value);
       kinds.add("Affinity");
@@ -262,10 +269,8 @@ export class SnapshotBuilder {
     this.byKey.delete(key);
     if (d.type === "resource") {
       (this.kinds[d.kind] as Map<string, CalicoResource>).delete(d.name);
-      kinds.add(d.kind);
-    } else if (d.type === "wep") {
       this.weps.delete(key);
-      kinds.add("WorkloadEndpoint");
+      kinds.add(d.kind);
     } else {
       this.affs.delete(key);
       kinds.add("Affinity");

@@ -1,12 +1,7 @@
 // Test support (not exported): snapshots built from resources the way the
 // agent builds them (Calico keys, JSON values, the same validation).
-import { type CalicoKind, calicoKinds } from "@tortie/api";
-import {
-  AFFINITY_PREFIX,
-  RESOURCES_PREFIX,
-  SnapshotBuilder,
-  WORKLOAD_ENDPOINTS_PREFIX,
-} from "../snapshot/snapshot.js";
+import { type CalicoKind, calicoKinds, workloadEndpointName } from "@tortie/api";
+import { AFFINITY_PREFIX, RESOURCES_PREFIX, SnapshotBuilder } from "../snapshot/snapshot.js";
 
 /** A Calico resource as users write it. */
 export function res(kind: CalicoKind, name: string, spec: object, labels?: Record<string, string>) {
@@ -45,17 +40,32 @@ export function node(
   );
 }
 
-/** A workload endpoint record as the CNI plugin writes it. */
+/** A WorkloadEndpoint resource as the CNI plugin writes it (namespace "default"). */
 export function wep(nodeName: string, id: string, ips: string[], iface = `cali${id}`) {
-  return {
-    key: `${WORKLOAD_ENDPOINTS_PREFIX}${nodeName}/net/${id}/eth0`,
-    value: JSON.stringify({
-      apiVersion: "projectcalico.org/v3",
-      kind: "WorkloadEndpoint",
-      metadata: { name: `${nodeName}-net-${id}-eth0`, labels: {} },
-      spec: { node: nodeName, interfaceName: iface, ipNetworks: ips, endpoint: "eth0" },
-    }),
+  const r = {
+    apiVersion: "projectcalico.org/v3",
+    kind: "WorkloadEndpoint",
+    metadata: {
+      name: workloadEndpointName({
+        node: nodeName,
+        orchestrator: "k8s",
+        workload: id,
+        endpoint: "eth0",
+      }),
+      namespace: "default",
+      labels: {},
+    },
+    spec: {
+      node: nodeName,
+      orchestrator: "k8s",
+      workload: id,
+      pod: id,
+      endpoint: "eth0",
+      interfaceName: iface,
+      ipNetworks: ips,
+    },
   };
+  return { key: keyOf(r), value: JSON.stringify(r) };
 }
 
 /** A confirmed block affinity as @tortie/ipam writes it. */

@@ -4,15 +4,20 @@
 // (node, orchestrator, workload, pod, endpoint, containerID, interfaceName,
 // mac, ipNetworks) plus the pod's labels.
 //
-// Each endpoint is written twice, in one transaction: as a Calico
-// WorkloadEndpoint resource in Calico's key layout (named as Calico names it,
-// `<node>-<orchestrator>-<workload>-<endpoint>`), which tortiectl, IPAM's leak
-// check, the policy engine and the lab's virtual server read through
-// @tortie/api; and under the plugin's own key by container id and interface,
-// which DEL and the node agent use today. The second copy goes once the node
-// agent reads the resource too.
+// Each endpoint is written once, as a Calico WorkloadEndpoint resource in
+// Calico's key layout (named as Calico names it,
+// `<node>-<orchestrator>-<workload>-<endpoint>`), which the node agent,
+// tortiectl, IPAM's leak check, the policy engine and the lab's virtual
+// server read through @tortie/api. DEL knows the container id and interface,
+// not the pod: it finds the resource by its name's node and endpoint parts
+// (a keys-only listing) and its spec.containerID and network annotation.
+//
+// Plugins before this one also wrote a copy under the plugin's own key
+// (/tortie/workloadendpoints/v1/<node>/<network>/<containerId>/<ifname>),
+// always with the resource in the same transaction: DEL removes such a copy
+// when it finds one; nothing else reads it.
 
-import { workloadEndpointName } from "@tortie/api";
+import { parseWorkloadEndpointName, workloadEndpointName } from "@tortie/api";
 import type { Datastore } from "@tortie/datastore";
 
 /** One pod interface as the node agent sees it. */
@@ -40,10 +45,16 @@ export interface EndpointSink {
   close(): Promise<void>;
 }
 
-/** The key prefix of workload endpoints. */
+/**
+ * The key prefix of the copies earlier plugins wrote beside the resource.
+ * @deprecated Nothing is written there any more; DEL removes what it finds.
+ */
 export const WORKLOAD_ENDPOINT_PREFIX = "/tortie/workloadendpoints/v1/";
 
-/** The datastore key of one endpoint: prefix/node/network/containerId/ifname. */
+/**
+ * The key of an earlier plugin's copy: prefix/node/network/containerId/ifname.
+ * @deprecated Endpoints live at {@link calicoEndpointKey} only.
+ */
 export function endpointKey(
   node: string,
   network: string,
@@ -100,48 +111,65 @@ export function endpointDocument(ep: WorkloadEndpoint): unknown {
   };
 }
 
-/** Endpoints in a @tortie/datastore store. */
+interface StoredEndpoint {
+  metadata?: { name?: unknown; namespace?: unknown; annotations?: Record<string, unknown> };
+  spec?: { node?: unknown; containerID?: unknown; endpoint?: unknown };
+}
+
+function parseStored(value: string): StoredEndpoint | undefined {
+  try {
+    const o = JSON.parse(value) as unknown;
+    return typeof o === "object" && o !== null ? (o as StoredEndpoint) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Endpoints in a @tortie/datastore store, as Calico WorkloadEndpoint resources. */
 export class DatastoreEndpoints implements EndpointSink {
   constructor(private readonly store: Datastore) {}
 
   async put(ep: WorkloadEndpoint): Promise<void> {
-    const value = JSON.stringify(endpointDocument(ep));
+    const key = calicoEndpointKey(ep.namespace, calicoEndpointName(ep));
     await this.store.txn({
       compare: [],
-      ops: [
-        { type: "put", key: endpointKey(ep.node, ep.network, ep.containerId, ep.ifname), value },
-        { type: "put", key: calicoEndpointKey(ep.namespace, calicoEndpointName(ep)), value },
-      ],
+      ops: [{ type: "put", key, value: JSON.stringify(endpointDocument(ep)) }],
     });
   }
 
+  /**
+   * Removes the endpoint of this attachment: every WorkloadEndpoint of
+   * `node` whose name ends in `ifname` and whose spec.containerID is
+   * `containerId` (and whose network annotation, when present, is
+   * `network`), plus an earlier plugin's copy. Each resource is deleted only
+   * if unchanged since it was read (an ADD of the same pod in between wins).
+   */
   async delete(node: string, network: string, containerId: string, ifname: string): Promise<void> {
-    const key = endpointKey(node, network, containerId, ifname);
-    const cur = await this.store.get(key);
-    const ops: { type: "delete"; key: string }[] = [{ type: "delete", key }];
-    if (cur) {
-      // The resource's name and namespace are in the plugin's own copy.
-      try {
-        const m = (JSON.parse(cur.value) as { metadata?: { name?: unknown; namespace?: unknown } })
-          .metadata;
-        if (typeof m?.name === "string") {
-          ops.push({
-            type: "delete",
-            key: calicoEndpointKey(
-              typeof m.namespace === "string" ? m.namespace : undefined,
-              m.name,
-            ),
-          });
-        }
-      } catch {
-        // an unreadable copy: remove it; nothing else can be found from it
-      }
+    const ops: { type: "delete"; key: string }[] = [];
+    const compare: { key: string; modRevision: number }[] = [];
+    const legacy = endpointKey(node, network, containerId, ifname);
+    const old = await this.store.get(legacy);
+    if (old) ops.push({ type: "delete", key: legacy });
+    const keys = await this.store.list(CALICO_WORKLOAD_ENDPOINTS, { keysOnly: true });
+    for (const { key } of keys.kvs) {
+      const id = parseWorkloadEndpointName(key.slice(key.lastIndexOf("/") + 1));
+      if (id?.node !== node || id.endpoint !== ifname) continue;
+      const kv = await this.store.get(key);
+      const o = kv && parseStored(kv.value);
+      if (!kv || !o) continue;
+      const net = o.metadata?.annotations?.[NETWORK_ANNOTATION];
+      if (o.spec?.containerID !== containerId || (net !== undefined && net !== network)) continue;
+      ops.push({ type: "delete", key });
+      compare.push({ key, modRevision: kv.modRevision });
     }
-    await this.store.txn({ compare: [], ops });
+    if (!ops.length) return;
+    const r = await this.store.txn({ compare, ops });
+    // Changed in between (a new ADD of the pod took the name): it is no longer ours.
+    if (!r.succeeded && old) await this.store.delete(legacy);
   }
 
   async ping(): Promise<void> {
-    await this.store.get(`${WORKLOAD_ENDPOINT_PREFIX}.ping`);
+    await this.store.get(`${CALICO_WORKLOAD_ENDPOINTS}.ping`);
   }
 
   /** The store is the caller's to close. */

@@ -28,7 +28,7 @@ import type { AttachmentParams, CniRuntime } from "../runtime/runtime.js";
 import { CniRuntime as Runtime } from "../runtime/runtime.js";
 import { type NetworkConfigList, parseNetworkConfig } from "../spec/config.js";
 import { DATASTORE_BUNDLE } from "./bundle.js";
-import { endpointKey } from "./endpoint.js";
+import { calicoEndpointKey } from "./endpoint.js";
 import { hostVethName, POD_GATEWAY_V6, workloadKey } from "./names.js";
 import { buildPluginForTest } from "./testing.js";
 import { handleId } from "./tortie-ipam.js";
@@ -394,7 +394,7 @@ describe.skipIf(skip)("tortie plugin", () => {
     await rt.status(list);
     const store = new SqliteStore({ path: db });
     try {
-      const kv = await store.get(endpointKey("node1", n, "c-ds", "eth0"));
+      const kv = await store.get(calicoEndpointKey("shop", "node1-k8s-cart--0-eth0"));
       expect(JSON.parse(kv!.value)).toMatchObject({
         kind: "WorkloadEndpoint",
         metadata: { namespace: "shop", labels: { app: "cart", tier: "web" } },
@@ -406,7 +406,7 @@ describe.skipIf(skip)("tortie plugin", () => {
         },
       });
       await rt.del(list, a, out.json);
-      expect(await store.get(endpointKey("node1", n, "c-ds", "eth0"))).toBeUndefined();
+      expect(await store.get(calicoEndpointKey("shop", "node1-k8s-cart--0-eth0"))).toBeUndefined();
     } finally {
       await store.close();
     }
@@ -547,7 +547,7 @@ finally { await store.close(); }`;
           ],
         });
         const handle = handleId(n, "node1", cid, "eth0");
-        const key = endpointKey("node1", n, cid, "eth0");
+        const key = calicoEndpointKey("shop", "node1-k8s-cart--1-eth0");
         const stored = () =>
           onEtcd(`const kv = await store.get(${JSON.stringify(key)});
             return { record: kv ? JSON.parse(kv.value) : null,

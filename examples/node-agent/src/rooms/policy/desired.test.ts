@@ -17,13 +17,13 @@ describe("policy: resources for the engine", () => {
       "GlobalNetworkPolicy//deny-x",
       "HostEndpoint//node1-eth0",
       "Profile//kns.default",
-      "WorkloadEndpoint/default/node1-net-a-eth0",
-      "WorkloadEndpoint/default/node2-net-b-eth0",
+      "WorkloadEndpoint/default/node1-k8s-a-eth0",
+      "WorkloadEndpoint/default/node2-k8s-b-eth0",
     ]);
-    expect(r.get("WorkloadEndpoint/default/node1-net-a-eth0")).toEqual({
+    expect(r.get("WorkloadEndpoint/default/node1-k8s-a-eth0")).toEqual({
       apiVersion: "projectcalico.org/v3",
       kind: "WorkloadEndpoint",
-      metadata: { name: "node1-net-a-eth0", namespace: "default", labels: {} },
+      metadata: { name: "node1-k8s-a-eth0", namespace: "default", labels: {} },
       spec: {
         node: "node1",
         interfaceName: "calia",
