@@ -6,6 +6,8 @@ import type { Datastore } from "@tortie/datastore";
 import { Command, CommanderError, Option } from "commander";
 import { bigipConfig } from "./commands/bigip.js";
 import { completionScript } from "./commands/completion.js";
+import { dashboardCommand } from "./commands/dashboard.js";
+import { graphCommand } from "./commands/graph.js";
 import { ipamCheck, ipamConfigure, ipamRelease, ipamShow, ipamSplit } from "./commands/ipam.js";
 import { nodeDiags, nodeStatus } from "./commands/node.js";
 import { policyExplain } from "./commands/policy.js";
@@ -344,6 +346,32 @@ export function buildProgram(io: CliIo, withStore: WithStore): Command {
     .action(async (o) => {
       const r = await withStore(flags(), (s) => policyExplain(s, o));
       io.stdout.write(r.text);
+    });
+
+  program
+    .command("graph")
+    .description("the routing picture (nodes, peers, sessions, blocks, pods) as SVG or DOT")
+    .option("-o, --output <format>", "svg or dot", "svg")
+    .option("--file <file>", "write to this file instead of stdout")
+    .addHelpText(
+      "after",
+      "\nExamples:\n  tortiectl graph -o svg --file cluster.svg\n  tortiectl graph -o dot | dot -Tpng > cluster.png",
+    )
+    .action(async (o: { output: string; file?: string }) => {
+      await withStore(flags(), (s) => graphCommand(s, o, out));
+    });
+
+  program
+    .command("dashboard")
+    .description("serve a live, read-only page of the routing picture (loopback only by default)")
+    .option("--listen <host:port>", "where to listen", "127.0.0.1:9099")
+    .option("--allow-remote", "allow a --listen address other than loopback (no authentication!)")
+    .addHelpText(
+      "after",
+      "\nExample:\n  tortiectl dashboard --listen 127.0.0.1:9099   # then open http://127.0.0.1:9099/",
+    )
+    .action(async (o: { listen: string; allowRemote?: boolean }) => {
+      await withStore(flags(), (s) => dashboardCommand(s, o, out));
     });
 
   const bigip = program
