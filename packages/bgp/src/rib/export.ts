@@ -46,6 +46,8 @@ export interface ExportTarget {
   readonly source: PathSource;
   /** Both sides negotiated 4-octet AS numbers (RFC 6793). */
   readonly fourOctetAs: boolean;
+  /** Our AS on this session when not the speaker's (BIRD `local as`). */
+  readonly localAs?: number;
   /** Next-hop mode. */
   readonly nextHopMode: NextHopMode;
   /** Our address on the session (next hop self). */
@@ -136,6 +138,7 @@ export function exportAttributes(
 ): AttrSetInit {
   const to = target.source;
   const ebgp = to.kind === "ebgp";
+  const localAs = target.localAs ?? ctx.localAs;
   const learned = source.kind !== "local";
   const reflecting = learned && source.kind === "ibgp" && to.kind === "ibgp";
   let list: PathAttribute[] = learned ? forwardAttributes(attrs.attributes) : [...attrs.attributes];
@@ -151,9 +154,7 @@ export function exportAttributes(
         break;
       case "as-path":
         hasPath = true;
-        out.push(
-          ebgp ? { type: "as-path", segments: prependAsPath(a.segments, [ctx.localAs]) } : a,
-        );
+        out.push(ebgp ? { type: "as-path", segments: prependAsPath(a.segments, [localAs]) } : a);
         break;
       case "local-pref":
         if (!ebgp) {
@@ -178,7 +179,7 @@ export function exportAttributes(
   }
   if (!hasOrigin) out.push({ type: "origin", origin: Origin.Igp });
   if (!hasPath) {
-    out.push({ type: "as-path", segments: ebgp ? [{ type: 2, asns: [ctx.localAs] }] : [] });
+    out.push({ type: "as-path", segments: ebgp ? [{ type: 2, asns: [localAs] }] : [] });
   }
   if (!ebgp && !hasLocalPref) out.push({ type: "local-pref", localPref: 100 });
   if (reflecting) {

@@ -80,6 +80,8 @@ export interface RibPeerConfig {
   readonly address: string;
   /** The peer's AS; equal to ours means iBGP. */
   readonly asn: number;
+  /** Our AS on this session when not the speaker's (BIRD `local as`); decides iBGP/eBGP, the AS prepended and loops. */
+  readonly localAs?: number;
   /** The peer's BGP Identifier from its OPEN (default: its address if IPv4, else 0.0.0.0). */
   readonly routerId?: string;
   /** Our address on the session (next hop self). */
@@ -270,7 +272,8 @@ export class Rib {
   addPeer(config: RibPeerConfig): PathSource {
     if (config.id === LOCAL_ID || this.#peers.has(config.id))
       throw new RibError(`peer id ${JSON.stringify(config.id)} already in use`);
-    const kind: SourceKind = config.asn === this.#opts.localAs ? "ibgp" : "ebgp";
+    const kind: SourceKind =
+      config.asn === (config.localAs ?? this.#opts.localAs) ? "ibgp" : "ebgp";
     const p = this.#makePeer(config, kind, this.#nextIndex++);
     this.#peers.set(config.id, p);
     return p;
@@ -340,6 +343,15 @@ export class Rib {
     this.stopExport(id);
     this.#peers.delete(id);
     return deltas;
+  }
+
+  /** Whether a peer has a path (fresh or stale) to `prefix` (with its Path Identifier under ADD-PATH). */
+  hasPath(id: string, prefix: Prefix): boolean {
+    const p = this.#peer(id);
+    const pathId = prefix.pathId ?? 0;
+    for (let x = this.#dests.get(prefix); x; x = x.next)
+      if (x.source === p && x.pathId === pathId) return true;
+    return false;
   }
 
   /** Number of paths a peer has in the Loc-RIB (after import policy; what max-prefix counts). */
@@ -794,6 +806,7 @@ export class Rib {
     } as unknown as PeerState;
     p.target = {
       source: p,
+      ...(config.localAs !== undefined ? { localAs: config.localAs } : {}),
       fourOctetAs: config.fourOctetAs ?? true,
       nextHopMode: config.nextHopMode ?? "auto",
       localAddress: config.localAddress,
@@ -802,7 +815,7 @@ export class Rib {
       sharedSubnets: subnets,
     };
     p.feas = {
-      localAs: this.#opts.localAs,
+      localAs: config.localAs ?? this.#opts.localAs,
       routerId: this.#opts.routerId,
       clusterId: this.#opts.clusterId ?? this.#opts.routerId,
       ownAddresses: own,

@@ -6,6 +6,8 @@
 // documentation (`.describe()`), shown by `tortie-bgp --help-config`.
 import { Address4, Address6 } from "ip-address";
 import { z } from "zod";
+import { parseBgpFilter } from "../policy/parse.js";
+import type { BgpFilter } from "../policy/types.js";
 import { closest } from "./suggest.js";
 
 const ip = z.union([z.ipv4(), z.ipv6()]);
@@ -54,8 +56,95 @@ export const GracefulRestartConfig = z
 export type GracefulRestartConfig = z.infer<typeof GracefulRestartConfig>;
 export type GracefulRestartConfigInput = z.input<typeof GracefulRestartConfig>;
 
+/** A Calico BGPFilter resource (projectcalico.org/v3), validated by `policy.parseBgpFilter`. */
+const bgpFilter = z.unknown().transform((v, ctx): BgpFilter => {
+  try {
+    return parseBgpFilter(v);
+  } catch (e) {
+    ctx.addIssue({ code: "custom", message: (e as Error).message });
+    return z.NEVER;
+  }
+});
+
+/** Max-prefix (BIRD `import limit`, Calico-free; Cease/1 per RFC 4486). */
+export const MaxPrefixConfig = z
+  .strictObject({
+    limit: z
+      .number()
+      .int()
+      .min(1)
+      .describe("Most routes accepted from the peer (counted after import filters)."),
+    action: z
+      .enum(["warn", "cease"])
+      .default("cease")
+      .describe(
+        "`warn`: log and keep accepting; `cease`: close the session with Cease / Maximum Number of Prefixes Reached (RFC 4486 §4) and drop its routes.",
+      ),
+    restartAfterSec: z
+      .number()
+      .int()
+      .min(1)
+      .max(65535)
+      .optional()
+      .describe(
+        "After a `cease`, start the session again after this many seconds (absent: stay down until started by hand).",
+      ),
+  })
+  .describe("Max-prefix limit of routes learned from this peer.");
+export type MaxPrefixConfig = z.infer<typeof MaxPrefixConfig>;
+
 /** Options shared by configured peers and dynamic-neighbor ranges. */
 const sessionOptions = {
+  /** Calico BGPFilters applied to routes learned from this peer, first match wins. */
+  importFilters: z
+    .array(bgpFilter)
+    .optional()
+    .describe(
+      "Calico BGPFilter resources (importV4/importV6 rules) applied to routes learned from this peer; first matching rule wins, default accept.",
+    ),
+  /** Calico BGPFilters applied to routes sent to this peer. */
+  exportFilters: z
+    .array(bgpFilter)
+    .optional()
+    .describe(
+      "Calico BGPFilter resources (exportV4/exportV6 rules) applied to routes sent to this peer; first matching rule wins, default accept.",
+    ),
+  /** The peer is our route-reflector client (RFC 4456); needs the speaker's `clusterId`. */
+  routeReflectorClient: z
+    .boolean()
+    .default(false)
+    .describe(
+      "The peer is our route-reflector client (RFC 4456 §6): routes learned over iBGP are reflected to it and from it.",
+    ),
+  /** Next hop of routes sent to this peer (Calico `nextHopMode`; `keep` = `keepOriginalNextHop`). */
+  nextHopMode: z
+    .enum(["auto", "self", "keep"])
+    .default("auto")
+    .describe(
+      "Next hop of routes sent to this peer (Calico `nextHopMode`): auto — ours towards eBGP unless on the shared subnet, unchanged towards iBGP; self — always ours; keep — never changed (Calico `keepOriginalNextHop`).",
+    ),
+  /** Times our AS may appear in the peer's AS_PATHs (Calico `numAllowedLocalASNumbers`). */
+  allowAsIn: z
+    .number()
+    .int()
+    .min(0)
+    .max(10)
+    .default(0)
+    .describe(
+      "Times our AS may appear in an AS_PATH received from this peer before the route is a loop (Calico `numAllowedLocalASNumbers`).",
+    ),
+  maxPrefix: MaxPrefixConfig.optional().describe(
+    "Max-prefix limit of routes learned from this peer: warn, or Cease / Maximum Number of Prefixes Reached (RFC 4486 §4) and an optional restart.",
+  ),
+  /** RFC 9687 send hold time, seconds (default max(480, 2 × hold time)); 0 turns it off. */
+  sendHoldTime: z
+    .number()
+    .min(0)
+    .max(65535)
+    .optional()
+    .describe(
+      "RFC 9687 send hold time, seconds: the session is closed (NOTIFICATION 8, Send Hold Timer Expired) when the peer reads nothing for this long while we have data to send. Default max(480, 2 × hold time); 0 turns it off.",
+    ),
   /** Our AS on this session, when not the speaker's (BIRD `local as`, FRR `local-as`). */
   localAsn: asn
     .optional()
@@ -216,6 +305,34 @@ export const OriginateConfig = z.strictObject({
     .describe('LARGE_COMMUNITIES as "global:local1:local2".'),
   /** Explicit next hop (default: the session's local address). */
   nextHop: ip.optional().describe("Explicit next hop (default: the session's local address)."),
+  /** AS_PATH (one AS_SEQUENCE) the route starts with; our AS is prepended towards eBGP peers. */
+  asPath: z
+    .array(asn)
+    .optional()
+    .describe(
+      "AS_PATH as one AS_SEQUENCE, e.g. [64501, 64502] (default empty); our AS is prepended towards eBGP peers.",
+    ),
+  /** Further path attributes, sent as given (e.g. an optional transitive attribute). */
+  rawAttributes: z
+    .array(
+      z.strictObject({
+        code: z.number().int().min(1).max(255).describe("Attribute type code."),
+        flags: z
+          .number()
+          .int()
+          .min(0)
+          .max(255)
+          .describe("Attribute flags (0xc0: optional transitive)."),
+        value: z
+          .string()
+          .regex(/^([0-9a-fA-F]{2})*$/)
+          .describe("Attribute value as hex octets."),
+      }),
+    )
+    .optional()
+    .describe(
+      "Further path attributes sent as given, each {code, flags, value (hex)}; codes the codec knows are not allowed here.",
+    ),
 });
 export type OriginateConfig = z.infer<typeof OriginateConfig>;
 export type OriginateConfigInput = z.input<typeof OriginateConfig>;
@@ -261,6 +378,30 @@ export const SpeakerConfig = z.strictObject({
     .array(OriginateConfig)
     .default([])
     .describe("Prefixes announced to every peer that negotiated their family."),
+  /** Our cluster id when reflecting routes (RFC 4456 §7); default the router id. */
+  clusterId: z
+    .ipv4()
+    .optional()
+    .describe(
+      "Route reflection cluster id (RFC 4456 §7), dotted quad; default the router id. Reflection happens for peers with `routeReflectorClient: true`.",
+    ),
+  /** Keep every equal-cost best path (ECMP, RFC 4271 §9.1.2.2 before the router-id step). */
+  multipath: z
+    .boolean()
+    .default(false)
+    .describe(
+      "ECMP: report every path equal to the best up to the router-id step, so a node agent can install multipath routes (`best-path` events carry all next hops).",
+    ),
+  /** Changes are coalesced this long before UPDATEs go out, milliseconds. */
+  updateDelayMs: z
+    .number()
+    .int()
+    .min(0)
+    .max(10000)
+    .default(5)
+    .describe(
+      "Milliseconds route changes are coalesced before UPDATEs are sent (a burst of changes becomes few, full UPDATEs).",
+    ),
   /** Graceful restart (RFC 4724) for every peer (absent: not advertised, no helper role). */
   gracefulRestart: GracefulRestartConfig.optional().describe(
     "Graceful restart (RFC 4724) for every peer (absent: not advertised, no helper role).",

@@ -9,6 +9,8 @@
 // Nothing reaches `uncaughtException` in this process, which runs both.
 import { requirePrereqs, useTestbed, waitFor } from "@tortie/testbed";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { Rib } from "../rib/rib.js";
+import { parsePrefix } from "../wire/prefix.js";
 import { parsePeerConfig } from "./config.js";
 import { established, startTortie, TORTIE4 } from "./interop.fixture.js";
 import { rawSession } from "./raw-peer.fixture.js";
@@ -45,16 +47,28 @@ describe.skipIf(skip)("an internal error ends one session, never the process (is
           lan: { members: { raw: ["192.0.2.3/24", "192.0.2.4/24"], tortie: [`${TORTIE4}/24`] } },
         },
       });
-      const host = (broken: boolean): SessionHost => ({
-        asn: 65002,
-        routerId: TORTIE4,
-        netns: topo.host("tortie").nsPath,
-        *originated() {
-          if (broken) throw new Error("injected: the route source failed");
-          yield { prefix: "198.51.100.128/26", origin: "igp" as const };
-        },
-        now: () => performance.now(),
-      });
+      const host = (broken: boolean): SessionHost => {
+        const rib = new Rib({ localAs: 65002, routerId: TORTIE4 });
+        rib.originate([parsePrefix("198.51.100.128/26")], {
+          attributes: [
+            { type: "origin", origin: 0 },
+            { type: "as-path", segments: [] },
+          ],
+        });
+        if (broken)
+          rib.startExport = () => {
+            throw new Error("injected: the route source failed");
+          };
+        return {
+          asn: 65002,
+          routerId: TORTIE4,
+          netns: topo.host("tortie").nsPath,
+          rib,
+          updateDelayMs: 0,
+          changed: () => {},
+          now: () => performance.now(),
+        };
+      };
       const session = (address: string, broken: boolean) =>
         new PeerSession(host(broken), {
           peer: parsePeerConfig({ address, asn: 65099, passive: true, errorWaitTime: [0, 0] }),

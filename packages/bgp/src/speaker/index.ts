@@ -5,8 +5,13 @@
  * - `speaker.ts`   `Speaker`: listener, configured and dynamic peers,
  *                  originate/withdraw, events, status.
  * - `session.ts`   `PeerSession`: one peer — FSM + codec + TCP, collisions,
- *                  Adj-RIB-In, counters; every entry point contained
- *                  (an internal error ends that session only).
+ *                  RIB registration, counters, RFC 9687 send hold timer;
+ *                  every entry point contained (an internal error ends
+ *                  that session only).
+ * - `out-queue.ts` `OutQueue`: an Established peer's Adj-RIB-Out drained
+ *                  into its socket, coalesced and paced by back-pressure.
+ * - `rib-view.ts`  pure: originated routes → RIB attributes, RIB paths →
+ *                  `RibRoute`, Loc-RIB deltas → `BestPathChange`.
  * - `replies.ts`   pure: decode error → FSM event, NOTIFICATION cut to fit.
  * - `routes.ts`    pure: UPDATE → route changes (RFC 7606 aware) and
  *                  originated routes → packed UPDATEs.
@@ -33,6 +38,15 @@ export {
 } from "./graceful-restart.js";
 export { SyscallError } from "./libc.js";
 export { FAMILIES, type FamilyKey } from "./open-map.js";
+export { OutQueue, type OutQueueHost } from "./out-queue.js";
+export {
+  type BestPathChange,
+  bestPathChange,
+  originatedInit,
+  type RibRoute,
+  type RouteQuery,
+  routeOf,
+} from "./rib-view.js";
 export {
   buildAnnouncements,
   buildWithdrawals,
@@ -55,6 +69,7 @@ export type {
   SessionInfo,
 } from "./session.js";
 export {
+  type BestPathListener,
   Speaker,
   SpeakerError,
   type SpeakerEvents,

@@ -42,6 +42,9 @@ import {
   step,
   updateSent,
 } from "../fsm/index.js";
+import { compileFilters } from "../policy/compile.js";
+import type { Rib, RibPeerConfig } from "../rib/rib.js";
+import { applyUpdate } from "../rib/update.js";
 import { CeaseSubcode, ErrorCode, MessageType, RouteRefreshSubtype } from "../wire/constants.js";
 import {
   type BgpMessage,
@@ -53,39 +56,28 @@ import {
   endOfRib,
   endOfRibFamily,
   Framer,
+  formatPrefix,
   KEEPALIVE,
   maxMessageLength,
   type OpenMessage,
+  type Prefix,
   shutdownNotification,
   type UpdateMessage,
 } from "../wire/index.js";
 import type { PeerConfig } from "./config.js";
-import {
-  familiesToFlush,
-  keepsRoutes,
-  type LocalGracefulRestart,
-  StaleRoutes,
-} from "./graceful-restart.js";
+import { familiesToFlush, keepsRoutes, type LocalGracefulRestart } from "./graceful-restart.js";
 import { setMinTtl } from "./libc.js";
 import {
   buildOpen,
   contextOf,
-  FAMILIES,
   type FamilyKey,
   familyName,
   localDescriptor,
   openDescriptor,
 } from "./open-map.js";
+import { OutQueue } from "./out-queue.js";
 import { errorEvent, notificationReply } from "./replies.js";
-import {
-  buildAnnouncements,
-  buildWithdrawals,
-  type Originated,
-  type Route,
-  type RouteChanges,
-  routeKey,
-  routesFromUpdate,
-} from "./routes.js";
+import { type RouteChanges, routeKey, routesFromUpdate } from "./routes.js";
 import { connectTcp } from "./transport.js";
 
 /** Per message type counters. */
@@ -201,8 +193,12 @@ export interface SessionHost {
   readonly gracefulRestart?: LocalGracefulRestart;
   /** This process is a restart: the first OPEN to each peer sets the R bit (RFC 4724 §4.1). */
   readonly restarting?: boolean;
-  /** The originated routes, in order (the Adj-RIB-Out source). */
-  originated(): Iterable<Originated>;
+  /** The speaker's RIB: sessions feed it UPDATEs and drain their Adj-RIB-Out from it. */
+  readonly rib: Rib;
+  /** Milliseconds changes are coalesced before UPDATEs are sent. */
+  readonly updateDelayMs: number;
+  /** The RIB changed: the speaker schedules sending to every peer with pending changes. */
+  changed(): void;
   /** Milliseconds on a monotonic clock. */
   now(): number;
 }
@@ -233,6 +229,8 @@ interface Conn {
   readonly framer: Framer;
   ctx: CodecContext;
   closed: boolean;
+  /** RFC 9687 send hold timer: armed while the socket does not take our writes. */
+  sendHold?: NodeJS.Timeout;
 }
 
 interface Runner {
@@ -310,10 +308,15 @@ export class PeerSession extends EventEmitter<SessionEvents> {
   private second: Runner | undefined;
   private pendingOut: Socket | undefined;
   private timer: NodeJS.Timeout | undefined;
-  private readonly adjRibIn = new Map<string, Route>();
   private readonly sent = zeroCounters();
   private readonly received = zeroCounters();
-  private advertised = new Set<string>();
+  /** Registered with the RIB (from the first Established until destroyed). */
+  private inRib = false;
+  /** Sends the Adj-RIB-Out while Established. */
+  private outQueue: OutQueue | undefined;
+  /** Max-prefix restart timer (RFC 4486 Cease/1 then `restartAfterSec`). */
+  private maxPrefixTimer: NodeJS.Timeout | undefined;
+  private maxPrefixWarned = false;
   private flaps = 0;
   private negotiated: NegotiatedSession | undefined;
   private lastErr: LastError | undefined;
@@ -324,8 +327,6 @@ export class PeerSession extends EventEmitter<SessionEvents> {
   private internalErrors = 0;
   /** Set while a contained error is being handled (a second one then only drops the connections). */
   private failing = false;
-  /** The peer's routes kept across its restart (RFC 4724 §4.2). */
-  private readonly stale = new StaleRoutes();
   /** The peer's capability of the session whose routes are stale. */
   private staleFamilies: readonly { afi: number; safi: number }[] = [];
   /** Restart timer (peer gone), then stale timer (peer back, no End-of-RIB yet). */
@@ -397,9 +398,14 @@ export class PeerSession extends EventEmitter<SessionEvents> {
     return this.main.fsm.state;
   }
 
-  /** Routes received from this peer (its Adj-RIB-In), keyed by prefix (and path id). */
-  routes(): ReadonlyMap<string, Route> {
-    return this.adjRibIn;
+  /** Number of routes from this peer in the RIB (its Adj-RIB-In after import filters). */
+  routeCount(): number {
+    return this.inRib ? this.host.rib.pathCount(this.address) : 0;
+  }
+
+  /** Number of routes kept stale from this peer (RFC 4724 §4.2). */
+  staleCount(): number {
+    return this.inRib ? this.host.rib.staleCount(this.address) : 0;
   }
 
   /** Starts the session (ManualStart, or the passive variant; RFC 4271 §8.1.2). */
@@ -435,14 +441,23 @@ export class PeerSession extends EventEmitter<SessionEvents> {
     this.timer = undefined;
     clearTimeout(this.grTimer);
     this.grTimer = undefined;
+    clearTimeout(this.maxPrefixTimer);
+    this.maxPrefixTimer = undefined;
     this.sweepStale(undefined, "peer removed");
+    this.closeOut();
     this.pendingOut?.destroy();
     this.pendingOut = undefined;
     // stop()'s "drop" already closed (flushing its NOTIFICATION) what the FSM knew of.
     for (const c of [this.main.conn, this.second?.conn]) c?.socket.destroy();
     this.main.conn = undefined;
     this.second = undefined;
-    this.adjRibIn.clear();
+    if (this.inRib) {
+      this.inRib = false;
+      const { rib } = this.host;
+      if (rib.pathCount(this.address) > 0) rib.flushPeer(this.address);
+      rib.removePeer(this.address);
+      this.host.changed();
+    }
     this.removeAllListeners();
   }
 
@@ -510,39 +525,17 @@ export class PeerSession extends EventEmitter<SessionEvents> {
     });
   }
 
-  /** Announces originated routes to the peer (when Established). */
-  announce(routes: readonly Originated[]): void {
-    this.guard("announce", this.main.conn, () => this.announceNow(routes));
+  /**
+   * The RIB has changes for this peer: send them after the coalescing delay
+   * (or when the socket drains).
+   */
+  scheduleOut(): void {
+    this.outQueue?.schedule();
   }
 
-  private announceNow(routes: readonly Originated[]): void {
-    const conn = this.main.conn;
-    if (this.state !== "Established" || !conn) return;
-    const usable = routes.filter((r) => this.carries(r.prefix));
-    if (!usable.length) return;
-    let msgs: UpdateMessage[];
-    try {
-      msgs = buildAnnouncements(usable, this.exportTarget(conn));
-    } catch (e) {
-      this.emit("warning", `cannot announce to ${this.address}: ${(e as Error).message}`);
-      return;
-    }
-    this.writeMany(conn, msgs);
-    for (const r of usable) this.advertised.add(r.prefix);
-  }
-
-  /** Withdraws prefixes from the peer (when Established). */
-  withdraw(prefixes: readonly string[]): void {
-    this.guard("withdraw", this.main.conn, () => this.withdrawNow(prefixes));
-  }
-
-  private withdrawNow(prefixes: readonly string[]): void {
-    const conn = this.main.conn;
-    if (this.state !== "Established" || !conn) return;
-    const usable = prefixes.filter((p) => this.advertised.has(p));
-    if (!usable.length) return;
-    this.writeMany(conn, buildWithdrawals(usable, conn.ctx));
-    for (const p of usable) this.advertised.delete(p);
+  /** Changes waiting in this peer's Adj-RIB-Out, and whether its socket pushes back. */
+  outState(): { pending: number; blocked: boolean } {
+    return { pending: this.outQueue?.pending ?? 0, blocked: this.outQueue?.blocked ?? false };
   }
 
   /** The status of this peer. */
@@ -578,9 +571,9 @@ export class PeerSession extends EventEmitter<SessionEvents> {
       ...(s && f.state === "Established" ? { session: sessionInfo(s) } : {}),
       messages: { sent: { ...this.sent }, received: { ...this.received } },
       prefixes: {
-        received: this.adjRibIn.size,
-        advertised: this.advertised.size,
-        stale: this.stale.size,
+        received: this.routeCount(),
+        advertised: this.inRib ? (this.host.rib.adjRibOut(this.address)?.size ?? 0) : 0,
+        stale: this.staleCount(),
       },
       connectRetryCounter: f.connectRetryCounter,
       flaps: this.flaps,
@@ -591,27 +584,48 @@ export class PeerSession extends EventEmitter<SessionEvents> {
 
   /** Routes kept from the restarting peer (keys), not yet refreshed. */
   staleRoutes(): string[] {
-    return this.stale.list();
+    return this.stalePaths().map((x) => x.key);
+  }
+
+  /** This peer's stale paths in the RIB, with their keys and families. */
+  private stalePaths(family?: string): { key: string; prefix: Prefix; family: string }[] {
+    const out: { key: string; prefix: Prefix; family: string }[] = [];
+    if (!this.inRib || this.host.rib.staleCount(this.address) === 0) return out;
+    for (const { prefix, path } of this.host.rib.routes({ peer: this.address, bestOnly: false })) {
+      if (!path.stale) continue;
+      const fam = prefix.afi === 2 ? "ipv6-unicast" : "ipv4-unicast";
+      if (family !== undefined && fam !== family) continue;
+      const text = prefixText(prefix);
+      out.push({ key: routeKey(text, path.pathId || undefined), prefix, family: fam });
+    }
+    return out;
   }
 
   // ---- graceful restart (RFC 4724 §4.2, helper) ----------------------------
 
   /** The session went down without a NOTIFICATION: keep the peer's routes, stale. */
   private keepStale(gr: NonNullable<NegotiatedSession["capabilities"]["gracefulRestart"]>): void {
+    const rib = this.host.rib;
+    const id = this.address;
+    if (!this.inRib) return;
     // Families the peer did not list in its capability are not preserved.
-    const listed = (k: string) => {
-      const f = FAMILIES[familyOfKey(k)];
-      return gr.families.some((g) => g.afi === f.afi && g.safi === f.safi);
-    };
-    const drop = [...this.adjRibIn.keys()].filter((k) => !listed(k));
-    for (const k of drop) this.adjRibIn.delete(k);
-    if (drop.length)
-      this.emit("routes", { announced: [], withdrawn: drop, treatedAsWithdraw: false });
+    const listed = (afi: number) => gr.families.some((g) => g.afi === afi && g.safi === 1);
+    const drop: Prefix[] = [];
+    for (const { prefix, path } of rib.routes({ peer: id, bestOnly: false }))
+      if (!listed(prefix.afi)) drop.push(withPathId(prefix, path.pathId));
+    if (drop.length) {
+      rib.withdraw(id, drop);
+      this.emit("routes", {
+        announced: [],
+        withdrawn: drop.map((p) => routeKey(prefixText(p), p.pathId)),
+        treatedAsWithdraw: false,
+      });
+    }
     // Routes already stale from an earlier restart stay stale.
-    this.stale.mark(this.adjRibIn.keys(), familyOfKey);
+    rib.markStale(id, this.host.now(), gr.restartTime);
     this.staleFamilies = gr.families;
-    if (this.stale.size)
-      this.emit("stale", { keys: this.stale.list(), restartTime: gr.restartTime });
+    const keys = this.staleRoutes();
+    if (keys.length) this.emit("stale", { keys, restartTime: gr.restartTime });
     this.armGr(gr.restartTime, "restart-time");
   }
 
@@ -623,7 +637,7 @@ export class PeerSession extends EventEmitter<SessionEvents> {
     for (const f of this.staleFamilies)
       if (!session.capabilities.families.some((g) => g.afi === f.afi && g.safi === f.safi))
         this.sweepStale(familyName(f), "family-gone");
-    if (this.stale.size) this.armGr(this.localGr?.staleTime ?? 360, "stale-time");
+    if (this.staleCount()) this.armGr(this.localGr?.staleTime ?? 360, "stale-time");
   }
 
   private armGr(seconds: number, why: string): void {
@@ -639,49 +653,164 @@ export class PeerSession extends EventEmitter<SessionEvents> {
     this.grTimer.unref?.();
   }
 
-  /** Withdraws the stale routes of one family (or all) from the Adj-RIB-In and says so. */
+  /** Withdraws the stale routes of one family (or all) from the RIB and says so. */
   private sweepStale(family: string | undefined, why: string): void {
-    const keys = this.stale.sweep(family);
-    if (!this.stale.size) {
+    const stale = this.stalePaths(family);
+    if (stale.length)
+      this.host.rib.withdraw(
+        this.address,
+        stale.map((x) => x.prefix),
+      );
+    if (!this.staleCount()) {
       clearTimeout(this.grTimer);
       this.grTimer = undefined;
+      if (this.inRib) this.host.rib.endOfRib(this.address);
     }
-    const gone = keys.filter((k) => this.adjRibIn.delete(k));
-    if (gone.length) {
-      this.emit("routes", { announced: [], withdrawn: gone, treatedAsWithdraw: false });
-      this.emit("warning", `graceful restart: ${gone.length} stale route(s) withdrawn (${why})`);
+    if (stale.length) {
+      this.emit("routes", {
+        announced: [],
+        withdrawn: stale.map((x) => x.key),
+        treatedAsWithdraw: false,
+      });
+      this.emit("warning", `graceful restart: ${stale.length} stale route(s) withdrawn (${why})`);
+      this.host.changed();
     }
   }
 
   // ---- the edge ---------------------------------------------------------
 
-  private carries(prefix: string): boolean {
-    const fam: FamilyKey = prefix.includes(":") ? "ipv6-unicast" : "ipv4-unicast";
-    const f = FAMILIES[fam];
-    return !!this.negotiated?.capabilities.families.some(
-      (x) => x.afi === f.afi && x.safi === f.safi,
-    );
+  private carries(p: Prefix): boolean {
+    return !!this.negotiated?.capabilities.families.some((x) => x.afi === p.afi && x.safi === 1);
   }
 
-  private exportTarget(conn: Conn) {
+  /** The peer as the RIB knows it, from its configuration and the negotiated session. */
+  private ribPeer(session: NegotiatedSession, conn: Conn | undefined): RibPeerConfig {
     const p = this.settings.peer;
-    const local = normalise(conn.socket.localAddress ?? "");
+    const local = normalise(conn?.socket.localAddress ?? "");
     const v4 =
       p.localAddress && !p.localAddress.includes(":")
         ? p.localAddress
-        : !local.includes(":")
+        : local && !local.includes(":")
           ? local
           : undefined;
     const v6 =
       p.nextHop6 ??
-      (p.localAddress?.includes(":") ? p.localAddress : local.includes(":") ? local : undefined);
+      (p.localAddress?.includes(":")
+        ? p.localAddress
+        : local.includes(":")
+          ? local
+          : v4
+            ? `::ffff:${v4}`
+            : undefined);
+    const c = session.capabilities;
+    const mp = p.maxPrefix;
     return {
-      localAs: this.localAs,
-      internal: !!this.negotiated?.internal,
-      ...(v4 ? { nextHop4: v4 } : {}),
-      ...(v6 ? { nextHop6: v6 } : {}),
-      ctx: conn.ctx,
+      id: this.address,
+      address: this.address,
+      asn: session.peerAs,
+      ...(this.localAs !== this.host.asn ? { localAs: this.localAs } : {}),
+      routerId: formatBgpId(session.peerBgpId),
+      ...((v4 ?? v6) !== undefined ? { localAddress: (v4 ?? v6)! } : {}),
+      ...(v6 !== undefined ? { localAddress6: v6 } : {}),
+      multihop: (p.multihop ?? 1) > 1 || (p.ttlSecurity ?? 1) > 1,
+      rrClient: p.routeReflectorClient,
+      allowAsIn: p.allowAsIn,
+      nextHopMode: p.nextHopMode,
+      fourOctetAs: c.fourOctetAs,
+      addPathSend: c.addPath.some((a) => a.send),
+      ...(mp
+        ? { maxPrefix: { limit: mp.limit, action: mp.action === "cease" ? "teardown" : "warn" } }
+        : {}),
+      ...(p.importFilters?.length
+        ? {
+            importPolicy: compileFilters(p.importFilters, "import").policy,
+            keepPreImport: true,
+          }
+        : {}),
+      ...(p.exportFilters?.length
+        ? { exportPolicy: compileFilters(p.exportFilters, "export").policy }
+        : {}),
     };
+  }
+
+  /** Registers the peer with the RIB, or updates what its new session negotiated. */
+  private registerWithRib(session: NegotiatedSession, conn: Conn | undefined): void {
+    const rib = this.host.rib;
+    const id = this.address;
+    // A peer with no paths left is registered anew (its local address may have changed).
+    if (this.inRib && rib.pathCount(id) === 0) {
+      rib.removePeer(id);
+      this.inRib = false;
+    }
+    if (!this.inRib) {
+      rib.addPeer(this.ribPeer(session, conn));
+      this.inRib = true;
+    } else {
+      const c = session.capabilities;
+      rib.setSession(id, {
+        routerId: formatBgpId(session.peerBgpId),
+        fourOctetAs: c.fourOctetAs,
+        addPathSend: c.addPath.some((a) => a.send),
+      });
+    }
+  }
+
+  /** Applies a changed import/export configuration (route refresh on policy change). */
+  reconfigure(peer: PeerConfig): { needsRefresh: boolean } {
+    (this.settings as { peer: PeerConfig }).peer = peer;
+    if (!this.inRib) return { needsRefresh: false };
+    const rib = this.host.rib;
+    const id = this.address;
+    rib.setExportPolicy(
+      id,
+      peer.exportFilters?.length ? compileFilters(peer.exportFilters, "export").policy : undefined,
+    );
+    const r = rib.setImportPolicy(
+      id,
+      peer.importFilters?.length ? compileFilters(peer.importFilters, "import").policy : undefined,
+    );
+    this.host.changed();
+    if (r.needsRefresh) this.requestRefresh();
+    return r;
+  }
+
+  private closeOut(): void {
+    this.outQueue?.close();
+    this.outQueue = undefined;
+    if (this.inRib) this.host.rib.stopExport(this.address);
+  }
+
+  /** RFC 9687: arms the send hold timer when the socket did not take a write; 'drain' disarms it. */
+  private watchSend(conn: Conn, ok: boolean): void {
+    if (ok || conn.sendHold || conn.closed) return;
+    const p = this.settings.peer;
+    const hold = this.negotiated?.holdTime ?? p.holdTime;
+    const seconds = p.sendHoldTime ?? Math.max(480, 2 * hold);
+    if (seconds <= 0) return;
+    conn.sendHold = setTimeout(
+      () => this.guard("send hold timer", conn, () => this.sendHoldExpired(conn)),
+      seconds * 1000,
+    );
+    conn.sendHold.unref?.();
+    conn.socket.once("drain", () => {
+      clearTimeout(conn.sendHold);
+      conn.sendHold = undefined;
+    });
+  }
+
+  /** RFC 9687 §4: the peer read nothing for the send hold time: NOTIFICATION 8, close. */
+  private sendHoldExpired(conn: Conn): void {
+    conn.sendHold = undefined;
+    const owner = this.ownerOf(conn);
+    if (!owner || conn.closed) return;
+    this.emit("warning", `send hold timer expired: ${this.address} stopped reading (RFC 9687)`);
+    this.dispatch(owner, {
+      type: "AutomaticStop",
+      notification: { code: ErrorCode.SendHoldTimerExpired, subcode: 0, data: new Uint8Array(0) },
+    });
+    // The NOTIFICATION cannot get through a socket the peer does not read: close it now.
+    conn.closed = true;
+    conn.socket.destroy();
   }
 
   private attach(socket: Socket, direction: "outgoing" | "incoming"): Conn {
@@ -907,14 +1036,22 @@ export class PeerSession extends EventEmitter<SessionEvents> {
     const fam = familyName({ afi, safi });
     this.emit("route-refresh", fam);
     const conn = this.main.conn!;
+    const q = this.outQueue;
+    const out = this.host.rib.adjRibOut(this.address);
+    if (!q || !out) return;
     const enhanced = !!this.negotiated?.capabilities.enhancedRouteRefresh;
-    // RFC 7313 §4: BoRR, the full Adj-RIB-Out of the family, EoRR.
-    if (enhanced)
+    // RFC 7313 §4: BoRR, the full Adj-RIB-Out of the family, EoRR. Changes
+    // already pending go out first, so BoRR starts a clean re-advertisement.
+    if (enhanced) {
+      q.flush();
       this.write(conn, { type: "route-refresh", afi, safi, subtype: RouteRefreshSubtype.BoRR });
-    const routes = [...this.host.originated()].filter((r) => familyOfPrefix(r.prefix) === fam);
-    this.announce(routes);
+    }
+    out.resendAll();
+    q.flush();
     if (enhanced)
-      this.write(conn, { type: "route-refresh", afi, safi, subtype: RouteRefreshSubtype.EoRR });
+      q.whenIdle(() =>
+        this.write(conn, { type: "route-refresh", afi, safi, subtype: RouteRefreshSubtype.EoRR }),
+      );
   }
 
   /** Steps one runner's FSM with an event and performs its actions. */
@@ -1083,10 +1220,11 @@ export class PeerSession extends EventEmitter<SessionEvents> {
   private onUp(r: Runner, session: NegotiatedSession): void {
     this.negotiated = session;
     this.restarting = false; // R only in the first OPEN after our restart
-    if (this.stale.size) this.peerReturned(session);
+    if (this.staleCount()) this.peerReturned(session);
     this.learnedAs = session.peerAs;
     if (r.conn) r.conn.ctx = contextOf(session);
-    this.advertised = new Set();
+    this.maxPrefixWarned = false;
+    this.registerWithRib(session, r.conn);
     this.emit("up", sessionInfo(session));
     // The routes go out once this runner is the session (see afterStep): a
     // companion that reaches Established is promoted first.
@@ -1100,9 +1238,25 @@ export class PeerSession extends EventEmitter<SessionEvents> {
     const conn = this.main.conn;
     const session = this.negotiated;
     this.syncPending = false;
-    if (!conn || !session) return;
-    this.announce([...this.host.originated()]);
-    for (const f of session.capabilities.families) this.write(conn, endOfRib(f.afi, f.safi));
+    if (!conn || !session || !this.inRib) return;
+    this.closeOut();
+    const out = this.host.rib.startExport(this.address);
+    const q = new OutQueue(out, conn.socket, conn.ctx, this.host.updateDelayMs, {
+      open: () => !conn.closed && this.main.conn === conn,
+      carries: (p) => this.carries(p),
+      sent: (n, ok) => {
+        this.sent.update += n;
+        this.main.fsm = updateSent(this.main.fsm, this.host.now());
+        this.watchSend(conn, ok);
+      },
+      guard: (where, fn) => this.guard(where, conn, fn),
+    });
+    this.outQueue = q;
+    q.flush();
+    q.whenIdle(() => {
+      for (const f of session.capabilities.families) this.write(conn, endOfRib(f.afi, f.safi));
+      this.rearm();
+    });
   }
 
   private onDown(reason: SessionError): void {
@@ -1110,67 +1264,112 @@ export class PeerSession extends EventEmitter<SessionEvents> {
     this.syncPending = false;
     this.recordError(reason);
     const gr = this.negotiated?.capabilities.gracefulRestart;
-    this.advertised = new Set();
+    this.closeOut();
     if (!this.destroyed && keepsRoutes(gr, reason) && gr!.restartTime > 0) {
       this.keepStale(gr!);
     } else {
       this.sweepStale(undefined, "down");
-      const withdrawn = [...this.adjRibIn.keys()];
-      this.adjRibIn.clear();
-      if (withdrawn.length)
-        this.emit("routes", { announced: [], withdrawn, treatedAsWithdraw: false });
+      if (this.inRib && this.host.rib.pathCount(this.address) > 0) {
+        const withdrawn: string[] = [];
+        if (this.listenerCount("routes") > 0)
+          for (const { prefix, path } of this.host.rib.routes({
+            peer: this.address,
+            bestOnly: false,
+          }))
+            withdrawn.push(routeKey(prefixText(prefix), path.pathId || undefined));
+        this.host.rib.flushPeer(this.address);
+        if (withdrawn.length)
+          this.emit("routes", { announced: [], withdrawn, treatedAsWithdraw: false });
+      }
     }
+    this.host.changed();
     this.emit("down", this.lastErr!);
     this.negotiated = undefined;
   }
 
   private onUpdate(r: Runner, d: DecodedMessage | undefined): void {
     const conn = r.conn;
-    if (d?.message.type !== "update" || !conn) return;
+    if (d?.message.type !== "update" || !conn || !this.inRib) return;
     const msg = d.message;
     const eor = endOfRibFamily(msg);
     if (eor) {
       const fam = familyName(eor);
       this.emit("end-of-rib", fam);
       // RFC 4724 §4.2: End-of-RIB ends the wait; what is still stale goes.
-      if (this.stale.size) this.sweepStale(fam, "end-of-rib");
+      if (this.staleCount()) this.sweepStale(fam, "end-of-rib");
       return;
     }
-    const changes = routesFromUpdate(msg, conn.ctx, d.action);
+    const rib = this.host.rib;
+    const id = this.address;
+    // The "routes" event (what this UPDATE changed in the peer's Adj-RIB-In)
+    // is worked out only when someone listens: a full table costs nothing extra.
+    const listening = this.listenerCount("routes") > 0;
     const gone: string[] = [];
-    for (const k of changes.withdrawn) {
-      this.stale.refresh(k);
-      if (this.adjRibIn.delete(k)) gone.push(k);
+    if (listening) {
+      for (const p of withdrawnPrefixes(msg, d.action === "treat-as-withdraw"))
+        if (rib.hasPath(id, p)) gone.push(routeKey(prefixText(p), p.pathId));
     }
-    for (const r of changes.announced) {
-      const k = routeKey(r.prefix, r.pathId);
-      this.stale.refresh(k);
-      this.adjRibIn.set(k, r);
+    const res = applyUpdate(rib, id, msg, d.action);
+    for (const a of res.announced) {
+      if (a.infeasible)
+        this.emit("warning", `route(s) from ${id} treated as withdrawn: ${a.infeasible.message}`);
     }
-    if (changes.announced.length || gone.length || changes.treatedAsWithdraw) {
-      this.emit("routes", {
-        announced: changes.announced,
-        withdrawn: gone,
-        treatedAsWithdraw: changes.treatedAsWithdraw,
+    if (listening) {
+      const changes = routesFromUpdate(msg, conn.ctx, d.action);
+      const nlri = announcedPrefixes(msg);
+      const announced = changes.announced.filter((_, i) => {
+        const p = nlri[i];
+        return p !== undefined && rib.hasPath(id, p);
       });
+      if (announced.length || gone.length || changes.treatedAsWithdraw) {
+        this.emit("routes", {
+          announced,
+          withdrawn: gone,
+          treatedAsWithdraw: changes.treatedAsWithdraw,
+        });
+      }
+    }
+    this.host.changed();
+    if (res.maxPrefix) this.onMaxPrefix(res.maxPrefix);
+  }
+
+  /** Max-prefix reached (RFC 4486 §4): warn once, or Cease/1 and restart later if configured. */
+  private onMaxPrefix(state: "warn" | "exceeded"): void {
+    const mp = this.settings.peer.maxPrefix;
+    if (!mp) return;
+    const count = this.routeCount();
+    if (state === "warn" || mp.action === "warn") {
+      if (!this.maxPrefixWarned)
+        this.emit("warning", `max-prefix: ${this.address} sent ${count} routes, limit ${mp.limit}`);
+      this.maxPrefixWarned = true;
+      return;
+    }
+    this.emit(
+      "warning",
+      `max-prefix: ${this.address} exceeded the limit of ${mp.limit} routes: Cease / Maximum Number of Prefixes Reached`,
+    );
+    // RFC 4486 §4: the data field may carry AFI, SAFI and the limit; we send the limit's family-less form (none).
+    this.dispatch(this.main, {
+      type: "ManualStop",
+      notification: cease(CeaseSubcode.MaximumPrefixesReached),
+    });
+    if (mp.restartAfterSec !== undefined) {
+      clearTimeout(this.maxPrefixTimer);
+      this.maxPrefixTimer = setTimeout(() => {
+        this.maxPrefixTimer = undefined;
+        if (!this.destroyed) this.start();
+      }, mp.restartAfterSec * 1000);
+      this.maxPrefixTimer.unref?.();
     }
   }
 
   private write(conn: Conn, msg: BgpMessage): void {
     if (conn.closed) return;
-    conn.socket.write(encodeMessage(msg, conn.ctx));
+    const ok = conn.socket.write(encodeMessage(msg, conn.ctx));
     this.sent[COUNTER_OF[msg.type]]++;
     if (msg.type === "update" && conn === this.main.conn)
       this.main.fsm = updateSent(this.main.fsm, this.host.now());
-  }
-
-  private writeMany(conn: Conn, msgs: readonly UpdateMessage[]): void {
-    if (conn.closed || !msgs.length) return;
-    const parts = msgs.map((m) => encodeMessage(m, conn.ctx));
-    conn.socket.write(Buffer.concat(parts));
-    this.sent.update += msgs.length;
-    this.main.fsm = updateSent(this.main.fsm, this.host.now());
-    this.rearm();
+    this.watchSend(conn, ok);
   }
 
   /** Arms one timer for the earliest FSM deadline of either runner. */
@@ -1207,12 +1406,30 @@ export class PeerSession extends EventEmitter<SessionEvents> {
   }
 }
 
-function familyOfKey(key: string): FamilyKey {
-  return key.includes(":") ? "ipv6-unicast" : "ipv4-unicast";
+/** `a.b.c.d/len` (or IPv6 text) of a prefix, without a temporary buffer for IPv4. */
+function prefixText(p: Prefix): string {
+  if (p.afi !== 1) return formatPrefix(p);
+  const b = p.bytes;
+  return `${b[0] ?? 0}.${b[1] ?? 0}.${b[2] ?? 0}.${b[3] ?? 0}/${p.length}`;
 }
 
-function familyOfPrefix(prefix: string): FamilyKey {
-  return prefix.includes(":") ? "ipv6-unicast" : "ipv4-unicast";
+function withPathId(p: Prefix, pathId: number): Prefix {
+  return pathId === 0 ? p : { ...p, pathId };
+}
+
+/** The prefixes an UPDATE withdraws (all it names under treat-as-withdraw, RFC 7606 §2). */
+function withdrawnPrefixes(msg: UpdateMessage, all: boolean): Prefix[] {
+  const out: Prefix[] = [...msg.withdrawn];
+  for (const a of msg.attributes) if (a.type === "mp-unreach") out.push(...a.withdrawn);
+  if (all) out.push(...announcedPrefixes(msg));
+  return out;
+}
+
+/** The prefixes an UPDATE announces, NLRI field first, in `routesFromUpdate` order. */
+function announcedPrefixes(msg: UpdateMessage): Prefix[] {
+  const out: Prefix[] = [...msg.nlri];
+  for (const a of msg.attributes) if (a.type === "mp-reach") out.push(...a.nlri);
+  return out;
 }
 
 /** Strips the IPv4-mapped prefix that dual-stack sockets report. */

@@ -1,16 +1,27 @@
 // The speaker: one listener, many peer sessions (configured and dynamic),
-// the routes it originates, an event stream and a status API.
+// one RIB (../rib/) they all feed and drain, an event stream and a status API.
 //
 //   const bgp = await Speaker.start({ asn: 64512, routerId: "192.0.2.11",
 //     peers: [{ address: "192.0.2.250", asn: 64512 }] });
-//   bgp.on("routes", (e) => …);
+//   bgp.on("best-path", (e) => …);          // what to install in the kernel
 //   bgp.originate({ prefix: "198.51.100.0/26" });
+//
+// Routes in and out are Loc-RIB operations: `originate`/`withdraw` change
+// the local source's paths; every session runs received UPDATEs through
+// `rib.applyUpdate`, and each Established peer is sent its Adj-RIB-Out (the
+// Loc-RIB after split horizon, route reflection and its export filters),
+// coalesced and paced by its socket (out-queue.ts). Learned routes are passed
+// on: Tortie is a transit hop and, with `routeReflectorClient` peers, a
+// route reflector.
 import { EventEmitter } from "node:events";
 import { isIPv6, type Socket } from "node:net";
 import { Address4, Address6 } from "ip-address";
 import type { SessionState } from "../fsm/index.js";
+import { Rib, type RibDelta } from "../rib/rib.js";
+import { parsePrefix } from "../wire/prefix.js";
 import {
   type DynamicNeighborConfig,
+  type OriginateConfig,
   type OriginateConfigInput,
   type PeerConfigInput,
   parseOriginateConfig,
@@ -19,7 +30,16 @@ import {
   type SpeakerConfig,
   type SpeakerConfigInput,
 } from "./config.js";
-import type { Originated, Route } from "./routes.js";
+import {
+  type BestPathChange,
+  bestPathChange,
+  originatedInit,
+  originatedPrefix,
+  type RibRoute,
+  type RouteQuery,
+  routeOf,
+} from "./rib-view.js";
+import type { Route } from "./routes.js";
 import {
   type LastError,
   normalise,
@@ -64,7 +84,17 @@ export interface SpeakerEvents {
    * Resources; the speaker and every other session went on.
    */
   "session-error": [e: { peer: string; where: string; message: string; ended: boolean }];
+  /**
+   * Loc-RIB best paths changed (RFC 4271 §9.1.2): what a node agent installs
+   * into or removes from the kernel, with every ECMP next hop when the
+   * speaker runs with `multipath`. One event per RIB operation (an UPDATE,
+   * an `originate`, a session going down), listing every prefix it changed.
+   */
+  "best-path": [e: { changes: readonly BestPathChange[] }];
 }
+
+/** Listener of {@link Speaker.subscribe}: best-path changes, in order. */
+export type BestPathListener = (changes: readonly BestPathChange[]) => void;
 
 /** The whole speaker's status. */
 export interface SpeakerStatus {
@@ -93,7 +123,14 @@ export class Speaker extends EventEmitter<SpeakerEvents> {
   readonly config: SpeakerConfig;
   private listener: Listener | undefined;
   private readonly sessions = new Map<string, PeerSession>();
-  private readonly originatedRoutes = new Map<string, Originated>();
+  private readonly originatedRoutes = new Map<string, OriginateConfig>();
+  /**
+   * The speaker's RIB: Adj-RIBs-In, Loc-RIB, Adj-RIBs-Out (RFC 4271 §3.2).
+   * Read it freely (`best`, `explain`, `paths`); change it through the
+   * speaker so that peers are sent the changes.
+   */
+  readonly rib: Rib;
+  private readonly bestListeners = new Set<BestPathListener>();
   private readonly clock: () => number;
   private closed = false;
   private internalErrors = 0;
@@ -102,6 +139,17 @@ export class Speaker extends EventEmitter<SpeakerEvents> {
     super();
     this.config = config;
     this.clock = opts.clock ?? (() => performance.now());
+    this.rib = new Rib({
+      localAs: config.asn,
+      routerId: config.routerId,
+      ...(config.peers.some((p) => p.routeReflectorClient) ||
+      config.dynamicNeighbors.some((d) => d.routeReflectorClient) ||
+      config.clusterId
+        ? { clusterId: config.clusterId ?? config.routerId }
+        : {}),
+      multipath: config.multipath,
+    });
+    this.rib.subscribe((deltas) => this.onBest(deltas));
   }
 
   /**
@@ -126,7 +174,7 @@ export class Speaker extends EventEmitter<SpeakerEvents> {
         if (d.password)
           s.setListenerMd5(d.prefix.split("/")[0]!, d.password, Number(d.prefix.split("/")[1]));
     }
-    for (const r of config.originate) s.originatedRoutes.set(r.prefix, r);
+    s.originateParsed(config.originate);
     for (const p of config.peers) s.addPeer(p);
     return s;
   }
@@ -171,28 +219,103 @@ export class Speaker extends EventEmitter<SpeakerEvents> {
     this.session(address).requestRefresh();
   }
 
-  /** Originates prefixes (replacing the attributes of ones already originated) and announces them. */
+  /**
+   * Originates prefixes into the Loc-RIB (replacing the attributes of ones
+   * already originated); every peer whose export rules and filters allow it
+   * is sent them. Attributes: ORIGIN, AS_PATH (`asPath`, our AS is prepended
+   * towards eBGP), MED, LOCAL_PREF (iBGP), communities, large communities,
+   * an explicit next hop, and raw attributes (`rawAttributes`).
+   * @throws ConfigError for an invalid route (unknown keys name the closest valid one).
+   */
   originate(routes: OriginateConfigInput | readonly OriginateConfigInput[]): void {
     this.assertOpen();
     const list = (Array.isArray(routes) ? routes : [routes]).map((r) => parseOriginateConfig(r));
-    for (const r of list) this.originatedRoutes.set(r.prefix, r);
-    for (const s of this.sessions.values()) s.announce(list);
+    this.originateParsed(list);
   }
 
-  /** Withdraws originated prefixes from every peer. Unknown prefixes are ignored. */
+  private originateParsed(list: readonly OriginateConfig[]): void {
+    // Routes with equal attributes share one interned set: originate them together.
+    const groups = new Map<string, OriginateConfig[]>();
+    for (const r of list) {
+      this.originatedRoutes.set(r.prefix, r);
+      const { prefix: _p, ...attrs } = r;
+      const k = JSON.stringify(attrs);
+      const g = groups.get(k);
+      if (g) g.push(r);
+      else groups.set(k, [r]);
+    }
+    for (const g of groups.values())
+      this.rib.originate(g.map(originatedPrefix), originatedInit(g[0]!));
+    this.kick();
+  }
+
+  /** Withdraws originated prefixes from the Loc-RIB (and so from every peer). Unknown prefixes are ignored. */
   withdraw(prefixes: string | readonly string[]): void {
     const list = (typeof prefixes === "string" ? [prefixes] : prefixes).filter((p) =>
       this.originatedRoutes.delete(p),
     );
-    for (const s of this.sessions.values()) s.withdraw(list);
+    if (!list.length) return;
+    this.rib.unoriginate(list.map((p) => parsePrefix(p)));
+    this.kick();
   }
 
-  /** Routes learned from one peer, or from all. */
-  routes(peer?: string): Route[] {
-    const out: Route[] = [];
-    for (const [addr, s] of this.sessions)
-      if (!peer || addr === peer) out.push(...s.routes().values());
+  /**
+   * Routes in the RIB. `routes()` / `routes(peer)` (as before): every path
+   * learned from all peers / from one. A {@link RouteQuery} narrows by peer
+   * (`"local"` for originated routes), prefix and `bestOnly` (the Loc-RIB).
+   */
+  routes(query?: string | RouteQuery): RibRoute[] {
+    const q: RouteQuery = typeof query === "string" ? { peer: query } : (query ?? {});
+    const bestOnly = q.bestOnly ?? false;
+    const out: RibRoute[] = [];
+    if (q.peer !== undefined && q.peer !== "local" && !this.rib.peerIds().includes(q.peer))
+      return out;
+    if (q.prefix !== undefined) {
+      let prefix: ReturnType<typeof parsePrefix>;
+      try {
+        prefix = parsePrefix(q.prefix);
+      } catch {
+        throw new SpeakerError(`not a prefix: ${JSON.stringify(q.prefix)}`);
+      }
+      const paths = this.rib.paths(prefix);
+      for (const [i, p] of paths.entries()) {
+        if (bestOnly && i > 0) break;
+        const peer = p.source.kind === "local" ? "local" : p.source.id;
+        if (q.peer !== undefined ? peer !== q.peer : !bestOnly && peer === "local") continue;
+        out.push(routeOf(p.pathId ? { ...prefix, pathId: p.pathId } : prefix, p, i === 0));
+      }
+      return out;
+    }
+    if (bestOnly) {
+      for (const { prefix, path } of this.rib.routes({ bestOnly: true })) {
+        const peer = path.source.kind === "local" ? "local" : path.source.id;
+        if (q.peer === undefined || q.peer === peer) out.push(routeOf(prefix, path, true));
+      }
+      return out;
+    }
+    const ids = q.peer !== undefined ? [q.peer] : this.rib.peerIds();
+    for (const id of ids) {
+      for (const { prefix, path } of this.rib.routes({ peer: id, bestOnly: false })) {
+        const head = this.rib.best(prefix);
+        out.push(
+          routeOf(
+            prefix,
+            path,
+            head !== undefined && head.source === path.source && head.pathId === path.pathId,
+          ),
+        );
+      }
+    }
     return out;
+  }
+
+  /**
+   * Subscribes to best-path changes (the `best-path` event as a callback);
+   * returns the unsubscribe function. What a node agent installs in the kernel.
+   */
+  subscribe(listener: BestPathListener): () => void {
+    this.bestListeners.add(listener);
+    return () => this.bestListeners.delete(listener);
   }
 
   /** Keys of the routes kept stale from a restarting peer (RFC 4724 §4.2), of one peer or all. */
@@ -202,9 +325,24 @@ export class Speaker extends EventEmitter<SpeakerEvents> {
     return out;
   }
 
-  /** Number of routes learned from one peer (cheap). */
+  /** Number of routes learned from one peer (cheap; its Adj-RIB-In after import filters). */
   routeCount(peer: string): number {
-    return this.sessions.get(peer)?.routes().size ?? 0;
+    return this.sessions.get(peer)?.routeCount() ?? 0;
+  }
+
+  /**
+   * Replaces a peer's import and export filters (and other route-policy
+   * options): its Adj-RIB-In is re-evaluated (or a ROUTE-REFRESH asked for,
+   * RFC 2918) and only the differences are sent to it.
+   */
+  setPeerFilters(
+    address: string,
+    filters: Pick<PeerConfigInput, "importFilters" | "exportFilters">,
+  ): void {
+    const s = this.session(address);
+    const peer = parsePeerConfig({ ...s.settings.peer, ...filters });
+    s.reconfigure(peer);
+    this.kick();
   }
 
   /** Status of every peer. */
@@ -254,9 +392,33 @@ export class Speaker extends EventEmitter<SpeakerEvents> {
       ...(this.config.netns ? { netns: this.config.netns } : {}),
       ...(this.config.gracefulRestart ? { gracefulRestart: this.config.gracefulRestart } : {}),
       restarting: this.config.restarting,
-      originated: () => this.originatedRoutes.values(),
+      rib: this.rib,
+      updateDelayMs: this.config.updateDelayMs,
+      changed: () => this.kick(),
       now: this.clock,
     };
+  }
+
+  /** Every peer with changes in its Adj-RIB-Out is sent them after the coalescing delay. */
+  private kick(): void {
+    for (const id of this.rib.pendingPeers()) this.sessions.get(id)?.scheduleOut();
+  }
+
+  /** Loc-RIB deltas → `best-path` events and subscribers (only converted when someone listens). */
+  private onBest(deltas: readonly RibDelta[]): void {
+    if (deltas.length === 0) return;
+    if (this.bestListeners.size === 0 && this.listenerCount("best-path") === 0) return;
+    const changes = deltas.map(bestPathChange);
+    for (const l of this.bestListeners) {
+      try {
+        l(changes);
+      } catch (e) {
+        this.internalErrors++;
+        const message = `subscriber: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`;
+        this.emitSafely("session-error", { peer: "", where: "listener", message, ended: false });
+      }
+    }
+    this.emitSafely("best-path", { changes });
   }
 
   private setListenerMd5(address: string, key: string, prefixLen?: number): void {
@@ -299,7 +461,7 @@ export class Speaker extends EventEmitter<SpeakerEvents> {
         s.settings.dynamic &&
         to === "Idle" &&
         this.sessions.get(peer) === s &&
-        s.staleRoutes().length === 0
+        s.staleCount() === 0
       )
         this.dropDynamic(s);
     });
@@ -312,7 +474,7 @@ export class Speaker extends EventEmitter<SpeakerEvents> {
         c.withdrawn.length &&
         s.state !== "Established" &&
         this.sessions.get(peer) === s &&
-        s.staleRoutes().length === 0
+        s.staleCount() === 0
       )
         this.dropDynamic(s);
     });

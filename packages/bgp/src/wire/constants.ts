@@ -98,6 +98,8 @@ export const ErrorCode = {
   FsmError: 5,
   Cease: 6,
   RouteRefreshMessage: 7,
+  /** RFC 9687 §4: the peer did not read our messages for the send hold time. */
+  SendHoldTimerExpired: 8,
 } as const;
 /** A NOTIFICATION error code. */
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];

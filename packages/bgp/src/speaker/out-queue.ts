@@ -1,0 +1,130 @@
+// The sending side of one Established session: drains the peer's
+// Adj-RIB-Out (../rib/adj-rib-out.ts) into its socket.
+//
+//   Loc-RIB change ─► AdjRibOut.set (coalesced per route) ─► schedule()
+//   tick (updateDelayMs) ─► take(n) ─► batchToUpdates ─► encodeUpdates ─► write
+//   write() returned false ─► stop taking; 'drain' ─► go on
+//
+// A burst of changes becomes a few full UPDATEs (RFC 4271 §4.3: one set of
+// path attributes per UPDATE, as many prefixes as fit), and a peer that
+// reads slowly holds back only its own queue — what it has not been sent yet
+// stays coalesced in its Adj-RIB-Out rather than piling up in socket buffers.
+import type { Socket } from "node:net";
+import type { AdjRibOut, OutboundBatch } from "../rib/adj-rib-out.js";
+import { batchToUpdates } from "../rib/pack.js";
+import type { CodecContext } from "../wire/context.js";
+import { encodeUpdates } from "../wire/messages/pack.js";
+import type { Prefix } from "../wire/prefix.js";
+
+/** Routes taken from the Adj-RIB-Out per write. */
+const CHUNK = 4096;
+
+/** What an out-queue needs from its session. */
+export interface OutQueueHost {
+  /** The socket is still ours (not closed). */
+  readonly open: () => boolean;
+  /** Whether the session negotiated the family of a prefix (others are not sent). */
+  readonly carries: (p: Prefix) => boolean;
+  /** Called after UPDATEs were written (counters, FSM `updateSent`, send hold timer); `ok`: what write() returned. */
+  readonly sent: (messages: number, ok: boolean) => void;
+  /** Runs a callback in the session's containment guard. */
+  readonly guard: (where: string, fn: () => void) => void;
+}
+
+/** Drains one peer's Adj-RIB-Out into its socket, batched and with back-pressure. */
+export class OutQueue {
+  #timer: NodeJS.Timeout | undefined;
+  #blocked = false;
+  #closed = false;
+  /** Callbacks to run once everything pending has been written (End-of-RIB, EoRR). */
+  #whenIdle: (() => void)[] = [];
+
+  constructor(
+    private readonly out: AdjRibOut,
+    private readonly socket: Socket,
+    private readonly ctx: CodecContext,
+    private readonly delayMs: number,
+    private readonly host: OutQueueHost,
+  ) {
+    socket.on("drain", this.#onDrain);
+  }
+
+  #onDrain = (): void => {
+    if (this.#closed || !this.#blocked) return;
+    this.#blocked = false;
+    this.host.guard("drain", () => this.flush());
+  };
+
+  /** Routes waiting in the Adj-RIB-Out. */
+  get pending(): number {
+    return this.out.pendingCount;
+  }
+
+  /** The socket did not take the last write; waiting for 'drain'. */
+  get blocked(): boolean {
+    return this.#blocked;
+  }
+
+  /** Changes are waiting: send them after the coalescing delay. */
+  schedule(): void {
+    if (this.#closed || this.#timer || this.#blocked) return;
+    this.#timer = setTimeout(() => {
+      this.#timer = undefined;
+      this.host.guard("send", () => this.flush());
+    }, this.delayMs);
+    this.#timer.unref?.();
+  }
+
+  /** Runs `fn` once the queue is empty (now, if it is). */
+  whenIdle(fn: () => void): void {
+    this.#whenIdle.push(fn);
+    if (this.out.pendingCount === 0 && !this.#blocked) this.#idle();
+  }
+
+  /** Writes pending changes until none are left or the socket pushes back. */
+  flush(): void {
+    if (this.#closed) return;
+    clearTimeout(this.#timer);
+    this.#timer = undefined;
+    while (!this.#blocked && this.out.pendingCount > 0) {
+      if (!this.host.open()) return;
+      const batch = this.out.take(CHUNK);
+      const parts: Uint8Array[] = [];
+      for (const u of batchToUpdates(this.#carried(batch)))
+        parts.push(...encodeUpdates(u, this.ctx));
+      if (parts.length === 0) continue;
+      const ok = this.socket.write(parts.length === 1 ? parts[0]! : Buffer.concat(parts));
+      this.host.sent(parts.length, ok);
+      if (!ok) this.#blocked = true;
+    }
+    if (this.out.pendingCount === 0) this.#idle();
+  }
+
+  #idle(): void {
+    const list = this.#whenIdle;
+    this.#whenIdle = [];
+    for (const fn of list) fn();
+  }
+
+  /** The batch without prefixes of families the session did not negotiate. */
+  #carried(b: OutboundBatch): OutboundBatch {
+    const keep = this.host.carries;
+    const all = b.withdraw.every(keep) && b.announce.every((g) => g.prefixes.every((p) => keep(p)));
+    if (all) return b;
+    return {
+      withdraw: b.withdraw.filter(keep),
+      announce: b.announce
+        .map((g) => ({ attrs: g.attrs, prefixes: g.prefixes.filter(keep) }))
+        .filter((g) => g.prefixes.length > 0),
+    };
+  }
+
+  /** The session ended: stop, forget the callbacks. */
+  close(): void {
+    this.#closed = true;
+    clearTimeout(this.#timer);
+    this.#timer = undefined;
+    this.#whenIdle = [];
+    this.socket.off("drain", this.#onDrain);
+  }
+}
