@@ -1,0 +1,229 @@
+// Ingest benchmark: IPv4 prefixes from BIRD feeders over real eBGP sessions,
+// received in turn by BIRD 2, the Tortie library (its Speaker in a process
+// of its own), the `tortie-bgp` daemon (default log level, stdout to a
+// file), FRR's bgpd and GoBGP — all in one run, on this machine, in network
+// namespaces. Run as root from the repository root:
+//
+//   npx tsx packages/bgp/bench/ingest.ts                 100,000 prefixes, 1 feeder, 3 runs
+//   npx tsx packages/bgp/bench/ingest.ts --full          1,000,000 prefixes
+//   npx tsx packages/bgp/bench/ingest.ts --feeders 10    10 BIRD feeders × the same 100,000
+//   options: --prefixes N (per feeder), --runs R, --receivers bird,tortie,…
+//
+// Each run starts every receiver afresh (so its peak RSS is its own), enables
+// the feeders' sessions towards it, and measures from Established (as the
+// feeder reports it, polled every 5 ms on its control socket) until the
+// receiver holds every route (polled every 10 ms; GoBGP every 100 ms). CPU is
+// utime+stime of the receiver process from just before the sessions are
+// enabled until it holds them all; peak RSS is its VmHWM one second later.
+// The feeders are asked `show status` every 50 ms: BIRD 2.0.12 otherwise
+// holds back the tail of an export for up to ~3 s (REAL-PEERS.md).
+// Printed: each run, then medians per receiver with ratios to BIRD.
+import { rmSync } from "node:fs";
+import { parseArgs } from "node:util";
+import { createTopology, missingPrereqs, sleep, startBird, waitFor } from "@tortie/testbed";
+import { BirdSocket } from "./session/bird-socket.js";
+import { bundle } from "./session/bundle.js";
+import { benchPrefixes, describePrefixes } from "./session/prefixes.js";
+import { cpuMs, loadAverage, nowMs, peakRssMb } from "./session/proc.js";
+import {
+  type Feeder,
+  RECEIVER_LABEL,
+  RECEIVERS,
+  type ReceiverName,
+  RX_ADDRESS,
+  RX_AS,
+  startReceiver,
+} from "./session/receivers.js";
+import { median, num, ratio, table } from "./session/stats.js";
+
+const { values: opt } = parseArgs({
+  options: {
+    full: { type: "boolean", default: false },
+    prefixes: { type: "string" },
+    feeders: { type: "string", default: "1" },
+    runs: { type: "string", default: "3" },
+    receivers: { type: "string", default: RECEIVERS.join(",") },
+  },
+});
+const N = Number(opt.prefixes ?? (opt.full ? 1_000_000 : 100_000));
+const FEEDERS = Number(opt.feeders);
+const RUNS = Number(opt.runs);
+const names = opt.receivers.split(",") as ReceiverName[];
+for (const n of names)
+  if (!RECEIVERS.includes(n))
+    throw new Error(`unknown receiver ${n}: one of ${RECEIVERS.join(", ")}`);
+if (!(N > 0 && FEEDERS >= 1 && FEEDERS <= 50 && RUNS >= 1))
+  throw new Error("--prefixes, --feeders (1–50) and --runs must be positive");
+const EXPECT = N * FEEDERS;
+
+const missing = missingPrereqs(["root", "bird", "frr", "gobgp"]);
+if (missing.length) {
+  console.error(`bench/ingest: missing ${missing.join("; ")}`);
+  process.exit(1);
+}
+
+interface Row {
+  who: ReceiverName;
+  run: number;
+  wallMs: number;
+  cpuMs: number;
+  rssMb: number;
+  logKb?: number;
+  load: string;
+}
+
+console.log(
+  `ingest: ${FEEDERS} BIRD feeder(s) × ${describePrefixes(N)}; receivers ${names.join(", ")}; ${RUNS} run(s); load ${loadAverage()}`,
+);
+const bundles = {
+  library: await bundle(new URL("./session/tortie-node.ts", import.meta.url).pathname),
+  daemon: await bundle(new URL("../src/cli/tortie-bgp.ts", import.meta.url).pathname),
+};
+const feeders: Feeder[] = Array.from({ length: FEEDERS }, (_, k) => ({
+  address: `192.0.2.${11 + k}`,
+  asn: 65011 + k,
+}));
+const feederHosts = feeders.map((_, k) => `feed${k}`);
+const topo = await createTopology({
+  hosts: ["rx", ...feederHosts],
+  segments: {
+    lan: {
+      members: {
+        rx: [`${RX_ADDRESS}/24`],
+        ...Object.fromEntries(feeders.map((f, k) => [feederHosts[k]!, [`${f.address}/24`]])),
+      },
+    },
+  },
+});
+const rows: Row[] = [];
+try {
+  const list = benchPrefixes(N);
+  const t = nowMs();
+  const birds = await Promise.all(
+    feeders.map((f, k) =>
+      startBird(topo.host(feederHosts[k]!), {
+        routerId: f.address,
+        localAs: f.asn,
+        direct: false,
+        static4: list,
+        peers: [
+          {
+            name: "receiver",
+            neighbor: RX_ADDRESS,
+            neighborAs: RX_AS,
+            ipv4: { import: "none", export: "all" },
+            extra: "  disabled;",
+          },
+        ],
+      }),
+    ),
+  );
+  const ctl = await Promise.all(birds.map((b) => BirdSocket.connect(b.ctl)));
+  await Promise.all(
+    ctl.map((c) =>
+      waitFor(async () => (await c.cmd("show route count")).includes(`${N} of ${N} routes`), {
+        timeoutMs: 600_000,
+        intervalMs: 500,
+        what: "feeder loaded its static routes",
+      }),
+    ),
+  );
+  console.log(`feeders loaded in ${num((nowMs() - t) / 1000, 1)} s`);
+
+  for (let run = 1; run <= RUNS; run++) {
+    for (const who of names) {
+      const rx = await startReceiver(who, topo.host("rx"), feeders, bundles);
+      try {
+        const cpu0 = cpuMs(rx.pid);
+        await Promise.all(ctl.map((c) => c.cmd("enable receiver")));
+        const t0 = await waitFor(
+          async () => {
+            const infos = await Promise.all(ctl.map((c) => c.protocolInfo("receiver")));
+            return infos.some((i) => i.startsWith("Established")) ? nowMs() : 0;
+          },
+          { intervalMs: 5, timeoutMs: 60_000, what: `${who}: a feeder session Established` },
+        );
+        const wake = setInterval(() => {
+          for (const c of ctl) void c.cmd("show status").catch(() => {});
+        }, 50);
+        let t1: number;
+        try {
+          t1 = await waitFor(async () => ((await rx.held()) >= EXPECT ? nowMs() : 0), {
+            intervalMs: rx.pollMs,
+            timeoutMs: 900_000,
+            what: `${who} holds ${EXPECT} routes`,
+          });
+        } finally {
+          clearInterval(wake);
+        }
+        const cpu = cpuMs(rx.pid) - cpu0;
+        await sleep(1000);
+        const row: Row = {
+          who,
+          run,
+          wallMs: t1 - t0,
+          cpuMs: cpu,
+          rssMb: peakRssMb(rx.pid),
+          load: loadAverage(),
+          ...(rx.logBytes ? { logKb: rx.logBytes() / 1024 } : {}),
+        };
+        rows.push(row);
+        console.log(
+          `run ${run} ${who}: ${num(row.wallMs)} ms wall, ${num(row.cpuMs)} ms CPU, peak RSS ${num(row.rssMb)} MiB${row.logKb !== undefined ? `, ${num(row.logKb)} KiB of log` : ""}; load ${row.load}`,
+        );
+      } finally {
+        await Promise.all(ctl.map((c) => c.cmd("disable receiver")));
+        await rx.stop();
+      }
+    }
+  }
+
+  const stat = (who: ReceiverName) => {
+    const r = rows.filter((x) => x.who === who);
+    const logs = r.map((x) => x.logKb).filter((x): x is number => x !== undefined);
+    return {
+      wall: median(r.map((x) => x.wallMs)),
+      cpu: median(r.map((x) => x.cpuMs)),
+      rss: median(r.map((x) => x.rssMb)),
+      log: logs.length ? median(logs) : undefined,
+      walls: r.map((x) => num(x.wallMs)).join(", "),
+    };
+  };
+  const bird = stat("bird");
+  console.log(
+    `\ningest of ${num(EXPECT)} routes (${FEEDERS} feeder(s) × ${describePrefixes(N)}), Established → all held, medians of ${RUNS}; load at the end ${loadAverage()}:\n`,
+  );
+  console.log(
+    table(
+      [
+        "receiver",
+        "wall ms",
+        "CPU s",
+        "peak RSS MiB",
+        "wall × BIRD",
+        "CPU × BIRD",
+        "RSS × BIRD",
+        "wall ms of each run",
+      ],
+      names.map((who) => {
+        const s = stat(who);
+        return [
+          `${RECEIVER_LABEL[who]}${s.log !== undefined ? ` (${num(s.log)} KiB of stdout)` : ""}`,
+          num(s.wall),
+          num(s.cpu / 1000, 2),
+          num(s.rss),
+          ratio(s.wall, bird.wall),
+          ratio(s.cpu, bird.cpu),
+          ratio(s.rss, bird.rss),
+          s.walls,
+        ];
+      }),
+    ),
+  );
+  for (const c of ctl) c.close();
+  await Promise.all(birds.map((b) => b.stop()));
+} finally {
+  await topo.destroy();
+  rmSync(bundles.library, { force: true });
+  rmSync(bundles.daemon, { force: true });
+}

@@ -1,0 +1,301 @@
+// The receivers a benchmark compares, each started fresh in the `rx` host
+// (address RX_ADDRESS, AS RX_AS) with every feeder as a passive peer, and
+// each answering one question cheaply: how many routes do you hold from the
+// feeders? Polled through each one's own interface: BIRD's and FRR's control
+// sockets (kept open), the Tortie library over IPC, the tortie-bgp daemon's
+// control socket, GoBGP's CLI (`gobgp global rib summary`).
+import { type ChildProcess, fork, spawn } from "node:child_process";
+import { closeSync, mkdtempSync, openSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { createConnection } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import {
+  type Bird,
+  type Frr,
+  frrBgpdConfig,
+  type Gobgp,
+  type Host,
+  startBird,
+  startFrr,
+  startGobgp,
+  waitFor,
+} from "@tortie/testbed";
+import { BirdSocket } from "./bird-socket.js";
+import { VtySocket } from "./vty-socket.js";
+
+export const RX_ADDRESS = "192.0.2.2";
+export const RX_AS = 65002;
+
+/** A BGP neighbour of the receiver: a feeder. */
+export interface Feeder {
+  readonly address: string;
+  readonly asn: number;
+}
+
+/** A running receiver. */
+export interface Receiver {
+  /** The process whose CPU and peak RSS are reported. */
+  readonly pid: number;
+  /** Routes held from all feeders, as the receiver itself counts them. */
+  held(): Promise<number>;
+  /** How often `held()` may be polled, in ms. */
+  readonly pollMs: number;
+  /** Bytes of log the receiver wrote, when it matters (tortie-bgp). */
+  logBytes?(): number;
+  stop(): Promise<void>;
+}
+
+/** The receivers, in the order the benchmark runs them. */
+export const RECEIVERS = ["bird", "tortie", "tortie-bgp", "frr", "gobgp"] as const;
+export type ReceiverName = (typeof RECEIVERS)[number];
+
+export const RECEIVER_LABEL: Record<ReceiverName, string> = {
+  bird: "BIRD 2.0.12",
+  tortie: "Tortie library (own process)",
+  "tortie-bgp": "tortie-bgp daemon",
+  frr: "FRR 8.4.4 bgpd",
+  gobgp: "GoBGP 3.10.0",
+};
+
+/** Paths of the bundled Tortie entry points (bundle.ts). */
+export interface TortieBundles {
+  readonly library: string;
+  readonly daemon: string;
+}
+
+/** Starts one receiver in `host`, peering passively with every feeder. */
+export function startReceiver(
+  name: ReceiverName,
+  host: Host,
+  feeders: readonly Feeder[],
+  bundles: TortieBundles,
+): Promise<Receiver> {
+  switch (name) {
+    case "bird":
+      return birdReceiver(host, feeders);
+    case "tortie":
+      return tortieLibrary(host, bundles.library, {
+        asn: RX_AS,
+        routerId: RX_ADDRESS,
+        peers: feeders.map((f) => ({ address: f.address, asn: f.asn, passive: true })),
+      });
+    case "tortie-bgp":
+      return tortieDaemon(host, bundles.daemon, feeders);
+    case "frr":
+      return frrReceiver(host, feeders);
+    case "gobgp":
+      return gobgpReceiver(host, feeders);
+  }
+}
+
+const feederName = (i: number) => `f${i}`;
+
+async function birdReceiver(host: Host, feeders: readonly Feeder[]): Promise<Receiver> {
+  const bird: Bird = await startBird(host, {
+    routerId: RX_ADDRESS,
+    localAs: RX_AS,
+    direct: false,
+    peers: feeders.map((f, i) => ({
+      name: feederName(i),
+      neighbor: f.address,
+      neighborAs: f.asn,
+      passive: true,
+      ipv4: { import: "all", export: "none" },
+    })),
+  });
+  const ctl = await BirdSocket.connect(bird.ctl);
+  return {
+    pid: bird.pid!,
+    pollMs: 10,
+    async held() {
+      let n = 0;
+      for (let i = 0; i < feeders.length; i++) n += await ctl.imported(feederName(i));
+      return n;
+    },
+    async stop() {
+      ctl.close();
+      await bird.stop();
+    },
+  };
+}
+
+async function frrReceiver(host: Host, feeders: readonly Feeder[]): Promise<Receiver> {
+  // `bgp no-rib`: bgpd keeps the routes in its tables and hands none to zebra,
+  // like the other receivers here (none installs them in a kernel table).
+  const conf = frrBgpdConfig({
+    as: RX_AS,
+    routerId: RX_ADDRESS,
+    neighbors: feeders.map((f) => ({
+      address: f.address,
+      remoteAs: f.asn,
+      passive: true,
+      families: ["ipv4"],
+    })),
+  }).replace("frr defaults traditional\n", "frr defaults traditional\nbgp no-rib\n");
+  const frr: Frr = await startFrr(host, conf);
+  const vty = await VtySocket.connect(join(frr.dir, "bgpd.vty"));
+  return {
+    pid: frr.bgpd.pid!,
+    pollMs: 10,
+    async held() {
+      const j = JSON.parse(await vty.cmd("show bgp ipv4 unicast summary json")) as {
+        peers?: Record<string, { pfxRcd?: number }>;
+      };
+      let n = 0;
+      for (const p of Object.values(j.peers ?? {})) n += p.pfxRcd ?? 0;
+      return n;
+    },
+    async stop() {
+      vty.close();
+      await frr.stop();
+    },
+  };
+}
+
+async function gobgpReceiver(host: Host, feeders: readonly Feeder[]): Promise<Receiver> {
+  const g: Gobgp = await startGobgp(host, {
+    as: RX_AS,
+    routerId: RX_ADDRESS,
+    neighbors: feeders.map((f) => ({
+      address: f.address,
+      peerAs: f.asn,
+      passive: true,
+      families: ["ipv4-unicast"],
+    })),
+  });
+  return {
+    pid: g.pid!,
+    // Every query is a CLI process and a gRPC call into gobgpd, which slows
+    // it down when frequent (REAL-PEERS.md): ask ten times a second only.
+    pollMs: 100,
+    async held() {
+      const m = /Path:\s*(\d+)/.exec(await g.cli(["global", "rib", "summary", "-a", "ipv4"]));
+      return m ? Number(m[1]) : 0;
+    },
+    stop: () => g.stop(),
+  };
+}
+
+/** The Tortie library's Speaker in a child process (tortie-node.ts), polled over IPC. */
+export async function tortieLibrary(
+  host: Host,
+  entry: string,
+  config: Record<string, unknown>,
+  originate?: number,
+): Promise<Receiver> {
+  const child: ChildProcess = fork(entry, [], {
+    execArgv: [],
+    stdio: ["ignore", "inherit", "inherit", "ipc"],
+  });
+  const replies: ((m: { op: string; n?: number; message?: string }) => void)[] = [];
+  child.on("message", (m: { op: string; n?: number; message?: string }) => {
+    if (m.op === "error") console.error(`tortie child: ${m.message}`);
+    replies.shift()?.(m);
+  });
+  const exited = new Promise<void>((r) => child.once("exit", () => r()));
+  const ask = (m: object) =>
+    new Promise<{ op: string; n?: number; message?: string }>((resolve, reject) => {
+      if (child.exitCode !== null) return reject(new Error("tortie child exited"));
+      replies.push(resolve);
+      child.send(m);
+    });
+  const ready = await ask({
+    op: "start",
+    config: { ...config, netns: host.nsPath },
+    ...(originate ? { originate } : {}),
+  });
+  if (ready.op !== "ready") {
+    child.kill("SIGKILL");
+    throw new Error(`tortie child did not start: ${ready.message}`);
+  }
+  return {
+    pid: child.pid!,
+    pollMs: 10,
+    async held() {
+      return (await ask({ op: "count" })).n ?? 0;
+    },
+    async stop() {
+      if (child.exitCode === null) {
+        child.send({ op: "stop" });
+        const t = setTimeout(() => child.kill("SIGKILL"), 5000);
+        await exited;
+        clearTimeout(t);
+      }
+    },
+  };
+}
+
+/** The `tortie-bgp` daemon (bundled src/cli/tortie-bgp.ts), default log level, stdout to a file. */
+async function tortieDaemon(
+  host: Host,
+  entry: string,
+  feeders: readonly Feeder[],
+): Promise<Receiver> {
+  const dir = mkdtempSync(join(tmpdir(), "tortie-bench-daemon-"));
+  const config = join(dir, "bgp.json");
+  const socket = join(dir, "control.sock");
+  const log = join(dir, "stdout.jsonl");
+  writeFileSync(
+    config,
+    JSON.stringify({
+      asn: RX_AS,
+      routerId: RX_ADDRESS,
+      netns: host.nsPath,
+      peers: feeders.map((f) => ({ address: f.address, asn: f.asn, passive: true })),
+    }),
+  );
+  const out = openSync(log, "w");
+  const child = spawn(process.execPath, [entry, "--config", config, "--socket", socket], {
+    stdio: ["ignore", out, "inherit"],
+  });
+  closeSync(out);
+  const exited = new Promise<void>((r) => child.once("exit", () => r()));
+  const status = () => controlRequest(socket, '{"cmd":"status"}');
+  await waitFor(
+    async () => {
+      if (child.exitCode !== null)
+        throw Object.assign(new Error("tortie-bgp exited"), { fatal: true });
+      return JSON.parse(await status()).peers;
+    },
+    { what: "tortie-bgp control socket", timeoutMs: 20_000, intervalMs: 50 },
+  );
+  return {
+    pid: child.pid!,
+    pollMs: 10,
+    async held() {
+      const s = JSON.parse(await status()) as { peers?: { prefixes?: { received?: number } }[] };
+      let n = 0;
+      for (const p of s.peers ?? []) n += p.prefixes?.received ?? 0;
+      return n;
+    },
+    logBytes: () => statSync(log).size,
+    async stop() {
+      if (child.exitCode === null) {
+        child.kill("SIGTERM");
+        const t = setTimeout(() => child.kill("SIGKILL"), 5000);
+        await exited;
+        clearTimeout(t);
+      }
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** One request line on a tortie-bgp control socket; the answer line. */
+function controlRequest(path: string, line: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const c = createConnection(path);
+    let buf = "";
+    c.setEncoding("utf8");
+    c.on("connect", () => c.write(`${line}\n`));
+    c.on("data", (d: string) => {
+      buf += d;
+      const nl = buf.indexOf("\n");
+      if (nl >= 0) {
+        c.destroy();
+        resolve(buf.slice(0, nl));
+      }
+    });
+    c.on("error", reject);
+  });
+}

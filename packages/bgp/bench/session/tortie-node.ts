@@ -1,0 +1,45 @@
+// The Tortie library in a process of its own, driven over the IPC channel by
+// a benchmark (bundled by bundle.ts, run with plain `node`, so that its CPU
+// and RSS are the speaker's and not a TypeScript loader's).
+//
+// Messages in:  {op:"start", config, originate?: n}  {op:"count"}  {op:"stop"}
+// Messages out: {op:"ready"}  {op:"count", n, t}  {op:"error", message}
+// `count` is the sum of routeCount() over the configured peers; `t` is the
+// wall-clock time it was read at.
+import { Speaker, type SpeakerConfigInput } from "../../src/index.js";
+import { benchPrefixes } from "./prefixes.js";
+import { nowMs } from "./proc.js";
+
+type In =
+  | { op: "start"; config: SpeakerConfigInput; originate?: number }
+  | { op: "count" }
+  | { op: "stop" };
+
+let speaker: Speaker | undefined;
+let peers: string[] = [];
+const send = (m: object) => process.send?.(m);
+
+process.on("message", (m: In) => {
+  void (async () => {
+    try {
+      if (m.op === "start") {
+        speaker = await Speaker.start(m.config);
+        speaker.on("warning", () => {});
+        peers = (m.config.peers ?? []).map((p) => p.address);
+        if (m.originate)
+          speaker.originate(benchPrefixes(m.originate).map((prefix) => ({ prefix })));
+        send({ op: "ready" });
+      } else if (m.op === "count") {
+        let n = 0;
+        for (const p of peers) n += speaker?.routeCount(p) ?? 0;
+        send({ op: "count", n, t: nowMs() });
+      } else {
+        await speaker?.close();
+        process.exit(0);
+      }
+    } catch (e) {
+      send({ op: "error", message: e instanceof Error ? (e.stack ?? e.message) : String(e) });
+    }
+  })();
+});
+process.on("disconnect", () => process.exit(0));
