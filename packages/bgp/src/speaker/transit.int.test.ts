@@ -1,0 +1,195 @@
+// Tortie as a transit hop between real eBGP peers: BIRD (AS 64501) and a
+// 2-octet-only ExaBGP (AS 64503) on one side, FRR (AS 64502) on the other.
+// What the peers receive is checked on the peers themselves: AS paths with
+// Tortie's AS prepended (RFC 4271 §5.1.2), next hop rewritten to Tortie
+// (§5.1.3), a route carrying Tortie's AS rejected as a loop (§9.1.2), an
+// unknown optional transitive attribute passed on with the Partial bit
+// (§5, §9.1.4), AS4_PATH for the 2-octet peer (RFC 6793 §4.2.2), and a
+// BGPFilter export rule honoured per peer — and lifted again without a reset
+// (route refresh on policy change).
+import {
+  requirePrereqs,
+  startBird,
+  startExabgp,
+  startFrr,
+  useTestbed,
+  waitFor,
+} from "@tortie/testbed";
+import { describe, expect, it } from "vitest";
+import { established, startTortie } from "./interop.fixture.js";
+import { rawSession } from "./raw-peer.fixture.js";
+
+const skip = requirePrereqs(["root", "bird", "frr", "exabgp"]);
+
+const BIRD = "192.0.2.1";
+const TORTIE_A = "192.0.2.2";
+const EXA = "192.0.2.3";
+const FRR = "192.0.2.65";
+const TORTIE_B = "192.0.2.66";
+const RAW = "192.0.2.67";
+
+describe.skipIf(skip)("transit: BIRD and a 2-octet ExaBGP — Tortie (AS 64500) — FRR", () => {
+  const tb = useTestbed();
+
+  it("passes routes on as BIRD does: AS paths, next hop, loops, unknown attributes, AS4, export filters", async () => {
+    const topo = await tb.topology({
+      hosts: ["bird", "exa", "frr", "tortie"],
+      segments: {
+        a: { members: { bird: [`${BIRD}/26`], exa: [`${EXA}/26`], tortie: [`${TORTIE_A}/26`] } },
+        b: { members: { frr: [`${FRR}/26`, `${RAW}/26`], tortie: [`${TORTIE_B}/26`] } },
+      },
+    });
+    const bird = tb.track(
+      await startBird(topo.host("bird"), {
+        routerId: BIRD,
+        localAs: 64501,
+        static4: ["203.0.113.0/26", "203.0.113.192/26", "198.51.100.0/26"],
+        peers: [
+          {
+            name: "tortie",
+            neighbor: TORTIE_A,
+            neighborAs: 64500,
+            ipv4: {
+              // One route already carries Tortie's AS (a loop for Tortie), one a 4-octet AS.
+              export:
+                "filter { if net = 203.0.113.192/26 then bgp_path.prepend(64500); if net = 198.51.100.0/26 then bgp_path.prepend(4200000009); accept; }",
+            },
+          },
+        ],
+      }),
+    );
+    const exa = tb.track(
+      await startExabgp(topo.host("exa"), {
+        routerId: EXA,
+        localAddress: EXA,
+        localAs: 64503,
+        neighbor: TORTIE_A,
+        peerAs: 64500,
+        capability: ["asn4 disable;"],
+        // Attribute 99, flags 0xc0: optional transitive, unknown to everyone here.
+        routes: ["203.0.113.128/26 next-hop 192.0.2.3 attribute [ 0x63 0xc0 0x01020304 ]"],
+      }),
+    );
+    const frr = tb.track(
+      await startFrr(topo.host("frr"), {
+        as: 64502,
+        routerId: FRR,
+        neighbors: [{ address: TORTIE_B, remoteAs: 64500 }],
+        networks4: ["203.0.113.64/26"],
+      }),
+    );
+    const warnings: string[] = [];
+    const tortie = await startTortie(tb, topo, {
+      asn: 64500,
+      peers: [
+        {
+          address: BIRD,
+          asn: 64501,
+          connectRetryTime: 1,
+          exportFilters: [
+            {
+              metadata: { name: "no-frr-64" },
+              spec: {
+                exportV4: [{ cidr: "203.0.113.64/26", matchOperator: "Equal", action: "Reject" }],
+              },
+            },
+          ],
+        },
+        { address: EXA, asn: 64503, connectRetryTime: 1 },
+        { address: FRR, asn: 64502, connectRetryTime: 1 },
+        { address: RAW, asn: 64505, passive: true },
+      ],
+      originate: [{ prefix: "198.51.100.128/26" }],
+    });
+    tortie.on("warning", (e) => warnings.push(e.message));
+    await Promise.all([
+      bird.waitEstablished("tortie"),
+      exa.waitUp(),
+      frr.waitEstablished(TORTIE_B),
+      established(tortie, BIRD),
+      established(tortie, EXA),
+      established(tortie, FRR),
+    ]);
+    expect(tortie.peer(EXA)?.session?.fourOctetAs).toBe(false);
+
+    // BIRD → Tortie → FRR: Tortie's AS first, next hop Tortie's address on FRR's link.
+    const frrRoute = async (p: string) => (await frr.routes("ipv4"))[p]?.[0];
+    const atFrr = await frr.bgpd.waitFor(() => frrRoute("203.0.113.0/26"), {
+      what: "BIRD's route at FRR",
+    });
+    expect(atFrr.path).toBe("64500 64501");
+    expect(atFrr.nexthops?.[0]?.ip).toBe(TORTIE_B);
+    // A 4-octet AS in the path reaches the 4-octet FRR as is.
+    const as4AtFrr = await frr.bgpd.waitFor(() => frrRoute("198.51.100.0/26"));
+    expect(as4AtFrr.path).toBe("64500 64501 4200000009");
+
+    // FRR → Tortie → BIRD, the other way.
+    const birdRoute = async (p: string) =>
+      (await bird.routes({ table: "master4" })).find(
+        (r) => r.prefix === p && r.protocol === "tortie",
+      );
+    const atBird = await bird.waitFor(() => birdRoute("203.0.113.128/26"), {
+      what: "ExaBGP's route at BIRD",
+    });
+    expect(atBird.attrs["BGP.as_path"]).toBe("64500 64503");
+    expect(atBird.attrs["BGP.next_hop"]).toBe(TORTIE_A);
+
+    // The unknown optional transitive attribute went on, with the Partial bit
+    // set (RFC 4271 §5: a speaker that does not recognise it sets Partial).
+    const atFrrUnknown = await frr.bgpd.waitFor(() => frrRoute("203.0.113.128/26"));
+    expect(atFrrUnknown.path).toBe("64500 64503");
+    // BIRD shows an unknown attribute by its hex code, [t] for transitive.
+    const detail = await bird.birdc("show route 203.0.113.128/26 all");
+    expect(detail).toContain("BGP.63 [t]: 01 02 03 04");
+    // BIRD does not show the Partial flag: a plain BGP connection on FRR's
+    // link reads the attribute's flag octet as sent.
+    const raw = await rawSession({
+      nsPath: topo.host("frr").nsPath,
+      remoteAddress: TORTIE_B,
+      localAddress: RAW,
+      kind: "4-octet",
+      asn: 64505,
+    });
+    tb.defer(() => raw.socket.destroy());
+    const update = await raw.waitFor(
+      (m) => m.type === "update" && m.nlri.some((p) => p.bytes[0] === 203 && p.bytes[3] === 128),
+      "the route with the unknown attribute",
+    );
+    const unknown =
+      update.type === "update" ? update.attributes.find((a) => a.type === "unknown") : undefined;
+    expect(unknown).toMatchObject({ code: 0x63 });
+    expect([...(unknown as { value: Uint8Array }).value]).toEqual([1, 2, 3, 4]);
+    // Optional, transitive, Partial (RFC 4271 §4.3: 0x80 | 0x40 | 0x20).
+    expect((unknown as { flags: number }).flags & 0xe0).toBe(0xe0);
+
+    // The route with Tortie's AS in its path is a loop: treated as withdrawn,
+    // logged, and never passed on (RFC 4271 §9.1.2).
+    await waitFor(() => warnings.some((w) => w.includes("AS_PATH contains our AS 64500")), {
+      what: "loop warning",
+    });
+    expect(tortie.routes(BIRD).map((r) => r.prefix)).not.toContain("203.0.113.192/26");
+    expect(await frrRoute("203.0.113.192/26")).toBeUndefined();
+
+    // The 2-octet ExaBGP: AS_TRANS in AS_PATH and the real path in AS4_PATH
+    // (RFC 6793 §4.2.2), which ExaBGP merges back (§4.2.3).
+    const atExa = await exa.waitFor(() => exa.received().get("198.51.100.0/26"));
+    expect(atExa["as-path"]).toEqual([64500, 64501, 4200000009]);
+    expect(atExa["next-hop"]).toBe(TORTIE_A);
+    const frrAtExa = await exa.waitFor(() => exa.received().get("203.0.113.64/26"));
+    expect(frrAtExa["as-path"]).toEqual([64500, 64502]);
+
+    // Export filter: FRR's 203.0.113.64/26 is rejected towards BIRD only.
+    const own = await bird.waitFor(() => birdRoute("198.51.100.128/26"));
+    expect(own.attrs["BGP.as_path"]).toBe("64500");
+    expect(await birdRoute("203.0.113.64/26")).toBeUndefined();
+    // Lifted at run time: only the difference is sent, without a session reset.
+    const flaps = tortie.peer(BIRD)?.flaps;
+    tortie.setPeerFilters(BIRD, { exportFilters: [] });
+    const lifted = await bird.waitFor(() => birdRoute("203.0.113.64/26"), {
+      what: "the filtered route at BIRD after the filter is lifted",
+    });
+    expect(lifted.attrs["BGP.as_path"]).toBe("64500 64502");
+    expect(tortie.peer(BIRD)?.flaps).toBe(flaps);
+    expect(tortie.peer(BIRD)?.state).toBe("Established");
+  });
+});
