@@ -1,0 +1,146 @@
+// Tortie as an iBGP route reflector (RFC 4456) for BIRD, FRR and GoBGP
+// clients in AS 64500: each client's route reaches the others with the
+// client's router id as ORIGINATOR_ID, Tortie's cluster id in CLUSTER_LIST
+// and its next hop unchanged (RFC 4456 §8, §10) — checked on the clients.
+import {
+  requirePrereqs,
+  startBird,
+  startFrr,
+  startGobgp,
+  useTestbed,
+  waitFor,
+} from "@tortie/testbed";
+import { describe, expect, it } from "vitest";
+import { established, startTortie } from "./interop.fixture.js";
+
+const skip = requirePrereqs(["root", "bird", "frr", "gobgp"]);
+
+const BIRD = "192.0.2.1";
+const TORTIE = "192.0.2.2";
+const FRR = "192.0.2.3";
+const GOBGP = "192.0.2.4";
+const CLUSTER = "192.0.2.254";
+
+describe.skipIf(skip)(
+  "route reflector: Tortie reflects between BIRD, FRR and GoBGP clients",
+  () => {
+    const tb = useTestbed();
+
+    it("client routes reach the other clients with ORIGINATOR_ID and CLUSTER_LIST", async () => {
+      const topo = await tb.topology({
+        hosts: ["bird", "frr", "gobgp", "tortie"],
+        segments: {
+          lan: {
+            members: {
+              bird: [`${BIRD}/24`],
+              frr: [`${FRR}/24`],
+              gobgp: [`${GOBGP}/24`],
+              tortie: [`${TORTIE}/24`],
+            },
+          },
+        },
+      });
+      const bird = tb.track(
+        await startBird(topo.host("bird"), {
+          routerId: BIRD,
+          localAs: 64500,
+          direct: false,
+          static4: ["203.0.113.0/26"],
+          peers: [{ name: "reflector", neighbor: TORTIE, neighborAs: 64500, ipv4: true }],
+        }),
+      );
+      const frr = tb.track(
+        await startFrr(topo.host("frr"), {
+          as: 64500,
+          routerId: FRR,
+          neighbors: [{ address: TORTIE, remoteAs: 64500 }],
+          networks4: ["203.0.113.64/26"],
+        }),
+      );
+      const gobgp = tb.track(
+        await startGobgp(topo.host("gobgp"), {
+          as: 64500,
+          routerId: GOBGP,
+          neighbors: [{ address: TORTIE, peerAs: 64500 }],
+        }),
+      );
+      const client = { asn: 64500, connectRetryTime: 1, routeReflectorClient: true };
+      const tortie = await startTortie(tb, topo, {
+        asn: 64500,
+        routerId: TORTIE,
+        clusterId: CLUSTER,
+        peers: [
+          { address: BIRD, ...client },
+          { address: FRR, ...client },
+          { address: GOBGP, ...client },
+        ],
+      });
+      await Promise.all([
+        bird.waitEstablished("reflector"),
+        frr.waitEstablished(TORTIE),
+        gobgp.waitEstablished(TORTIE),
+        established(tortie, BIRD),
+        established(tortie, FRR),
+        established(tortie, GOBGP),
+      ]);
+      await gobgp.announce("203.0.113.128/26");
+
+      // BIRD's route at FRR (vtysh JSON).
+      type FrrDetail = {
+        paths?: {
+          originatorId?: string;
+          clusterList?: { list?: string[] };
+          nexthops?: { ip: string }[];
+          aspath?: { string?: string };
+        }[];
+      };
+      const frrPath = (p: string) =>
+        frr.bgpd.waitFor(
+          async () => (await frr.json<FrrDetail>(`show bgp ipv4 unicast ${p} json`)).paths?.[0],
+          { what: `${p} at FRR` },
+        );
+      const fromBird = await frrPath("203.0.113.0/26");
+      expect(fromBird.originatorId).toBe(BIRD);
+      expect(fromBird.clusterList?.list).toEqual([CLUSTER]);
+      expect(fromBird.nexthops?.[0]?.ip).toBe(BIRD);
+      const fromGobgp = await frrPath("203.0.113.128/26");
+      expect(fromGobgp.originatorId).toBe(GOBGP);
+      expect(fromGobgp.clusterList?.list).toEqual([CLUSTER]);
+
+      // FRR's and GoBGP's routes at BIRD (birdc show route all).
+      const birdRoute = (p: string) =>
+        bird.waitFor(
+          async () => (await bird.routes({ table: "master4" })).find((r) => r.prefix === p),
+          { what: `${p} at BIRD` },
+        );
+      const fromFrr = await birdRoute("203.0.113.64/26");
+      expect(fromFrr.attrs["BGP.originator_id"]).toBe(FRR);
+      expect(fromFrr.attrs["BGP.cluster_list"]).toBe(CLUSTER);
+      expect(fromFrr.attrs["BGP.next_hop"]).toBe(FRR);
+      expect(fromFrr.attrs["BGP.as_path"] ?? "").toBe("");
+      const gobgpAtBird = await birdRoute("203.0.113.128/26");
+      expect(gobgpAtBird.attrs["BGP.originator_id"]).toBe(GOBGP);
+
+      // BIRD's and FRR's routes at GoBGP: ORIGINATOR_ID (type 9), CLUSTER_LIST (type 10).
+      const atGobgp = await gobgp.waitFor(async () => {
+        const rib = await gobgp.rib("ipv4");
+        return rib["203.0.113.0/26"] && rib["203.0.113.64/26"] ? rib : undefined;
+      });
+      const attrsOf = (p: string) => JSON.stringify(atGobgp[p]?.[0]?.attrs);
+      expect(attrsOf("203.0.113.0/26")).toContain(`"type":9,"value":"${BIRD}"`);
+      expect(attrsOf("203.0.113.0/26")).toContain(`"type":10,"value":["${CLUSTER}"]`);
+      expect(attrsOf("203.0.113.64/26")).toContain(`"type":9,"value":"${FRR}"`);
+
+      // No reflected route goes back to its originator (RFC 4456 §8).
+      expect(await bird.routes({ table: "master4" })).not.toContainEqual(
+        expect.objectContaining({ prefix: "203.0.113.0/26", protocol: "reflector" }),
+      );
+      // Withdrawn at the client, withdrawn everywhere.
+      await gobgp.withdraw("203.0.113.128/26");
+      await frr.bgpd.waitFor(async () =>
+        (await frr.routes("ipv4"))["203.0.113.128/26"] ? undefined : true,
+      );
+      await waitFor(() => !tortie.routes({ prefix: "203.0.113.128/26" }).length);
+    });
+  },
+);
