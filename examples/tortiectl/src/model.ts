@@ -2,6 +2,7 @@
 // the command line, how users' files are read, and the typed client over the
 // datastore. Everything else in tortiectl goes through this file.
 import {
+  describeResource,
   kindInfo,
   parseResources,
   type Resource,
@@ -86,7 +87,31 @@ export interface LoadedResource {
 
 /** Reads every resource of a file's text; errors name the file and document. */
 export function loadFile(text: string, source: string): LoadedResource[] {
-  // Document by document, so that an error names its place in the file.
+  // One parse of the whole file; only when it fails is the file read again
+  // document by document, so that the error names its place in the file.
+  let whole: ReturnType<typeof parseResources> | undefined;
+  try {
+    whole = parseResources(text);
+  } catch {
+    whole = undefined;
+  }
+  if (whole) {
+    const unusedOf = new Map<string, UnusedFieldNotice[]>();
+    for (const u of whole.unused) {
+      const list = unusedOf.get(u.resource);
+      if (list) list.push(u);
+      else unusedOf.set(u.resource, [u]);
+    }
+    return whole.resources.map((resource, i) => ({
+      resource,
+      where: `${source}#${whole.documents[i]}`,
+      unused: unusedOf.get(describeResource(resource)) ?? [],
+    }));
+  }
+  return loadByDocument(text, source);
+}
+
+function loadByDocument(text: string, source: string): LoadedResource[] {
   const docs = parseAllDocuments(text);
   const out: LoadedResource[] = [];
   docs.forEach((doc, i) => {

@@ -27,6 +27,8 @@ export interface CheckedResource {
 /** What {@link parseResources} returns. */
 export interface LoadResult {
   readonly resources: Resource[];
+  /** The 1-based YAML document each of {@link resources} came from (same order). */
+  readonly documents: number[];
   readonly unused: UnusedFieldNotice[];
 }
 
@@ -147,6 +149,7 @@ export function parseResources(text: string): LoadResult {
   const docs = parseAllDocuments(text, { uniqueKeys: true });
   const list = Array.isArray(docs) ? docs : [docs];
   const resources: Resource[] = [];
+  const documents: number[] = [];
   const unused: UnusedFieldNotice[] = [];
   list.forEach((d, i) => {
     const where = `document ${i + 1}`;
@@ -187,10 +190,11 @@ export function parseResources(text: string): LoadResult {
       }
       const c = checkResource(it, at);
       resources.push(c.resource);
+      documents.push(i + 1);
       unused.push(...c.unused);
     });
   });
-  return { resources, unused };
+  return { resources, documents, unused };
 }
 
 /** {@link parseResources}, returning only the resources. */
