@@ -18,6 +18,7 @@ import pino, { type Logger } from "pino";
 import type { AgentConfig } from "./config/agent-config.js";
 import { BgpApplier } from "./rooms/bgp-config/applier.js";
 import { type ConfigIssue, type DesiredBgp, desiredBgp } from "./rooms/bgp-config/desired.js";
+import type { InterfaceAddress } from "./rooms/bgp-config/interfaces.js";
 import { secretResolver } from "./rooms/bgp-config/secrets.js";
 import { IpamRoom } from "./rooms/ipam/registration.js";
 import { PolicyApplier } from "./rooms/policy/applier.js";
@@ -52,6 +53,8 @@ export interface AgentOptions {
   readonly statusIntervalMs?: number;
   /** Render policy into nftables (default true; needs `nft`). */
   readonly policy?: boolean;
+  /** How often interface addresses are scanned (default 2 s, BIRD's `protocol device` scan time in Calico). */
+  readonly interfaceScanMs?: number;
 }
 
 /** A running node agent. */
@@ -80,6 +83,9 @@ export class Agent {
   private closers: (() => Promise<unknown> | unknown)[] = [];
   private lastRecord = "";
   private policyIssue: ConfigIssue | undefined;
+  /** The node's interface addresses (up interfaces, global scope), from the last scan. */
+  private interfaces: readonly InterfaceAddress[] = [];
+  private interfacesKey = "";
 
   private constructor(
     private readonly opts: AgentOptions,
@@ -167,6 +173,7 @@ export class Agent {
       this.closers.push(() => cs.close());
     }
     await this.adoptStaleRoutes();
+    await this.scanInterfaces();
     await this.watcher.start();
     void this.registerLoop();
     // The first recompute happens with whatever the first sync gave; routes start after it.
@@ -244,6 +251,8 @@ export class Agent {
         ? { connectRetryTime: this.opts.connectRetryTime }
         : {}),
       ...(this.opts.holdTime !== undefined ? { holdTime: this.opts.holdTime } : {}),
+      interfaces: this.interfaces,
+      vethPrefix: this.cfg.vethPrefix,
     };
     let desired: DesiredBgp;
     try {
@@ -398,6 +407,50 @@ export class Agent {
       for (const p of this.routes.learnedPrefixes()) if (!changes.has(p)) changes.set(p, undefined);
     }
     this.routes.setLearned(changes);
+  }
+
+  // ------------------------------------------------------------ interfaces
+
+  /**
+   * Scans the node's interface addresses now and then every
+   * `interfaceScanMs` (Calico's BIRD scans devices every 2 s); a change
+   * recomputes (connected prefixes in a pool are announced, except on
+   * ignoredInterfaces). Host- and link-scope addresses and interfaces that
+   * are down are left out, as BIRD's `protocol direct` does.
+   */
+  private async scanInterfaces(): Promise<void> {
+    const nl = await Netlink.open(this.opts.netns ? { netns: this.opts.netns } : {});
+    this.closers.push(() => nl.close());
+    const scan = async () => {
+      const up = new Map<number, string>();
+      for (const l of await nl.links.list())
+        if (l.name && ((l.flags ?? 0) & 1) === 1) up.set(l.index, l.name); // IFF_UP
+      const out: InterfaceAddress[] = [];
+      for (const a of await nl.addresses.list()) {
+        const ifname = up.get(a.index);
+        if (ifname && a.scope === 0) out.push({ ifname, cidr: a.cidr });
+      }
+      out.sort((x, y) => (x.ifname + x.cidr < y.ifname + y.cidr ? -1 : 1));
+      const key = JSON.stringify(out);
+      if (key === this.interfacesKey) return false;
+      this.interfacesKey = key;
+      this.interfaces = out;
+      return true;
+    };
+    await scan();
+    const every = this.opts.interfaceScanMs ?? 2000;
+    const t = setInterval(() => {
+      scan()
+        .then((changed) => {
+          if (changed) this.schedule();
+        })
+        .catch((e) => {
+          this.metrics.errors.inc({ room: "interfaces" });
+          this.log.warn({ err: (e as Error).message }, "interface scan failed (retrying)");
+        });
+    }, every);
+    t.unref();
+    this.closers.push(() => clearInterval(t));
   }
 
   // ------------------------------------------------------------ restarts

@@ -221,6 +221,53 @@ describe("bgp-config: desired state", () => {
     ]);
   });
 
+  it("connected prefixes in an exportable pool are announced, except on veths, kube-ipvs*, ignoredInterfaces and inside own blocks", () => {
+    const interfaces = [
+      { ifname: "eth0", cidr: "192.0.2.11/24" }, // not in a pool
+      { ifname: "svc0", cidr: "198.51.100.200/32" },
+      { ifname: "svc0", cidr: "198.51.100.201/32" },
+      { ifname: "ign0", cidr: "198.51.100.210/32" },
+      { ifname: "ign-x", cidr: "198.51.100.211/32" },
+      { ifname: "kube-ipvs0", cidr: "198.51.100.220/32" },
+      { ifname: "caliabc", cidr: "198.51.100.230/32" },
+      { ifname: "tunl0", cidr: "198.51.100.5/32" }, // inside node1's block
+      { ifname: "v6", cidr: "2001:db8:0:7::1/64" },
+    ];
+    const v6pool = res("IPPool", "v6", { cidr: "2001:db8::/48" });
+    const originated = (extra: ReturnType<typeof res>[]) =>
+      [
+        ...desiredBgp(
+          builderWith(
+            [...nodes, pool, v6pool, ...extra],
+            [affinity("node1", "198.51.100.0/26")],
+          ).snapshot(),
+          { ...ctx(), interfaces },
+        ).originate.values(),
+      ]
+        .filter((r) => r.reason === "interface")
+        .map((r) => r.prefix);
+    expect(originated([])).toEqual([
+      "198.51.100.200/32",
+      "198.51.100.201/32",
+      "198.51.100.210/32",
+      "198.51.100.211/32",
+      "2001:db8:0:7::/64",
+    ]);
+    const ignore = (spec: object, name = "default") => res("BGPConfiguration", name, spec);
+    expect(originated([ignore({ ignoredInterfaces: ["ign*"] })])).toEqual([
+      "198.51.100.200/32",
+      "198.51.100.201/32",
+      "2001:db8:0:7::/64",
+    ]);
+    // the node's own BGPConfiguration replaces the global list (Calico)
+    expect(
+      originated([
+        ignore({ ignoredInterfaces: ["ign*"] }),
+        ignore({ ignoredInterfaces: ["svc?", "v6"] }, "node.node1"),
+      ]),
+    ).toEqual(["198.51.100.210/32", "198.51.100.211/32"]);
+  });
+
   it("a block whose pool is deleted is no longer originated (but still blackholed)", () => {
     const s = builderWith([...nodes], [affinity("node1", "198.51.100.0/26")]).snapshot();
     const d = desiredBgp(s, ctx());

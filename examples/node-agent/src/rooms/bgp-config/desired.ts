@@ -16,9 +16,12 @@
 //   (reversePeering Auto), which makes route-reflector topologies work.
 // - Originated: each block affine to the node that lies in an IPPool with
 //   BGP export enabled; each local workload address outside those blocks
-//   (a borrowed address) as a /32 or /128; the service CIDRs.
+//   (a borrowed address) as a /32 or /128; each connected prefix of an
+//   interface (not a workload veth, kube-ipvs* or an ignoredInterfaces one)
+//   that lies in such a pool; the service CIDRs.
 import { parseSelector } from "@tortie/selector";
 import type { Snapshot } from "../../snapshot/snapshot.js";
+import { connectedPrefixes, excludedInterfaces, type InterfaceAddress } from "./interfaces.js";
 import {
   cidrContains,
   hostOf,
@@ -47,6 +50,10 @@ export interface BgpContext {
   /** Session timer defaults (tests shorten them). */
   readonly connectRetryTime?: number;
   readonly holdTime?: number;
+  /** The node's interface addresses (interfaces that are up): connected prefixes in a pool are announced. */
+  readonly interfaces?: readonly InterfaceAddress[];
+  /** Prefix of workload veths (default "cali"): their addresses are never announced as interfaces'. */
+  readonly vethPrefix?: string;
 }
 
 /** One peer as the speaker gets it, plus what the other rooms need to know of it. */
@@ -404,6 +411,13 @@ export function desiredBgp(s: Snapshot, ctx: BgpContext): DesiredBgp {
       if (blocks.some((b) => cidrContains(b, net))) continue;
       if (inExportablePool(net)) originate.set(net, withCommunities(net, "borrowed"));
     }
+  }
+  // Connected prefixes (Calico: BIRD's `protocol direct` through calico_export_to_bgp_peers),
+  // except those of the excluded interfaces (BGPConfiguration ignoredInterfaces).
+  const excluded = excludedInterfaces(ctx.vethPrefix ?? "cali", cfg.ignoredInterfaces);
+  for (const net of connectedPrefixes(ctx.interfaces ?? [], excluded)) {
+    if (originate.has(net) || blocks.some((b) => cidrContains(b, net))) continue;
+    if (inExportablePool(net)) originate.set(net, withCommunities(net, "interface"));
   }
   for (const [field, reason] of [
     ["serviceClusterIPs", "service-cluster-ip"],
