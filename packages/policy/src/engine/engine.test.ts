@@ -1,41 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { PolicyValidationError } from "../model/errors.js";
 import { PolicyEngine } from "./engine.js";
-
-const ns = (name: string, labels: Record<string, string> = {}) => ({
-  apiVersion: "v1",
-  kind: "Namespace",
-  metadata: { name, labels },
-});
-const pod = (
-  namespace: string,
-  name: string,
-  ip: string,
-  labels: Record<string, string>,
-  extra: Record<string, unknown> = {},
-) => ({
-  apiVersion: "projectcalico.org/v3",
-  kind: "WorkloadEndpoint",
-  metadata: { name, namespace, labels },
-  spec: { ipNetworks: [`${ip}/32`], interfaceName: `cali-${name}`, ...extra },
-});
-const knp = (namespace: string, name: string, spec: Record<string, unknown>) => ({
-  apiVersion: "networking.k8s.io/v1",
-  kind: "NetworkPolicy",
-  metadata: { name, namespace },
-  spec,
-});
-const cnp = (
-  kind: "NetworkPolicy" | "GlobalNetworkPolicy",
-  name: string,
-  spec: Record<string, unknown>,
-  namespace?: string,
-) => ({
-  apiVersion: "projectcalico.org/v3",
-  kind,
-  metadata: namespace ? { name, namespace } : { name },
-  spec,
-});
+import { cnp, knp, ns, pod } from "./resources.fixture.js";
 
 const WEB = "192.0.2.10";
 const DB = "192.0.2.11";

@@ -5,36 +5,10 @@ import { describe, expect, it } from "vitest";
 import { PolicyValidationError } from "../model/errors.js";
 import { PolicyEngine } from "./engine.js";
 import { FlowError } from "./evaluate.js";
+import { cnp, knp, ns, pod } from "./resources.fixture.js";
 
-const ns = (name: string, labels: Record<string, string> = {}) => ({
-  apiVersion: "v1",
-  kind: "Namespace",
-  metadata: { name, labels },
-});
-const pod = (
-  namespace: string,
-  name: string,
-  ip: string,
-  labels: Record<string, string>,
-  ports?: unknown[],
-) => ({
-  apiVersion: "projectcalico.org/v3",
-  kind: "WorkloadEndpoint",
-  metadata: { name, namespace, labels },
-  spec: { ipNetworks: [`${ip}/32`], interfaceName: `cali-${name}`, ...(ports ? { ports } : {}) },
-});
-const knp = (namespace: string, name: string, spec: Record<string, unknown>) => ({
-  apiVersion: "networking.k8s.io/v1",
-  kind: "NetworkPolicy",
-  metadata: { name, namespace },
-  spec,
-});
-const cnp = (namespace: string, name: string, spec: Record<string, unknown>) => ({
-  apiVersion: "projectcalico.org/v3",
-  kind: "NetworkPolicy",
-  metadata: { name, namespace },
-  spec,
-});
+const calicoNp = (namespace: string, name: string, spec: Record<string, unknown>) =>
+  cnp("NetworkPolicy", name, spec, namespace);
 
 // prod: web (http = 8080), client; dev: web2 (http = 9001), client2.
 const WEB = "192.0.2.10";
@@ -47,9 +21,21 @@ function world(): PolicyEngine {
   e.apply([
     ns("prod", { env: "prod" }),
     ns("dev", { env: "dev" }),
-    pod("prod", "web", WEB, { app: "web" }, [{ name: "http", protocol: "TCP", port: 8080 }]),
+    pod(
+      "prod",
+      "web",
+      WEB,
+      { app: "web" },
+      { ports: [{ name: "http", protocol: "TCP", port: 8080 }] },
+    ),
     pod("prod", "client", CLIENT, { app: "client" }),
-    pod("dev", "web2", WEB2, { app: "web" }, [{ name: "http", protocol: "TCP", port: 9001 }]),
+    pod(
+      "dev",
+      "web2",
+      WEB2,
+      { app: "web" },
+      { ports: [{ name: "http", protocol: "TCP", port: 9001 }] },
+    ),
     pod("dev", "client2", CLIENT2, { app: "client" }),
   ]);
   return e;
@@ -81,7 +67,7 @@ describe("a named port without a peer selector matches endpoints in every namesp
   it("the same for a Calico rule with a named port and no selector", () => {
     const e = world();
     e.apply([
-      cnp("dev", "egress-http", {
+      calicoNp("dev", "egress-http", {
         types: ["Egress"],
         egress: [{ action: "Allow", protocol: "TCP", destination: { ports: ["http"] } }],
       }),
@@ -102,7 +88,7 @@ describe("a rule side with only notSelector, in a namespaced Calico policy", () 
   ])("%s → web is %s", (src, want) => {
     const e = world();
     e.apply([
-      cnp("prod", "not-web", {
+      calicoNp("prod", "not-web", {
         selector: "app == 'web'",
         ingress: [{ action: "Allow", source: { notSelector: "app == 'web'" } }],
       }),
@@ -131,7 +117,11 @@ describe("policyTypes: [] defaults as Kubernetes defaults it", () => {
   it("a Calico policy with types: [] and only egress rules is Egress only", () => {
     const e = world();
     e.apply([
-      cnp("prod", "web", { selector: "app == 'web'", types: [], egress: [{ action: "Deny" }] }),
+      calicoNp("prod", "web", {
+        selector: "app == 'web'",
+        types: [],
+        egress: [{ action: "Deny" }],
+      }),
     ]);
     expect(v(e, WEB, CLIENT, 80)).toBe("deny");
     expect(v(e, CLIENT2, WEB, 80)).toBe("allow"); // ingress untouched
@@ -143,7 +133,7 @@ describe("Kubernetes and Calico policies of the same name", () => {
     podSelector: { matchLabels: { app: "web" } },
     ingress: [{ from: [{ podSelector: { matchLabels: { app: "client" } } }] }],
   });
-  const calico = cnp("prod", "web", {
+  const calico = calicoNp("prod", "web", {
     selector: "app == 'client'",
     ingress: [{ action: "Allow", source: { selector: "app == 'web'" } }],
   });
@@ -228,7 +218,15 @@ describe("endpoint ports", () => {
   it("an unknown protocol is refused when the endpoint is applied", () => {
     const e = world();
     expect(() =>
-      e.apply([pod("prod", "x", "192.0.2.40", {}, [{ name: "http", protocol: "HTTP", port: 80 }])]),
+      e.apply([
+        pod(
+          "prod",
+          "x",
+          "192.0.2.40",
+          {},
+          { ports: [{ name: "http", protocol: "HTTP", port: 80 }] },
+        ),
+      ]),
     ).toThrow(PolicyValidationError);
     expect(e.endpoint("wep:prod/x")).toBeUndefined();
   });
@@ -236,7 +234,7 @@ describe("endpoint ports", () => {
     const e = world();
     expect(() =>
       e.apply([
-        cnp("prod", "svc", {
+        calicoNp("prod", "svc", {
           ingress: [{ action: "Allow", source: { services: { name: "api", namespace: "prod" } } }],
         }),
       ]),
