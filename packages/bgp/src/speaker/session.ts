@@ -780,18 +780,32 @@ export class PeerSession extends EventEmitter<SessionEvents> {
     if (this.inRib) this.host.rib.stopExport(this.address);
   }
 
-  /** RFC 9687: arms the send hold timer when the socket did not take a write; 'drain' disarms it. */
+  /**
+   * RFC 9687: arms the send hold timer when the socket did not take a write;
+   * 'drain' disarms it, and so does progress (the peer read some of what was
+   * queued) when it fires.
+   */
   private watchSend(conn: Conn, ok: boolean): void {
     if (ok || conn.sendHold || conn.closed) return;
     const p = this.settings.peer;
     const hold = this.negotiated?.holdTime ?? p.holdTime;
     const seconds = p.sendHoldTime ?? Math.max(480, 2 * hold);
     if (seconds <= 0) return;
-    conn.sendHold = setTimeout(
-      () => this.guard("send hold timer", conn, () => this.sendHoldExpired(conn)),
-      seconds * 1000,
-    );
-    conn.sendHold.unref?.();
+    const arm = (queued: number) => {
+      conn.sendHold = setTimeout(
+        () =>
+          this.guard("send hold timer", conn, () => {
+            conn.sendHold = undefined;
+            const now = conn.socket.writableLength;
+            if (now === 0) return; // everything left: 'drain' is on its way
+            if (now < queued) arm(now);
+            else this.sendHoldExpired(conn);
+          }),
+        seconds * 1000,
+      );
+      conn.sendHold.unref?.();
+    };
+    arm(conn.socket.writableLength);
     conn.socket.once("drain", () => {
       clearTimeout(conn.sendHold);
       conn.sendHold = undefined;
@@ -800,7 +814,6 @@ export class PeerSession extends EventEmitter<SessionEvents> {
 
   /** RFC 9687 §4: the peer read nothing for the send hold time: NOTIFICATION 8, close. */
   private sendHoldExpired(conn: Conn): void {
-    conn.sendHold = undefined;
     const owner = this.ownerOf(conn);
     if (!owner || conn.closed) return;
     this.emit("warning", `send hold timer expired: ${this.address} stopped reading (RFC 9687)`);
