@@ -18,6 +18,7 @@ import {
 import type { Speaker } from "../speaker/speaker.js";
 import { formatStatus } from "../speaker/status.js";
 import { closest } from "../speaker/suggest.js";
+import { peerInfo } from "./diagnose.js";
 import { checkFamilies } from "./families.js";
 
 /** The longest request line accepted, in bytes (a peer with every option is < 2 KiB). */
@@ -168,6 +169,8 @@ export function parseControlRequest(line: string): ControlRequest {
 /** The daemon's picture of what runs: changed by control requests and SIGHUP. */
 export interface ControlState {
   config: SpeakerConfig;
+  /** Latest cause noted per peer by the event stream (an unanswered connect, a refused OPEN). */
+  notes?: Map<string, string>;
 }
 
 function knownPeer(speaker: Speaker, address: string): void {
@@ -185,10 +188,27 @@ function knownPeer(speaker: Speaker, address: string): void {
  */
 export function applyControl(speaker: Speaker, req: ControlRequest, state?: ControlState): unknown {
   switch (req.cmd) {
-    case "status":
-      return speaker.status();
-    case "table":
-      return { table: formatStatus(speaker.status()) };
+    case "status": {
+      // each peer with `info`: its timers when Established, else why it is not (diagnose.ts)
+      const st = speaker.status();
+      const config = state?.config ?? speaker.config;
+      return {
+        ...st,
+        peers: st.peers.map((p) => {
+          const info = peerInfo(p, config, state?.notes);
+          return info ? { ...p, info } : p;
+        }),
+      };
+    }
+    case "table": {
+      const st = speaker.status();
+      const config = state?.config ?? speaker.config;
+      const lines = st.peers.flatMap((p) => {
+        const info = peerInfo(p, config, state?.notes);
+        return info ? [`${p.address}: ${info}`] : [];
+      });
+      return { table: [formatStatus(st), ...lines].join("\n") };
+    }
     case "routes":
       return speaker.routes(req.peer).map(({ attributes: _a, ...r }) => r);
     default:

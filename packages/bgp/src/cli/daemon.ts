@@ -6,13 +6,16 @@ import { createConnection, createServer, type Server } from "node:net";
 import { parse as parseYaml } from "yaml";
 import { parseSpeakerConfig, type SpeakerConfig } from "../speaker/config.js";
 import type { Speaker, SpeakerEvents } from "../speaker/speaker.js";
+import { type ConnectUnanswered, transportDiagnostics } from "../speaker/transport.js";
 import {
   type ControlRequest,
   type ControlState,
   controlAnswer,
   MAX_REQUEST_BYTES,
 } from "./control.js";
+import { describeTimers, diagnoseError, localSide } from "./diagnose.js";
 import { checkFamilies } from "./families.js";
+import { enabled, type LogLevel, levelOf, Repeats, RouteCounters } from "./log.js";
 
 export { checkFamilies };
 
@@ -28,7 +31,7 @@ export async function loadConfig(path: string): Promise<SpeakerConfig> {
   return config;
 }
 
-/** One JSON line per event; routes are one line per prefix. */
+/** One JSON line per event (with its level); routes are one line per prefix. */
 export function eventLines<K extends keyof SpeakerEvents>(
   name: K,
   e: SpeakerEvents[K][0],
@@ -40,18 +43,89 @@ export function eventLines<K extends keyof SpeakerEvents>(
     return [
       ...r.announced.map((route) => {
         const { attributes: _a, ...rest } = route;
-        return JSON.stringify({ time, event: "route-learned", peer: r.peer, ...rest });
+        return JSON.stringify({
+          time,
+          level: levelOf("route-learned"),
+          event: "route-learned",
+          peer: r.peer,
+          ...rest,
+        });
       }),
       ...r.withdrawn.map((key) =>
-        JSON.stringify({ time, event: "route-withdrawn", peer: r.peer, prefix: key }),
+        JSON.stringify({
+          time,
+          level: levelOf("route-withdrawn"),
+          event: "route-withdrawn",
+          peer: r.peer,
+          prefix: key,
+        }),
       ),
     ];
   }
-  return [JSON.stringify({ time, event: name, ...(e as object) })];
+  return [JSON.stringify({ time, level: levelOf(name), event: name, ...(e as object) })];
 }
 
-/** Subscribes `write` to every event of the speaker as JSON lines. */
-export function streamEvents(speaker: Speaker, write: (line: string) => void): void {
+/** How {@link streamEvents} logs. */
+export interface StreamOptions {
+  /** Lines below this level are not written (default "info": no per-route lines). */
+  readonly level?: LogLevel;
+  /** Per-peer route counters are written this often, ms (default 10,000; 0: only at End-of-RIB). */
+  readonly summaryIntervalMs?: number;
+  /** The running configuration (default the speaker's own; the daemon's changes with reloads). */
+  readonly config?: () => SpeakerConfig;
+  /** Filled with each peer's latest diagnosis (a failure's cause), for the status answer. */
+  readonly notes?: Map<string, string>;
+  /** Wall clock, ms (tests). */
+  readonly now?: () => number;
+}
+
+/**
+ * Subscribes `write` to the speaker's events as JSON lines, each with a
+ * `level`. Routes are counted per peer and written as `routes-summary`
+ * lines (learned, withdrawn, prefixes now held) every `summaryIntervalMs`
+ * and at each End-of-RIB; one line per route only at level debug. A peer
+ * failing before Established gets a `peer-error` line naming the cause as
+ * BIRD does ({@link diagnoseError}; repeats of the same cause at most once
+ * a minute), and an outgoing connection that got no answer a
+ * `connect-unanswered` line ("no reply to SYN from 192.0.2.2:179 — TCP-MD5
+ * key mismatch?" when a password is set). Returns a function that stops it.
+ */
+export function streamEvents(
+  speaker: Speaker,
+  write: (line: string) => void,
+  opts: StreamOptions = {},
+): () => void {
+  const min = opts.level ?? "info";
+  const now = opts.now ?? Date.now;
+  const config = opts.config ?? (() => speaker.config);
+  const counters = new RouteCounters();
+  const repeats = new Repeats(60_000);
+  const out = (event: string, o: object) => {
+    const level = levelOf(event);
+    if (enabled(min, level))
+      write(JSON.stringify({ time: new Date(now()).toISOString(), level, event, ...o }));
+  };
+  const summarise = (peer?: string) => {
+    for (const c of counters.take(peer)) {
+      const prefixes = speaker.peer(c.peer)?.prefixes.received;
+      out("routes-summary", { ...c, ...(prefixes !== undefined ? { prefixes } : {}) });
+    }
+  };
+  const note = (peer: string, message: string) => {
+    opts.notes?.set(peer, message);
+    const r = repeats.check(peer, message, now());
+    return r.log
+      ? { log: true, ...(r.suppressed ? { repeated: r.suppressed } : {}) }
+      : { log: false };
+  };
+  const diagnose = (peer: string) => {
+    const p = speaker.peer(peer);
+    const message = p && diagnoseError(p, localSide(config(), p, peer));
+    if (!message) return;
+    const { log, ...more } = note(peer, message);
+    if (log) out("peer-error", { peer, message, ...more });
+  };
+
   const names: (keyof SpeakerEvents)[] = [
     "peer-state",
     "peer-up",
@@ -65,9 +139,48 @@ export function streamEvents(speaker: Speaker, write: (line: string) => void): v
   ];
   for (const n of names) {
     speaker.on(n, ((e: never) => {
-      for (const l of eventLines(n, e)) write(l);
+      if (n === "routes") {
+        const r = e as SpeakerEvents["routes"][0];
+        counters.add(r.peer, r.announced.length, r.withdrawn.length);
+        if (!enabled(min, "debug")) return;
+      }
+      if (n === "end-of-rib") summarise((e as SpeakerEvents["end-of-rib"][0]).peer);
+      if (n === "routes" || enabled(min, levelOf(n)))
+        for (const l of eventLines(n, e, now())) write(l);
+      if (n === "peer-up") {
+        const { peer, session } = e as SpeakerEvents["peer-up"][0];
+        repeats.clear(peer);
+        const p = speaker.peer(peer);
+        const timers = p && describeTimers(p, localSide(config(), p, peer));
+        opts.notes?.delete(peer); // status shows the timers of an Established peer
+        if (timers) out("peer-timers", { peer, holdTime: session.holdTime, message: timers });
+      }
+      // the failure is recorded once the session's step is over
+      if (n === "peer-state" || n === "peer-down")
+        setImmediate(() => diagnose((e as { peer: string }).peer));
     }) as never);
   }
+  const onUnanswered = (u: ConnectUnanswered) => {
+    const p = speaker.peer(u.remoteAddress);
+    if (!p) return;
+    const message = `no reply to SYN from ${u.remoteAddress.includes(":") ? `[${u.remoteAddress}]` : u.remoteAddress}:${u.remotePort}${
+      u.md5
+        ? " — TCP-MD5 key mismatch? (a peer whose key differs, or that has none for us, drops our SYN silently)"
+        : " — peer down, not listening on this address, or filtered?"
+    }`;
+    const { log, ...more } = note(u.remoteAddress, message);
+    if (log)
+      out("connect-unanswered", { peer: u.remoteAddress, message, waitedMs: u.waitedMs, ...more });
+  };
+  transportDiagnostics.on("no-syn-ack", onUnanswered);
+  const interval = opts.summaryIntervalMs ?? 10_000;
+  const timer = interval > 0 ? setInterval(() => summarise(), interval) : undefined;
+  timer?.unref();
+  return () => {
+    if (timer) clearInterval(timer);
+    transportDiagnostics.off("no-syn-ack", onUnanswered);
+    summarise();
+  };
 }
 
 /** Read-only requests: `{"cmd":"status"}`, `{"cmd":"routes","peer":"…"}`, `{"cmd":"table"}`. */

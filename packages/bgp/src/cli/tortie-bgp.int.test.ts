@@ -65,12 +65,16 @@ describe.skipIf(skip)("tortie-bgp daemon", () => {
     await d.waitFor(() => events().some((e) => e.event === "peer-up" && e.peer === "192.0.2.1"), {
       what: "peer-up event",
     });
+    // at the default level routes are counted per peer, not logged one by one
     await d.waitFor(
-      () => events().some((e) => e.event === "route-learned" && e.prefix === "198.51.100.0/26"),
-      {
-        what: "route-learned event",
-      },
+      () => events().some((e) => e.event === "routes-summary" && e.peer === "192.0.2.1"),
+      { what: "routes-summary line" },
     );
+    expect(events().some((e) => e.event === "route-learned")).toBe(false);
+    const learned = (await queryStatus(socket, { cmd: "routes", peer: "192.0.2.1" })) as {
+      prefix: string;
+    }[];
+    expect(learned.map((r) => r.prefix)).toContain("198.51.100.0/26");
     const at = await bird.waitFor(async () =>
       (await bird.routes()).find((r) => r.prefix === "203.0.113.0/26"),
     );

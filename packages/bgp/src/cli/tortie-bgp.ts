@@ -1,8 +1,12 @@
 // tortie-bgp — a BGP speaker as a daemon.
 //
 //   tortie-bgp --config bgp.yaml [--socket /run/tortie-bgp.sock]
-//       runs the speaker; events are JSON lines on stdout; SIGTERM/SIGINT
-//       shut every session down with an RFC 9003 message.
+//              [--log-level debug|info|warn|error] [--log-interval SECONDS]
+//       runs the speaker; events are JSON lines on stdout, each with a
+//       level: at info (the default) routes are summarised per peer every
+//       --log-interval seconds (10) and at End-of-RIB; one line per route
+//       only at debug (log.ts). SIGTERM/SIGINT shut every session down with
+//       an RFC 9003 message.
 //   tortie-bgp status [--socket PATH] [--table] [--routes [PEER]]
 //       asks a running daemon (JSON by default).
 //   tortie-bgp control [--socket PATH] REQUEST
@@ -18,15 +22,19 @@ import { dirname } from "node:path";
 import { parseArgs } from "node:util";
 import { type SpeakerConfig, SpeakerConfig as SpeakerConfigSchema } from "../speaker/config.js";
 import { Speaker } from "../speaker/speaker.js";
+import { closest } from "../speaker/suggest.js";
 import type { ControlState } from "./control.js";
 import { loadConfig, queryStatus, serveStatus, streamEvents } from "./daemon.js";
 import { describeConfig } from "./help-config.js";
+import { enabled, LOG_LEVELS, type LogLevel, levelOf } from "./log.js";
 import { planReload } from "./reload.js";
 import { type StartupContext, startupMessage } from "./startup-errors.js";
 
 const DEFAULT_SOCKET = "/run/tortie-bgp.sock";
 const USAGE = `usage:
   tortie-bgp --config FILE [--socket PATH]     run the speaker (YAML or JSON config)
+      [--log-level debug|info|warn|error]      info (default): routes as per-peer counts; debug: one line per route
+      [--log-interval SECONDS]                 how often the per-peer route counts are written (10; 0: at End-of-RIB only)
   tortie-bgp status [--socket PATH] [--table] [--routes [PEER]]
   tortie-bgp control [--socket PATH] '{"cmd":"add-peer","peer":{"address":"192.0.2.1","asn":64512}}'
       commands: add-peer {peer}, remove-peer {address, message?}, disable-peer {address, message?},
@@ -70,11 +78,28 @@ async function run(argv: string[]): Promise<number> {
         help: { type: "boolean", short: "h" },
         version: { type: "boolean", short: "V" },
         "help-config": { type: "boolean" },
+        "log-level": { type: "string" },
+        "log-interval": { type: "string" },
       },
     }),
   );
   if (typeof parsed === "number") return parsed;
   const { values } = parsed;
+  const level = values["log-level"] ?? "info";
+  if (!(LOG_LEVELS as readonly string[]).includes(level)) {
+    const near = closest(level, LOG_LEVELS);
+    console.error(
+      `tortie-bgp: --log-level ${level} is not a level${near ? ` (did you mean "${near}"?)` : ""}; levels: ${LOG_LEVELS.join(", ")}`,
+    );
+    return 2;
+  }
+  const interval = Number(values["log-interval"] ?? "10");
+  if (!Number.isFinite(interval) || interval < 0 || interval > 86_400) {
+    console.error(
+      `tortie-bgp: --log-interval ${values["log-interval"]} must be a number of seconds from 0 to 86400`,
+    );
+    return 2;
+  }
   if (values["help-config"]) {
     console.log(describeConfig(SpeakerConfigSchema).join("\n"));
     return 0;
@@ -99,7 +124,7 @@ async function run(argv: string[]): Promise<number> {
   let server: Awaited<ReturnType<typeof serveStatus>> | undefined;
   try {
     const config = await loadConfig(values.config);
-    state = { config };
+    state = { config, notes: new Map() };
     ctx.listen = config.listen;
     if (config.netns) {
       ctx.stage = "netns";
@@ -120,9 +145,19 @@ async function run(argv: string[]): Promise<number> {
   }
   const running: Speaker = speaker;
   // Subscribed before anything else is awaited: a session may come up at once.
-  streamEvents(running, (line) => process.stdout.write(`${line}\n`));
-  const emit = (o: object) =>
-    process.stdout.write(`${JSON.stringify({ time: new Date().toISOString(), ...o })}\n`);
+  const stopStream = streamEvents(running, (line) => process.stdout.write(`${line}\n`), {
+    level: level as LogLevel,
+    summaryIntervalMs: interval * 1000,
+    config: () => state.config,
+    ...(state.notes ? { notes: state.notes } : {}),
+  });
+  const emit = (o: { event: string } & Record<string, unknown>) => {
+    const l = levelOf(o.event);
+    if (enabled(level as LogLevel, l))
+      process.stdout.write(
+        `${JSON.stringify({ time: new Date().toISOString(), level: l, ...o })}\n`,
+      );
+  };
   // SIGHUP: re-read the file and change only what changed.
   const configPath = values.config;
   process.on("SIGHUP", () => {
@@ -170,6 +205,7 @@ async function run(argv: string[]): Promise<number> {
     for (const sig of ["SIGTERM", "SIGINT"] as const) process.once(sig, () => resolve());
   });
   await running.close("tortie-bgp stopping");
+  stopStream();
   server.close();
   return 0;
 }

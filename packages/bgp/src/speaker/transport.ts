@@ -2,6 +2,7 @@
 // connections whose sockets are made through libc so that the source
 // address, TTL/GTSM and TCP-MD5 keys are in place before the first SYN, in
 // any network namespace. Node takes the fds over for all I/O.
+import { EventEmitter } from "node:events";
 import { createServer, isIPv6, type Server, Socket } from "node:net";
 import { closeFd, listenFd, type SocketOptions, setMd5Key, tcpSocket } from "./libc.js";
 
@@ -72,6 +73,37 @@ export interface ConnectOptions extends SocketOptions {
   readonly md5?: string;
 }
 
+/**
+ * An outgoing connection that ended before the handshake completed without
+ * an answer from the peer: no SYN-ACK and no RST (RFC 9293 §3.5) — the
+ * kernel timed the SYNs out (ETIMEDOUT), or the attempt was abandoned (the
+ * session's ConnectRetryTimer, RFC 4271 §8.2.2) after `waitedMs`. With
+ * TCP-MD5 configured that is the sign of a key mismatch: a peer whose key
+ * differs (or that has none) drops our SYN silently (RFC 2385 §2.0).
+ */
+export interface ConnectUnanswered {
+  readonly remoteAddress: string;
+  readonly remotePort: number;
+  readonly localAddress?: string;
+  readonly netns?: string;
+  /** A TCP-MD5 key was set on the attempt. */
+  readonly md5: boolean;
+  readonly waitedMs: number;
+  /** "timeout": the kernel gave up (ETIMEDOUT); "abandoned": closed by us while waiting. */
+  readonly how: "timeout" | "abandoned";
+}
+
+/** Attempts shorter than this that are closed by us are not reported (a peer removed, a collision). */
+const UNANSWERED_MIN_MS = 1000;
+
+/**
+ * Diagnostics of the transport, for daemons and tools: `"no-syn-ack"` for
+ * each outgoing attempt that got no answer ({@link ConnectUnanswered}).
+ * Listening is optional; events name the remote address, so a listener can
+ * tell its peers apart.
+ */
+export const transportDiagnostics = new EventEmitter<{ "no-syn-ack": [ConnectUnanswered] }>();
+
 /** Starts a TCP connection; the socket emits "connect" or "error" as usual. */
 export function connectTcp(opts: ConnectOptions): Socket {
   const family = isIPv6(opts.remoteAddress) ? 6 : 4;
@@ -84,6 +116,32 @@ export function connectTcp(opts: ConnectOptions): Socket {
   }
   const sock = new Socket({ fd, readable: true, writable: true });
   sock.setNoDelay(true);
+  watchHandshake(sock, opts);
   sock.connect(opts.remotePort, opts.remoteAddress);
   return sock;
+}
+
+/** Reports an attempt that closes unanswered (no listener of its own: errors stay the caller's). */
+function watchHandshake(sock: Socket, opts: ConnectOptions): void {
+  const started = performance.now();
+  let connected = false;
+  sock.once("connect", () => {
+    connected = true;
+  });
+  sock.once("close", (hadError) => {
+    if (connected || transportDiagnostics.listenerCount("no-syn-ack") === 0) return;
+    const code = (sock.errored as NodeJS.ErrnoException | null)?.code;
+    const waitedMs = Math.round(performance.now() - started);
+    const how = code === "ETIMEDOUT" ? "timeout" : !hadError ? "abandoned" : undefined;
+    if (!how || (how === "abandoned" && waitedMs < UNANSWERED_MIN_MS)) return;
+    transportDiagnostics.emit("no-syn-ack", {
+      remoteAddress: opts.remoteAddress,
+      remotePort: opts.remotePort,
+      ...(opts.localAddress ? { localAddress: opts.localAddress } : {}),
+      ...(opts.netns ? { netns: opts.netns } : {}),
+      md5: Boolean(opts.md5),
+      waitedMs,
+      how,
+    });
+  });
 }
