@@ -10,13 +10,10 @@
 //             churn test; each gets a 5-minute timeout.
 //   elsewhere 120 per node = 960 addresses, a few seconds, for local runs.
 // IPAM_TEST_PER_NODE overrides both.
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { type Datastore, EtcdStore, SqliteStore } from "@tortie/datastore";
 import { check, Ipam, isClean, repair, usage } from "@tortie/ipam";
-import { inCI, requirePrereqs, startEtcd, useTestbed } from "@tortie/testbed";
-import { beforeAll, describe, expect, it } from "vitest";
+import { inCI } from "@tortie/testbed";
+import { expect, it } from "vitest";
+import { type Backend, describeOnStores } from "./backends.js";
 import { verifyNoDoubles } from "./verify.js";
 import { heldHandles, startWorker } from "./workers.js";
 
@@ -24,8 +21,6 @@ const PER_NODE = Number(process.env.IPAM_TEST_PER_NODE ?? (inCI() ? 2500 : 120))
 const NODES = 8;
 /** The churn tests' timeout: the full CI size takes about a minute on etcd. */
 const CHURN_TIMEOUT_MS = 300_000;
-
-type Backend = { kind: "etcd" | "sqlite"; endpoint: string; open(): Datastore };
 
 async function churn(b: Backend, root: string): Promise<void> {
   const store = b.open();
@@ -130,51 +125,16 @@ async function killAndRepair(b: Backend, root: string): Promise<void> {
   await store.close();
 }
 
-describe.skipIf(requirePrereqs(["etcd"]))("IPAM across processes on a real etcd", () => {
-  const tb = useTestbed();
-  let backend: Backend;
-  beforeAll(async () => {
-    const etcd = tb.track(await startEtcd());
-    backend = {
-      kind: "etcd",
-      endpoint: etcd.endpoint,
-      open: () => new EtcdStore({ hosts: [etcd.endpoint] }),
-    };
-  });
-
+describeOnStores("IPAM across processes", (backend) => {
   it(
     `${NODES} processes allocate ${NODES * PER_NODE} and release half: no address twice, none lost`,
     async () => {
-      await churn(backend, "/churn/");
+      await churn(backend(), "/churn/");
     },
     CHURN_TIMEOUT_MS,
   );
 
   it("kill -9 in the middle of allocation: check finds every leak, repair fixes them", async () => {
-    await killAndRepair(backend, "/kill/");
-  });
-});
-
-describe("IPAM across processes on one SQLite file", () => {
-  const tb = useTestbed();
-  const dir = mkdtempSync(join(tmpdir(), "tortie-ipam-sqlite-"));
-  tb.defer(() => rmSync(dir, { recursive: true, force: true }));
-  const path = join(dir, "ipam.db");
-  const backend: Backend = {
-    kind: "sqlite",
-    endpoint: path,
-    open: () => new SqliteStore({ path }),
-  };
-
-  it(
-    `${NODES} processes allocate ${NODES * PER_NODE} and release half: no address twice, none lost`,
-    async () => {
-      await churn(backend, "/churn/");
-    },
-    CHURN_TIMEOUT_MS,
-  );
-
-  it("kill -9 in the middle of allocation: check finds every leak, repair fixes them", async () => {
-    await killAndRepair(backend, "/kill/");
+    await killAndRepair(backend(), "/kill/");
   });
 });

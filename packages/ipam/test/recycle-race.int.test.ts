@@ -1,19 +1,13 @@
 // Releases racing re-claims, across processes, on a real etcd and on one
 // SQLite file (a file of its own so that it runs beside the long churn test).
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { type Datastore, EtcdStore, SqliteStore } from "@tortie/datastore";
 import { check, Ipam } from "@tortie/ipam";
-import { requirePrereqs, startEtcd, useTestbed } from "@tortie/testbed";
-import { beforeAll, describe, expect, it } from "vitest";
+import { expect, it } from "vitest";
+import { type Backend, describeOnStores } from "./backends.js";
 import { verifyNoDoubles } from "./verify.js";
 import { startWorker } from "./workers.js";
 
 /** Steps per node. */
 const RECYCLE_PER_NODE = Number(process.env.IPAM_TEST_RECYCLE_PER_NODE ?? 150);
-
-type Backend = { kind: "etcd" | "sqlite"; endpoint: string; open(): Datastore };
 
 /**
  * Releases racing re-claims: four nodes share a pool of four /30 blocks,
@@ -65,35 +59,8 @@ async function recycleRace(b: Backend, root: string): Promise<void> {
   await store.close();
 }
 
-describe.skipIf(requirePrereqs(["etcd"]))("releases racing re-claims on a real etcd", () => {
-  const tb = useTestbed();
-  let backend: Backend;
-  beforeAll(async () => {
-    const etcd = tb.track(await startEtcd());
-    backend = {
-      kind: "etcd",
-      endpoint: etcd.endpoint,
-      open: () => new EtcdStore({ hosts: [etcd.endpoint] }),
-    };
-  });
-
+describeOnStores("releases racing re-claims", (backend) => {
   it("no stale release frees, no address twice, none lost", async () => {
-    await recycleRace(backend, "/recycle/");
-  });
-});
-
-describe("releases racing re-claims on one SQLite file", () => {
-  const tb = useTestbed();
-  const dir = mkdtempSync(join(tmpdir(), "tortie-ipam-recycle-"));
-  tb.defer(() => rmSync(dir, { recursive: true, force: true }));
-  const path = join(dir, "ipam.db");
-  const backend: Backend = {
-    kind: "sqlite",
-    endpoint: path,
-    open: () => new SqliteStore({ path }),
-  };
-
-  it("no stale release frees, no address twice, none lost", async () => {
-    await recycleRace(backend, "/recycle/");
+    await recycleRace(backend(), "/recycle/");
   });
 });
