@@ -6,7 +6,7 @@ import type { Datastore } from "@tortie/datastore";
 import { Command, CommanderError, Option } from "commander";
 import { bigipConfig } from "./commands/bigip.js";
 import { completionScript } from "./commands/completion.js";
-import { dashboardCommand } from "./commands/dashboard.js";
+import { dashboardCommand, listenAddress } from "./commands/dashboard.js";
 import { graphCommand } from "./commands/graph.js";
 import { ipamCheck, ipamConfigure, ipamRelease, ipamShow, ipamSplit } from "./commands/ipam.js";
 import { nodeDiags, nodeStatus } from "./commands/node.js";
@@ -371,6 +371,7 @@ export function buildProgram(io: CliIo, withStore: WithStore): Command {
       "\nExample:\n  tortiectl dashboard --listen 127.0.0.1:9099   # then open http://127.0.0.1:9099/",
     )
     .action(async (o: { listen: string; allowRemote?: boolean }) => {
+      listenAddress(o);
       await withStore(flags(), (s) => dashboardCommand(s, o, out));
     });
 

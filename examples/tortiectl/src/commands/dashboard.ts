@@ -24,12 +24,8 @@ export function pageDir(): string {
   return candidates.find((d) => existsSync(`${d}index.html`)) ?? candidates[0]!;
 }
 
-/** Serves the dashboard until SIGINT or SIGTERM. */
-export async function dashboardCommand(
-  store: Datastore,
-  o: DashboardCommandOptions,
-  out: Out,
-): Promise<void> {
+/** Checks `--listen` (before the datastore is opened): loopback unless --allow-remote. */
+export function listenAddress(o: DashboardCommandOptions): { host: string; port: number } {
   let where: { host: string; port: number };
   try {
     where = parseListen(o.listen);
@@ -40,6 +36,16 @@ export async function dashboardCommand(
     throw new UsageError(
       `--listen ${o.listen} is not a loopback address: the dashboard has no authentication and shows the whole cluster; add --allow-remote to serve it anyway`,
     );
+  return where;
+}
+
+/** Serves the dashboard until SIGINT or SIGTERM. */
+export async function dashboardCommand(
+  store: Datastore,
+  o: DashboardCommandOptions,
+  out: Out,
+): Promise<void> {
+  const where = listenAddress(o);
   const d = await startDashboard({
     store,
     host: where.host,

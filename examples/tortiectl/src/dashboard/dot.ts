@@ -3,8 +3,7 @@
 // Every identifier and label is a quoted DOT string (./escape.ts).
 import { dotString as q } from "./escape.js";
 import type { ClusterGraph, GraphPod } from "./model.js";
-import { SESSION_COLOURS } from "./scene.js";
-import { formatUptime } from "./scene-types.js";
+import { formatUptime, SESSION_COLOURS } from "./scene-types.js";
 
 /** The DOT text of `g`; uptimes are computed at `now`. */
 export function graphToDot(g: ClusterGraph, now: number): string {

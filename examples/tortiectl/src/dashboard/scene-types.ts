@@ -4,6 +4,9 @@
 // same shapes as DOM elements (./page/draw.ts). Shared by both sides: no
 // Node.js imports here.
 
+/** Colours of session states: up (Established), down, unknown (no live agent reports it). */
+export const SESSION_COLOURS = { up: "#2e7d32", down: "#c62828", unknown: "#9e9e9e" } as const;
+
 /** What a group of shapes stands for (what a click on it opens). */
 export interface SceneRef {
   readonly kind: "node" | "peer" | "pod" | "session" | "block";

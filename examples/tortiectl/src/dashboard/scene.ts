@@ -14,20 +14,13 @@ import type {
   GraphPeer,
   GraphPod,
   GraphSession,
-  SessionColour,
 } from "./model.js";
-import type { Scene, SceneItem } from "./scene-types.js";
+import { type Scene, type SceneItem, SESSION_COLOURS } from "./scene-types.js";
 
 const CHAR_W = 7.2;
 const LINE_H = 15;
 const PAD = 6;
 
-/** Colours of session states (also used by the page's legend). */
-export const SESSION_COLOURS: Record<SessionColour, string> = {
-  up: "#2e7d32",
-  down: "#c62828",
-  unknown: "#9e9e9e",
-};
 const HEALTH_COLOURS: Record<GraphNode["health"], string> = {
   ok: "#37474f",
   "not-ready": "#ef6c00",

@@ -88,6 +88,13 @@ export async function startDashboard(o: DashboardOptions): Promise<Dashboard> {
     const { generatedAt: _g, ...rest } = graph;
     const key = JSON.stringify(rest);
     if (current && key === current.key) return;
+    // States first: the page recolours what it has drawn while the new
+    // layout is computed (ELK takes a few hundred ms on a busy machine).
+    const states = JSON.stringify({
+      sessions: Object.fromEntries(graph.sessions.map((s) => [s.id, [s.state, s.colour]])),
+      nodes: Object.fromEntries(graph.nodes.map((n) => [n.name, n.health])),
+    });
+    for (const c of clients) c.write(`event: states\ndata: ${states}\n\n`);
     const observed = { graph, records: inputs.records };
     events.push(...diffEvents(current?.observed, observed, graph.generatedAt));
     events.sort((x, y) => (x.at < y.at ? -1 : x.at > y.at ? 1 : 0));

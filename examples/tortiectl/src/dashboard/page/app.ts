@@ -7,7 +7,7 @@
 // ever set with textContent and attribute values with setAttribute: no
 // string from the server is parsed as markup.
 import type { ClusterGraph } from "../model.js";
-import { itemText, type Scene, type SceneItem } from "../scene-types.js";
+import { itemText, type Scene, type SceneItem, SESSION_COLOURS } from "../scene-types.js";
 
 const SVG = "http://www.w3.org/2000/svg";
 
@@ -385,6 +385,27 @@ function connect(): void {
     live.textContent = `live · ${d.graph.generatedAt.slice(11, 19)} UTC`;
     document.body.setAttribute("data-generated", d.graph.generatedAt);
     if (selected && selected.kind !== "pod") void openPanel(selected);
+  });
+  // Session states and agent health ahead of the new layout: recolour in place.
+  es.addEventListener("states", (ev) => {
+    const d = JSON.parse((ev as MessageEvent<string>).data) as {
+      sessions: Record<string, [string, keyof typeof SESSION_COLOURS]>;
+      nodes: Record<string, string>;
+    };
+    for (const g of document.querySelectorAll('#graph g[data-kind="session"]')) {
+      const st = d.sessions[g.getAttribute("data-id") ?? ""];
+      if (!st) continue;
+      g.setAttribute("data-state", st[0]);
+      for (const e of g.querySelectorAll("path, rect")) {
+        e.setAttribute("stroke", SESSION_COLOURS[st[1]]);
+        if (st[1] === "unknown") e.setAttribute("stroke-dasharray", "6 4");
+        else e.removeAttribute("stroke-dasharray");
+      }
+    }
+    for (const g of document.querySelectorAll('#graph g[data-kind="node"]')) {
+      const health = d.nodes[g.getAttribute("data-id") ?? ""];
+      if (health) g.setAttribute("data-state", health);
+    }
   });
   es.addEventListener("failure", (ev) => {
     live.setAttribute("data-state", "lost");
