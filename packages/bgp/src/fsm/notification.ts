@@ -14,57 +14,38 @@
  * ```
  */
 
-/** NOTIFICATION error codes (RFC 4271 §4.5; 7 from RFC 7313; 8 from RFC 9687). */
+// The code points themselves live once, in ../wire/constants.ts; the names
+// below are the FSM's long-standing public aliases of the same values.
+import { CeaseSubcode, ErrorCode, FsmSubcode, OpenSubcode } from "../wire/constants.js";
+
+/** NOTIFICATION error codes (RFC 4271 §4.5; 7 from RFC 7313; 8 from RFC 9687); aliases of `wire.ErrorCode`. */
 export const NotifyCode = {
-  MessageHeaderError: 1,
-  OpenMessageError: 2,
-  UpdateMessageError: 3,
-  HoldTimerExpired: 4,
-  FiniteStateMachineError: 5,
-  Cease: 6,
-  RouteRefreshMessageError: 7,
-  SendHoldTimerExpired: 8,
+  MessageHeaderError: ErrorCode.MessageHeader,
+  OpenMessageError: ErrorCode.OpenMessage,
+  UpdateMessageError: ErrorCode.UpdateMessage,
+  HoldTimerExpired: ErrorCode.HoldTimerExpired,
+  FiniteStateMachineError: ErrorCode.FsmError,
+  Cease: ErrorCode.Cease,
+  RouteRefreshMessageError: ErrorCode.RouteRefreshMessage,
+  SendHoldTimerExpired: ErrorCode.SendHoldTimerExpired,
 } as const;
 /** One of {@link NotifyCode}'s values. */
 export type NotifyCode = (typeof NotifyCode)[keyof typeof NotifyCode];
 
-/** OPEN Message Error subcodes (RFC 4271 §6.2; 7 from RFC 5492; 11 from RFC 9234). */
-export const NotifyOpenSubcode = {
-  Unspecific: 0,
-  UnsupportedVersionNumber: 1,
-  BadPeerAs: 2,
-  BadBgpIdentifier: 3,
-  UnsupportedOptionalParameter: 4,
-  UnacceptableHoldTime: 6,
-  UnsupportedCapability: 7,
-  RoleMismatch: 11,
-} as const;
+/** OPEN Message Error subcodes (RFC 4271 §6.2; 7 from RFC 5492; 11 from RFC 9234): `wire.OpenSubcode`. */
+export const NotifyOpenSubcode = OpenSubcode;
 /** One of {@link NotifyOpenSubcode}'s values. */
 export type NotifyOpenSubcode = (typeof NotifyOpenSubcode)[keyof typeof NotifyOpenSubcode];
 
-/** Finite State Machine Error subcodes (RFC 6608 §3). */
-export const NotifyFsmSubcode = {
-  Unspecified: 0,
-  UnexpectedMessageInOpenSent: 1,
-  UnexpectedMessageInOpenConfirm: 2,
-  UnexpectedMessageInEstablished: 3,
-} as const;
+/** Finite State Machine Error subcodes (RFC 6608 §3): `wire.FsmSubcode`. */
+export const NotifyFsmSubcode = FsmSubcode;
 /** One of {@link NotifyFsmSubcode}'s values. */
 export type NotifyFsmSubcode = (typeof NotifyFsmSubcode)[keyof typeof NotifyFsmSubcode];
 
-/** Cease subcodes (RFC 4486 §4; 9 from RFC 8538; 10 from RFC 9384). */
+/** Cease subcodes (RFC 4486 §4; 9 from RFC 8538; 10 from RFC 9384): `wire.CeaseSubcode`, with the FSM's older name for 1. */
 export const NotifyCeaseSubcode = {
-  Unspecified: 0,
-  MaximumNumberOfPrefixesReached: 1,
-  AdministrativeShutdown: 2,
-  PeerDeconfigured: 3,
-  AdministrativeReset: 4,
-  ConnectionRejected: 5,
-  OtherConfigurationChange: 6,
-  ConnectionCollisionResolution: 7,
-  OutOfResources: 8,
-  HardReset: 9,
-  BfdDown: 10,
+  ...CeaseSubcode,
+  MaximumNumberOfPrefixesReached: CeaseSubcode.MaximumPrefixesReached,
 } as const;
 /** One of {@link NotifyCeaseSubcode}'s values. */
 export type NotifyCeaseSubcode = (typeof NotifyCeaseSubcode)[keyof typeof NotifyCeaseSubcode];

@@ -281,6 +281,9 @@ function nlriSize(p: Prefix, addPath: boolean): number {
  * UPDATE messages that announce `routes` to one peer: routes with the same
  * attributes share UPDATEs, each filled up to the negotiated maximum size
  * (4,096 octets, or 65,535 with RFC 8654 Extended Message).
+ * @deprecated The speaker no longer uses this: it sends each peer's
+ * Adj-RIB-Out with `rib.batchToUpdates` and `wire.encodeUpdates` (one packer).
+ * Kept for existing callers.
  */
 export function buildAnnouncements(
   routes: readonly Originated[],
@@ -358,7 +361,10 @@ function mapped(v4: string | undefined): string {
   return v4.includes(":") ? v4 : `::ffff:${v4}`;
 }
 
-/** UPDATE messages that withdraw `prefixes` ("p/len" text) from one peer. */
+/**
+ * UPDATE messages that withdraw `prefixes` ("p/len" text) from one peer.
+ * @deprecated See {@link buildAnnouncements}.
+ */
 export function buildWithdrawals(prefixes: readonly string[], ctx: CodecContext): UpdateMessage[] {
   const v4: Prefix[] = [];
   const v6: Prefix[] = [];

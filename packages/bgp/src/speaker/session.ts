@@ -33,7 +33,6 @@ import {
   fsmError,
   type NegotiatedSession,
   type NotificationDescriptor,
-  NotifyFsmSubcode,
   nextDeadline,
   parseBgpId,
   promote,
@@ -45,7 +44,14 @@ import {
 import { compileFilters } from "../policy/compile.js";
 import type { Rib, RibPeerConfig } from "../rib/rib.js";
 import { applyUpdate } from "../rib/update.js";
-import { CeaseSubcode, ErrorCode, MessageType, RouteRefreshSubtype } from "../wire/constants.js";
+import {
+  CeaseSubcode,
+  ErrorCode,
+  FsmSubcode,
+  MessageType,
+  notificationName,
+  RouteRefreshSubtype,
+} from "../wire/constants.js";
 import {
   type BgpMessage,
   type CodecContext,
@@ -240,45 +246,23 @@ interface Runner {
   sentOpen?: OpenMessage;
 }
 
-const CODE_NAMES: Record<number, string> = {
-  1: "Message Header Error",
-  2: "OPEN Message Error",
-  3: "UPDATE Message Error",
-  4: "Hold Timer Expired",
-  5: "Finite State Machine Error",
-  6: "Cease",
-  7: "ROUTE-REFRESH Message Error",
-};
-const CEASE_NAMES: Record<number, string> = {
-  1: "Maximum Number of Prefixes Reached",
-  2: "Administrative Shutdown",
-  3: "Peer De-configured",
-  4: "Administrative Reset",
-  5: "Connection Rejected",
-  6: "Other Configuration Change",
-  7: "Connection Collision Resolution",
-  8: "Out of Resources",
-  9: "Hard Reset",
-  10: "BFD Down",
-};
-
 function notificationInfo(n: NotificationDescriptor): NotificationInfo {
   let message: string | undefined;
   // RFC 9003 §2: Cease/Administrative Shutdown or Reset may carry a length-prefixed UTF-8 text.
-  if (n.code === ErrorCode.Cease && (n.subcode === 2 || n.subcode === 4) && n.data.length > 0) {
+  if (
+    n.code === ErrorCode.Cease &&
+    (n.subcode === CeaseSubcode.AdministrativeShutdown ||
+      n.subcode === CeaseSubcode.AdministrativeReset) &&
+    n.data.length > 0
+  ) {
     const len = n.data[0]!;
     if (len + 1 <= n.data.length) message = new TextDecoder().decode(n.data.subarray(1, 1 + len));
   }
-  const base = CODE_NAMES[n.code] ?? `code ${n.code}`;
-  const sub =
-    n.code === ErrorCode.Cease
-      ? (CEASE_NAMES[n.subcode] ?? `subcode ${n.subcode}`)
-      : `subcode ${n.subcode}`;
   return {
     code: n.code,
     subcode: n.subcode,
     ...(message !== undefined ? { message } : {}),
-    text: `${base} / ${sub}`,
+    text: notificationName(n.code, n.subcode),
   };
 }
 
@@ -1013,8 +997,8 @@ export class PeerSession extends EventEmitter<SessionEvents> {
           // the peer waiting until the hold timer).
           const sub =
             owner.fsm.state === "OpenSent"
-              ? NotifyFsmSubcode.UnexpectedMessageInOpenSent
-              : NotifyFsmSubcode.UnexpectedMessageInOpenConfirm;
+              ? FsmSubcode.UnexpectedMessageInOpenSent
+              : FsmSubcode.UnexpectedMessageInOpenConfirm;
           this.dispatch(owner, {
             type: "AutomaticStop",
             notification: fsmError(sub, MessageType.RouteRefresh),

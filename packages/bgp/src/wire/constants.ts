@@ -137,8 +137,17 @@ export const UpdateSubcode = {
   MalformedAsPath: 11,
 } as const;
 
-/** Cease subcodes (RFC 4486 §4, RFC 8538). */
+/** Finite State Machine Error subcodes (RFC 6608 §3). */
+export const FsmSubcode = {
+  Unspecified: 0,
+  UnexpectedMessageInOpenSent: 1,
+  UnexpectedMessageInOpenConfirm: 2,
+  UnexpectedMessageInEstablished: 3,
+} as const;
+
+/** Cease subcodes (RFC 4486 §4; 9 from RFC 8538; 10 from RFC 9384). */
 export const CeaseSubcode = {
+  Unspecified: 0,
   MaximumPrefixesReached: 1,
   AdministrativeShutdown: 2,
   PeerDeconfigured: 3,
@@ -148,7 +157,44 @@ export const CeaseSubcode = {
   ConnectionCollisionResolution: 7,
   OutOfResources: 8,
   HardReset: 9,
+  BfdDown: 10,
 } as const;
+
+/** Readable names of the NOTIFICATION error codes (IANA "BGP Error (Notification) Codes"). */
+export const ERROR_CODE_NAMES: Readonly<Record<number, string>> = {
+  [ErrorCode.MessageHeader]: "Message Header Error",
+  [ErrorCode.OpenMessage]: "OPEN Message Error",
+  [ErrorCode.UpdateMessage]: "UPDATE Message Error",
+  [ErrorCode.HoldTimerExpired]: "Hold Timer Expired",
+  [ErrorCode.FsmError]: "Finite State Machine Error",
+  [ErrorCode.Cease]: "Cease",
+  [ErrorCode.RouteRefreshMessage]: "ROUTE-REFRESH Message Error",
+  [ErrorCode.SendHoldTimerExpired]: "Send Hold Timer Expired",
+};
+
+/** Readable names of the Cease subcodes (IANA "BGP Cease NOTIFICATION message subcodes"). */
+export const CEASE_SUBCODE_NAMES: Readonly<Record<number, string>> = {
+  [CeaseSubcode.MaximumPrefixesReached]: "Maximum Number of Prefixes Reached",
+  [CeaseSubcode.AdministrativeShutdown]: "Administrative Shutdown",
+  [CeaseSubcode.PeerDeconfigured]: "Peer De-configured",
+  [CeaseSubcode.AdministrativeReset]: "Administrative Reset",
+  [CeaseSubcode.ConnectionRejected]: "Connection Rejected",
+  [CeaseSubcode.OtherConfigurationChange]: "Other Configuration Change",
+  [CeaseSubcode.ConnectionCollisionResolution]: "Connection Collision Resolution",
+  [CeaseSubcode.OutOfResources]: "Out of Resources",
+  [CeaseSubcode.HardReset]: "Hard Reset",
+  [CeaseSubcode.BfdDown]: "BFD Down",
+};
+
+/** "Cease / Administrative Shutdown", "Hold Timer Expired / subcode 0", "code 99 / subcode 1". */
+export function notificationName(code: number, subcode: number): string {
+  const base = ERROR_CODE_NAMES[code] ?? `code ${code}`;
+  const sub =
+    code === ErrorCode.Cease
+      ? (CEASE_SUBCODE_NAMES[subcode] ?? `subcode ${subcode}`)
+      : `subcode ${subcode}`;
+  return `${base} / ${sub}`;
+}
 
 /** ROUTE-REFRESH Message Error subcodes (RFC 7313 §5). */
 export const RouteRefreshSubcode = { InvalidMessageLength: 1 } as const;
