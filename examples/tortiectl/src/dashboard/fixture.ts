@@ -1,7 +1,7 @@
 // A fixed topology in a memory store, for the picture's golden files and the
 // dashboard server's tests (test support; not part of the tortiectl bin).
 import { CALICO_API, ResourceClient } from "@tortie/api";
-import { MemoryStore } from "@tortie/datastore";
+import { type Datastore, MemoryStore } from "@tortie/datastore";
 import { Ipam } from "@tortie/ipam";
 import { NODE_STATUS_PREFIX } from "../commands/node.js";
 import type { StatusRecord } from "./model.js";
@@ -37,8 +37,9 @@ function record(node: string, peers: StatusRecord["bgp"]["peers"], blocks: strin
  * their sessions to it down, its own record still says Established); pod
  * web-3-9 on node3 took an address from node1's block.
  */
-export async function fixtureStore(): Promise<MemoryStore> {
-  const store = new MemoryStore();
+export async function fixtureStore<S extends Datastore = MemoryStore>(
+  store: S = new MemoryStore() as unknown as S,
+): Promise<S> {
   const client = new ResourceClient(store);
   await client.apply({
     apiVersion: CALICO_API,

@@ -5,7 +5,8 @@
 import { execFileSync } from "node:child_process";
 import { request } from "node:http";
 import { fileURLToPath } from "node:url";
-import type { MemoryStore } from "@tortie/datastore";
+import { type Datastore, EtcdStore, MemoryStore } from "@tortie/datastore";
+import { type Etcd, requirePrereqs, startEtcd } from "@tortie/testbed";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { pageDir } from "../commands/dashboard.js";
 import { NODE_STATUS_PREFIX } from "../commands/node.js";
@@ -47,102 +48,117 @@ function get(
   });
 }
 
-describe("the dashboard server", () => {
-  let store: MemoryStore;
-  let d: Dashboard;
-  beforeAll(async () => {
-    execFileSync("npm", ["run", "build:page"], { cwd: PKG, stdio: "ignore" });
-    store = await fixtureStore();
-    d = await startDashboard({ store, host: "127.0.0.1", port: 0, pageDir: pageDir() });
-  }, 60_000);
-  afterAll(async () => {
-    await d?.close();
-    await store?.close();
-  });
+const backends: { name: string; prereqs: Parameters<typeof requirePrereqs>[0] }[] = [
+  { name: "memory", prereqs: [] },
+  { name: "etcd", prereqs: ["etcd"] },
+];
 
-  it("serves the page and the model with a strict CSP", async () => {
-    const page = await get(d.port, "/");
-    expect(page.status).toBe(200);
-    expect(page.headers["content-security-policy"]).toBe(CSP);
-    expect(page.headers["x-content-type-options"]).toBe("nosniff");
-    expect(page.body).toContain('<script src="/app.js" defer></script>');
-    const js = await get(d.port, "/app.js");
-    expect(js.status).toBe(200);
-    expect(js.headers["content-type"]).toMatch(/^text\/javascript/);
-    expect(js.body).not.toContain("innerHTML");
-    const g = JSON.parse((await get(d.port, "/api/graph")).body);
-    expect(g.graph.nodes.map((n: { name: string }) => n.name)).toEqual(["node1", "node2", "node3"]);
-    expect(g.scene.items.length).toBeGreaterThan(10);
-  });
-
-  it("is read-only and answers only to loopback names", async () => {
-    expect((await get(d.port, "/api/graph", { method: "POST" })).status).toBe(405);
-    expect((await get(d.port, "/api/graph", { method: "DELETE" })).status).toBe(405);
-    expect((await get(d.port, "/", { host: "attacker.example:80" })).status).toBe(421);
-    expect((await get(d.port, "/", { host: `localhost:${d.port}` })).status).toBe(200);
-    expect((await get(d.port, "/nope")).status).toBe(404);
-  });
-
-  it("node and pod panels, and the policy engine's verdict", async () => {
-    const n = JSON.parse((await get(d.port, "/api/node?name=node1")).body);
-    expect(n.routes.blackholes).toEqual(["198.51.100.0/26"]);
-    expect(n.routes.perPeer).toHaveLength(3);
-    const p = JSON.parse(
-      (await get(d.port, `/api/pod?id=${encodeURIComponent("default/node1-k8s-web--1--1-eth0")}`))
-        .body,
-    );
-    expect(p.endpoint.spec.pod).toBe("web-1-1");
-    const e = await get(
-      d.port,
-      `/api/explain?from=203.0.113.10&to=${encodeURIComponent("default/web-1-1")}&port=8080%2FTCP`,
-    );
-    expect(e.status).toBe(200);
-    expect(JSON.parse(e.body).verdict).toMatch(/^(allow|deny|no-endpoint)$/);
-    const bad = await get(d.port, "/api/explain?from=default/nobody&to=default/web-1-1");
-    expect(bad.status).toBe(400);
-    expect(JSON.parse(bad.body).error).toContain("no workload endpoint");
-  });
-
-  it("pushes session states and the new picture when an agent's record changes", async () => {
-    const got: string[] = [];
-    const done = new Promise<void>((resolve, reject) => {
-      const req = request(
-        {
-          host: "127.0.0.1",
-          port: d.port,
-          path: "/api/stream",
-          headers: { Host: `127.0.0.1:${d.port}` },
-        },
-        (res) => {
-          res.setEncoding("utf8");
-          res.on("data", (chunk: string) => {
-            got.push(chunk);
-            const all = got.join("");
-            if (all.includes("event: states") && all.split("event: graph").length >= 3) {
-              req.destroy();
-              resolve();
-            }
-          });
-        },
+for (const b of backends)
+  describe.skipIf(requirePrereqs(b.prereqs))(`the dashboard server on the ${b.name} store`, () => {
+    let store: Datastore;
+    let etcd: Etcd | undefined;
+    let d: Dashboard;
+    beforeAll(async () => {
+      execFileSync("npm", ["run", "build:page"], { cwd: PKG, stdio: "ignore" });
+      if (b.name === "etcd") etcd = await startEtcd();
+      store = await fixtureStore(
+        etcd ? new EtcdStore({ hosts: [etcd.endpoint] }) : new MemoryStore(),
       );
-      req.on("error", (e) => (got.join("").includes("event: states") ? resolve() : reject(e)));
-      req.end();
+      d = await startDashboard({ store, host: "127.0.0.1", port: 0, pageDir: pageDir() });
+    }, 60_000);
+    afterAll(async () => {
+      await d?.close();
+      await store?.close();
+      await etcd?.stop();
     });
-    // Wait for the first (current) picture, then node3 loses BIG-IP.
-    await new Promise((r) => setTimeout(r, 200));
-    const kv = (await store.get(`${NODE_STATUS_PREFIX}node3`))!;
-    const rec = JSON.parse(kv.value);
-    rec.bgp.peers = rec.bgp.peers.map((p: { address: string; state: string; since: number }) =>
-      p.address === "192.0.2.250" ? { ...p, state: "Idle", since: Date.now() } : p,
-    );
-    const t0 = performance.now();
-    await store.update(kv.key, JSON.stringify(rec), kv.modRevision);
-    await done;
-    expect(performance.now() - t0).toBeLessThan(2000);
-    const states = got.join("").split("event: states\ndata: ")[1]!.split("\n")[0]!;
-    expect(JSON.parse(states).sessions["node:node3|peer:192.0.2.250"]).toEqual(["Idle", "down"]);
+
+    it("serves the page and the model with a strict CSP", async () => {
+      const page = await get(d.port, "/");
+      expect(page.status).toBe(200);
+      expect(page.headers["content-security-policy"]).toBe(CSP);
+      expect(page.headers["x-content-type-options"]).toBe("nosniff");
+      expect(page.body).toContain('<script src="/app.js" defer></script>');
+      const js = await get(d.port, "/app.js");
+      expect(js.status).toBe(200);
+      expect(js.headers["content-type"]).toMatch(/^text\/javascript/);
+      expect(js.body).not.toContain("innerHTML");
+      const g = JSON.parse((await get(d.port, "/api/graph")).body);
+      expect(g.graph.nodes.map((n: { name: string }) => n.name)).toEqual([
+        "node1",
+        "node2",
+        "node3",
+      ]);
+      expect(g.scene.items.length).toBeGreaterThan(10);
+    });
+
+    it("is read-only and answers only to loopback names", async () => {
+      expect((await get(d.port, "/api/graph", { method: "POST" })).status).toBe(405);
+      expect((await get(d.port, "/api/graph", { method: "DELETE" })).status).toBe(405);
+      expect((await get(d.port, "/", { host: "attacker.example:80" })).status).toBe(421);
+      expect((await get(d.port, "/", { host: `localhost:${d.port}` })).status).toBe(200);
+      expect((await get(d.port, "/nope")).status).toBe(404);
+    });
+
+    it("node and pod panels, and the policy engine's verdict", async () => {
+      const n = JSON.parse((await get(d.port, "/api/node?name=node1")).body);
+      expect(n.routes.blackholes).toEqual(["198.51.100.0/26"]);
+      expect(n.routes.perPeer).toHaveLength(3);
+      const p = JSON.parse(
+        (await get(d.port, `/api/pod?id=${encodeURIComponent("default/node1-k8s-web--1--1-eth0")}`))
+          .body,
+      );
+      expect(p.endpoint.spec.pod).toBe("web-1-1");
+      const e = await get(
+        d.port,
+        `/api/explain?from=203.0.113.10&to=${encodeURIComponent("default/web-1-1")}&port=8080%2FTCP`,
+      );
+      expect(e.status).toBe(200);
+      expect(JSON.parse(e.body).verdict).toMatch(/^(allow|deny|no-endpoint)$/);
+      const bad = await get(d.port, "/api/explain?from=default/nobody&to=default/web-1-1");
+      expect(bad.status).toBe(400);
+      expect(JSON.parse(bad.body).error).toContain("no workload endpoint");
+    });
+
+    it("pushes session states and the new picture when an agent's record changes", async () => {
+      const got: string[] = [];
+      const done = new Promise<void>((resolve, reject) => {
+        const req = request(
+          {
+            host: "127.0.0.1",
+            port: d.port,
+            path: "/api/stream",
+            headers: { Host: `127.0.0.1:${d.port}` },
+          },
+          (res) => {
+            res.setEncoding("utf8");
+            res.on("data", (chunk: string) => {
+              got.push(chunk);
+              const all = got.join("");
+              if (all.includes("event: states") && all.split("event: graph").length >= 3) {
+                req.destroy();
+                resolve();
+              }
+            });
+          },
+        );
+        req.on("error", (e) => (got.join("").includes("event: states") ? resolve() : reject(e)));
+        req.end();
+      });
+      // Wait for the first (current) picture, then node3 loses BIG-IP.
+      await new Promise((r) => setTimeout(r, 200));
+      const kv = (await store.get(`${NODE_STATUS_PREFIX}node3`))!;
+      const rec = JSON.parse(kv.value);
+      rec.bgp.peers = rec.bgp.peers.map((p: { address: string; state: string; since: number }) =>
+        p.address === "192.0.2.250" ? { ...p, state: "Idle", since: Date.now() } : p,
+      );
+      const t0 = performance.now();
+      await store.update(kv.key, JSON.stringify(rec), kv.modRevision);
+      await done;
+      expect(performance.now() - t0).toBeLessThan(2000);
+      const states = got.join("").split("event: states\ndata: ")[1]!.split("\n")[0]!;
+      expect(JSON.parse(states).sessions["node:node3|peer:192.0.2.250"]).toEqual(["Idle", "down"]);
+    });
   });
-});
 
 describe("tortiectl dashboard's command line", () => {
   it("refuses a non-loopback --listen without --allow-remote (exit 2)", async () => {
