@@ -278,6 +278,9 @@ export const DynamicNeighborConfig = z.strictObject({
 export type DynamicNeighborConfig = z.infer<typeof DynamicNeighborConfig>;
 export type DynamicNeighborConfigInput = z.input<typeof DynamicNeighborConfig>;
 
+/** Path attribute codes the codec encodes itself (RFC 4271, 1997, 4456, 4360, 4760, 6793, 8092). */
+const KNOWN_ATTRIBUTE_CODES = new Set([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 14, 15, 16, 17, 18, 32]);
+
 /** A prefix the speaker originates, with optional attributes. */
 export const OriginateConfig = z.strictObject({
   prefix: networkPrefix.describe("The prefix to announce, host bits clear (198.51.100.0/26)."),
@@ -316,7 +319,15 @@ export const OriginateConfig = z.strictObject({
   rawAttributes: z
     .array(
       z.strictObject({
-        code: z.number().int().min(1).max(255).describe("Attribute type code."),
+        code: z
+          .number()
+          .int()
+          .min(1)
+          .max(255)
+          .refine((c) => !KNOWN_ATTRIBUTE_CODES.has(c), {
+            message: "a path attribute the codec knows: use its own field (asPath, med, …)",
+          })
+          .describe("Attribute type code (one the codec does not know)."),
         flags: z
           .number()
           .int()
