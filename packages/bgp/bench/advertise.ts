@@ -1,7 +1,7 @@
-// Advertise benchmark: Tortie (the library's Speaker in a process of its own)
-// originates N IPv4 prefixes to a receiving BIRD 2, next to a BIRD 2
-// originating the same N (static routes) to the same receiver — in one run,
-// alternating, in network namespaces. Run as root from the repository root:
+// Advertise benchmark: Tortie — the library's Speaker in a process of its
+// own, and the `tortie-bgp` daemon — originates N IPv4 prefixes to a
+// receiving BIRD 2, next to a BIRD 2 originating the same N (static routes)
+// to the same receiver — in one run, alternating, in network namespaces. Run as root from the repository root:
 //
 //   npx tsx packages/bgp/bench/advertise.ts               100,000 prefixes, 3 runs
 //   npx tsx packages/bgp/bench/advertise.ts --full        1,000,000
@@ -11,8 +11,10 @@
 // origins are passive); the clock runs from Established (the receiver's
 // `show protocols`, polled every 5 ms on its control socket) until its
 // channel has imported all N (`show protocols all`, polled every 10 ms).
-// Tortie's origin is started afresh each run with its N routes already
-// originated; BIRD's origin loads its static routes once. The BIRD origin
+// Tortie's origins are started afresh each run with their N routes already
+// originated (the library through `originate()`, the daemon through its
+// control socket, 1,500 routes a request); BIRD's origin loads its static
+// routes once. The BIRD origin
 // is asked `show status` every 50 ms during every run: BIRD 2.0.12 otherwise
 // holds back the tail of an export for up to ~3 s (REAL-PEERS.md). CPU is
 // utime+stime of the origin and of the receiver over the run; the origin's
@@ -25,7 +27,7 @@ import { BirdSocket } from "./session/bird-socket.js";
 import { bundle } from "./session/bundle.js";
 import { benchPrefixes, describePrefixes } from "./session/prefixes.js";
 import { cpuMs, loadAverage, nowMs, peakRssMb } from "./session/proc.js";
-import { tortieLibrary } from "./session/receivers.js";
+import { startTortieDaemon, tortieLibrary } from "./session/receivers.js";
 import { median, num, ratio, table } from "./session/stats.js";
 
 const { values: opt } = parseArgs({
@@ -45,19 +47,22 @@ if (missing.length) {
   process.exit(1);
 }
 
-const ORIGINS = ["bird", "tortie"] as const;
+const ORIGINS = ["bird", "tortie", "tortie-bgp"] as const;
 type Origin = (typeof ORIGINS)[number];
 const LABEL: Record<Origin, string> = {
   bird: "BIRD 2.0.12 originating",
   tortie: "Tortie library originating",
+  "tortie-bgp": "tortie-bgp daemon originating",
 };
 /** The receiver's protocol towards an origin ("bird" is a keyword of BIRD's configuration). */
-const proto = (o: Origin) => `from_${o}`;
+const proto = (o: Origin) => `from_${o.replace("-", "_")}`;
 const RX = { address: "192.0.2.3", asn: 65003 };
 const ADDR: Record<Origin, { address: string; asn: number }> = {
   bird: { address: "192.0.2.1", asn: 65001 },
   tortie: { address: "192.0.2.2", asn: 65002 },
+  "tortie-bgp": { address: "192.0.2.4", asn: 65004 },
 };
+const HOST: Record<Origin, string> = { bird: "birdorg", tortie: "tortie", "tortie-bgp": "tbgp" };
 
 interface Row {
   who: Origin;
@@ -72,18 +77,38 @@ console.log(
   `advertise: ${describePrefixes(N)} to a BIRD receiver; ${RUNS} run(s); load ${loadAverage()}`,
 );
 const library = await bundle(new URL("./session/tortie-node.ts", import.meta.url).pathname);
+const daemon = await bundle(new URL("../src/cli/tortie-bgp.ts", import.meta.url).pathname);
 const topo = await createTopology({
-  hosts: ["rx", "birdorg", "tortie"],
+  hosts: ["rx", ...ORIGINS.map((o) => HOST[o])],
   segments: {
     lan: {
       members: {
         rx: [`${RX.address}/24`],
-        birdorg: [`${ADDR.bird.address}/24`],
-        tortie: [`${ADDR.tortie.address}/24`],
+        ...Object.fromEntries(ORIGINS.map((o) => [HOST[o], [`${ADDR[o].address}/24`]])),
       },
     },
   },
 });
+
+/** A fresh Tortie origin (library or daemon) holding the N routes, passive towards the receiver. */
+async function tortieOrigin(who: "tortie" | "tortie-bgp") {
+  const config = {
+    asn: ADDR[who].asn,
+    routerId: ADDR[who].address,
+    peers: [{ address: RX.address, asn: RX.asn, passive: true }],
+  };
+  if (who === "tortie") return tortieLibrary(topo.host(HOST[who]), library, config, N);
+  const d = await startTortieDaemon(topo.host(HOST[who]), daemon, config);
+  const list = benchPrefixes(N);
+  for (let i = 0; i < N; i += 1500) {
+    const answer = await d.control({
+      cmd: "originate",
+      routes: list.slice(i, i + 1500).map((prefix) => ({ prefix })),
+    });
+    if ("error" in answer) throw new Error(`tortie-bgp originate: ${String(answer.error)}`);
+  }
+  return d;
+}
 const rows: Row[] = [];
 try {
   const origin = await startBird(topo.host("birdorg"), {
@@ -123,19 +148,7 @@ try {
 
   for (let run = 1; run <= RUNS; run++) {
     for (const who of ORIGINS) {
-      const tortie =
-        who === "tortie"
-          ? await tortieLibrary(
-              topo.host("tortie"),
-              library,
-              {
-                asn: ADDR.tortie.asn,
-                routerId: ADDR.tortie.address,
-                peers: [{ address: RX.address, asn: RX.asn, passive: true }],
-              },
-              N,
-            )
-          : undefined;
+      const tortie = who === "bird" ? undefined : await tortieOrigin(who);
       const originPid = tortie?.pid ?? origin.pid!;
       try {
         const o0 = cpuMs(originPid);
@@ -228,4 +241,5 @@ try {
 } finally {
   await topo.destroy();
   rmSync(library, { force: true });
+  rmSync(daemon, { force: true });
 }

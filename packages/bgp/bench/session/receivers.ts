@@ -225,49 +225,50 @@ export async function tortieLibrary(
   };
 }
 
-/** The `tortie-bgp` daemon (bundled src/cli/tortie-bgp.ts), default log level, stdout to a file. */
-async function tortieDaemon(
+/** A running `tortie-bgp` daemon. */
+export interface TortieDaemon {
+  readonly pid: number;
+  /** Sends one control request (a JSON line); returns the parsed answer. */
+  control(request: object): Promise<Record<string, unknown>>;
+  /** Bytes the daemon wrote to stdout so far. */
+  logBytes(): number;
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts the `tortie-bgp` daemon (bundled src/cli/tortie-bgp.ts) with
+ * `config` (written as a JSON file; `netns` set to `host`), default log
+ * level, stdout to a file, and waits until its control socket answers.
+ */
+export async function startTortieDaemon(
   host: Host,
   entry: string,
-  feeders: readonly Feeder[],
-): Promise<Receiver> {
+  config: Record<string, unknown>,
+): Promise<TortieDaemon> {
   const dir = mkdtempSync(join(tmpdir(), "tortie-bench-daemon-"));
-  const config = join(dir, "bgp.json");
+  const file = join(dir, "bgp.json");
   const socket = join(dir, "control.sock");
   const log = join(dir, "stdout.jsonl");
-  writeFileSync(
-    config,
-    JSON.stringify({
-      asn: RX_AS,
-      routerId: RX_ADDRESS,
-      netns: host.nsPath,
-      peers: feeders.map((f) => ({ address: f.address, asn: f.asn, passive: true })),
-    }),
-  );
+  writeFileSync(file, JSON.stringify({ ...config, netns: host.nsPath }));
   const out = openSync(log, "w");
-  const child = spawn(process.execPath, [entry, "--config", config, "--socket", socket], {
+  const child = spawn(process.execPath, [entry, "--config", file, "--socket", socket], {
     stdio: ["ignore", out, "inherit"],
   });
   closeSync(out);
   const exited = new Promise<void>((r) => child.once("exit", () => r()));
-  const status = () => controlRequest(socket, '{"cmd":"status"}');
+  const control = async (request: object) =>
+    JSON.parse(await controlRequest(socket, JSON.stringify(request))) as Record<string, unknown>;
   await waitFor(
     async () => {
       if (child.exitCode !== null)
         throw Object.assign(new Error("tortie-bgp exited"), { fatal: true });
-      return JSON.parse(await status()).peers;
+      return (await control({ cmd: "status" })).peers;
     },
     { what: "tortie-bgp control socket", timeoutMs: 20_000, intervalMs: 50 },
   );
   return {
     pid: child.pid!,
-    pollMs: 10,
-    async held() {
-      const s = JSON.parse(await status()) as { peers?: { prefixes?: { received?: number } }[] };
-      let n = 0;
-      for (const p of s.peers ?? []) n += p.prefixes?.received ?? 0;
-      return n;
-    },
+    control,
     logBytes: () => statSync(log).size,
     async stop() {
       if (child.exitCode === null) {
@@ -278,6 +279,33 @@ async function tortieDaemon(
       }
       rmSync(dir, { recursive: true, force: true });
     },
+  };
+}
+
+/** The `tortie-bgp` daemon as a receiver, polled through its control socket's `status`. */
+async function tortieDaemon(
+  host: Host,
+  entry: string,
+  feeders: readonly Feeder[],
+): Promise<Receiver> {
+  const d = await startTortieDaemon(host, entry, {
+    asn: RX_AS,
+    routerId: RX_ADDRESS,
+    peers: feeders.map((f) => ({ address: f.address, asn: f.asn, passive: true })),
+  });
+  return {
+    pid: d.pid,
+    pollMs: 10,
+    async held() {
+      const s = (await d.control({ cmd: "status" })) as {
+        peers?: { prefixes?: { received?: number } }[];
+      };
+      let n = 0;
+      for (const p of s.peers ?? []) n += p.prefixes?.received ?? 0;
+      return n;
+    },
+    logBytes: () => d.logBytes(),
+    stop: () => d.stop(),
   };
 }
 
