@@ -324,7 +324,7 @@ export function buildGraph(i: GraphInputs): ClusterGraph {
       const rec = records.get(name);
       const address = nodeAddr.get(name);
       const asn = bgp?.asNumber ?? rec?.bgp.asn ?? clusterAsn;
-      const [health, healthNote] = healthOf(rec, silent.has(name), i.now);
+      const [health, healthNote] = healthOf(rec, silent.has(name));
       return {
         id: `node:${name}`,
         name,
@@ -363,21 +363,16 @@ export function buildGraph(i: GraphInputs): ClusterGraph {
   };
 }
 
-function healthOf(
-  rec: StatusRecord | undefined,
-  silent: boolean,
-  now: number,
-): [AgentHealth, string] {
+function healthOf(rec: StatusRecord | undefined, silent: boolean): [AgentHealth, string] {
   if (!rec) return ["no-record", "no status record (is tortie-node running here?)"];
-  const age = Math.max(0, Math.round((now - Date.parse(rec.updated)) / 1000));
   if (silent)
     return [
       "silent",
-      `agent silent: its peers report its sessions down, its record (${age} s old) does not`,
+      "its peers report its sessions down while its own record does not: the agent is not writing",
     ];
   if (!rec.agent.ready)
-    return ["not-ready", `agent running but not ready (datastore ${rec.agent.datastore})`];
-  return ["ok", `agent ready (datastore ${rec.agent.datastore}); record written ${age} s ago`];
+    return ["not-ready", `running but not ready (datastore ${rec.agent.datastore})`];
+  return ["ok", `ready (datastore ${rec.agent.datastore})`];
 }
 
 function sessionState(

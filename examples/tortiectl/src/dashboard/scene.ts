@@ -277,7 +277,7 @@ function toScene(g: ClusterGraph, laid: ElkNode, lines: ReadonlyMap<string, Line
         t: "g",
         ref: { kind: "node", id: gn.name },
         state: gn.health,
-        title: gn.healthNote,
+        title: `agent ${gn.health}: ${gn.healthNote}`,
         items: parts,
       });
     } else if (n.id.startsWith("block:")) {

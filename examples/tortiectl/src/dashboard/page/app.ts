@@ -191,7 +191,11 @@ async function nodePanel(name: string): Promise<HTMLElement[]> {
   const out: HTMLElement[] = [h("h2", `node ${name}`)];
   if (n) {
     out.push(h("p", `${n.address ?? "no address"}${n.asn !== undefined ? ` · AS ${n.asn}` : ""}`));
-    out.push(h("p", n.healthNote, { "data-health": n.health }));
+    out.push(h("p", `agent ${n.health}: ${n.healthNote}`, { "data-health": n.health }));
+    if (n.reported)
+      out.push(
+        h("p", `status record last written ${n.reported} (the agent writes it when it changes)`),
+      );
   }
   out.push(h("h3", "Routes"));
   if (d.routes) {
