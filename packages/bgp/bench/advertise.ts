@@ -27,6 +27,7 @@ import { BirdSocket } from "./session/bird-socket.js";
 import { bundle } from "./session/bundle.js";
 import { benchPrefixes, describePrefixes } from "./session/prefixes.js";
 import { cpuMs, loadAverage, nowMs, peakRssMb } from "./session/proc.js";
+import { sourceVersion } from "./session/provenance.js";
 import { startTortieDaemon, tortieLibrary } from "./session/receivers.js";
 import { median, num, ratio, table } from "./session/stats.js";
 
@@ -73,6 +74,7 @@ interface Row {
   load: string;
 }
 
+console.log(`packages/bgp/src at ${sourceVersion()}; ${new Date().toISOString()}`);
 console.log(
   `advertise: ${describePrefixes(N)} to a BIRD receiver; ${RUNS} run(s); load ${loadAverage()}`,
 );

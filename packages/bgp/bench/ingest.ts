@@ -25,6 +25,7 @@ import { BirdSocket } from "./session/bird-socket.js";
 import { bundle } from "./session/bundle.js";
 import { benchPrefixes, describePrefixes } from "./session/prefixes.js";
 import { cpuMs, loadAverage, nowMs, peakRssMb } from "./session/proc.js";
+import { sourceVersion } from "./session/provenance.js";
 import {
   type Feeder,
   RECEIVER_LABEL,
@@ -72,6 +73,7 @@ interface Row {
   load: string;
 }
 
+console.log(`packages/bgp/src at ${sourceVersion()}; ${new Date().toISOString()}`);
 console.log(
   `ingest: ${FEEDERS} BIRD feeder(s) × ${describePrefixes(N)}; receivers ${names.join(", ")}; ${RUNS} run(s); load ${loadAverage()}`,
 );

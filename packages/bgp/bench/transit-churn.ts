@@ -34,6 +34,7 @@ import { BirdSocket } from "./session/bird-socket.js";
 import { bundle } from "./session/bundle.js";
 import { benchPrefixes, describePrefixes } from "./session/prefixes.js";
 import { cpuMs, loadAverage, nowMs, peakRssMb } from "./session/proc.js";
+import { sourceVersion } from "./session/provenance.js";
 import { type Receiver, tortieLibrary } from "./session/receivers.js";
 import { median, num, ratio, table } from "./session/stats.js";
 
@@ -90,6 +91,7 @@ interface Row {
   load: string;
 }
 
+console.log(`packages/bgp/src at ${sourceVersion()}; ${new Date().toISOString()}`);
 console.log(
   `transit churn: ${describePrefixes(N)}, ${RATE} changes/s for ${SECONDS} s, ExaBGP → transit → BIRD; ${RUNS} run(s); load ${loadAverage()}`,
 );
