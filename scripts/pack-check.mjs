@@ -3,7 +3,11 @@
 // `npm pack` makes, into fresh projects outside the workspace — and checks
 // that it loads as ESM and CommonJS, type-checks under TypeScript's node16 and
 // bundler resolution, and that the TypeScript examples of its README compile
-// against the installed package.
+// against the installed package — and run: each example, compiled, is run
+// with node in the consumer project, inside a fresh network namespace made
+// for that run and deleted after it (pack-check/sandbox.mjs), as its fence
+// says (pack-check/fences.mjs: `runs=service`, `runs=cni-plugin`,
+// `needs=etcd`, `needs=netns:NAME`, `npm=PKG@RANGE`). Running them needs root.
 //
 //   node scripts/pack-check.mjs [--only name,name] [--keep]
 //
@@ -21,8 +25,12 @@ import {
   statSync,
   writeFileSync,
 } from "node:fs";
+import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
+import { FenceError, readmeExamples } from "./pack-check/fences.mjs";
+import { runExample } from "./pack-check/run-example.mjs";
+import { cannotSandbox } from "./pack-check/sandbox.mjs";
 
 const ROOT = resolve(import.meta.dirname, "..");
 const args = process.argv.slice(2);
@@ -84,10 +92,31 @@ function tortieDeps(name, seen = new Set()) {
   return seen;
 }
 
-// The ```ts blocks of a README.
-function readmeExamples(dir) {
-  const text = readFileSync(join(dir, "README.md"), "utf8");
-  return [...text.matchAll(/```ts\n([\s\S]*?)```/g)].map((m) => m[1]);
+const noSandbox = cannotSandbox();
+
+// A native package (node-gyp: better-sqlite3) the workspace has already built
+// in a version the spec accepts is installed from that build (a link to its
+// folder) rather than compiled again — about 3 minutes on two cores. Others
+// come from the registry as the README says.
+const semver = (() => {
+  try {
+    return createRequire(join(ROOT, "package.json"))("semver");
+  } catch {
+    return undefined;
+  }
+})();
+function builtNative(spec) {
+  const at = spec.lastIndexOf("@");
+  const [pkg, range] = at > 0 ? [spec.slice(0, at), spec.slice(at + 1)] : [spec, "*"];
+  const dir = join(ROOT, "node_modules", pkg);
+  try {
+    statSync(join(dir, "binding.gyp"));
+    statSync(join(dir, "build"));
+    const { version } = JSON.parse(readFileSync(join(dir, "package.json"), "utf8"));
+    return semver?.satisfies(version, range) ? dir : spec;
+  } catch {
+    return spec;
+  }
 }
 
 for (const [name, { dir }] of pkgs) {
@@ -149,14 +178,23 @@ for (const [name, { dir }] of pkgs) {
     }
   }
   // TypeScript consumers: the package's types under both resolutions, and its README's examples.
-  const examples = readmeExamples(dir);
-  for (const [i, src] of examples.entries()) {
-    writeFileSync(join(c, `readme-${i + 1}.ts`), `${src}\nexport {};\n`);
+  let examples;
+  try {
+    examples = readmeExamples(readFileSync(join(dir, "README.md"), "utf8"), `${name} README.md`);
+  } catch (e) {
+    if (!(e instanceof FenceError)) throw e;
+    result(false, `${name}: README examples`, e.message);
+    continue;
+  }
+  for (const ex of examples) {
+    writeFileSync(join(c, `readme-${ex.index}.ts`), `${ex.source}\nexport {};\n`);
   }
   writeFileSync(
     join(c, "types.ts"),
     `import * as m from "${name}";\nexport const names: (keyof typeof m)[] = [];\n`,
   );
+  // node16 also emits the JavaScript that is run below (into run/).
+  let emitted = false;
   for (const [res, mod] of [
     ["node16", "node16"],
     ["bundler", "esnext"],
@@ -167,16 +205,17 @@ for (const [name, { dir }] of pkgs) {
         moduleResolution: res,
         target: "es2022",
         strict: true,
-        noEmit: true,
+        ...(res === "node16" ? { outDir: "run", noEmitOnError: true } : { noEmit: true }),
         types: ["node"],
         skipLibCheck: false,
         lib: ["es2023"],
       },
-      files: ["types.ts", ...examples.map((_, i) => `readme-${i + 1}.ts`)],
+      files: ["types.ts", ...examples.map((ex) => `readme-${ex.index}.ts`)],
     };
     writeFileSync(join(c, `tsconfig.${res}.json`), JSON.stringify(tsconfig));
     try {
       run(process.execPath, [TSC, "-p", `tsconfig.${res}.json`], { cwd: c });
+      if (res === "node16") emitted = true;
       result(
         true,
         `${name}: TypeScript (${res} resolution)${examples.length ? ` with the README's ${examples.length} example(s)` : ""}`,
@@ -184,6 +223,51 @@ for (const [name, { dir }] of pkgs) {
     } catch (e) {
       result(false, `${name}: TypeScript (${res} resolution)`, errText(e));
     }
+  }
+
+  // The README's examples, run as written.
+  if (!examples.length) continue;
+  if (!emitted) {
+    result(
+      false,
+      `${name}: README examples run`,
+      "not compiled (see the TypeScript failure above)",
+    );
+    continue;
+  }
+  if (noSandbox) {
+    result(false, `${name}: README examples run`, noSandbox);
+    continue;
+  }
+  // What the README tells the user to install beside the package (optional peers).
+  const extra = [...new Set(examples.flatMap((ex) => ex.npm))];
+  if (extra.length) {
+    const t1 = Date.now();
+    const specs = extra.map(builtNative);
+    const linked = specs.filter((x, i) => x !== extra[i]);
+    const fetched = specs.filter((x, i) => x === extra[i]);
+    const npmi = ["install", "--no-audit", "--no-fund", "--loglevel=error"];
+    try {
+      if (fetched.length) run("npm", [...npmi, ...fetched], { cwd: c });
+      // a link to the built folder: its install script would build it again, in the workspace
+      if (linked.length) run("npm", [...npmi, "--ignore-scripts", ...linked], { cwd: c });
+      result(
+        true,
+        `${name}: npm install ${extra.join(" ")} beside it, as its README says`,
+        `${((Date.now() - t1) / 1000).toFixed(1)} s${linked.length ? ` (native, not built again: ${linked.join(", ")})` : ""}`,
+      );
+    } catch (e) {
+      result(false, `${name}: npm install ${extra.join(" ")} beside it`, errText(e));
+      continue;
+    }
+  }
+  for (const ex of examples) {
+    const r = await runExample(ex, join(c, "run", `readme-${ex.index}.js`), c);
+    result(
+      r.ok,
+      `${name}: README example ${ex.index} (line ${ex.line}${ex.runs !== "once" ? `, runs=${ex.runs}` : ""}) runs`,
+      r.detail,
+    );
   }
 }
 
