@@ -4,7 +4,7 @@
 // unanswered), and the hold time negotiated (§4.2) once it is up. And the
 // log volume: a table of routes is a summary line at info, one line per
 // route only at debug.
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import {
@@ -64,7 +64,7 @@ describe.skipIf(skip)("tortie-bgp diagnostics and log volume", () => {
         .map((l) => JSON.parse(l) as Line);
     const table = async () =>
       ((await queryStatus(socket, { cmd: "table" })) as { table: string }).table;
-    return { d, lines, table, socket };
+    return { d, lines, table, socket, file };
   }
 
   const lan = () =>
@@ -154,10 +154,17 @@ describe.skipIf(skip)("tortie-bgp diagnostics and log volume", () => {
     }
   });
 
-  it("a TCP-MD5 key that differs from BIRD's: 'no reply to SYN from 192.0.2.1:179 — TCP-MD5 key mismatch?'", async () => {
-    const topo = await lan();
+  it("a TCP-MD5 key that differs from BIRD's and FRR's: 'no reply to SYN from …:179 — TCP-MD5 key mismatch?'", async () => {
+    const topo = await tb.topology({
+      hosts: ["bird", "frr", "tortie"],
+      segments: {
+        lan: {
+          members: { bird: ["192.0.2.1/24"], frr: ["192.0.2.3/24"], tortie: ["192.0.2.2/24"] },
+        },
+      },
+    });
     tb.track(
-      await startBird(topo.host("peer"), {
+      await startBird(topo.host("bird"), {
         routerId: "192.0.2.1",
         localAs: 64512,
         peers: [
@@ -171,6 +178,13 @@ describe.skipIf(skip)("tortie-bgp diagnostics and log volume", () => {
         ],
       }),
     );
+    tb.track(
+      await startFrr(topo.host("frr"), {
+        as: 64512,
+        routerId: "192.0.2.3",
+        neighbors: [{ address: "192.0.2.2", remoteAs: 64512, password: "frrs-key" }],
+      }),
+    );
     const t = tortie(topo.host("tortie"), [
       "asn: 64512",
       "routerId: 192.0.2.2",
@@ -179,20 +193,46 @@ describe.skipIf(skip)("tortie-bgp diagnostics and log volume", () => {
       "    asn: 64512",
       "    password: another-key",
       "    connectRetryTime: 2",
+      "  - address: 192.0.2.3",
+      "    asn: 64512",
+      "    password: another-key",
+      "    connectRetryTime: 2",
     ]);
-    const line = await t.d.waitFor(
-      () => t.lines().find((l) => l.event === "connect-unanswered" && l.peer === "192.0.2.1"),
-      { what: "connect-unanswered line" },
-    );
-    expect(line.level).toBe("warn");
-    expect(line.message).toMatch(/^no reply to SYN from 192\.0\.2\.1:179 — TCP-MD5 key mismatch\?/);
-    expect(line.waitedMs).toBeGreaterThanOrEqual(1000);
-    expect(await t.table()).toMatch(
-      /192\.0\.2\.1: no reply to SYN from 192\.0\.2\.1:179 — TCP-MD5 key mismatch\?/,
-    );
-    // said once, not at every connect retry (the same cause at most once a minute)
+    for (const peer of ["192.0.2.1", "192.0.2.3"]) {
+      const line = await t.d.waitFor(
+        () => t.lines().find((l) => l.event === "connect-unanswered" && l.peer === peer),
+        { what: `connect-unanswered line for ${peer}` },
+      );
+      expect(line.level).toBe("warn");
+      expect(line.message).toMatch(
+        new RegExp(
+          `^no reply to SYN from ${peer.replaceAll(".", "\\.")}:179 — TCP-MD5 key mismatch\\?`,
+        ),
+      );
+      expect(line.waitedMs).toBeGreaterThanOrEqual(1000);
+      expect(await t.table()).toContain(
+        `${peer}: no reply to SYN from ${peer}:179 — TCP-MD5 key mismatch?`,
+      );
+    }
+    // said once per peer, not at every connect retry (the same cause at most once a minute)
     await new Promise((r) => setTimeout(r, 5000));
-    expect(t.lines().filter((l) => l.event === "connect-unanswered")).toHaveLength(1);
+    expect(t.lines().filter((l) => l.event === "connect-unanswered")).toHaveLength(2);
+
+    // BIRD's key in the file and a reload: that session comes up, its line is the timers
+    const fixed = readFileSync(t.file, "utf8").replace("another-key", "birds-key");
+    writeFileSync(t.file, fixed);
+    t.d.signal("SIGHUP");
+    await t.d.waitFor(
+      () => t.lines().find((l) => l.event === "peer-up" && l.peer === "192.0.2.1"),
+      {
+        what: "peer-up for 192.0.2.1 with the right key",
+      },
+    );
+    const table = await t.table();
+    expect(table).toMatch(/192\.0\.2\.1: hold time 90 s/);
+    expect(table).toContain(
+      "192.0.2.3: no reply to SYN from 192.0.2.3:179 — TCP-MD5 key mismatch?",
+    );
   });
 
   it("2,000 routes from BIRD: one summary line at info (none per route), hold time as negotiated in status; one line per route at debug", async () => {
