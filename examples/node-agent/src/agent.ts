@@ -7,10 +7,10 @@
 //                                              ├─ bgp-config/ desiredBgp → BgpApplier → Speaker
 //                                              ├─ routes/     staticRoutes + learned → RoutesApplier
 //                                              └─ status/     record, metrics, health, control socket
-//   Speaker ──routes events──► LearnedTable ──best──► RoutesApplier (per prefix)
+//   Speaker (RIB: import filters, best path, ECMP) ──best-path──► RoutesApplier (per prefix)
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
-import type { Speaker } from "@tortie/bgp";
+import type { BestPathChange, Speaker } from "@tortie/bgp";
 import { type Datastore, EtcdStore, SqliteStore } from "@tortie/datastore";
 import type { DesiredRoute } from "@tortie/netlink";
 import { Netlink, RouteProtocol } from "@tortie/netlink";
@@ -24,9 +24,7 @@ import { IpamRoom } from "./rooms/ipam/registration.js";
 import { PolicyApplier } from "./rooms/policy/applier.js";
 import { policyResources } from "./rooms/policy/desired.js";
 import { RoutesApplier } from "./rooms/routes/applier.js";
-import { learnedRoute, PRIORITY, staticRoutes } from "./rooms/routes/desired.js";
-import { type FilterSpec, importAccepted } from "./rooms/routes/filters.js";
-import { bestRoute, LearnedTable, type PeerPolicy } from "./rooms/routes/learned.js";
+import { PRIORITY, staticRoutes } from "./rooms/routes/desired.js";
 import { startControlSocket } from "./rooms/status/control.js";
 import { startHttp } from "./rooms/status/http.js";
 import { AgentMetrics } from "./rooms/status/metrics.js";
@@ -66,14 +64,12 @@ export class Agent {
   readonly routes: RoutesApplier;
   readonly ipam: IpamRoom;
   readonly policy: PolicyApplier | undefined;
-  readonly learned = new LearnedTable();
   /** Port of the health/metrics server, when enabled. */
   httpPort: number | undefined;
   private readonly cfg: AgentConfig;
   private readonly ownStore: boolean;
   private readonly startedAt = new Date();
   private readonly secret;
-  private policies = new Map<string, PeerPolicy>();
   private configIssues: readonly ConfigIssue[] = [];
   private applied = false;
   private stopped = false;
@@ -108,8 +104,9 @@ export class Agent {
     this.bgp = new BgpApplier({
       ...(opts.netns ? { netns: opts.netns } : {}),
       onSpeaker: (s) => this.wireSpeaker(s),
-      onRestart: () => this.learnedChanged(this.learned.clear()),
-      onPeerRemoved: (a) => this.learnedChanged(this.learned.clearPeer(a)),
+      // a new speaker starts with an empty RIB: forget what the old one chose
+      onRestart: () =>
+        this.routes.setLearned(new Map(this.routes.learnedPrefixes().map((p) => [p, []]))),
       // Routes of ours in the kernel at start: a restart with forwarding kept.
       restarting: () => this.foundOwnRoutes,
     });
@@ -299,13 +296,8 @@ export class Agent {
     }
     const t2 = performance.now();
     this.metrics.reconcile.observe({ room: "bgp-config" }, (t2 - t1) / 1000);
-    // routes/: static sources, and learned routes again when peer policies changed.
+    // routes/: static sources (learned routes come from the speaker's best paths).
     this.routes.setStatic(staticRoutes(snap, desired, this.cfg.nodeName));
-    const policies = this.peerPolicies(desired, snap.resources.BGPFilter);
-    if (this.policiesKey(policies) !== this.policiesKey(this.policies)) {
-      this.policies = policies;
-      this.learnedChanged(new Set(this.learned.prefixes()), true);
-    }
     const t3 = performance.now();
     this.metrics.reconcile.observe({ room: "routes" }, (t3 - t2) / 1000);
     // policy/: local endpoints → nftables (a refused resource keeps the last good ruleset)
@@ -347,66 +339,45 @@ export class Agent {
     this.scheduleStatus();
   }
 
-  private peerPolicies(
-    d: DesiredBgp,
-    filters: ReadonlyMap<string, { spec: FilterSpec }>,
-  ): Map<string, PeerPolicy> {
-    const out = new Map<string, PeerPolicy>();
-    for (const [addr, p] of d.peers) {
-      const fs = p.filters.map((n) => filters.get(n)?.spec).filter((f): f is FilterSpec => !!f);
-      out.set(addr, {
-        asn: p.config.asn,
-        allowOwnAs: p.numAllowedLocalASNumbers,
-        accept: fs.length ? (prefix) => importAccepted(fs, prefix) : () => true,
-        // for change detection
-        ...({ key: JSON.stringify([p.config.asn, p.numAllowedLocalASNumbers, fs]) } as object),
-      });
-    }
-    return out;
-  }
-
-  private policiesKey(m: Map<string, PeerPolicy>): string {
-    return JSON.stringify([...m].map(([a, p]) => [a, (p as unknown as { key: string }).key]));
-  }
-
   // ------------------------------------------------------------ learned routes
 
   private wireSpeaker(s: Speaker): void {
-    s.on("routes", (e) =>
-      this.learnedChanged(this.learned.update(e.peer, e.announced, e.withdrawn)),
-    );
+    s.subscribe((changes) => this.bestChanged(changes));
     s.on("peer-up", (e) => {
       this.log.info({ peer: e.peer, as: e.session.peerAs }, "BGP session established");
       this.scheduleStatus();
     });
     s.on("peer-down", (e) => {
       this.log.warn({ peer: e.peer, reason: e.error.reason ?? e.error.event }, "BGP session down");
-      this.learnedChanged(this.learned.clearPeer(e.peer));
       this.scheduleStatus();
     });
     s.on("end-of-rib", () => this.maybeDropStale());
     s.on("warning", (e) => this.log.warn({ peer: e.peer }, e.message));
   }
 
-  private learnedChanged(prefixes: Iterable<string>, all = false): void {
-    const asn = this.bgp.current?.asn ?? 0;
-    const own = new Set<string>(
-      [this.cfg.ipv4, this.cfg.ipv6].filter((x): x is string => !!x).map((x) => x.split("/")[0]!),
-    );
-    const changes = new Map<string, DesiredRoute | undefined>();
-    for (const p of prefixes) {
-      const b = bestRoute(p, this.learned.candidates(p), {
-        localAsn: asn,
-        ownAddresses: own,
-        peer: (a) => this.policies.get(a),
-      });
-      changes.set(p, b ? learnedRoute(b) : undefined);
-    }
-    if (all) {
-      // prefixes no longer known at all
-      for (const p of this.routes.learnedPrefixes()) if (!changes.has(p)) changes.set(p, undefined);
-    }
-    this.routes.setLearned(changes);
+  /** The own addresses a learned next hop must not be (the route would point at us). */
+  private ownAddresses = new Set<string>();
+
+  /**
+   * Best paths chosen by the speaker's RIB (import filters, allowAsIn,
+   * RFC 4271 §9.1.2 ranking, every equal-cost next hop with `multipath`) →
+   * kernel routes, one prefix at a time. Our own originations and paths
+   * whose every next hop is ours stay out of the kernel (the blackholes and
+   * workload routes are the static sources').
+   */
+  private bestChanged(changes: readonly BestPathChange[]): void {
+    if (!this.ownAddresses.size)
+      for (const x of [this.cfg.ipv4, this.cfg.ipv6])
+        if (x) this.ownAddresses.add(x.split("/")[0]!);
+    const out = new Map<string, readonly string[]>();
+    for (const c of changes)
+      out.set(
+        c.prefix,
+        c.best && c.best.peer !== "local"
+          ? c.nextHops.filter((h) => h && !this.ownAddresses.has(h))
+          : [],
+      );
+    this.routes.setLearned(out);
   }
 
   // ------------------------------------------------------------ interfaces

@@ -10,10 +10,11 @@
  * - `config/closest.ts`          "did you mean" by edit distance.
  * - `snapshot/snapshot.ts`       key-value events → typed, validated resources; last good kept.
  * - `snapshot/watcher.ts`        list + watch with back-off and re-listing (edge).
- * - `rooms/bgp-config/`          confd: `desired.ts` (mesh, BGPPeers, RR, originate), `plan.ts`
- *                                (diff), `applier.ts` (Speaker edge), `values.ts`, `secrets.ts`.
- * - `rooms/routes/`              Felix: `desired.ts` (blackholes, workloads, reachableBy),
- *                                `learned.ts` (Adj-RIB-In → best/ECMP), `filters.ts` (BGPFilter),
+ * - `rooms/bgp-config/`          confd: `desired.ts` (mesh, BGPPeers, RR, filters, originate),
+ *                                `plan.ts` (diff), `applier.ts` (Speaker edge), `values.ts`,
+ *                                `secrets.ts`, `interfaces.ts` (connected prefixes, ignoredInterfaces).
+ * - `rooms/routes/`              Felix: `desired.ts` (blackholes, workloads, reachableBy, best
+ *                                paths of the speaker's RIB as kernel routes with ECMP),
  *                                `applier.ts` (@tortie/netlink RouteReconciler, protocol 84).
  * - `rooms/ipam/registration.ts` Node registration; IPPool resources → IPAM configuration.
  * - `rooms/policy/`              Felix: `desired.ts` (endpoints, policies, namespace profiles),
@@ -34,8 +35,6 @@ export { PolicyApplier } from "./rooms/policy/applier.js";
 export { policyResources } from "./rooms/policy/desired.js";
 export { RoutesApplier } from "./rooms/routes/applier.js";
 export * from "./rooms/routes/desired.js";
-export * from "./rooms/routes/filters.js";
-export * from "./rooms/routes/learned.js";
 export { controlRequest } from "./rooms/status/control.js";
 export * from "./rooms/status/record.js";
 export * from "./snapshot/snapshot.js";

@@ -1,16 +1,17 @@
 // The bgp-config room's edge: applies plans to a @tortie/bgp Speaker. Only
 // the difference is applied: a new peer is added, a removed one removed, a
-// changed one replaced (its session alone restarts), prefixes originated or
+// changed one replaced (its session alone restarts), one whose filters alone
+// changed re-filtered in place (no reset), prefixes originated or
 // withdrawn. A change of AS, router ID or listener restarts the speaker.
 import { Speaker } from "@tortie/bgp";
-import type { DesiredBgp, DesiredRoute } from "./desired.js";
+import type { DesiredBgp, DesiredPeer, DesiredRoute } from "./desired.js";
 import { type BgpPlan, isEmptyPlan, planBgp } from "./plan.js";
 
 /** Options of {@link BgpApplier}. */
 export interface BgpApplierOptions {
   /** Network namespace path to open the speaker's sockets in (tests, labs). */
   readonly netns?: string;
-  /** Called with each new speaker (to subscribe to its events). */
+  /** Called with each new speaker (to subscribe to its events and best paths). */
   readonly onSpeaker: (s: Speaker) => void;
   /** Called before a speaker is closed for a restart (learned routes must be forgotten). */
   readonly onRestart?: (old: Speaker) => void;
@@ -31,6 +32,16 @@ function originateInput(r: DesiredRoute) {
     prefix: r.prefix,
     ...(r.communities ? { communities: [...r.communities] } : {}),
     ...(r.largeCommunities ? { largeCommunities: [...r.largeCommunities] } : {}),
+  };
+}
+
+/** A desired peer as the speaker's (mutable) input. */
+function peerInput(p: DesiredPeer) {
+  const { importFilters, exportFilters, ...rest } = p.config;
+  return {
+    ...rest,
+    ...(importFilters ? { importFilters: [...importFilters] } : {}),
+    ...(exportFilters ? { exportFilters: [...exportFilters] } : {}),
   };
 }
 
@@ -63,6 +74,9 @@ export class BgpApplier {
         asn: desired.asn,
         routerId: desired.routerId,
         listen: desired.listen,
+        ...(desired.clusterId ? { clusterId: desired.clusterId } : {}),
+        // every equal-cost best path: ECMP kernel routes (Calico's BIRD `merge paths on`)
+        multipath: true,
         gracefulRestart: { restartTime: this.opts.restartTime ?? 120, forwardingPreserved: true },
         ...(restarting ? { restarting: true } : {}),
         ...(this.opts.netns ? { netns: this.opts.netns } : {}),
@@ -70,7 +84,7 @@ export class BgpApplier {
       });
       this.speaker = s;
       this.opts.onSpeaker(s);
-      for (const p of desired.peers.values()) s.addPeer({ ...p.config });
+      for (const p of desired.peers.values()) s.addPeer(peerInput(p));
       this.applied = desired;
       return plan;
     }
@@ -82,9 +96,16 @@ export class BgpApplier {
     for (const p of plan.replacePeers) {
       s.removePeer(p.config.address, "peer re-configured");
       this.opts.onPeerRemoved?.(p.config.address);
-      s.addPeer({ ...p.config });
+      s.addPeer(peerInput(p));
     }
-    for (const p of plan.addPeers) s.addPeer({ ...p.config });
+    for (const p of plan.refilterPeers) {
+      const { importFilters, exportFilters } = peerInput(p);
+      s.setPeerFilters(p.config.address, {
+        importFilters: importFilters ?? [],
+        exportFilters: exportFilters ?? [],
+      });
+    }
+    for (const p of plan.addPeers) s.addPeer(peerInput(p));
     if (plan.withdraw.length) s.withdraw(plan.withdraw);
     if (plan.originate.length) s.originate(plan.originate.map(originateInput));
     this.applied = desired;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { affinity, builderWith, node, res, wep } from "../../testing/fixtures.js";
-import { type BgpContext, desiredBgp } from "./desired.js";
+import { type BgpContext, CALICO_EXPORT, desiredBgp } from "./desired.js";
 import { planBgp } from "./plan.js";
 
 const secrets: Record<string, string> = { "bgp-secrets/bigip": "s3cret", "mesh/pw": "meshpw" };
@@ -76,7 +76,9 @@ describe("bgp-config: desired state", () => {
       maxRestartTime: "120s",
     });
     const d = desiredBgp(builderWith([...nodes, peer]).snapshot(), ctx());
-    expect(d.peers.get("192.0.2.250")).toEqual({
+    const { exportFilters, ...config } = d.peers.get("192.0.2.250")!.config;
+    expect(exportFilters?.map((f) => f.metadata.name)).toEqual([CALICO_EXPORT]);
+    expect({ ...d.peers.get("192.0.2.250"), config }).toEqual({
       source: "BGPPeer/bigip",
       config: {
         address: "192.0.2.250",
@@ -88,11 +90,11 @@ describe("bgp-config: desired state", () => {
         keepaliveTime: 10,
         holdTime: 30,
         description: "Global_bigip",
+        nextHopMode: "keep",
+        gracefulRestart: { restartTime: 120 },
       },
       filters: [],
-      numAllowedLocalASNumbers: 0,
       reachableBy: "192.0.2.1",
-      inert: { keepOriginalNextHop: true, maxRestartTime: "120s" },
     });
   });
 
@@ -152,10 +154,95 @@ describe("bgp-config: desired state", () => {
       peerSelector: "route-reflector == 'true'",
     });
     const s = builderWith([...ns, cfg, rr]).snapshot();
-    expect([...desiredBgp(s, ctx()).peers.keys()]).toEqual(["192.0.2.20"]);
-    expect([...desiredBgp(s, ctx("rr1", "192.0.2.20")).peers.keys()].sort()).toEqual([
-      "192.0.2.11",
-      "192.0.2.12",
+    const client = desiredBgp(s, ctx());
+    expect([...client.peers.keys()]).toEqual(["192.0.2.20"]);
+    expect(client.clusterId).toBeUndefined();
+    expect(client.peers.get("192.0.2.20")?.config.routeReflectorClient).toBeUndefined();
+    const reflector = desiredBgp(s, ctx("rr1", "192.0.2.20"));
+    expect(reflector.clusterId).toBe("224.0.0.1");
+    expect([...reflector.peers.keys()].sort()).toEqual(["192.0.2.11", "192.0.2.12"]);
+    for (const p of reflector.peers.values()) expect(p.config.routeReflectorClient).toBe(true);
+    // with the mesh on: the reflector is in no mesh, and no mesh includes it
+    const meshOn = builderWith([...ns, rr]).snapshot();
+    expect([...desiredBgp(meshOn, ctx()).peers.keys()]).toEqual(["192.0.2.12", "192.0.2.20"]);
+    expect(desiredBgp(meshOn, ctx()).peers.get("192.0.2.20")?.source).toBe("BGPPeer/peer-with-rr");
+    expect(
+      [...desiredBgp(meshOn, ctx("rr1", "192.0.2.20")).peers.values()].map((p) => p.source),
+    ).toEqual(["BGPPeer/peer-with-rr", "BGPPeer/peer-with-rr"]);
+  });
+
+  it("BGPFilters go to the speaker as import and export filters; maxRestartTime per peer and for the mesh", () => {
+    const f = res("BGPFilter", "only-pods", {
+      exportV4: [
+        { action: "Accept", matchOperator: "In", cidr: "198.51.100.0/24" },
+        { action: "Reject" },
+      ],
+    });
+    const p = res("BGPPeer", "tor", {
+      peerIP: "192.0.2.1",
+      asNumber: 65000,
+      filters: ["only-pods"],
+      maxRestartTime: "5m",
+    });
+    const cfg = res("BGPConfiguration", "default", { nodeMeshMaxRestartTime: "30s" });
+    const d = desiredBgp(builderWith([...nodes, f, p, cfg]).snapshot(), ctx());
+    const tor = d.peers.get("192.0.2.1")!.config;
+    expect(tor.exportFilters?.slice(0, 1)).toEqual([
+      {
+        apiVersion: "projectcalico.org/v3",
+        kind: "BGPFilter",
+        metadata: { name: "only-pods" },
+        spec: f.spec,
+      },
+    ]);
+    expect(tor.importFilters).toEqual(tor.exportFilters?.slice(0, 1));
+    // then Calico's own: pools (export disabled: reject), service CIDRs, nothing else
+    expect(tor.exportFilters?.[1]).toEqual({
+      apiVersion: "projectcalico.org/v3",
+      kind: "BGPFilter",
+      metadata: { name: CALICO_EXPORT },
+      spec: {
+        exportV4: [{ action: "Reject" }],
+        exportV6: [{ action: "Reject" }],
+      },
+    });
+    const withPools = desiredBgp(
+      builderWith([
+        ...nodes,
+        p,
+        f,
+        pool,
+        res("IPPool", "quiet", { cidr: "203.0.113.0/24", disableBGPExport: true }),
+        res("IPPool", "v6", { cidr: "2001:db8:1::/48" }),
+        res("BGPConfiguration", "default", { serviceClusterIPs: [{ cidr: "192.0.2.128/25" }] }),
+      ]).snapshot(),
+      ctx(),
+    );
+    expect(withPools.peers.get("192.0.2.12")?.config.exportFilters?.[0]?.spec).toEqual({
+      exportV4: [
+        { action: "Accept", matchOperator: "In", cidr: "198.51.100.0/24" },
+        { action: "Reject", matchOperator: "In", cidr: "203.0.113.0/24" },
+        { action: "Accept", matchOperator: "In", cidr: "192.0.2.128/25" },
+        { action: "Reject" },
+      ],
+      exportV6: [
+        { action: "Accept", matchOperator: "In", cidr: "2001:db8:1::/48" },
+        { action: "Reject" },
+      ],
+    });
+    expect(tor.gracefulRestart).toEqual({ restartTime: 300 });
+    expect(d.peers.get("192.0.2.12")?.config.gracefulRestart).toEqual({ restartTime: 30 });
+    const bad = res("BGPPeer", "tor", {
+      peerIP: "192.0.2.1",
+      asNumber: 65000,
+      maxRestartTime: "2h",
+    });
+    expect(desiredBgp(builderWith([...nodes, bad]).snapshot(), ctx()).issues).toEqual([
+      {
+        resource: "BGPPeer/tor",
+        path: "spec.maxRestartTime",
+        message: "not a duration of at most 4095 s: 2h",
+      },
     ]);
   });
 
@@ -169,8 +256,9 @@ describe("bgp-config: desired state", () => {
     const d = desiredBgp(builderWith([...nodes, p]).snapshot(), ctx());
     expect(d.peers.get("192.0.2.12")).toMatchObject({
       source: "BGPPeer/to-node2",
-      numAllowedLocalASNumbers: 2,
+      config: { allowAsIn: 2 },
     });
+    expect(d.peers.get("192.0.2.12")?.config.importFilters).toBeUndefined();
     expect(d.issues).toEqual([
       { resource: "BGPPeer/to-node2", path: "spec.filters", message: "no BGPFilter named nope" },
     ]);
@@ -333,7 +421,8 @@ describe("bgp-config: plans", () => {
     ]);
     const d3 = desiredBgp(b.snapshot(), ctx());
     const p3 = planBgp(d2, d3);
-    expect(p3).toEqual({
+    // a new pool is exported too: every peer is re-filtered in place, no session reset
+    expect(p3).toMatchObject({
       restart: false,
       addPeers: [],
       removePeers: [],
@@ -341,6 +430,12 @@ describe("bgp-config: plans", () => {
       originate: [],
       withdraw: [],
     });
+    expect(p3.refilterPeers.map((x) => x.config.address).sort()).toEqual([
+      "192.0.2.12",
+      "192.0.2.13",
+      "192.0.2.250",
+    ]);
+    expect(planBgp(d3, desiredBgp(b.snapshot(), ctx())).refilterPeers).toEqual([]);
     // the peer's AS changes: only that peer
     const changed = res("BGPPeer", "ext", { peerIP: "192.0.2.250", asNumber: 65000 });
     b.apply([
@@ -381,6 +476,7 @@ describe("bgp-config: plans", () => {
       addPeers: [],
       removePeers: [],
       replacePeers: [],
+      refilterPeers: [],
       originate: [],
       withdraw: [],
     });

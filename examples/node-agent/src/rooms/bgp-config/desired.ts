@@ -8,7 +8,17 @@
 // resource reference):
 // - BGPConfiguration "default" is global; "node.<name>" overrides it for one node.
 // - The node's AS: Node spec.bgp.asNumber, else the global asNumber (64512).
-// - nodeToNodeMeshEnabled (default true): a session with every other node.
+// - nodeToNodeMeshEnabled (default true): a session with every other node,
+//   except that a route reflector (Node routeReflectorClusterID) is in no mesh
+//   and no mesh includes one; a reflector treats each peer of its AS that is
+//   not a reflector of its cluster as its client (RFC 4456).
+// - BGPPeer filters: the BGPFilters' import rules on routes learned, their
+//   export rules on routes sent; keepOriginalNextHop (next hop unchanged),
+//   maxRestartTime / nodeMeshMaxRestartTime (graceful restart time advertised
+//   to that peer), numAllowedLocalASNumbers — all carried out by the speaker.
+// - Every peer is sent only prefixes in IP pools with BGP export and the
+//   service CIDRs, whether originated or learned (Calico's
+//   calico_export_to_bgp_peers), after the user's BGPFilter export rules.
 // - BGPPeer scope: `node` (one node), `nodeSelector` (matching nodes), or
 //   neither (every node). Remote side: `peerIP` (+ asNumber), or
 //   `peerSelector` (every matching node, at its address and AS). A node
@@ -70,17 +80,36 @@ export interface DesiredPeer {
     readonly holdTime?: number;
     readonly connectRetryTime?: number;
     readonly description: string;
+    /** BGPFilter resources (Calico's, as stored) applied to routes learned from the peer. */
+    readonly importFilters?: readonly BgpFilterResource[];
+    /** The same filters applied to routes sent to the peer (their export rules), then Calico's own ({@link CALICO_EXPORT}). */
+    readonly exportFilters?: readonly BgpFilterResource[];
+    /** How many times our own AS may appear in a learned AS_PATH (`numAllowedLocalASNumbers`). */
+    readonly allowAsIn?: number;
+    /** `keep` for `keepOriginalNextHop`: routes go to the peer with their next hop unchanged. */
+    readonly nextHopMode?: "keep";
+    /** This node is a route reflector and the peer its client (RFC 4456). */
+    readonly routeReflectorClient?: true;
+    /** Per-peer graceful restart time we advertise (`maxRestartTime`, RFC 4724 §3). */
+    readonly gracefulRestart?: { readonly restartTime: number };
   };
   /** Where it comes from: "mesh", "BGPPeer/<name>". */
   readonly source: string;
   /** BGPFilter names applied to routes from/to this peer. */
   readonly filters: readonly string[];
-  /** How many times our own AS may appear in a learned AS_PATH (default 0). */
-  readonly numAllowedLocalASNumbers: number;
   /** A gateway the peer is reachable through (a host route is installed). */
   readonly reachableBy?: string;
-  /** Calico field accepted but without effect here (see README): keepOriginalNextHop, maxRestartTime. */
-  readonly inert: Readonly<Record<string, unknown>>;
+}
+
+/** Name of the export filter every peer ends with (Calico's `calico_export_to_bgp_peers`). */
+export const CALICO_EXPORT = "tortie-calico-export";
+
+/** A BGPFilter resource as the speaker takes it (apiVersion, kind, metadata.name, spec). */
+export interface BgpFilterResource {
+  readonly apiVersion: string;
+  readonly kind: "BGPFilter";
+  readonly metadata: { readonly name: string };
+  readonly spec: unknown;
 }
 
 /** One originated prefix (`@tortie/bgp` OriginateConfigInput). */
@@ -104,6 +133,8 @@ export interface DesiredBgp {
   readonly asn: number;
   readonly routerId: string;
   readonly listen: { readonly address: string; readonly port: number };
+  /** This node's route-reflector cluster ID (Node spec.bgp.routeReflectorClusterID), if it is one. */
+  readonly clusterId?: string;
   readonly peers: ReadonlyMap<string, DesiredPeer>;
   readonly originate: ReadonlyMap<string, DesiredRoute>;
   /** This node's affine blocks (originated or not): the routes room blackholes them. */
@@ -234,14 +265,36 @@ export function desiredBgp(s: Snapshot, ctx: BgpContext): DesiredBgp {
   };
   const sourceAddress = (family: 4 | 6) => (family === 4 ? me.ipv4 : me.ipv6);
 
-  // The node-to-node mesh.
-  if (cfg.nodeToNodeMeshEnabled) {
+  // Graceful restart time advertised to one peer (maxRestartTime, nodeMeshMaxRestartTime).
+  const restartTime = (v: string | undefined, resource: string, path: string) => {
+    if (v === undefined) return {};
+    const t = parseDurationSeconds(v);
+    if (t === undefined || t > 4095) {
+      issues.push({ resource, path, message: `not a duration of at most 4095 s: ${v}` });
+      return {};
+    }
+    return { gracefulRestart: { restartTime: t } };
+  };
+  // Calico: this node reflects routes to a peer of its AS that is not a reflector of its cluster.
+  const rrClient = (peerAsn: number, peerClusterId: string | undefined) =>
+    me.rrClusterId && peerAsn === asn && peerClusterId !== me.rrClusterId
+      ? { routeReflectorClient: true as const }
+      : {};
+  const clusterOfAddress = new Map<string, string | undefined>();
+  for (const n of nodes.values())
+    for (const a of [n.ipv4, n.ipv6]) if (a) clusterOfAddress.set(a, n.rrClusterId);
+
+  // The node-to-node mesh (Calico: a route reflector is in no mesh, and no mesh includes one).
+  if (cfg.nodeToNodeMeshEnabled && !me.rrClusterId) {
+    const meshRestart = restartTime(
+      cfg.nodeMeshMaxRestartTime,
+      "BGPConfiguration/default",
+      "spec.nodeMeshMaxRestartTime",
+    );
     const pw = resolve(cfg.nodeMeshPassword, "BGPConfiguration/default", "spec.nodeMeshPassword");
     if (pw.ok) {
       for (const n of nodes.values()) {
-        if (n.name === me.name) continue;
-        // Route reflectors of one cluster do not mesh with their clients' mesh… Calico keeps
-        // RR nodes in the mesh too; only RR↔client BGPPeers add sessions. Same here.
+        if (n.name === me.name || n.rrClusterId) continue;
         for (const [fam, addr] of [
           [4, n.ipv4],
           [6, n.ipv6],
@@ -255,11 +308,10 @@ export function desiredBgp(s: Snapshot, ctx: BgpContext): DesiredBgp {
               ...(pw.password ? { password: pw.password } : {}),
               ...timers,
               description: `Mesh_${n.name}`,
+              ...meshRestart,
             },
             source: "mesh",
             filters: [],
-            numAllowedLocalASNumbers: 0,
-            inert: cfg.nodeMeshMaxRestartTime ? { maxRestartTime: cfg.nodeMeshMaxRestartTime } : {},
           });
         }
       }
@@ -298,7 +350,26 @@ export function desiredBgp(s: Snapshot, ctx: BgpContext): DesiredBgp {
       });
       continue;
     }
-    const common = (address: string, remoteAsn: number, description: string): DesiredPeer => {
+    const filterResources = (p.filters ?? []).flatMap((f) => {
+      const r = s.resources.BGPFilter.get(f);
+      return r
+        ? [
+            {
+              apiVersion: r.apiVersion,
+              kind: "BGPFilter" as const,
+              metadata: { name: f },
+              spec: r.spec,
+            },
+          ]
+        : [];
+    });
+    const peerRestart = restartTime(p.maxRestartTime, res, "spec.maxRestartTime");
+    const common = (
+      address: string,
+      remoteAsn: number,
+      description: string,
+      peerClusterId: string | undefined,
+    ): DesiredPeer => {
       const fam = address.includes(":") ? 6 : 4;
       const src = p.sourceAddress !== "None" ? sourceAddress(fam) : undefined;
       return {
@@ -313,23 +384,28 @@ export function desiredBgp(s: Snapshot, ctx: BgpContext): DesiredBgp {
             ? { keepaliveTime: Math.max(1, keepalive), holdTime: Math.max(3, keepalive * 3) }
             : {}),
           description,
+          ...(filterResources.length
+            ? { importFilters: filterResources, exportFilters: filterResources }
+            : {}),
+          ...(p.numAllowedLocalASNumbers ? { allowAsIn: p.numAllowedLocalASNumbers } : {}),
+          ...(p.keepOriginalNextHop ? { nextHopMode: "keep" as const } : {}),
+          ...rrClient(remoteAsn, peerClusterId),
+          ...peerRestart,
         },
         source: res,
         filters: p.filters ?? [],
-        numAllowedLocalASNumbers: p.numAllowedLocalASNumbers ?? 0,
         ...(p.reachableBy ? { reachableBy: p.reachableBy } : {}),
-        inert: {
-          ...(p.keepOriginalNextHop !== undefined
-            ? { keepOriginalNextHop: p.keepOriginalNextHop }
-            : {}),
-          ...(p.maxRestartTime !== undefined ? { maxRestartTime: p.maxRestartTime } : {}),
-        },
       };
     };
     if (forMe) {
       if (p.peerIP) {
         const { address, port } = splitPeerIP(p.peerIP);
-        const d = common(address, parseAsNumber(p.asNumber!), `Global_${name}`);
+        const d = common(
+          address,
+          parseAsNumber(p.asNumber!),
+          `Global_${name}`,
+          clusterOfAddress.get(address),
+        );
         add(port ? { ...d, config: { ...d.config, port } } : d);
       } else if (p.peerSelector) {
         let selected: NodeView[];
@@ -349,6 +425,7 @@ export function desiredBgp(s: Snapshot, ctx: BgpContext): DesiredBgp {
                   addr,
                   p.asNumber !== undefined ? parseAsNumber(p.asNumber) : asnOf(n),
                   `Node_${n.name}`,
+                  n.rrClusterId,
                 ),
               );
       }
@@ -356,8 +433,42 @@ export function desiredBgp(s: Snapshot, ctx: BgpContext): DesiredBgp {
     if (p.peerSelector)
       for (const n of reverse)
         for (const addr of [n.ipv4, n.ipv6])
-          if (addr) add(common(addr, asnOf(n), `Node_${n.name}`));
+          if (addr) add(common(addr, asnOf(n), `Node_${n.name}`, n.rrClusterId));
   }
+
+  // Calico sends a peer only what lies in an IP pool (pools with BGP export disabled:
+  // nothing) and the service CIDRs, whatever it learned (calico_export_to_bgp_peers);
+  // a user's BGPFilter export rules come first (first match wins).
+  const exportRules = { v4: [] as object[], v6: [] as object[] };
+  const fam = (c: string) => (c.includes(":") ? exportRules.v6 : exportRules.v4);
+  for (const pool of [...s.resources.IPPool.values()].sort((a, b) =>
+    a.metadata.name < b.metadata.name ? -1 : 1,
+  ))
+    fam(pool.spec.cidr).push({
+      action: pool.spec.disableBGPExport ? "Reject" : "Accept",
+      matchOperator: "In",
+      cidr: pool.spec.cidr,
+    });
+  for (const field of [
+    "serviceClusterIPs",
+    "serviceExternalIPs",
+    "serviceLoadBalancerIPs",
+  ] as const)
+    for (const c of cfg[field] ?? [])
+      fam(c.cidr).push({ action: "Accept", matchOperator: "In", cidr: c.cidr });
+  exportRules.v4.push({ action: "Reject" });
+  exportRules.v6.push({ action: "Reject" });
+  const calicoExport: BgpFilterResource = {
+    apiVersion: "projectcalico.org/v3",
+    kind: "BGPFilter",
+    metadata: { name: CALICO_EXPORT },
+    spec: { exportV4: exportRules.v4, exportV6: exportRules.v6 },
+  };
+  for (const [addr, p] of peers)
+    peers.set(addr, {
+      ...p,
+      config: { ...p.config, exportFilters: [...(p.config.exportFilters ?? []), calicoExport] },
+    });
 
   // Unknown filters are configuration errors of the peer (reported, the filter skipped).
   for (const p of peers.values())
@@ -426,5 +537,14 @@ export function desiredBgp(s: Snapshot, ctx: BgpContext): DesiredBgp {
   ] as const)
     for (const c of cfg[field] ?? []) originate.set(c.cidr, withCommunities(c.cidr, reason));
 
-  return { asn, routerId, listen, peers, originate, blocks, issues };
+  return {
+    asn,
+    routerId,
+    listen,
+    ...(me.rrClusterId ? { clusterId: me.rrClusterId } : {}),
+    peers,
+    originate,
+    blocks,
+    issues,
+  };
 }

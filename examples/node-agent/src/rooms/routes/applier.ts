@@ -7,7 +7,12 @@
 
 import type { DesiredRoute } from "@tortie/netlink";
 import { Netlink, RouteReconciler } from "@tortie/netlink";
-import type { StaticRoutes } from "./desired.js";
+import { learnedRoute, type StaticRoutes } from "./desired.js";
+
+/** The kernel route of a learned prefix from its interned next-hop key. */
+function learnedFromKey(prefix: string, hops: string): DesiredRoute {
+  return learnedRoute({ prefix, nextHops: hops.split(",") });
+}
 
 /** Options of {@link RoutesApplier}. */
 export interface RoutesApplierOptions {
@@ -27,7 +32,14 @@ export class RoutesApplier {
   private nl: Netlink | undefined;
   reconciler: RouteReconciler | undefined;
   private last: StaticRoutes = { workloads: [], peers: [], blocks: [] };
-  private learned = new Map<string, DesiredRoute>();
+  /**
+   * Learned routes wanted, by prefix: only their next hops, as one interned
+   * string ("192.0.2.12" or "192.0.2.12,192.0.2.13"). The reconciler keeps
+   * the routes themselves; with 100,000 learned routes a second copy of
+   * each here would cost tens of MB.
+   */
+  private learned = new Map<string, string>();
+  private readonly hopKeys = new Map<string, string>();
 
   constructor(private readonly opts: RoutesApplierOptions = {}) {}
 
@@ -46,7 +58,10 @@ export class RoutesApplier {
     this.reconciler.setRoutes("workloads", this.last.workloads);
     this.reconciler.setRoutes("peers", this.last.peers);
     this.reconciler.setRoutes("blocks", this.last.blocks);
-    this.reconciler.setRoutes("bgp", [...this.learned.values()]);
+    this.reconciler.setRoutes(
+      "bgp",
+      [...this.learned].map(([dst, hops]) => learnedFromKey(dst, hops)),
+    );
     this.reconciler.setRoutes("stale", this.stale);
     await this.reconciler.start();
   }
@@ -60,19 +75,25 @@ export class RoutesApplier {
     this.last = s;
   }
 
-  /** Sets or removes learned routes by prefix. */
-  setLearned(changes: ReadonlyMap<string, DesiredRoute | undefined>): void {
-    for (const [prefix, r] of changes) {
+  /** Sets (next hops, ECMP when several) or removes (empty) learned routes by prefix. */
+  setLearned(changes: ReadonlyMap<string, readonly string[]>): void {
+    for (const [prefix, hops] of changes) {
       const old = this.learned.get(prefix);
-      if (r === undefined) {
-        if (!old) continue;
+      if (!hops.length) {
+        if (old === undefined) continue;
         this.learned.delete(prefix);
         this.reconciler?.remove("bgp", prefix);
-      } else {
-        if (old && same(old, r)) continue;
-        this.learned.set(prefix, r);
-        this.reconciler?.upsert("bgp", r);
+        continue;
       }
+      const joined = hops.join(",");
+      let key = this.hopKeys.get(joined);
+      if (key === undefined) {
+        key = joined;
+        this.hopKeys.set(key, key);
+      }
+      if (old === key) continue;
+      this.learned.set(prefix, key);
+      this.reconciler?.upsert("bgp", learnedFromKey(prefix, key));
     }
   }
 

@@ -11,7 +11,6 @@
 import type { DesiredRoute } from "@tortie/netlink";
 import type { Snapshot } from "../../snapshot/snapshot.js";
 import type { DesiredBgp } from "../bgp-config/desired.js";
-import type { BestRoute } from "./learned.js";
 
 export const PRIORITY = { workloads: 10, peers: 20, blocks: 50, bgp: 100 } as const;
 
@@ -53,7 +52,13 @@ export function staticRoutes(s: Snapshot, bgp: DesiredBgp, nodeName: string): St
   return { workloads, peers, blocks };
 }
 
-/** A best learned route as a kernel route. */
+/** A best path and its next hops (every equal-cost one), as the speaker chose them. */
+export interface BestRoute {
+  readonly prefix: string;
+  readonly nextHops: readonly string[];
+}
+
+/** A best learned route as a kernel route (ECMP when it has several next hops). */
 export function learnedRoute(b: BestRoute): DesiredRoute {
   if (b.nextHops.length === 1)
     return { dst: b.prefix, gateway: b.nextHops[0]!, priority: PRIORITY.bgp };
