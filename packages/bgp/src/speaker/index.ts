@@ -4,10 +4,17 @@
  * Files:
  * - `speaker.ts`   `Speaker`: listener, configured and dynamic peers,
  *                  originate/withdraw, events, status.
- * - `session.ts`   `PeerSession`: one peer — FSM + codec + TCP, collisions,
- *                  RIB registration, counters, RFC 9687 send hold timer;
- *                  every entry point contained (an internal error ends
- *                  that session only).
+ * - `session.ts`   `PeerSession`: one peer's I/O — FSM + codec + TCP,
+ *                  collisions, RIB registration, counters; every entry
+ *                  point contained (an internal error ends that session only).
+ * - `session-types.ts` status, counters, events and host shapes of a session.
+ * - `session-info.ts` pure: NOTIFICATION / negotiated session as status shows them.
+ * - `update-prefixes.ts` pure: the prefixes an UPDATE withdraws/announces.
+ * - `rib-peer.ts`  pure: a peer's configuration + negotiated session →
+ *                  `RibPeerConfig` (policies compiled from its BGPFilters).
+ * - `gr-helper.ts` graceful restart, helper role (RFC 4724 §4.2): stale
+ *                  paths in the RIB, their sweeps and timers.
+ * - `send-hold.ts` the RFC 9687 send hold timer of a connection.
  * - `out-queue.ts` `OutQueue`: an Established peer's Adj-RIB-Out drained
  *                  into its socket, coalesced and paced by back-pressure.
  * - `rib-view.ts`  pure: originated routes → RIB attributes, RIB paths →
@@ -18,8 +25,8 @@
  * - `open-map.ts`  pure: our OPEN from configuration, received OPEN → FSM
  *                  descriptor, negotiated session → codec context.
  * - `graceful-restart.ts` pure: RFC 4724 decisions (keep routes on a
- *                  session end? flush which families on return?) and the
- *                  stale-route set; the timers are in `session.ts`.
+ *                  session end? flush which families on return?); the
+ *                  stale flags live in the RIB, the timers in `gr-helper.ts`.
  * - `config.ts`    zod schema of the speaker configuration (strict: unknown
  *                  keys name the closest valid one, via `suggest.ts`).
  * - `suggest.ts`   pure: "did you mean …?" by edit distance.
@@ -34,6 +41,7 @@ export {
   keepsRoutes,
   type LocalGracefulRestart,
   MAX_RESTART_TIME,
+  /** @deprecated The speaker keeps stale flags in its RIB now; kept for existing callers. */
   StaleRoutes,
 } from "./graceful-restart.js";
 export { SyscallError } from "./libc.js";

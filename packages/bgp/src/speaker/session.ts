@@ -32,7 +32,6 @@ import {
   formatBgpId,
   fsmError,
   type NegotiatedSession,
-  type NotificationDescriptor,
   nextDeadline,
   parseBgpId,
   promote,
@@ -41,15 +40,12 @@ import {
   step,
   updateSent,
 } from "../fsm/index.js";
-import { compileFilters } from "../policy/compile.js";
-import type { Rib, RibPeerConfig } from "../rib/rib.js";
 import { applyUpdate } from "../rib/update.js";
 import {
   CeaseSubcode,
   ErrorCode,
   FsmSubcode,
   MessageType,
-  notificationName,
   RouteRefreshSubtype,
 } from "../wire/constants.js";
 import {
@@ -62,17 +58,15 @@ import {
   endOfRib,
   endOfRibFamily,
   Framer,
-  formatPrefix,
   KEEPALIVE,
   maxMessageLength,
   type OpenMessage,
   type Prefix,
   shutdownNotification,
-  type UpdateMessage,
 } from "../wire/index.js";
 import type { PeerConfig } from "./config.js";
-import { familiesToFlush, keepsRoutes, type LocalGracefulRestart } from "./graceful-restart.js";
-import { setMinTtl } from "./libc.js";
+import { GrHelper } from "./gr-helper.js";
+import { keepsRoutes, type LocalGracefulRestart } from "./graceful-restart.js";
 import {
   buildOpen,
   contextOf,
@@ -83,151 +77,35 @@ import {
 } from "./open-map.js";
 import { OutQueue } from "./out-queue.js";
 import { errorEvent, notificationReply } from "./replies.js";
-import { type RouteChanges, routeKey, routesFromUpdate } from "./routes.js";
+import { peerPolicies, ribPeerConfig } from "./rib-peer.js";
+import { routeKey, routesFromUpdate } from "./routes.js";
+import { SendHoldTimer, sendHoldSeconds } from "./send-hold.js";
+import { applyMinTtl, normalise, notificationInfo, sessionInfo } from "./session-info.js";
+import {
+  COUNTER_OF,
+  type LastError,
+  type PeerStatus,
+  type SessionErrorInfo,
+  type SessionEvents,
+  type SessionHost,
+  type SessionSettings,
+  zeroCounters,
+} from "./session-types.js";
 import { connectTcp } from "./transport.js";
+import { announcedPrefixes, prefixText, withdrawnPrefixes } from "./update-prefixes.js";
 
-/** Per message type counters. */
-export interface MessageCounters {
-  open: number;
-  update: number;
-  notification: number;
-  keepalive: number;
-  routeRefresh: number;
-}
-
-const zeroCounters = (): MessageCounters => ({
-  open: 0,
-  update: 0,
-  notification: 0,
-  keepalive: 0,
-  routeRefresh: 0,
-});
-
-/** A NOTIFICATION as status shows it. */
-export interface NotificationInfo {
-  readonly code: number;
-  readonly subcode: number;
-  /** RFC 9003 Shutdown Communication, when present. */
-  readonly message?: string;
-  /** Readable name of the code/subcode. */
-  readonly text: string;
-}
-
-/** Why the session last failed or went down. */
-export interface LastError {
-  /** The FSM event (RFC 4271 §8.1 name) that caused it. */
-  readonly event: string;
-  /** The state it happened in. */
-  readonly state: SessionState;
-  /** Wall-clock time, ms since the epoch. */
-  readonly at: number;
-  readonly reason?: string;
-  readonly sent?: NotificationInfo;
-  readonly received?: NotificationInfo;
-}
-
-/** The negotiated session, as status shows it. */
-export interface SessionInfo {
-  readonly peerAs: number;
-  readonly peerRouterId: string;
-  readonly internal: boolean;
-  readonly holdTime: number;
-  readonly keepaliveTime: number;
-  readonly families: readonly string[];
-  readonly fourOctetAs: boolean;
-  readonly extendedMessage: boolean;
-  readonly routeRefresh: boolean;
-  readonly enhancedRouteRefresh: boolean;
-  readonly addPath: readonly { family: string; send: boolean; receive: boolean }[];
-  readonly gracefulRestart: boolean;
-  readonly peerHostname?: string;
-}
-
-/** Everything the speaker's status API reports about one peer. */
-export interface PeerStatus {
-  readonly address: string;
-  readonly port: number;
-  /** Configured AS, or the AS learned from the OPEN for dynamic neighbors. */
-  readonly asn: number | "internal" | "external";
-  readonly localAsn: number;
-  readonly description?: string;
-  /** Created from a dynamic-neighbor range. */
-  readonly dynamic: boolean;
-  readonly passive: boolean;
-  readonly state: SessionState;
-  /** When the current state was entered, ms since the epoch. */
-  readonly since: number;
-  /** Milliseconds Established, when Established. */
-  readonly uptimeMs?: number;
-  readonly connection?: {
-    readonly direction: "outgoing" | "incoming";
-    readonly localAddress: string;
-    readonly localPort: number;
-    readonly remotePort: number;
-  };
-  readonly session?: SessionInfo;
-  readonly messages: { readonly sent: MessageCounters; readonly received: MessageCounters };
-  readonly prefixes: {
-    readonly received: number;
-    readonly advertised: number;
-    /** Routes kept from a restarting peer, not yet refreshed (RFC 4724 §4.2). */
-    readonly stale: number;
-  };
-  readonly connectRetryCounter: number;
-  readonly flaps: number;
-  /** Internal errors contained in this session (each ended the session; see the "session-error" event). */
-  readonly internalErrors: number;
-  readonly lastError?: LastError;
-}
-
-/** An internal error contained in one session (a bug of ours, not the peer's). */
-export interface SessionErrorInfo {
-  /** Where it was caught: "data", "timer", "close", "connect", "announce", "listener"… */
-  readonly where: string;
-  /** The error's message (and stack, when there is one). */
-  readonly message: string;
-  /** Whether the session was ended because of it (listener errors do not end it). */
-  readonly ended: boolean;
-}
-
-/** What a session needs from its speaker. */
-export interface SessionHost {
-  readonly asn: number;
-  readonly routerId: string;
-  readonly netns?: string;
-  /** Graceful restart for every session, unless a peer overrides it. */
-  readonly gracefulRestart?: LocalGracefulRestart;
-  /** This process is a restart: the first OPEN to each peer sets the R bit (RFC 4724 §4.1). */
-  readonly restarting?: boolean;
-  /** The speaker's RIB: sessions feed it UPDATEs and drain their Adj-RIB-Out from it. */
-  readonly rib: Rib;
-  /** Milliseconds changes are coalesced before UPDATEs are sent. */
-  readonly updateDelayMs: number;
-  /** The RIB changed: the speaker schedules sending to every peer with pending changes. */
-  changed(): void;
-  /** Milliseconds on a monotonic clock. */
-  now(): number;
-}
-
-/** Events a session emits. */
-export interface SessionEvents {
-  state: [from: SessionState, to: SessionState];
-  up: [info: SessionInfo];
-  down: [error: LastError];
-  routes: [changes: RouteChanges];
-  /**
-   * The session went down but the peer does graceful restart (RFC 4724
-   * §4.2): its routes (keys) are kept, marked stale, for up to
-   * `restartTime` seconds.
-   */
-  stale: [e: { keys: readonly string[]; restartTime: number }];
-  "end-of-rib": [family: string];
-  "route-refresh": [family: string];
-  /** A local problem that did not reset the session (e.g. a route without a usable next hop). */
-  warning: [message: string];
-  /** An internal error was contained: the session ended (Cease / Out of Resources), the process did not. */
-  "session-error": [info: SessionErrorInfo];
-}
+export { normalise } from "./session-info.js";
+export type {
+  LastError,
+  MessageCounters,
+  NotificationInfo,
+  PeerStatus,
+  SessionErrorInfo,
+  SessionEvents,
+  SessionHost,
+  SessionInfo,
+  SessionSettings,
+} from "./session-types.js";
 
 interface Conn {
   readonly socket: Socket;
@@ -236,7 +114,7 @@ interface Conn {
   ctx: CodecContext;
   closed: boolean;
   /** RFC 9687 send hold timer: armed while the socket does not take our writes. */
-  sendHold?: NodeJS.Timeout;
+  readonly sendHold: SendHoldTimer;
 }
 
 interface Runner {
@@ -244,42 +122,6 @@ interface Runner {
   conn?: Conn;
   /** The OPEN we sent on this connection (for the codec context). */
   sentOpen?: OpenMessage;
-}
-
-function notificationInfo(n: NotificationDescriptor): NotificationInfo {
-  let message: string | undefined;
-  // RFC 9003 §2: Cease/Administrative Shutdown or Reset may carry a length-prefixed UTF-8 text.
-  if (
-    n.code === ErrorCode.Cease &&
-    (n.subcode === CeaseSubcode.AdministrativeShutdown ||
-      n.subcode === CeaseSubcode.AdministrativeReset) &&
-    n.data.length > 0
-  ) {
-    const len = n.data[0]!;
-    if (len + 1 <= n.data.length) message = new TextDecoder().decode(n.data.subarray(1, 1 + len));
-  }
-  return {
-    code: n.code,
-    subcode: n.subcode,
-    ...(message !== undefined ? { message } : {}),
-    text: notificationName(n.code, n.subcode),
-  };
-}
-
-const COUNTER_OF: Record<BgpMessage["type"], keyof MessageCounters> = {
-  open: "open",
-  update: "update",
-  notification: "notification",
-  keepalive: "keepalive",
-  "route-refresh": "routeRefresh",
-};
-
-/** The resolved settings of one session (a configured peer or one from a dynamic range). */
-export interface SessionSettings {
-  readonly peer: PeerConfig;
-  /** Peer AS constraint ("internal"/"external" for dynamic ranges). */
-  readonly peerAs: number | "internal" | "external";
-  readonly dynamic: boolean;
 }
 
 /**
@@ -311,10 +153,8 @@ export class PeerSession extends EventEmitter<SessionEvents> {
   private internalErrors = 0;
   /** Set while a contained error is being handled (a second one then only drops the connections). */
   private failing = false;
-  /** The peer's capability of the session whose routes are stale. */
-  private staleFamilies: readonly { afi: number; safi: number }[] = [];
-  /** Restart timer (peer gone), then stale timer (peer back, no End-of-RIB yet). */
-  private grTimer: NodeJS.Timeout | undefined;
+  /** Graceful restart, helper role: the peer's stale routes and their timers (RFC 4724 §4.2). */
+  private readonly gr: GrHelper;
   /** The R bit is set on the first session after a restart only. */
   private restarting: boolean;
 
@@ -330,6 +170,18 @@ export class PeerSession extends EventEmitter<SessionEvents> {
     this.wallOffset = Date.now() - host.now();
     this.restarting = !!host.restarting;
     this.main = { fsm: createFsm(this.fsmOptions(false), host.now()) };
+    this.gr = new GrHelper({
+      rib: host.rib,
+      id: this.address,
+      registered: () => this.inRib,
+      routesGone: (withdrawn) =>
+        this.emit("routes", { announced: [], withdrawn, treatedAsWithdraw: false }),
+      stale: (keys, restartTime) => this.emit("stale", { keys, restartTime }),
+      warning: (m) => this.emit("warning", m),
+      changed: () => host.changed(),
+      guard: (where, fn) => this.guard(where, undefined, fn),
+      now: () => host.now(),
+    });
   }
 
   /** Our graceful-restart settings for this session (the peer's override, or the speaker's). */
@@ -410,7 +262,7 @@ export class PeerSession extends EventEmitter<SessionEvents> {
     const data = shutdownNotification(message, CeaseSubcode.AdministrativeShutdown).data;
     const notification = cease(CeaseSubcode.AdministrativeShutdown, data);
     this.guard("stop", undefined, () => {
-      this.sweepStale(undefined, "stopped");
+      this.gr.sweep(undefined, "stopped");
       if (this.second) this.dispatch(this.second, { type: "ManualStop", notification });
       this.dispatch(this.main, { type: "ManualStop", notification });
     });
@@ -423,11 +275,10 @@ export class PeerSession extends EventEmitter<SessionEvents> {
     this.destroyed = true;
     clearTimeout(this.timer);
     this.timer = undefined;
-    clearTimeout(this.grTimer);
-    this.grTimer = undefined;
+    this.gr.stopTimer();
     clearTimeout(this.maxPrefixTimer);
     this.maxPrefixTimer = undefined;
-    this.sweepStale(undefined, "peer removed");
+    this.gr.sweep(undefined, "peer removed");
     this.closeOut();
     this.pendingOut?.destroy();
     this.pendingOut = undefined;
@@ -568,153 +419,13 @@ export class PeerSession extends EventEmitter<SessionEvents> {
 
   /** Routes kept from the restarting peer (keys), not yet refreshed. */
   staleRoutes(): string[] {
-    return this.stalePaths().map((x) => x.key);
-  }
-
-  /** This peer's stale paths in the RIB, with their keys and families. */
-  private stalePaths(family?: string): { key: string; prefix: Prefix; family: string }[] {
-    const out: { key: string; prefix: Prefix; family: string }[] = [];
-    if (!this.inRib || this.host.rib.staleCount(this.address) === 0) return out;
-    for (const { prefix, path } of this.host.rib.routes({ peer: this.address, bestOnly: false })) {
-      if (!path.stale) continue;
-      const fam = prefix.afi === 2 ? "ipv6-unicast" : "ipv4-unicast";
-      if (family !== undefined && fam !== family) continue;
-      const text = prefixText(prefix);
-      out.push({ key: routeKey(text, path.pathId || undefined), prefix, family: fam });
-    }
-    return out;
-  }
-
-  // ---- graceful restart (RFC 4724 §4.2, helper) ----------------------------
-
-  /** The session went down without a NOTIFICATION: keep the peer's routes, stale. */
-  private keepStale(gr: NonNullable<NegotiatedSession["capabilities"]["gracefulRestart"]>): void {
-    const rib = this.host.rib;
-    const id = this.address;
-    if (!this.inRib) return;
-    // Families the peer did not list in its capability are not preserved.
-    const listed = (afi: number) => gr.families.some((g) => g.afi === afi && g.safi === 1);
-    const drop: Prefix[] = [];
-    for (const { prefix, path } of rib.routes({ peer: id, bestOnly: false }))
-      if (!listed(prefix.afi)) drop.push(withPathId(prefix, path.pathId));
-    if (drop.length) {
-      rib.withdraw(id, drop);
-      this.emit("routes", {
-        announced: [],
-        withdrawn: drop.map((p) => routeKey(prefixText(p), p.pathId)),
-        treatedAsWithdraw: false,
-      });
-    }
-    // Routes already stale from an earlier restart stay stale.
-    rib.markStale(id, this.host.now(), gr.restartTime);
-    this.staleFamilies = gr.families;
-    const keys = this.staleRoutes();
-    if (keys.length) this.emit("stale", { keys, restartTime: gr.restartTime });
-    this.armGr(gr.restartTime, "restart-time");
-  }
-
-  /** The peer is back: flush what it no longer preserves, wait for End-of-RIB (or staleTime). */
-  private peerReturned(session: NegotiatedSession): void {
-    for (const f of familiesToFlush(session.capabilities.gracefulRestart, this.staleFamilies))
-      this.sweepStale(familyName(f), "no-forwarding-state");
-    // Families no longer negotiated will never see an End-of-RIB.
-    for (const f of this.staleFamilies)
-      if (!session.capabilities.families.some((g) => g.afi === f.afi && g.safi === f.safi))
-        this.sweepStale(familyName(f), "family-gone");
-    if (this.staleCount()) this.armGr(this.localGr?.staleTime ?? 360, "stale-time");
-  }
-
-  private armGr(seconds: number, why: string): void {
-    clearTimeout(this.grTimer);
-    this.grTimer = setTimeout(
-      () =>
-        this.guard("gr timer", undefined, () => {
-          this.grTimer = undefined;
-          this.sweepStale(undefined, why);
-        }),
-      seconds * 1000,
-    );
-    this.grTimer.unref?.();
-  }
-
-  /** Withdraws the stale routes of one family (or all) from the RIB and says so. */
-  private sweepStale(family: string | undefined, why: string): void {
-    const stale = this.stalePaths(family);
-    if (stale.length)
-      this.host.rib.withdraw(
-        this.address,
-        stale.map((x) => x.prefix),
-      );
-    if (!this.staleCount()) {
-      clearTimeout(this.grTimer);
-      this.grTimer = undefined;
-      if (this.inRib) this.host.rib.endOfRib(this.address);
-    }
-    if (stale.length) {
-      this.emit("routes", {
-        announced: [],
-        withdrawn: stale.map((x) => x.key),
-        treatedAsWithdraw: false,
-      });
-      this.emit("warning", `graceful restart: ${stale.length} stale route(s) withdrawn (${why})`);
-      this.host.changed();
-    }
+    return this.inRib ? this.gr.staleRoutes() : [];
   }
 
   // ---- the edge ---------------------------------------------------------
 
   private carries(p: Prefix): boolean {
     return !!this.negotiated?.capabilities.families.some((x) => x.afi === p.afi && x.safi === 1);
-  }
-
-  /** The peer as the RIB knows it, from its configuration and the negotiated session. */
-  private ribPeer(session: NegotiatedSession, conn: Conn | undefined): RibPeerConfig {
-    const p = this.settings.peer;
-    const local = normalise(conn?.socket.localAddress ?? "");
-    const v4 =
-      p.localAddress && !p.localAddress.includes(":")
-        ? p.localAddress
-        : local && !local.includes(":")
-          ? local
-          : undefined;
-    const v6 =
-      p.nextHop6 ??
-      (p.localAddress?.includes(":")
-        ? p.localAddress
-        : local.includes(":")
-          ? local
-          : v4
-            ? `::ffff:${v4}`
-            : undefined);
-    const c = session.capabilities;
-    const mp = p.maxPrefix;
-    return {
-      id: this.address,
-      address: this.address,
-      asn: session.peerAs,
-      ...(this.localAs !== this.host.asn ? { localAs: this.localAs } : {}),
-      routerId: formatBgpId(session.peerBgpId),
-      ...((v4 ?? v6) !== undefined ? { localAddress: (v4 ?? v6)! } : {}),
-      ...(v6 !== undefined ? { localAddress6: v6 } : {}),
-      multihop: (p.multihop ?? 1) > 1 || (p.ttlSecurity ?? 1) > 1,
-      rrClient: p.routeReflectorClient,
-      allowAsIn: p.allowAsIn,
-      nextHopMode: p.nextHopMode,
-      fourOctetAs: c.fourOctetAs,
-      addPathSend: c.addPath.some((a) => a.send),
-      ...(mp
-        ? { maxPrefix: { limit: mp.limit, action: mp.action === "cease" ? "teardown" : "warn" } }
-        : {}),
-      ...(p.importFilters?.length
-        ? {
-            importPolicy: compileFilters(p.importFilters, "import").policy,
-            keepPreImport: true,
-          }
-        : {}),
-      ...(p.exportFilters?.length
-        ? { exportPolicy: compileFilters(p.exportFilters, "export").policy }
-        : {}),
-    };
   }
 
   /** Registers the peer with the RIB, or updates what its new session negotiated. */
@@ -727,7 +438,15 @@ export class PeerSession extends EventEmitter<SessionEvents> {
       this.inRib = false;
     }
     if (!this.inRib) {
-      rib.addPeer(this.ribPeer(session, conn));
+      rib.addPeer(
+        ribPeerConfig({
+          address: this.address,
+          peer: this.settings.peer,
+          session,
+          ...(this.localAs !== this.host.asn ? { localAs: this.localAs } : {}),
+          socketAddress: normalise(conn?.socket.localAddress ?? ""),
+        }),
+      );
       this.inRib = true;
     } else {
       const c = session.capabilities;
@@ -745,14 +464,9 @@ export class PeerSession extends EventEmitter<SessionEvents> {
     if (!this.inRib) return { needsRefresh: false };
     const rib = this.host.rib;
     const id = this.address;
-    rib.setExportPolicy(
-      id,
-      peer.exportFilters?.length ? compileFilters(peer.exportFilters, "export").policy : undefined,
-    );
-    const r = rib.setImportPolicy(
-      id,
-      peer.importFilters?.length ? compileFilters(peer.importFilters, "import").policy : undefined,
-    );
+    const { importPolicy, exportPolicy } = peerPolicies(peer);
+    rib.setExportPolicy(id, exportPolicy);
+    const r = rib.setImportPolicy(id, importPolicy);
     this.host.changed();
     if (r.needsRefresh) this.requestRefresh();
     return r;
@@ -764,36 +478,14 @@ export class PeerSession extends EventEmitter<SessionEvents> {
     if (this.inRib) this.host.rib.stopExport(this.address);
   }
 
-  /**
-   * RFC 9687: arms the send hold timer when the socket did not take a write;
-   * 'drain' disarms it, and so does progress (the peer read some of what was
-   * queued) when it fires.
-   */
+  /** RFC 9687: after a write that the socket did not take, the send hold timer runs. */
   private watchSend(conn: Conn, ok: boolean): void {
-    if (ok || conn.sendHold || conn.closed) return;
+    if (ok || conn.closed) return;
     const p = this.settings.peer;
-    const hold = this.negotiated?.holdTime ?? p.holdTime;
-    const seconds = p.sendHoldTime ?? Math.max(480, 2 * hold);
-    if (seconds <= 0) return;
-    const arm = (queued: number) => {
-      conn.sendHold = setTimeout(
-        () =>
-          this.guard("send hold timer", conn, () => {
-            conn.sendHold = undefined;
-            const now = conn.socket.writableLength;
-            if (now === 0) return; // everything left: 'drain' is on its way
-            if (now < queued) arm(now);
-            else this.sendHoldExpired(conn);
-          }),
-        seconds * 1000,
-      );
-      conn.sendHold.unref?.();
-    };
-    arm(conn.socket.writableLength);
-    conn.socket.once("drain", () => {
-      clearTimeout(conn.sendHold);
-      conn.sendHold = undefined;
-    });
+    conn.sendHold.wrote(
+      ok,
+      sendHoldSeconds(p.sendHoldTime, this.negotiated?.holdTime ?? p.holdTime),
+    );
   }
 
   /** RFC 9687 §4: the peer read nothing for the send hold time: NOTIFICATION 8, close. */
@@ -817,7 +509,13 @@ export class PeerSession extends EventEmitter<SessionEvents> {
       framer: new Framer(),
       ctx: DEFAULT_CONTEXT,
       closed: false,
+      sendHold: new SendHoldTimer(
+        socket,
+        (fn) => this.guard("send hold timer", conn, fn),
+        () => this.sendHoldExpired(conn),
+      ),
     };
+    socket.once("close", () => conn.sendHold.stop());
     socket.setNoDelay(true);
     socket.on("data", (chunk: Buffer) => this.guard("data", conn, () => this.onData(conn, chunk)));
     const closed = () => {
@@ -1217,7 +915,7 @@ export class PeerSession extends EventEmitter<SessionEvents> {
   private onUp(r: Runner, session: NegotiatedSession): void {
     this.negotiated = session;
     this.restarting = false; // R only in the first OPEN after our restart
-    if (this.staleCount()) this.peerReturned(session);
+    if (this.staleCount()) this.gr.peerReturned(session, this.localGr?.staleTime ?? 360);
     this.learnedAs = session.peerAs;
     if (r.conn) r.conn.ctx = contextOf(session);
     this.maxPrefixWarned = false;
@@ -1263,9 +961,9 @@ export class PeerSession extends EventEmitter<SessionEvents> {
     const gr = this.negotiated?.capabilities.gracefulRestart;
     this.closeOut();
     if (!this.destroyed && keepsRoutes(gr, reason) && gr!.restartTime > 0) {
-      this.keepStale(gr!);
+      this.gr.keep(gr!);
     } else {
-      this.sweepStale(undefined, "down");
+      this.gr.sweep(undefined, "down");
       if (this.inRib && this.host.rib.pathCount(this.address) > 0) {
         const withdrawn: string[] = [];
         if (this.listenerCount("routes") > 0)
@@ -1293,7 +991,7 @@ export class PeerSession extends EventEmitter<SessionEvents> {
       const fam = familyName(eor);
       this.emit("end-of-rib", fam);
       // RFC 4724 §4.2: End-of-RIB ends the wait; what is still stale goes.
-      if (this.staleCount()) this.sweepStale(fam, "end-of-rib");
+      if (this.staleCount()) this.gr.sweep(fam, "end-of-rib");
       return;
     }
     const rib = this.host.rib;
@@ -1400,66 +1098,5 @@ export class PeerSession extends EventEmitter<SessionEvents> {
     }
     this.settle(mainBefore);
     this.rearm();
-  }
-}
-
-/** `a.b.c.d/len` (or IPv6 text) of a prefix, without a temporary buffer for IPv4. */
-function prefixText(p: Prefix): string {
-  if (p.afi !== 1) return formatPrefix(p);
-  const b = p.bytes;
-  return `${b[0] ?? 0}.${b[1] ?? 0}.${b[2] ?? 0}.${b[3] ?? 0}/${p.length}`;
-}
-
-function withPathId(p: Prefix, pathId: number): Prefix {
-  return pathId === 0 ? p : { ...p, pathId };
-}
-
-/** The prefixes an UPDATE withdraws (all it names under treat-as-withdraw, RFC 7606 §2). */
-function withdrawnPrefixes(msg: UpdateMessage, all: boolean): Prefix[] {
-  const out: Prefix[] = [...msg.withdrawn];
-  for (const a of msg.attributes) if (a.type === "mp-unreach") out.push(...a.withdrawn);
-  if (all) out.push(...announcedPrefixes(msg));
-  return out;
-}
-
-/** The prefixes an UPDATE announces, NLRI field first, in `routesFromUpdate` order. */
-function announcedPrefixes(msg: UpdateMessage): Prefix[] {
-  const out: Prefix[] = [...msg.nlri];
-  for (const a of msg.attributes) if (a.type === "mp-reach") out.push(...a.nlri);
-  return out;
-}
-
-/** Strips the IPv4-mapped prefix that dual-stack sockets report. */
-export function normalise(addr: string): string {
-  return addr.startsWith("::ffff:") && addr.includes(".") ? addr.slice(7) : addr;
-}
-
-function sessionInfo(s: NegotiatedSession): SessionInfo {
-  const c = s.capabilities;
-  return {
-    peerAs: s.peerAs,
-    peerRouterId: formatBgpId(s.peerBgpId),
-    internal: s.internal,
-    holdTime: s.holdTime,
-    keepaliveTime: s.keepaliveTime,
-    families: c.families.map(familyName),
-    fourOctetAs: c.fourOctetAs,
-    extendedMessage: c.extendedMessage,
-    routeRefresh: c.routeRefresh,
-    enhancedRouteRefresh: c.enhancedRouteRefresh,
-    addPath: c.addPath.map((a) => ({ family: familyName(a), send: a.send, receive: a.receive })),
-    gracefulRestart: c.gracefulRestart !== undefined,
-    ...(c.peerFqdn ? { peerHostname: c.peerFqdn.hostname } : {}),
-  };
-}
-
-/** GTSM on an accepted socket: drop segments with TTL below `minTtl` (RFC 5082 §3). */
-function applyMinTtl(socket: Socket, minTtl: number): void {
-  const fd = (socket as unknown as { _handle?: { fd?: number } })._handle?.fd;
-  if (fd === undefined || fd < 0) return;
-  try {
-    setMinTtl(fd, normalise(socket.remoteAddress ?? "").includes(":") ? 6 : 4, minTtl);
-  } catch {
-    // the socket may already be closed
   }
 }
