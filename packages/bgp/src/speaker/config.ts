@@ -133,6 +133,16 @@ const sessionOptions = {
     .describe(
       "Times our AS may appear in an AS_PATH received from this peer before the route is a loop (Calico `numAllowedLocalASNumbers`).",
     ),
+  /** Calico BGPPeer `maxRestartTime`: the Restart Time we advertise to this peer (RFC 4724 §3). */
+  maxRestartTime: z
+    .number()
+    .int()
+    .min(0)
+    .max(4095)
+    .optional()
+    .describe(
+      "Calico BGPPeer `maxRestartTime`, seconds: the Restart Time we advertise to this peer (RFC 4724 §3) — how long it keeps our routes while we restart. Turns graceful restart on for this session (other settings from `gracefulRestart` or their defaults) unless `gracefulRestart: false`.",
+    ),
   maxPrefix: MaxPrefixConfig.optional().describe(
     "Max-prefix limit of routes learned from this peer: warn, or Cease / Maximum Number of Prefixes Reached (RFC 4486 §4) and an optional restart.",
   ),

@@ -70,7 +70,8 @@ describe.skipIf(skip)(
         routerId: TORTIE,
         clusterId: CLUSTER,
         peers: [
-          { address: BIRD, ...client },
+          // Calico's maxRestartTime: the Restart Time BIRD is told (RFC 4724 §3).
+          { address: BIRD, ...client, maxRestartTime: 77 },
           { address: FRR, ...client },
           { address: GOBGP, ...client },
         ],
@@ -84,6 +85,10 @@ describe.skipIf(skip)(
         established(tortie, GOBGP),
       ]);
       await gobgp.announce("203.0.113.128/26");
+      const details = await bird.protocolDetails("reflector");
+      expect(details.slice(details.indexOf("Neighbor capabilities"))).toMatch(
+        /Graceful restart\s+Restart time: 77\s/,
+      );
 
       // BIRD's route at FRR (vtysh JSON).
       type FrrDetail = {

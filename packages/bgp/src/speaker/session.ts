@@ -64,7 +64,7 @@ import {
   type Prefix,
   shutdownNotification,
 } from "../wire/index.js";
-import type { PeerConfig } from "./config.js";
+import { GracefulRestartConfig, type PeerConfig } from "./config.js";
 import { GrHelper } from "./gr-helper.js";
 import { keepsRoutes, type LocalGracefulRestart } from "./graceful-restart.js";
 import {
@@ -186,9 +186,11 @@ export class PeerSession extends EventEmitter<SessionEvents> {
 
   /** Our graceful-restart settings for this session (the peer's override, or the speaker's). */
   private get localGr(): LocalGracefulRestart | undefined {
-    const p = this.settings.peer.gracefulRestart;
+    const { gracefulRestart: p, maxRestartTime } = this.settings.peer;
     if (p === false) return undefined;
-    return p ?? this.host.gracefulRestart;
+    const gr = p ?? this.host.gracefulRestart;
+    if (maxRestartTime === undefined) return gr;
+    return { ...(gr ?? GracefulRestartConfig.parse({})), restartTime: maxRestartTime };
   }
 
   private get localAs(): number {
