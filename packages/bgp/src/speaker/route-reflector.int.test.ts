@@ -149,3 +149,72 @@ describe.skipIf(skip)(
     });
   },
 );
+
+describe.skipIf(skip)("route reflection: Tortie as a client of a BIRD reflector", () => {
+  const tb = useTestbed();
+
+  it("learns a reflected route (ORIGINATOR_ID, CLUSTER_LIST) and its own route is reflected to FRR", async () => {
+    const topo = await tb.topology({
+      hosts: ["bird", "frr", "tortie"],
+      segments: {
+        lan: {
+          members: { bird: [`${BIRD}/24`], frr: [`${FRR}/24`], tortie: [`${TORTIE}/24`] },
+        },
+      },
+    });
+    const rrClient = "  rr client;\n  rr cluster id 192.0.2.253;";
+    const bird = tb.track(
+      await startBird(topo.host("bird"), {
+        routerId: BIRD,
+        localAs: 64500,
+        direct: false,
+        peers: [
+          { name: "tortie", neighbor: TORTIE, neighborAs: 64500, ipv4: true, extra: rrClient },
+          { name: "frr", neighbor: FRR, neighborAs: 64500, ipv4: true, extra: rrClient },
+        ],
+      }),
+    );
+    const frr = tb.track(
+      await startFrr(topo.host("frr"), {
+        as: 64500,
+        routerId: FRR,
+        neighbors: [{ address: BIRD, remoteAs: 64500 }],
+        networks4: ["203.0.113.64/26"],
+      }),
+    );
+    const tortie = await startTortie(tb, topo, {
+      asn: 64500,
+      routerId: TORTIE,
+      peers: [{ address: BIRD, asn: 64500, connectRetryTime: 1 }],
+      originate: [{ prefix: "198.51.100.0/26" }],
+    });
+    await Promise.all([
+      bird.waitEstablished("tortie"),
+      bird.waitEstablished("frr"),
+      frr.waitEstablished(BIRD),
+      established(tortie, BIRD),
+    ]);
+    // FRR's route, reflected by BIRD: ORIGINATOR_ID FRR, CLUSTER_LIST BIRD's cluster, next hop FRR.
+    const learned = await waitFor(
+      () => tortie.routes({ prefix: "203.0.113.64/26", bestOnly: true })[0],
+      { what: "FRR's route reflected to Tortie" },
+    );
+    expect(learned.peer).toBe(BIRD);
+    expect(learned.nextHop).toBe(FRR);
+    expect(learned.attributes).toContainEqual({ type: "originator-id", originatorId: FRR });
+    expect(learned.attributes).toContainEqual(
+      expect.objectContaining({ type: "cluster-list", clusterIds: ["192.0.2.253"] }),
+    );
+    // Tortie's route at FRR through BIRD, originated by Tortie.
+    type FrrDetail = { paths?: { originatorId?: string; clusterList?: { list?: string[] } }[] };
+    const atFrr = await frr.bgpd.waitFor(
+      async () =>
+        (await frr.json<FrrDetail>("show bgp ipv4 unicast 198.51.100.0/26 json")).paths?.[0],
+      { what: "Tortie's route at FRR" },
+    );
+    expect(atFrr.originatorId).toBe(TORTIE);
+    expect(atFrr.clusterList?.list).toEqual(["192.0.2.253"]);
+    // A client does not reflect: FRR's route is not sent back towards BIRD (iBGP split horizon).
+    expect(tortie.peer(BIRD)?.prefixes.advertised).toBe(1);
+  });
+});
