@@ -309,6 +309,15 @@ async function tortieDaemon(
   };
 }
 
+/** `p`, or a rejection when it has not settled within `ms`. */
+export function within<T>(p: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
+  });
+  return Promise.race([p, late]).finally(() => clearTimeout(timer));
+}
+
 /** One request line on a tortie-bgp control socket; the answer line. */
 function controlRequest(path: string, line: string): Promise<string> {
   return new Promise((resolve, reject) => {
