@@ -7,6 +7,7 @@
 // Text is measured as monospace (12 px, 7.2 px a character), so sizes are
 // the same wherever the picture is drawn.
 import ELK, { type ElkExtendedEdge, type ElkLabel, type ElkNode } from "elkjs/lib/elk.bundled.js";
+import type { Layouter } from "./layout-worker.js";
 import type {
   ClusterGraph,
   GraphBlock,
@@ -126,8 +127,11 @@ function container(id: string, lines: Line[], direction: "RIGHT" | "DOWN", child
   } satisfies ElkNode;
 }
 
-/** Lays `g` out and returns the picture. `now` gives the uptimes of a static drawing. */
-export async function layoutGraph(g: ClusterGraph): Promise<Scene> {
+/** Lays `g` out (in this thread unless given another layouter) and returns the picture. */
+export async function layoutGraph(
+  g: ClusterGraph,
+  layout: Layouter = (root) => new ELK().layout(root),
+): Promise<Scene> {
   const names = new Map<string, string>([
     ...g.nodes.map((n) => [n.id, n.name] as const),
     ...g.peers.map((p) => [p.id, p.name] as const),
@@ -187,7 +191,7 @@ export async function layoutGraph(g: ClusterGraph): Promise<Scene> {
     children,
     edges,
   };
-  const out = await new ELK().layout(root);
+  const out = await layout(root);
   return toScene(g, out, lines);
 }
 

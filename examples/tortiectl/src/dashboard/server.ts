@@ -12,10 +12,10 @@ import type { Datastore, Watch } from "@tortie/datastore";
 import { policyExplain } from "../commands/policy.js";
 import { nodeDetails, podDetails } from "./details.js";
 import { type DashboardEvent, diffEvents, type Observed } from "./events.js";
-import { buildGraph } from "./model.js";
+import { workerLayouter } from "./layout-worker.js";
+import { buildGraph, type ClusterGraph } from "./model.js";
 import { readGraphInputs } from "./read.js";
 import { layoutGraph } from "./scene.js";
-import type { Scene } from "./scene-types.js";
 
 /** The Content-Security-Policy of every answer: nothing but this server's own files. */
 export const CSP =
@@ -75,12 +75,43 @@ export async function startDashboard(o: DashboardOptions): Promise<Dashboard> {
     }
   }
 
-  let current: { observed: Observed; scene: Scene; key: string; json: string } | undefined;
+  // The picture as last read (states, events) and as last laid out (the
+  // page's drawing). Reading is quick and pushes states at once; layouts run
+  // in a worker thread, one at a time, always on the newest picture.
+  let current: { observed: Observed; key: string } | undefined;
+  let drawn: string | undefined;
   const events: DashboardEvent[] = [];
   const clients = new Set<ServerResponse>();
+  const broadcast = (event: string, data: string) => {
+    for (const c of clients) c.write(`event: ${event}\ndata: ${data}\n\n`);
+  };
   let running: Promise<void> | undefined;
   let again = false;
   let closed = false;
+  const layouter = workerLayouter();
+  let toLayOut: ClusterGraph | undefined;
+  let layingOut: Promise<void> | undefined;
+
+  const layoutLoop = async (): Promise<void> => {
+    while (toLayOut && !closed) {
+      const graph = toLayOut;
+      toLayOut = undefined;
+      try {
+        const scene = await layoutGraph(graph, layouter.layout);
+        drawn = JSON.stringify({ graph, scene });
+        broadcast("graph", drawn);
+      } catch (e) {
+        broadcast("failure", JSON.stringify((e as Error).message));
+      }
+    }
+  };
+  const requestLayout = (graph: ClusterGraph): Promise<void> => {
+    toLayOut = graph;
+    layingOut ??= layoutLoop().finally(() => {
+      layingOut = undefined;
+    });
+    return layingOut;
+  };
 
   const rebuild = async (): Promise<void> => {
     const inputs = await readGraphInputs(o.store);
@@ -89,31 +120,29 @@ export async function startDashboard(o: DashboardOptions): Promise<Dashboard> {
     const key = JSON.stringify(rest);
     if (current && key === current.key) return;
     // States first: the page recolours what it has drawn while the new
-    // layout is computed (ELK takes a few hundred ms on a busy machine).
-    const states = JSON.stringify({
-      sessions: Object.fromEntries(graph.sessions.map((s) => [s.id, [s.state, s.colour]])),
-      nodes: Object.fromEntries(graph.nodes.map((n) => [n.name, n.health])),
-    });
-    for (const c of clients) c.write(`event: states\ndata: ${states}\n\n`);
+    // layout is computed.
+    broadcast(
+      "states",
+      JSON.stringify({
+        sessions: Object.fromEntries(graph.sessions.map((s) => [s.id, [s.state, s.colour]])),
+        nodes: Object.fromEntries(graph.nodes.map((n) => [n.name, n.health])),
+      }),
+    );
     const observed = { graph, records: inputs.records };
     events.push(...diffEvents(current?.observed, observed, graph.generatedAt));
     events.sort((x, y) => (x.at < y.at ? -1 : x.at > y.at ? 1 : 0));
     events.splice(0, Math.max(0, events.length - MAX_EVENTS));
-    const scene = await layoutGraph(graph);
-    const json = JSON.stringify({ graph, scene });
-    current = { observed, scene, key, json };
-    for (const c of clients) c.write(`event: graph\ndata: ${json}\n\n`);
+    current = { observed, key };
+    void requestLayout(graph);
   };
-  // One rebuild at a time; a change during one asks for one more after it.
+  // One read at a time; a change during one asks for one more after it.
   const refresh = (): Promise<void> => {
     if (running) {
       again = true;
       return running;
     }
     running = rebuild()
-      .catch((e: Error) => {
-        for (const c of clients) c.write(`event: failure\ndata: ${JSON.stringify(e.message)}\n\n`);
-      })
+      .catch((e: Error) => broadcast("failure", JSON.stringify(e.message)))
       .finally(() => {
         running = undefined;
         if (again && !closed) {
@@ -143,6 +172,7 @@ export async function startDashboard(o: DashboardOptions): Promise<Dashboard> {
   startWatch();
   await watch?.ready;
   await refresh();
+  await layingOut;
   const timer = setInterval(() => void refresh(), o.refreshMs ?? 5000);
   timer.unref();
   const heartbeat = setInterval(() => {
@@ -177,7 +207,7 @@ export async function startDashboard(o: DashboardOptions): Promise<Dashboard> {
     if (file) return send(res, 200, file.type, file.body);
     switch (url.pathname) {
       case "/api/graph":
-        return send(res, 200, "application/json; charset=utf-8", current?.json ?? "{}");
+        return send(res, 200, "application/json; charset=utf-8", drawn ?? "{}");
       case "/api/events":
         return json(res, 200, events);
       case "/api/stream": {
@@ -186,7 +216,7 @@ export async function startDashboard(o: DashboardOptions): Promise<Dashboard> {
           Connection: "keep-alive",
         });
         res.write("retry: 1000\n\n");
-        if (current) res.write(`event: graph\ndata: ${current.json}\n\n`);
+        if (drawn) res.write(`event: graph\ndata: ${drawn}\n\n`);
         clients.add(res);
         req.on("close", () => clients.delete(res));
         return;
@@ -241,6 +271,8 @@ export async function startDashboard(o: DashboardOptions): Promise<Dashboard> {
       clients.clear();
       await watch?.close();
       await running;
+      await layingOut;
+      await layouter.close();
       await new Promise<void>((r) => server.close(() => r()));
     },
   };
