@@ -169,7 +169,7 @@ export async function runChecks(lab: Lab): Promise<Check[]> {
     const b = list[j!]!;
     const pa = [...a.pods.values()][0];
     const pb = [...b.pods.values()][0];
-    if (!pa || !pb || !pb.ip) continue;
+    if (!pa || !pb?.ip) continue;
     const via = await a.host
       .ipJson<{ gateway?: string }[]>(["route", "get", pb.ip])
       .then((r) => r[0]?.gateway ?? "")
