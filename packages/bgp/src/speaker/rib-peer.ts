@@ -32,6 +32,10 @@ export function ribPeerConfig(o: {
   readonly localAs?: number;
   /** Our address on the session's socket ("" when unknown). */
   readonly socketAddress: string;
+  /** Subnets of the session's interface (single-hop next-hop rules, RFC 4271 §5.1.3). */
+  readonly sharedSubnets?: readonly string[];
+  /** The session's interface name (BGPFilter `interface`). */
+  readonly interface?: string;
 }): RibPeerConfig {
   const p = o.peer;
   const local = o.socketAddress;
@@ -65,6 +69,8 @@ export function ribPeerConfig(o: {
     ...(self !== undefined ? { localAddress: self } : {}),
     ...(v6 !== undefined ? { localAddress6: v6 } : {}),
     multihop: (p.multihop ?? 1) > 1 || (p.ttlSecurity ?? 1) > 1,
+    ...(o.sharedSubnets?.length ? { sharedSubnets: o.sharedSubnets } : {}),
+    ...(o.interface !== undefined ? { interface: o.interface } : {}),
     rrClient: p.routeReflectorClient,
     allowAsIn: p.allowAsIn,
     nextHopMode: p.nextHopMode,

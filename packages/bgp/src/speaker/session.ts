@@ -67,6 +67,7 @@ import {
 import { GracefulRestartConfig, type PeerConfig } from "./config.js";
 import { GrHelper } from "./gr-helper.js";
 import { keepsRoutes, type LocalGracefulRestart } from "./graceful-restart.js";
+import { localSubnets } from "./local-subnets.js";
 import {
   buildOpen,
   contextOf,
@@ -440,13 +441,17 @@ export class PeerSession extends EventEmitter<SessionEvents> {
       this.inRib = false;
     }
     if (!this.inRib) {
+      const socketAddress = normalise(conn?.socket.localAddress ?? "");
+      const link = localSubnets(socketAddress, this.host.netns);
       rib.addPeer(
         ribPeerConfig({
           address: this.address,
           peer: this.settings.peer,
           session,
           ...(this.localAs !== this.host.asn ? { localAs: this.localAs } : {}),
-          socketAddress: normalise(conn?.socket.localAddress ?? ""),
+          socketAddress,
+          sharedSubnets: link.subnets,
+          ...(link.iface !== undefined ? { interface: link.iface } : {}),
         }),
       );
       this.inRib = true;
