@@ -141,3 +141,92 @@ describe("speaker config: strict keys", () => {
     expect(undocumented).toEqual([]);
   });
 });
+
+describe("speaker config: routing options", () => {
+  const base = { asn: 64500, routerId: "192.0.2.1" };
+  const message = (input: unknown) => {
+    try {
+      parseSpeakerConfig(input);
+    } catch (e) {
+      expect(e).toBeInstanceOf(ConfigError);
+      return (e as Error).message;
+    }
+    throw new Error("accepted");
+  };
+
+  it("accepts the per-peer routing options with their defaults", () => {
+    const c = parseSpeakerConfig({
+      ...base,
+      clusterId: "192.0.2.254",
+      multipath: true,
+      peers: [
+        {
+          address: "192.0.2.2",
+          asn: 64500,
+          routeReflectorClient: true,
+          maxPrefix: { limit: 1000 },
+          exportFilters: [
+            {
+              metadata: { name: "f" },
+              spec: {
+                exportV4: [{ cidr: "203.0.113.0/24", matchOperator: "In", action: "Reject" }],
+              },
+            },
+          ],
+        },
+      ],
+    });
+    expect(c.updateDelayMs).toBe(5);
+    expect(c.peers[0]).toMatchObject({
+      nextHopMode: "auto",
+      allowAsIn: 0,
+      routeReflectorClient: true,
+      maxPrefix: { limit: 1000, action: "cease" },
+    });
+    expect(c.peers[0]?.exportFilters?.[0]?.metadata.name).toBe("f");
+  });
+
+  it("rejects unknown keys in filters and options with the path and the closest name", () => {
+    expect(
+      message({
+        ...base,
+        peers: [
+          {
+            address: "192.0.2.2",
+            asn: 2,
+            exportFilters: [
+              {
+                metadata: { name: "x" },
+                spec: {
+                  exportV4: [{ cidr: "203.0.113.0/24", matchOperater: "Equal", action: "Reject" }],
+                },
+              },
+            ],
+          },
+        ],
+      }),
+    ).toContain(
+      'peers.0.exportFilters.0: spec.exportV4[0].matchOperater: unknown field (did you mean "matchOperator"?)',
+    );
+    expect(
+      message({
+        ...base,
+        peers: [{ address: "192.0.2.2", asn: 2, maxPrefix: { limit: 5, actoin: "warn" } }],
+      }),
+    ).toContain('peers.0.maxPrefix.actoin: unknown key "actoin" (did you mean "action"?)');
+    expect(
+      message({ ...base, peers: [{ address: "192.0.2.2", asn: 2, routeReflectorClnt: true }] }),
+    ).toContain('(did you mean "routeReflectorClient"?)');
+    expect(
+      message({ ...base, peers: [{ address: "192.0.2.2", asn: 2, nextHopMode: "none" }] }),
+    ).toContain("peers.0.nextHopMode");
+    expect(
+      message({
+        ...base,
+        originate: [
+          { prefix: "203.0.113.0/24", rawAttributes: [{ code: 8, flags: 192, value: "00" }] },
+        ],
+      }),
+    ).toContain("originate.0.rawAttributes.0.code: a path attribute the codec knows");
+  });
+});
