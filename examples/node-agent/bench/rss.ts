@@ -8,8 +8,10 @@
 //
 //   BENCH_RUNS=3 npx tsx --conditions=source examples/node-agent/bench/rss.ts   (root)
 //   BENCH_AGENT_NODE_OPTIONS=--max-old-space-size=300 …   (cap the agent's V8 heap)
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+//   BENCH_HEAP_SNAPSHOT=/tmp/agent.heapsnapshot …          (the agent's heap with the routes, run 1;
+//                                                           read it with bench/heap-summary.ts)
+import { copyFileSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
+import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { ResourceClient } from "@tortie/api";
@@ -55,8 +57,15 @@ const agent = new AgentProcess(topo.host("tortie"), join(work, "agent"), {
   TORTIE_HEALTH_LISTEN: "",
   TORTIE_LOG_LEVEL: "warn",
   // e.g. BENCH_AGENT_NODE_OPTIONS=--max-old-space-size=300: is the growth garbage or kept?
-  ...(process.env.BENCH_AGENT_NODE_OPTIONS
-    ? { NODE_OPTIONS: process.env.BENCH_AGENT_NODE_OPTIONS }
+  ...(process.env.BENCH_AGENT_NODE_OPTIONS || process.env.BENCH_HEAP_SNAPSHOT
+    ? {
+        NODE_OPTIONS: [
+          process.env.BENCH_AGENT_NODE_OPTIONS ?? "",
+          process.env.BENCH_HEAP_SNAPSHOT ? "--heapsnapshot-signal=SIGUSR2" : "",
+        ]
+          .join(" ")
+          .trim(),
+      }
     : {}),
 });
 const stops: (() => Promise<unknown>)[] = [];
@@ -122,6 +131,7 @@ try {
     bird: { ms: [] as number[], rest: [] as number[], full: [] as number[] },
   };
   const agentPid = agent.daemon!.pid!;
+  const loads: number[] = [];
   // at rest: session up, no routes yet (later runs' "rest" is after routes came and went)
   const restT = rssMb(agentPid);
   const restB = rssMb(rx.pid!);
@@ -158,6 +168,27 @@ try {
     });
     rows.tortie.ms.push(performance.now() - t0);
     rows.tortie.full.push(rssMb(agentPid));
+    loads.push(loadavg()[0]!);
+    const snapTo = process.env.BENCH_HEAP_SNAPSHOT;
+    if (snapTo && run === 0) {
+      // V8 writes Heap.<date>.heapsnapshot into the agent's working folder
+      process.kill(agentPid, "SIGUSR2");
+      const dir = join(work, "agent", "run");
+      let size = -1;
+      const file = await waitFor(
+        () => {
+          const f = readdirSync(dir).find((n) => n.endsWith(".heapsnapshot"));
+          if (!f) return undefined;
+          const now = statSync(join(dir, f)).size;
+          const done = now > 0 && now === size; // unchanged for one interval: written
+          size = now;
+          return done ? f : undefined;
+        },
+        { what: "heap snapshot", timeoutMs: 300_000, intervalMs: 3000 },
+      );
+      copyFileSync(join(dir, file), snapTo);
+      console.log(`heap snapshot of the agent with the routes: ${snapTo}`);
+    }
     await feeder.birdc("disable tortie");
     await waitFor(async () => (await count(nlT, 84)) === 0, { timeoutMs: 120_000 });
     console.log(
@@ -168,7 +199,10 @@ try {
   nlB.close();
   const t = rows.tortie;
   const b = rows.bird;
-  console.log(`\n${N.toLocaleString("en-US")} prefixes, medians of ${RUNS} runs\n`);
+  console.log(`\n${N.toLocaleString("en-US")} prefixes, medians of ${RUNS} runs`);
+  console.log(
+    `load average (1 min) when each run's routes were in: ${loads.map((l) => l.toFixed(1)).join(" / ")}\n`,
+  );
   console.log("| | tortie-node | BIRD 2 (kernel protocol) | ratio |\n| --- | --- | --- | --- |");
   console.log(
     `| RSS at rest (session up, before any route) | ${restT.toFixed(0)} MB | ${restB.toFixed(0)} MB | ${(restT / restB).toFixed(1)}× |`,
