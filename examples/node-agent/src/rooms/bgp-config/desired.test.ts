@@ -89,6 +89,7 @@ describe("bgp-config: desired state", () => {
         ttlSecurity: 1,
         keepaliveTime: 10,
         holdTime: 30,
+        connectRetryTime: 5, // Calico's BIRD: connect retry time 5
         description: "Global_bigip",
         nextHopMode: "keep",
         gracefulRestart: { restartTime: 120 },

@@ -40,6 +40,9 @@ import {
   splitPeerIP,
 } from "./values.js";
 
+/** Seconds between connection attempts, as Calico's BIRD template (`connect retry time 5`). */
+export const CALICO_CONNECT_RETRY_S = 5;
+
 /** A secret key reference (Calico `secretKeyRef`). */
 export interface SecretRef {
   readonly name: string;
@@ -57,7 +60,7 @@ export interface BgpContext {
   readonly asNumber?: number;
   /** Resolves a password secret (files or environment: the edge decides). */
   readonly secret: (ref: SecretRef) => string | undefined;
-  /** Session timer defaults (tests shorten them). */
+  /** Session timer defaults (tests shorten them); connect retry default 5 s as Calico's BIRD. */
   readonly connectRetryTime?: number;
   readonly holdTime?: number;
   /** The node's interface addresses (interfaces that are up): connected prefixes in a pool are announced. */
@@ -230,8 +233,10 @@ export function desiredBgp(s: Snapshot, ctx: BgpContext): DesiredBgp {
     address: cfg.bindMode === "NodeIP" ? (me.ipv4 ?? me.ipv6 ?? "::") : "::",
     port: cfg.listenPort,
   };
+  // Calico's BIRD template: `connect retry time 5` (a peer that was not up
+  // yet is tried again after 5 s, not after RFC 4271's suggested 120 s).
   const timers = {
-    ...(ctx.connectRetryTime !== undefined ? { connectRetryTime: ctx.connectRetryTime } : {}),
+    connectRetryTime: ctx.connectRetryTime ?? CALICO_CONNECT_RETRY_S,
     ...(ctx.holdTime !== undefined ? { holdTime: ctx.holdTime } : {}),
   };
 
