@@ -8,7 +8,8 @@
 //   npx tsx packages/bgp/bench/ingest.ts --full          1,000,000 prefixes
 //   npx tsx packages/bgp/bench/ingest.ts --feeders 10    10 BIRD feeders × the same 100,000
 //   options: --prefixes N (per feeder), --runs R, --receivers bird,tortie,…,
-//            --timeout S (600: a receiver not done by then is reported as such)
+//            --timeout S (600: a receiver not done by then is reported as such),
+//            --poll-ms M (poll every receiver every M ms instead of 10 / GoBGP 100)
 //
 // Each run starts every receiver afresh (so its peak RSS is its own), enables
 // the feeders' sessions towards it, and measures from Established (as the
@@ -55,6 +56,7 @@ const { values: opt } = parseArgs({
     runs: { type: "string", default: "3" },
     receivers: { type: "string", default: RECEIVERS.join(",") },
     timeout: { type: "string", default: "600" },
+    "poll-ms": { type: "string" },
   },
 });
 const N = Number(opt.prefixes ?? (opt.full ? 1_000_000 : 100_000));
@@ -68,6 +70,7 @@ if (!(N > 0 && FEEDERS >= 1 && FEEDERS <= 50 && RUNS >= 1))
   throw new Error("--prefixes, --feeders (1–50) and --runs must be positive");
 const EXPECT = N * FEEDERS;
 const TIMEOUT_S = Number(opt.timeout);
+const POLL_MS = opt["poll-ms"] === undefined ? undefined : Number(opt["poll-ms"]);
 
 const missing = missingPrereqs(["root", "bird", "frr", "gobgp"]);
 if (missing.length) {
@@ -171,7 +174,11 @@ try {
               held = await within(rx.held(), 10_000);
               return held >= EXPECT ? nowMs() : 0;
             },
-            { intervalMs: rx.pollMs, timeoutMs: TIMEOUT_S * 1000, what: `${who} holds them all` },
+            {
+              intervalMs: POLL_MS ?? rx.pollMs,
+              timeoutMs: TIMEOUT_S * 1000,
+              what: `${who} holds them all`,
+            },
           );
         } catch (e) {
           if (!(e instanceof WaitTimeoutError)) throw e;
