@@ -1,0 +1,133 @@
+// The rows of the decision table (rib/decision-table.fixture.ts) turned into
+// real feeders: one BIRD process whose BGP sessions each act as one
+// competing path's peer (own source address, router id and AS), announcing
+// one /32 per row with that path's attributes set by an export filter. Every
+// feeder session exists twice, towards Tortie and towards a BIRD receiver, so
+// both receivers see the same paths. Pure: only data and config text.
+import { BIRD_DECISION_TABLE, type DecisionRow } from "../rib/decision-table.fixture.js";
+
+/** Tortie's and the BIRD receiver's AS (iBGP feeders share it). */
+export const LOCAL_AS = 64500;
+/** The fixture's AS numbers (1, 2, …) map to private ASNs 65001, 65002, …. */
+export const asn = (n: number): number => 65000 + n;
+
+/**
+ * Router ids outside the documentation ranges mapped into them, keeping what
+ * the row tests: 10.0.0.9 > 9.0.0.10 as numbers but not as text, and
+ * 192.0.2.100 > 192.0.2.9 likewise.
+ */
+const ROUTER_ID_MAP: Readonly<Record<string, string>> = {
+  "10.0.0.9": "192.0.2.100",
+  "9.0.0.10": "192.0.2.9",
+};
+
+/** One feeder session pair: what the receivers see as the path's peer. */
+export interface Feeder {
+  readonly name: string;
+  readonly kind: "ibgp" | "ebgp";
+  readonly asn: number;
+  readonly routerId: string;
+  readonly address: string;
+  /** Prefix → BIRD filter statements setting that path's attributes. */
+  readonly announce: Map<string, string[]>;
+}
+
+/** A row the shape allows, with its prefix and the feeder of each path. */
+export interface FedRow {
+  readonly row: DecisionRow;
+  readonly prefix: string;
+  /** Feeder address of each path, in the row's order. */
+  readonly feeders: readonly string[];
+}
+
+/** The whole feeder set for all coverable rows, and the rows left out with why. */
+export interface FeederPlan {
+  readonly rows: readonly FedRow[];
+  readonly feeders: readonly Feeder[];
+  readonly skipped: readonly { name: string; why: string }[];
+}
+
+/** Why a row cannot be fed from real BIRD peers to a Speaker, or undefined. */
+function unsupported(row: DecisionRow): string | undefined {
+  if (row.opts?.alwaysCompareMed)
+    return "the Speaker's configuration has no always-compare-MED option";
+  for (const p of row.paths) {
+    if (p.source?.igpCost !== undefined)
+      return "IGP cost: the Speaker's configuration has no per-peer IGP cost";
+    if (p.attrs.asSet?.length) return "AS_SET: BIRD filters cannot build an AS_SET segment";
+    if (p.source?.kind === "local") return "local origination: not a peer's path";
+    if (p.source?.kind !== "ibgp" && p.attrs.localPref === undefined && !p.attrs.path?.length)
+      return "an eBGP path needs a neighbour AS";
+  }
+  return undefined;
+}
+
+/**
+ * Plans feeders for the rows: a path with LOCAL_PREF, or marked iBGP, comes
+ * from an iBGP feeder carrying its whole AS_PATH; any other path from an eBGP
+ * feeder whose AS is the path's first (BIRD prepends it, RFC 4271 §5.1.2),
+ * so that an absent LOCAL_PREF is really absent on the wire (§5.1.5). A
+ * path's router id defaults by its index, its address is allocated unless
+ * the row fixes it. Prefixes are 198.51.100.N/32, N = row number.
+ */
+export function planFeeders(table: readonly DecisionRow[] = BIRD_DECISION_TABLE): FeederPlan {
+  const feeders = new Map<string, Feeder>();
+  const rows: FedRow[] = [];
+  const skipped: { name: string; why: string }[] = [];
+  let nextAddress = 101;
+  for (const [n, row] of table.entries()) {
+    const why = unsupported(row);
+    if (why) {
+      skipped.push({ name: row.name, why });
+      continue;
+    }
+    const prefix = `198.51.100.${n + 1}/32`;
+    const addrs: string[] = [];
+    for (const [i, p] of row.paths.entries()) {
+      const path = (p.attrs.path ?? []).map(asn);
+      const ibgp = p.source?.kind === "ibgp" || p.attrs.localPref !== undefined;
+      const rid0 = p.source?.routerId ?? `192.0.2.${201 + i}`;
+      const routerId = ROUTER_ID_MAP[rid0] ?? rid0;
+      const feederAs = ibgp ? LOCAL_AS : path[0]!;
+      const key = `${ibgp ? "ibgp" : "ebgp"}|${feederAs}|${routerId}|${p.source?.address ?? ""}`;
+      let f = feeders.get(key);
+      if (!f) {
+        f = {
+          name: `f${feeders.size + 1}`,
+          kind: ibgp ? "ibgp" : "ebgp",
+          asn: feederAs,
+          routerId,
+          address: p.source?.address ?? `192.0.2.${nextAddress++}`,
+          announce: new Map(),
+        };
+        feeders.set(key, f);
+      }
+      // eBGP: the feeder prepends its own AS; the filter adds the rest.
+      const sent = ibgp ? path : path.slice(1);
+      const set = [
+        `bgp_origin = ${["ORIGIN_IGP", "ORIGIN_EGP", "ORIGIN_INCOMPLETE"][p.attrs.origin ?? 0]};`,
+      ];
+      for (const a of [...sent].reverse()) set.push(`bgp_path.prepend(${a});`);
+      if (p.attrs.localPref !== undefined) set.push(`bgp_local_pref = ${p.attrs.localPref};`);
+      if (p.attrs.med !== undefined) set.push(`bgp_med = ${p.attrs.med};`);
+      if (p.attrs.originatorId) set.push(`bgp_originator_id = ${p.attrs.originatorId};`);
+      for (const c of p.attrs.clusterList ?? []) set.push(`bgp_cluster_list.add(${c});`);
+      if (f.announce.has(prefix)) throw new Error(`${row.name}: two paths from feeder ${f.name}`);
+      f.announce.set(prefix, set);
+      addrs.push(f.address);
+    }
+    rows.push({ row, prefix, feeders: addrs });
+  }
+  const list = [...feeders.values()];
+  const taken = new Set(list.map((f) => f.address));
+  if (taken.size !== list.length) throw new Error("two feeders share an address");
+  return { rows, feeders: list, skipped };
+}
+
+/** The export filter of a feeder: its prefixes with their attributes, nothing else. */
+export function feederFilter(f: Feeder): string {
+  const arms = [...f.announce].map(
+    ([prefix, set]) => `if net = ${prefix} then { ${set.join(" ")} accept; }`,
+  );
+  return `filter { ${arms.join(" ")} reject; }`;
+}
