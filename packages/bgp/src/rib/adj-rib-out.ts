@@ -9,7 +9,7 @@
 // advertised to a peer costs about 55 MB of heap, not a string per route.
 import { type Prefix, prefixKey } from "../wire/prefix.js";
 import type { AttrInterner, AttrSet } from "./attrs.js";
-import { DestTable } from "./dest-table.js";
+import { DestTable, v4addr, v4prefix } from "./dest-table.js";
 import { prefixFromKey } from "./keys.js";
 
 /** A batch of changes for one peer, ready to be packed into UPDATEs. */
@@ -34,7 +34,7 @@ interface Slot {
 export class AdjRibOut {
   readonly #interner: AttrInterner;
   /** Routes without a Path Identifier: prefix → state (IPv4 in typed arrays). */
-  readonly #slots = new DestTable<Slot>();
+  readonly #slots: DestTable<Slot>;
   /** Routes with a Path Identifier (ADD-PATH send): `prefixKey(p, true)` → state. */
   readonly #withIds = new Map<string, Slot>();
   #sentCount = 0;
@@ -43,17 +43,22 @@ export class AdjRibOut {
    * The routes that became pending, in order; `take` walks them from the
    * cursors. A route whose change was cancelled stays queued and is skipped.
    * IPv4 routes without a Path Identifier are queued as numbers
-   * (address × 64 + length, a packed array of doubles) so that a full table
+   * (address × 64 + length, in a Float64Array) so that a full table
    * waiting to be sent holds no prefix objects; the rest as prefixes.
    */
-  #queue4: number[] = [];
+  #queue4 = new Float64Array(64);
+  #len4 = 0;
   #cursor4 = 0;
   #queue: Prefix[] = [];
   #cursor = 0;
 
-  /** Creates an empty Adj-RIB-Out whose sets are interned in `interner`. */
-  constructor(interner: AttrInterner) {
+  /**
+   * Creates an empty Adj-RIB-Out whose sets are interned in `interner`, with
+   * room for `capacity` routes before its table grows.
+   */
+  constructor(interner: AttrInterner, capacity?: number) {
     this.#interner = interner;
+    this.#slots = new DestTable<Slot>(capacity);
   }
 
   /** Number of routes advertised (after the last {@link AdjRibOut.take}). */
@@ -86,11 +91,16 @@ export class AdjRibOut {
    * handed over) or null to withdraw it.
    */
   set(prefix: Prefix, attrs: AttrSet | null): void {
-    let slot = this.#get(prefix);
+    // IPv4 without a Path Identifier: the address is worked out once, for
+    // the lookup, the insertion and the queue.
+    const v4 = prefix.afi === 1 && prefix.pathId === undefined;
+    const addr = v4 ? v4addr(prefix) : 0;
+    let slot = v4 ? this.#slots.getV4(addr, prefix.length) : this.#get(prefix);
     if (!slot) {
       if (attrs === null) return; // never advertised, nothing pending: nothing to withdraw
       slot = { sent: undefined, pending: undefined };
-      this.#put(prefix, slot);
+      if (v4) this.#slots.setV4(addr, prefix.length, slot);
+      else this.#put(prefix, slot);
     }
     const prev = slot.pending;
     if (prev) this.#interner.release(prev);
@@ -104,26 +114,38 @@ export class AdjRibOut {
     }
     if (prev === undefined) {
       this.#pendingCount++;
-      this.#enqueue(prefix);
+      if (v4) this.#push4(addr * 64 + prefix.length);
+      else this.#queue.push(prefix);
       // Cancelled changes leave entries behind; start over once they dominate.
-      const queued = this.#queue4.length - this.#cursor4 + this.#queue.length - this.#cursor;
+      const queued = this.#len4 - this.#cursor4 + this.#queue.length - this.#cursor;
       if (queued > 2 * this.#pendingCount + 1024) this.#requeue();
     }
     slot.pending = attrs;
   }
 
+  /** Appends to the IPv4 queue (a typed array: no per-entry heap object, nothing for the GC to scan). */
+  #push4(v: number): void {
+    if (this.#len4 === this.#queue4.length) {
+      const bigger = new Float64Array(this.#queue4.length * 2);
+      bigger.set(this.#queue4);
+      this.#queue4 = bigger;
+    }
+    this.#queue4[this.#len4++] = v;
+  }
+
   #enqueue(p: Prefix): void {
-    if (p.afi === 1 && p.pathId === undefined) {
-      const b = p.bytes;
-      const addr =
-        ((b[0] ?? 0) * 0x1000000 + ((b[1] ?? 0) << 16) + ((b[2] ?? 0) << 8) + (b[3] ?? 0)) >>> 0;
-      this.#queue4.push(addr * 64 + p.length);
-    } else this.#queue.push(p);
+    if (p.afi === 1 && p.pathId === undefined) this.#push4(v4addr(p) * 64 + p.length);
+    else this.#queue.push(p);
+  }
+
+  #resetQueue4(): void {
+    if (this.#queue4.length > 64) this.#queue4 = new Float64Array(64);
+    this.#len4 = 0;
+    this.#cursor4 = 0;
   }
 
   #requeue(): void {
-    this.#queue4 = [];
-    this.#cursor4 = 0;
+    this.#resetQueue4();
     this.#queue = [];
     this.#cursor = 0;
     for (const [p, slot] of this.#entries()) if (slot.pending !== undefined) this.#enqueue(p);
@@ -152,9 +174,12 @@ export class AdjRibOut {
   take(limit = Number.POSITIVE_INFINITY): OutboundBatch {
     const groups = new Map<AttrSet, Prefix[]>();
     const withdraw: Prefix[] = [];
+    // Consecutive routes mostly share a set (a table originated or learned
+    // together): the last group is kept at hand instead of a Map lookup each.
+    let lastAttrs: AttrSet | undefined;
+    let lastGroup: Prefix[] = [];
     let n = 0;
-    const one = (prefix: Prefix): void => {
-      const slot = this.#get(prefix);
+    const one = (prefix: Prefix, slot: Slot | undefined): void => {
       if (!slot || slot.pending === undefined) return;
       n++;
       this.#pendingCount--;
@@ -169,28 +194,35 @@ export class AdjRibOut {
       } else {
         if (!old) this.#sentCount++;
         slot.sent = attrs;
-        const g = groups.get(attrs);
-        if (g) g.push(prefix);
-        else groups.set(attrs, [prefix]);
+        if (attrs !== lastAttrs) {
+          lastAttrs = attrs;
+          const g = groups.get(attrs);
+          if (g) lastGroup = g;
+          else {
+            lastGroup = [];
+            groups.set(attrs, lastGroup);
+          }
+        }
+        lastGroup.push(prefix);
       }
     };
     const q4 = this.#queue4;
-    while (this.#cursor4 < q4.length && n < limit) {
+    while (this.#cursor4 < this.#len4 && n < limit) {
       const v = q4[this.#cursor4++]!;
       const length = v % 64;
       const addr = (v - length) / 64;
-      const k = (length + 7) >> 3;
-      const bytes = new Uint8Array(k);
-      for (let i = 0; i < k; i++) bytes[i] = (addr >>> (24 - 8 * i)) & 255;
-      one({ afi: 1, length, bytes });
+      const slot = this.#slots.getV4(addr, length);
+      // A cancelled change: no prefix object is made for it.
+      if (!slot || slot.pending === undefined) continue;
+      one(v4prefix(addr, length), slot);
     }
     const q = this.#queue;
-    while (this.#cursor < q.length && n < limit) one(q[this.#cursor++]!);
-    // Every pending route has its entry at or after a cursor: reset drained queues.
-    if (this.#cursor4 === q4.length) {
-      this.#queue4 = [];
-      this.#cursor4 = 0;
+    while (this.#cursor < q.length && n < limit) {
+      const prefix = q[this.#cursor++]!;
+      one(prefix, this.#get(prefix));
     }
+    // Every pending route has its entry at or after a cursor: reset drained queues.
+    if (this.#cursor4 === this.#len4) this.#resetQueue4();
     if (this.#cursor === q.length) {
       this.#queue = [];
       this.#cursor = 0;
@@ -227,8 +259,7 @@ export class AdjRibOut {
     }
     this.#slots.clear();
     this.#withIds.clear();
-    this.#queue4 = [];
-    this.#cursor4 = 0;
+    this.#resetQueue4();
     this.#queue = [];
     this.#cursor = 0;
     this.#sentCount = 0;

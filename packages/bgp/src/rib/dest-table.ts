@@ -10,7 +10,8 @@ import { prefixFromKey, ribKey } from "./keys.js";
 
 const EMPTY = 0xff;
 
-function v4addr(p: Prefix): number {
+/** The address of an IPv4 prefix as an unsigned 32-bit number. */
+export function v4addr(p: Prefix): number {
   const b = p.bytes;
   return ((b[0] ?? 0) * 0x1000000 + ((b[1] ?? 0) << 16) + ((b[2] ?? 0) << 8) + (b[3] ?? 0)) >>> 0;
 }
@@ -22,7 +23,8 @@ function hash(addr: number, len: number): number {
   return (h ^ (h >>> 16)) >>> 0;
 }
 
-function v4prefix(addr: number, length: number): Prefix {
+/** The IPv4 prefix `addr`/`length` as an object. */
+export function v4prefix(addr: number, length: number): Prefix {
   const n = (length + 7) >> 3;
   const bytes = new Uint8Array(n);
   for (let i = 0; i < n; i++) bytes[i] = (addr >>> (24 - 8 * i)) & 255;
@@ -70,11 +72,15 @@ export class DestTable<V> {
   /** The value at a prefix (its `pathId` is ignored). */
   get(p: Prefix): V | undefined {
     if (p.afi !== 1) return this.#other.get(ribKey(p));
-    const addr = v4addr(p);
-    const i = this.#slot(addr, p.length);
+    return this.getV4(v4addr(p), p.length);
+  }
+
+  /** The value at the IPv4 prefix `addr`/`length` (`addr` as an unsigned 32-bit number). */
+  getV4(addr: number, length: number): V | undefined {
+    const i = this.#slot(addr, length);
     if (i >= 0) return this.#vals[i];
     this.#missAddr = addr;
-    this.#missLen = p.length;
+    this.#missLen = length;
     this.#missSlot = ~i;
     return undefined;
   }
@@ -85,16 +91,20 @@ export class DestTable<V> {
       this.#other.set(ribKey(p), v);
       return;
     }
-    const addr = v4addr(p);
+    this.setV4(v4addr(p), p.length, v);
+  }
+
+  /** Sets the value at the IPv4 prefix `addr`/`length`. */
+  setV4(addr: number, length: number, v: V): void {
     let at: number;
     if (
       addr === this.#missAddr &&
-      p.length === this.#missLen &&
+      length === this.#missLen &&
       this.#len[this.#missSlot] === EMPTY
     ) {
       at = this.#missSlot;
     } else {
-      const i = this.#slot(addr, p.length);
+      const i = this.#slot(addr, length);
       if (i >= 0) {
         this.#vals[i] = v;
         return;
@@ -104,7 +114,7 @@ export class DestTable<V> {
     this.#missSlot = -1;
     this.#missLen = -1;
     this.#addr[at] = addr;
-    this.#len[at] = p.length;
+    this.#len[at] = length;
     this.#vals[at] = v;
     if (++this.#v4 > (this.#mask + 1) * 0.7) this.#grow();
   }
@@ -163,6 +173,21 @@ export class DestTable<V> {
       if (len[k] !== EMPTY) yield [v4prefix(this.#addr[k]!, len[k]!), this.#vals[k] as V];
     }
     for (const [key, v] of this.#other) yield [prefixFromKey(key), v];
+  }
+
+  /**
+   * Calls `fn` for every (prefix, value), without the iterator and tuple
+   * `entries` allocates per destination. Do not mutate the table meanwhile.
+   */
+  forEach(fn: (p: Prefix, v: V) => void): void {
+    const len = this.#len;
+    const addr = this.#addr;
+    const vals = this.#vals;
+    for (let k = 0; k < len.length; k++) {
+      const l = len[k]!;
+      if (l !== EMPTY) fn(v4prefix(addr[k]!, l), vals[k] as V);
+    }
+    for (const [key, v] of this.#other) fn(prefixFromKey(key), v);
   }
 
   /** Replaces every value by `fn(value)` (same keys; no prefix objects are made). */

@@ -688,7 +688,8 @@ export class Rib {
     const p = this.#peer(peerId);
     if (p === this.#local) throw new RibError("cannot export to the local source");
     if (!p.out) {
-      p.out = new AdjRibOut(this.interner);
+      // Sized for the whole Loc-RIB up front: a full table is not rehashed on the way.
+      p.out = new AdjRibOut(this.interner, this.#dests.size);
       if (p.config.addPathSend) p.outIds = new Map();
       this.#exporting.push(p);
     }
@@ -1218,11 +1219,11 @@ export class Rib {
 
   /** Pushes the current state of `key` to every exporting peer's Adj-RIB-Out. */
   #exportKey(prefix: Prefix, head: Entry | undefined): void {
-    const key = ribKey(prefix);
-    for (const t of this.#exporting) this.#exportKeyTo(t, key, prefix, head);
+    for (const t of this.#exporting) this.#exportKeyTo(t, prefix, head);
   }
 
-  #exportKeyTo(t: PeerState, key: string, prefix: Prefix, head: Entry | undefined): void {
+  /** `key`: the prefix's `ribKey`, computed here when not given (only ADD-PATH needs it). */
+  #exportKeyTo(t: PeerState, prefix: Prefix, head: Entry | undefined, key?: string): void {
     const out = t.out!;
     if (!t.outIds) {
       let attrs: AttrSet | null = null;
@@ -1230,6 +1231,7 @@ export class Rib {
       out.set(prefix, attrs);
       return;
     }
+    key ??= ribKey(prefix);
     // ADD-PATH send (RFC 7911): every exportable path, each with our own Path Identifier.
     const before = t.outIds.get(key) ?? [];
     const now: number[] = [];
@@ -1266,9 +1268,10 @@ export class Rib {
     } else if (out.size > 0 || out.pendingCount > 0) {
       for (const p of out.prefixes()) if (!this.#dests.get(p)) stale.push(p);
     }
-    for (const [prefix, head] of this.#dests.entries())
-      this.#exportKeyTo(t, ribKey(prefix), prefix, head);
-    for (const key of staleKeys) this.#exportKeyTo(t, key, prefixFromKey(key), undefined);
+    this.#dests.forEach((prefix, head) => {
+      this.#exportKeyTo(t, prefix, head);
+    });
+    for (const key of staleKeys) this.#exportKeyTo(t, prefixFromKey(key), undefined, key);
     for (const p of stale) out.set(p, null);
   }
 }
