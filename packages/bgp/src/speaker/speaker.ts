@@ -202,6 +202,9 @@ export class Speaker extends EventEmitter<SpeakerEvents> {
     if (!s) throw new SpeakerError(`no peer ${address}`);
     s.destroy(message);
     this.sessions.delete(address);
+    // Its TCP-MD5 key goes with it: a peer added again without a password
+    // (or with another one) must not meet the old key on the listener.
+    if (s.settings.peer.password && !s.settings.dynamic) this.clearListenerMd5(address);
   }
 
   /** Stops a peer's session administratively (stays configured, Idle) with an RFC 9003 message. */
@@ -419,6 +422,14 @@ export class Speaker extends EventEmitter<SpeakerEvents> {
       }
     }
     this.emitSafely("best-path", { changes });
+  }
+
+  private clearListenerMd5(address: string): void {
+    try {
+      this.setListenerMd5(address, "");
+    } catch {
+      // No key on the listener for it (ENOENT): nothing to remove.
+    }
   }
 
   private setListenerMd5(address: string, key: string, prefixLen?: number): void {
