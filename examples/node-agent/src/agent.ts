@@ -32,6 +32,9 @@ import { NODE_STATUS_PREFIX, type NodeStatus, nodeStatus } from "./rooms/status/
 import type { ChangeSummary } from "./snapshot/snapshot.js";
 import { SnapshotWatcher } from "./snapshot/watcher.js";
 
+/** The status record is written again at least this often even when unchanged (a heartbeat). */
+const STATUS_HEARTBEAT_MS = 30_000;
+
 /** Options beyond the configuration: injected edges, for tests and labs. */
 export interface AgentOptions {
   readonly config: AgentConfig;
@@ -78,6 +81,7 @@ export class Agent {
   private registered = false;
   private closers: (() => Promise<unknown> | unknown)[] = [];
   private lastRecord = "";
+  private lastWrittenAt = 0;
   private policyIssue: ConfigIssue | undefined;
   /** The node's interface addresses (up interfaces, global scope), from the last scan. */
   private interfaces: readonly InterfaceAddress[] = [];
@@ -566,7 +570,10 @@ export class Agent {
     const s = this.status();
     const { updated: _u, ...rest } = s;
     const key = JSON.stringify(rest);
-    if (key === this.lastRecord) return;
+    // Written when it changes, and at least every STATUS_HEARTBEAT_MS so that
+    // readers (`tortiectl node status`: stale after 60 s) can tell a quiet
+    // agent from a stopped one by the record's age.
+    if (key === this.lastRecord && Date.now() - this.lastWrittenAt < STATUS_HEARTBEAT_MS) return;
     try {
       await this.store.txn({
         compare: [],
@@ -579,6 +586,7 @@ export class Agent {
         ],
       });
       this.lastRecord = key;
+      this.lastWrittenAt = Date.now();
     } catch (e) {
       this.metrics.errors.inc({ room: "status" });
       this.log.debug({ err: (e as Error).message }, "status record not written (retrying)");
