@@ -32,12 +32,25 @@ export interface Feeder {
   readonly announce: Map<string, string[]>;
 }
 
+/** What a receiver should hold for one path: the attributes the row varies. */
+export interface PathView {
+  readonly asPath: string;
+  readonly origin: "igp" | "egp" | "incomplete";
+  readonly med?: number;
+  /** Only for iBGP paths (an eBGP path carries none, RFC 4271 §5.1.5). */
+  readonly localPref?: number;
+  readonly originatorId?: string;
+  readonly clusterListLength: number;
+}
+
 /** A row the shape allows, with its prefix and the feeder of each path. */
 export interface FedRow {
   readonly row: DecisionRow;
   readonly prefix: string;
-  /** Feeder address of each path, in the row's order. */
+  /** Feeder address of each path, in the row's order; `"local"` for a route the receivers originate. */
   readonly feeders: readonly string[];
+  /** The attributes each path should arrive with (undefined for a local path). */
+  readonly views: readonly (PathView | undefined)[];
 }
 
 /** The whole feeder set for all coverable rows, and the rows left out with why. */
@@ -45,6 +58,8 @@ export interface FeederPlan {
   readonly rows: readonly FedRow[];
   readonly feeders: readonly Feeder[];
   readonly skipped: readonly { name: string; why: string }[];
+  /** Prefixes both receivers originate themselves (BIRD: a static route; Tortie: `originate`). */
+  readonly local: readonly string[];
 }
 
 /** Why a row cannot be fed from real BIRD peers to a Speaker, or undefined. */
@@ -55,8 +70,9 @@ function unsupported(row: DecisionRow): string | undefined {
     if (p.source?.igpCost !== undefined)
       return "IGP cost: the Speaker's configuration has no per-peer IGP cost";
     if (p.attrs.asSet?.length) return "AS_SET: BIRD filters cannot build an AS_SET segment";
-    if (p.source?.kind === "local") return "local origination: not a peer's path";
-    if (p.source?.kind !== "ibgp" && p.attrs.localPref === undefined && !p.attrs.path?.length)
+    if (p.source?.kind === "local" && p.attrs.path?.length)
+      return "a locally originated path has an empty AS_PATH";
+    if (p.source?.kind === undefined && p.attrs.localPref === undefined && !p.attrs.path?.length)
       return "an eBGP path needs a neighbour AS";
   }
   return undefined;
@@ -74,6 +90,7 @@ export function planFeeders(table: readonly DecisionRow[] = BIRD_DECISION_TABLE)
   const feeders = new Map<string, Feeder>();
   const rows: FedRow[] = [];
   const skipped: { name: string; why: string }[] = [];
+  const local: string[] = [];
   let nextAddress = 101;
   for (const [n, row] of table.entries()) {
     const why = unsupported(row);
@@ -83,7 +100,14 @@ export function planFeeders(table: readonly DecisionRow[] = BIRD_DECISION_TABLE)
     }
     const prefix = `198.51.100.${n + 1}/32`;
     const addrs: string[] = [];
+    const views: (PathView | undefined)[] = [];
     for (const [i, p] of row.paths.entries()) {
+      if (p.source?.kind === "local") {
+        local.push(prefix);
+        addrs.push("local");
+        views.push(undefined);
+        continue;
+      }
       const path = (p.attrs.path ?? []).map(asn);
       const ibgp = p.source?.kind === "ibgp" || p.attrs.localPref !== undefined;
       const rid0 = p.source?.routerId ?? `192.0.2.${201 + i}`;
@@ -115,13 +139,21 @@ export function planFeeders(table: readonly DecisionRow[] = BIRD_DECISION_TABLE)
       if (f.announce.has(prefix)) throw new Error(`${row.name}: two paths from feeder ${f.name}`);
       f.announce.set(prefix, set);
       addrs.push(f.address);
+      views.push({
+        asPath: path.join(" "),
+        origin: (["igp", "egp", "incomplete"] as const)[p.attrs.origin ?? 0]!,
+        ...(p.attrs.med !== undefined ? { med: p.attrs.med } : {}),
+        ...(ibgp ? { localPref: p.attrs.localPref ?? 100 } : {}),
+        ...(p.attrs.originatorId ? { originatorId: p.attrs.originatorId } : {}),
+        clusterListLength: p.attrs.clusterList?.length ?? 0,
+      });
     }
-    rows.push({ row, prefix, feeders: addrs });
+    rows.push({ row, prefix, feeders: addrs, views });
   }
   const list = [...feeders.values()];
   const taken = new Set(list.map((f) => f.address));
   if (taken.size !== list.length) throw new Error("two feeders share an address");
-  return { rows, feeders: list, skipped };
+  return { rows, feeders: list, skipped, local };
 }
 
 /** The export filter of a feeder: its prefixes with their attributes, nothing else. */

@@ -4,11 +4,12 @@
 // in its own namespace), one /32 per row, all rows in one topology. Per
 // prefix, the feeder BIRD chose (`birdc show route all`, the `*` route) must
 // be the feeder Tortie chose (the Loc-RIB best path).
-import { requirePrereqs, startBird, useTestbed } from "@tortie/testbed";
+import { type BirdRoute, requirePrereqs, startBird, useTestbed } from "@tortie/testbed";
 import { describe, expect, it } from "vitest";
 import { parsePrefix } from "../wire/prefix.js";
-import { feederFilter, LOCAL_AS, planFeeders } from "./best-path-bird.fixture.js";
+import { feederFilter, LOCAL_AS, type PathView, planFeeders } from "./best-path-bird.fixture.js";
 import { established, startTortie } from "./interop.fixture.js";
+import type { RibRoute } from "./rib-view.js";
 
 const skip = requirePrereqs(["root", "bird"]);
 
@@ -78,6 +79,7 @@ describe.skipIf(skip)("best path: Tortie and BIRD choose the same among competin
         routerId: RECEIVER,
         localAs: LOCAL_AS,
         direct: false,
+        static4: plan.local,
         peers: plan.feeders.map((f) => ({
           name: f.name,
           neighbor: f.address,
@@ -90,7 +92,19 @@ describe.skipIf(skip)("best path: Tortie and BIRD choose the same among competin
     const tortie = await startTortie(tb, topo, {
       asn: LOCAL_AS,
       routerId: TORTIE,
-      peers: plan.feeders.map((f) => ({ address: f.address, asn: f.asn, connectRetryTime: 1 })),
+      // Receive only, as the BIRD receiver (`export none`).
+      peers: plan.feeders.map((f) => ({
+        address: f.address,
+        asn: f.asn,
+        connectRetryTime: 1,
+        exportFilters: [
+          {
+            metadata: { name: "receive-only" },
+            spec: { exportV4: [{ cidr: "0.0.0.0/0", matchOperator: "In", action: "Reject" }] },
+          },
+        ],
+      })),
+      originate: plan.local.map((prefix) => ({ prefix })),
     });
     await Promise.all([
       ...plan.feeders.map((f) => established(tortie, f.address)),
@@ -99,7 +113,10 @@ describe.skipIf(skip)("best path: Tortie and BIRD choose the same among competin
 
     // Every path of every row at both receivers (a `birdc` call on the feeder
     // each round wakes it: BIRD 2.0.12 may hold back an export's tail).
-    const byName = new Map(plan.feeders.map((f) => [f.name, f.address]));
+    const byName = new Map<string, string>([
+      ...plan.feeders.map((f) => [f.name, f.address] as const),
+      ["s4", "local"],
+    ]);
     const atBird = await receiver.waitFor(
       async () => {
         await Promise.all(feeds.map((f) => f.birdc("show status")));
@@ -113,6 +130,53 @@ describe.skipIf(skip)("best path: Tortie and BIRD choose the same among competin
       },
       { what: "every competing path at BIRD and at Tortie", timeoutMs: 20_000 },
     );
+
+    // Each path arrived at both receivers with the attributes its row varies,
+    // so that each row decides on what it names.
+    // LOCAL_PREF only for iBGP paths: BIRD shows its default 100 on an eBGP one.
+    const birdView = (x: BirdRoute, ibgp: boolean): PathView => {
+      const a = x.attrs;
+      const cl = a["BGP.cluster_list"];
+      return {
+        asPath: a["BGP.as_path"] ?? "",
+        origin: (a["BGP.origin"] ?? "").toLowerCase() as PathView["origin"],
+        ...(a["BGP.med"] !== undefined ? { med: Number(a["BGP.med"]) } : {}),
+        ...(ibgp && a["BGP.local_pref"] !== undefined
+          ? { localPref: Number(a["BGP.local_pref"]) }
+          : {}),
+        ...(a["BGP.originator_id"] ? { originatorId: a["BGP.originator_id"] } : {}),
+        clusterListLength: cl ? cl.split(" ").length : 0,
+      };
+    };
+    const tortieView = (x: RibRoute, ibgp: boolean): PathView => {
+      const orig = x.attributes.find((a) => a.type === "originator-id");
+      const cl = x.attributes.find((a) => a.type === "cluster-list");
+      return {
+        asPath: x.asPath.join(" "),
+        origin: x.origin as PathView["origin"],
+        ...(x.med !== undefined ? { med: x.med } : {}),
+        ...(ibgp && x.localPref !== undefined ? { localPref: x.localPref } : {}),
+        ...(orig && "originatorId" in orig ? { originatorId: orig.originatorId } : {}),
+        clusterListLength: cl && "clusterIds" in cl ? cl.clusterIds.length : 0,
+      };
+    };
+    const sent: unknown[] = [];
+    const atBirdViews: unknown[] = [];
+    const atTortieViews: unknown[] = [];
+    for (const r of plan.rows) {
+      for (const [i, addr] of r.feeders.entries()) {
+        if (addr === "local") continue;
+        const f = plan.feeders.find((x) => x.address === addr)!;
+        const name = f.name;
+        const b = atBird.find((x) => x.prefix === r.prefix && x.protocol === name);
+        const t = tortie.routes({ prefix: r.prefix, peer: addr })[0];
+        sent.push([r.row.name, i, r.views[i]]);
+        atBirdViews.push([r.row.name, i, b && birdView(b, f.kind === "ibgp")]);
+        atTortieViews.push([r.row.name, i, t && tortieView(t, f.kind === "ibgp")]);
+      }
+    }
+    expect(atBirdViews).toEqual(sent);
+    expect(atTortieViews).toEqual(sent);
 
     const table = plan.rows.map((r) => {
       const best = atBird.find((x) => x.prefix === r.prefix && x.best);
