@@ -5,7 +5,7 @@
 //
 //   npx tsx packages/bgp/bench/advertise.ts               100,000 prefixes, 3 runs
 //   npx tsx packages/bgp/bench/advertise.ts --full        1,000,000
-//   options: --prefixes N, --runs R
+//   options: --prefixes N, --runs R, --origins bird,tortie,tortie-bgp
 //
 // The receiver's session towards one origin is enabled at a time (both
 // origins are passive); the clock runs from Established (the receiver's
@@ -36,6 +36,7 @@ const { values: opt } = parseArgs({
     full: { type: "boolean", default: false },
     prefixes: { type: "string" },
     runs: { type: "string", default: "3" },
+    origins: { type: "string", default: "bird,tortie,tortie-bgp" },
   },
 });
 const N = Number(opt.prefixes ?? (opt.full ? 1_000_000 : 100_000));
@@ -48,8 +49,13 @@ if (missing.length) {
   process.exit(1);
 }
 
-const ORIGINS = ["bird", "tortie", "tortie-bgp"] as const;
-type Origin = (typeof ORIGINS)[number];
+const ALL_ORIGINS = ["bird", "tortie", "tortie-bgp"] as const;
+type Origin = (typeof ALL_ORIGINS)[number];
+const ORIGINS = opt.origins.split(",") as Origin[];
+for (const o of ORIGINS)
+  if (!ALL_ORIGINS.includes(o))
+    throw new Error(`unknown origin ${o}: one of ${ALL_ORIGINS.join(", ")}`);
+if (!ORIGINS.includes("bird")) throw new Error("--origins must include bird (the yardstick)");
 const LABEL: Record<Origin, string> = {
   bird: "BIRD 2.0.12 originating",
   tortie: "Tortie library originating",
