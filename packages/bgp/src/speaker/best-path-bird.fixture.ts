@@ -28,7 +28,12 @@ export interface Feeder {
   readonly asn: number;
   readonly routerId: string;
   readonly address: string;
-  /** Prefix → BIRD filter statements setting that path's attributes. */
+  /**
+   * BIRD, or ExaBGP for a path BIRD's filters cannot build (an AS_SET);
+   * ExaBGP sends the AS_PATH as configured, its own AS included.
+   */
+  readonly daemon: "bird" | "exabgp";
+  /** Prefix → BIRD filter statements (or, for ExaBGP, one route's attributes) for that path. */
   readonly announce: Map<string, string[]>;
 }
 
@@ -69,7 +74,6 @@ function unsupported(row: DecisionRow): string | undefined {
   for (const p of row.paths) {
     if (p.source?.igpCost !== undefined)
       return "IGP cost: the Speaker's configuration has no per-peer IGP cost";
-    if (p.attrs.asSet?.length) return "AS_SET: BIRD filters cannot build an AS_SET segment";
     if (p.source?.kind === "local" && p.attrs.path?.length)
       return "a locally originated path has an empty AS_PATH";
     if (p.source?.kind === undefined && p.attrs.localPref === undefined && !p.attrs.path?.length)
@@ -113,7 +117,8 @@ export function planFeeders(table: readonly DecisionRow[] = BIRD_DECISION_TABLE)
       const rid0 = p.source?.routerId ?? `192.0.2.${201 + i}`;
       const routerId = ROUTER_ID_MAP[rid0] ?? rid0;
       const feederAs = ibgp ? LOCAL_AS : path[0]!;
-      const key = `${ibgp ? "ibgp" : "ebgp"}|${feederAs}|${routerId}|${p.source?.address ?? ""}`;
+      const daemon = p.attrs.asSet?.length ? "exabgp" : "bird";
+      const key = `${daemon}|${ibgp ? "ibgp" : "ebgp"}|${feederAs}|${routerId}|${p.source?.address ?? ""}`;
       let f = feeders.get(key);
       if (!f) {
         f = {
@@ -122,9 +127,26 @@ export function planFeeders(table: readonly DecisionRow[] = BIRD_DECISION_TABLE)
           asn: feederAs,
           routerId,
           address: p.source?.address ?? `192.0.2.${nextAddress++}`,
+          daemon,
           announce: new Map(),
         };
         feeders.set(key, f);
+      }
+      const asSet = (p.attrs.asSet ?? []).map(asn);
+      if (daemon === "exabgp") {
+        const o = p.attrs;
+        f.announce.set(prefix, [
+          `next-hop ${f.address}`,
+          `origin ${["igp", "egp", "incomplete"][o.origin ?? 0]}`,
+          `as-path [ ${path.join(" ")}${asSet.length ? ` ( ${asSet.join(" ")} )` : ""} ]`,
+          ...(o.localPref !== undefined ? [`local-preference ${o.localPref}`] : []),
+          ...(o.med !== undefined ? [`med ${o.med}`] : []),
+          ...(o.originatorId ? [`originator-id ${o.originatorId}`] : []),
+          ...(o.clusterList?.length ? [`cluster-list [ ${o.clusterList.join(" ")} ]`] : []),
+        ]);
+        addrs.push(f.address);
+        views.push(view(path, asSet, p.attrs, ibgp));
+        continue;
       }
       // eBGP: the feeder prepends its own AS; the filter adds the rest.
       const sent = ibgp ? path : path.slice(1);
@@ -139,14 +161,7 @@ export function planFeeders(table: readonly DecisionRow[] = BIRD_DECISION_TABLE)
       if (f.announce.has(prefix)) throw new Error(`${row.name}: two paths from feeder ${f.name}`);
       f.announce.set(prefix, set);
       addrs.push(f.address);
-      views.push({
-        asPath: path.join(" "),
-        origin: (["igp", "egp", "incomplete"] as const)[p.attrs.origin ?? 0]!,
-        ...(p.attrs.med !== undefined ? { med: p.attrs.med } : {}),
-        ...(ibgp ? { localPref: p.attrs.localPref ?? 100 } : {}),
-        ...(p.attrs.originatorId ? { originatorId: p.attrs.originatorId } : {}),
-        clusterListLength: p.attrs.clusterList?.length ?? 0,
-      });
+      views.push(view(path, asSet, p.attrs, ibgp));
     }
     rows.push({ row, prefix, feeders: addrs, views });
   }
@@ -154,6 +169,28 @@ export function planFeeders(table: readonly DecisionRow[] = BIRD_DECISION_TABLE)
   const taken = new Set(list.map((f) => f.address));
   if (taken.size !== list.length) throw new Error("two feeders share an address");
   return { rows, feeders: list, skipped, local };
+}
+
+/** What the receivers should hold for a path (AS_SET members as BIRD shows them, in braces). */
+function view(
+  path: readonly number[],
+  asSet: readonly number[],
+  a: DecisionRow["paths"][number]["attrs"],
+  ibgp: boolean,
+): PathView {
+  return {
+    asPath: [...path, ...(asSet.length ? [`{${asSet.join(" ")}}`] : [])].join(" "),
+    origin: (["igp", "egp", "incomplete"] as const)[a.origin ?? 0]!,
+    ...(a.med !== undefined ? { med: a.med } : {}),
+    ...(ibgp ? { localPref: a.localPref ?? 100 } : {}),
+    ...(a.originatorId ? { originatorId: a.originatorId } : {}),
+    clusterListLength: a.clusterList?.length ?? 0,
+  };
+}
+
+/** ExaBGP `route` lines of a feeder. */
+export function exabgpRoutes(f: Feeder): string[] {
+  return [...f.announce].map(([prefix, attrs]) => `${prefix} ${attrs.join(" ")}`);
 }
 
 /** The export filter of a feeder: its prefixes with their attributes, nothing else. */

@@ -4,14 +4,26 @@
 // in its own namespace), one /32 per row, all rows in one topology. Per
 // prefix, the feeder BIRD chose (`birdc show route all`, the `*` route) must
 // be the feeder Tortie chose (the Loc-RIB best path).
-import { type BirdRoute, requirePrereqs, startBird, useTestbed } from "@tortie/testbed";
+import {
+  type BirdRoute,
+  requirePrereqs,
+  startBird,
+  startExabgp,
+  useTestbed,
+} from "@tortie/testbed";
 import { describe, expect, it } from "vitest";
 import { parsePrefix } from "../wire/prefix.js";
-import { feederFilter, LOCAL_AS, type PathView, planFeeders } from "./best-path-bird.fixture.js";
+import {
+  exabgpRoutes,
+  feederFilter,
+  LOCAL_AS,
+  type PathView,
+  planFeeders,
+} from "./best-path-bird.fixture.js";
 import { established, startTortie } from "./interop.fixture.js";
 import type { RibRoute } from "./rib-view.js";
 
-const skip = requirePrereqs(["root", "bird"]);
+const skip = requirePrereqs(["root", "bird", "exabgp"]);
 
 const TORTIE = "192.0.2.252";
 const RECEIVER = "192.0.2.253";
@@ -51,8 +63,10 @@ describe.skipIf(skip)("best path: Tortie and BIRD choose the same among competin
     // so one process cannot hold two sessions to the same receiver. `strict
     // bind` lets the processes share the namespace (each listens on its own
     // address only).
+    const birdFeeders = plan.feeders.filter((f) => f.daemon === "bird");
+    const exaFeeders = plan.feeders.filter((f) => f.daemon === "exabgp");
     const feeds = await Promise.all(
-      plan.feeders.map(async (f) =>
+      birdFeeders.map(async (f) =>
         tb.track(
           await startBird(topo.host("feed"), {
             routerId: f.routerId,
@@ -71,6 +85,23 @@ describe.skipIf(skip)("best path: Tortie and BIRD choose the same among competin
               ipv4: { import: "none", export: feederFilter(f), nextHopSelf: true },
             })),
           }),
+        ),
+      ),
+    );
+    // ExaBGP holds one neighbour per process: one towards each receiver.
+    const exas = await Promise.all(
+      exaFeeders.flatMap((f) =>
+        [TORTIE, RECEIVER].map(async (neighbor) =>
+          tb.track(
+            await startExabgp(topo.host("feed"), {
+              routerId: f.routerId,
+              localAddress: f.address,
+              localAs: f.asn,
+              neighbor,
+              peerAs: LOCAL_AS,
+              routes: exabgpRoutes(f),
+            }),
+          ),
         ),
       ),
     );
@@ -109,6 +140,7 @@ describe.skipIf(skip)("best path: Tortie and BIRD choose the same among competin
     await Promise.all([
       ...plan.feeders.map((f) => established(tortie, f.address)),
       ...plan.feeders.map((f) => receiver.waitEstablished(f.name)),
+      ...exas.map((e) => e.waitUp()),
     ]);
 
     // Every path of every row at both receivers (a `birdc` call on the feeder
@@ -152,7 +184,7 @@ describe.skipIf(skip)("best path: Tortie and BIRD choose the same among competin
       const orig = x.attributes.find((a) => a.type === "originator-id");
       const cl = x.attributes.find((a) => a.type === "cluster-list");
       return {
-        asPath: x.asPath.join(" "),
+        asPath: x.asPath.map((a) => (typeof a === "number" ? a : `{${a.join(" ")}}`)).join(" "),
         origin: x.origin as PathView["origin"],
         ...(x.med !== undefined ? { med: x.med } : {}),
         ...(ibgp && x.localPref !== undefined ? { localPref: x.localPref } : {}),
