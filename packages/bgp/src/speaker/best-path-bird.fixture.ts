@@ -1,9 +1,10 @@
 // The rows of the decision table (rib/decision-table.fixture.ts) turned into
-// real feeders: one BIRD process whose BGP sessions each act as one
-// competing path's peer (own source address, router id and AS), announcing
-// one /32 per row with that path's attributes set by an export filter. Every
-// feeder session exists twice, towards Tortie and towards a BIRD receiver, so
-// both receivers see the same paths. Pure: only data and config text.
+// real feeders: each feeder is one competing path's peer (its own source
+// address, router id and AS), a BIRD process announcing one /32 per row with
+// that path's attributes set by an export filter (ExaBGP where BIRD's filters
+// cannot build the path). Every feeder has two sessions, towards Tortie and
+// towards a BIRD receiver, so both receivers see the same paths. Pure: only
+// data and config text.
 import { BIRD_DECISION_TABLE, type DecisionRow } from "../rib/decision-table.fixture.js";
 
 /** Tortie's and the BIRD receiver's AS (iBGP feeders share it). */
