@@ -91,17 +91,46 @@ export class AdjRibOut {
    * handed over) or null to withdraw it.
    */
   set(prefix: Prefix, attrs: AttrSet | null): void {
-    // IPv4 without a Path Identifier: the address is worked out once, for
-    // the lookup, the insertion and the queue.
-    const v4 = prefix.afi === 1 && prefix.pathId === undefined;
-    const addr = v4 ? v4addr(prefix) : 0;
-    let slot = v4 ? this.#slots.getV4(addr, prefix.length) : this.#get(prefix);
+    if (prefix.afi === 1 && prefix.pathId === undefined) {
+      this.setV4(v4addr(prefix), prefix.length, attrs);
+      return;
+    }
+    let slot = this.#get(prefix);
     if (!slot) {
       if (attrs === null) return; // never advertised, nothing pending: nothing to withdraw
       slot = { sent: undefined, pending: undefined };
-      if (v4) this.#slots.setV4(addr, prefix.length, slot);
-      else this.#put(prefix, slot);
+      this.#put(prefix, slot);
     }
+    if (this.#change(slot, attrs)) {
+      this.#queue.push(prefix);
+      this.#compactQueue();
+    } else if (slot.sent === undefined && slot.pending === undefined) this.#drop(prefix);
+  }
+
+  /**
+   * {@link AdjRibOut.set} for the IPv4 prefix `addr`/`length` without a Path
+   * Identifier (`addr` as an unsigned 32-bit number): no prefix object needed.
+   */
+  setV4(addr: number, length: number, attrs: AttrSet | null): void {
+    let slot = this.#slots.getV4(addr, length);
+    if (!slot) {
+      if (attrs === null) return; // never advertised, nothing pending: nothing to withdraw
+      slot = { sent: undefined, pending: undefined };
+      this.#slots.setV4(addr, length, slot);
+    }
+    if (this.#change(slot, attrs)) {
+      this.#push4(addr * 64 + length);
+      this.#compactQueue();
+    } else if (slot.sent === undefined && slot.pending === undefined)
+      this.#slots.delete(v4prefix(addr, length));
+  }
+
+  /**
+   * Records `attrs` as the route's next state. True when the route became
+   * pending (the caller queues it); false when it was pending already or is
+   * back to what the peer has (then nothing is pending for it).
+   */
+  #change(slot: Slot, attrs: AttrSet | null): boolean {
     const prev = slot.pending;
     if (prev) this.#interner.release(prev);
     if ((attrs === null && slot.sent === undefined) || (attrs !== null && attrs === slot.sent)) {
@@ -109,18 +138,22 @@ export class AdjRibOut {
       if (attrs) this.#interner.release(attrs);
       if (prev !== undefined) this.#pendingCount--;
       slot.pending = undefined;
-      if (slot.sent === undefined) this.#drop(prefix);
-      return;
-    }
-    if (prev === undefined) {
-      this.#pendingCount++;
-      if (v4) this.#push4(addr * 64 + prefix.length);
-      else this.#queue.push(prefix);
-      // Cancelled changes leave entries behind; start over once they dominate.
-      const queued = this.#len4 - this.#cursor4 + this.#queue.length - this.#cursor;
-      if (queued > 2 * this.#pendingCount + 1024) this.#requeue();
+      return false;
     }
     slot.pending = attrs;
+    if (prev !== undefined) return false;
+    this.#pendingCount++;
+    return true;
+  }
+
+  /**
+   * Cancelled changes leave queue entries behind; start over once they
+   * dominate. Runs after the route that just became pending was queued (its
+   * slot already holds the pending state, so a rebuilt queue keeps it).
+   */
+  #compactQueue(): void {
+    const queued = this.#len4 - this.#cursor4 + this.#queue.length - this.#cursor;
+    if (queued > 2 * this.#pendingCount + 1024) this.#requeue();
   }
 
   /** Appends to the IPv4 queue (a typed array: no per-entry heap object, nothing for the GC to scan). */
