@@ -71,7 +71,7 @@ export interface FeederPlan {
 /** Why a row cannot be fed from real BIRD peers to a Speaker, or undefined. */
 function unsupported(row: DecisionRow): string | undefined {
   if (row.opts?.alwaysCompareMed)
-    return "the Speaker's configuration has no always-compare-MED option";
+    return "always-compare-MED needs a second receiver pair (Speaker `alwaysCompareMed`, BIRD `med metric`); its wiring is checked by always-compare-med.test.ts";
   for (const p of row.paths) {
     if (p.source?.igpCost !== undefined)
       return "IGP cost: the Speaker's configuration has no per-peer IGP cost";

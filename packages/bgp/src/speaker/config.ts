@@ -406,6 +406,13 @@ export const SpeakerConfig = z.strictObject({
     .describe(
       "Route reflection cluster id (RFC 4456 §7), dotted quad; default the router id. Reflection happens for peers with `routeReflectorClient: true`.",
     ),
+  /** Compare MED between paths from different neighbour ASes too (BIRD `med metric`). */
+  alwaysCompareMed: z
+    .boolean()
+    .default(false)
+    .describe(
+      "Compare MED between paths from different neighbour ASes too (BIRD `med metric`, FRR `bgp always-compare-med`); by default only paths from the same neighbour AS are compared (RFC 4271 §9.1.2.2 c).",
+    ),
   /** Keep every equal-cost best path (ECMP, RFC 4271 §9.1.2.2 before the router-id step). */
   multipath: z
     .boolean()

@@ -148,6 +148,7 @@ export class Speaker extends EventEmitter<SpeakerEvents> {
         ? { clusterId: config.clusterId ?? config.routerId }
         : {}),
       multipath: config.multipath,
+      ...(config.alwaysCompareMed ? { decision: { alwaysCompareMed: true } } : {}),
     });
     this.rib.subscribe((deltas) => this.onBest(deltas));
   }
