@@ -13,8 +13,8 @@ import type { Datastore } from "@tortie/datastore";
 import { type Flow, PolicyEngine } from "@tortie/policy";
 import { CommandError, UsageError } from "../errors.js";
 
-// Everything the engine reads, in an order where what is referred to comes first.
-const KINDS: readonly [string, string][] = [
+/** Everything the policy engine reads, in an order where what is referred to comes first. */
+export const POLICY_KINDS: readonly [string, string][] = [
   [K8S_CORE_API, "Namespace"],
   [CALICO_API, "Profile"],
   [CALICO_API, "Tier"],
@@ -42,7 +42,7 @@ export async function policyExplain(
 ): Promise<{ text: string; verdict: string }> {
   const client = new ResourceClient(store);
   const all: Resource[] = [];
-  for (const [apiVersion, kind] of KINDS) all.push(...(await client.list(apiVersion, kind)));
+  for (const [apiVersion, kind] of POLICY_KINDS) all.push(...(await client.list(apiVersion, kind)));
   const engine = new PolicyEngine();
   engine.apply(all);
   const weps = all.filter((r) => r.kind === "WorkloadEndpoint");

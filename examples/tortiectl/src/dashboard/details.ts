@@ -1,16 +1,11 @@
 // What the dashboard shows when a node or a pod is clicked, read from the
 // datastore: a node's routes and status record, a pod's endpoint and the
 // policies that select it (the policy engine's own plan for the endpoint).
-import {
-  CALICO_API,
-  K8S_CORE_API,
-  K8S_NETWORKING_API,
-  type Resource,
-  ResourceClient,
-} from "@tortie/api";
+import { type Resource, ResourceClient } from "@tortie/api";
 import type { Datastore } from "@tortie/datastore";
 import { PolicyEngine } from "@tortie/policy";
 import { NODE_STATUS_PREFIX } from "../commands/node.js";
+import { POLICY_KINDS } from "../commands/policy.js";
 import type { StatusRecord } from "./model.js";
 
 /** A node's routes as its agent reported them. */
@@ -63,20 +58,6 @@ export async function nodeDetails(store: Datastore, name: string): Promise<NodeD
     issues: record.issues ?? [],
   };
 }
-
-// What the policy engine reads, referred-to kinds first (as `policy explain` loads it).
-const POLICY_KINDS: readonly [string, string][] = [
-  [K8S_CORE_API, "Namespace"],
-  [CALICO_API, "Profile"],
-  [CALICO_API, "Tier"],
-  [CALICO_API, "GlobalNetworkSet"],
-  [CALICO_API, "NetworkSet"],
-  [CALICO_API, "HostEndpoint"],
-  [CALICO_API, "WorkloadEndpoint"],
-  [CALICO_API, "GlobalNetworkPolicy"],
-  [CALICO_API, "NetworkPolicy"],
-  [K8S_NETWORKING_API, "NetworkPolicy"],
-];
 
 /** A policy that selects an endpoint, in evaluation order. */
 export interface SelectingPolicy {
