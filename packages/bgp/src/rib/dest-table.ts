@@ -31,6 +31,11 @@ export function v4prefix(addr: number, length: number): Prefix {
   return { afi: 1, length, bytes };
 }
 
+/** An array of `size` empty value slots. */
+function valueArray<V>(size: number): (V | undefined)[] {
+  return new Array<V | undefined>(size);
+}
+
 /** Prefix → value, IPv4 in typed arrays, everything else in a Map. */
 export class DestTable<V> {
   #addr: Uint32Array;
@@ -50,7 +55,7 @@ export class DestTable<V> {
     while (size * 0.7 < capacity) size *= 2;
     this.#addr = new Uint32Array(size);
     this.#len = new Uint8Array(size).fill(EMPTY);
-    this.#vals = new Array<V | undefined>(size);
+    this.#vals = valueArray<V>(size);
     this.#mask = size - 1;
   }
 
@@ -146,24 +151,35 @@ export class DestTable<V> {
     return true;
   }
 
+  /**
+   * Doubles the table. The old keys are distinct, so each goes to the first
+   * empty slot of its probe run; the loop works on locals, not on the
+   * private fields (a full IPv4 table grows through ten doublings).
+   */
   #grow(): void {
     this.#missLen = -1;
-    const addr = this.#addr;
-    const len = this.#len;
-    const vals = this.#vals;
+    const oldAddr = this.#addr;
+    const oldLen = this.#len;
+    const oldVals = this.#vals;
     const size = (this.#mask + 1) * 2;
-    this.#addr = new Uint32Array(size);
-    this.#len = new Uint8Array(size).fill(EMPTY);
-    this.#vals = new Array<V | undefined>(size);
-    this.#mask = size - 1;
-    for (let k = 0; k < len.length; k++) {
-      const l = len[k]!;
+    const mask = size - 1;
+    const addr = new Uint32Array(size);
+    const len = new Uint8Array(size).fill(EMPTY);
+    const vals = valueArray<V>(size);
+    for (let k = 0; k < oldLen.length; k++) {
+      const l = oldLen[k]!;
       if (l === EMPTY) continue;
-      const at = ~this.#slot(addr[k]!, l);
-      this.#addr[at] = addr[k]!;
-      this.#len[at] = l;
-      this.#vals[at] = vals[k];
+      const a = oldAddr[k]!;
+      let i = hash(a, l) & mask;
+      while (len[i] !== EMPTY) i = (i + 1) & mask;
+      addr[i] = a;
+      len[i] = l;
+      vals[i] = oldVals[k];
     }
+    this.#addr = addr;
+    this.#len = len;
+    this.#vals = vals;
+    this.#mask = mask;
   }
 
   /** Every (prefix, value); the prefix objects are made on the way. Do not mutate the table while iterating. */
