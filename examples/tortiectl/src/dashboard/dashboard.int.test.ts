@@ -229,6 +229,21 @@ describe.skipIf(skip)("tortiectl dashboard in Chromium, on the lab", () => {
     await store.close();
     await page.screenshot({ path: join(shots, "2-node2-agent-killed.png"), fullPage: true });
     expect(timings.killToColourMs).toBeLessThan(2000);
+    // The page recolours as soon as one live end reports; the model settles
+    // when both node1 and node3 have written their side down.
+    await expect
+      .poll(
+        async () => {
+          const s = await sessionStates();
+          return [
+            s["node:node1|node:node2"] !== "Established",
+            s["node:node2|node:node3"] !== "Established",
+            s["node:node2|peer:192.0.2.250"],
+          ];
+        },
+        { timeout: 10_000, interval: 100 },
+      )
+      .toEqual([true, true, "Unknown"]);
     const states = await sessionStates();
     // node1 and node3 report their sessions to node2 down; nobody alive
     // reports node2's BIG-IP session, so it is Unknown; the others stay up.

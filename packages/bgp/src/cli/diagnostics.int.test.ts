@@ -281,7 +281,12 @@ describe.skipIf(skip)("tortie-bgp diagnostics and log volume", () => {
     expect(all.length).toBeLessThan(20);
     expect(all.every((l) => ["debug", "info", "warn", "error"].includes(l.level))).toBe(true);
     const timers = "hold time 30 s (the peer's; we proposed 90 s), keepalive 10 s";
-    expect(all.find((l) => l.event === "peer-timers")).toMatchObject({ message: timers });
+    // Written when the session's timers are known; not ordered against the routes.
+    const timersLine = await info.d.waitFor(
+      () => info.lines().find((l) => l.event === "peer-timers"),
+      { what: "the peer-timers line", timeoutMs: 10_000 },
+    );
+    expect(timersLine).toMatchObject({ message: timers });
     expect(await info.table()).toContain(`192.0.2.1: ${timers}`);
     info.d.signal("SIGTERM");
     expect((await info.d.exited).code).toBe(0);
