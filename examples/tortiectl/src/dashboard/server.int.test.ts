@@ -3,7 +3,8 @@
 // headers it sends, and a change in the store pushed as an event.
 
 import { execFileSync } from "node:child_process";
-import { request } from "node:http";
+import { type ClientRequest, request } from "node:http";
+import { connect } from "node:net";
 import { fileURLToPath } from "node:url";
 import { type Datastore, EtcdStore, MemoryStore } from "@tortie/datastore";
 import { type Etcd, requirePrereqs, startEtcd } from "@tortie/testbed";
@@ -12,7 +13,14 @@ import { pageDir } from "../commands/dashboard.js";
 import { NODE_STATUS_PREFIX } from "../commands/node.js";
 import { runCli } from "../program.js";
 import { fixtureStore } from "./fixture.js";
-import { CSP, type Dashboard, isLoopback, parseListen, startDashboard } from "./server.js";
+import {
+  CSP,
+  type Dashboard,
+  isLoopback,
+  MAX_STREAMS,
+  parseListen,
+  startDashboard,
+} from "./server.js";
 
 const PKG = fileURLToPath(new URL("../../", import.meta.url));
 
@@ -97,6 +105,52 @@ for (const b of backends)
       expect((await get(d.port, "/", { host: "attacker.example:80" })).status).toBe(421);
       expect((await get(d.port, "/", { host: `localhost:${d.port}` })).status).toBe(200);
       expect((await get(d.port, "/nope")).status).toBe(404);
+    });
+
+    it("refuses an oversized request head and streams beyond MAX_STREAMS", async () => {
+      // A 32 KiB header: Node's limit (16 KiB) answers 431 and closes.
+      const big = await new Promise<string>((resolve) => {
+        const sock = connect(d.port, "127.0.0.1", () =>
+          sock.write(
+            `GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Big: ${"a".repeat(32 * 1024)}\r\n\r\n`,
+          ),
+        );
+        let got = "";
+        sock.setEncoding("utf8");
+        sock.on("data", (x) => {
+          got += x;
+        });
+        sock.on("close", () => resolve(got));
+        sock.on("error", () => resolve(got));
+      });
+      expect(big).toMatch(/^HTTP\/1\.1 431/);
+      // MAX_STREAMS open event streams; one more is refused, nothing else is.
+      const open: ClientRequest[] = [];
+      try {
+        for (let i = 0; i < MAX_STREAMS; i++) {
+          await new Promise<void>((resolve, reject) => {
+            const req = request(
+              {
+                host: "127.0.0.1",
+                port: d.port,
+                path: "/api/stream",
+                headers: { Host: `127.0.0.1:${d.port}` },
+              },
+              (res) => {
+                expect(res.statusCode).toBe(200);
+                resolve();
+              },
+            );
+            req.on("error", reject);
+            req.end();
+            open.push(req);
+          });
+        }
+        expect((await get(d.port, "/api/stream")).status).toBe(503);
+        expect((await get(d.port, "/api/graph")).status).toBe(200);
+      } finally {
+        for (const r of open) r.destroy();
+      }
     });
 
     it("node and pod panels, and the policy engine's verdict", async () => {

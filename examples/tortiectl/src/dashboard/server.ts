@@ -17,6 +17,11 @@ import { buildGraph, type ClusterGraph } from "./model.js";
 import { readGraphInputs } from "./read.js";
 import { layoutGraph } from "./scene.js";
 
+/** Most event streams served at once. */
+export const MAX_STREAMS = 64;
+/** Bytes that may wait for one stream client before it is dropped. */
+const MAX_UNSENT_BYTES = 4 * 1024 * 1024;
+
 /** The Content-Security-Policy of every answer: nothing but this server's own files. */
 export const CSP =
   "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'none'";
@@ -82,8 +87,16 @@ export async function startDashboard(o: DashboardOptions): Promise<Dashboard> {
   let drawn: string | undefined;
   const events: DashboardEvent[] = [];
   const clients = new Set<ServerResponse>();
+  // A stream client that stops reading is dropped once this much waits
+  // for it, so no local client can grow the server's memory without bound.
+  const push = (c: ServerResponse, text: string) => {
+    if (c.writableLength > MAX_UNSENT_BYTES) {
+      clients.delete(c);
+      c.destroy();
+    } else c.write(text);
+  };
   const broadcast = (event: string, data: string) => {
-    for (const c of clients) c.write(`event: ${event}\ndata: ${data}\n\n`);
+    for (const c of clients) push(c, `event: ${event}\ndata: ${data}\n\n`);
   };
   let running: Promise<void> | undefined;
   let again = false;
@@ -176,7 +189,7 @@ export async function startDashboard(o: DashboardOptions): Promise<Dashboard> {
   const timer = setInterval(() => void refresh(), o.refreshMs ?? 5000);
   timer.unref();
   const heartbeat = setInterval(() => {
-    for (const c of clients) c.write(": keep-alive\n\n");
+    for (const c of clients) push(c, ": keep-alive\n\n");
   }, 15_000);
   heartbeat.unref();
 
@@ -211,6 +224,7 @@ export async function startDashboard(o: DashboardOptions): Promise<Dashboard> {
       case "/api/events":
         return json(res, 200, events);
       case "/api/stream": {
+        if (clients.size >= MAX_STREAMS) return json(res, 503, { error: "too many streams" });
         res.writeHead(200, {
           "Content-Type": "text/event-stream; charset=utf-8",
           Connection: "keep-alive",
@@ -254,6 +268,9 @@ export async function startDashboard(o: DashboardOptions): Promise<Dashboard> {
       else res.end();
     });
   });
+  // Slow or endless request heads and bodies are cut off (a GET has no body).
+  server.headersTimeout = 5000;
+  server.requestTimeout = 10_000;
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
     server.listen(o.port, o.host, () => resolve());
