@@ -28,6 +28,17 @@ export const NODE_STATUS_PREFIX = "/tortie/nodestatus/v1/";
 /** A record older than this means the agent stopped reporting. */
 const STALE_MS = 60_000;
 
+/** One session as an agent reports it. */
+export interface NodeStatusPeer {
+  readonly address: string;
+  readonly source: string;
+  readonly state: string;
+  readonly since: number;
+  readonly received: number;
+  readonly advertised: number;
+  readonly lastError?: string;
+}
+
 /** The fields of an agent's status record tortiectl shows. */
 export interface NodeStatusRecord {
   readonly node: string;
@@ -40,15 +51,8 @@ export interface NodeStatusRecord {
   readonly bgp: {
     readonly asn?: number;
     readonly routerId?: string;
-    readonly peers: readonly {
-      address: string;
-      source: string;
-      state: string;
-      since: number;
-      received: number;
-      advertised: number;
-      lastError?: string;
-    }[];
+    readonly peers: readonly NodeStatusPeer[];
+    readonly originated?: readonly string[];
   };
   readonly routes: {
     readonly blocks: readonly string[];

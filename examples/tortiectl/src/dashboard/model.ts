@@ -17,41 +17,13 @@
 //   - a session whose only reporter is silent is "Unknown" (its last report
 //     is kept as a note): nobody who is alive can vouch for it.
 import type { Block } from "@tortie/ipam";
+import type { NodeStatusPeer, NodeStatusRecord } from "../commands/node.js";
 import type { Resource } from "../model.js";
 
-/** An agent's status record (the fields the picture uses). */
-export interface StatusRecord {
-  readonly node: string;
-  readonly updated: string;
-  readonly agent: {
-    readonly ready: boolean;
-    readonly datastore: string;
-    readonly startedAt: string;
-  };
-  readonly bgp: {
-    readonly asn?: number;
-    readonly routerId?: string;
-    readonly peers: readonly PeerReport[];
-    readonly originated?: readonly string[];
-  };
-  readonly routes: {
-    readonly blocks: readonly string[];
-    readonly workloads: number;
-    readonly learned: number;
-  };
-  readonly issues?: readonly { resource: string; path: string; message: string }[];
-}
-
+/** An agent's status record (as `node status` reads it). */
+export type StatusRecord = NodeStatusRecord;
 /** One session as an agent reports it. */
-export interface PeerReport {
-  readonly address: string;
-  readonly source: string;
-  readonly state: string;
-  readonly since: number;
-  readonly received: number;
-  readonly advertised: number;
-  readonly lastError?: string;
-}
+export type PeerReport = NodeStatusPeer;
 
 /** Everything the model is built from. */
 export interface GraphInputs {
