@@ -150,10 +150,11 @@ export function streamEvents(
       if (n === "peer-up") {
         const { peer, session } = e as SpeakerEvents["peer-up"][0];
         repeats.clear(peer);
-        const p = speaker.peer(peer);
-        const timers = p && describeTimers(p, localSide(config(), p, peer));
+        // From the event's own session: the peer's status may not read
+        // Established yet when "up" is emitted (seen in CI: no line at all).
+        const timers = describeTimers(session, localSide(config(), speaker.peer(peer), peer));
         opts.notes?.delete(peer); // status shows the timers of an Established peer
-        if (timers) out("peer-timers", { peer, holdTime: session.holdTime, message: timers });
+        out("peer-timers", { peer, holdTime: session.holdTime, message: timers });
       }
       // the failure is recorded once the session's step is over
       if (n === "peer-state" || n === "peer-down")

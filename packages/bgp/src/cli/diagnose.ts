@@ -3,6 +3,7 @@
 // negotiated (hold and keepalive times). Pure: from a peer's status.
 import type { SpeakerConfig } from "../speaker/config.js";
 import type { PeerStatus } from "../speaker/session.js";
+import type { SessionInfo } from "../speaker/session-types.js";
 
 /** RFC 4271 §4.5 error codes and their subcodes (§6.1–§6.6; RFC 5492 §3, RFC 9234 §4.2, RFC 7313 §5). */
 const ERRORS: Record<number, { name: string; sub: Record<number, string> }> = {
@@ -127,9 +128,10 @@ export function diagnoseError(p: PeerStatus, local: LocalSide): string | undefin
  * smaller of both proposals (RFC 4271 §4.2), so a value below ours is the
  * peer's; the keepalive is what we send at.
  */
-export function describeTimers(p: PeerStatus, local: LocalSide): string | undefined {
-  const s = p.session;
-  if (p.state !== "Established" || !s) return undefined;
+export function describeTimers(
+  s: Pick<SessionInfo, "holdTime" | "keepaliveTime">,
+  local: LocalSide,
+): string {
   const hold =
     s.holdTime === 0
       ? "hold time 0 (no keepalives, RFC 4271 §4.4)"
@@ -164,6 +166,6 @@ export function peerInfo(
   notes?: ReadonlyMap<string, string>,
 ): string | undefined {
   const local = localSide(config, p, p.address);
-  if (p.state === "Established") return describeTimers(p, local);
+  if (p.state === "Established" && p.session) return describeTimers(p.session, local);
   return notes?.get(p.address) ?? diagnoseError(p, local);
 }
