@@ -20,6 +20,7 @@ export default defineConfig({
             "packages/*/src/**/*.test.ts",
             "examples/*/src/**/*.test.ts",
             "deploy/test/**/*.test.ts",
+            "scripts/**/*.test.ts",
           ],
           exclude: ["**/*.int.test.ts", "**/node_modules/**"],
           testTimeout: 20_000,
