@@ -526,17 +526,26 @@ export class Rib {
     return this.#peer(peerId).staleCount;
   }
 
-  /** End-of-RIB from a restarting peer (RFC 4724 §4.2): its paths still stale are removed. */
-  endOfRib(peerId: string): RibDelta[] {
+  /**
+   * End-of-RIB from a restarting peer (RFC 4724 §4.2) for one AFI (unicast),
+   * or for every family when `afi` is omitted: its paths of that family
+   * still stale are removed. The deadline ends once no stale path is left.
+   */
+  endOfRib(peerId: string, afi?: number): RibDelta[] {
     const p = this.#peer(peerId);
-    p.deadline = undefined;
-    return p.staleCount > 0 ? this.#sweep(p, true) : [];
+    const deltas = p.staleCount > 0 ? this.#sweep(p, true, afi) : [];
+    if (p.staleCount === 0) p.deadline = undefined;
+    return deltas;
   }
 
-  /** Removes the stale paths of every peer whose restart deadline is at or before `now` (ms). */
-  expireStale(now: number): RibDelta[] {
+  /**
+   * Removes the stale paths of every peer (or of `peerId` only) whose
+   * deadline is at or before `now` (ms): the restart time ran out
+   * (RFC 4724 §4.2), or the time allowed for its End-of-RIB.
+   */
+  expireStale(now: number, peerId?: string): RibDelta[] {
     const out: RibDelta[] = [];
-    for (const p of this.#peers.values()) {
+    for (const p of peerId === undefined ? this.#peers.values() : [this.#peer(peerId)]) {
       if (p.deadline !== undefined && p.deadline <= now) {
         p.deadline = undefined;
         out.push(...this.#sweep(p, true));
@@ -545,10 +554,10 @@ export class Rib {
     return out;
   }
 
-  /** The earliest pending restart deadline (ms), for the speaker's timer. */
-  nextDeadline(): number | undefined {
+  /** The earliest pending stale deadline (ms) of every peer, or of `peerId`, for the speaker's timer. */
+  nextDeadline(peerId?: string): number | undefined {
     let d: number | undefined;
-    for (const p of this.#peers.values())
+    for (const p of peerId === undefined ? this.#peers.values() : [this.#peer(peerId)])
       if (p.deadline !== undefined && (d === undefined || p.deadline < d)) d = p.deadline;
     return d;
   }
@@ -1091,7 +1100,7 @@ export class Rib {
       .join(",");
   }
 
-  #sweep(p: PeerState, staleOnly: boolean): RibDelta[] {
+  #sweep(p: PeerState, staleOnly: boolean, afi?: number): RibDelta[] {
     const deltas: RibDelta[] = [];
     const has = (head: Entry) => {
       for (let x: Entry | undefined = head; x; x = x.next)
@@ -1099,10 +1108,20 @@ export class Rib {
       return false;
     };
     for (const prefix of this.#dests.prefixesWhere(has)) {
+      if (afi !== undefined && prefix.afi !== afi) continue;
       const ids: number[] = [];
       for (let x = this.#dests.get(prefix); x; x = x.next)
         if (x.source === p && (!staleOnly || x.stale)) ids.push(x.pathId);
-      for (const id of ids) this.#remove(p, prefix, id, deltas);
+      for (const id of ids) {
+        // A stale path swept is gone from the Adj-RIB-In before policy too.
+        const k = staleOnly && p.pre ? withPathId(ribKey(prefix), id) : undefined;
+        const old = k === undefined ? undefined : p.pre!.get(k);
+        if (old) {
+          p.pre!.delete(k!);
+          this.interner.release(old);
+        }
+        this.#remove(p, prefix, id, deltas);
+      }
     }
     if (p.pre && !staleOnly) {
       for (const a of p.pre.values()) this.interner.release(a);
