@@ -214,6 +214,92 @@ for (const b of backends)
     });
   });
 
+describe("a stream client that stops reading", () => {
+  let store: Datastore;
+  let d: Dashboard;
+  beforeAll(async () => {
+    execFileSync("npm", ["run", "build:page"], { cwd: PKG, stdio: "ignore" });
+    store = await fixtureStore(new MemoryStore());
+    // A small allowance, so that the kernel's socket buffers (a few hundred
+    // KiB on loopback) and not the 4 MiB default set the test's length.
+    d = await startDashboard({
+      store,
+      host: "127.0.0.1",
+      port: 0,
+      pageDir: pageDir(),
+      maxUnsentBytes: 64 * 1024,
+    });
+  }, 60_000);
+  afterAll(async () => {
+    await d?.close();
+    await store?.close();
+  });
+
+  it("is dropped once its unsent events pass the limit; a reading client keeps its stream", async () => {
+    // The stalled client: asks for the stream, then never reads a byte.
+    const stalled = connect(d.port, "127.0.0.1", () => {
+      stalled.write(`GET /api/stream HTTP/1.1\r\nHost: 127.0.0.1:${d.port}\r\n\r\n`);
+      stalled.pause();
+    });
+    stalled.on("error", () => {});
+    let graphs = 0;
+    let bytes = 0;
+    const reader = request(
+      {
+        host: "127.0.0.1",
+        port: d.port,
+        path: "/api/stream",
+        headers: { Host: `127.0.0.1:${d.port}` },
+      },
+      (res) => {
+        res.setEncoding("utf8");
+        res.on("data", (chunk: string) => {
+          graphs += chunk.split("event: graph").length - 1;
+          bytes += chunk.length;
+        });
+      },
+    );
+    reader.on("error", () => {});
+    reader.end();
+    try {
+      await expect.poll(() => d.streams(), { timeout: 5000 }).toBe(2);
+      // Each change of node3's record is a new picture for every stream.
+      const kv = (await store.get(`${NODE_STATUS_PREFIX}node3`))!;
+      const rec = JSON.parse(kv.value);
+      let rev = kv.modRevision;
+      let changes = 0;
+      // A long lastError (it is shown in the picture) makes each picture
+      // ≈ 256 KiB, so the kernel's buffers (the sender's grows to a few MiB
+      // on loopback) fill in a few dozen changes.
+      const long = "x".repeat(256 * 1024);
+      for (; changes < 200 && d.streams() === 2; changes++) {
+        rec.bgp.peers = rec.bgp.peers.map((p: { address: string; state: string }) =>
+          p.address === "192.0.2.250"
+            ? { ...p, state: "Idle", since: Date.now(), lastError: `${long} ${changes}` }
+            : p,
+        );
+        rev = (await store.update(kv.key, JSON.stringify(rec), rev)).modRevision;
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      expect(
+        d.streams(),
+        `still 2 streams after ${changes} changes, ${graphs} graphs, ${bytes} bytes`,
+      ).toBe(1);
+      // The reading client is the one left, and it still gets pictures.
+      const before = graphs;
+      rec.bgp.peers = rec.bgp.peers.map((p: { address: string }) =>
+        p.address === "192.0.2.250" ? { ...p, state: "Connect", since: Date.now() } : p,
+      );
+      await store.update(kv.key, JSON.stringify(rec), rev);
+      await expect.poll(() => graphs, { timeout: 10_000 }).toBeGreaterThan(before);
+      expect(d.streams()).toBe(1);
+    } finally {
+      stalled.destroy();
+      reader.destroy();
+    }
+  });
+});
+
 describe("tortiectl dashboard's command line", () => {
   it("refuses a non-loopback --listen without --allow-remote (exit 2)", async () => {
     const err: string[] = [];

@@ -19,8 +19,8 @@ import { layoutGraph } from "./scene.js";
 
 /** Most event streams served at once. */
 export const MAX_STREAMS = 64;
-/** Bytes that may wait for one stream client before it is dropped. */
-const MAX_UNSENT_BYTES = 4 * 1024 * 1024;
+/** Bytes that may wait for one stream client before it is dropped (default of {@link DashboardOptions.maxUnsentBytes}). */
+export const MAX_UNSENT_BYTES = 4 * 1024 * 1024;
 
 /** The Content-Security-Policy of every answer: nothing but this server's own files. */
 export const CSP =
@@ -37,12 +37,21 @@ export interface DashboardOptions {
   readonly remote?: boolean;
   /** Rebuild the picture this often even without a change (ms; default 5000). */
   readonly refreshMs?: number;
+  /**
+   * Bytes that may wait, unsent, for one event-stream client before the
+   * server drops it (default {@link MAX_UNSENT_BYTES}, 4 MiB): a local
+   * process that opens a stream and never reads cannot grow the server's
+   * memory without bound.
+   */
+  readonly maxUnsentBytes?: number;
 }
 
 /** A running dashboard. */
 export interface Dashboard {
   readonly url: string;
   readonly port: number;
+  /** Event streams open now (at most {@link MAX_STREAMS}). */
+  streams(): number;
   close(): Promise<void>;
 }
 
@@ -87,10 +96,11 @@ export async function startDashboard(o: DashboardOptions): Promise<Dashboard> {
   let drawn: string | undefined;
   const events: DashboardEvent[] = [];
   const clients = new Set<ServerResponse>();
+  const maxUnsent = o.maxUnsentBytes ?? MAX_UNSENT_BYTES;
   // A stream client that stops reading is dropped once this much waits
   // for it, so no local client can grow the server's memory without bound.
   const push = (c: ServerResponse, text: string) => {
-    if (c.writableLength > MAX_UNSENT_BYTES) {
+    if (c.writableLength > maxUnsent) {
       clients.delete(c);
       c.destroy();
     } else c.write(text);
@@ -280,6 +290,7 @@ export async function startDashboard(o: DashboardOptions): Promise<Dashboard> {
   return {
     url: `http://${shown}:${port}/`,
     port,
+    streams: () => clients.size,
     close: async () => {
       closed = true;
       clearInterval(timer);
