@@ -163,12 +163,12 @@ const sessionOptions = {
   localAddress: ip
     .optional()
     .describe("Source address of outgoing connections and of NEXT_HOP for IPv4 routes."),
-  /** IPv6 next hop to announce IPv6 routes with (default: the session's IPv6 source, or IPv4-mapped). */
+  /** IPv6 next hop to announce IPv6 routes with (default: the session's IPv6 source; over IPv4, a global IPv6 address of the session's interface, else IPv4-mapped). */
   nextHop6: z
     .ipv6()
     .optional()
     .describe(
-      "IPv6 next hop to announce IPv6 routes with (default: the session's IPv6 source, or IPv4-mapped).",
+      "IPv6 next hop to announce IPv6 routes with (default: the session's IPv6 source; over IPv4, a global IPv6 address of the session's interface, else IPv4-mapped).",
     ),
   /** Hold time we propose, seconds (0 or ≥ 3; RFC 4271 §4.2). */
   holdTime: z

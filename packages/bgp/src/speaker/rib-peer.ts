@@ -36,11 +36,15 @@ export function ribPeerConfig(o: {
   readonly sharedSubnets?: readonly string[];
   /** The session's interface name (BGPFilter `interface`). */
   readonly interface?: string;
+  /** A global IPv6 address of the session's interface (next hop of IPv6 routes over IPv4). */
+  readonly interfaceAddress6?: string;
 }): RibPeerConfig {
   const p = o.peer;
   const local = o.socketAddress;
   // Next hop self: the configured source address, else the socket's (RFC 4271 §5.1.3);
-  // IPv6 routes over an IPv4 session: nextHop6, else the IPv4-mapped address.
+  // IPv6 routes over an IPv4 session: nextHop6, else a global IPv6 address
+  // of the session's interface (what BIRD and FRR accept without
+  // configuration), else the IPv4-mapped address (RFC 4291 §2.5.5.2).
   const v4 =
     p.localAddress && !p.localAddress.includes(":")
       ? p.localAddress
@@ -53,9 +57,7 @@ export function ribPeerConfig(o: {
       ? p.localAddress
       : local.includes(":")
         ? local
-        : v4
-          ? `::ffff:${v4}`
-          : undefined);
+        : (o.interfaceAddress6 ?? (v4 ? `::ffff:${v4}` : undefined)));
   const c = o.session.capabilities;
   const mp = p.maxPrefix;
   const { importPolicy, exportPolicy } = peerPolicies(p);

@@ -452,6 +452,7 @@ export class PeerSession extends EventEmitter<SessionEvents> {
           socketAddress,
           sharedSubnets: link.subnets,
           ...(link.iface !== undefined ? { interface: link.iface } : {}),
+          ...(link.address6 !== undefined ? { interfaceAddress6: link.address6 } : {}),
         }),
       );
       this.inRib = true;
