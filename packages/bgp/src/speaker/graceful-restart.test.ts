@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { GracefulRestartDescriptor, SessionError } from "../fsm/index.js";
-import { familiesToFlush, keepsRoutes, StaleRoutes } from "./graceful-restart.js";
+import { familiesToFlush, keepsRoutes } from "./graceful-restart.js";
 import { buildOpen, localDescriptor, openDescriptor } from "./open-map.js";
 
 const v4 = { afi: 1, safi: 1 };
@@ -53,19 +53,6 @@ describe("graceful restart: the peer comes back", () => {
       ],
     };
     expect(familiesToFlush(back, [v4, v6])).toEqual([v6]);
-  });
-});
-
-describe("StaleRoutes", () => {
-  it("marks, refreshes and sweeps by family", () => {
-    const s = new StaleRoutes();
-    const fam = (k: string) => (k.includes(":") ? "ipv6-unicast" : "ipv4-unicast");
-    s.mark(["198.51.100.0/26", "203.0.113.0/24", "2001:db8:b::/48"], fam);
-    s.refresh("203.0.113.0/24");
-    expect(s.has("203.0.113.0/24")).toBe(false);
-    expect(s.sweep("ipv6-unicast")).toEqual(["2001:db8:b::/48"]);
-    expect(s.sweep()).toEqual(["198.51.100.0/26"]);
-    expect(s.size).toBe(0);
   });
 });
 

@@ -1,9 +1,8 @@
 // Graceful restart (RFC 4724), the pure part: what we advertise, whether a
-// session that went down keeps its peer's routes as stale, which stale
-// routes go when the peer comes back, and the stale set itself. The session
-// (session.ts) holds the timers and the Adj-RIB-In; this file holds only the
-// decisions and the bookkeeping, so it can move into the RIB unchanged.
-// Pure: no I/O, no timers.
+// session that went down keeps its peer's routes as stale, and which stale
+// routes go when the peer comes back. The stale paths and their deadline are
+// the RIB's (`Rib.markStale`, `endOfRib`, `expireStale`); gr-helper.ts arms
+// the timer that drives them. Pure: no I/O, no timers.
 //
 // Helper ("Receiving Speaker", RFC 4724 §4.2):
 //
@@ -71,46 +70,4 @@ export function familiesToFlush(
     (f) =>
       !reopened.families.some((g) => g.afi === f.afi && g.safi === f.safi && g.forwardingPreserved),
   );
-}
-
-/** The stale routes of one peer, by route key, with their family. */
-export class StaleRoutes {
-  private readonly keys = new Map<string, string>();
-
-  /** Number of stale routes. */
-  get size(): number {
-    return this.keys.size;
-  }
-
-  /** Marks routes stale; `familyOf` names each key's family ("ipv4-unicast"…). */
-  mark(keys: Iterable<string>, familyOf: (key: string) => string): void {
-    for (const k of keys) this.keys.set(k, familyOf(k));
-  }
-
-  /** Whether a route is stale. */
-  has(key: string): boolean {
-    return this.keys.has(key);
-  }
-
-  /** The route was re-announced or withdrawn by the peer: no longer stale. */
-  refresh(key: string): void {
-    this.keys.delete(key);
-  }
-
-  /** Removes and returns the stale keys of one family, or of all. */
-  sweep(family?: string): string[] {
-    const out: string[] = [];
-    for (const [k, f] of this.keys) {
-      if (family === undefined || f === family) {
-        out.push(k);
-        this.keys.delete(k);
-      }
-    }
-    return out;
-  }
-
-  /** The stale keys, in insertion order. */
-  list(): string[] {
-    return [...this.keys.keys()];
-  }
 }

@@ -41,8 +41,6 @@ export {
   keepsRoutes,
   type LocalGracefulRestart,
   MAX_RESTART_TIME,
-  /** @deprecated The speaker keeps stale flags in its RIB now; kept for existing callers. */
-  StaleRoutes,
 } from "./graceful-restart.js";
 export { SyscallError } from "./libc.js";
 export { FAMILIES, type FamilyKey } from "./open-map.js";
