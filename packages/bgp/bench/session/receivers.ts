@@ -264,7 +264,7 @@ export async function startTortieDaemon(
         throw Object.assign(new Error("tortie-bgp exited"), { fatal: true });
       return (await control({ cmd: "status" })).peers;
     },
-    { what: "tortie-bgp control socket", timeoutMs: 20_000, intervalMs: 50 },
+    { what: "tortie-bgp control socket", timeoutMs: 120_000, intervalMs: 50 },
   );
   return {
     pid: child.pid!,

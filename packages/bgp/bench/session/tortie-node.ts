@@ -26,8 +26,7 @@ process.on("message", (m: In) => {
         speaker = await Speaker.start(m.config);
         speaker.on("warning", () => {});
         peers = (m.config.peers ?? []).map((p) => p.address);
-        if (m.originate)
-          speaker.originate(benchPrefixes(m.originate).map((prefix) => ({ prefix })));
+        if (m.originate) speaker.originatePrefixes(benchPrefixes(m.originate));
         send({ op: "ready" });
       } else if (m.op === "count") {
         let n = 0;

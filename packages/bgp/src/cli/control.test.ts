@@ -1,7 +1,9 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { parseSpeakerConfig } from "../speaker/config.js";
+import { type OriginateBatch, v4Text } from "../speaker/originate-batch.js";
 import type { Speaker } from "../speaker/speaker.js";
+import { formatPrefix } from "../wire/prefix.js";
 import {
   applyControl,
   CONTROL_COMMANDS,
@@ -34,7 +36,7 @@ describe("parseControlRequest", () => {
     ).toMatchObject({ cmd: "add-peer", peer: { address: "192.0.2.1", asn: 64512 } });
     expect(
       parseControlRequest('{"cmd":"originate","routes":[{"prefix":"203.0.113.0/26"}]}'),
-    ).toMatchObject({ cmd: "originate", routes: [{ prefix: "203.0.113.0/26" }] });
+    ).toMatchObject({ cmd: "originate", prefixes: ["203.0.113.0/26"], routes: { size: 1 } });
     expect(parseControlRequest('{"cmd":"withdraw","prefixes":"203.0.113.0/26"}')).toEqual({
       cmd: "withdraw",
       prefixes: ["203.0.113.0/26"],
@@ -83,12 +85,15 @@ describe("parseControlRequest", () => {
 });
 
 /** A speaker stand-in recording calls (the socket's pure core only; the daemon test uses BIRD). */
-function recorder(peers: string[]) {
+function recorder(peers: string[], originated = new Set(["203.0.113.0/26"])) {
   const calls: unknown[][] = [];
   const known = new Set(peers);
   const s = {
     peer: (a: string) => (known.has(a) ? { address: a } : undefined),
-    status: () => ({ peers: [...known].map((address) => ({ address })) }),
+    status: () => ({
+      peers: [...known].map((address) => ({ address })),
+      originated: [...originated],
+    }),
     addPeer: (p: { address: string }) => {
       calls.push(["addPeer", p.address]);
       known.add(p.address);
@@ -99,7 +104,15 @@ function recorder(peers: string[]) {
     },
     shutdownPeer: (a: string, m: string) => calls.push(["shutdownPeer", a, m]),
     startPeer: (a: string) => calls.push(["startPeer", a]),
-    originate: (r: { prefix: string }[]) => calls.push(["originate", r.map((x) => x.prefix)]),
+    originateBatch: (b: OriginateBatch) =>
+      calls.push([
+        "originateBatch",
+        b.groups.flatMap((g) => [...g.v4.map(v4Text), ...g.other.map(formatPrefix)]),
+      ]),
+    isOriginated: (p: string) => originated.has(p),
+    get originatedCount() {
+      return originated.size;
+    },
     withdraw: (p: string[]) => calls.push(["withdraw", p]),
   };
   return { speaker: s as unknown as Speaker, calls };
@@ -129,14 +142,13 @@ describe("applyControl", () => {
     run('{"cmd":"remove-peer","address":"192.0.2.1","message":"bye"}');
     expect(calls).toEqual([
       ["addPeer", "192.0.2.3"],
-      ["originate", ["198.51.100.0/24"]],
+      ["originateBatch", ["198.51.100.0/24"]],
       ["withdraw", ["203.0.113.0/26"]],
       ["shutdownPeer", "192.0.2.3", "peer disabled by tortie-bgp control"],
       ["startPeer", "192.0.2.3"],
       ["removePeer", "192.0.2.1", "bye"],
     ]);
     expect(state.config.peers.map((p) => p.address)).toEqual(["192.0.2.3"]);
-    expect(state.config.originate.map((r) => r.prefix)).toEqual(["198.51.100.0/24"]);
   });
 
   it("refuses, changing nothing: unknown peer, duplicate peer, family no peer carries, not originated, read-only", () => {
@@ -165,7 +177,17 @@ describe("applyControl", () => {
 });
 
 describe("control requests, fuzzed", () => {
-  const keys = ["cmd", "peer", "address", "message", "routes", "prefixes", "adress", "x"];
+  const keys = [
+    "cmd",
+    "peer",
+    "address",
+    "message",
+    "routes",
+    "prefixes",
+    "attributes",
+    "adress",
+    "x",
+  ];
   const cmds = [
     "status",
     "table",
@@ -175,6 +197,7 @@ describe("control requests, fuzzed", () => {
     "disable-peer",
     "enable-peer",
     "originate",
+    "originate-prefixes",
     "withdraw",
     "bogus",
   ];

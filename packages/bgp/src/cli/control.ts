@@ -6,23 +6,35 @@
 // speaker and on the daemon's picture of its configuration, so that a later
 // SIGHUP compares the file with what actually runs (the file wins: a peer
 // added here and absent from the file is removed by a reload).
+// Originated routes are held by the speaker alone (its Loc-RIB), not in a
+// second list here: a request costs what it carries, not the table's size.
 // Pure: the speaker is passed in.
 import {
   ConfigError,
-  type OriginateConfig,
   type PeerConfig,
-  parseOriginateConfig,
   parsePeerConfig,
   type SpeakerConfig,
 } from "../speaker/config.js";
+import {
+  type OriginateBatch,
+  parseOriginateBatch,
+  parsePrefixBatch,
+} from "../speaker/originate-batch.js";
 import type { Speaker } from "../speaker/speaker.js";
 import { formatStatus } from "../speaker/status.js";
 import { closest } from "../speaker/suggest.js";
 import { peerInfo } from "./diagnose.js";
-import { checkFamilies } from "./families.js";
+import { batchFamilies, checkFamilies } from "./families.js";
 
-/** The longest request line accepted, in bytes (a peer with every option is < 2 KiB). */
+/**
+ * The longest request line accepted, in bytes (a peer with every option is
+ * < 2 KiB; an `originate-prefixes` line carries about 4,000 IPv4 prefixes:
+ * a large table is many lines on one connection).
+ */
 export const MAX_REQUEST_BYTES = 64 * 1024;
+
+/** Up to this many originated prefixes, `status` lists them; beyond, `originatedCount` alone. */
+export const STATUS_LIST_LIMIT = 1000;
 
 /** Each command and the keys it takes beside `cmd`. */
 export const CONTROL_COMMANDS = {
@@ -34,6 +46,7 @@ export const CONTROL_COMMANDS = {
   "disable-peer": ["address", "message"],
   "enable-peer": ["address"],
   originate: ["routes"],
+  "originate-prefixes": ["prefixes", "attributes"],
   withdraw: ["prefixes"],
 } as const satisfies Record<string, readonly string[]>;
 
@@ -44,6 +57,7 @@ export const CHANGING_COMMANDS: readonly ControlCommand[] = [
   "disable-peer",
   "enable-peer",
   "originate",
+  "originate-prefixes",
   "withdraw",
 ];
 
@@ -58,7 +72,8 @@ export type ControlRequest =
   | { readonly cmd: "remove-peer"; readonly address: string; readonly message?: string }
   | { readonly cmd: "disable-peer"; readonly address: string; readonly message?: string }
   | { readonly cmd: "enable-peer"; readonly address: string }
-  | { readonly cmd: "originate"; readonly routes: readonly OriginateConfig[] }
+  | { readonly cmd: "originate"; readonly routes: OriginateBatch; readonly prefixes: string[] }
+  | { readonly cmd: "originate-prefixes"; readonly routes: OriginateBatch }
   | { readonly cmd: "withdraw"; readonly prefixes: readonly string[] };
 
 /** A request refused: nothing was changed. */
@@ -77,14 +92,14 @@ function text(v: unknown, key: string, max = 255): string {
   return v;
 }
 
-/** Re-labels the configuration's issues under the request key `at`. */
+/** Re-labels the configuration's issues under the request key `at` ("" for paths as given). */
 function under<T>(at: string, parse: () => T): T {
   try {
     return parse();
   } catch (e) {
     if (e instanceof ConfigError)
       throw new ControlError(
-        e.issues.map((i) => `${at}${i.path ? `.${i.path}` : ""}: ${i.message}`).join("; "),
+        e.issues.map((i) => `${at}${at && i.path ? "." : ""}${i.path}: ${i.message}`).join("; "),
       );
     throw e;
   }
@@ -149,10 +164,23 @@ export function parseControlRequest(line: string): ControlRequest {
       const list = Array.isArray(r.routes) ? r.routes : r.routes === undefined ? [] : [r.routes];
       if (list.length === 0)
         throw new ControlError("routes: required, a list of `originate:` entries");
+      const routes = under("routes", () => parseOriginateBatch(list));
       return {
         cmd,
-        routes: list.map((x, i) => under(`routes.${i}`, () => parseOriginateConfig(x))),
+        routes,
+        prefixes: list.map((x) => String((x as { prefix: unknown }).prefix)),
       };
+    }
+    case "originate-prefixes": {
+      if (!Array.isArray(r.prefixes) || r.prefixes.length === 0)
+        throw new ControlError('prefixes: required, a list of prefixes ("198.51.100.0/26", …)');
+      const attributes = r.attributes ?? {};
+      if (typeof attributes !== "object" || attributes === null || Array.isArray(attributes))
+        throw new ControlError(
+          "attributes: an object with the keys of an `originate:` entry but `prefix`",
+        );
+      const prefixes = r.prefixes as unknown[];
+      return { cmd, routes: under("", () => parsePrefixBatch(prefixes as string[], attributes)) };
     }
     case "withdraw": {
       const list = Array.isArray(r.prefixes)
@@ -189,8 +217,9 @@ function knownPeer(speaker: Speaker, address: string): void {
 export function applyControl(speaker: Speaker, req: ControlRequest, state?: ControlState): unknown {
   switch (req.cmd) {
     case "status": {
-      // each peer with `info`: its timers when Established, else why it is not (diagnose.ts)
-      const st = speaker.status();
+      // each peer with `info`: its timers when Established, else why it is not (diagnose.ts);
+      // the originated prefixes listed while there are at most STATUS_LIST_LIMIT
+      const st = speaker.status({ originated: speaker.originatedCount <= STATUS_LIST_LIMIT });
       const config = state?.config ?? speaker.config;
       return {
         ...st,
@@ -201,7 +230,7 @@ export function applyControl(speaker: Speaker, req: ControlRequest, state?: Cont
       };
     }
     case "table": {
-      const st = speaker.status();
+      const st = speaker.status({ originated: speaker.originatedCount <= STATUS_LIST_LIMIT });
       const config = state?.config ?? speaker.config;
       const lines = st.peers.flatMap((p) => {
         const info = peerInfo(p, config, state?.notes);
@@ -237,36 +266,45 @@ export function applyControl(speaker: Speaker, req: ControlRequest, state?: Cont
       knownPeer(speaker, req.address);
       speaker.startPeer(req.address);
       return { ok: true, enabled: req.address };
-    case "originate": {
+    case "originate":
+    case "originate-prefixes": {
       // a family no peer negotiates would never be announced: an error, as in the file
-      try {
-        checkFamilies({ ...c, originate: [...req.routes] });
-      } catch (e) {
-        if (!(e instanceof ConfigError)) throw e;
-        throw new ControlError(
-          e.issues
-            .map((i) => `${i.path.replace(/^originate\./, "routes.")}: ${i.message}`)
-            .join("; "),
-        );
+      const fams = batchFamilies(c, req.routes);
+      if (fams && req.cmd === "originate") {
+        // the full check names the first such route by its index
+        try {
+          checkFamilies({
+            ...c,
+            originate: req.prefixes.map((prefix) => ({ prefix })),
+          } as SpeakerConfig);
+        } catch (e) {
+          if (!(e instanceof ConfigError)) throw e;
+          throw new ControlError(
+            e.issues
+              .map((i) => `${i.path.replace(/^originate\./, "routes.")}: ${i.message}`)
+              .join("; "),
+          );
+        }
       }
-      speaker.originate(req.routes);
-      const by = new Map(c.originate.map((r) => [r.prefix, r]));
-      for (const r of req.routes) by.set(r.prefix, r);
-      state.config = { ...c, originate: [...by.values()] };
-      return { ok: true, originated: req.routes.map((r) => r.prefix) };
+      if (fams) throw new ControlError(`prefixes: ${fams}`);
+      speaker.originateBatch(req.routes);
+      return req.cmd === "originate"
+        ? { ok: true, originated: req.prefixes }
+        : { ok: true, originated: req.routes.size };
     }
     case "withdraw": {
-      const have = c.originate.map((r) => r.prefix);
-      const missing = req.prefixes.filter((p) => !have.includes(p));
-      if (missing.length)
+      const missing = req.prefixes.filter((p) => !speaker.isOriginated(p));
+      if (missing.length) {
+        const n = speaker.originatedCount;
+        // Name the originated prefixes (and the closest) only while the list is short.
+        const have = n <= 100 ? speaker.status().originated : [];
         throw new ControlError(
-          `not originated: ${missing.join(", ")}${suggest(missing[0]!, have)}; originated: ${have.join(", ") || "none"}`,
+          `not originated: ${missing.join(", ")}${have.length ? suggest(missing[0]!, have) : ""}; originated: ${
+            n === 0 ? "none" : have.length ? have.join(", ") : `${n} prefixes`
+          }`,
         );
+      }
       speaker.withdraw(req.prefixes);
-      state.config = {
-        ...c,
-        originate: c.originate.filter((r) => !req.prefixes.includes(r.prefix)),
-      };
       return { ok: true, withdrawn: req.prefixes };
     }
   }

@@ -5,6 +5,7 @@ import { readFile } from "node:fs/promises";
 import { createConnection, createServer, type Server } from "node:net";
 import { parse as parseYaml } from "yaml";
 import { parseSpeakerConfig, type SpeakerConfig } from "../speaker/config.js";
+import { type OriginateBatch, parseOriginateBatch } from "../speaker/originate-batch.js";
 import type { Speaker, SpeakerEvents } from "../speaker/speaker.js";
 import { type ConnectUnanswered, transportDiagnostics } from "../speaker/transport.js";
 import {
@@ -14,7 +15,7 @@ import {
   MAX_REQUEST_BYTES,
 } from "./control.js";
 import { describeTimers, diagnoseError, localSide } from "./diagnose.js";
-import { checkFamilies } from "./families.js";
+import { batchFamilies, checkFamilies } from "./families.js";
 import { enabled, type LogLevel, levelOf, Repeats, RouteCounters } from "./log.js";
 
 export { checkFamilies };
@@ -25,10 +26,56 @@ export { checkFamilies };
  * peer or neighbour range carries ({@link checkFamilies}).
  */
 export async function loadConfig(path: string): Promise<SpeakerConfig> {
-  const text = await readFile(path, "utf8");
-  const config = parseSpeakerConfig(parseYaml(text));
+  const config = parseSpeakerConfig(parseFile(await readFile(path, "utf8")));
   checkFamilies(config);
   return config;
+}
+
+/** A configuration file as the daemon runs it: the speaker's settings and its static routes apart. */
+export interface DaemonConfig {
+  /** Everything but the routes (`originate` is empty: the routes are in `routes`). */
+  readonly config: SpeakerConfig;
+  /** The `originate:` routes (BIRD's static routes), validated and grouped by attributes. */
+  readonly routes: OriginateBatch;
+}
+
+/**
+ * Reads a configuration file the way the daemon runs it: as
+ * {@link loadConfig}, with the `originate:` routes validated once per
+ * attribute set and held compactly (a file with a full table loads in
+ * seconds). Errors are the same, at the same paths.
+ */
+export async function loadDaemonConfig(path: string): Promise<DaemonConfig> {
+  const raw = parseFile(await readFile(path, "utf8"));
+  const list =
+    raw && typeof raw === "object" && !Array.isArray(raw)
+      ? (raw as { originate?: unknown }).originate
+      : undefined;
+  if (!Array.isArray(list) || list.length === 0) {
+    const config = parseSpeakerConfig(raw);
+    checkFamilies(config);
+    return {
+      config: { ...config, originate: [] },
+      routes: parseOriginateBatch(config.originate, "originate"),
+    };
+  }
+  const config = parseSpeakerConfig({ ...(raw as object), originate: [] });
+  const routes = parseOriginateBatch(list, "originate");
+  // On a family no peer carries, the full check names the first such route.
+  if (batchFamilies(config, routes)) checkFamilies(parseSpeakerConfig(raw));
+  return { config, routes };
+}
+
+/** JSON (a file that starts with "{" and parses as JSON: fast for a full table) or YAML. */
+function parseFile(text: string): unknown {
+  if (text.trimStart().startsWith("{")) {
+    try {
+      return JSON.parse(text);
+    } catch {
+      // YAML's parser explains what is wrong (YAML is a superset of JSON).
+    }
+  }
+  return parseYaml(text);
 }
 
 /** One JSON line per event (with its level); routes are one line per prefix. */
@@ -218,9 +265,12 @@ export async function serveStatus(
         buf = buf.slice(nl + 1);
         if (!line) continue;
         const s = current();
-        conn.write(
+        const ok = conn.write(
           `${s ? controlAnswer(s, line, state) : JSON.stringify({ error: "starting" })}\n`,
         );
+        // A client that sends requests without reading the answers is not read
+        // from until it does: answers cannot pile up here without bound.
+        if (!ok) conn.pause();
       }
       if (Buffer.byteLength(buf) > MAX_REQUEST_BYTES) {
         buf = "";
@@ -230,6 +280,7 @@ export async function serveStatus(
         conn.destroySoon();
       }
     });
+    conn.on("drain", () => conn.resume());
     conn.on("error", () => {});
   });
   await new Promise<void>((resolve, reject) => {

@@ -1,11 +1,12 @@
 // SIGHUP for `tortie-bgp`: what a new configuration changes, so that only
 // that is done — an unchanged peer keeps its session (no Cease), a changed
-// peer is re-created, originated prefixes are announced or withdrawn by
-// difference. Settings of the whole speaker (AS, router id, listener,
+// peer is re-created. Originated prefixes are announced or withdrawn by
+// difference against what the speaker holds (`Speaker.replaceOriginated`),
+// not planned here. Settings of the whole speaker (AS, router id, listener,
 // namespace, dynamic ranges, graceful restart) cannot change under running
 // sessions: such a reload is refused, naming them, and nothing is changed.
 // Pure.
-import type { OriginateConfig, PeerConfig, SpeakerConfig } from "../speaker/config.js";
+import type { PeerConfig, SpeakerConfig } from "../speaker/config.js";
 
 /** What a reload does. */
 export interface ReloadPlan {
@@ -14,9 +15,6 @@ export interface ReloadPlan {
   /** Peers whose settings changed: removed and added again. */
   readonly replacePeers: readonly PeerConfig[];
   readonly unchangedPeers: readonly string[];
-  /** New prefixes and prefixes whose attributes changed. */
-  readonly originate: readonly OriginateConfig[];
-  readonly withdraw: readonly string[];
   /** Speaker-wide keys that changed: the reload is refused (restart to apply). */
   readonly needsRestart: readonly string[];
 }
@@ -54,15 +52,5 @@ export function planReload(old: SpeakerConfig, next: SpeakerConfig): ReloadPlan 
     else unchangedPeers.push(a);
   }
   const removePeers = [...before.keys()].filter((a) => !after.has(a));
-  const was = new Map(old.originate.map((r) => [r.prefix, canonical(r)]));
-  const now = new Set(next.originate.map((r) => r.prefix));
-  return {
-    addPeers,
-    removePeers,
-    replacePeers,
-    unchangedPeers,
-    originate: next.originate.filter((r) => was.get(r.prefix) !== canonical(r)),
-    withdraw: old.originate.map((r) => r.prefix).filter((p) => !now.has(p)),
-    needsRestart,
-  };
+  return { addPeers, removePeers, replacePeers, unchangedPeers, needsRestart };
 }

@@ -11,7 +11,8 @@
 //       asks a running daemon (JSON by default).
 //   tortie-bgp control [--socket PATH] REQUEST
 //       sends one control request (JSON, control.ts): add-peer, remove-peer,
-//       disable-peer, enable-peer, originate, withdraw; prints the answer.
+//       disable-peer, enable-peer, originate, originate-prefixes, withdraw;
+//       prints the answer.
 //   tortie-bgp --version
 // SIGHUP re-reads the configuration and applies only the difference (reload.ts).
 // Every start-up failure is one line on stderr naming the address, port or
@@ -21,10 +22,11 @@ import { accessSync, constants, existsSync, readFileSync } from "node:fs";
 import { dirname } from "node:path";
 import { parseArgs } from "node:util";
 import { type SpeakerConfig, SpeakerConfig as SpeakerConfigSchema } from "../speaker/config.js";
+import type { OriginateBatch } from "../speaker/originate-batch.js";
 import { Speaker } from "../speaker/speaker.js";
 import { closest } from "../speaker/suggest.js";
 import type { ControlState } from "./control.js";
-import { loadConfig, queryStatus, serveStatus, streamEvents } from "./daemon.js";
+import { loadDaemonConfig, queryStatus, serveStatus, streamEvents } from "./daemon.js";
 import { describeConfig } from "./help-config.js";
 import { enabled, LOG_LEVELS, type LogLevel, levelOf } from "./log.js";
 import { planReload } from "./reload.js";
@@ -38,7 +40,8 @@ const USAGE = `usage:
   tortie-bgp status [--socket PATH] [--table] [--routes [PEER]]
   tortie-bgp control [--socket PATH] '{"cmd":"add-peer","peer":{"address":"192.0.2.1","asn":64512}}'
       commands: add-peer {peer}, remove-peer {address, message?}, disable-peer {address, message?},
-      enable-peer {address}, originate {routes: [{prefix, …}]}, withdraw {prefixes: [...]}
+      enable-peer {address}, originate {routes: [{prefix, …}]},
+      originate-prefixes {prefixes: [...], attributes?: {med, communities, …}}, withdraw {prefixes: [...]}
   tortie-bgp --help-config                     every configuration field: type, default, meaning
   tortie-bgp --version`;
 
@@ -123,7 +126,7 @@ async function run(argv: string[]): Promise<number> {
   let state: ControlState;
   let server: Awaited<ReturnType<typeof serveStatus>> | undefined;
   try {
-    const config = await loadConfig(values.config);
+    const { config, routes } = await loadDaemonConfig(values.config);
     state = { config, notes: new Map() };
     ctx.listen = config.listen;
     if (config.netns) {
@@ -138,6 +141,7 @@ async function run(argv: string[]): Promise<number> {
     server = await serveStatus(() => speaker, socketPath, state);
     ctx.stage = "listen";
     speaker = await Speaker.start(config);
+    speaker.originateBatch(routes);
   } catch (e) {
     server?.close();
     console.error(startupMessage(e, ctx));
@@ -163,8 +167,9 @@ async function run(argv: string[]): Promise<number> {
   process.on("SIGHUP", () => {
     void (async () => {
       let next: SpeakerConfig;
+      let routes: OriginateBatch;
       try {
-        next = await loadConfig(configPath);
+        ({ config: next, routes } = await loadDaemonConfig(configPath));
       } catch (e) {
         emit({ event: "reload-failed", error: startupMessage(e, { stage: "config", configPath }) });
         return;
@@ -184,8 +189,8 @@ async function run(argv: string[]): Promise<number> {
           running.addPeer(p);
         }
         for (const p of plan.addPeers) running.addPeer(p);
-        if (plan.withdraw.length) running.withdraw(plan.withdraw);
-        if (plan.originate.length) running.originate(plan.originate);
+        // The static routes: only the difference goes out (an unchanged route is not re-sent).
+        const diff = running.applyOriginated(routes);
         state.config = next;
         emit({
           event: "reloaded",
@@ -193,8 +198,8 @@ async function run(argv: string[]): Promise<number> {
           removed: plan.removePeers,
           replaced: plan.replacePeers.map((p) => p.address),
           unchanged: plan.unchangedPeers,
-          originated: plan.originate.map((r) => r.prefix),
-          withdrawn: plan.withdraw,
+          originated: diff.originated,
+          withdrawn: diff.withdrawn,
         });
       } catch (e) {
         emit({ event: "reload-failed", error: `tortie-bgp: ${(e as Error).message}` });

@@ -18,23 +18,28 @@ import { isIPv6, type Socket } from "node:net";
 import { Address4, Address6 } from "ip-address";
 import type { SessionState } from "../fsm/index.js";
 import { Rib, type RibDelta } from "../rib/rib.js";
-import { parsePrefix } from "../wire/prefix.js";
+import { formatPrefix, type Prefix, parsePrefix } from "../wire/prefix.js";
 import {
   type DynamicNeighborConfig,
-  type OriginateConfig,
   type OriginateConfigInput,
   type PeerConfigInput,
-  parseOriginateConfig,
   parsePeerConfig,
   parseSpeakerConfig,
   type SpeakerConfig,
   type SpeakerConfigInput,
 } from "./config.js";
 import {
+  type OriginateBatch,
+  type OriginateGroup,
+  parseOriginateBatch,
+  parsePrefixBatch,
+  v4FromNumber,
+  v4Number,
+} from "./originate-batch.js";
+import {
   type BestPathChange,
   bestPathChange,
   originatedInit,
-  originatedPrefix,
   type RibRoute,
   type RouteQuery,
   routeOf,
@@ -103,6 +108,8 @@ export interface SpeakerStatus {
   readonly listen: { readonly address: string; readonly port: number } | false;
   readonly peers: readonly PeerStatus[];
   readonly originated: readonly string[];
+  /** Number of originated prefixes (always set by {@link Speaker.status}). */
+  readonly originatedCount?: number;
   /** Internal errors contained since start, over every session (removed ones too). */
   readonly internalErrors: number;
 }
@@ -118,12 +125,14 @@ export interface SpeakerOptions {
   readonly clock?: () => number;
 }
 
+/** Routes handed to the RIB per call when originating or withdrawing many (bounds the objects alive at once). */
+const CHUNK = 4096;
+
 /** A BGP speaker. Create with {@link Speaker.start}. */
 export class Speaker extends EventEmitter<SpeakerEvents> {
   readonly config: SpeakerConfig;
   private listener: Listener | undefined;
   private readonly sessions = new Map<string, PeerSession>();
-  private readonly originatedRoutes = new Map<string, OriginateConfig>();
   /**
    * The speaker's RIB: Adj-RIBs-In, Loc-RIB, Adj-RIBs-Out (RFC 4271 §3.2).
    * Read it freely (`best`, `explain`, `paths`); change it through the
@@ -175,7 +184,8 @@ export class Speaker extends EventEmitter<SpeakerEvents> {
         if (d.password)
           s.setListenerMd5(d.prefix.split("/")[0]!, d.password, Number(d.prefix.split("/")[1]));
     }
-    s.originateParsed(config.originate);
+    if (config.originate.length)
+      s.originateBatch(parseOriginateBatch(config.originate, "originate"));
     for (const p of config.peers) s.addPeer(p);
     return s;
   }
@@ -228,38 +238,133 @@ export class Speaker extends EventEmitter<SpeakerEvents> {
    * already originated); every peer whose export rules and filters allow it
    * is sent them. Attributes: ORIGIN, AS_PATH (`asPath`, our AS is prepended
    * towards eBGP), MED, LOCAL_PREF (iBGP), communities, large communities,
-   * an explicit next hop, and raw attributes (`rawAttributes`).
-   * @throws ConfigError for an invalid route (unknown keys name the closest valid one).
+   * an explicit next hop, and raw attributes (`rawAttributes`). Routes with
+   * equal attributes share one interned attribute set and are validated once
+   * (a table of routes costs its prefixes, not an object per route).
+   * @throws ConfigError for an invalid route (unknown keys name the closest
+   *   valid one); nothing is originated then.
    */
   originate(routes: OriginateConfigInput | readonly OriginateConfigInput[]): void {
     this.assertOpen();
-    const list = (Array.isArray(routes) ? routes : [routes]).map((r) => parseOriginateConfig(r));
-    this.originateParsed(list);
+    this.originateBatch(parseOriginateBatch(Array.isArray(routes) ? routes : [routes]));
   }
 
-  private originateParsed(list: readonly OriginateConfig[]): void {
-    // Routes with equal attributes share one interned set: originate them together.
-    const groups = new Map<string, OriginateConfig[]>();
-    for (const r of list) {
-      this.originatedRoutes.set(r.prefix, r);
-      const { prefix: _p, ...attrs } = r;
-      const k = JSON.stringify(attrs);
-      const g = groups.get(k);
-      if (g) g.push(r);
-      else groups.set(k, [r]);
+  /**
+   * Originates `prefixes` with one set of attributes (every key of an
+   * `originate` route but `prefix`; none: ORIGIN igp, empty AS_PATH): the
+   * compact way to originate a large table, like BIRD's `protocol static`.
+   * @throws ConfigError for an invalid prefix or attribute; nothing is originated then.
+   */
+  originatePrefixes(
+    prefixes: readonly string[],
+    attributes: Omit<OriginateConfigInput, "prefix"> = {},
+  ): void {
+    this.assertOpen();
+    this.originateBatch(parsePrefixBatch(prefixes, attributes));
+  }
+
+  /**
+   * Makes the originated routes exactly `routes` (the configuration's
+   * `originate:` list, e.g. re-read on reload): routes that are new or whose
+   * attributes changed are originated, originated routes absent from the list
+   * are withdrawn, and unchanged ones are not touched — so peers are sent
+   * only the difference. Returns the numbers of routes originated and withdrawn.
+   * @throws ConfigError for an invalid route; nothing is changed then.
+   */
+  replaceOriginated(routes: readonly OriginateConfigInput[]): {
+    originated: number;
+    withdrawn: number;
+  } {
+    this.assertOpen();
+    return this.applyOriginated(parseOriginateBatch(routes, "originate"));
+  }
+
+  /** {@link Speaker.replaceOriginated} for a batch validated by `parseOriginateBatch`. */
+  applyOriginated(batch: OriginateBatch): { originated: number; withdrawn: number } {
+    this.assertOpen();
+    const keep4 = new Set<number>();
+    const keep = new Set<string>();
+    const changed: OriginateGroup[] = [];
+    for (const g of batch.groups) {
+      const set = this.rib.interner.intern(originatedInit(g.route));
+      const v4: number[] = [];
+      const other: Prefix[] = [];
+      const same = (p: Prefix) =>
+        this.rib.paths(p).some((x) => x.source.kind === "local" && x.attrs === set);
+      for (const v of g.v4) {
+        keep4.add(v);
+        if (!same(v4FromNumber(v))) v4.push(v);
+      }
+      for (const p of g.other) {
+        keep.add(formatPrefix(p));
+        if (!same(p)) other.push(p);
+      }
+      this.rib.interner.release(set);
+      if (v4.length || other.length) changed.push({ route: g.route, v4, other });
     }
-    for (const g of groups.values())
-      this.rib.originate(g.map(originatedPrefix), originatedInit(g[0]!));
-    this.kick();
+    const gone: Prefix[] = [];
+    for (const { prefix } of this.rib.routes({ peer: "local", bestOnly: false })) {
+      const known = prefix.afi === 1 ? keep4.has(v4Number(prefix)) : keep.has(formatPrefix(prefix));
+      if (!known) gone.push(prefix);
+    }
+    for (let i = 0; i < gone.length; i += CHUNK) this.rib.unoriginate(gone.slice(i, i + CHUNK));
+    let originated = 0;
+    for (const g of changed) originated += g.v4.length + g.other.length;
+    this.originateBatch({ groups: changed, size: originated });
+    if (gone.length) this.kick();
+    return { originated, withdrawn: gone.length };
+  }
+
+  /**
+   * Originates a batch validated by `parseOriginateBatch` / `parsePrefixBatch`
+   * (./originate-batch.ts), a chunk at a time: no object per route is held.
+   */
+  originateBatch(batch: OriginateBatch): void {
+    this.assertOpen();
+    for (const g of batch.groups) {
+      const init = originatedInit(g.route);
+      for (let i = 0; i < g.v4.length; i += CHUNK) {
+        const end = Math.min(g.v4.length, i + CHUNK);
+        const chunk = new Array<Prefix>(end - i);
+        for (let j = i; j < end; j++) chunk[j - i] = v4FromNumber(g.v4[j]!);
+        this.rib.originate(chunk, init);
+      }
+      for (let i = 0; i < g.other.length; i += CHUNK)
+        this.rib.originate(g.other.slice(i, i + CHUNK), init);
+    }
+    if (batch.size) this.kick();
+  }
+
+  /** Whether `prefix` (text) is originated here. */
+  isOriginated(prefix: string): boolean {
+    let p: Prefix;
+    try {
+      p = parsePrefix(prefix);
+    } catch {
+      return false;
+    }
+    return this.rib.hasPath("local", p);
+  }
+
+  /** Number of routes originated here. */
+  get originatedCount(): number {
+    return this.rib.pathCount("local");
   }
 
   /** Withdraws originated prefixes from the Loc-RIB (and so from every peer). Unknown prefixes are ignored. */
   withdraw(prefixes: string | readonly string[]): void {
-    const list = (typeof prefixes === "string" ? [prefixes] : prefixes).filter((p) =>
-      this.originatedRoutes.delete(p),
-    );
+    const list: Prefix[] = [];
+    for (const text of typeof prefixes === "string" ? [prefixes] : prefixes) {
+      let p: Prefix;
+      try {
+        p = parsePrefix(text);
+      } catch {
+        continue;
+      }
+      if (this.rib.hasPath("local", p)) list.push(p);
+    }
     if (!list.length) return;
-    this.rib.unoriginate(list.map((p) => parsePrefix(p)));
+    for (let i = 0; i < list.length; i += CHUNK) this.rib.unoriginate(list.slice(i, i + CHUNK));
     this.kick();
   }
 
@@ -349,14 +454,19 @@ export class Speaker extends EventEmitter<SpeakerEvents> {
     this.kick();
   }
 
-  /** Status of every peer. */
-  status(): SpeakerStatus {
+  /**
+   * Status of every peer. `originated` lists every originated prefix; with
+   * `{ originated: false }` it is left empty (a full table is a million
+   * strings) and `originatedCount` still tells how many.
+   */
+  status(opts: { readonly originated?: boolean } = {}): SpeakerStatus {
     return {
       asn: this.config.asn,
       routerId: this.config.routerId,
       listen: this.listener ? { address: this.listener.address, port: this.listener.port } : false,
       peers: [...this.sessions.values()].map((s) => s.status()),
-      originated: [...this.originatedRoutes.keys()],
+      originated: opts.originated === false ? [] : this.originatedPrefixes(),
+      originatedCount: this.rib.pathCount("local"),
       internalErrors: this.internalErrors,
     };
   }
@@ -378,6 +488,13 @@ export class Speaker extends EventEmitter<SpeakerEvents> {
   }
 
   // ---- internals ----------------------------------------------------------
+
+  private originatedPrefixes(): string[] {
+    const out: string[] = [];
+    for (const { prefix } of this.rib.routes({ peer: "local", bestOnly: false }))
+      out.push(formatPrefix(prefix));
+    return out;
+  }
 
   private session(address: string): PeerSession {
     const s = this.sessions.get(address);
