@@ -1,7 +1,10 @@
 // tortiectl end to end: F5's lab YAML applied unchanged, every verb's output
 // compared with golden files, on the embedded store and on a real etcd; a few
 // runs as real processes for what only a process shows (exit codes, stdin,
-// no stack traces).
+// no stack traces). The golden checks call the CLI's own entry function
+// (runCli, what main.ts runs) in this process with captured stdout/stderr: the
+// same command tree, store and output code as the binary, without a Node
+// start-up per command.
 import { execFile } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -13,6 +16,7 @@ import { Ipam, loadIpamConfig } from "@tortie/ipam";
 import { type Etcd, requirePrereqs, startEtcd } from "@tortie/testbed";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { nodeStatus as agentStatusRecord } from "../../node-agent/src/rooms/status/record.js";
+import { runCli } from "./program.js";
 
 const run = promisify(execFile);
 const here = new URL(".", import.meta.url).pathname;
@@ -26,25 +30,19 @@ interface Result {
   stderr: string;
 }
 
-// Every command runs as its own tortiectl process, as an operator runs it.
+// Every command runs through runCli, as main.ts runs it, with the environment
+// a process test gives (PATH only), stdin from `stdin` (empty when not given),
+// and stdout/stderr captured; the exit code is runCli's answer.
 async function cli(args: readonly string[], stdin?: string): Promise<Result> {
-  const child = run(
-    process.execPath,
-    ["--import", "tsx", "--conditions", "source", join(here, "main.ts"), ...args],
-    {
-      env: { PATH: process.env.PATH ?? "/usr/bin:/bin" },
-      cwd: join(here, ".."),
-      maxBuffer: 64 * 1024 * 1024,
-    },
-  );
-  child.child.stdin?.end(stdin ?? "");
-  try {
-    const { stdout, stderr } = await child;
-    return { code: 0, stdout, stderr };
-  } catch (e) {
-    const x = e as { code: number; stdout: string; stderr: string };
-    return { code: x.code, stdout: x.stdout, stderr: x.stderr };
-  }
+  let stdout = "";
+  let stderr = "";
+  const code = await runCli(args, {
+    env: { PATH: process.env.PATH ?? "/usr/bin:/bin" },
+    stdout: { write: (s: string) => (stdout += s) },
+    stderr: { write: (s: string) => (stderr += s) },
+    readStdin: () => stdin ?? "",
+  });
+  return { code, stdout, stderr };
 }
 
 const backends: { name: string; prereqs: Parameters<typeof requirePrereqs>[0] }[] = [
@@ -539,6 +537,16 @@ describe("tortiectl as a process", () => {
     expect(ok.stderr).toMatch(
       /^(tortiectl: note: <stdin>#1: IPPool default-ipv4-ippool: spec\.\w+ is stored but Tortie does not act on it\n)+$/,
     );
+    // A golden command as a process prints what runCli prints in-process.
+    const got = await proc([...store, "get", "ippools"]);
+    expect(got).toEqual({
+      code: 0,
+      stdout: await cli([...store, "get", "ippools"]).then((r) => r.stdout),
+      stderr: "",
+    });
+    expect(got.stdout).toMatch(
+      /^NAME +CIDR +SELECTOR\ndefault-ipv4-ippool +198\.51\.100\.0\/24 +all\(\)\n$/,
+    );
     const missing = await proc([...store, "get", "ippool", "nope"]);
     expect(missing).toEqual({
       code: 1,
@@ -572,6 +580,9 @@ describe("tortiectl as a process", () => {
   });
 
   it("--help on every command carries an example", async () => {
+    // One as a process: the same text on stdout and exit 0 as runCli gives.
+    const asProcess = await proc(["apply", "--help"]);
+    expect(asProcess).toEqual(await cli(["apply", "--help"]));
     for (const c of [
       ["apply"],
       ["create"],
@@ -592,7 +603,7 @@ describe("tortiectl as a process", () => {
       ["version"],
       ["completion"],
     ]) {
-      const h = await proc([...c, "--help"]);
+      const h = await cli([...c, "--help"]);
       expect(h.code, c.join(" ")).toBe(0);
       expect(h.stdout, c.join(" ")).toMatch(/Examples?:\n {2}(tortiectl |source <\(tortiectl )/);
     }
