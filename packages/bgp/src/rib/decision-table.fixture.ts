@@ -119,6 +119,25 @@ export const BIRD_DECISION_TABLE: readonly DecisionRow[] = [
     opts: { alwaysCompareMed: true },
   },
   {
+    name: "absent MED not compared across neighbour ASes either: router id decides",
+    paths: [
+      { attrs: { path: [1], med: 5 }, source: rid("192.0.2.1") },
+      { attrs: { path: [2] }, source: rid("192.0.2.2") },
+    ],
+    best: 0,
+    reason: "router-id",
+  },
+  {
+    name: "always-compare-med: an absent MED (0) wins across ASes",
+    paths: [
+      { attrs: { path: [1], med: 5 }, source: rid("192.0.2.1") },
+      { attrs: { path: [2] }, source: rid("192.0.2.2") },
+    ],
+    best: 1,
+    reason: "med",
+    opts: { alwaysCompareMed: true },
+  },
+  {
     name: "eBGP over iBGP",
     paths: [
       { attrs: { path: [1] }, source: ibgp("192.0.2.1") },

@@ -49,6 +49,16 @@ export interface PathView {
   readonly clusterListLength: number;
 }
 
+/**
+ * Whether a row is decided with MED compared across neighbour ASes: it is
+ * checked at a second receiver pair, a Speaker with `alwaysCompareMed` and a
+ * BIRD with `med metric on` on every feeder session (BIRD compares MEDs of
+ * different neighbour ASes when either route's protocol has it).
+ */
+export function alwaysCompareMed(row: DecisionRow): boolean {
+  return row.opts?.alwaysCompareMed === true;
+}
+
 /** A row the shape allows, with its prefix and the feeder of each path. */
 export interface FedRow {
   readonly row: DecisionRow;
@@ -70,8 +80,6 @@ export interface FeederPlan {
 
 /** Why a row cannot be fed from real BIRD peers to a Speaker, or undefined. */
 function unsupported(row: DecisionRow): string | undefined {
-  if (row.opts?.alwaysCompareMed)
-    return "always-compare-MED needs a second receiver pair (Speaker `alwaysCompareMed`, BIRD `med metric`); its wiring is checked by always-compare-med.test.ts";
   for (const p of row.paths) {
     if (p.source?.igpCost !== undefined)
       return "IGP cost: the Speaker's configuration has no per-peer IGP cost";

@@ -6,6 +6,12 @@
 // be the feeder Tortie chose (the Loc-RIB best path). Feeders are BIRD
 // processes, and ExaBGP for the AS_SET row; the local-origination row is a
 // static route at BIRD and an originated route at Tortie.
+//
+// The always-compare-MED rows are decided at a second receiver pair: a
+// Speaker with `alwaysCompareMed` and a BIRD with `med metric on` (BIRD 2's
+// per-protocol switch: MEDs of different neighbour ASes compared) on every
+// feeder session. The first pair receives those rows too and must choose
+// otherwise, the default (RFC 4271 §9.1.2.2 c, MED within one neighbour AS).
 import {
   type BirdRoute,
   requirePrereqs,
@@ -16,6 +22,7 @@ import {
 import { describe, expect, it } from "vitest";
 import { parsePrefix } from "../wire/prefix.js";
 import {
+  alwaysCompareMed,
   exabgpRoutes,
   feederFilter,
   LOCAL_AS,
@@ -29,15 +36,26 @@ const skip = requirePrereqs(["root", "bird", "exabgp"]);
 
 const TORTIE = "192.0.2.252";
 const RECEIVER = "192.0.2.253";
+/** The always-compare-MED pair: Speaker `alwaysCompareMed`, BIRD `med metric on`. */
+const TORTIE_MED = "192.0.2.250";
+const RECEIVER_MED = "192.0.2.251";
 
 describe.skipIf(skip)("best path: Tortie and BIRD choose the same among competing paths", () => {
   const tb = useTestbed();
 
   it("every row of the decision table: the same feeder wins at Tortie and at BIRD", async () => {
     const plan = planFeeders();
-    // All rows but the two the Speaker cannot be configured for (always-compare
-    // MED, IGP cost), and every step the issue names.
-    expect(plan.rows.length).toBeGreaterThanOrEqual(17);
+    // All rows but the one the Speaker cannot be configured for (IGP cost),
+    // and every step the issue names.
+    expect(plan.rows.length).toBeGreaterThanOrEqual(20);
+    const medRows = plan.rows.filter((r) => alwaysCompareMed(r.row));
+    const plainRows = plan.rows.filter((r) => !alwaysCompareMed(r.row));
+    expect(medRows.length).toBeGreaterThanOrEqual(2);
+    // Feeders of the always-compare rows also feed the second pair.
+    const medFeeders = new Set(medRows.flatMap((r) => r.feeders));
+    expect(
+      plan.feeders.filter((f) => medFeeders.has(f.address)).map((f) => f.daemon),
+    ).not.toContain("exabgp");
     const reasons = new Set(plan.rows.map((r) => r.row.reason));
     for (const r of [
       "local-pref",
@@ -52,13 +70,15 @@ describe.skipIf(skip)("best path: Tortie and BIRD choose the same among competin
       expect(reasons, r).toContain(r);
     }
     const topo = await tb.topology({
-      hosts: ["feed", "tortie", "bird"],
+      hosts: ["feed", "tortie", "bird", "tortmed", "birdmed"],
       segments: {
         lan: {
           members: {
             feed: plan.feeders.map((f) => `${f.address}/24`),
             tortie: [`${TORTIE}/24`],
             bird: [`${RECEIVER}/24`],
+            tortmed: [`${TORTIE_MED}/24`],
+            birdmed: [`${RECEIVER_MED}/24`],
           },
         },
       },
@@ -80,6 +100,12 @@ describe.skipIf(skip)("best path: Tortie and BIRD choose the same among competin
             peers: [
               ["tortie", TORTIE],
               ["receiver", RECEIVER],
+              ...(medFeeders.has(f.address)
+                ? [
+                    ["tortiemed", TORTIE_MED],
+                    ["receivermed", RECEIVER_MED],
+                  ]
+                : []),
             ].map(([name, neighbor]) => ({
               name: name!,
               neighbor: neighbor!,
@@ -109,63 +135,51 @@ describe.skipIf(skip)("best path: Tortie and BIRD choose the same among competin
         ),
       ),
     );
-    const receiver = tb.track(
-      await startBird(topo.host("bird"), {
-        routerId: RECEIVER,
-        localAs: LOCAL_AS,
-        direct: false,
-        static4: plan.local,
-        peers: plan.feeders.map((f) => ({
-          name: f.name,
-          neighbor: f.address,
-          neighborAs: f.asn,
-          localAddress: RECEIVER,
-          ipv4: { import: "all", export: "none" },
+    // A receiver pair: BIRD and Tortie, receive only, configured alike.
+    const receivers = async (med: boolean) => {
+      const feeders = plan.feeders.filter((f) => !med || medFeeders.has(f.address));
+      const bird = tb.track(
+        await startBird(topo.host(med ? "birdmed" : "bird"), {
+          routerId: med ? RECEIVER_MED : RECEIVER,
+          localAs: LOCAL_AS,
+          direct: false,
+          static4: med ? [] : plan.local,
+          peers: feeders.map((f) => ({
+            name: f.name,
+            neighbor: f.address,
+            neighborAs: f.asn,
+            localAddress: med ? RECEIVER_MED : RECEIVER,
+            ...(med ? { extra: "  med metric on;" } : {}),
+            ipv4: { import: "all", export: "none" },
+          })),
+        }),
+      );
+      const tortie = await startTortie(tb, topo.host(med ? "tortmed" : "tortie"), {
+        asn: LOCAL_AS,
+        routerId: med ? TORTIE_MED : TORTIE,
+        ...(med ? { alwaysCompareMed: true } : {}),
+        // Receive only, as the BIRD receiver (`export none`).
+        peers: feeders.map((f) => ({
+          address: f.address,
+          asn: f.asn,
+          connectRetryTime: 1,
+          exportFilters: [
+            {
+              metadata: { name: "receive-only" },
+              spec: { exportV4: [{ cidr: "0.0.0.0/0", matchOperator: "In", action: "Reject" }] },
+            },
+          ],
         })),
-      }),
-    );
-    const tortie = await startTortie(tb, topo, {
-      asn: LOCAL_AS,
-      routerId: TORTIE,
-      // Receive only, as the BIRD receiver (`export none`).
-      peers: plan.feeders.map((f) => ({
-        address: f.address,
-        asn: f.asn,
-        connectRetryTime: 1,
-        exportFilters: [
-          {
-            metadata: { name: "receive-only" },
-            spec: { exportV4: [{ cidr: "0.0.0.0/0", matchOperator: "In", action: "Reject" }] },
-          },
-        ],
-      })),
-      originate: plan.local.map((prefix) => ({ prefix })),
-    });
-    await Promise.all([
-      ...plan.feeders.map((f) => established(tortie, f.address)),
-      ...plan.feeders.map((f) => receiver.waitEstablished(f.name)),
-      ...exas.map((e) => e.waitUp()),
-    ]);
-
-    // Every path of every row at both receivers (a `birdc` call on the feeder
-    // each round wakes it: BIRD 2.0.12 may hold back an export's tail).
-    const byName = new Map<string, string>([
-      ...plan.feeders.map((f) => [f.name, f.address] as const),
-      ["s4", "local"],
-    ]);
-    const atBird = await receiver.waitFor(
-      async () => {
-        await Promise.all(feeds.map((f) => f.birdc("show status")));
-        const routes = await receiver.routes({ table: "master4" });
-        const complete = plan.rows.every(
-          (r) =>
-            routes.filter((x) => x.prefix === r.prefix).length === r.row.paths.length &&
-            tortie.rib.paths(parsePrefix(r.prefix)).length === r.row.paths.length,
-        );
-        return complete ? routes : undefined;
-      },
-      { what: "every competing path at BIRD and at Tortie", timeoutMs: 20_000 },
-    );
+        originate: med ? [] : plan.local.map((prefix) => ({ prefix })),
+      });
+      await Promise.all([
+        ...feeders.map((f) => established(tortie, f.address)),
+        ...feeders.map((f) => bird.waitEstablished(f.name)),
+      ]);
+      return { bird, tortie };
+    };
+    const [plain, medPair] = await Promise.all([receivers(false), receivers(true)]);
+    await Promise.all(exas.map((e) => e.waitUp()));
 
     // Each path arrived at both receivers with the attributes its row varies,
     // so that each row decides on what it names.
@@ -196,63 +210,104 @@ describe.skipIf(skip)("best path: Tortie and BIRD choose the same among competin
         clusterListLength: cl && "clusterIds" in cl ? cl.clusterIds.length : 0,
       };
     };
-    const sent: unknown[] = [];
-    const atBirdViews: unknown[] = [];
-    const atTortieViews: unknown[] = [];
-    for (const r of plan.rows) {
-      for (const [i, addr] of r.feeders.entries()) {
-        if (addr === "local") continue;
-        const f = plan.feeders.find((x) => x.address === addr)!;
-        const name = f.name;
-        const b = atBird.find((x) => x.prefix === r.prefix && x.protocol === name);
-        const t = tortie.routes({ prefix: r.prefix, peer: addr })[0];
-        sent.push([r.row.name, i, r.views[i]]);
-        atBirdViews.push([r.row.name, i, b && birdView(b, f.kind === "ibgp")]);
-        atTortieViews.push([r.row.name, i, t && tortieView(t, f.kind === "ibgp")]);
-      }
-    }
-    expect(atBirdViews).toEqual(sent);
-    expect(atTortieViews).toEqual(sent);
+    const byName = new Map<string, string>([
+      ...plan.feeders.map((f) => [f.name, f.address] as const),
+      ["s4", "local"],
+    ]);
 
-    const table = plan.rows.map((r) => {
-      const best = atBird.find((x) => x.prefix === r.prefix && x.best);
-      const bird = best ? byName.get(best.protocol) : undefined;
-      const tortieBest = tortie.routes({ prefix: r.prefix, bestOnly: true })[0]?.peer;
-      const d = tortie.rib.explain(parsePrefix(r.prefix));
-      const loser = [...d.reasons.values()][0];
-      return {
-        row: r.row.name,
-        prefix: r.prefix,
-        documented: r.feeders[r.row.best],
-        bird,
-        birdIndex: bird === undefined ? -1 : r.feeders.indexOf(bird),
-        tortie: tortieBest,
-        tortieIndex: tortieBest === undefined ? -1 : r.feeders.indexOf(tortieBest),
-        reason: loser,
-        documentedReason: r.row.reason,
-      };
-    });
+    /** The choice of both receivers of a pair on `rows`, once every path of them is there. */
+    const decided = async (pair: typeof plain, rows: typeof plan.rows) => {
+      const { bird: receiver, tortie } = pair;
+      // A `birdc` call on the feeder each round wakes it: BIRD 2.0.12 may hold back an export's tail.
+      const atBird = await receiver.waitFor(
+        async () => {
+          await Promise.all(feeds.map((f) => f.birdc("show status")));
+          const routes = await receiver.routes({ table: "master4" });
+          const complete = rows.every(
+            (r) =>
+              routes.filter((x) => x.prefix === r.prefix).length === r.row.paths.length &&
+              tortie.rib.paths(parsePrefix(r.prefix)).length === r.row.paths.length,
+          );
+          return complete ? routes : undefined;
+        },
+        { what: "every competing path at BIRD and at Tortie", timeoutMs: 20_000 },
+      );
+      const sent: unknown[] = [];
+      const atBirdViews: unknown[] = [];
+      const atTortieViews: unknown[] = [];
+      for (const r of rows) {
+        for (const [i, addr] of r.feeders.entries()) {
+          if (addr === "local") continue;
+          const f = plan.feeders.find((x) => x.address === addr)!;
+          const b = atBird.find((x) => x.prefix === r.prefix && x.protocol === f.name);
+          const t = tortie.routes({ prefix: r.prefix, peer: addr })[0];
+          sent.push([r.row.name, i, r.views[i]]);
+          atBirdViews.push([r.row.name, i, b && birdView(b, f.kind === "ibgp")]);
+          atTortieViews.push([r.row.name, i, t && tortieView(t, f.kind === "ibgp")]);
+        }
+      }
+      expect(atBirdViews).toEqual(sent);
+      expect(atTortieViews).toEqual(sent);
+      return rows.map((r) => {
+        const best = atBird.find((x) => x.prefix === r.prefix && x.best);
+        const bird = best ? byName.get(best.protocol) : undefined;
+        const tortieBest = tortie.routes({ prefix: r.prefix, bestOnly: true })[0]?.peer;
+        const d = tortie.rib.explain(parsePrefix(r.prefix));
+        const loser = [...d.reasons.values()][0];
+        return {
+          row: r.row.name,
+          prefix: r.prefix,
+          documented: r.feeders[r.row.best],
+          best: r.row.best,
+          bird,
+          birdIndex: bird === undefined ? -1 : r.feeders.indexOf(bird),
+          tortie: tortieBest,
+          tortieIndex: tortieBest === undefined ? -1 : r.feeders.indexOf(tortieBest),
+          reason: loser,
+          documentedReason: r.row.reason,
+        };
+      });
+    };
+    // The first pair holds every row; the always-compare rows are decided there the default way.
+    const table = await decided(plain, plainRows);
+    const medAtDefault = await decided(plain, medRows);
+    const medTable = await decided(medPair, medRows);
+
     const cell = (s: unknown, w: number) => String(s ?? "-").padEnd(w);
+    const lines = (t: typeof table, note: string) =>
+      t.map(
+        (x) =>
+          `${cell(`${x.row}${note}`, 72)} ${cell(`${x.birdIndex} ${x.bird}`, 18)} ${cell(`${x.tortieIndex} ${x.tortie}`, 18)} ${x.reason}${
+            note === "" && x.birdIndex !== x.best
+              ? "  (BIRD differs from the documented choice)"
+              : ""
+          }`,
+      );
     console.log(
       [
-        `${cell("row", 62)} ${cell("BIRD", 18)} ${cell("Tortie", 18)} Tortie's reason`,
-        ...table.map(
-          (t) =>
-            `${cell(t.row, 62)} ${cell(`${t.birdIndex} ${t.bird}`, 18)} ${cell(`${t.tortieIndex} ${t.tortie}`, 18)} ${t.reason}${
-              t.birdIndex !== plan.rows.find((r) => r.prefix === t.prefix)!.row.best
-                ? "  (BIRD differs from the documented choice)"
-                : ""
-            }`,
-        ),
-        ...plan.skipped.map((s) => `${cell(s.name, 62)} not run: ${s.why}`),
+        `${cell("row", 72)} ${cell("BIRD", 18)} ${cell("Tortie", 18)} Tortie's reason`,
+        ...lines(table, ""),
+        ...lines(medTable, ""),
+        ...lines(medAtDefault, " [default pair]"),
+        ...plan.skipped.map((s) => `${cell(s.name, 72)} not run: ${s.why}`),
       ].join("\n"),
     );
     // Real BIRD is the reference; the documented choice is checked too, so a
     // difference between BIRD and the table is seen.
-    expect(table.map((t) => [t.row, t.tortie])).toEqual(table.map((t) => [t.row, t.bird]));
-    expect(table.map((t) => [t.row, t.reason])).toEqual(
-      table.map((t) => [t.row, t.documentedReason]),
+    for (const t of [table, medTable]) {
+      expect(t.map((x) => [x.row, x.tortie])).toEqual(t.map((x) => [x.row, x.bird]));
+      expect(t.map((x) => [x.row, x.reason])).toEqual(t.map((x) => [x.row, x.documentedReason]));
+      expect(t.map((x) => [x.row, x.bird])).toEqual(t.map((x) => [x.row, x.documented]));
+    }
+    // Without the option (BIRD without `med metric`, a Speaker without
+    // `alwaysCompareMed`) both choose the other path on the always-compare rows.
+    expect(medAtDefault.map((x) => [x.row, x.tortie])).toEqual(
+      medAtDefault.map((x) => [x.row, x.bird]),
     );
-    expect(table.map((t) => [t.row, t.bird])).toEqual(table.map((t) => [t.row, t.documented]));
+    for (const x of medAtDefault) {
+      expect(x.bird, x.row).toBeDefined();
+      expect(x.bird, x.row).not.toBe(x.documented);
+      expect(x.reason, x.row).not.toBe("med");
+    }
   });
 });
