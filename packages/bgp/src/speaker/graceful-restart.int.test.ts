@@ -5,7 +5,11 @@
 // its sockets), and a new one started with `restarting: true` announces one
 // of them again. FRR's and BIRD's tables are polled all along: the kept
 // prefix is never missing; the one no longer announced goes after the new
-// speaker's End-of-RIB.
+// speaker's End-of-RIB. FRR (zebra) and BIRD (kernel protocol) install the
+// routes in their namespaces' kernels, and a ping from each to an address of
+// the kept prefix on Tortie's host never fails across the restart. The new
+// speaker is then killed and not restarted: FRR and BIRD drop its routes
+// after its Restart Time, not before.
 //
 // Tortie as helper: BIRD (`graceful restart on`) is killed with SIGKILL and
 // restarted in recovery mode (`bird -R`): Tortie keeps its routes, stale,
@@ -121,7 +125,7 @@ describe.skipIf(skip)(
   () => {
     const tb = useTestbed();
 
-    it("keeps Tortie's routes at FRR and BIRD across a SIGKILL; sweeps the one not re-announced after End-of-RIB", async () => {
+    it("keeps Tortie's routes at FRR and BIRD across a SIGKILL, a ping through them never failing; sweeps the one not re-announced after End-of-RIB; drops them when Tortie does not come back", async () => {
       const topo = await tb.topology({
         hosts: ["frr", "bird", "tortie"],
         segments: {
@@ -144,6 +148,8 @@ describe.skipIf(skip)(
           birdConfig({
             routerId: BIRD,
             localAs: 65003,
+            // BGP routes into the namespace's kernel, for the ping.
+            kernel: true,
             peers: [
               {
                 name: "tortie",
@@ -159,11 +165,25 @@ describe.skipIf(skip)(
       );
       const kept = "203.0.113.0/26";
       const dropped = "203.0.113.64/26";
+      // An address of the kept prefix on Tortie's host: what the pings reach.
+      const target = "203.0.113.1";
+      await exec([
+        "ip",
+        "-n",
+        topo.host("tortie").netns,
+        "addr",
+        "add",
+        `${target}/32`,
+        "dev",
+        "lo",
+      ]);
+      // The restarted speaker advertises a short Restart Time: it is not restarted again.
+      const secondRestartTime = 8;
       const config = (restarting: boolean): SpeakerConfigInput => ({
         asn: 65002,
         routerId: TORTIE,
         netns: topo.host("tortie").nsPath,
-        gracefulRestart: { restartTime: 90 },
+        gracefulRestart: { restartTime: restarting ? secondRestartTime : 90 },
         restarting,
         peers: [
           { address: FRR, asn: 65001, connectRetryTime: 1 },
@@ -186,8 +206,36 @@ describe.skipIf(skip)(
       expect(JSON.stringify(n)).toContain("gracefulRestart");
       expect(await bird.birdc("show protocols all tortie")).toMatch(/Graceful restart/i);
 
+      // A ping from FRR's and from BIRD's host to Tortie's host, through the kept route.
+      const ping = (host: Host) => async () => {
+        try {
+          await exec([
+            "ip",
+            "netns",
+            "exec",
+            host.netns,
+            "ping",
+            "-n",
+            "-c",
+            "1",
+            "-W",
+            "1",
+            target,
+          ]);
+          return true;
+        } catch {
+          return false;
+        }
+      };
+      const pingFromFrr = ping(topo.host("frr"));
+      const pingFromBird = ping(topo.host("bird"));
+      await waitFor(async () => (await pingFromFrr()) && (await pingFromBird()), {
+        what: "pings through the kept route answered",
+      });
       const atFrr = watch(() => frrHas(kept));
       const atBird = watch(() => birdHas(kept));
+      const pingsFrr = watch(pingFromFrr);
+      const pingsBird = watch(pingFromBird);
 
       first.signal("SIGKILL");
       await first.exited;
@@ -214,16 +262,46 @@ describe.skipIf(skip)(
         what: "BIRD swept the dropped prefix",
       });
       await new Promise((r) => setTimeout(r, 1000));
-      await atFrr.stop();
-      await atBird.stop();
+      for (const w of [atFrr, atBird, pingsFrr, pingsBird]) await w.stop();
       expect(atFrr.polls).toBeGreaterThan(5);
       expect(atBird.polls).toBeGreaterThan(5);
       expect(atFrr.misses).toEqual([]);
       expect(atBird.misses).toEqual([]);
+      // Forwarding never stopped: not one ping lost across the restart.
+      expect(pingsFrr.polls).toBeGreaterThan(5);
+      expect(pingsBird.polls).toBeGreaterThan(5);
+      expect(pingsFrr.misses).toEqual([]);
+      expect(pingsBird.misses).toEqual([]);
       const again = (await frr.routes("ipv4"))[kept]?.[0] as Record<string, unknown> | undefined;
       expect(again?.stale).toBeUndefined();
       // The second speaker said it was restarting (R bit), as FRR saw it.
       expect(second.logs()).toContain('"ev":"end-of-rib"');
+
+      // Killed again and not restarted: the helpers keep its routes, stale,
+      // for its Restart Time (RFC 4724 §4.2), then drop them.
+      second.signal("SIGKILL");
+      await second.exited;
+      const killedAt = Date.now();
+      await waitFor(async () => (await frr.neighbor(TORTIE))?.bgpState !== "Established", {
+        what: "FRR sees the session down again",
+      });
+      await waitFor(async () => !(await bird.established("tortie")), {
+        what: "BIRD sees the session down again",
+      });
+      expect(await frrHas(kept)).toBe(true);
+      expect(await birdHas(kept)).toBe(true);
+      const gone = async (has: (p: string) => Promise<boolean>, who: string) => {
+        await waitFor(async () => !(await has(kept)), {
+          what: `${who} dropped Tortie's routes after its Restart Time`,
+          timeoutMs: (secondRestartTime + 20) * 1000,
+        });
+        return Date.now() - killedAt;
+      };
+      const [frrAfter, birdAfter] = await Promise.all([gone(frrHas, "FRR"), gone(birdHas, "BIRD")]);
+      // Not before the Restart Time (less a second for the close to be noticed).
+      expect(frrAfter).toBeGreaterThanOrEqual((secondRestartTime - 1) * 1000);
+      expect(birdAfter).toBeGreaterThanOrEqual((secondRestartTime - 1) * 1000);
+      expect(await pingFromFrr()).toBe(false);
     });
   },
 );
