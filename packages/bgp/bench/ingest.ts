@@ -9,7 +9,10 @@
 //   npx tsx packages/bgp/bench/ingest.ts --feeders 10    10 BIRD feeders × the same 100,000
 //   options: --prefixes N (per feeder), --runs R, --receivers bird,tortie,…,
 //            --timeout S (600: a receiver not done by then is reported as such),
-//            --poll-ms M (poll every receiver every M ms instead of 10 / GoBGP 100)
+//            --poll-ms M (poll every receiver every M ms instead of 10 / GoBGP 100),
+//            --tortie-export none|all (none, the default: the Tortie receivers
+//            reject every route on export, as the BIRD receiver's `export none`;
+//            all: Tortie's default policy, re-advertising to every other feeder)
 //
 // Each run starts every receiver afresh (so its peak RSS is its own), enables
 // the feeders' sessions towards it, and measures from Established (as the
@@ -57,6 +60,7 @@ const { values: opt } = parseArgs({
     receivers: { type: "string", default: RECEIVERS.join(",") },
     timeout: { type: "string", default: "600" },
     "poll-ms": { type: "string" },
+    "tortie-export": { type: "string", default: "none" },
   },
 });
 const N = Number(opt.prefixes ?? (opt.full ? 1_000_000 : 100_000));
@@ -71,6 +75,9 @@ if (!(N > 0 && FEEDERS >= 1 && FEEDERS <= 50 && RUNS >= 1))
 const EXPECT = N * FEEDERS;
 const TIMEOUT_S = Number(opt.timeout);
 const POLL_MS = opt["poll-ms"] === undefined ? undefined : Number(opt["poll-ms"]);
+const TORTIE_EXPORT = opt["tortie-export"];
+if (TORTIE_EXPORT !== "none" && TORTIE_EXPORT !== "all")
+  throw new Error("--tortie-export must be none or all");
 
 const missing = missingPrereqs(["root", "bird", "frr", "gobgp"]);
 if (missing.length) {
@@ -90,7 +97,7 @@ interface Row {
 
 console.log(`packages/bgp/src at ${sourceVersion()}; ${new Date().toISOString()}`);
 console.log(
-  `ingest: ${FEEDERS} BIRD feeder(s) × ${describePrefixes(N)}; receivers ${names.join(", ")}; ${RUNS} run(s); load ${loadAverage()}`,
+  `ingest: ${FEEDERS} BIRD feeder(s) × ${describePrefixes(N)}; receivers ${names.join(", ")} (Tortie export ${TORTIE_EXPORT}); ${RUNS} run(s); load ${loadAverage()}`,
 );
 const bundles = {
   library: await bundle(new URL("./session/tortie-node.ts", import.meta.url).pathname),
@@ -151,7 +158,7 @@ try {
 
   for (let run = 1; run <= RUNS; run++) {
     for (const who of names) {
-      const rx = await startReceiver(who, topo.host("rx"), feeders, bundles);
+      const rx = await startReceiver(who, topo.host("rx"), feeders, bundles, TORTIE_EXPORT);
       try {
         const cpu0 = cpuMs(rx.pid);
         await Promise.all(ctl.map((c) => c.cmd("enable receiver")));

@@ -63,13 +63,33 @@ export interface TortieBundles {
   readonly daemon: string;
 }
 
+/**
+ * A BGPFilter rejecting every IPv4 route on export: Tortie's form of the
+ * BIRD receiver's `export none`, so that both only take routes in. (Without
+ * it a Tortie receiver of ten feeders would also re-advertise every best path
+ * to the nine others: transit work the BIRD receiver does not do.)
+ */
+export const EXPORT_NONE = [
+  { metadata: { name: "export-none" }, spec: { exportV4: [{ action: "Reject" }] } },
+];
+
+/** How the Tortie receivers export (`none`: as the BIRD receiver; `all`: the default policy). */
+export type TortieExport = "none" | "all";
+
 /** Starts one receiver in `host`, peering passively with every feeder. */
 export function startReceiver(
   name: ReceiverName,
   host: Host,
   feeders: readonly Feeder[],
   bundles: TortieBundles,
+  tortieExport: TortieExport = "none",
 ): Promise<Receiver> {
+  const tortiePeers = feeders.map((f) => ({
+    address: f.address,
+    asn: f.asn,
+    passive: true,
+    ...(tortieExport === "none" ? { exportFilters: EXPORT_NONE } : {}),
+  }));
   switch (name) {
     case "bird":
       return birdReceiver(host, feeders);
@@ -77,10 +97,10 @@ export function startReceiver(
       return tortieLibrary(host, bundles.library, {
         asn: RX_AS,
         routerId: RX_ADDRESS,
-        peers: feeders.map((f) => ({ address: f.address, asn: f.asn, passive: true })),
+        peers: tortiePeers,
       });
     case "tortie-bgp":
-      return tortieDaemon(host, bundles.daemon, feeders);
+      return tortieDaemon(host, bundles.daemon, tortiePeers);
     case "frr":
       return frrReceiver(host, feeders);
     case "gobgp":
@@ -286,13 +306,9 @@ export async function startTortieDaemon(
 async function tortieDaemon(
   host: Host,
   entry: string,
-  feeders: readonly Feeder[],
+  peers: readonly Record<string, unknown>[],
 ): Promise<Receiver> {
-  const d = await startTortieDaemon(host, entry, {
-    asn: RX_AS,
-    routerId: RX_ADDRESS,
-    peers: feeders.map((f) => ({ address: f.address, asn: f.asn, passive: true })),
-  });
+  const d = await startTortieDaemon(host, entry, { asn: RX_AS, routerId: RX_ADDRESS, peers });
   return {
     pid: d.pid,
     pollMs: 10,

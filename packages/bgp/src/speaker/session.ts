@@ -93,7 +93,7 @@ import {
   zeroCounters,
 } from "./session-types.js";
 import { connectTcp } from "./transport.js";
-import { announcedPrefixes, prefixText, withdrawnPrefixes } from "./update-prefixes.js";
+import { heldIndices, lazyArray, prefixText, withdrawnPrefixes } from "./update-prefixes.js";
 
 export { normalise } from "./session-info.js";
 export type {
@@ -1004,31 +1004,42 @@ export class PeerSession extends EventEmitter<SessionEvents> {
     }
     const rib = this.host.rib;
     const id = this.address;
-    // The "routes" event (what this UPDATE changed in the peer's Adj-RIB-In)
-    // is worked out only when someone listens: a full table costs nothing extra.
+    // The "routes" event (what this UPDATE changed in the peer's Adj-RIB-In).
+    // Which prefixes it names is settled now (before and after the RIB took
+    // the UPDATE); the route objects and their text are made only if a
+    // listener reads them (lazyArray): the speaker always listens, but a
+    // full table nobody looks at costs no per-route objects.
     const listening = this.listenerCount("routes") > 0;
-    const gone: string[] = [];
+    let gone: Prefix[] | undefined;
     if (listening) {
+      gone = [];
       for (const p of withdrawnPrefixes(msg, d.action === "treat-as-withdraw"))
-        if (rib.hasPath(id, p)) gone.push(routeKey(prefixText(p), p.pathId));
+        if (rib.hasPath(id, p)) gone.push(p);
     }
     const res = applyUpdate(rib, id, msg, d.action);
+    let allHeld = true;
     for (const a of res.announced) {
       if (a.infeasible)
         this.emit("warning", `route(s) from ${id} treated as withdrawn: ${a.infeasible.message}`);
+      if (a.infeasible || a.rejected > 0 || a.maxPrefix?.state === "exceeded") allHeld = false;
     }
-    if (listening) {
-      const changes = routesFromUpdate(msg, conn.ctx, d.action);
-      const nlri = announcedPrefixes(msg);
-      const announced = changes.announced.filter((_, i) => {
-        const p = nlri[i];
-        return p !== undefined && rib.hasPath(id, p);
-      });
-      if (announced.length || gone.length || changes.treatedAsWithdraw) {
+    if (gone) {
+      const treated = d.action === "treat-as-withdraw";
+      // Indices (in announcedPrefixes order) of the announced prefixes the peer now has a path for.
+      const held = treated ? [] : heldIndices(msg, allHeld ? undefined : (p) => rib.hasPath(id, p));
+      if (held.length || gone.length || treated) {
+        const ctx = conn.ctx;
+        const action = d.action;
+        const withdrawnNow = gone;
         this.emit("routes", {
-          announced,
-          withdrawn: gone,
-          treatedAsWithdraw: changes.treatedAsWithdraw,
+          announced: lazyArray(held.length, () => {
+            const all = routesFromUpdate(msg, ctx, action).announced;
+            return held.map((i) => all[i]!);
+          }),
+          withdrawn: lazyArray(withdrawnNow.length, () =>
+            withdrawnNow.map((p) => routeKey(prefixText(p), p.pathId)),
+          ),
+          treatedAsWithdraw: treated,
         });
       }
     }

@@ -29,3 +29,50 @@ export function announcedPrefixes(msg: UpdateMessage): Prefix[] {
   for (const a of msg.attributes) if (a.type === "mp-reach") out.push(...a.nlri);
   return out;
 }
+
+/**
+ * Indices, in {@link announcedPrefixes} order, of the announced prefixes the
+ * peer has a path for after the RIB took the UPDATE: those `held` says, or —
+ * without `held`, when no prefix was refused (no treat-as-withdraw, import
+ * rejection or max-prefix teardown) — every one except MP_REACH_NLRI prefixes
+ * without a next hop, which `applyUpdate` does not announce.
+ */
+export function heldIndices(msg: UpdateMessage, held?: (p: Prefix) => boolean): number[] {
+  const out: number[] = [];
+  let i = 0;
+  for (const p of msg.nlri) {
+    if (!held || held(p)) out.push(i);
+    i++;
+  }
+  for (const a of msg.attributes) {
+    if (a.type !== "mp-reach") continue;
+    for (const p of a.nlri) {
+      if (held ? held(p) : a.nextHop !== undefined) out.push(i);
+      i++;
+    }
+  }
+  return out;
+}
+
+/**
+ * A read-only array of `length` elements made by `make` the first time an
+ * element (or anything but its length) is read: a session's "routes" event
+ * is built for every UPDATE, but its per-route objects only when a listener
+ * looks at them. `make` must return exactly `length` elements.
+ */
+export function lazyArray<T>(length: number, make: () => T[]): readonly T[] {
+  let real: T[] | undefined;
+  const get = (): T[] => {
+    real ??= make();
+    return real;
+  };
+  return new Proxy<T[]>([], {
+    get: (_t, k) => (k === "length" && real === undefined ? length : Reflect.get(get(), k)),
+    has: (_t, k) => Reflect.has(get(), k),
+    ownKeys: () => Reflect.ownKeys(get()),
+    getOwnPropertyDescriptor: (_t, k) => Reflect.getOwnPropertyDescriptor(get(), k),
+    set: () => false,
+    defineProperty: () => false,
+    deleteProperty: () => false,
+  });
+}
