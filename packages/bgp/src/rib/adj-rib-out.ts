@@ -21,6 +21,41 @@ export interface OutboundBatch {
 }
 
 /**
+ * A batch for one peer with its IPv4 routes (without Path Identifier) as
+ * numbers, address × 64 + length: no prefix object per route.
+ */
+export interface PackedBatch {
+  /** IPv4 announcements grouped by attribute set. */
+  readonly announce4: readonly { readonly attrs: AttrSet; readonly v4: readonly number[] }[];
+  /** IPv4 withdrawals. */
+  readonly withdraw4: readonly number[];
+  /** Every other route (IPv6, or with a Path Identifier). */
+  readonly rest: OutboundBatch;
+}
+
+/** The IPv4 prefix of a number address × 64 + length. */
+export function v4FromKey(v: number): Prefix {
+  const length = v % 64;
+  return v4prefix((v - length) / 64, length);
+}
+
+/** A packed batch with its IPv4 routes as prefixes too (groups merged by attribute set). */
+export function unpack(b: PackedBatch): OutboundBatch {
+  if (b.announce4.length === 0 && b.withdraw4.length === 0) return b.rest;
+  const groups = new Map<AttrSet, Prefix[]>();
+  for (const g of b.announce4) groups.set(g.attrs, g.v4.map(v4FromKey));
+  for (const g of b.rest.announce) {
+    const have = groups.get(g.attrs);
+    if (have) have.push(...g.prefixes);
+    else groups.set(g.attrs, [...g.prefixes]);
+  }
+  return {
+    announce: [...groups].map(([attrs, prefixes]) => ({ attrs, prefixes })),
+    withdraw: [...b.withdraw4.map(v4FromKey), ...b.rest.withdraw],
+  };
+}
+
+/**
  * One route's state: what the peer has (`sent`) and what it should get next
  * (`pending`: attributes, null for a withdrawal, undefined for nothing).
  * One Map entry per route keeps a change to a couple of lookups.
@@ -205,54 +240,66 @@ export class AdjRibOut {
    * this when the socket can take more (back-pressure) and packs each group.
    */
   take(limit = Number.POSITIVE_INFINITY): OutboundBatch {
+    return unpack(this.takePacked(limit));
+  }
+
+  /**
+   * {@link AdjRibOut.take} without an object per IPv4 route: IPv4 routes
+   * without a Path Identifier come out as numbers (address × 64 + length),
+   * grouped by attribute set, ready to be encoded straight into UPDATEs
+   * (./pack.ts `packV4`); every other route as in `take`, in `rest`.
+   */
+  takePacked(limit = Number.POSITIVE_INFINITY): PackedBatch {
+    const groups4 = new Map<AttrSet, number[]>();
+    const withdraw4: number[] = [];
     const groups = new Map<AttrSet, Prefix[]>();
     const withdraw: Prefix[] = [];
+    let n = 0;
     // Consecutive routes mostly share a set (a table originated or learned
     // together): the last group is kept at hand instead of a Map lookup each.
     let lastAttrs: AttrSet | undefined;
-    let lastGroup: Prefix[] = [];
-    let n = 0;
-    const one = (prefix: Prefix, slot: Slot | undefined): void => {
-      if (!slot || slot.pending === undefined) return;
-      n++;
-      this.#pendingCount--;
-      const attrs = slot.pending;
-      slot.pending = undefined;
-      const old = slot.sent;
-      if (old) this.#interner.release(old);
-      if (attrs === null) {
-        if (old) this.#sentCount--;
-        this.#drop(prefix);
-        withdraw.push(prefix);
-      } else {
-        if (!old) this.#sentCount++;
-        slot.sent = attrs;
-        if (attrs !== lastAttrs) {
-          lastAttrs = attrs;
-          const g = groups.get(attrs);
-          if (g) lastGroup = g;
-          else {
-            lastGroup = [];
-            groups.set(attrs, lastGroup);
-          }
-        }
-        lastGroup.push(prefix);
-      }
-    };
+    let lastGroup: number[] = [];
     const q4 = this.#queue4;
     while (this.#cursor4 < this.#len4 && n < limit) {
       const v = q4[this.#cursor4++]!;
       const length = v % 64;
       const addr = (v - length) / 64;
       const slot = this.#slots.getV4(addr, length);
-      // A cancelled change: no prefix object is made for it.
+      // A cancelled change: nothing to send for it.
       if (!slot || slot.pending === undefined) continue;
-      one(v4prefix(addr, length), slot);
+      n++;
+      const attrs = this.#advance(slot);
+      if (attrs === null) {
+        this.#slots.delete(v4prefix(addr, length));
+        withdraw4.push(v);
+        continue;
+      }
+      if (attrs !== lastAttrs) {
+        lastAttrs = attrs;
+        const g = groups4.get(attrs);
+        if (g) lastGroup = g;
+        else {
+          lastGroup = [];
+          groups4.set(attrs, lastGroup);
+        }
+      }
+      lastGroup.push(v);
     }
     const q = this.#queue;
     while (this.#cursor < q.length && n < limit) {
       const prefix = q[this.#cursor++]!;
-      one(prefix, this.#get(prefix));
+      const slot = this.#get(prefix);
+      if (!slot || slot.pending === undefined) continue;
+      n++;
+      const attrs = this.#advance(slot);
+      if (attrs === null) {
+        this.#drop(prefix);
+        withdraw.push(prefix);
+        continue;
+      }
+      const g = groups.get(attrs);
+      if (g) g.push(prefix);
+      else groups.set(attrs, [prefix]);
     }
     // Every pending route has its entry at or after a cursor: reset drained queues.
     if (this.#cursor4 === this.#len4) this.#resetQueue4();
@@ -261,9 +308,27 @@ export class AdjRibOut {
       this.#cursor = 0;
     }
     return {
-      announce: [...groups].map(([attrs, prefixes]) => ({ attrs, prefixes })),
-      withdraw,
+      announce4: [...groups4].map(([attrs, v4]) => ({ attrs, v4 })),
+      withdraw4,
+      rest: { announce: [...groups].map(([attrs, prefixes]) => ({ attrs, prefixes })), withdraw },
     };
+  }
+
+  /** Marks a pending route as sent: its new state (null: withdrawn, the caller drops its slot). */
+  #advance(slot: Slot): AttrSet | null {
+    this.#pendingCount--;
+    const attrs = slot.pending as AttrSet | null;
+    slot.pending = undefined;
+    const old = slot.sent;
+    if (old) this.#interner.release(old);
+    if (attrs === null) {
+      if (old) this.#sentCount--;
+      slot.sent = undefined;
+    } else {
+      if (!old) this.#sentCount++;
+      slot.sent = attrs;
+    }
+    return attrs;
   }
 
   /**

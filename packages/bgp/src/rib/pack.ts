@@ -4,12 +4,22 @@
 // UPDATE may exceed the maximum message size; `encodeUpdates` in
 // ../wire/messages/pack.ts splits it into as few messages as fit, so N
 // prefixes sharing a set cost about N / 800 messages instead of N.
-import type { PathAttribute } from "../wire/attributes/table.js";
-import { Afi } from "../wire/constants.js";
+// `packV4` does the same for IPv4-unicast routes held as numbers in the
+// Adj-RIB-Out, writing their NLRI straight into the messages (no object
+// per route); the speaker's out-queue sends with both.
+import { encodeAttribute, type PathAttribute } from "../wire/attributes/table.js";
+import { ByteWriter } from "../wire/bytes.js";
+import {
+  Afi,
+  HEADER_LENGTH,
+  MAX_EXTENDED_MESSAGE_LENGTH,
+  MAX_MESSAGE_LENGTH,
+} from "../wire/constants.js";
+import { addPathSend, type CodecContext } from "../wire/context.js";
 import type { UpdateMessage } from "../wire/messages/update.js";
 import type { Prefix } from "../wire/prefix.js";
-import type { OutboundBatch } from "./adj-rib-out.js";
-import { wireAttributes } from "./attrs.js";
+import type { OutboundBatch, PackedBatch } from "./adj-rib-out.js";
+import { type AttrSet, wireAttributes } from "./attrs.js";
 
 /** The logical UPDATEs for a batch (withdrawals first, then one per attribute set and family). */
 export function batchToUpdates(batch: OutboundBatch, safi = 1): UpdateMessage[] {
@@ -36,4 +46,113 @@ export function batchToUpdates(batch: OutboundBatch, safi = 1): UpdateMessage[] 
     }
   }
   return out;
+}
+
+/** IPv4 announcement attributes, encoded once per attribute set and codec context. */
+const attrBytes = new WeakMap<AttrSet, { ctx: CodecContext; bytes: Uint8Array | null }>();
+
+/**
+ * The encoded path attributes of an IPv4-unicast announcement with `set`
+ * (NEXT_HOP included, as `wireAttributes` orders them), or null when `set`
+ * needs MP_REACH_NLRI (an IPv6 next hop, RFC 8950) and the generic path.
+ */
+function v4AttributeBytes(set: AttrSet, ctx: CodecContext): Uint8Array | null {
+  const hit = attrBytes.get(set);
+  if (hit && hit.ctx === ctx) return hit.bytes;
+  const w = wireAttributes(set, Afi.Ipv4, [], 1);
+  let bytes: Uint8Array | null = null;
+  if (!w.attributes.some((a) => a.type === "mp-reach")) {
+    const out = new ByteWriter(256);
+    for (const a of w.attributes) encodeAttribute(a, out, ctx);
+    bytes = out.buf.slice(0, out.pos);
+  }
+  attrBytes.set(set, { ctx, bytes });
+  return bytes;
+}
+
+/** Octets of an IPv4 prefix of `length` in NLRI encoding (RFC 4271 §4.3). */
+const nlriSize = (length: number) => 1 + ((length + 7) >> 3);
+
+/** Writes one IPv4 prefix (address × 64 + length) in NLRI encoding at `at`; returns the next offset. */
+function putV4(buf: Uint8Array, at: number, v: number): number {
+  const length = v % 64;
+  const addr = (v - length) / 64;
+  buf[at++] = length;
+  const n = (length + 7) >> 3;
+  for (let i = 0; i < n; i++) buf[at++] = Math.floor(addr / 2 ** (24 - 8 * i)) & 255;
+  return at;
+}
+
+/** Writes a BGP header (RFC 4271 §4.1) for an UPDATE of `length` octets at `at`. */
+function putHeader(buf: Uint8Array, at: number, length: number): void {
+  buf.fill(0xff, at, at + 16);
+  buf[at + 16] = length >> 8;
+  buf[at + 17] = length & 255;
+  buf[at + 18] = 2; // UPDATE
+}
+
+/**
+ * Encodes IPv4-unicast routes straight from numbers (address × 64 +
+ * length, no prefix objects) into UPDATE messages of at most the size `ctx`
+ * allows, concatenated: first `withdraw4` in Withdrawn Routes, then each
+ * group's prefixes as NLRI after its attributes (RFC 4271 §4.3), as many
+ * per message as fit. The same octets as {@link batchToUpdates} +
+ * `encodeUpdates` for these routes. Returns null when the context or a set
+ * needs the generic path (ADD-PATH send for IPv4, an IPv6 next hop).
+ */
+export function packV4(
+  announce4: PackedBatch["announce4"],
+  withdraw4: readonly number[],
+  ctx: CodecContext,
+): { bytes: Uint8Array; messages: number } | null {
+  if (addPathSend(ctx, Afi.Ipv4, 1)) return null;
+  const max = ctx.extendedMessage ? MAX_EXTENDED_MESSAGE_LENGTH : MAX_MESSAGE_LENGTH;
+  const base = HEADER_LENGTH + 4; // + Withdrawn Routes Length + Total Path Attribute Length
+  const attrs: Uint8Array[] = [];
+  let size = 0;
+  let wsize = 0;
+  for (const v of withdraw4) wsize += nlriSize(v % 64);
+  if (withdraw4.length) size += wsize + base * (Math.ceil(wsize / (max - base - 4)) + 1);
+  for (const g of announce4) {
+    const a = v4AttributeBytes(g.attrs, ctx);
+    if (a === null || a.length + base + 5 > max) return null;
+    attrs.push(a);
+    let n = 0;
+    for (const v of g.v4) n += nlriSize(v % 64);
+    size += n + (base + a.length) * (Math.ceil(n / (max - base - a.length - 4)) + 1);
+  }
+  const buf = new Uint8Array(size);
+  let at = 0;
+  let messages = 0;
+  // Withdrawals: Withdrawn Routes field, no attributes, no NLRI.
+  for (let i = 0; i < withdraw4.length; ) {
+    const start = at;
+    at += HEADER_LENGTH + 2;
+    while (i < withdraw4.length && at - start + nlriSize(withdraw4[i]! % 64) + 2 <= max)
+      at = putV4(buf, at, withdraw4[i++]!);
+    const wlen = at - start - HEADER_LENGTH - 2;
+    buf[start + HEADER_LENGTH] = wlen >> 8;
+    buf[start + HEADER_LENGTH + 1] = wlen & 255;
+    buf[at++] = 0;
+    buf[at++] = 0;
+    putHeader(buf, start, at - start);
+    messages++;
+  }
+  for (const [k, g] of announce4.entries()) {
+    const a = attrs[k]!;
+    for (let i = 0; i < g.v4.length; ) {
+      const start = at;
+      buf[start + HEADER_LENGTH] = 0;
+      buf[start + HEADER_LENGTH + 1] = 0;
+      buf[start + HEADER_LENGTH + 2] = a.length >> 8;
+      buf[start + HEADER_LENGTH + 3] = a.length & 255;
+      buf.set(a, start + base);
+      at = start + base + a.length;
+      while (i < g.v4.length && at - start + nlriSize(g.v4[i]! % 64) <= max)
+        at = putV4(buf, at, g.v4[i++]!);
+      putHeader(buf, start, at - start);
+      messages++;
+    }
+  }
+  return { bytes: at === buf.length ? buf : buf.subarray(0, at), messages };
 }

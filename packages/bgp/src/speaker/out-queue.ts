@@ -2,7 +2,8 @@
 // Adj-RIB-Out (../rib/adj-rib-out.ts) into its socket.
 //
 //   Loc-RIB change ─► AdjRibOut.set (coalesced per route) ─► schedule()
-//   tick (updateDelayMs) ─► take(n) ─► batchToUpdates ─► encodeUpdates ─► write
+//   tick (updateDelayMs) ─► takePacked(n) ─► packV4 (IPv4, from numbers)
+//                                         └► batchToUpdates ─► encodeUpdates (the rest) ─► write
 //   write() returned false ─► stop taking; 'drain' ─► go on
 //
 // A burst of changes becomes a few full UPDATEs (RFC 4271 §4.3: one set of
@@ -10,14 +11,17 @@
 // reads slowly holds back only its own queue — what it has not been sent yet
 // stays coalesced in its Adj-RIB-Out rather than piling up in socket buffers.
 import type { Socket } from "node:net";
-import type { AdjRibOut, OutboundBatch } from "../rib/adj-rib-out.js";
-import { batchToUpdates } from "../rib/pack.js";
+import { type AdjRibOut, type OutboundBatch, unpack } from "../rib/adj-rib-out.js";
+import { batchToUpdates, packV4 } from "../rib/pack.js";
 import type { CodecContext } from "../wire/context.js";
 import { encodeUpdates } from "../wire/messages/pack.js";
 import type { Prefix } from "../wire/prefix.js";
 
 /** Routes taken from the Adj-RIB-Out per write. */
 const CHUNK = 4096;
+
+/** An IPv4 prefix: asks the session whether it carries IPv4 unicast. */
+const V4: Prefix = { afi: 1, length: 0, bytes: new Uint8Array(0) };
 
 /** What an out-queue needs from its session. */
 export interface OutQueueHost {
@@ -88,13 +92,26 @@ export class OutQueue {
     this.#timer = undefined;
     while (!this.#blocked && this.out.pendingCount > 0) {
       if (!this.host.open()) return;
-      const batch = this.out.take(CHUNK);
       const parts: Uint8Array[] = [];
-      for (const u of batchToUpdates(this.#carried(batch)))
-        parts.push(...encodeUpdates(u, this.ctx));
+      let messages = 0;
+      const b = this.out.takePacked(CHUNK);
+      let rest = b.rest;
+      if ((b.announce4.length > 0 || b.withdraw4.length > 0) && this.host.carries(V4)) {
+        // IPv4 routes straight from the table's numbers into messages.
+        const v4 = packV4(b.announce4, b.withdraw4, this.ctx);
+        if (v4) {
+          parts.push(v4.bytes);
+          messages += v4.messages;
+        } else rest = unpack(b);
+      }
+      for (const u of batchToUpdates(this.#carried(rest))) {
+        const m = encodeUpdates(u, this.ctx);
+        parts.push(...m);
+        messages += m.length;
+      }
       if (parts.length === 0) continue;
       const ok = this.socket.write(parts.length === 1 ? parts[0]! : Buffer.concat(parts));
-      this.host.sent(parts.length, ok);
+      this.host.sent(messages, ok);
       if (!ok) this.#blocked = true;
     }
     if (this.out.pendingCount === 0) this.#idle();
