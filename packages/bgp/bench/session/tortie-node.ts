@@ -7,7 +7,7 @@
 // `count` is the sum of routeCount() over the configured peers; `t` is the
 // wall-clock time it was read at.
 import { Speaker, type SpeakerConfigInput } from "../../src/index.js";
-import { benchPrefixes } from "./prefixes.js";
+import { benchPrefix } from "./prefixes.js";
 import { nowMs } from "./proc.js";
 
 type In =
@@ -26,7 +26,11 @@ process.on("message", (m: In) => {
         speaker = await Speaker.start(m.config);
         speaker.on("warning", () => {});
         peers = (m.config.peers ?? []).map((p) => p.address);
-        if (m.originate) speaker.originatePrefixes(benchPrefixes(m.originate));
+        // The table streamed in as a program would generate it: 10,000 prefixes a call.
+        for (let i = 0; i < (m.originate ?? 0); i += 10_000) {
+          const n = Math.min(10_000, m.originate! - i);
+          speaker.originatePrefixes(Array.from({ length: n }, (_, k) => benchPrefix(i + k)));
+        }
         send({ op: "ready" });
       } else if (m.op === "count") {
         let n = 0;

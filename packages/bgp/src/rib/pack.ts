@@ -79,7 +79,11 @@ function putV4(buf: Uint8Array, at: number, v: number): number {
   const addr = (v - length) / 64;
   buf[at++] = length;
   const n = (length + 7) >> 3;
-  for (let i = 0; i < n; i++) buf[at++] = Math.floor(addr / 2 ** (24 - 8 * i)) & 255;
+  // addr < 2^32: `>>>` reads it as an unsigned 32-bit integer
+  if (n > 0) buf[at++] = addr >>> 24;
+  if (n > 1) buf[at++] = (addr >>> 16) & 255;
+  if (n > 2) buf[at++] = (addr >>> 8) & 255;
+  if (n > 3) buf[at++] = addr & 255;
   return at;
 }
 

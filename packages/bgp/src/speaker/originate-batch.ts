@@ -212,7 +212,7 @@ export function v4FromNumber(v: number): Prefix {
   const addr = (v - length) / 64;
   const n = (length + 7) >> 3;
   const bytes = new Uint8Array(n);
-  for (let i = 0; i < n; i++) bytes[i] = Math.floor(addr / 2 ** (24 - 8 * i)) & 255;
+  for (let i = 0; i < n; i++) bytes[i] = (addr >>> (24 - 8 * i)) & 255;
   return { afi: 1, length, bytes };
 }
 
@@ -220,5 +220,5 @@ export function v4FromNumber(v: number): Prefix {
 export function v4Text(v: number): string {
   const length = v % 64;
   const a = (v - length) / 64;
-  return `${Math.floor(a / 0x1000000)}.${Math.floor(a / 0x10000) & 255}.${Math.floor(a / 0x100) & 255}.${a & 255}/${length}`;
+  return `${a >>> 24}.${(a >>> 16) & 255}.${(a >>> 8) & 255}.${a & 255}/${length}`;
 }
