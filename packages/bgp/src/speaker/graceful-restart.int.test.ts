@@ -12,10 +12,11 @@
 // after its Restart Time, not before.
 //
 // Tortie as helper: BIRD (`graceful restart on`) is killed with SIGKILL and
-// restarted in recovery mode (`bird -R`): Tortie keeps its routes, stale,
-// without a withdrawal, and sweeps the one BIRD no longer announces after
-// its End-of-RIB; killed again and not restarted, its routes go after its
-// restart time.
+// restarted in recovery mode (`bird -R`), FRR's bgpd (`bgp graceful-restart`,
+// `preserve-fw-state`) is killed with SIGKILL and started again: Tortie keeps
+// their routes, stale, without a withdrawal, and sweeps the one no longer
+// announced after their End-of-RIB; killed again and not restarted, their
+// routes go after their restart time.
 
 import { rmSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
@@ -25,6 +26,8 @@ import {
   birdConfig,
   Daemon,
   exec,
+  type FrrSpec,
+  frrBgpdConfig,
   type Host,
   makeWorkDir,
   parseBirdRoutes,
@@ -393,6 +396,117 @@ describe.skipIf(skip)("graceful restart: Tortie as helper, BIRD restarting (kill
     // Not before the restart time (less a second for the time the close took to be noticed).
     expect(last.at - downAt).toBeGreaterThanOrEqual(5000);
     expect(tortie.staleRoutes(BIRD)).toEqual([]);
+  });
+});
+
+describe.skipIf(skip)("graceful restart: Tortie as helper, FRR restarting (bgpd kill -9)", () => {
+  const tb = useTestbed();
+
+  it("keeps FRR's routes stale without a withdrawal, sweeps after End-of-RIB, withdraws when FRR does not return", async () => {
+    const topo = await tb.topology({
+      hosts: ["frr", "tortie"],
+      segments: { lan: { members: { frr: [`${FRR}/24`], tortie: [`${TORTIE}/24`] } } },
+    });
+    const kept = "198.51.100.0/26";
+    const dropped = "198.51.100.64/26";
+    // Graceful restart with the F bit (`preserve-fw-state`), and FRR's Restart Time.
+    const spec = (networks4: string[], restartTime: number): FrrSpec => ({
+      as: 65001,
+      routerId: FRR,
+      networks4,
+      neighbors: [
+        {
+          address: TORTIE,
+          remoteAs: 65002,
+          families: ["ipv4"],
+          extra: [
+            " bgp graceful-restart",
+            " bgp graceful-restart preserve-fw-state",
+            ` bgp graceful-restart restart-time ${restartTime}`,
+          ].join("\n"),
+        },
+      ],
+    });
+    const tortie = await startTortie(tb, topo, {
+      asn: 65002,
+      gracefulRestart: { restartTime: 60, staleTime: 60 },
+      peers: [{ address: FRR, asn: 65001, connectRetryTime: 1, errorWaitTime: [0, 1] }],
+    });
+    const withdrawals: { at: number; keys: readonly string[] }[] = [];
+    const stale: string[][] = [];
+    tortie.on("routes", (e) => {
+      if (e.withdrawn.length) withdrawals.push({ at: Date.now(), keys: e.withdrawn });
+    });
+    tortie.on("routes-stale", (e) => stale.push([...e.stale]));
+
+    const frr = tb.track(await startFrr(topo.host("frr"), spec([kept, dropped], 60)));
+    await established(tortie, FRR, 30_000);
+    await learned(tortie, FRR, kept);
+    await learned(tortie, FRR, dropped);
+    expect(tortie.peer(FRR)?.session?.gracefulRestart).toBe(true);
+
+    // bgpd dies (zebra stays): no NOTIFICATION, the kernel closes its socket.
+    frr.signal("SIGKILL");
+    await frr.bgpd.exited;
+    await waitFor(() => tortie.peer(FRR)?.state !== "Established", { what: "session down" });
+    expect(stale).toHaveLength(1);
+    expect(stale[0]!.sort()).toEqual([kept, dropped].sort());
+    expect(tortie.staleRoutes(FRR).sort()).toEqual([kept, dropped].sort());
+    expect(tortie.peer(FRR)?.prefixes.stale).toBe(2);
+    expect(withdrawals).toEqual([]);
+
+    // bgpd comes back (the F bit set: `preserve-fw-state`), announcing only
+    // `kept`, with a short Restart Time. (FRR 8.4's bgpd has no `-K`.)
+    const bgpd = (restartSpec: FrrSpec) => {
+      writeFileSync(join(frr.dir, "bgpd.conf"), frrBgpdConfig(restartSpec));
+      return tb.track(
+        new Daemon({
+          label: "bgpd (restarted)",
+          host: topo.host("frr"),
+          argv: [
+            "/usr/lib/frr/bgpd",
+            "-f",
+            join(frr.dir, "bgpd.conf"),
+            "-i",
+            join(frr.dir, "bgpd.pid"),
+            "--vty_socket",
+            frr.dir,
+            "-z",
+            join(frr.dir, "zserv.api"),
+            "-P",
+            "0",
+            "--log",
+            "stdout",
+          ],
+        }),
+      );
+    };
+    const b2 = bgpd(spec([kept], 6));
+    await established(tortie, FRR, 60_000);
+    expect(tortie.peer(FRR)?.session?.gracefulRestart).toBe(true);
+    await waitFor(() => tortie.staleRoutes(FRR).length === 0, {
+      what: "stale routes swept after FRR's End-of-RIB",
+      // Well within our stale time (60 s): the End-of-RIB sweeps, not the timer.
+      timeoutMs: 30_000,
+    });
+    expect(tortie.routes(FRR).map((r) => r.prefix)).toEqual([kept]);
+    expect(withdrawals.flatMap((w) => w.keys)).toEqual([dropped]);
+
+    // Killed again and not restarted: its routes go after its Restart Time (6 s).
+    b2.signal("SIGKILL");
+    await b2.exited;
+    const downAt = Date.now();
+    await waitFor(() => tortie.peer(FRR)?.state !== "Established", { what: "session down" });
+    expect(tortie.staleRoutes(FRR)).toEqual([kept]);
+    await waitFor(() => tortie.routes(FRR).length === 0, {
+      what: "routes withdrawn after FRR's Restart Time",
+      timeoutMs: 40_000,
+    });
+    const last = withdrawals.at(-1)!;
+    expect(last.keys).toEqual([kept]);
+    // Not before the Restart Time (less a second for the close to be noticed).
+    expect(last.at - downAt).toBeGreaterThanOrEqual(5000);
+    expect(tortie.staleRoutes(FRR)).toEqual([]);
   });
 });
 
