@@ -56,13 +56,16 @@ export function unpack(b: PackedBatch): OutboundBatch {
 }
 
 /**
- * One route's state: what the peer has (`sent`) and what it should get next
+ * A route's state: what the peer has (`sent`) and what it should get next
  * (`pending`: attributes, null for a withdrawal, undefined for nothing).
- * One Map entry per route keeps a change to a couple of lookups.
+ * States are shared: every route in the same state references one Slot
+ * (a full table sent with one attribute set is two Slot objects, not a
+ * million); `refs` counts the routes, and a Slot no route uses is dropped.
  */
 interface Slot {
-  sent: AttrSet | undefined;
-  pending: AttrSet | null | undefined;
+  readonly sent: AttrSet | undefined;
+  readonly pending: AttrSet | null | undefined;
+  refs: number;
 }
 
 /** The Adj-RIB-Out of one peer. */
@@ -74,6 +77,8 @@ export class AdjRibOut {
   readonly #withIds = new Map<string, Slot>();
   #sentCount = 0;
   #pendingCount = 0;
+  /** The shared states in use, by sent then pending attributes. */
+  readonly #states = new Map<AttrSet | undefined, Map<AttrSet | null | undefined, Slot>>();
   /**
    * The routes that became pending, in order; `take` walks them from the
    * cursors. A route whose change was cancelled stays queued and is skipped.
@@ -130,16 +135,17 @@ export class AdjRibOut {
       this.setV4(v4addr(prefix), prefix.length, attrs);
       return;
     }
-    let slot = this.#get(prefix);
-    if (!slot) {
-      if (attrs === null) return; // never advertised, nothing pending: nothing to withdraw
-      slot = { sent: undefined, pending: undefined };
-      this.#put(prefix, slot);
-    }
-    if (this.#change(slot, attrs)) {
+    const slot = this.#get(prefix);
+    // never advertised, nothing pending: nothing to withdraw
+    if (!slot && attrs === null) return;
+    const next = this.#change(slot, attrs);
+    if (next === slot) return;
+    if (next) this.#put(prefix, next);
+    else this.#drop(prefix);
+    if (this.#queued) {
       this.#queue.push(prefix);
       this.#compactQueue();
-    } else if (slot.sent === undefined && slot.pending === undefined) this.#drop(prefix);
+    }
   }
 
   /**
@@ -147,38 +153,71 @@ export class AdjRibOut {
    * Identifier (`addr` as an unsigned 32-bit number): no prefix object needed.
    */
   setV4(addr: number, length: number, attrs: AttrSet | null): void {
-    let slot = this.#slots.getV4(addr, length);
-    if (!slot) {
-      if (attrs === null) return; // never advertised, nothing pending: nothing to withdraw
-      slot = { sent: undefined, pending: undefined };
-      this.#slots.setV4(addr, length, slot);
-    }
-    if (this.#change(slot, attrs)) {
+    const slot = this.#slots.getV4(addr, length);
+    // never advertised, nothing pending: nothing to withdraw
+    if (!slot && attrs === null) return;
+    const next = this.#change(slot, attrs);
+    if (next === slot) return;
+    if (next) this.#slots.setV4(addr, length, next);
+    else this.#slots.delete(v4prefix(addr, length));
+    if (this.#queued) {
       this.#push4(addr * 64 + length);
       this.#compactQueue();
-    } else if (slot.sent === undefined && slot.pending === undefined)
-      this.#slots.delete(v4prefix(addr, length));
+    }
   }
 
+  /** The shared state (sent, pending), one more route in it. */
+  #state(sent: AttrSet | undefined, pending: AttrSet | null | undefined): Slot | undefined {
+    if (sent === undefined && pending === undefined) return undefined;
+    let bySent = this.#states.get(sent);
+    if (!bySent) {
+      bySent = new Map();
+      this.#states.set(sent, bySent);
+    }
+    let slot = bySent.get(pending);
+    if (!slot) {
+      slot = { sent, pending, refs: 0 };
+      bySent.set(pending, slot);
+    }
+    slot.refs++;
+    return slot;
+  }
+
+  /** One route less in the state `slot`. */
+  #leave(slot: Slot | undefined): void {
+    if (!slot || --slot.refs > 0) return;
+    const bySent = this.#states.get(slot.sent)!;
+    bySent.delete(slot.pending);
+    if (bySent.size === 0) this.#states.delete(slot.sent);
+  }
+
+  /** Set by #change: the route became pending (the caller queues it). */
+  #queued = false;
+
   /**
-   * Records `attrs` as the route's next state. True when the route became
-   * pending (the caller queues it); false when it was pending already or is
-   * back to what the peer has (then nothing is pending for it).
+   * The route's state with `attrs` as its next one (undefined: nothing sent,
+   * nothing pending — the caller drops it). Sets #queued when the route
+   * became pending; not when it was pending already or is back to what the
+   * peer has (then nothing is pending for it).
    */
-  #change(slot: Slot, attrs: AttrSet | null): boolean {
-    const prev = slot.pending;
+  #change(slot: Slot | undefined, attrs: AttrSet | null): Slot | undefined {
+    this.#queued = false;
+    const sent = slot?.sent;
+    const prev = slot?.pending;
     if (prev) this.#interner.release(prev);
-    if ((attrs === null && slot.sent === undefined) || (attrs !== null && attrs === slot.sent)) {
+    let pending: AttrSet | null | undefined = attrs;
+    if ((attrs === null && sent === undefined) || (attrs !== null && attrs === sent)) {
       // Back to what the peer already has: nothing to send.
       if (attrs) this.#interner.release(attrs);
       if (prev !== undefined) this.#pendingCount--;
-      slot.pending = undefined;
-      return false;
+      pending = undefined;
+    } else if (prev === undefined) {
+      this.#pendingCount++;
+      this.#queued = true;
     }
-    slot.pending = attrs;
-    if (prev !== undefined) return false;
-    this.#pendingCount++;
-    return true;
+    if (slot && slot.pending === pending) return slot;
+    this.#leave(slot);
+    return this.#state(sent, pending);
   }
 
   /**
@@ -268,9 +307,11 @@ export class AdjRibOut {
       // A cancelled change: nothing to send for it.
       if (!slot || slot.pending === undefined) continue;
       n++;
-      const attrs = this.#advance(slot);
+      const attrs = slot.pending;
+      const next = this.#advance(slot);
+      if (next) this.#slots.setV4(addr, length, next);
+      else this.#slots.delete(v4prefix(addr, length));
       if (attrs === null) {
-        this.#slots.delete(v4prefix(addr, length));
         withdraw4.push(v);
         continue;
       }
@@ -291,9 +332,11 @@ export class AdjRibOut {
       const slot = this.#get(prefix);
       if (!slot || slot.pending === undefined) continue;
       n++;
-      const attrs = this.#advance(slot);
+      const attrs = slot.pending;
+      const next = this.#advance(slot);
+      if (next) this.#put(prefix, next);
+      else this.#drop(prefix);
       if (attrs === null) {
-        this.#drop(prefix);
         withdraw.push(prefix);
         continue;
       }
@@ -314,21 +357,19 @@ export class AdjRibOut {
     };
   }
 
-  /** Marks a pending route as sent: its new state (null: withdrawn, the caller drops its slot). */
-  #advance(slot: Slot): AttrSet | null {
+  /** Marks a pending route as sent: its new state (undefined: withdrawn, the caller drops it). */
+  #advance(slot: Slot): Slot | undefined {
     this.#pendingCount--;
     const attrs = slot.pending as AttrSet | null;
-    slot.pending = undefined;
     const old = slot.sent;
     if (old) this.#interner.release(old);
+    this.#leave(slot);
     if (attrs === null) {
       if (old) this.#sentCount--;
-      slot.sent = undefined;
-    } else {
-      if (!old) this.#sentCount++;
-      slot.sent = attrs;
+      return undefined;
     }
-    return attrs;
+    if (!old) this.#sentCount++;
+    return this.#state(attrs, undefined);
   }
 
   /**
@@ -341,7 +382,8 @@ export class AdjRibOut {
     for (const [p, slot] of this.#entries()) {
       if (slot.pending !== undefined || slot.sent === undefined) continue;
       this.#interner.retain(slot.sent);
-      slot.pending = slot.sent;
+      this.#leave(slot);
+      this.#put(p, this.#state(slot.sent, slot.sent)!);
       this.#pendingCount++;
       this.#enqueue(p);
       n++;
@@ -357,6 +399,7 @@ export class AdjRibOut {
     }
     this.#slots.clear();
     this.#withIds.clear();
+    this.#states.clear();
     this.#resetQueue4();
     this.#queue = [];
     this.#cursor = 0;

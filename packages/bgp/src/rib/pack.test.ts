@@ -79,7 +79,7 @@ describe("packV4", () => {
       const { message, errors } = decodeMessage(r.bytes.subarray(at, at + len), ctx);
       expect(errors).toEqual([]);
       expect(message.type).toBe("update");
-      nlri += (message as { nlri: unknown[] }).nlri.length;
+      nlri += (message as unknown as { nlri: unknown[] }).nlri.length;
       at += len;
     }
     expect(at).toBe(r.bytes.length);
