@@ -5,7 +5,11 @@
 // Messages in:  {op:"start", config, originate?: n}  {op:"count"}  {op:"stop"}
 // Messages out: {op:"ready"}  {op:"count", n, t}  {op:"error", message}
 // `count` is the sum of routeCount() over the configured peers; `t` is the
-// wall-clock time it was read at.
+// wall-clock time it was read at. With BENCH_CPU_PROF=<file> in the
+// environment, a CPU profile from "start" to "stop" is written there (for
+// `node --cpu-prof`-style work on the process the benchmark measures).
+import { writeFileSync } from "node:fs";
+import { Session } from "node:inspector/promises";
 import { Speaker, type SpeakerConfigInput } from "../../src/index.js";
 import { benchPrefix } from "./prefixes.js";
 import { nowMs } from "./proc.js";
@@ -16,6 +20,8 @@ type In =
   | { op: "stop" };
 
 let speaker: Speaker | undefined;
+const profFile = process.env.BENCH_CPU_PROF;
+const inspector = profFile ? new Session() : undefined;
 let peers: string[] = [];
 const send = (m: object) => process.send?.(m);
 
@@ -23,6 +29,11 @@ process.on("message", (m: In) => {
   void (async () => {
     try {
       if (m.op === "start") {
+        if (inspector) {
+          inspector.connect();
+          await inspector.post("Profiler.enable");
+          await inspector.post("Profiler.start");
+        }
         speaker = await Speaker.start(m.config);
         speaker.on("warning", () => {});
         peers = (m.config.peers ?? []).map((p) => p.address);
@@ -37,6 +48,10 @@ process.on("message", (m: In) => {
         for (const p of peers) n += speaker?.routeCount(p) ?? 0;
         send({ op: "count", n, t: nowMs() });
       } else {
+        if (inspector && profFile) {
+          const { profile } = await inspector.post("Profiler.stop");
+          writeFileSync(profFile, JSON.stringify(profile));
+        }
         await speaker?.close();
         process.exit(0);
       }

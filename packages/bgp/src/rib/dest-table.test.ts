@@ -23,11 +23,14 @@ const prefixArb: fc.Arbitrary<Prefix> = fc.oneof(
 );
 const opArb = fc.record({ del: fc.boolean(), p: prefixArb, v: fc.nat() });
 
-describe("DestTable", () => {
+describe.each([
+  { mode: "values by slot", sharedValues: false },
+  { mode: "shared values (registry references)", sharedValues: true },
+])("DestTable, $mode", ({ sharedValues }) => {
   it("behaves as a Map keyed by prefix", () => {
     fc.assert(
       fc.property(fc.array(opArb, { maxLength: 300 }), (ops) => {
-        const t = new DestTable<number>(4);
+        const t = new DestTable<number>(4, { sharedValues });
         const m = new Map<string, number>();
         for (const { del, p, v } of ops) {
           const k = prefixKey(p, false);
@@ -49,8 +52,53 @@ describe("DestTable", () => {
     );
   });
 
+  it("shares object values by identity, across mapValues, deletes and clear", () => {
+    const pool = [{ n: 0 }, { n: 1 }, { n: 2 }];
+    fc.assert(
+      fc.property(
+        fc.array(fc.record({ op: fc.nat(9), p: prefixArb, v: fc.nat(2) }), { maxLength: 200 }),
+        (ops) => {
+          const t = new DestTable<{ n: number }>(4, { sharedValues });
+          const m = new Map<string, { n: number }>();
+          for (const { op, p, v } of ops) {
+            const k = prefixKey(p, false);
+            if (op < 3) expect(t.delete(p)).toBe(m.delete(k));
+            else if (op === 3) {
+              // Move every value on by one in the pool (markStale-like rewrites).
+              const next = (x: { n: number }) => pool[(x.n + 1) % 3]!;
+              t.mapValues(next);
+              for (const [key, x] of m) m.set(key, next(x));
+            } else if (op === 4 && v === 0) {
+              t.clear();
+              m.clear();
+            } else {
+              t.set(p, pool[v]!);
+              m.set(k, pool[v]!);
+            }
+            expect(t.get(p)).toBe(m.get(k));
+          }
+          expect(t.size).toBe(m.size);
+          for (const { p } of ops) expect(t.get(p)).toBe(m.get(prefixKey(p, false)));
+          const seen = new Map<string, { n: number }>();
+          t.forEach((p, x) => {
+            seen.set(prefixKey(p, false), x);
+          });
+          expect(seen).toEqual(m);
+          const where = t.prefixesWhere((x) => x === pool[1]).map((p) => prefixKey(p, false));
+          expect(where.sort()).toEqual(
+            [...m]
+              .filter(([, x]) => x === pool[1])
+              .map(([k]) => k)
+              .sort(),
+          );
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+
   it("holds 100,000 IPv4 prefixes and deletes them all", () => {
-    const t = new DestTable<number>();
+    const t = new DestTable<number>(1024, { sharedValues });
     const p = (i: number): Prefix => ({
       afi: 1,
       length: 32,

@@ -237,7 +237,7 @@ export class Rib {
   readonly #opts: RibOptions;
   readonly #decision: DecisionOptions;
   readonly #ctx: ExportContext;
-  readonly #dests = new DestTable<Entry>();
+  readonly #dests = new DestTable<Entry>(1024, { sharedValues: true });
   readonly #exporting: PeerState[] = [];
   readonly #scratch: Entry[] = [];
   readonly #peers = new Map<string, PeerState>();
