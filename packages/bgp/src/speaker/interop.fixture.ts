@@ -1,6 +1,19 @@
-// Shared set-up of the interop suites: a peer host and Tortie's host on one
-// segment (IPv4 and IPv6), and a Speaker running in Tortie's namespace.
-import { type Host, type SuiteTestbed, type Topology, waitFor } from "@tortie/testbed";
+// Shared set-up of the interop suites: hosts on one segment, a Speaker
+// running in Tortie's namespace, and BIRD or FRR with one session towards it,
+// each stopped after the test.
+import {
+  type Bird,
+  type BirdPeer,
+  type BirdSpec,
+  type Frr,
+  type FrrNeighbor,
+  type Host,
+  type SuiteTestbed,
+  startBird,
+  startFrr,
+  type Topology,
+  waitFor,
+} from "@tortie/testbed";
 import type { SpeakerConfigInput } from "./config.js";
 import { Speaker } from "./speaker.js";
 import { formatStatus } from "./status.js";
@@ -24,6 +37,88 @@ export function pairTopology(tb: SuiteTestbed): Promise<Topology> {
       },
     },
   });
+}
+
+/**
+ * One segment, "lan", joining the hosts named by `members`, each with its
+ * addresses (a bare address gets /24).
+ */
+export function lanTopology(
+  tb: SuiteTestbed,
+  members: Readonly<Record<string, string | readonly string[]>>,
+): Promise<Topology> {
+  const cidr = (a: string) => (a.includes("/") ? a : `${a}/24`);
+  return tb.topology({
+    hosts: Object.keys(members),
+    segments: {
+      lan: {
+        members: Object.fromEntries(
+          Object.entries(members).map(([h, a]) => [h, (typeof a === "string" ? [a] : a).map(cidr)]),
+        ),
+      },
+    },
+  });
+}
+
+/** A daemon with one BGP session: its router id (also its address there), AS, and the neighbour's. */
+export interface OneSession {
+  readonly routerId: string;
+  readonly asn: number;
+  /** The neighbour's address (usually Tortie's). */
+  readonly neighbor: string;
+  readonly neighborAs: number;
+  /** Prefixes it originates (BIRD: static blackhole routes; FRR: `network`). */
+  readonly originate?: readonly string[];
+}
+
+/**
+ * BIRD in `host` with one IPv4 session (protocol `name`, default "tortie"),
+ * stopped after the test. `session` adds to or overrides the protocol's settings;
+ * `direct: false` leaves out BIRD's direct protocol.
+ */
+export async function birdSession(
+  tb: SuiteTestbed,
+  host: Host,
+  o: OneSession & {
+    readonly name?: string;
+    readonly direct?: boolean;
+    readonly session?: Omit<Partial<BirdPeer>, "name" | "neighbor" | "neighborAs">;
+  },
+): Promise<Bird> {
+  const spec: BirdSpec = {
+    routerId: o.routerId,
+    localAs: o.asn,
+    ...(o.direct === false ? { direct: false } : {}),
+    ...(o.originate ? { static4: o.originate } : {}),
+    peers: [
+      {
+        name: o.name ?? "tortie",
+        neighbor: o.neighbor,
+        neighborAs: o.neighborAs,
+        ipv4: true,
+        ...o.session,
+      },
+    ],
+  };
+  return tb.track(await startBird(host, spec));
+}
+
+/** FRR in `host` with one neighbor, stopped after the test; `settings` adds to the neighbor's. */
+export async function frrSession(
+  tb: SuiteTestbed,
+  host: Host,
+  o: OneSession & {
+    readonly settings?: Omit<Partial<FrrNeighbor>, "address" | "remoteAs">;
+  },
+): Promise<Frr> {
+  return tb.track(
+    await startFrr(host, {
+      as: o.asn,
+      routerId: o.routerId,
+      neighbors: [{ address: o.neighbor, remoteAs: o.neighborAs, ...o.settings }],
+      ...(o.originate ? { networks4: o.originate } : {}),
+    }),
+  );
 }
 
 /** Starts a Speaker inside a host (default: the topology's "tortie"), closed after the suite. */

@@ -2,8 +2,9 @@
 // keys are per remote address on the listener): the same address added
 // again without a password, or with another one, can connect. Against BIRD,
 // which connects to a passive Tortie, so that only the listener is involved.
-import { requirePrereqs, startBird, useTestbed, waitFor } from "@tortie/testbed";
+import { requirePrereqs, useTestbed, waitFor } from "@tortie/testbed";
 import { describe, expect, it } from "vitest";
+import { birdSession, lanTopology } from "./interop.fixture.js";
 import { Speaker } from "./speaker.js";
 
 const skip = requirePrereqs(["root", "bird"]);
@@ -12,27 +13,18 @@ describe.skipIf(skip)("TCP-MD5 key of a removed peer", () => {
   const tb = useTestbed();
 
   it("is removed from the listener: the peer re-added without a password comes up", async () => {
-    const topo = await tb.topology({
-      hosts: ["bird", "tortie"],
-      segments: {
-        lan: { members: { bird: ["192.0.2.1/24"], tortie: ["192.0.2.2/24"] } },
-      },
-    });
+    const topo = await lanTopology(tb, { bird: "192.0.2.1", tortie: "192.0.2.2" });
     const birdWith = (password?: string) =>
-      startBird(topo.host("bird"), {
+      birdSession(tb, topo.host("bird"), {
         routerId: "192.0.2.1",
-        localAs: 65001,
-        static4: ["198.51.100.0/26"],
-        peers: [
-          {
-            name: "tortie",
-            neighbor: "192.0.2.2",
-            neighborAs: 65001,
-            ipv4: true,
-            ...(password ? { password } : {}),
-            extra: "  connect retry time 1;\n  error wait time 1,2;",
-          },
-        ],
+        asn: 65001,
+        neighbor: "192.0.2.2",
+        neighborAs: 65001,
+        originate: ["198.51.100.0/26"],
+        session: {
+          ...(password ? { password } : {}),
+          extra: "  connect retry time 1;\n  error wait time 1,2;",
+        },
       });
     const tortie = await Speaker.start({
       asn: 65001,
@@ -51,7 +43,7 @@ describe.skipIf(skip)("TCP-MD5 key of a removed peer", () => {
     // Removed and added again without a password; BIRD without one too.
     tortie.removePeer("192.0.2.1");
     tortie.addPeer({ address: "192.0.2.1", asn: 65001, passive: true });
-    const second = tb.track(await birdWith());
+    const second = await birdWith();
     await second.waitEstablished("tortie");
     await waitFor(() => tortie.peer("192.0.2.1")?.state === "Established", {
       what: "Tortie: the re-added peer Established",

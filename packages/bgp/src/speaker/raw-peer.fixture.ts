@@ -165,3 +165,13 @@ export async function rawSession(opts: {
   conn.keepalive();
   return conn;
 }
+
+/** {@link rawSession} whose socket is destroyed after the test. */
+export async function trackedRawSession(
+  tb: { defer(fn: () => unknown): void },
+  opts: Parameters<typeof rawSession>[0],
+): Promise<RawConn> {
+  const conn = await rawSession(opts);
+  tb.defer(() => conn.socket.destroy());
+  return conn;
+}

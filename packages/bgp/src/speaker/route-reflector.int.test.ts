@@ -2,16 +2,15 @@
 // clients in AS 64500: each client's route reaches the others with the
 // client's router id as ORIGINATOR_ID, Tortie's cluster id in CLUSTER_LIST
 // and its next hop unchanged (RFC 4456 §8, §10) — checked on the clients.
-import {
-  requirePrereqs,
-  startBird,
-  startFrr,
-  startGobgp,
-  useTestbed,
-  waitFor,
-} from "@tortie/testbed";
+import { requirePrereqs, startBird, startGobgp, useTestbed, waitFor } from "@tortie/testbed";
 import { describe, expect, it } from "vitest";
-import { established, startTortie } from "./interop.fixture.js";
+import {
+  birdSession,
+  established,
+  frrSession,
+  lanTopology,
+  startTortie,
+} from "./interop.fixture.js";
 
 const skip = requirePrereqs(["root", "bird", "frr", "gobgp"]);
 
@@ -27,36 +26,23 @@ describe.skipIf(skip)(
     const tb = useTestbed();
 
     it("client routes reach the other clients with ORIGINATOR_ID and CLUSTER_LIST", async () => {
-      const topo = await tb.topology({
-        hosts: ["bird", "frr", "gobgp", "tortie"],
-        segments: {
-          lan: {
-            members: {
-              bird: [`${BIRD}/24`],
-              frr: [`${FRR}/24`],
-              gobgp: [`${GOBGP}/24`],
-              tortie: [`${TORTIE}/24`],
-            },
-          },
-        },
+      const topo = await lanTopology(tb, { bird: BIRD, frr: FRR, gobgp: GOBGP, tortie: TORTIE });
+      const bird = await birdSession(tb, topo.host("bird"), {
+        routerId: BIRD,
+        asn: 64500,
+        neighbor: TORTIE,
+        neighborAs: 64500,
+        name: "reflector",
+        direct: false,
+        originate: ["203.0.113.0/26"],
       });
-      const bird = tb.track(
-        await startBird(topo.host("bird"), {
-          routerId: BIRD,
-          localAs: 64500,
-          direct: false,
-          static4: ["203.0.113.0/26"],
-          peers: [{ name: "reflector", neighbor: TORTIE, neighborAs: 64500, ipv4: true }],
-        }),
-      );
-      const frr = tb.track(
-        await startFrr(topo.host("frr"), {
-          as: 64500,
-          routerId: FRR,
-          neighbors: [{ address: TORTIE, remoteAs: 64500 }],
-          networks4: ["203.0.113.64/26"],
-        }),
-      );
+      const frr = await frrSession(tb, topo.host("frr"), {
+        routerId: FRR,
+        asn: 64500,
+        neighbor: TORTIE,
+        neighborAs: 64500,
+        originate: ["203.0.113.64/26"],
+      });
       const gobgp = tb.track(
         await startGobgp(topo.host("gobgp"), {
           as: 64500,
@@ -154,14 +140,7 @@ describe.skipIf(skip)("route reflection: Tortie as a client of a BIRD reflector"
   const tb = useTestbed();
 
   it("learns a reflected route (ORIGINATOR_ID, CLUSTER_LIST) and its own route is reflected to FRR", async () => {
-    const topo = await tb.topology({
-      hosts: ["bird", "frr", "tortie"],
-      segments: {
-        lan: {
-          members: { bird: [`${BIRD}/24`], frr: [`${FRR}/24`], tortie: [`${TORTIE}/24`] },
-        },
-      },
-    });
+    const topo = await lanTopology(tb, { bird: BIRD, frr: FRR, tortie: TORTIE });
     const rrClient = "  rr client;\n  rr cluster id 192.0.2.253;";
     const bird = tb.track(
       await startBird(topo.host("bird"), {
@@ -174,14 +153,13 @@ describe.skipIf(skip)("route reflection: Tortie as a client of a BIRD reflector"
         ],
       }),
     );
-    const frr = tb.track(
-      await startFrr(topo.host("frr"), {
-        as: 64500,
-        routerId: FRR,
-        neighbors: [{ address: BIRD, remoteAs: 64500 }],
-        networks4: ["203.0.113.64/26"],
-      }),
-    );
+    const frr = await frrSession(tb, topo.host("frr"), {
+      routerId: FRR,
+      asn: 64500,
+      neighbor: BIRD,
+      neighborAs: 64500,
+      originate: ["203.0.113.64/26"],
+    });
     const tortie = await startTortie(tb, topo, {
       asn: 64500,
       routerId: TORTIE,

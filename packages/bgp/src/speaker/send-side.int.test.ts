@@ -7,8 +7,8 @@
 //   and starts the session again after `restartAfterSec`.
 import { requirePrereqs, useTestbed, waitFor } from "@tortie/testbed";
 import { describe, expect, it } from "vitest";
-import { established, startTortie, TORTIE4 } from "./interop.fixture.js";
-import { rawSession } from "./raw-peer.fixture.js";
+import { established, lanTopology, startTortie, TORTIE4 } from "./interop.fixture.js";
+import { trackedRawSession } from "./raw-peer.fixture.js";
 
 const skip = requirePrereqs(["root"]);
 
@@ -34,14 +34,18 @@ function update(first: number, count: number, nh: string) {
 
 describe.skipIf(skip)("send side: RFC 9687 send hold timer, max-prefix", () => {
   const tb = useTestbed();
+  /** A hand-driven 4-octet session from `local` in the "raw" host. */
+  const raw = (nsPath: string, local: string, asn: number) =>
+    trackedRawSession(tb, {
+      nsPath,
+      remoteAddress: TORTIE4,
+      localAddress: local,
+      kind: "4-octet",
+      asn,
+    });
 
   it("a peer that stops reading gets NOTIFICATION 8 after the send hold time; a reading one gets everything", async () => {
-    const topo = await tb.topology({
-      hosts: ["raw", "tortie"],
-      segments: {
-        lan: { members: { raw: [`${SLOW}/24`, `${READER}/24`], tortie: [`${TORTIE4}/24`] } },
-      },
-    });
+    const topo = await lanTopology(tb, { raw: [SLOW, READER], tortie: TORTIE4 });
     // 3,000 routes with a 3,000-octet attribute each, all different: about
     // 9 MB of UPDATEs — more than the kernel's socket buffers hold.
     const originate = [];
@@ -66,23 +70,9 @@ describe.skipIf(skip)("send side: RFC 9687 send hold timer, max-prefix", () => {
     const nsPath = topo.host("raw").nsPath;
     // The timer cannot start before the session does.
     const t0 = Date.now();
-    const slow = await rawSession({
-      nsPath,
-      remoteAddress: TORTIE4,
-      localAddress: SLOW,
-      kind: "4-octet",
-      asn: 65099,
-    });
+    const slow = await raw(nsPath, SLOW, 65099);
     slow.socket.pause(); // reads nothing from now on
-    tb.defer(() => slow.socket.destroy());
-    const reader = await rawSession({
-      nsPath,
-      remoteAddress: TORTIE4,
-      localAddress: READER,
-      kind: "4-octet",
-      asn: 65098,
-    });
-    tb.defer(() => reader.socket.destroy());
+    const reader = await raw(nsPath, READER, 65098);
     await established(tortie, READER);
     const down = await waitFor(
       () => (tortie.peer(SLOW)?.lastError?.sent?.code === 8 ? tortie.peer(SLOW) : undefined),
@@ -102,12 +92,7 @@ describe.skipIf(skip)("send side: RFC 9687 send hold timer, max-prefix", () => {
   });
 
   it("max-prefix: warn keeps the session; cease sends Cease/1, drops the routes and restarts later", async () => {
-    const topo = await tb.topology({
-      hosts: ["raw", "tortie"],
-      segments: {
-        lan: { members: { raw: [`${SLOW}/24`, `${READER}/24`], tortie: [`${TORTIE4}/24`] } },
-      },
-    });
+    const topo = await lanTopology(tb, { raw: [SLOW, READER], tortie: TORTIE4 });
     const warnings: string[] = [];
     const states: string[] = [];
     const tortie = await startTortie(tb, topo, {
@@ -126,28 +111,14 @@ describe.skipIf(skip)("send side: RFC 9687 send hold timer, max-prefix", () => {
     tortie.on("peer-state", (e) => e.peer === SLOW && states.push(e.to));
     const nsPath = topo.host("raw").nsPath;
 
-    const warned = await rawSession({
-      nsPath,
-      remoteAddress: TORTIE4,
-      localAddress: READER,
-      kind: "4-octet",
-      asn: 65098,
-    });
-    tb.defer(() => warned.socket.destroy());
+    const warned = await raw(nsPath, READER, 65098);
     await established(tortie, READER);
     warned.send(update(0, 12, READER));
     await waitFor(() => tortie.routeCount(READER) === 12, { what: "12 routes accepted (warn)" });
     expect(warnings.some((w) => w.includes("max-prefix") && w.includes(READER))).toBe(true);
     expect(tortie.peer(READER)?.state).toBe("Established");
 
-    const ceased = await rawSession({
-      nsPath,
-      remoteAddress: TORTIE4,
-      localAddress: SLOW,
-      kind: "4-octet",
-      asn: 65099,
-    });
-    tb.defer(() => ceased.socket.destroy());
+    const ceased = await raw(nsPath, SLOW, 65099);
     await established(tortie, SLOW);
     ceased.send(update(100, 8, SLOW));
     await waitFor(() => tortie.routeCount(SLOW) === 8);

@@ -8,77 +8,19 @@
 // BGPFilter export rule honoured per peer — and lifted again without a reset
 // (route refresh on policy change). A second test puts BIRD in Tortie's place
 // and checks that the peers receive exactly the same from both.
-import {
-  requirePrereqs,
-  startBird,
-  startExabgp,
-  startFrr,
-  useTestbed,
-  waitFor,
-} from "@tortie/testbed";
+import { requirePrereqs, startBird, useTestbed, waitFor } from "@tortie/testbed";
 import { describe, expect, it } from "vitest";
 import { established, startTortie } from "./interop.fixture.js";
-import { rawSession } from "./raw-peer.fixture.js";
+import { trackedRawSession } from "./raw-peer.fixture.js";
+import { BIRD, EXA, FRR, RAW, TORTIE_A, TORTIE_B, transitPeers } from "./transit.fixture.js";
 
 const skip = requirePrereqs(["root", "bird", "frr", "exabgp"]);
-
-const BIRD = "192.0.2.1";
-const TORTIE_A = "192.0.2.2";
-const EXA = "192.0.2.3";
-const FRR = "192.0.2.65";
-const TORTIE_B = "192.0.2.66";
-const RAW = "192.0.2.67";
 
 describe.skipIf(skip)("transit: BIRD and a 2-octet ExaBGP — Tortie (AS 64500) — FRR", () => {
   const tb = useTestbed();
 
   it("passes routes on as BIRD does: AS paths, next hop, loops, unknown attributes, AS4, export filters", async () => {
-    const topo = await tb.topology({
-      hosts: ["bird", "exa", "frr", "tortie"],
-      segments: {
-        a: { members: { bird: [`${BIRD}/26`], exa: [`${EXA}/26`], tortie: [`${TORTIE_A}/26`] } },
-        b: { members: { frr: [`${FRR}/26`, `${RAW}/26`], tortie: [`${TORTIE_B}/26`] } },
-      },
-    });
-    const bird = tb.track(
-      await startBird(topo.host("bird"), {
-        routerId: BIRD,
-        localAs: 64501,
-        static4: ["203.0.113.0/26", "203.0.113.192/26", "198.51.100.0/26"],
-        peers: [
-          {
-            name: "tortie",
-            neighbor: TORTIE_A,
-            neighborAs: 64500,
-            ipv4: {
-              // One route already carries Tortie's AS (a loop for Tortie), one a 4-octet AS.
-              export:
-                "filter { if net = 203.0.113.192/26 then bgp_path.prepend(64500); if net = 198.51.100.0/26 then bgp_path.prepend(4200000009); accept; }",
-            },
-          },
-        ],
-      }),
-    );
-    const exa = tb.track(
-      await startExabgp(topo.host("exa"), {
-        routerId: EXA,
-        localAddress: EXA,
-        localAs: 64503,
-        neighbor: TORTIE_A,
-        peerAs: 64500,
-        capability: ["asn4 disable;"],
-        // Attribute 99, flags 0xc0: optional transitive, unknown to everyone here.
-        routes: ["203.0.113.128/26 next-hop 192.0.2.3 attribute [ 0x63 0xc0 0x01020304 ]"],
-      }),
-    );
-    const frr = tb.track(
-      await startFrr(topo.host("frr"), {
-        as: 64502,
-        routerId: FRR,
-        neighbors: [{ address: TORTIE_B, remoteAs: 64500 }],
-        networks4: ["203.0.113.64/26"],
-      }),
-    );
+    const { topo, bird, exa, frr } = await transitPeers(tb, "tortie");
     const warnings: string[] = [];
     const tortie = await startTortie(tb, topo, {
       asn: 64500,
@@ -146,14 +88,13 @@ describe.skipIf(skip)("transit: BIRD and a 2-octet ExaBGP — Tortie (AS 64500) 
     expect(detail).toContain("BGP.63 [t]: 01 02 03 04");
     // BIRD does not show the Partial flag: a plain BGP connection on FRR's
     // link reads the attribute's flag octet as sent.
-    const raw = await rawSession({
+    const raw = await trackedRawSession(tb, {
       nsPath: topo.host("frr").nsPath,
       remoteAddress: TORTIE_B,
       localAddress: RAW,
       kind: "4-octet",
       asn: 64505,
     });
-    tb.defer(() => raw.socket.destroy());
     const update = await raw.waitFor(
       (m) => m.type === "update" && m.nlri.some((p) => p.bytes[0] === 203 && p.bytes[3] === 128),
       "the route with the unknown attribute",
@@ -211,51 +152,7 @@ describe.skipIf(skip)("transit: Tortie and BIRD in the same position", () => {
 
   /** Builds the transit topology with `middle` (Tortie or BIRD, AS 64500) between the peers. */
   async function observe(middle: "tortie" | "bird"): Promise<Seen> {
-    const topo = await tb.topology({
-      hosts: ["bird", "exa", "frr", "mid"],
-      segments: {
-        a: { members: { bird: [`${BIRD}/26`], exa: [`${EXA}/26`], mid: [`${TORTIE_A}/26`] } },
-        b: { members: { frr: [`${FRR}/26`, `${RAW}/26`], mid: [`${TORTIE_B}/26`] } },
-      },
-    });
-    const feeder = tb.track(
-      await startBird(topo.host("bird"), {
-        routerId: BIRD,
-        localAs: 64501,
-        direct: false,
-        static4: ["203.0.113.0/26", "203.0.113.192/26", "198.51.100.0/26"],
-        peers: [
-          {
-            name: "mid",
-            neighbor: TORTIE_A,
-            neighborAs: 64500,
-            ipv4: {
-              export:
-                "filter { if net = 203.0.113.192/26 then bgp_path.prepend(64500); if net = 198.51.100.0/26 then bgp_path.prepend(4200000009); accept; }",
-            },
-          },
-        ],
-      }),
-    );
-    const exa = tb.track(
-      await startExabgp(topo.host("exa"), {
-        routerId: EXA,
-        localAddress: EXA,
-        localAs: 64503,
-        neighbor: TORTIE_A,
-        peerAs: 64500,
-        capability: ["asn4 disable;"],
-        routes: ["203.0.113.128/26 next-hop 192.0.2.3 attribute [ 0x63 0xc0 0x01020304 ]"],
-      }),
-    );
-    const frr = tb.track(
-      await startFrr(topo.host("frr"), {
-        as: 64502,
-        routerId: FRR,
-        neighbors: [{ address: TORTIE_B, remoteAs: 64500 }],
-        networks4: ["203.0.113.64/26"],
-      }),
-    );
+    const { topo, bird: feeder, exa, frr } = await transitPeers(tb, "mid", { birdDirect: false });
     if (middle === "tortie") {
       const t = await startTortie(tb, topo.host("mid"), {
         asn: 64500,
@@ -284,14 +181,13 @@ describe.skipIf(skip)("transit: Tortie and BIRD in the same position", () => {
       await Promise.all(["feeder", "exa", "frr"].map((p) => b.waitEstablished(p)));
     }
     await Promise.all([feeder.waitEstablished("mid"), exa.waitUp(), frr.waitEstablished(TORTIE_B)]);
-    const raw = await rawSession({
+    const raw = await trackedRawSession(tb, {
       nsPath: topo.host("frr").nsPath,
       remoteAddress: TORTIE_B,
       localAddress: RAW,
       kind: "4-octet",
       asn: 64505,
     });
-    tb.defer(() => raw.socket.destroy());
 
     // Everything has arrived once FRR holds the three transit routes and the
     // feeder and ExaBGP hold theirs; then a moment for anything more.
