@@ -5,27 +5,29 @@
 //
 //   npx tsx packages/bgp/bench/advertise.ts               100,000 prefixes, 3 runs
 //   npx tsx packages/bgp/bench/advertise.ts --full        1,000,000
-//   options: --prefixes N, --runs R, --origins bird,tortie,tortie-bgp
+//   options: --prefixes N, --runs R, --origins bird,tortie,tortie-bgp,tortie-bgp-stream
 //
 // The receiver's session towards one origin is enabled at a time (both
 // origins are passive); the clock runs from Established (the receiver's
 // `show protocols`, polled every 5 ms on its control socket) until its
 // channel has imported all N (`show protocols all`, polled every 10 ms).
 // Tortie's origins are started afresh each run with their N routes already
-// originated (the library through `originatePrefixes()`, the daemon from the
-// `originate:` list of its configuration file, its static routes); BIRD's
-// origin loads its static routes once. The BIRD origin
+// originated (the library through `originatePrefixes()`, 10,000 a call; the
+// daemon from the `originate:` list of its configuration file — its static
+// routes — or streamed over its control socket, `originate-prefixes` lines of
+// 3,000 on one connection); BIRD's origin loads its static routes once. The BIRD origin
 // is asked `show status` every 50 ms during every run: BIRD 2.0.12 otherwise
 // holds back the tail of an export for up to ~3 s (REAL-PEERS.md). CPU is
 // utime+stime of the origin and of the receiver over the run; the origin's
 // peak RSS is its VmHWM at the end of the run (since it started: for BIRD
 // that includes loading its static routes, for Tortie originating them).
 import { rmSync } from "node:fs";
+import { createConnection } from "node:net";
 import { parseArgs } from "node:util";
 import { createTopology, missingPrereqs, startBird, waitFor } from "@tortie/testbed";
 import { BirdSocket } from "./session/bird-socket.js";
 import { bundle } from "./session/bundle.js";
-import { benchPrefixes, describePrefixes } from "./session/prefixes.js";
+import { benchPrefix, benchPrefixes, describePrefixes } from "./session/prefixes.js";
 import { cpuMs, loadAverage, nowMs, peakRssMb } from "./session/proc.js";
 import { sourceVersion } from "./session/provenance.js";
 import { startTortieDaemon, tortieLibrary } from "./session/receivers.js";
@@ -36,7 +38,7 @@ const { values: opt } = parseArgs({
     full: { type: "boolean", default: false },
     prefixes: { type: "string" },
     runs: { type: "string", default: "3" },
-    origins: { type: "string", default: "bird,tortie,tortie-bgp" },
+    origins: { type: "string", default: "bird,tortie,tortie-bgp,tortie-bgp-stream" },
   },
 });
 const N = Number(opt.prefixes ?? (opt.full ? 1_000_000 : 100_000));
@@ -49,7 +51,7 @@ if (missing.length) {
   process.exit(1);
 }
 
-const ALL_ORIGINS = ["bird", "tortie", "tortie-bgp"] as const;
+const ALL_ORIGINS = ["bird", "tortie", "tortie-bgp", "tortie-bgp-stream"] as const;
 type Origin = (typeof ALL_ORIGINS)[number];
 const ORIGINS = opt.origins.split(",") as Origin[];
 for (const o of ORIGINS)
@@ -59,17 +61,24 @@ if (!ORIGINS.includes("bird")) throw new Error("--origins must include bird (the
 const LABEL: Record<Origin, string> = {
   bird: "BIRD 2.0.12 originating",
   tortie: "Tortie library originating",
-  "tortie-bgp": "tortie-bgp daemon originating",
+  "tortie-bgp": "tortie-bgp daemon, static routes in its file",
+  "tortie-bgp-stream": "tortie-bgp daemon, routes streamed over its control socket",
 };
 /** The receiver's protocol towards an origin ("bird" is a keyword of BIRD's configuration). */
-const proto = (o: Origin) => `from_${o.replace("-", "_")}`;
+const proto = (o: Origin) => `from_${o.replaceAll("-", "_")}`;
 const RX = { address: "192.0.2.3", asn: 65003 };
 const ADDR: Record<Origin, { address: string; asn: number }> = {
   bird: { address: "192.0.2.1", asn: 65001 },
   tortie: { address: "192.0.2.2", asn: 65002 },
   "tortie-bgp": { address: "192.0.2.4", asn: 65004 },
+  "tortie-bgp-stream": { address: "192.0.2.5", asn: 65005 },
 };
-const HOST: Record<Origin, string> = { bird: "birdorg", tortie: "tortie", "tortie-bgp": "tbgp" };
+const HOST: Record<Origin, string> = {
+  bird: "birdorg",
+  tortie: "tortie",
+  "tortie-bgp": "tbgp",
+  "tortie-bgp-stream": "tbgps",
+};
 
 interface Row {
   who: Origin;
@@ -99,28 +108,68 @@ const topo = await createTopology({
 });
 
 /** A fresh Tortie origin (library or daemon) holding the N routes, passive towards the receiver. */
-async function tortieOrigin(who: "tortie" | "tortie-bgp") {
+async function tortieOrigin(who: Exclude<Origin, "bird">) {
   const config = {
     asn: ADDR[who].asn,
     routerId: ADDR[who].address,
     peers: [{ address: RX.address, asn: RX.asn, passive: true }],
   };
   if (who === "tortie") return tortieLibrary(topo.host(HOST[who]), library, config, N);
-  // The daemon's static routes: the N prefixes in its configuration file's
-  // `originate:` list (JSON), loaded at start-up.
   const t0 = nowMs();
-  const d = await startTortieDaemon(topo.host(HOST[who]), daemon, {
-    ...config,
-    originate: benchPrefixes(N).map((prefix) => ({ prefix })),
-  });
+  // The daemon's static routes: the N prefixes in its configuration file's
+  // `originate:` list (JSON), loaded at start-up; or streamed over its
+  // control socket, `originate-prefixes` lines of 3,000 on one connection.
+  const d = await startTortieDaemon(
+    topo.host(HOST[who]),
+    daemon,
+    who === "tortie-bgp"
+      ? { ...config, originate: benchPrefixes(N).map((prefix) => ({ prefix })) }
+      : config,
+  );
+  if (who === "tortie-bgp-stream") await stream(d.socket);
   const s = (await d.control({ cmd: "status" })) as { originatedCount?: number };
   if (s.originatedCount !== N)
     throw new Error(`tortie-bgp holds ${s.originatedCount} originated routes, not ${N}`);
-  loadMs.push(nowMs() - t0);
+  loadMs[who].push(nowMs() - t0);
   return d;
 }
 /** Per daemon start: from spawning it until it answers with its N routes originated. */
-const loadMs: number[] = [];
+const loadMs: Record<"tortie-bgp" | "tortie-bgp-stream", number[]> = {
+  "tortie-bgp": [],
+  "tortie-bgp-stream": [],
+};
+
+/** Streams the N prefixes to a daemon's control socket, 3,000 a line, all answers read. */
+function stream(path: string): Promise<void> {
+  const PER = 3000;
+  const lines = Math.ceil(N / PER);
+  return new Promise((resolve, reject) => {
+    const c = createConnection(path);
+    let buf = "";
+    let answered = 0;
+    c.setEncoding("utf8");
+    c.on("error", reject);
+    c.on("data", (d: string) => {
+      buf += d;
+      for (let nl = buf.indexOf("\n"); nl >= 0; nl = buf.indexOf("\n")) {
+        const line = buf.slice(0, nl);
+        buf = buf.slice(nl + 1);
+        if (line.includes('"error"')) reject(new Error(`tortie-bgp originate-prefixes: ${line}`));
+        if (++answered === lines) {
+          c.end();
+          resolve();
+        }
+      }
+    });
+    c.on("connect", () => {
+      for (let k = 0; k < lines; k++) {
+        const prefixes: string[] = [];
+        for (let i = k * PER; i < Math.min(N, (k + 1) * PER); i++) prefixes.push(benchPrefix(i));
+        c.write(`${JSON.stringify({ cmd: "originate-prefixes", prefixes })}\n`);
+      }
+    });
+  });
+}
 const rows: Row[] = [];
 try {
   const origin = await startBird(topo.host("birdorg"), {
@@ -246,10 +295,11 @@ try {
       }),
     ),
   );
-  if (loadMs.length)
-    console.log(
-      `\ntortie-bgp start-up with ${num(N)} static routes in its file (spawn → answering with all originated): median ${num(median(loadMs))} ms (${loadMs.map((x) => num(x)).join(", ")})`,
-    );
+  for (const [who, ms] of Object.entries(loadMs))
+    if (ms.length)
+      console.log(
+        `${LABEL[who as Origin]}: loading ${num(N)} routes (spawn → answering with all originated): median ${num(median(ms))} ms (${ms.map((x) => num(x)).join(", ")})`,
+      );
   rxCtl.close();
   originCtl.close();
   await rx.stop();

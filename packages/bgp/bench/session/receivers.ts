@@ -248,6 +248,8 @@ export async function tortieLibrary(
 /** A running `tortie-bgp` daemon. */
 export interface TortieDaemon {
   readonly pid: number;
+  /** The path of its control socket. */
+  readonly socket: string;
   /** Sends one control request (a JSON line); returns the parsed answer. */
   control(request: object): Promise<Record<string, unknown>>;
   /** Bytes the daemon wrote to stdout so far. */
@@ -288,6 +290,7 @@ export async function startTortieDaemon(
   );
   return {
     pid: child.pid!,
+    socket,
     control,
     logBytes: () => statSync(log).size,
     async stop() {
