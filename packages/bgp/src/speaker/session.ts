@@ -135,6 +135,8 @@ export class PeerSession extends EventEmitter<SessionEvents> {
   private second: Runner | undefined;
   private pendingOut: Socket | undefined;
   private timer: NodeJS.Timeout | undefined;
+  /** When the armed `timer` fires (ms on the host clock). */
+  private timerAt = 0;
   private readonly sent = zeroCounters();
   private readonly received = zeroCounters();
   /** Registered with the RIB (from the first Established until destroyed). */
@@ -1088,13 +1090,18 @@ export class PeerSession extends EventEmitter<SessionEvents> {
 
   /** Arms one timer for the earliest FSM deadline of either runner. */
   private rearm(): void {
+    const a = this.destroyed ? undefined : nextDeadline(this.main.fsm)?.at;
+    const b = this.second && !this.destroyed ? nextDeadline(this.second.fsm)?.at : undefined;
+    const at = a === undefined ? b : b === undefined ? a : Math.min(a, b);
+    // A timer already armed to fire no later than needed is kept: at worst it
+    // wakes the session early (onTimer fires only what is due, then re-arms).
+    // Every received message moves the hold timer on (RFC 4271 §8.2.2), so
+    // this is one timer per hold period instead of one per UPDATE.
+    if (at !== undefined && this.timer !== undefined && this.timerAt <= at) return;
     clearTimeout(this.timer);
     this.timer = undefined;
-    if (this.destroyed) return;
-    const a = nextDeadline(this.main.fsm)?.at;
-    const b = this.second ? nextDeadline(this.second.fsm)?.at : undefined;
-    const at = a === undefined ? b : b === undefined ? a : Math.min(a, b);
     if (at === undefined) return;
+    this.timerAt = at;
     const delay = Math.max(0, at - this.host.now());
     this.timer = setTimeout(
       () => this.guard("timer", undefined, () => this.onTimer()),
