@@ -7,15 +7,9 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import {
-  Daemon,
-  type Host,
-  requirePrereqs,
-  startBird,
-  startFrr,
-  useTestbed,
-} from "@tortie/testbed";
+import { Daemon, type Host, requirePrereqs, useTestbed } from "@tortie/testbed";
 import { describe, expect, it } from "vitest";
+import { birdSession, frrSession, lanTopology } from "../speaker/interop.fixture.js";
 import { queryStatus } from "./daemon.js";
 
 const skip = requirePrereqs(["root", "bird", "frr"]);
@@ -67,21 +61,33 @@ describe.skipIf(skip)("tortie-bgp diagnostics and log volume", () => {
     return { d, lines, table, socket, file };
   }
 
-  const lan = () =>
-    tb.topology({
-      hosts: ["peer", "tortie"],
-      segments: { lan: { members: { peer: ["192.0.2.1/24"], tortie: ["192.0.2.2/24"] } } },
+  const lan = () => lanTopology(tb, { peer: "192.0.2.1", tortie: "192.0.2.2" });
+  /** BIRD at 192.0.2.1 (AS 64512) with one session towards us at 192.0.2.2. */
+  const bird = (
+    host: Host,
+    neighborAs: number,
+    extra: Pick<Parameters<typeof birdSession>[2], "direct" | "originate" | "session"> = {},
+  ) =>
+    birdSession(tb, host, {
+      routerId: "192.0.2.1",
+      asn: 64512,
+      neighbor: "192.0.2.2",
+      neighborAs,
+      ...extra,
+    });
+  /** FRR at 192.0.2.3 (AS 64512) with one neighbor, us at 192.0.2.2. */
+  const frr = (host: Host, neighborAs: number, password?: string) =>
+    frrSession(tb, host, {
+      routerId: "192.0.2.3",
+      asn: 64512,
+      neighbor: "192.0.2.2",
+      neighborAs,
+      ...(password ? { settings: { password } } : {}),
     });
 
   it("we refuse BIRD's AS: 'Bad peer AS: configured 64513, received 64512' in the log and the status", async () => {
     const topo = await lan();
-    tb.track(
-      await startBird(topo.host("peer"), {
-        routerId: "192.0.2.1",
-        localAs: 64512,
-        peers: [{ name: "tortie", neighbor: "192.0.2.2", neighborAs: 64512, ipv4: true }],
-      }),
-    );
+    await bird(topo.host("peer"), 64512);
     const t = tortie(topo.host("tortie"), [
       "asn: 64512",
       "routerId: 192.0.2.2",
@@ -108,29 +114,14 @@ describe.skipIf(skip)("tortie-bgp diagnostics and log volume", () => {
   });
 
   it("BIRD and FRR refuse our AS: 'Received: Bad peer AS' naming the AS we sent", async () => {
-    const topo = await tb.topology({
-      hosts: ["bird", "frr", "tortie"],
-      segments: {
-        lan: {
-          members: { bird: ["192.0.2.1/24"], frr: ["192.0.2.3/24"], tortie: ["192.0.2.2/24"] },
-        },
-      },
+    const topo = await lanTopology(tb, {
+      bird: "192.0.2.1",
+      frr: "192.0.2.3",
+      tortie: "192.0.2.2",
     });
     // both expect AS 64513 from us; we are 64512
-    tb.track(
-      await startBird(topo.host("bird"), {
-        routerId: "192.0.2.1",
-        localAs: 64512,
-        peers: [{ name: "tortie", neighbor: "192.0.2.2", neighborAs: 64513, ipv4: true }],
-      }),
-    );
-    tb.track(
-      await startFrr(topo.host("frr"), {
-        as: 64512,
-        routerId: "192.0.2.3",
-        neighbors: [{ address: "192.0.2.2", remoteAs: 64513 }],
-      }),
-    );
+    await bird(topo.host("bird"), 64513);
+    await frr(topo.host("frr"), 64513);
     const t = tortie(topo.host("tortie"), [
       "asn: 64512",
       "routerId: 192.0.2.2",
@@ -155,36 +146,13 @@ describe.skipIf(skip)("tortie-bgp diagnostics and log volume", () => {
   });
 
   it("a TCP-MD5 key that differs from BIRD's and FRR's: 'no reply to SYN from …:179 — TCP-MD5 key mismatch?'", async () => {
-    const topo = await tb.topology({
-      hosts: ["bird", "frr", "tortie"],
-      segments: {
-        lan: {
-          members: { bird: ["192.0.2.1/24"], frr: ["192.0.2.3/24"], tortie: ["192.0.2.2/24"] },
-        },
-      },
+    const topo = await lanTopology(tb, {
+      bird: "192.0.2.1",
+      frr: "192.0.2.3",
+      tortie: "192.0.2.2",
     });
-    tb.track(
-      await startBird(topo.host("bird"), {
-        routerId: "192.0.2.1",
-        localAs: 64512,
-        peers: [
-          {
-            name: "tortie",
-            neighbor: "192.0.2.2",
-            neighborAs: 64512,
-            password: "birds-key",
-            ipv4: true,
-          },
-        ],
-      }),
-    );
-    tb.track(
-      await startFrr(topo.host("frr"), {
-        as: 64512,
-        routerId: "192.0.2.3",
-        neighbors: [{ address: "192.0.2.2", remoteAs: 64512, password: "frrs-key" }],
-      }),
-    );
+    await bird(topo.host("bird"), 64512, { session: { password: "birds-key" } });
+    await frr(topo.host("frr"), 64512, "frrs-key");
     const t = tortie(topo.host("tortie"), [
       "asn: 64512",
       "routerId: 192.0.2.2",
@@ -242,17 +210,11 @@ describe.skipIf(skip)("tortie-bgp diagnostics and log volume", () => {
       const a = 198 * 2 ** 24 + 18 * 2 ** 16 + i * 16;
       return `${[a >>> 24, (a >>> 16) & 255, (a >>> 8) & 255, a & 255].join(".")}/28`;
     });
-    tb.track(
-      await startBird(topo.host("peer"), {
-        routerId: "192.0.2.1",
-        localAs: 64512,
-        direct: false,
-        static4: prefixes,
-        peers: [
-          { name: "tortie", neighbor: "192.0.2.2", neighborAs: 64512, holdTime: 30, ipv4: true },
-        ],
-      }),
-    );
+    await bird(topo.host("peer"), 64512, {
+      direct: false,
+      originate: prefixes,
+      session: { holdTime: 30 },
+    });
     const config = [
       "asn: 64512",
       "routerId: 192.0.2.2",
