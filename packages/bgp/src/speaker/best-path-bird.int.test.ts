@@ -29,7 +29,7 @@ import {
   type PathView,
   planFeeders,
 } from "./best-path-bird.fixture.js";
-import { established, startTortie } from "./interop.fixture.js";
+import { established, lanTopology, startTortie } from "./interop.fixture.js";
 import type { RibRoute } from "./rib-view.js";
 
 const skip = requirePrereqs(["root", "bird", "exabgp"]);
@@ -69,19 +69,12 @@ describe.skipIf(skip)("best path: Tortie and BIRD choose the same among competin
     ] as const) {
       expect(reasons, r).toContain(r);
     }
-    const topo = await tb.topology({
-      hosts: ["feed", "tortie", "bird", "tortmed", "birdmed"],
-      segments: {
-        lan: {
-          members: {
-            feed: plan.feeders.map((f) => `${f.address}/24`),
-            tortie: [`${TORTIE}/24`],
-            bird: [`${RECEIVER}/24`],
-            tortmed: [`${TORTIE_MED}/24`],
-            birdmed: [`${RECEIVER_MED}/24`],
-          },
-        },
-      },
+    const topo = await lanTopology(tb, {
+      feed: plan.feeders.map((f) => f.address),
+      tortie: TORTIE,
+      bird: RECEIVER,
+      tortmed: TORTIE_MED,
+      birdmed: RECEIVER_MED,
     });
     // One BIRD per feeder: BIRD 2.0.12 locks a neighbour address per process,
     // so one process cannot hold two sessions to the same receiver. `strict

@@ -38,7 +38,7 @@ import {
 } from "@tortie/testbed";
 import { describe, expect, it } from "vitest";
 import type { SpeakerConfigInput } from "./config.js";
-import { established, learned, startTortie } from "./interop.fixture.js";
+import { established, lanTopology, learned, startTortie } from "./interop.fixture.js";
 
 const skip = requirePrereqs(["root", "bird", "frr"]);
 
@@ -129,12 +129,7 @@ describe.skipIf(skip)(
     const tb = useTestbed();
 
     it("keeps Tortie's routes at FRR and BIRD across a SIGKILL, a ping through them never failing; sweeps the one not re-announced after End-of-RIB; drops them when Tortie does not come back", async () => {
-      const topo = await tb.topology({
-        hosts: ["frr", "bird", "tortie"],
-        segments: {
-          lan: { members: { frr: [`${FRR}/24`], bird: [`${BIRD}/24`], tortie: [`${TORTIE}/24`] } },
-        },
-      });
+      const topo = await lanTopology(tb, { frr: FRR, bird: BIRD, tortie: TORTIE });
       const frr = tb.track(
         await startFrr(topo.host("frr"), {
           as: 65001,
@@ -313,10 +308,7 @@ describe.skipIf(skip)("graceful restart: Tortie as helper, BIRD restarting (kill
   const tb = useTestbed();
 
   it("keeps BIRD's routes stale without a withdrawal, sweeps after End-of-RIB, withdraws when BIRD does not return", async () => {
-    const topo = await tb.topology({
-      hosts: ["bird", "tortie"],
-      segments: { lan: { members: { bird: [`${BIRD}/24`], tortie: [`${TORTIE}/24`] } } },
-    });
+    const topo = await lanTopology(tb, { bird: BIRD, tortie: TORTIE });
     const kept = "198.51.100.0/26";
     const dropped = "198.51.100.64/26";
     const ctlDir = makeWorkDir("bird-gr-ctl");
@@ -403,10 +395,7 @@ describe.skipIf(skip)("graceful restart: Tortie as helper, FRR restarting (bgpd 
   const tb = useTestbed();
 
   it("keeps FRR's routes stale without a withdrawal, sweeps after End-of-RIB, withdraws when FRR does not return", async () => {
-    const topo = await tb.topology({
-      hosts: ["frr", "tortie"],
-      segments: { lan: { members: { frr: [`${FRR}/24`], tortie: [`${TORTIE}/24`] } } },
-    });
+    const topo = await lanTopology(tb, { frr: FRR, tortie: TORTIE });
     const kept = "198.51.100.0/26";
     const dropped = "198.51.100.64/26";
     // Graceful restart with the F bit (`preserve-fw-state`), and FRR's Restart Time.
@@ -514,10 +503,7 @@ describe.skipIf(skip)("graceful restart: Tortie as helper, BIRD frozen (hold tim
   const tb = useTestbed();
 
   it("keeps a silent peer's routes stale after its hold timer expires, withdraws them after its restart time", async () => {
-    const topo = await tb.topology({
-      hosts: ["bird", "tortie"],
-      segments: { lan: { members: { bird: [`${BIRD}/24`], tortie: [`${TORTIE}/24`] } } },
-    });
+    const topo = await lanTopology(tb, { bird: BIRD, tortie: TORTIE });
     const prefix = "198.51.100.128/26";
     const ctlDir = makeWorkDir("bird-gr-ctl");
     tb.defer(() => rmSync(ctlDir, { recursive: true, force: true }));
