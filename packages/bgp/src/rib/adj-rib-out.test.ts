@@ -48,4 +48,27 @@ describe("AdjRibOut queue", () => {
     expect(out.take().withdraw).toEqual([nthPrefix(2)]);
     expect(out.size).toBe(0);
   });
+
+  it("routes share states; churn through many sets leaves nothing held once all is withdrawn and sent", () => {
+    const interner = new AttrInterner();
+    const out = new AdjRibOut(interner);
+    const set = (i: number) => interner.intern(attrs({ nextHop: "192.0.2.1", med: i }));
+    const n = 2000;
+    for (let round = 0; round < 5; round++) {
+      for (let i = 0; i < n; i++) out.set(nthPrefix(i), set((i * 7 + round) % 300));
+      if (round % 2 === 0) out.take(n / 2); // some sent, some still pending
+    }
+    out.take();
+    expect(out.size).toBe(n);
+    expect(out.advertised(nthPrefix(5))?.med).toBe((5 * 7 + 4) % 300);
+    out.resendAll();
+    for (let i = 0; i < n; i++) out.set(nthPrefix(i), null);
+    const last = out.take();
+    expect(last.withdraw).toHaveLength(n);
+    expect(last.announce).toEqual([]);
+    expect(out.size).toBe(0);
+    expect(out.pendingCount).toBe(0);
+    // every reference handed over was released: no attribute set is held any more
+    expect(interner.size).toBe(0);
+  });
 });

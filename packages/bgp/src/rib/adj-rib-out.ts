@@ -166,9 +166,17 @@ export class AdjRibOut {
     }
   }
 
+  /** The state last looked up (a table's routes mostly move between the same two or three). */
+  #last: Slot | undefined;
+
   /** The shared state (sent, pending), one more route in it. */
   #state(sent: AttrSet | undefined, pending: AttrSet | null | undefined): Slot | undefined {
     if (sent === undefined && pending === undefined) return undefined;
+    const last = this.#last;
+    if (last && last.sent === sent && last.pending === pending) {
+      last.refs++;
+      return last;
+    }
     let bySent = this.#states.get(sent);
     if (!bySent) {
       bySent = new Map();
@@ -180,12 +188,14 @@ export class AdjRibOut {
       bySent.set(pending, slot);
     }
     slot.refs++;
+    this.#last = slot;
     return slot;
   }
 
   /** One route less in the state `slot`. */
   #leave(slot: Slot | undefined): void {
     if (!slot || --slot.refs > 0) return;
+    if (slot === this.#last) this.#last = undefined;
     const bySent = this.#states.get(slot.sent)!;
     bySent.delete(slot.pending);
     if (bySent.size === 0) this.#states.delete(slot.sent);
@@ -400,6 +410,7 @@ export class AdjRibOut {
     this.#slots.clear();
     this.#withIds.clear();
     this.#states.clear();
+    this.#last = undefined;
     this.#resetQueue4();
     this.#queue = [];
     this.#cursor = 0;
