@@ -1,6 +1,9 @@
 // The lab end to end, as `bash scripts/lab.sh --once` runs it, plus what an
 // operator does to it: a pod deleted, a fourth node added, and the lab taken
-// down leaving nothing behind.
+// down leaving nothing behind. `tortiectl dashboard` in Chromium is looked at
+// on the same lab, after the summary's checks and before anything changes it
+// (examples/tortiectl/src/dashboard/dashboard-on-lab.ts): one lab up instead
+// of two.
 
 import { execFileSync, execSync } from "node:child_process";
 import { mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
@@ -8,6 +11,7 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { requirePrereqs, waitFor } from "@tortie/testbed";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { dashboardOnLab } from "../../tortiectl/src/dashboard/dashboard-on-lab.js";
 import { formatChecks, runChecks } from "./checks.js";
 import { Lab } from "./cluster.js";
 import { BIGIP_IP } from "./plan.js";
@@ -36,6 +40,9 @@ describe.skipIf(skip)("F5's Kubernetes + Calico + BIG-IP lab on the Tortie agent
     // sessions ×4, blocks ×3, pool, HTTP, pod-to-pod ×3, the denied flow
     expect(checks.length).toBe(13);
   });
+
+  // The lab as it came up: three nodes, two pods each, every session up.
+  dashboardOnLab(() => lab);
 
   it("kill -9 of a node's agent drops no request from BIG-IP to a pod on that node (graceful restart)", async () => {
     const node = lab.nodes.get("node2")!;
