@@ -144,6 +144,7 @@ export async function startTortie(
     "end-of-rib",
     "route-refresh",
     "warning",
+    "session-error",
   ] as const) {
     s.on(ev, note(ev));
   }
