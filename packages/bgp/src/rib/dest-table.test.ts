@@ -4,7 +4,8 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { formatPrefix, type Prefix, prefixKey } from "../wire/prefix.js";
-import { DestTable } from "./dest-table.js";
+import { DestTable, type ValueIds } from "./dest-table.js";
+import { prefixFromKey } from "./keys.js";
 
 // A small key space so that collisions, long probe runs and re-inserts happen.
 const prefixArb: fc.Arbitrary<Prefix> = fc.oneof(
@@ -53,48 +54,63 @@ describe.each([
   });
 
   it("shares object values by identity, across mapValues, deletes and clear", () => {
-    const pool = [{ n: 0 }, { n: 1 }, { n: 2 }];
-    fc.assert(
-      fc.property(
-        fc.array(fc.record({ op: fc.nat(9), p: prefixArb, v: fc.nat(2) }), { maxLength: 200 }),
-        (ops) => {
-          const t = new DestTable<{ n: number }>(4, { sharedValues });
-          const m = new Map<string, { n: number }>();
-          for (const { op, p, v } of ops) {
-            const k = prefixKey(p, false);
-            if (op < 3) expect(t.delete(p)).toBe(m.delete(k));
-            else if (op === 3) {
-              // Move every value on by one in the pool (markStale-like rewrites).
-              const next = (x: { n: number }) => pool[(x.n + 1) % 3]!;
-              t.mapValues(next);
-              for (const [key, x] of m) m.set(key, next(x));
-            } else if (op === 4 && v === 0) {
-              t.clear();
-              m.clear();
-            } else {
-              t.set(p, pool[v]!);
-              m.set(k, pool[v]!);
+    type Val = { n: number; id: number };
+    const ids: ValueIds<Val> = {
+      get: (v) => v.id,
+      set: (v, id) => {
+        v.id = id;
+      },
+    };
+    // Registry ids in a Map, or on the values themselves (as the Loc-RIB keeps them).
+    for (const opt of sharedValues ? [true, ids] : [false]) {
+      const pool: Val[] = [0, 1, 2].map((n) => ({ n, id: -1 }));
+      fc.assert(
+        fc.property(
+          fc.array(fc.record({ op: fc.nat(9), p: prefixArb, v: fc.nat(2) }), { maxLength: 200 }),
+          (ops) => {
+            const t = new DestTable<Val>(4, { sharedValues: opt });
+            const m = new Map<string, Val>();
+            for (const { op, p, v } of ops) {
+              const k = prefixKey(p, false);
+              if (op < 3) expect(t.delete(p)).toBe(m.delete(k));
+              else if (op === 3) {
+                // markStale-like rewrites: every value moved on in the pool, or
+                // replaced by a fresh object of its own (a node per prefix).
+                const fresh = v === 0;
+                const next = (x: Val): Val => (fresh ? { n: x.n, id: -1 } : pool[(x.n + 1) % 3]!);
+                t.mapValues(next);
+                // Fresh objects: the model takes the ones the table now holds;
+                // the later steps check they stay put (no id freed while in use).
+                for (const [key, x] of m) m.set(key, fresh ? t.get(prefixFromKey(key))! : next(x));
+              } else if (op === 4 && v === 0) {
+                t.clear();
+                m.clear();
+              } else {
+                t.set(p, pool[v]!);
+                m.set(k, pool[v]!);
+              }
+              expect(t.get(p)).toBe(m.get(k));
             }
-            expect(t.get(p)).toBe(m.get(k));
-          }
-          expect(t.size).toBe(m.size);
-          for (const { p } of ops) expect(t.get(p)).toBe(m.get(prefixKey(p, false)));
-          const seen = new Map<string, { n: number }>();
-          t.forEach((p, x) => {
-            seen.set(prefixKey(p, false), x);
-          });
-          expect(seen).toEqual(m);
-          const where = t.prefixesWhere((x) => x === pool[1]).map((p) => prefixKey(p, false));
-          expect(where.sort()).toEqual(
-            [...m]
-              .filter(([, x]) => x === pool[1])
-              .map(([k]) => k)
-              .sort(),
-          );
-        },
-      ),
-      { numRuns: 300 },
-    );
+            expect(t.size).toBe(m.size);
+            for (const { p } of ops) expect(t.get(p)).toBe(m.get(prefixKey(p, false)));
+            const seen = new Map<string, Val>();
+            t.forEach((p, x) => {
+              seen.set(prefixKey(p, false), x);
+            });
+            expect(seen).toEqual(m);
+            for (const [key, x] of m) expect(t.get(prefixFromKey(key))).toBe(x);
+            const where = t.prefixesWhere((x) => x === pool[1]).map((p) => prefixKey(p, false));
+            expect(where.sort()).toEqual(
+              [...m]
+                .filter(([, x]) => x === pool[1])
+                .map(([k]) => k)
+                .sort(),
+            );
+          },
+        ),
+        { numRuns: 200 },
+      );
+    }
   });
 
   it("holds 100,000 IPv4 prefixes and deletes them all", () => {

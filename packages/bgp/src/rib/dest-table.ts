@@ -44,13 +44,25 @@ function valueArray<V>(size: number): (V | undefined)[] {
   return new Array<V | undefined>(size);
 }
 
+/**
+ * Where a value keeps its registry id (see {@link DestTableOptions.sharedValues}):
+ * a field of the value itself, so that registering needs no `Map` lookup.
+ * `get` returns what `set` last stored, -1 before.
+ */
+export interface ValueIds<V> {
+  get(v: V): number;
+  set(v: V, id: number): void;
+}
+
 /** Options of a {@link DestTable}. */
-export interface DestTableOptions {
+export interface DestTableOptions<V> {
   /**
    * Store IPv4 values as references into a registry of distinct values
    * (reference-counted): for tables where many prefixes share few values.
+   * With a {@link ValueIds}, each value carries its own id (a value then
+   * belongs to one such table at a time).
    */
-  readonly sharedValues?: boolean;
+  readonly sharedValues?: boolean | ValueIds<V>;
 }
 
 /** Prefix → value, IPv4 in typed arrays, everything else in a Map. */
@@ -66,6 +78,7 @@ export class DestTable<V> {
   readonly #objs: (V | undefined)[] = [];
   readonly #counts: number[] = [];
   readonly #ids = new Map<V, number>();
+  readonly #valueIds: ValueIds<V> | undefined;
   readonly #free: number[] = [];
   /** The last value registered and its id (runs of one UPDATE share a value). */
   #lastV: V | undefined = undefined;
@@ -79,10 +92,11 @@ export class DestTable<V> {
   readonly #other = new Map<string, V>();
 
   /** Creates an empty table with room for `capacity` IPv4 destinations before growing. */
-  constructor(capacity = 1024, opts: DestTableOptions = {}) {
+  constructor(capacity = 1024, opts: DestTableOptions<V> = {}) {
     let size = 16;
     while (size * 0.7 < capacity) size *= 2;
-    this.#shared = opts.sharedValues ?? false;
+    this.#shared = opts.sharedValues !== undefined && opts.sharedValues !== false;
+    this.#valueIds = typeof opts.sharedValues === "object" ? opts.sharedValues : undefined;
     this.#addr = new Uint32Array(size);
     this.#len = new Uint8Array(size).fill(EMPTY);
     this.#vals = this.#shared ? [] : valueArray<V>(size);
@@ -98,13 +112,18 @@ export class DestTable<V> {
   /** A registry id for `v`, counted once more. */
   #register(v: V): number {
     let id: number | undefined;
+    const vi = this.#valueIds;
     if (v === this.#lastV && this.#lastId >= 0 && this.#objs[this.#lastId] === v) id = this.#lastId;
-    else id = this.#ids.get(v);
+    else if (vi) {
+      id = vi.get(v);
+      if (id < 0 || this.#objs[id] !== v) id = undefined;
+    } else id = this.#ids.get(v);
     if (id === undefined) {
       id = this.#free.pop() ?? this.#objs.length;
       this.#objs[id] = v;
       this.#counts[id] = 0;
-      this.#ids.set(v, id);
+      if (vi) vi.set(v, id);
+      else this.#ids.set(v, id);
     }
     this.#counts[id]!++;
     this.#lastV = v;
@@ -115,7 +134,8 @@ export class DestTable<V> {
   /** One reference fewer to registry id `id`. */
   #unregister(id: number): void {
     if (--this.#counts[id]! > 0) return;
-    this.#ids.delete(this.#objs[id] as V);
+    if (this.#valueIds) this.#valueIds.set(this.#objs[id] as V, -1);
+    else this.#ids.delete(this.#objs[id] as V);
     this.#objs[id] = undefined;
     this.#free.push(id);
     if (this.#lastId === id) this.#lastId = -1;
@@ -315,6 +335,8 @@ export class DestTable<V> {
   clear(): void {
     this.#len.fill(EMPTY);
     if (this.#shared) {
+      if (this.#valueIds)
+        for (const v of this.#objs) if (v !== undefined) this.#valueIds.set(v, -1);
       this.#objs.length = 0;
       this.#counts.length = 0;
       this.#free.length = 0;

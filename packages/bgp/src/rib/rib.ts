@@ -31,7 +31,7 @@ import {
   decide,
   medOf,
 } from "./decision.js";
-import { DestTable } from "./dest-table.js";
+import { DestTable, type ValueIds } from "./dest-table.js";
 import {
   type ExportContext,
   type ExportSkip,
@@ -168,6 +168,8 @@ interface Node {
   pathId: number;
   stale: boolean;
   next: Entry | undefined;
+  /** Its id in the destination table's registry while it heads a destination, else -1. */
+  tableId: number;
 }
 
 /**
@@ -182,6 +184,8 @@ class SharedPath implements Path {
   readonly stale = false;
   readonly next: undefined = undefined;
   refs = 0;
+  /** Its id in the destination table's registry while it heads a destination, else -1. */
+  tableId = -1;
   constructor(
     readonly source: PeerState,
     readonly attrs: AttrSet,
@@ -223,6 +227,13 @@ export class RibError extends Error {
 }
 
 const LOCAL_ID = "local";
+/** Destination-table registry ids kept on the path objects themselves. */
+const ENTRY_IDS: ValueIds<Entry> = {
+  get: (e) => e.tableId,
+  set: (e, id) => {
+    e.tableId = id;
+  },
+};
 /** Distinct attribute sets remembered per export target before the cache starts over. */
 const EXPORT_CACHE_LIMIT = 4096;
 
@@ -237,7 +248,7 @@ export class Rib {
   readonly #opts: RibOptions;
   readonly #decision: DecisionOptions;
   readonly #ctx: ExportContext;
-  readonly #dests = new DestTable<Entry>(1024, { sharedValues: true });
+  readonly #dests = new DestTable<Entry>(1024, { sharedValues: ENTRY_IDS });
   readonly #exporting: PeerState[] = [];
   readonly #scratch: Entry[] = [];
   readonly #peers = new Map<string, PeerState>();
@@ -863,7 +874,7 @@ export class Rib {
   #toNode(sp: SharedPath, stale: boolean): Node {
     this.interner.retain(sp.attrs);
     this.#unshare(sp);
-    return { source: sp.source, attrs: sp.attrs, pathId: 0, stale, next: undefined };
+    return { source: sp.source, attrs: sp.attrs, pathId: 0, stale, next: undefined, tableId: -1 };
   }
 
   #delta(
@@ -991,7 +1002,7 @@ export class Rib {
 
   #node(p: PeerState, attrs: AttrSet, pathId: number): Node {
     this.interner.retain(attrs);
-    return { source: p, attrs, pathId, stale: false, next: undefined };
+    return { source: p, attrs, pathId, stale: false, next: undefined, tableId: -1 };
   }
 
   #atLimit(p: PeerState): boolean {
