@@ -194,6 +194,29 @@ describe("ruleset and diff", () => {
     },
   };
 
+  it("the host hooks accept IPv6 neighbour discovery and MLD before any workload chain (as Felix)", () => {
+    const e = world();
+    e.apply([policy]);
+    const rs = renderRuleset(e);
+    const nd =
+      "meta l4proto ipv6-icmp icmpv6 type { mld-listener-query, mld-listener-report, mld-listener-done, nd-router-solicit, nd-router-advert, nd-neighbor-solicit, nd-neighbor-advert } accept";
+    for (const [chain, dispatch] of [
+      ["in-egress", "iifname vmap @from-ep"],
+      ["out-ingress", "oifname vmap @to-ep"],
+    ] as const) {
+      const rules = rs.chains.get(chain)!.rules;
+      expect(rules.indexOf(nd), chain).toBeGreaterThanOrEqual(0);
+      expect(rules.indexOf(nd), chain).toBeLessThan(rules.indexOf(dispatch));
+    }
+    // Forwarded traffic between workloads has no such exception.
+    for (const chain of ["fw-egress", "fw-ingress"])
+      expect(
+        rs.chains.get(chain)!.rules.some((r) => r.includes("icmpv6")),
+        chain,
+      ).toBe(false);
+    expect(renderRuleset(e, { hostHooks: false }).chains.has("in-egress")).toBe(false);
+  });
+
   it("rendering is deterministic", () => {
     const a = world();
     a.apply([policy]);

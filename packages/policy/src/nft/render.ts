@@ -39,6 +39,22 @@ import { type Cidr, type Family, formatRange, mergeRanges } from "../model/cidr.
 import type { PortSpec } from "../model/ports.js";
 import type { NftChain, NftSet, Ruleset } from "./ruleset.js";
 
+/**
+ * ICMPv6 that keeps the link between a workload and its node working:
+ * MLD (RFC 2710 §3: 130–132) and neighbour discovery (RFC 4861 §4: router
+ * solicitation and advertisement 133–134, neighbour solicitation and
+ * advertisement 135–136). Accepted in the host hooks before any policy.
+ */
+export const LINK_ICMPV6 = [
+  "mld-listener-query",
+  "mld-listener-report",
+  "mld-listener-done",
+  "nd-router-solicit",
+  "nd-router-advert",
+  "nd-neighbor-solicit",
+  "nd-neighbor-advert",
+] as const;
+
 /** Options of the renderer. */
 export interface RenderOptions {
   /** Table name (family is always inet). Default `tortie`. */
@@ -546,8 +562,21 @@ export class NftRenderer {
     chains.set("fw-egress", base("forward", "filter", "iifname vmap @from-ep"));
     chains.set("fw-ingress", base("forward", "filter + 10", "oifname vmap @to-ep"));
     if (this.hostHooks) {
-      chains.set("in-egress", base("input", "filter", "iifname vmap @from-ep"));
-      chains.set("out-ingress", base("output", "filter", "oifname vmap @to-ep"));
+      // IPv6 neighbour discovery and MLD between a workload and the node are
+      // the link working, not traffic a policy selects: accepted before the
+      // workload's chains, as Felix does for workload-to-host ICMPv6 (types
+      // 130–136, RFC 4861 §4, RFC 2710 §3). Without it a policy that
+      // isolates a pod also stops the pod resolving its gateway, so
+      // forwarded flows that policy allows fail too.
+      const nd = `meta l4proto ipv6-icmp icmpv6 type { ${LINK_ICMPV6.join(", ")} } accept`;
+      chains.set("in-egress", {
+        ...base("input", "filter", "iifname vmap @from-ep"),
+        rules: [...common, nd, "iifname vmap @from-ep"],
+      });
+      chains.set("out-ingress", {
+        ...base("output", "filter", "oifname vmap @to-ep"),
+        rules: [...common, nd, "oifname vmap @to-ep"],
+      });
     }
     if (hosts) {
       // Host endpoints (Calico HostEndpoint): doNotTrack policies in raw,

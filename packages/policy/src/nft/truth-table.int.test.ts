@@ -510,42 +510,10 @@ describe.skipIf(skip)("nftables verdicts agree with the engine, cell for cell", 
     await node.exec(["sysctl", "-qw", "net.ipv6.conf.all.proxy_ndp=1"]);
     for (const p of PODS)
       await node.ip(["-6", "neigh", "add", "proxy", "2001:db8::1", "dev", `w${p.host}`]);
-    // IPv6 neighbours fixed both ways (node → pod, pod → gateway): neighbour
-    // discovery is ICMPv6 between a pod and the node itself, which the host
-    // hooks (in-egress, out-ingress) put under the pod's policy, so a
-    // scenario that isolates a pod would otherwise also starve its
-    // neighbour entries, and the verdicts for forwarded flows would depend
-    // on which scenario ran before. (ARP is not in the inet family.)
-    const mac = async (h: Host, dev: string) =>
-      (await h.ipJson<{ address: string }[]>(["link", "show", "dev", dev]))[0]!.address;
-    for (const p of PODS) {
-      const pod = topo.host(p.host);
-      const [podMac, nodeMac] = [await mac(pod, "eth0"), await mac(node, `w${p.host}`)];
-      await node.ip([
-        "-6",
-        "neigh",
-        "replace",
-        p.ip6!,
-        "lladdr",
-        podMac,
-        "dev",
-        `w${p.host}`,
-        "nud",
-        "permanent",
-      ]);
-      await pod.ip([
-        "-6",
-        "neigh",
-        "replace",
-        "2001:db8::1",
-        "lladdr",
-        nodeMac,
-        "dev",
-        "eth0",
-        "nud",
-        "permanent",
-      ]);
-    }
+    // Neighbour discovery between a pod and the node is left to the kernel
+    // on purpose: the host hooks must let it through whatever the pod's
+    // policy (render.ts LINK_ICMPV6); a scenario that isolates a pod would
+    // otherwise starve its neighbour entries and fail allowed IPv6 flows.
     const n = laneCount++;
     const agents = new Map(PODS.map((p) => [p.name, join(dir, `agent-${n}-${p.host}.sock`)]));
     const daemons = PODS.map((p) =>
