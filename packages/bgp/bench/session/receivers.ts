@@ -6,7 +6,7 @@
 // control socket, GoBGP's CLI (`gobgp global rib summary`).
 import { type ChildProcess, fork, spawn } from "node:child_process";
 import { closeSync, mkdtempSync, openSync, rmSync, statSync, writeFileSync } from "node:fs";
-import { createConnection } from "node:net";
+import { createConnection, type Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import {
@@ -273,7 +273,11 @@ export async function startTortieDaemon(
   const log = join(dir, "stdout.jsonl");
   writeFileSync(file, JSON.stringify({ ...config, netns: host.nsPath }));
   const out = openSync(log, "w");
-  const child = spawn(process.execPath, [entry, "--config", file, "--socket", socket], {
+  // BENCH_DAEMON_CPU_PROF=<dir>: a CPU profile of the daemon's whole life is
+  // written there when it exits (`node --cpu-prof`; SIGTERM ends it cleanly).
+  const prof = process.env.BENCH_DAEMON_CPU_PROF;
+  const node = prof ? ["--cpu-prof", "--cpu-prof-dir", prof] : [];
+  const child = spawn(process.execPath, [...node, entry, "--config", file, "--socket", socket], {
     stdio: ["ignore", out, "inherit"],
   });
   closeSync(out);
@@ -296,7 +300,8 @@ export async function startTortieDaemon(
     async stop() {
       if (child.exitCode === null) {
         child.kill("SIGTERM");
-        const t = setTimeout(() => child.kill("SIGKILL"), 5000);
+        // (a profiled daemon takes longer to stop: its profile is written on exit)
+        const t = setTimeout(() => child.kill("SIGKILL"), prof ? 60_000 : 5000);
         await exited;
         clearTimeout(t);
       }
@@ -305,18 +310,31 @@ export async function startTortieDaemon(
   };
 }
 
-/** The `tortie-bgp` daemon as a receiver, polled through its control socket's `status`. */
+/**
+ * The `tortie-bgp` daemon as a receiver, polled through its control
+ * socket's `status` on one kept-open connection — as the library is asked
+ * over its kept-open IPC channel and BIRD and FRR over their kept-open
+ * control sockets (a connection per poll cost the daemon an accept and a
+ * socket every 10 ms that the library was not charged).
+ */
 async function tortieDaemon(
   host: Host,
   entry: string,
   peers: readonly Record<string, unknown>[],
 ): Promise<Receiver> {
   const d = await startTortieDaemon(host, entry, { asn: RX_AS, routerId: RX_ADDRESS, peers });
+  let ctl: ControlConnection;
+  try {
+    ctl = await ControlConnection.connect(d.socket);
+  } catch (e) {
+    await d.stop();
+    throw e;
+  }
   return {
     pid: d.pid,
     pollMs: 10,
     async held() {
-      const s = (await d.control({ cmd: "status" })) as {
+      const s = JSON.parse(await ctl.ask('{"cmd":"status"}')) as {
         peers?: { prefixes?: { received?: number } }[];
       };
       let n = 0;
@@ -324,8 +342,55 @@ async function tortieDaemon(
       return n;
     },
     logBytes: () => d.logBytes(),
-    stop: () => d.stop(),
+    async stop() {
+      ctl.close();
+      await d.stop();
+    },
   };
+}
+
+/** One kept-open connection to a tortie-bgp control socket: a request line, its answer line. */
+class ControlConnection {
+  private buf = "";
+  private readonly waiting: ((line: string) => void)[] = [];
+  private failed: Error | undefined;
+
+  private constructor(private readonly sock: Socket) {
+    sock.setEncoding("utf8");
+    sock.on("data", (d: string) => {
+      this.buf += d;
+      for (let nl = this.buf.indexOf("\n"); nl >= 0; nl = this.buf.indexOf("\n")) {
+        const line = this.buf.slice(0, nl);
+        this.buf = this.buf.slice(nl + 1);
+        this.waiting.shift()?.(line);
+      }
+    });
+    sock.on("error", (e) => {
+      this.failed = e;
+    });
+  }
+
+  static async connect(path: string): Promise<ControlConnection> {
+    const sock = createConnection(path);
+    await new Promise<void>((resolve, reject) => {
+      sock.once("connect", resolve);
+      sock.once("error", reject);
+    });
+    return new ControlConnection(sock);
+  }
+
+  /** Sends one request line; the answer line (requests are answered in order). */
+  ask(line: string): Promise<string> {
+    if (this.failed) return Promise.reject(this.failed);
+    return new Promise((resolve) => {
+      this.waiting.push(resolve);
+      this.sock.write(`${line}\n`);
+    });
+  }
+
+  close(): void {
+    this.sock.destroy();
+  }
 }
 
 /** `p`, or a rejection when it has not settled within `ms`. */

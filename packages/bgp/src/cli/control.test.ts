@@ -1,8 +1,8 @@
 import fc from "fast-check";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { parseSpeakerConfig } from "../speaker/config.js";
 import { type OriginateBatch, v4Text } from "../speaker/originate-batch.js";
-import type { Speaker } from "../speaker/speaker.js";
+import { Speaker } from "../speaker/speaker.js";
 import { formatPrefix } from "../wire/prefix.js";
 import {
   applyControl,
@@ -12,6 +12,7 @@ import {
   controlAnswer,
   MAX_REQUEST_BYTES,
   parseControlRequest,
+  STATUS_LIST_LIMIT,
 } from "./control.js";
 
 const refused = (line: string) => {
@@ -247,5 +248,68 @@ describe("control requests, fuzzed", () => {
       }),
       { numRuns: 1000 },
     );
+  });
+});
+
+describe("status costs the number of peers, not of routes", () => {
+  // Listing the originated prefixes walks the whole Loc-RIB (a full table
+  // received from peers): `status` does it once per change of what is
+  // originated, never when nothing or more than STATUS_LIST_LIMIT is.
+  it("walks for the originated list only after a change, and never with none or too many", async () => {
+    const input = {
+      asn: 64512,
+      routerId: "192.0.2.2",
+      listen: false as const,
+      peers: [{ address: "192.0.2.1", asn: 64512, passive: true }],
+    };
+    const speaker = await Speaker.start(input);
+    try {
+      const walks = vi.spyOn(speaker, "status");
+      const walked = () => walks.mock.calls.filter(([o]) => o?.originated !== false).length;
+      const state: ControlState = { config: parseSpeakerConfig(input) };
+      const ask = (o: object) =>
+        JSON.parse(controlAnswer(speaker, JSON.stringify(o), state)) as {
+          originated: string[];
+          originatedCount: number;
+          peers: { address: string }[];
+        };
+      for (let i = 0; i < 3; i++) expect(ask({ cmd: "status" }).originated).toEqual([]);
+      expect(walked()).toBe(0);
+      ask({
+        cmd: "originate",
+        routes: [{ prefix: "203.0.113.0/26" }, { prefix: "203.0.113.64/26" }],
+      });
+      for (let i = 0; i < 3; i++) {
+        const st = ask({ cmd: "status" });
+        expect(st).toMatchObject({ originatedCount: 2, peers: [{ address: "192.0.2.1" }] });
+        expect(st.originated.sort()).toEqual(["203.0.113.0/26", "203.0.113.64/26"]);
+      }
+      expect((ask({ cmd: "table" }) as unknown as { table: string }).table).toContain("192.0.2.1");
+      expect(walked()).toBe(1);
+      ask({ cmd: "withdraw", prefixes: ["203.0.113.0/26"] });
+      expect(ask({ cmd: "status" }).originated).toEqual(["203.0.113.64/26"]);
+      expect(walked()).toBe(2);
+      // a change made elsewhere (the daemon's SIGHUP) clears the kept list
+      speaker.originate({ prefix: "203.0.113.128/26" });
+      state.originated = undefined;
+      expect(ask({ cmd: "status" }).originated.sort()).toEqual([
+        "203.0.113.128/26",
+        "203.0.113.64/26",
+      ]);
+      expect(walked()).toBe(3);
+      // more than STATUS_LIST_LIMIT: only the count, no walk
+      const many = Array.from(
+        { length: STATUS_LIST_LIMIT },
+        (_, i) => `198.51.${i >> 8}.${i & 255}/32`,
+      );
+      ask({ cmd: "originate-prefixes", prefixes: many });
+      expect(ask({ cmd: "status" })).toMatchObject({
+        originated: [],
+        originatedCount: STATUS_LIST_LIMIT + 2,
+      });
+      expect(walked()).toBe(3);
+    } finally {
+      await speaker.close();
+    }
   });
 });

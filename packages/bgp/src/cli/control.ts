@@ -20,7 +20,7 @@ import {
   parseOriginateBatch,
   parsePrefixBatch,
 } from "../speaker/originate-batch.js";
-import type { Speaker } from "../speaker/speaker.js";
+import type { Speaker, SpeakerStatus } from "../speaker/speaker.js";
 import { formatStatus } from "../speaker/status.js";
 import { closest } from "../speaker/suggest.js";
 import { peerInfo } from "./diagnose.js";
@@ -199,6 +199,32 @@ export interface ControlState {
   config: SpeakerConfig;
   /** Latest cause noted per peer by the event stream (an unanswered connect, a refused OPEN). */
   notes?: Map<string, string>;
+  /**
+   * The originated prefixes `status` lists (at most STATUS_LIST_LIMIT), kept
+   * between requests: listing them walks the whole Loc-RIB (a million
+   * received routes), so it is done once per change, not once per `status`.
+   * Cleared by every changing request here; whoever else changes the
+   * speaker's originated routes (the daemon's SIGHUP) sets it to undefined.
+   */
+  originated?: readonly string[] | undefined;
+}
+
+/**
+ * The speaker's status as `status` and `table` answer it, at a cost in the
+ * number of peers, not of routes: the originated prefixes are listed while
+ * there are at most STATUS_LIST_LIMIT, from `state.originated` when it holds
+ * as many as the speaker has (else read once and kept there); with none, or
+ * more, nothing is walked and the list is empty (`originatedCount` tells).
+ */
+function statusOf(speaker: Speaker, state?: ControlState): SpeakerStatus {
+  const n = speaker.originatedCount;
+  if (n === 0 || n > STATUS_LIST_LIMIT) return speaker.status({ originated: false });
+  const kept = state?.originated;
+  if (kept && kept.length === n)
+    return { ...speaker.status({ originated: false }), originated: [...kept] };
+  const st = speaker.status({ originated: true });
+  if (state) state.originated = st.originated;
+  return st;
 }
 
 function knownPeer(speaker: Speaker, address: string): void {
@@ -219,7 +245,7 @@ export function applyControl(speaker: Speaker, req: ControlRequest, state?: Cont
     case "status": {
       // each peer with `info`: its timers when Established, else why it is not (diagnose.ts);
       // the originated prefixes listed while there are at most STATUS_LIST_LIMIT
-      const st = speaker.status({ originated: speaker.originatedCount <= STATUS_LIST_LIMIT });
+      const st = statusOf(speaker, state);
       const config = state?.config ?? speaker.config;
       return {
         ...st,
@@ -230,7 +256,7 @@ export function applyControl(speaker: Speaker, req: ControlRequest, state?: Cont
       };
     }
     case "table": {
-      const st = speaker.status({ originated: speaker.originatedCount <= STATUS_LIST_LIMIT });
+      const st = statusOf(speaker, state);
       const config = state?.config ?? speaker.config;
       const lines = st.peers.flatMap((p) => {
         const info = peerInfo(p, config, state?.notes);
@@ -245,6 +271,8 @@ export function applyControl(speaker: Speaker, req: ControlRequest, state?: Cont
   }
   if (!state) throw new ControlError(`${req.cmd}: this socket is read-only`);
   const c = state.config;
+  // a change may change what is originated: status reads the list afresh
+  state.originated = undefined;
   switch (req.cmd) {
     case "add-peer": {
       const a = req.peer.address;

@@ -182,6 +182,8 @@ async function run(argv: string[]): Promise<number> {
         });
         return;
       }
+      // the static routes may change: status reads the originated list afresh
+      state.originated = undefined;
       try {
         for (const a of plan.removePeers) running.removePeer(a, "peer de-configured");
         for (const p of plan.replacePeers) {
