@@ -7,6 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Daemon, requirePrereqs, startBird, useTestbed } from "@tortie/testbed";
 import { describe, expect, it } from "vitest";
+import { queryStatus } from "./daemon.js";
 
 const skip = requirePrereqs(["root", "bird"]);
 const ENTRY = join(import.meta.dirname, "tortie-bgp.ts");
@@ -48,20 +49,12 @@ describe.skipIf(skip)("tortie-bgp: static routes reloaded by difference", () => 
         ].join("\n"),
       );
     write();
+    const socket = join(dir, "s.sock");
     const d = tb.track(
       new Daemon({
         label: "tortie-bgp-static",
         host: topo.host("tortie"),
-        argv: [
-          process.execPath,
-          "--import",
-          TSX,
-          ENTRY,
-          "--config",
-          path,
-          "--socket",
-          join(dir, "s.sock"),
-        ],
+        argv: [process.execPath, "--import", TSX, ENTRY, "--config", path, "--socket", socket],
       }),
     );
     await bird.waitEstablished("tortie", { timeoutMs: 30_000 });
@@ -77,6 +70,11 @@ describe.skipIf(skip)("tortie-bgp: static routes reloaded by difference", () => 
     };
     const before = await stats();
     expect(before.updates).toBe(N);
+    // What `status` lists as originated (the daemon keeps the list between requests).
+    const originated = async () =>
+      ((await queryStatus(socket, { cmd: "status" })) as { originated: string[] }).originated;
+    const listed = (i: number) => async () => (await originated()).includes(`203.0.113.${i}/32`);
+    expect(await originated()).toHaveLength(N);
     const since = (await bird.protocol("tortie"))!.since;
     // BIRD prints `since` to the second: let one pass so that a reset would show.
     await new Promise((r) => setTimeout(r, 1100));
@@ -124,6 +122,14 @@ describe.skipIf(skip)("tortie-bgp: static routes reloaded by difference", () => 
     const routes = await bird.routes({ protocol: "tortie" });
     expect(routes).toHaveLength(N - 1);
     expect(routes.some((r) => r.prefix === "203.0.113.9/32")).toBe(false);
+    expect(await originated()).toHaveLength(N - 1);
+    expect(await listed(9)()).toBe(false);
+    // One route for another (as many as before): status lists the new one, not the kept list.
+    write({ 7: 50 }, [10]);
+    d.signal("SIGHUP");
+    expect(await reloaded(3)).toMatchObject({ originated: 1, withdrawn: 1 });
+    expect(await originated()).toHaveLength(N - 1);
+    expect([await listed(9)(), await listed(10)()]).toEqual([true, false]);
     // The same session all along.
     const p = (await bird.protocol("tortie"))!;
     expect(p.info).toBe("Established");
