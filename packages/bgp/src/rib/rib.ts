@@ -13,7 +13,6 @@
 // re-evaluated without asking the peer for a route refresh.
 
 import { reconstructAs4 } from "../wire/as4.js";
-import type { Ipv4Nlri } from "../wire/nlri-v4.js";
 import type { Prefix } from "../wire/prefix.js";
 import { ipv4ToNumber, parseSubnet, type Subnet, tryParseAddress } from "./addr.js";
 import { AdjRibOut } from "./adj-rib-out.js";
@@ -32,7 +31,7 @@ import {
   decide,
   medOf,
 } from "./decision.js";
-import { DestTable, type ValueIds, v4prefix } from "./dest-table.js";
+import { DestTable, type ValueIds } from "./dest-table.js";
 import {
   type ExportContext,
   type ExportSkip,
@@ -252,8 +251,6 @@ export class Rib {
   readonly #dests = new DestTable<Entry>(1024, { sharedValues: ENTRY_IDS });
   readonly #exporting: PeerState[] = [];
   readonly #scratch: Entry[] = [];
-  /** The IPv4 prefix `announceV4` / `withdrawV4` are at. */
-  readonly #cur = new V4Cursor();
   readonly #peers = new Map<string, PeerState>();
   readonly #local: PeerState;
   readonly #ownAddresses: Uint8Array[];
@@ -329,9 +326,9 @@ export class Rib {
     if (session.routerId !== undefined && p.count > 0) {
       for (const prefix of this.#dests.prefixesWhere((h) => h.next !== undefined)) {
         let has = false;
-        for (let x = this.#destGet(prefix); x; x = x.next) if (x.source === p) has = true;
+        for (let x = this.#dests.get(prefix); x; x = x.next) if (x.source === p) has = true;
         if (!has) continue;
-        const head = this.#destGet(prefix)!;
+        const head = this.#dests.get(prefix)!;
         const prevMp = this.#opts.multipath ? this.#mpKeys(head) : undefined;
         this.#reselect(prefix, snap(head), prevMp, deltas);
       }
@@ -363,7 +360,7 @@ export class Rib {
   hasPath(id: string, prefix: Prefix): boolean {
     const p = this.#peer(id);
     const pathId = prefix.pathId ?? 0;
-    for (let x = this.#destGet(prefix); x; x = x.next)
+    for (let x = this.#dests.get(prefix); x; x = x.next)
       if (x.source === p && x.pathId === pathId) return true;
     return false;
   }
@@ -382,25 +379,6 @@ export class Rib {
    * Prefixes carry their ADD-PATH Path Identifier in `pathId` when used.
    */
   announce(peerId: string, prefixes: readonly Prefix[], init: AttrSetInit): AnnounceResult {
-    return this.#announce(peerId, prefixes, undefined, init);
-  }
-
-  /**
-   * {@link announce} of IPv4 unicast prefixes given as numbers (an
-   * `Ipv4Nlri` from the wire decoder, no Path Identifiers): the same
-   * result and deltas, without a prefix object per prefix on the way in.
-   * Internal fast path of `applyUpdate`.
-   */
-  announceV4(peerId: string, nlri: Ipv4Nlri, init: AttrSetInit): AnnounceResult {
-    return this.#announce(peerId, undefined, nlri, init);
-  }
-
-  #announce(
-    peerId: string,
-    prefixes: readonly Prefix[] | undefined,
-    v4: Ipv4Nlri | undefined,
-    init: AttrSetInit,
-  ): AnnounceResult {
     const p = this.#peer(peerId);
     if (p === this.#local)
       throw new RibError('use originate() for local routes, not announce("local")');
@@ -416,14 +394,7 @@ export class Rib {
     const infeasible = checkFeasible(raw, p.feas);
     let maxState: "warn" | "exceeded" | undefined;
     const mods = new Map<RouteModification, AttrSet>();
-    const cur = this.#cur;
-    const count = v4 ? v4.length >> 1 : prefixes!.length;
-    for (let i = 0; i < count; i++) {
-      let prefix: Prefix;
-      if (v4) {
-        cur.set(v4[2 * i]!, v4[2 * i + 1]!);
-        prefix = cur;
-      } else prefix = prefixes![i]!;
+    for (const prefix of prefixes) {
       const pathId = prefix.pathId ?? 0;
       if (p.pre) {
         const k = withPathId(ribKey(prefix), pathId);
@@ -443,7 +414,7 @@ export class Rib {
       if (attrs && p.importPolicy) {
         const v = p.importPolicy(
           {
-            prefix: prefix === cur ? cur.frozen() : prefix,
+            prefix,
             attrs: raw,
             sourceKind: p.kind,
             ...(raw.interface !== undefined ? { interface: raw.interface } : {}),
@@ -489,32 +460,9 @@ export class Rib {
 
   /** A peer withdrew `prefixes` (with their Path Identifiers under ADD-PATH). */
   withdraw(peerId: string, prefixes: readonly Prefix[]): RibDelta[] {
-    return this.#withdraw(peerId, prefixes, undefined);
-  }
-
-  /**
-   * {@link withdraw} of IPv4 unicast prefixes given as numbers (an
-   * `Ipv4Nlri`, no Path Identifiers). Internal fast path of `applyUpdate`.
-   */
-  withdrawV4(peerId: string, v4: Ipv4Nlri): RibDelta[] {
-    return this.#withdraw(peerId, undefined, v4);
-  }
-
-  #withdraw(
-    peerId: string,
-    prefixes: readonly Prefix[] | undefined,
-    v4: Ipv4Nlri | undefined,
-  ): RibDelta[] {
     const p = this.#peer(peerId);
     const deltas: RibDelta[] = [];
-    const cur = this.#cur;
-    const count = v4 ? v4.length >> 1 : prefixes!.length;
-    for (let i = 0; i < count; i++) {
-      let prefix: Prefix;
-      if (v4) {
-        cur.set(v4[2 * i]!, v4[2 * i + 1]!);
-        prefix = cur;
-      } else prefix = prefixes![i]!;
+    for (const prefix of prefixes) {
       const pathId = prefix.pathId ?? 0;
       if (p.pre) {
         const k = withPathId(ribKey(prefix), pathId);
@@ -634,14 +582,14 @@ export class Rib {
 
   /** The best path to a prefix. */
   best(prefix: Prefix): PathSnapshot | undefined {
-    const head = this.#destGet(prefix);
+    const head = this.#dests.get(prefix);
     return head ? snap(head) : undefined;
   }
 
   /** Every path to a prefix, the best first. */
   paths(prefix: Prefix): PathSnapshot[] {
     const out: PathSnapshot[] = [];
-    for (let x = this.#destGet(prefix); x; x = x.next) out.push(snap(x));
+    for (let x = this.#dests.get(prefix); x; x = x.next) out.push(snap(x));
     return out;
   }
 
@@ -649,7 +597,7 @@ export class Rib {
   explain(prefix: Prefix): Decision {
     // Snapshots, so the caller never holds the RIB's own mutable nodes.
     const list: Path[] = [];
-    for (let x = this.#destGet(prefix); x; x = x.next) list.push(snap(x));
+    for (let x = this.#dests.get(prefix); x; x = x.next) list.push(snap(x));
     return decide(list, this.#decision);
   }
 
@@ -929,40 +877,19 @@ export class Rib {
     return { source: sp.source, attrs: sp.attrs, pathId: 0, stale, next: undefined, tableId: -1 };
   }
 
-  // The Loc-RIB destination table by prefix: by numbers for the fast path's cursor.
-  #destGet(prefix: Prefix): Entry | undefined {
-    const c = this.#cur;
-    return prefix === c ? this.#dests.getV4(c.addr, c.length) : this.#dests.get(prefix);
-  }
-
-  #destSet(prefix: Prefix, e: Entry): void {
-    const c = this.#cur;
-    if (prefix === c) this.#dests.setV4(c.addr, c.length, e);
-    else this.#dests.set(prefix, e);
-  }
-
-  #destDelete(prefix: Prefix): void {
-    const c = this.#cur;
-    if (prefix === c) this.#dests.deleteV4(c.addr, c.length);
-    else this.#dests.delete(prefix);
-  }
-
   #delta(
     kind: RibDelta["kind"],
     prefix: Prefix,
     best: Entry | undefined,
     previous: PathSnapshot | undefined,
   ): RibDelta {
-    const d = new Delta(
+    return new Delta(
       kind,
-      prefix === this.#cur ? undefined : bare(prefix),
+      bare(prefix),
       best === undefined ? undefined : snap(best),
       previous,
       this.#opts.multipath && best ? this.#multipathOf(best) : undefined,
     );
-    // A prefix decoded as numbers: its object is made when the delta's prefix is read.
-    if (prefix === this.#cur) d.v4(this.#cur.addr, this.#cur.length);
-    return d;
   }
 
   /** Inserts or replaces the path of (p, pathId) at `key`; takes its own reference of `attrs`. */
@@ -973,16 +900,15 @@ export class Rib {
     attrs: AttrSet,
     deltas: RibDelta[],
   ): ChangeKind {
-    const head = this.#destGet(prefix);
+    const head = this.#dests.get(prefix);
     if (!head) {
       if (this.#atLimit(p)) return "unchanged";
       p.count++;
       const entry: Entry = pathId === 0 ? this.#sharedPath(p, attrs) : this.#node(p, attrs, pathId);
-      this.#destSet(prefix, entry);
+      this.#dests.set(prefix, entry);
       const d = this.#delta("best", prefix, entry, undefined);
       deltas.push(d);
-      if (this.#exporting.length > 0)
-        this.#exportKey(prefix === this.#cur ? prefix : d.prefix, entry);
+      if (this.#exporting.length > 0) this.#exportKey(d.prefix, entry);
       return "best";
     }
     let found: Entry | undefined;
@@ -1005,11 +931,10 @@ export class Rib {
         // The sole path of this destination: swap in the shared path of the new attributes.
         const next = this.#sharedPath(p, attrs);
         this.#unshare(found);
-        this.#destSet(prefix, next);
+        this.#dests.set(prefix, next);
         const d = this.#delta("best", prefix, next, found);
         deltas.push(d);
-        if (this.#exporting.length > 0)
-          this.#exportKey(prefix === this.#cur ? prefix : d.prefix, next);
+        if (this.#exporting.length > 0) this.#exportKey(d.prefix, next);
         return "best";
       }
       const prevSnap = snap(head);
@@ -1027,7 +952,7 @@ export class Rib {
     let h: Node;
     if (head instanceof SharedPath) {
       h = this.#toNode(head, false);
-      this.#destSet(prefix, h);
+      this.#dests.set(prefix, h);
     } else h = head;
     const node = this.#node(p, attrs, pathId);
     node.next = h.next;
@@ -1036,18 +961,16 @@ export class Rib {
       const c = this.#newPathOrder(h, node);
       if (c > 0) {
         // The newcomer loses to the best already: nothing changes for the Loc-RIB.
-        if (this.#addPathExporters())
-          this.#exportKey(prefix === this.#cur ? prefix : bare(prefix), h);
+        if (this.#addPathExporters()) this.#exportKey(bare(prefix), h);
         return "unchanged";
       }
       if (c < 0) {
         h.next = node.next;
         node.next = h;
-        this.#destSet(prefix, node);
+        this.#dests.set(prefix, node);
         const d = this.#delta("best", prefix, node, snap(head));
         deltas.push(d);
-        if (this.#exporting.length > 0)
-          this.#exportKey(prefix === this.#cur ? prefix : d.prefix, node);
+        if (this.#exporting.length > 0) this.#exportKey(d.prefix, node);
         return "best";
       }
     }
@@ -1092,7 +1015,7 @@ export class Rib {
   }
 
   #remove(p: PeerState, prefix: Prefix, pathId: number, deltas: RibDelta[]): ChangeKind {
-    const head = this.#destGet(prefix);
+    const head = this.#dests.get(prefix);
     if (!head) return "unchanged";
     let prev: Node | undefined;
     let node: Entry | undefined;
@@ -1111,13 +1034,12 @@ export class Rib {
     if (node instanceof SharedPath) this.#unshare(node);
     else this.interner.release(node.attrs);
     if (prev) prev.next = node.next;
-    else if (node.next) this.#destSet(prefix, node.next);
+    else if (node.next) this.#dests.set(prefix, node.next);
     else {
-      this.#destDelete(prefix);
+      this.#dests.delete(prefix);
       const d = this.#delta("withdrawn", prefix, undefined, prevSnap);
       deltas.push(d);
-      if (this.#exporting.length > 0)
-        this.#exportKey(prefix === this.#cur ? prefix : d.prefix, undefined);
+      if (this.#exporting.length > 0) this.#exportKey(d.prefix, undefined);
       return "withdrawn";
     }
     return this.#reselect(prefix, prevSnap, prevMp, deltas);
@@ -1125,11 +1047,11 @@ export class Rib {
 
   /** A lone fresh path without a Path Identifier goes back to the shared form. */
   #compact(prefix: Prefix): Entry {
-    const head = this.#destGet(prefix)!;
+    const head = this.#dests.get(prefix)!;
     if (head instanceof SharedPath || head.next || head.pathId !== 0 || head.stale) return head;
     const sp = this.#sharedPath(head.source, head.attrs);
     this.interner.release(head.attrs);
-    this.#destSet(prefix, sp);
+    this.#dests.set(prefix, sp);
     return sp;
   }
 
@@ -1140,7 +1062,7 @@ export class Rib {
     prevMp: string | undefined,
     deltas: RibDelta[],
   ): ChangeKind {
-    let head = this.#destGet(prefix)!;
+    let head = this.#dests.get(prefix)!;
     if (head.next) {
       const list = this.#scratch;
       let n = 0;
@@ -1153,7 +1075,7 @@ export class Rib {
         while (x.next !== best) x = x.next as Node;
         x.next = best.next;
         best.next = head;
-        this.#destSet(prefix, best);
+        this.#dests.set(prefix, best);
         head = best;
       }
     } else head = this.#compact(prefix);
@@ -1165,13 +1087,12 @@ export class Rib {
       head.stale === prevSnap.stale;
     if (same && mpNow === prevMp) {
       // The best is unchanged, but with ADD-PATH the other paths may be sent too.
-      if (this.#addPathExporters())
-        this.#exportKey(prefix === this.#cur ? prefix : bare(prefix), head);
+      if (this.#addPathExporters()) this.#exportKey(bare(prefix), head);
       return "unchanged";
     }
     const d = this.#delta("best", prefix, head, prevSnap);
     deltas.push(d);
-    if (this.#exporting.length > 0) this.#exportKey(prefix === this.#cur ? prefix : d.prefix, head);
+    if (this.#exporting.length > 0) this.#exportKey(d.prefix, head);
     return "best";
   }
 
@@ -1200,7 +1121,7 @@ export class Rib {
     for (const prefix of this.#dests.prefixesWhere(has)) {
       if (afi !== undefined && prefix.afi !== afi) continue;
       const ids: number[] = [];
-      for (let x = this.#destGet(prefix); x; x = x.next)
+      for (let x = this.#dests.get(prefix); x; x = x.next)
         if (x.source === p && (!staleOnly || x.stale)) ids.push(x.pathId);
       for (const id of ids) {
         // A stale path swept is gone from the Adj-RIB-In before policy too.
@@ -1245,7 +1166,7 @@ export class Rib {
     if (t.exportPolicy) {
       const v = t.exportPolicy(
         {
-          prefix: prefix === this.#cur ? this.#cur.frozen() : prefix,
+          prefix,
           attrs,
           sourceKind: source.kind,
           ...(attrs.interface !== undefined ? { interface: attrs.interface } : {}),
@@ -1278,7 +1199,7 @@ export class Rib {
     if (t.exportPolicy) {
       const v = t.exportPolicy(
         {
-          prefix: prefix === this.#cur ? this.#cur.frozen() : prefix,
+          prefix,
           attrs,
           sourceKind: source.kind,
           ...(attrs.interface !== undefined ? { interface: attrs.interface } : {}),
@@ -1326,11 +1247,7 @@ export class Rib {
     t.exportCache.clear();
   }
 
-  /**
-   * Pushes the current state of `key` to every exporting peer's Adj-RIB-Out.
-   * `prefix` may be the fast path's cursor: it is then only read (an IPv4
-   * prefix without Path Identifier goes into an Adj-RIB-Out as numbers).
-   */
+  /** Pushes the current state of `key` to every exporting peer's Adj-RIB-Out. */
   #exportKey(prefix: Prefix, head: Entry | undefined): void {
     for (const t of this.#exporting) this.#exportKeyTo(t, prefix, head);
   }
@@ -1345,8 +1262,6 @@ export class Rib {
       return;
     }
     key ??= ribKey(prefix);
-    // The fast path's cursor is not to be kept (withId below may keep it).
-    if (prefix === this.#cur) prefix = this.#cur.copy();
     // ADD-PATH send (RFC 7911): every exportable path, each with our own Path Identifier.
     const before = t.outIds.get(key) ?? [];
     const now: number[] = [];
@@ -1391,36 +1306,15 @@ export class Rib {
   }
 }
 
-/**
- * A delta; its key is computed on demand (most consumers want the prefix),
- * and for an IPv4 prefix that came as numbers (`announceV4`, `withdrawV4`)
- * so is its prefix object.
- */
+/** A delta; its key is computed on demand (most consumers want the prefix). */
 class Delta implements RibDelta {
-  #prefix: Prefix | undefined;
-  #addr = 0;
-  #length = 0;
-
   constructor(
     readonly kind: RibDelta["kind"],
-    prefix: Prefix | undefined,
+    readonly prefix: Prefix,
     readonly best: PathSnapshot | undefined,
     readonly previous: PathSnapshot | undefined,
     readonly multipath: readonly PathSnapshot[] | undefined,
-  ) {
-    this.#prefix = prefix;
-  }
-
-  /** The IPv4 prefix `addr`/`length` of a delta made without a prefix object. */
-  v4(addr: number, length: number): void {
-    this.#addr = addr;
-    this.#length = length;
-  }
-
-  get prefix(): Prefix {
-    this.#prefix ??= v4prefix(this.#addr, this.#length);
-    return this.#prefix;
-  }
+  ) {}
 
   get key(): string {
     return ribKey(this.prefix);
@@ -1448,53 +1342,6 @@ function snap(n: Path): PathSnapshot {
   return n instanceof SharedPath
     ? n
     : { source: n.source, attrs: n.attrs, pathId: n.pathId, stale: n.stale };
-}
-
-/**
- * The IPv4 prefix the fast path is at: one object, re-pointed for every
- * prefix of an `Ipv4Nlri`, never kept (see `Rib.#own`). Its `bytes` are
- * four octets, those past the length zero, which is all `v4addr`,
- * `ribKey` and `DestTable` read.
- */
-class V4Cursor implements Prefix {
-  readonly afi = 1;
-  length = 0;
-  addr = 0;
-  readonly bytes = new Uint8Array(4);
-
-  set(addr: number, length: number): void {
-    this.addr = addr;
-    this.length = length;
-    const b = this.bytes;
-    b[0] = addr >>> 24;
-    b[1] = (addr >>> 16) & 255;
-    b[2] = (addr >>> 8) & 255;
-    b[3] = addr & 255;
-  }
-
-  copy(): Prefix {
-    return v4prefix(this.addr, this.length);
-  }
-
-  /** An unchanging copy for a policy, its octets made only if it reads them. */
-  frozen(): Prefix {
-    return new LazyV4Prefix(this.addr, this.length);
-  }
-}
-
-/** An IPv4 prefix whose `bytes` are made when first read (import/export policy input). */
-class LazyV4Prefix implements Prefix {
-  readonly afi = 1;
-  #bytes: Uint8Array | undefined;
-  constructor(
-    readonly addr: number,
-    readonly length: number,
-  ) {}
-
-  get bytes(): Uint8Array {
-    this.#bytes ??= v4prefix(this.addr, this.length).bytes;
-    return this.#bytes;
-  }
 }
 
 function bare(p: Prefix): Prefix {
