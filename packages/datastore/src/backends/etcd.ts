@@ -8,7 +8,6 @@
 //             compaction point ends the watch with `compact_revision`
 //   leases  → Lease service (grant, keep-alive once, revoke)
 import type { Etcd3, IKeyValue, IOptions, IRequestOp } from "etcd3";
-import { createViaTxn, deleteViaTxn, updateViaTxn } from "../crud.js";
 import {
   CompactedError,
   DatastoreError,
@@ -30,6 +29,7 @@ import type {
   WatchOptions,
 } from "../types.js";
 import { loadOptional } from "./optional.js";
+import { checkCompares, TxnBackedStore, type WritePath } from "./txn-backed.js";
 
 // `etcd3` (with gRPC) takes ~250 ms to load: load it only when an EtcdStore
 // is made, so that processes on the embedded store (one CNI plugin run per
@@ -92,7 +92,7 @@ function mapError(e: unknown, hosts: readonly string[]): unknown {
 }
 
 /** A {@link Datastore} in etcd v3. */
-export class EtcdStore implements Datastore {
+export class EtcdStore extends TxnBackedStore implements Datastore {
   readonly capabilities = { leases: true, multiProcess: true } as const;
   // Private: its type comes from the optional etcd3 package, which the
   // public declarations must not need.
@@ -101,6 +101,7 @@ export class EtcdStore implements Datastore {
   private readonly prefix: string;
 
   constructor(opts: EtcdStoreOptions) {
+    super();
     this.hosts = opts.hosts;
     this.prefix = opts.prefix ?? "";
     const timeout = opts.callTimeoutMs ?? 5000;
@@ -149,44 +150,17 @@ export class EtcdStore implements Datastore {
     };
   }
 
-  create(key: string, value: string, opts: { lease?: string } = {}): Promise<KeyValue> {
-    // One round trip: the transaction reads the written key back.
+  /** Creates and updates read the written key back in the transaction's own round trip. */
+  protected override writePath(key: string): WritePath {
     let written: KeyValue | undefined;
-    return createViaTxn(
-      async (r) => {
+    return {
+      txn: async (r) => {
         const { result, read } = await this.runTxn(r, key);
         written = read;
         return result;
       },
-      async (k) => written ?? this.get(k),
-      key,
-      value,
-      opts.lease,
-    );
-  }
-
-  update(key: string, value: string, modRevision: number): Promise<KeyValue> {
-    let written: KeyValue | undefined;
-    return updateViaTxn(
-      async (r) => {
-        const { result, read } = await this.runTxn(r, key);
-        written = read;
-        return result;
-      },
-      async (k) => written ?? this.get(k),
-      key,
-      value,
-      modRevision,
-    );
-  }
-
-  delete(key: string, modRevision?: number): Promise<boolean> {
-    return deleteViaTxn(
-      (r) => this.txn(r),
-      (k) => this.get(k),
-      key,
-      modRevision,
-    );
+      get: async (k) => written ?? this.get(k),
+    };
   }
 
   async txn(req: TxnRequest): Promise<TxnResult> {
@@ -198,10 +172,7 @@ export class EtcdStore implements Datastore {
     req: TxnRequest,
     readAfter?: string,
   ): Promise<{ result: TxnResult; read?: KeyValue }> {
-    for (const c of req.compare) {
-      checkKey(c.key);
-      checkRevision(c.modRevision, "modRevision");
-    }
+    checkCompares(req.compare);
     const success: IRequestOp[] = req.ops.map((op) => {
       checkKey(op.key);
       return op.type === "put"

@@ -1,7 +1,6 @@
 // The in-memory backend: the reference implementation of the model in
 // `types.ts`, for tests and single-process tools. Pure (no timers or I/O):
 // time comes from an injected clock, watch delivery uses microtasks.
-import { createViaTxn, deleteViaTxn, updateViaTxn } from "../crud.js";
 import { DatastoreUsageError } from "../errors.js";
 import { checkKey, checkRevision } from "../keys.js";
 import type {
@@ -17,6 +16,7 @@ import type {
   WatchListener,
   WatchOptions,
 } from "../types.js";
+import { checkCompares, TxnBackedStore } from "./txn-backed.js";
 
 /** Options of {@link MemoryStore}. */
 export interface MemoryStoreOptions {
@@ -39,7 +39,7 @@ interface MemLease {
 }
 
 /** A {@link Datastore} held in this process's memory. */
-export class MemoryStore implements Datastore {
+export class MemoryStore extends TxnBackedStore implements Datastore {
   readonly capabilities = { leases: true, multiProcess: false } as const;
   private readonly kvs = new Map<string, KeyValue>();
   /** Events by revision, oldest first; revisions < compactRev are gone. */
@@ -54,6 +54,7 @@ export class MemoryStore implements Datastore {
   private readonly historyLimit: number;
 
   constructor(opts: MemoryStoreOptions = {}) {
+    super();
     this.now = opts.now ?? Date.now;
     this.historyLimit = opts.historyLimit ?? 100_000;
   }
@@ -75,35 +76,6 @@ export class MemoryStore implements Datastore {
     return { kvs, revision: this.rev };
   }
 
-  create(key: string, value: string, opts: { lease?: string } = {}): Promise<KeyValue> {
-    return createViaTxn(
-      (r) => this.txn(r),
-      (k) => this.get(k),
-      key,
-      value,
-      opts.lease,
-    );
-  }
-
-  update(key: string, value: string, modRevision: number): Promise<KeyValue> {
-    return updateViaTxn(
-      (r) => this.txn(r),
-      (k) => this.get(k),
-      key,
-      value,
-      modRevision,
-    );
-  }
-
-  delete(key: string, modRevision?: number): Promise<boolean> {
-    return deleteViaTxn(
-      (r) => this.txn(r),
-      (k) => this.get(k),
-      key,
-      modRevision,
-    );
-  }
-
   async txn(req: TxnRequest): Promise<TxnResult> {
     this.open();
     this.expire();
@@ -111,10 +83,7 @@ export class MemoryStore implements Datastore {
   }
 
   private txnNow(req: TxnRequest): TxnResult {
-    for (const c of req.compare) {
-      checkKey(c.key);
-      checkRevision(c.modRevision, "modRevision");
-    }
+    checkCompares(req.compare);
     for (const op of req.ops) {
       checkKey(op.key);
       if (op.type === "put" && op.lease !== undefined && !this.leases.has(op.lease)) {

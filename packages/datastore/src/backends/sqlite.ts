@@ -17,7 +17,6 @@
 // processes. Watches poll `meta.rev` (other processes' writes) and are woken
 // at once by this process's own writes.
 import type Database from "better-sqlite3";
-import { createViaTxn, deleteViaTxn, updateViaTxn } from "../crud.js";
 import { DatastoreUnavailableError, DatastoreUsageError } from "../errors.js";
 import { checkKey, checkRevision, prefixEnd } from "../keys.js";
 import type {
@@ -34,6 +33,7 @@ import type {
   WatchOptions,
 } from "../types.js";
 import { loadOptional } from "./optional.js";
+import { checkCompares, TxnBackedStore } from "./txn-backed.js";
 
 /** Options of {@link SqliteStore}. */
 export interface SqliteStoreOptions {
@@ -102,7 +102,7 @@ function toKv(r: Row): KeyValue {
 }
 
 /** A {@link Datastore} in a SQLite file, safe to share between processes of one host. */
-export class SqliteStore implements Datastore {
+export class SqliteStore extends TxnBackedStore implements Datastore {
   readonly capabilities = { leases: true, multiProcess: true } as const;
   private readonly db: Database.Database;
   private readonly now: () => number;
@@ -130,6 +130,7 @@ export class SqliteStore implements Datastore {
   };
 
   constructor(opts: SqliteStoreOptions) {
+    super();
     this.now = opts.now ?? Date.now;
     this.pollMs = opts.pollMs ?? 20;
     this.historyLimit = opts.historyLimit ?? 100_000;
@@ -222,40 +223,8 @@ export class SqliteStore implements Datastore {
     });
   }
 
-  create(key: string, value: string, opts: { lease?: string } = {}): Promise<KeyValue> {
-    return createViaTxn(
-      (r) => this.txn(r),
-      (k) => this.get(k),
-      key,
-      value,
-      opts.lease,
-    );
-  }
-
-  update(key: string, value: string, modRevision: number): Promise<KeyValue> {
-    return updateViaTxn(
-      (r) => this.txn(r),
-      (k) => this.get(k),
-      key,
-      value,
-      modRevision,
-    );
-  }
-
-  delete(key: string, modRevision?: number): Promise<boolean> {
-    return deleteViaTxn(
-      (r) => this.txn(r),
-      (k) => this.get(k),
-      key,
-      modRevision,
-    );
-  }
-
   async txn(req: TxnRequest): Promise<TxnResult> {
-    for (const c of req.compare) {
-      checkKey(c.key);
-      checkRevision(c.modRevision, "modRevision");
-    }
+    checkCompares(req.compare);
     for (const op of req.ops) checkKey(op.key);
     this.expire();
     const res = this.write((): TxnResult => {
