@@ -7,56 +7,20 @@
  * (RFC 6608 subcode 3) because collisions with an Established session are
  * settled by `detectCollision` across connections; a header error (21) is
  * answered with its own Message Header Error (§6.1) rather than an FSM Error.
+ *
+ * The events Established handles as OpenSent and OpenConfirm do are in
+ * `after-open.ts`.
  */
-import { cease, holdTimerExpired, NotifyCeaseSubcode, NotifyFsmSubcode } from "./notification.js";
+import { handledWithSession, toIdleUnexpected } from "./after-open.js";
+import { NotifyFsmSubcode } from "./notification.js";
 import type { Draft } from "./transitions.js";
-import { restartHold, restartKeepalive, toIdle } from "./transitions.js";
+import { restartHold, toIdle } from "./transitions.js";
 import type { FsmEvent } from "./types.js";
-import { unexpectedEvent } from "./unexpected.js";
 
 /** Handles one event in Established. */
 export function established<U>(d: Draft<U>, e: FsmEvent<U>): void {
+  if (handledWithSession(d, e)) return;
   switch (e.type) {
-    case "ManualStart":
-    case "AutomaticStart":
-    case "ManualStart_with_PassiveTcpEstablishment":
-    case "AutomaticStart_with_PassiveTcpEstablishment":
-    case "AutomaticStart_with_DampPeerOscillations":
-    case "AutomaticStart_with_DampPeerOscillations_and_PassiveTcpEstablishment":
-    case "TcpConnection_Valid":
-    case "Tcp_CR_Invalid":
-    case "Tcp_CR_Acked":
-    case "TcpConnectionConfirmed":
-      return;
-    case "ManualStop":
-      toIdle(d, {
-        manual: true,
-        notify: e.notification ?? cease(NotifyCeaseSubcode.AdministrativeShutdown),
-      });
-      return;
-    case "AutomaticStop":
-      toIdle(d, { count: true, damp: true, notify: e.notification ?? cease() });
-      return;
-    case "HoldTimer_Expires":
-      toIdle(d, { count: true, damp: true, notify: holdTimerExpired() });
-      return;
-    case "KeepaliveTimer_Expires":
-      d.actions.push({ type: "send-keepalive" });
-      restartKeepalive(d);
-      return;
-    case "OpenCollisionDump":
-      toIdle(d, {
-        count: true,
-        damp: true,
-        notify: cease(NotifyCeaseSubcode.ConnectionCollisionResolution),
-      });
-      return;
-    case "TcpConnectionFails":
-      toIdle(d, { count: true, damp: true });
-      return;
-    case "NotifMsg":
-      toIdle(d, { count: true, damp: true, received: e.notification });
-      return;
     case "NotifMsgVerErr":
       toIdle(d, { count: true, damp: true, received: e.notification });
       return;
@@ -68,16 +32,11 @@ export function established<U>(d: Draft<U>, e: FsmEvent<U>): void {
       restartHold(d);
       return;
     case "UpdateMsgErr":
-    case "BGPHeaderErr":
       toIdle(d, { count: true, damp: true, notify: e.notification });
       return;
     default:
       // Events 9, 12, 13, 19, 20, 22: FSM Error (RFC 6608 subcode 3).
-      toIdle(d, {
-        count: true,
-        damp: true,
-        notify: unexpectedEvent(d.event, NotifyFsmSubcode.UnexpectedMessageInEstablished),
-      });
+      toIdleUnexpected(d, NotifyFsmSubcode.UnexpectedMessageInEstablished);
       return;
   }
 }

@@ -11,49 +11,21 @@
  *
  * Deviation: a NOTIFICATION received in OpenSent is not answered with an FSM
  * Error (the peer closes the connection after sending it, §4.5).
+ *
+ * The events both states handle as Established does are in `after-open.ts`.
  */
-import { cease, holdTimerExpired, NotifyCeaseSubcode, NotifyFsmSubcode } from "./notification.js";
+import { handledAfterOpen, handledWithSession, toIdleUnexpected } from "./after-open.js";
+import { NotifyFsmSubcode } from "./notification.js";
 import { validateOpen } from "./open.js";
 import type { Draft } from "./transitions.js";
-import {
-  arm,
-  disarm,
-  enter,
-  openConfirm,
-  restartHold,
-  restartKeepalive,
-  toIdle,
-} from "./transitions.js";
+import { arm, disarm, enter, openConfirm, restartHold, toIdle } from "./transitions.js";
 import type { FsmEvent } from "./types.js";
-import { unexpectedEvent } from "./unexpected.js";
 
 /** Handles one event in OpenSent. */
 export function openSent<U>(d: Draft<U>, e: FsmEvent<U>): void {
   const f = d.fsm;
+  if (handledAfterOpen(d, e)) return;
   switch (e.type) {
-    case "ManualStart":
-    case "AutomaticStart":
-    case "ManualStart_with_PassiveTcpEstablishment":
-    case "AutomaticStart_with_PassiveTcpEstablishment":
-    case "AutomaticStart_with_DampPeerOscillations":
-    case "AutomaticStart_with_DampPeerOscillations_and_PassiveTcpEstablishment":
-    case "TcpConnection_Valid":
-    case "Tcp_CR_Invalid":
-    case "Tcp_CR_Acked":
-    case "TcpConnectionConfirmed":
-      return; // ignored; a second connection is the edge's companion FSM
-    case "ManualStop":
-      toIdle(d, {
-        manual: true,
-        notify: e.notification ?? cease(NotifyCeaseSubcode.AdministrativeShutdown),
-      });
-      return;
-    case "AutomaticStop":
-      toIdle(d, { count: true, damp: true, notify: e.notification ?? cease() });
-      return;
-    case "HoldTimer_Expires":
-      toIdle(d, { count: true, damp: true, notify: holdTimerExpired() });
-      return;
     case "TcpConnectionFails":
       // "closes the BGP connection, restarts the ConnectRetryTimer, continues
       // to listen for a connection ..., and changes its state to Active."
@@ -72,83 +44,28 @@ export function openSent<U>(d: Draft<U>, e: FsmEvent<U>): void {
       openConfirm(d, v.session);
       return;
     }
-    case "BGPHeaderErr":
     case "BGPOpenMsgErr":
       toIdle(d, { count: true, damp: true, notify: e.notification });
-      return;
-    case "OpenCollisionDump":
-      toIdle(d, {
-        count: true,
-        damp: true,
-        notify: cease(NotifyCeaseSubcode.ConnectionCollisionResolution),
-      });
       return;
     case "NotifMsgVerErr":
       toIdle(d, { received: e.notification });
       return;
-    case "NotifMsg":
-      toIdle(d, { count: true, damp: true, received: e.notification });
-      return;
     default:
       // Events 9, 11–13, 20, 26–28: FSM Error (RFC 6608 subcode 1).
-      toIdle(d, {
-        count: true,
-        damp: true,
-        notify: unexpectedEvent(d.event, NotifyFsmSubcode.UnexpectedMessageInOpenSent),
-      });
+      toIdleUnexpected(d, NotifyFsmSubcode.UnexpectedMessageInOpenSent);
       return;
   }
 }
 
 /** Handles one event in OpenConfirm. */
 export function openConfirmState<U>(d: Draft<U>, e: FsmEvent<U>): void {
+  if (handledWithSession(d, e)) return;
   switch (e.type) {
-    case "ManualStart":
-    case "AutomaticStart":
-    case "ManualStart_with_PassiveTcpEstablishment":
-    case "AutomaticStart_with_PassiveTcpEstablishment":
-    case "AutomaticStart_with_DampPeerOscillations":
-    case "AutomaticStart_with_DampPeerOscillations_and_PassiveTcpEstablishment":
-    case "TcpConnection_Valid":
-    case "Tcp_CR_Invalid":
-    case "Tcp_CR_Acked":
-    case "TcpConnectionConfirmed":
-      return;
-    case "ManualStop":
-      toIdle(d, {
-        manual: true,
-        notify: e.notification ?? cease(NotifyCeaseSubcode.AdministrativeShutdown),
-      });
-      return;
-    case "AutomaticStop":
-      toIdle(d, { count: true, damp: true, notify: e.notification ?? cease() });
-      return;
-    case "HoldTimer_Expires":
-      toIdle(d, { count: true, damp: true, notify: holdTimerExpired() });
-      return;
-    case "KeepaliveTimer_Expires":
-      d.actions.push({ type: "send-keepalive" });
-      restartKeepalive(d);
-      return;
-    case "TcpConnectionFails":
-      toIdle(d, { count: true, damp: true });
-      return;
-    case "NotifMsg":
-      toIdle(d, { count: true, damp: true, received: e.notification });
-      return;
     case "NotifMsgVerErr":
       toIdle(d, { received: e.notification });
       return;
-    case "BGPHeaderErr":
     case "BGPOpenMsgErr":
       toIdle(d, { count: true, damp: true, notify: e.notification });
-      return;
-    case "OpenCollisionDump":
-      toIdle(d, {
-        count: true,
-        damp: true,
-        notify: cease(NotifyCeaseSubcode.ConnectionCollisionResolution),
-      });
       return;
     case "KeepAliveMsg": {
       restartHold(d);
@@ -160,11 +77,7 @@ export function openConfirmState<U>(d: Draft<U>, e: FsmEvent<U>): void {
     }
     default:
       // Events 9, 12, 13, 19, 20, 27, 28: FSM Error (RFC 6608 subcode 2).
-      toIdle(d, {
-        count: true,
-        damp: true,
-        notify: unexpectedEvent(d.event, NotifyFsmSubcode.UnexpectedMessageInOpenConfirm),
-      });
+      toIdleUnexpected(d, NotifyFsmSubcode.UnexpectedMessageInOpenConfirm);
       return;
   }
 }
