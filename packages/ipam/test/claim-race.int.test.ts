@@ -1,0 +1,154 @@
+// Hosts racing to claim the same free block, on a real etcd and on the
+// embedded store (one SQLite file), with the race forced on every run: each
+// client has its own connection, and an interleaving (test/interleave.ts)
+// holds every client's block-creating transaction until all of them have
+// read the store and found the block free, then sends them one by one.
+//
+// What must hold (Calico `claimAffineBlock`: the block is created only if it
+// does not exist; the loser finds it owned by another host, deletes its
+// pending affinity and answers `errBlockClaimConflict`): exactly one host
+// owns the block; the others borrow from it or claim another block; no
+// address is handed out twice; the store's records agree with each other
+// and with what the clients were told; `check` finds nothing.
+import { Ipam } from "@tortie/ipam";
+import { expect, it } from "vitest";
+import { type Backend, describeOnStores } from "./backends.js";
+import { claimsBlock, createsPendingAffinity, Interleaving } from "./interleave.js";
+import { closeAll, expectStoreConsistent, givenMap, openClients } from "./race.js";
+
+const names = (prefix: string, n: number) => Array.from({ length: n }, (_, i) => `${prefix}${i}`);
+
+/** Several hosts, one free block: one owner, the others borrow. */
+async function oneFreeBlock(b: Backend, root: string): Promise<void> {
+  const admin = b.open();
+  await new Ipam({ store: admin, root }).applyPool({
+    name: "one",
+    cidr: "192.0.2.0/26",
+    blockSize: 26,
+  });
+  await admin.close();
+  const hosts = names("host", 8);
+  const claim = new Interleaving(hosts.length);
+  const clients = openClients(b, root, hosts, [{ gate: claim, match: claimsBlock(root) }]);
+  try {
+    const got = await Promise.all(
+      clients.map(async (c) => {
+        const r = await c.ipam.autoAssign({ handleId: `pod-${c.name}`, hostname: c.name, num4: 1 });
+        return { handleId: `pod-${c.name}`, ips: r.ipv4 };
+      }),
+    );
+    const raw = await expectStoreConsistent(b, root, givenMap(got));
+    // Every host tried to create the block after all had found it free; only the first write won.
+    expect(claim.outcomes.map((o) => o.succeeded)).toEqual([
+      true,
+      ...hosts.slice(1).map(() => false),
+    ]);
+    const owner = claim.sequence[0]!;
+    expect([...raw.blocks.values()].map((x) => x.affinity)).toEqual([`host:${owner}`]);
+    expect(raw.affinities).toEqual([{ host: owner, block: "192-0-2-0-26", state: "confirmed" }]);
+    expect(got.every((g) => g.ips.length === 1)).toBe(true);
+  } finally {
+    await closeAll(clients);
+  }
+}
+
+/**
+ * More hosts than blocks: twelve hosts, four /26 blocks of a /24, twenty
+ * addresses each. At least eight of the first claims collide.
+ */
+async function moreHostsThanBlocks(b: Backend, root: string): Promise<void> {
+  const admin = b.open();
+  await new Ipam({ store: admin, root }).applyPool({
+    name: "quad",
+    cidr: "198.51.100.0/24",
+    blockSize: 26,
+  });
+  await admin.close();
+  const hosts = names("node", 12);
+  const claim = new Interleaving(hosts.length);
+  const clients = openClients(b, root, hosts, [{ gate: claim, match: claimsBlock(root) }]);
+  try {
+    const got = await Promise.all(
+      clients.map(async (c) => {
+        const r = await c.ipam.autoAssign({
+          handleId: `pod-${c.name}`,
+          hostname: c.name,
+          num4: 20,
+        });
+        return { handleId: `pod-${c.name}`, ips: r.ipv4 };
+      }),
+    );
+    const given = givenMap(got);
+    expect(given.size).toBe(240);
+    const raw = await expectStoreConsistent(b, root, given);
+    expect(raw.blocks.size).toBe(4);
+    expect(raw.affinities.length).toBe(4);
+    // The first claims were all sent after every host had found its block free.
+    const won = claim.outcomes.filter((o) => o.succeeded).length;
+    expect(won, JSON.stringify(claim.outcomes)).toBeGreaterThanOrEqual(1);
+    expect(won, JSON.stringify(claim.outcomes)).toBeLessThanOrEqual(4);
+  } finally {
+    await closeAll(clients);
+  }
+}
+
+/**
+ * Several clients of one host (several CNI ADDs on one node) race for the
+ * one free block: the pending affinity is created once and shared, one
+ * client creates the block, the others find it the host's and confirm the
+ * affinity (Calico: "Block is already claimed by this host, confirm the
+ * affinity"). Both steps are held and released in the same fixed order.
+ */
+async function oneHostManyClients(b: Backend, root: string): Promise<void> {
+  const admin = b.open();
+  await new Ipam({ store: admin, root }).applyPool({
+    name: "one",
+    cidr: "192.0.2.64/26",
+    blockSize: 26,
+  });
+  await admin.close();
+  const parties = names("cni", 6);
+  const pending = new Interleaving(parties.length, { order: parties });
+  const claim = new Interleaving(parties.length, { order: parties });
+  const clients = openClients(b, root, parties, [
+    { gate: pending, match: createsPendingAffinity(root) },
+    { gate: claim, match: claimsBlock(root) },
+  ]);
+  try {
+    const got = await Promise.all(
+      clients.map(async (c) => {
+        const r = await c.ipam.autoAssign({
+          handleId: `pod-${c.name}`,
+          hostname: "node-a",
+          num4: 1,
+        });
+        return { handleId: `pod-${c.name}`, ips: r.ipv4 };
+      }),
+    );
+    const raw = await expectStoreConsistent(b, root, givenMap(got));
+    expect(raw.affinities).toEqual([
+      { host: "node-a", block: "192-0-2-64-26", state: "confirmed" },
+    ]);
+    // The pending affinity was created once; the first confirmation created the block.
+    const firstOnly = parties.map((_, i) => i === 0);
+    expect(pending.outcomes.map((o) => o.succeeded)).toEqual(firstOnly);
+    expect(claim.outcomes.map((o) => o.succeeded)).toEqual(firstOnly);
+    expect(got.map((g) => g.ips.length)).toEqual(parties.map(() => 1));
+  } finally {
+    await closeAll(clients);
+  }
+}
+
+describeOnStores("hosts racing for a free block", (backend) => {
+  it("8 hosts, 1 free block: exactly one owner, 8 distinct addresses, check clean", async () => {
+    await oneFreeBlock(backend(), "/claim-race/one/");
+  });
+
+  it("12 hosts, 4 blocks: one owner per block, 240 distinct addresses, check clean", async () => {
+    await moreHostsThanBlocks(backend(), "/claim-race/quad/");
+  });
+
+  it("6 clients of one host, 1 free block: one block, one affinity, all 6 served", async () => {
+    await oneHostManyClients(backend(), "/claim-race/host/");
+  });
+});
