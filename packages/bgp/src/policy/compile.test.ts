@@ -10,7 +10,7 @@ import type { SourceKind } from "../rib/path.js";
 import type { PolicyPeer, PolicyRoute } from "../rib/policy-hook.js";
 import { type AttrsSpec, attrs, pfx } from "../rib/rib.fixture.js";
 import { Rib } from "../rib/rib.js";
-import { parsePrefix } from "../wire/prefix.js";
+import { formatPrefix, parsePrefix } from "../wire/prefix.js";
 import { asPathStartsWith, compileFilters, patternMatch } from "./compile.js";
 import { parseBgpFilter } from "./parse.js";
 import type { BgpFilter, FilterRule } from "./types.js";
@@ -245,6 +245,55 @@ describe("evaluation order and defaults", () => {
     expect(fn.policy(route("192.0.2.0/24"), EBGP).accept).toBe(false);
   });
 
+  it("declares the families it rejects outright (rejectsAfi), and its verdicts agree", () => {
+    const v4Reject = filter("none", [], { exportV4: [{ action: "Reject" }] });
+    const v6Reject = filter("none6", [], { exportV6: [{ action: "Reject" }] });
+    const conditional = filter("c", [], {
+      exportV4: [{ cidr: "10.0.0.0/8", matchOperator: "In", action: "Reject" }],
+    });
+    const acceptFirst = filter("a", [], { exportV4: [{ action: "Accept" }] });
+    const reject = { exportDefault: { accept: false } } as const;
+    const cases: [BgpFilter[], Parameters<typeof compileFilters>[2], number[]][] = [
+      [[v4Reject], {}, [1]],
+      [[v6Reject], {}, [2]],
+      [[v4Reject, v6Reject], {}, [1, 2]],
+      // The first rule decides: a conditional rule before the catch-all does not count.
+      [[conditional, v4Reject], {}, []],
+      [[acceptFirst, v4Reject], {}, []],
+      // No rules: the fallback decides — a fixed reject covers both families, a function none.
+      [[], reject, [1, 2]],
+      [[acceptFirst], reject, [2]],
+      [[], { exportDefault: () => ({ accept: false }) }, []],
+      [[], {}, []],
+    ];
+    for (const [filters, opts, afis] of cases) {
+      expect(compileFilters(filters, "export", opts).policy.rejectsAfi ?? []).toEqual(afis);
+    }
+    // Whatever it declares, the function rejects: random routes of a declared family.
+    const peers = [EBGP, IBGP];
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 0, max: cases.length - 1 }),
+        fc.integer({ min: 0, max: 0xffffffff }),
+        fc.integer({ min: 0, max: 32 }),
+        fc.boolean(),
+        (c, addr, len, v6) => {
+          const [filters, opts] = cases[c]!;
+          const { policy } = compileFilters(filters, "export", opts);
+          const a = [addr >>> 24, (addr >>> 16) & 255, (addr >>> 8) & 255, addr & 255];
+          const r = v6
+            ? route(`2001:db8:${a[0]!.toString(16)}::/${Math.min(128, 48 + len)}`, {
+                nextHop: "2001:db8::1",
+              })
+            : route(`${a.join(".")}/${len}`);
+          const afi = v6 ? 2 : 1;
+          if (!policy.rejectsAfi?.includes(afi)) return true;
+          return peers.every((p) => policy(r, p).accept === false);
+        },
+      ),
+    );
+  });
+
   it("IPv4 routes see V4 rules only, IPv6 routes V6 rules only", () => {
     const f = filter("f", [{ action: "Reject" }], {
       importV6: [{ cidr: "2001:db8::/32", matchOperator: "In", action: "Reject" }],
@@ -401,5 +450,47 @@ describe("with a Rib", () => {
     const e = r.startExport("e1").take();
     expect(e.announce[0]!.attrs.asPath).toEqual([{ type: 2, asns: [65000, 65000, 65000] }]);
     expect(r.startExport("i2").take().announce).toEqual([]);
+  });
+
+  it("a family the export policy rejects outright is never evaluated; policy changes send the difference", () => {
+    let calls = 0;
+    // Rejects every IPv4 route (declared), accepts IPv6.
+    const noV4 = Object.assign(
+      (route: PolicyRoute) => {
+        calls++;
+        return { accept: route.prefix.afi !== 1 };
+      },
+      { rejectsAfi: [1] },
+    );
+    const r = new Rib({ localAs: 65000, routerId: "192.0.2.254" });
+    r.addPeer({
+      id: "e1",
+      address: "192.0.2.1",
+      asn: 65001,
+      localAddress: "192.0.2.254",
+      localAddress6: "2001:db8::fe",
+      exportPolicy: noV4,
+    });
+    const v4 = Array.from({ length: 1000 }, (_, i) => `198.18.${i >> 8}.${i & 255}/32`);
+    r.originate(pfx(...v4), { attributes: [] });
+    r.originate(pfx("2001:db8:7::/48"), { attributes: [] });
+    const out = r.startExport("e1");
+    const first = out.take();
+    expect(first.announce.flatMap((g) => g.prefixes.map(formatPrefix))).toEqual([
+      "2001:db8:7::/48",
+    ]);
+    expect(calls).toBe(1); // the IPv6 route only
+    // Accept everything: the 1,000 IPv4 routes follow, nothing else.
+    r.setExportPolicy("e1", undefined);
+    const all = out.take();
+    expect(all.announce.flatMap((g) => g.prefixes).length).toBe(1000);
+    expect(out.size).toBe(1001);
+    // Reject IPv4 again: exactly those are withdrawn; new IPv4 routes are not looked at.
+    r.setExportPolicy("e1", noV4);
+    expect(out.take().withdraw.length).toBe(1000);
+    calls = 0;
+    r.originate(pfx("203.0.113.0/24"), { attributes: [] });
+    expect(out.pendingCount).toBe(0);
+    expect(calls).toBe(0);
   });
 });

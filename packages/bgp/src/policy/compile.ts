@@ -51,6 +51,8 @@ export interface FilterMatch {
 interface CompiledRule {
   readonly filter: string;
   readonly index: number;
+  /** The rule has no condition: it matches every route of its family. */
+  readonly unconditional: boolean;
   readonly match: (route: PolicyRoute, peer: PolicyPeer) => boolean;
   readonly verdict: PolicyVerdict;
 }
@@ -163,7 +165,7 @@ function compileRule(filter: string, index: number, rule: FilterRule, family: 4 
           for (const c of conds) if (!c(route, peer)) return false;
           return true;
         };
-  return { filter, index, match, verdict };
+  return { filter, index, unconditional: conds.length === 0, match, verdict };
 }
 
 function modification(rule: FilterRule): RouteModification | undefined {
@@ -228,10 +230,21 @@ export function compileFilters(
       verdict: typeof fallback === "function" ? fallback(route, peer) : fallback,
     };
   };
-  const policy: RoutePolicy = (route, peer) => {
+  const evaluate = (route: PolicyRoute, peer: PolicyPeer): PolicyVerdict => {
     const rules = route.prefix.afi === Afi.Ipv6 ? v6 : v4;
     for (const r of rules) if (r.match(route, peer)) return r.verdict;
     return typeof fallback === "function" ? fallback(route, peer) : fallback;
   };
+  // Families every route of which the policy rejects (BIRD's `export none`):
+  // the first rule matches everything and rejects, or there is no rule and
+  // the fallback is a fixed reject. The RIB skips those without calling it.
+  const rejectsAll = (rules: readonly CompiledRule[]): boolean => {
+    const first = rules[0];
+    if (first) return first.unconditional && !first.verdict.accept;
+    return typeof fallback !== "function" && !fallback.accept;
+  };
+  const rejectsAfi = [...(rejectsAll(v4) ? [Afi.Ipv4] : []), ...(rejectsAll(v6) ? [Afi.Ipv6] : [])];
+  const policy: RoutePolicy =
+    rejectsAfi.length > 0 ? Object.assign(evaluate, { rejectsAfi }) : evaluate;
   return { policy, explain };
 }

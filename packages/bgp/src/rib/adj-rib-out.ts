@@ -9,7 +9,7 @@
 // advertised to a peer costs about 55 MB of heap, not a string per route.
 import { type Prefix, prefixKey } from "../wire/prefix.js";
 import type { AttrInterner, AttrSet } from "./attrs.js";
-import { DestTable, v4addr, v4prefix } from "./dest-table.js";
+import { DestTable, type ValueIds, v4addr, v4prefix } from "./dest-table.js";
 import { prefixFromKey } from "./keys.js";
 
 /** A batch of changes for one peer, ready to be packed into UPDATEs. */
@@ -66,7 +66,17 @@ interface Slot {
   readonly sent: AttrSet | undefined;
   readonly pending: AttrSet | null | undefined;
   refs: number;
+  /** Its id in the route table's registry of distinct values (see DestTable `sharedValues`). */
+  tableId: number;
 }
+
+/** Where a Slot keeps its registry id in the route table. */
+const SLOT_IDS: ValueIds<Slot> = {
+  get: (s) => s.tableId,
+  set: (s, id) => {
+    s.tableId = id;
+  },
+};
 
 /** The Adj-RIB-Out of one peer. */
 export class AdjRibOut {
@@ -98,7 +108,9 @@ export class AdjRibOut {
    */
   constructor(interner: AttrInterner, capacity?: number) {
     this.#interner = interner;
-    this.#slots = new DestTable<Slot>(capacity);
+    // A few shared states for any number of routes: the table holds 32-bit
+    // references to them (no array of a pointer per route to allocate and scan).
+    this.#slots = new DestTable<Slot>(capacity, { sharedValues: SLOT_IDS });
   }
 
   /** Number of routes advertised (after the last {@link AdjRibOut.take}). */
@@ -184,7 +196,7 @@ export class AdjRibOut {
     }
     let slot = bySent.get(pending);
     if (!slot) {
-      slot = { sent, pending, refs: 0 };
+      slot = { sent, pending, refs: 0, tableId: -1 };
       bySent.set(pending, slot);
     }
     slot.refs++;

@@ -313,6 +313,25 @@ export class DestTable<V> {
     for (const [key, v] of this.#other) fn(prefixFromKey(key), v);
   }
 
+  /**
+   * Calls `fn` for every IPv4 destination with its address (an unsigned
+   * 32-bit number) and length: no prefix object per destination. Do not
+   * mutate the table meanwhile.
+   */
+  forEachV4(fn: (addr: number, length: number, v: V) => void): void {
+    const len = this.#len;
+    const addr = this.#addr;
+    for (let k = 0; k < len.length; k++) {
+      const l = len[k]!;
+      if (l !== EMPTY) fn(addr[k]!, l, this.#at(k));
+    }
+  }
+
+  /** Calls `fn` for every destination that is not IPv4 (see {@link DestTable.forEachV4}). */
+  forEachOther(fn: (p: Prefix, v: V) => void): void {
+    for (const [key, v] of this.#other) fn(prefixFromKey(key), v);
+  }
+
   /** Replaces every value by `fn(value)` (same keys; no prefix objects are made). */
   mapValues(fn: (v: V) => V): void {
     const len = this.#len;

@@ -47,8 +47,24 @@ export type PolicyVerdict =
   | { readonly accept: false; readonly rule?: number }
   | { readonly accept: true; readonly modify?: RouteModification; readonly rule?: number };
 
-/** A routing policy: import (route from `peer`) or export (route to `peer`). */
-export type RoutePolicy = (route: PolicyRoute, peer: PolicyPeer) => PolicyVerdict;
+/**
+ * A routing policy: import (route from `peer`) or export (route to `peer`).
+ *
+ * A policy may also say which address families it rejects whatever the
+ * route and the peer (`rejectsAfi`: AFIs, RFC 4760 §3 — BIRD's `export
+ * none`): the RIB then neither calls it for those routes nor walks the
+ * table for them when a session comes up. The function must agree (reject
+ * every route of those families); `compileFilters` sets it when a family's
+ * first rule is an unconditional Reject.
+ */
+export type RoutePolicy = ((route: PolicyRoute, peer: PolicyPeer) => PolicyVerdict) & {
+  readonly rejectsAfi?: readonly number[];
+};
+
+/** Whether `policy` declares that it rejects every route of `afi` (see {@link RoutePolicy}). */
+export function rejectsFamily(policy: RoutePolicy | undefined, afi: number): boolean {
+  return policy?.rejectsAfi?.includes(afi) ?? false;
+}
 
 /** Accepts everything unchanged. */
 export const ACCEPT_ALL: RoutePolicy = () => ({ accept: true });

@@ -31,7 +31,7 @@ import {
   decide,
   medOf,
 } from "./decision.js";
-import { DestTable, type ValueIds } from "./dest-table.js";
+import { DestTable, type ValueIds, v4prefix } from "./dest-table.js";
 import {
   type ExportContext,
   type ExportSkip,
@@ -44,7 +44,12 @@ import { checkFeasible, type FeasibilityContext, type Infeasible } from "./feasi
 import { prefixFromKey, ribKey, withPathId } from "./keys.js";
 import { applyModification } from "./modify.js";
 import type { Path, PathSource, SourceKind } from "./path.js";
-import type { PolicyPeer, RouteModification, RoutePolicy } from "./policy-hook.js";
+import {
+  type PolicyPeer,
+  type RouteModification,
+  type RoutePolicy,
+  rejectsFamily,
+} from "./policy-hook.js";
 
 /** Speaker-wide settings of a RIB. */
 export interface RibOptions {
@@ -213,6 +218,9 @@ interface PeerState extends PathSource {
   feas: FeasibilityContext;
   importPolicy: RoutePolicy | undefined;
   exportPolicy: RoutePolicy | undefined;
+  /** The export policy rejects every IPv4 (`rejects4`) / IPv6 (`rejects6`) route (see RoutePolicy.rejectsAfi). */
+  rejects4: boolean;
+  rejects6: boolean;
   view: PolicyPeer;
   exceeded: boolean;
 }
@@ -693,6 +701,8 @@ export class Rib {
   setExportPolicy(peerId: string, policy: RoutePolicy | undefined): void {
     const p = this.#peer(peerId);
     p.exportPolicy = policy;
+    p.rejects4 = rejectsFamily(policy, 1);
+    p.rejects6 = rejectsFamily(policy, 2);
     this.#clearExportCache(p);
     if (p.out) this.#refreshExport(p);
   }
@@ -817,6 +827,8 @@ export class Rib {
       outIds: undefined,
       importPolicy: config.importPolicy,
       exportPolicy: config.exportPolicy,
+      rejects4: rejectsFamily(config.exportPolicy, 1),
+      rejects6: rejectsFamily(config.exportPolicy, 2),
       view: {
         id: config.id,
         kind: kind === "local" ? "ibgp" : kind,
@@ -1193,6 +1205,7 @@ export class Rib {
    * attribute sets costs a few transformations, not one per prefix.
    */
   #exportSet(source: PeerState, attrs: AttrSet, prefix: Prefix, t: PeerState): AttrSet | null {
+    if (prefix.afi === 1 ? t.rejects4 : prefix.afi === 2 && t.rejects6) return null;
     if (exportAllowed(source, attrs, t.target, this.#ctx)) return null;
     let a = attrs;
     let temp: AttrSet | undefined;
@@ -1255,6 +1268,14 @@ export class Rib {
   /** `key`: the prefix's `ribKey`, computed here when not given (only ADD-PATH needs it). */
   #exportKeyTo(t: PeerState, prefix: Prefix, head: Entry | undefined, key?: string): void {
     const out = t.out!;
+    // A family the export policy rejects outright, and nothing advertised or
+    // pending to take back: nothing to do (BIRD's `export none`).
+    if (
+      (prefix.afi === 1 ? t.rejects4 : prefix.afi === 2 && t.rejects6) &&
+      out.size === 0 &&
+      out.pendingCount === 0
+    )
+      return;
     if (!t.outIds) {
       let attrs: AttrSet | null = null;
       if (head) attrs = this.#exportSet(head.source, head.attrs, prefix, t);
@@ -1287,6 +1308,39 @@ export class Rib {
     return id;
   }
 
+  /**
+   * The IPv4 part of {@link Rib.#refreshExport} without ADD-PATH: straight
+   * from the destination table's numbers into the Adj-RIB-Out. Without an
+   * export policy the attributes sent depend on the best path's source and
+   * attribute set only (not on the prefix), and a table learned or
+   * originated together shares a few of those: consecutive destinations with
+   * the same best path reuse the last result instead of a prefix object and
+   * an export decision each.
+   */
+  #refreshV4(t: PeerState): void {
+    const out = t.out!;
+    // Everything rejected and nothing advertised: no walk (BIRD's `export none`).
+    if (t.rejects4 && out.size === 0 && out.pendingCount === 0) return;
+    const interner = this.interner;
+    const byPrefix = t.exportPolicy !== undefined && !t.rejects4;
+    let lastSource: PathSource | undefined;
+    let lastAttrs: AttrSet | undefined;
+    let result: AttrSet | null = null;
+    this.#dests.forEachV4((addr, length, head) => {
+      let a: AttrSet | null;
+      if (!byPrefix && head.source === lastSource && head.attrs === lastAttrs) {
+        a = result;
+        if (a) interner.retain(a);
+      } else {
+        a = this.#exportSet(head.source, head.attrs, v4prefix(addr, length), t);
+        lastSource = head.source;
+        lastAttrs = head.attrs;
+        result = a;
+      }
+      out.setV4(addr, length, a);
+    });
+  }
+
   #refreshExport(t: PeerState): void {
     const out = t.out!;
     // Routes advertised earlier whose destination is gone (none on a fresh start).
@@ -1298,9 +1352,14 @@ export class Rib {
     } else if (out.size > 0 || out.pendingCount > 0) {
       for (const p of out.prefixes()) if (!this.#dests.get(p)) stale.push(p);
     }
-    this.#dests.forEach((prefix, head) => {
+    const each = (prefix: Prefix, head: Entry) => {
       this.#exportKeyTo(t, prefix, head);
-    });
+    };
+    if (t.outIds) this.#dests.forEach(each);
+    else {
+      this.#refreshV4(t);
+      this.#dests.forEachOther(each);
+    }
     for (const key of staleKeys) this.#exportKeyTo(t, prefixFromKey(key), undefined, key);
     for (const p of stale) out.set(p, null);
   }
