@@ -14,20 +14,10 @@
 // IFA_LOCAL is the interface's own address; IFA_ADDRESS is the same on
 // broadcast links and the remote end on point-to-point links. ifa_flags holds
 // only 8 bits; IFA_FLAGS (u32) carries all flags (e.g. IFA_F_NOPREFIXROUTE).
-import {
-  copyBytes,
-  forEachAttr,
-  HOST_LE,
-  type RawAttr,
-  readString,
-  readU8,
-  readU32,
-  viewOf,
-  type Writer,
-} from "./bytes.js";
+import { AttrTable, attrField, ipAttr, stringAttr, u8Attr, u32Attr } from "./attr-table.js";
+import { HOST_LE, type RawAttr, viewOf, type Writer } from "./bytes.js";
 import { Ifa } from "./constants.js";
 import { NetlinkDecodeError } from "./errors.js";
-import { formatIP, parseIP } from "./ip.js";
 
 /** Size of struct ifaddrmsg. */
 export const IFADDRMSG_LEN = 8;
@@ -53,6 +43,18 @@ export interface Address {
   readonly unknown?: readonly RawAttr[];
 }
 
+/** IFA_* ↔ Address fields, in the order requests carry them. */
+const ADDRESS_ATTRS = new AttrTable<Address>([
+  attrField(Ifa.local, "local", ipAttr),
+  attrField(Ifa.address, "address", ipAttr),
+  attrField(Ifa.broadcast, "broadcast", ipAttr),
+  attrField(Ifa.label, "label", stringAttr),
+  // ifa_flags carries the low 8 bits; IFA_FLAGS only when more are set.
+  attrField(Ifa.flags, "flags", u32Attr, { omit: (f) => f <= 0xff }),
+  attrField(Ifa.proto, "proto", u8Attr),
+  attrField(Ifa.rtPriority, "metric", u32Attr),
+]);
+
 /** Decodes an ifaddrmsg + attributes. */
 export function decodeAddress(p: Uint8Array, base = 0): Address {
   if (p.length < IFADDRMSG_LEN) throw new NetlinkDecodeError("short ifaddrmsg", base);
@@ -63,35 +65,7 @@ export function decodeAddress(p: Uint8Array, base = 0): Address {
     scope: p[3]!,
     index: viewOf(p).getUint32(4, HOST_LE),
   };
-  const unknown: RawAttr[] = [];
-  forEachAttr(p, IFADDRMSG_LEN, p.length, base, (type, val, raw) => {
-    switch (type) {
-      case Ifa.address:
-        a.address = formatIP(val);
-        break;
-      case Ifa.local:
-        a.local = formatIP(val);
-        break;
-      case Ifa.broadcast:
-        a.broadcast = formatIP(val);
-        break;
-      case Ifa.label:
-        a.label = readString(val);
-        break;
-      case Ifa.flags:
-        a.flags = readU32(val, base);
-        break;
-      case Ifa.proto:
-        a.proto = readU8(val, base);
-        break;
-      case Ifa.rtPriority:
-        a.metric = readU32(val, base);
-        break;
-      default:
-        unknown.push({ type: raw, value: copyBytes(val) });
-    }
-  });
-  if (unknown.length) a.unknown = unknown;
+  ADDRESS_ATTRS.decode(p, IFADDRMSG_LEN, base, a);
   return a;
 }
 
@@ -102,12 +76,5 @@ export function encodeAddress(w: Writer, a: Address): void {
   w.u8(a.flags & 0xff);
   w.u8(a.scope);
   w.u32(a.index);
-  if (a.local !== undefined) w.attrBytes(Ifa.local, parseIP(a.local));
-  if (a.address !== undefined) w.attrBytes(Ifa.address, parseIP(a.address));
-  if (a.broadcast !== undefined) w.attrBytes(Ifa.broadcast, parseIP(a.broadcast));
-  if (a.label !== undefined) w.attrString(Ifa.label, a.label);
-  if (a.flags > 0xff) w.attrU32(Ifa.flags, a.flags);
-  if (a.proto !== undefined) w.attrU8(Ifa.proto, a.proto);
-  if (a.metric !== undefined) w.attrU32(Ifa.rtPriority, a.metric);
-  for (const u of a.unknown ?? []) w.attrBytes(u.type, u.value);
+  ADDRESS_ATTRS.encode(w, a);
 }

@@ -21,21 +21,28 @@
 // ifinfomsg + IFLA_* for the peer (so the peer can be named and placed in
 // another namespace with IFLA_NET_NS_FD in the same request).
 import {
+  AttrTable,
+  attrField,
+  be16Attr,
+  boolAttr,
+  i32Attr,
+  ipAttrByFamily,
+  macAttr,
+  stringAttr,
+  u8Attr,
+  u32Attr,
+} from "./attr-table.js";
+import {
   copyBytes,
   forEachAttr,
   HOST_LE,
   type RawAttr,
-  readBe16,
-  readI32,
   readString,
-  readU8,
-  readU32,
   viewOf,
   type Writer,
 } from "./bytes.js";
 import { Ifla, IflaInfo, IflaVxlan, NLA_F_NESTED, VETH_INFO_PEER } from "./constants.js";
 import { NetlinkDecodeError } from "./errors.js";
-import { formatIP, formatMac, parseIP, parseMac } from "./ip.js";
 
 /** Size of struct ifinfomsg. */
 export const IFINFOMSG_LEN = 16;
@@ -105,6 +112,39 @@ export interface Link {
   readonly unknown?: readonly RawAttr[];
 }
 
+/** IFLA_* ↔ Link fields, in the order requests carry them. */
+const LINK_ATTRS = new AttrTable<Link>([
+  attrField(Ifla.ifname, "name", stringAttr),
+  attrField(Ifla.mtu, "mtu", u32Attr),
+  attrField(Ifla.address, "address", macAttr),
+  attrField(Ifla.broadcast, "broadcast", macAttr),
+  attrField(Ifla.operstate, "operstate", u8Attr),
+  attrField(Ifla.master, "master", u32Attr),
+  attrField(Ifla.link, "link", u32Attr),
+  attrField(Ifla.linkNetnsid, "linkNetnsid", i32Attr),
+  attrField(Ifla.txqlen, "txqlen", u32Attr),
+  attrField(Ifla.netNsFd, "netnsFd", u32Attr),
+  attrField(Ifla.netNsPid, "netnsPid", u32Attr),
+  // A nest (always written with NLA_F_NESTED).
+  attrField(Ifla.linkinfo, "info", { read: decodeLinkInfo, write: encodeLinkInfo }),
+]);
+
+/** IFLA_VXLAN_* ↔ VxlanInfo fields, in the order requests carry them. */
+const VXLAN_ATTRS = new AttrTable<VxlanInfo>([
+  attrField(IflaVxlan.id, "id", u32Attr),
+  attrField(IflaVxlan.group, "group", ipAttrByFamily(IflaVxlan.group6), {
+    alsoReads: [IflaVxlan.group6],
+  }),
+  attrField(IflaVxlan.local, "local", ipAttrByFamily(IflaVxlan.local6), {
+    alsoReads: [IflaVxlan.local6],
+  }),
+  attrField(IflaVxlan.link, "link", u32Attr),
+  attrField(IflaVxlan.ttl, "ttl", u8Attr),
+  attrField(IflaVxlan.learning, "learning", boolAttr),
+  // UDP port in network byte order.
+  attrField(IflaVxlan.port, "port", be16Attr),
+]);
+
 /** Decodes an ifinfomsg + attributes (a message payload). */
 export function decodeLink(p: Uint8Array, base = 0): Link {
   if (p.length < IFINFOMSG_LEN) throw new NetlinkDecodeError("short ifinfomsg", base);
@@ -118,50 +158,7 @@ export function decodeLink(p: Uint8Array, base = 0): Link {
     flags: v.getUint32(8, HOST_LE),
     change: v.getUint32(12, HOST_LE),
   };
-  const unknown: RawAttr[] = [];
-  forEachAttr(p, IFINFOMSG_LEN, p.length, base, (type, val, raw) => {
-    switch (type) {
-      case Ifla.ifname:
-        l.name = readString(val);
-        break;
-      case Ifla.mtu:
-        l.mtu = readU32(val, base);
-        break;
-      case Ifla.address:
-        l.address = formatMac(val);
-        break;
-      case Ifla.broadcast:
-        l.broadcast = formatMac(val);
-        break;
-      case Ifla.operstate:
-        l.operstate = readU8(val, base);
-        break;
-      case Ifla.master:
-        l.master = readU32(val, base);
-        break;
-      case Ifla.link:
-        l.link = readU32(val, base);
-        break;
-      case Ifla.linkNetnsid:
-        l.linkNetnsid = readI32(val, base);
-        break;
-      case Ifla.txqlen:
-        l.txqlen = readU32(val, base);
-        break;
-      case Ifla.netNsFd:
-        l.netnsFd = readU32(val, base);
-        break;
-      case Ifla.netNsPid:
-        l.netnsPid = readU32(val, base);
-        break;
-      case Ifla.linkinfo:
-        l.info = decodeLinkInfo(val, base);
-        break;
-      default:
-        unknown.push({ type: raw, value: copyBytes(val) });
-    }
-  });
-  if (unknown.length) l.unknown = unknown;
+  LINK_ATTRS.decode(p, IFINFOMSG_LEN, base, l);
   return l;
 }
 
@@ -192,37 +189,7 @@ function decodeLinkInfo(b: Uint8Array, base: number): LinkInfo {
 
 function decodeVxlan(b: Uint8Array, base: number): VxlanInfo {
   const x: { -readonly [K in keyof VxlanInfo]: VxlanInfo[K] } = {};
-  const unknown: RawAttr[] = [];
-  forEachAttr(b, 0, b.length, base, (type, val, raw) => {
-    switch (type) {
-      case IflaVxlan.id:
-        x.id = readU32(val, base);
-        break;
-      case IflaVxlan.group:
-      case IflaVxlan.group6:
-        x.group = formatIP(val);
-        break;
-      case IflaVxlan.local:
-      case IflaVxlan.local6:
-        x.local = formatIP(val);
-        break;
-      case IflaVxlan.link:
-        x.link = readU32(val, base);
-        break;
-      case IflaVxlan.port:
-        x.port = readBe16(val, base);
-        break;
-      case IflaVxlan.learning:
-        x.learning = readU8(val, base) !== 0;
-        break;
-      case IflaVxlan.ttl:
-        x.ttl = readU8(val, base);
-        break;
-      default:
-        unknown.push({ type: raw, value: copyBytes(val) });
-    }
-  });
-  if (unknown.length) x.unknown = unknown;
+  VXLAN_ATTRS.decode(b, 0, base, x);
   return x;
 }
 
@@ -234,23 +201,11 @@ export function encodeLink(w: Writer, l: Link): void {
   w.i32(l.index);
   w.u32(l.flags ?? 0);
   w.u32(l.change ?? 0);
-  if (l.name !== undefined) w.attrString(Ifla.ifname, l.name);
-  if (l.mtu !== undefined) w.attrU32(Ifla.mtu, l.mtu);
-  if (l.address !== undefined) w.attrBytes(Ifla.address, parseMac(l.address));
-  if (l.broadcast !== undefined) w.attrBytes(Ifla.broadcast, parseMac(l.broadcast));
-  if (l.operstate !== undefined) w.attrU8(Ifla.operstate, l.operstate);
-  if (l.master !== undefined) w.attrU32(Ifla.master, l.master);
-  if (l.link !== undefined) w.attrU32(Ifla.link, l.link);
-  if (l.linkNetnsid !== undefined) w.attrI32(Ifla.linkNetnsid, l.linkNetnsid);
-  if (l.txqlen !== undefined) w.attrU32(Ifla.txqlen, l.txqlen);
-  if (l.netnsFd !== undefined) w.attrU32(Ifla.netNsFd, l.netnsFd);
-  if (l.netnsPid !== undefined) w.attrU32(Ifla.netNsPid, l.netnsPid);
-  if (l.info) encodeLinkInfo(w, l.info);
-  for (const a of l.unknown ?? []) w.attrBytes(a.type, a.value);
+  LINK_ATTRS.encode(w, l);
 }
 
-function encodeLinkInfo(w: Writer, info: LinkInfo): void {
-  const li = w.beginAttr(Ifla.linkinfo | NLA_F_NESTED);
+function encodeLinkInfo(w: Writer, type: number, info: LinkInfo): void {
+  const li = w.beginAttr(type | NLA_F_NESTED);
   w.attrString(IflaInfo.kind, info.kind);
   if (info.peer) {
     const d = w.beginAttr(IflaInfo.data | NLA_F_NESTED);
@@ -260,7 +215,7 @@ function encodeLinkInfo(w: Writer, info: LinkInfo): void {
     w.endAttr(d);
   } else if (info.vxlan) {
     const d = w.beginAttr(IflaInfo.data | NLA_F_NESTED);
-    encodeVxlan(w, info.vxlan);
+    VXLAN_ATTRS.encode(w, info.vxlan);
     w.endAttr(d);
   } else if (info.data) {
     w.attrBytes(IflaInfo.data | NLA_F_NESTED, info.data);
@@ -268,21 +223,4 @@ function encodeLinkInfo(w: Writer, info: LinkInfo): void {
   if (info.slaveKind !== undefined) w.attrString(IflaInfo.slaveKind, info.slaveKind);
   for (const a of info.unknown ?? []) w.attrBytes(a.type, a.value);
   w.endAttr(li);
-}
-
-function encodeVxlan(w: Writer, x: VxlanInfo): void {
-  if (x.id !== undefined) w.attrU32(IflaVxlan.id, x.id);
-  if (x.group !== undefined) {
-    const g = parseIP(x.group);
-    w.attrBytes(g.length === 4 ? IflaVxlan.group : IflaVxlan.group6, g);
-  }
-  if (x.local !== undefined) {
-    const a = parseIP(x.local);
-    w.attrBytes(a.length === 4 ? IflaVxlan.local : IflaVxlan.local6, a);
-  }
-  if (x.link !== undefined) w.attrU32(IflaVxlan.link, x.link);
-  if (x.ttl !== undefined) w.attrU8(IflaVxlan.ttl, x.ttl);
-  if (x.learning !== undefined) w.attrU8(IflaVxlan.learning, x.learning ? 1 : 0);
-  if (x.port !== undefined) w.attrBe16(IflaVxlan.port, x.port);
-  for (const a of x.unknown ?? []) w.attrBytes(a.type, a.value);
 }
