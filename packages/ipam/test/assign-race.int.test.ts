@@ -58,19 +58,27 @@ async function oneBlockEightClients(b: Backend, root: string): Promise<void> {
 }
 
 /**
- * Two hosts assign for one handle at once, each in its own block: both
+ * Two hosts assign for one handle at once, each in its own block, by
+ * automatic assignment or each a given address (Calico `AssignIP`): both
  * writes compare the handle as absent; the second must retry and add to it.
  */
-async function oneHandleTwoHosts(b: Backend, root: string): Promise<void> {
+async function oneHandleTwoHosts(b: Backend, root: string, how: "auto" | "ip"): Promise<void> {
   const blocks = await setUp(b, root, "198.51.100.0/25", ["node-a", "node-b"]);
   const hosts = ["node-a", "node-b"];
   const gate = new Interleaving(hosts.length, { order: hosts });
   const clients = openClients(b, root, hosts, [{ gate, match: assignsInBlock(root) }]);
   try {
     const got = await Promise.all(
-      clients.map(async (c) => {
-        const r = await c.ipam.autoAssign({ handleId: "shared", hostname: c.name, num4: 1 });
-        return { handleId: "shared", ips: r.ipv4 };
+      clients.map(async (c, i) => {
+        if (how === "auto") {
+          const r = await c.ipam.autoAssign({ handleId: "shared", hostname: c.name, num4: 1 });
+          return { handleId: "shared", ips: r.ipv4 };
+        }
+        // The fifth address of the host's block.
+        const [a, b2, c2, d] = blocks[i]!.split("/")[0]!.split(".");
+        const ip = `${a}.${b2}.${c2}.${Number(d) + 5}`;
+        const r = await c.ipam.assignIp({ ip, handleId: "shared", hostname: c.name });
+        return { handleId: "shared", ips: [r] };
       }),
     );
     const raw = await expectStoreConsistent(b, root, givenMap(got));
@@ -126,8 +134,12 @@ describeOnStores("clients racing to allocate", (backend) => {
     await oneBlockEightClients(backend(), "/assign-race/block/");
   });
 
-  it("2 hosts write 1 handle at once: the handle counts both addresses", async () => {
-    await oneHandleTwoHosts(backend(), "/assign-race/handle/");
+  it("2 hosts write 1 handle at once (autoAssign): the handle counts both addresses", async () => {
+    await oneHandleTwoHosts(backend(), "/assign-race/handle/", "auto");
+  });
+
+  it("2 hosts write 1 handle at once (assignIp): the handle counts both addresses", async () => {
+    await oneHandleTwoHosts(backend(), "/assign-race/handle-ip/", "ip");
   });
 
   it("6 hosts ask for 1 address in an unclaimed block: one gets it, one owner", async () => {

@@ -10,10 +10,16 @@
 // owns the block; the others borrow from it or claim another block; no
 // address is handed out twice; the store's records agree with each other
 // and with what the clients were told; `check` finds nothing.
-import { Ipam } from "@tortie/ipam";
+import { EMPTY_BLOCK_MIN_RECLAIM_AGE_MS, Ipam } from "@tortie/ipam";
 import { expect, it } from "vitest";
 import { type Backend, describeOnStores } from "./backends.js";
-import { claimsBlock, createsPendingAffinity, Interleaving } from "./interleave.js";
+import {
+  assignsInBlock,
+  claimsBlock,
+  createsPendingAffinity,
+  deletesBlock,
+  Interleaving,
+} from "./interleave.js";
 import { closeAll, expectStoreConsistent, givenMap, openClients } from "./race.js";
 
 const names = (prefix: string, n: number) => Array.from({ length: n }, (_, i) => `${prefix}${i}`);
@@ -139,6 +145,46 @@ async function oneHostManyClients(b: Backend, root: string): Promise<void> {
   }
 }
 
+/**
+ * A host reclaims another host's empty block (Calico `findUsableBlock`: the
+ * pools are full and the block was claimed more than a minute ago) while
+ * its owner allocates in it. Both have read the block empty at one
+ * revision; the owner's assignment is sent first. The reclaim must then
+ * fail (Calico releases the affinity only "if the block hasn't been changed
+ * since we read it"), and the reclaimer borrow instead.
+ */
+async function reclaimWhileOwnerAllocates(b: Backend, root: string): Promise<void> {
+  const admin = b.open();
+  const past = () => Date.now() - 2 * EMPTY_BLOCK_MIN_RECLAIM_AGE_MS;
+  const setup = new Ipam({ store: admin, root, now: past });
+  await setup.applyPool({ name: "one", cidr: "203.0.113.64/26", blockSize: 26 });
+  const block = await setup.ensureBlock({ hostname: "old", family: 4 });
+  await admin.close();
+  const gate = new Interleaving(2, { order: ["old", "new"] });
+  const clients = openClients(b, root, ["old", "new"], (name) => [
+    { gate, match: name === "old" ? assignsInBlock(root) : deletesBlock(root) },
+  ]);
+  try {
+    const got = await Promise.all(
+      clients.map(async (c) => {
+        const r = await c.ipam.autoAssign({ handleId: `pod-${c.name}`, hostname: c.name, num4: 1 });
+        return { handleId: `pod-${c.name}`, ips: r.ipv4 };
+      }),
+    );
+    const raw = await expectStoreConsistent(b, root, givenMap(got));
+    expect(raw.affinities).toEqual([
+      { host: "old", block: block.replace(/[./]/g, "-"), state: "confirmed" },
+    ]);
+    // The owner's assignment won; the reclaim, sent after it, was refused.
+    expect(gate.outcomes).toEqual([
+      { party: "old", turn: 0, succeeded: true },
+      { party: "new", turn: 1, succeeded: false },
+    ]);
+  } finally {
+    await closeAll(clients);
+  }
+}
+
 describeOnStores("hosts racing for a free block", (backend) => {
   it("8 hosts, 1 free block: exactly one owner, 8 distinct addresses, check clean", async () => {
     await oneFreeBlock(backend(), "/claim-race/one/");
@@ -150,5 +196,9 @@ describeOnStores("hosts racing for a free block", (backend) => {
 
   it("6 clients of one host, 1 free block: one block, one affinity, all 6 served", async () => {
     await oneHostManyClients(backend(), "/claim-race/host/");
+  });
+
+  it("a host reclaims an empty block while its owner allocates in it: the owner keeps it", async () => {
+    await reclaimWhileOwnerAllocates(backend(), "/claim-race/reclaim/");
   });
 });

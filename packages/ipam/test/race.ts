@@ -16,16 +16,20 @@ export interface Client {
   readonly store: Datastore;
 }
 
-/** Opens one client per name, each over its own connection, held by `holds`. */
+/**
+ * Opens one client per name, each over its own connection, held by `holds`
+ * (the same for every client, or chosen per client by name).
+ */
 export function openClients(
   b: Backend,
   root: string,
   names: readonly string[],
-  holds: readonly Hold[],
+  holds: readonly Hold[] | ((name: string) => readonly Hold[]),
 ): Client[] {
   return names.map((name) => {
     const store = b.open();
-    return { name, store, ipam: new Ipam({ store: gateStore(store, name, holds), root }) };
+    const h = typeof holds === "function" ? holds(name) : holds;
+    return { name, store, ipam: new Ipam({ store: gateStore(store, name, h), root }) };
   });
 }
 
