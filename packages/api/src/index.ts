@@ -14,6 +14,7 @@
  * - `kinds/policy.ts`    rules, (Global)NetworkPolicy, Staged*, Tier, (Global)NetworkSet, Host/WorkloadEndpoint, Profile.
  * - `kinds/cluster.ts`   FelixConfiguration, ClusterInformation, KubeControllersConfiguration.
  * - `kinds/kubernetes.ts` networking.k8s.io/v1 NetworkPolicy, v1 Namespace and ServiceAccount.
+ * - `kinds/node-status.ts` the node status record agents keep in the datastore (after CalicoNodeStatus).
  * - `registry.ts`        the kind table (schema, plural, namespaced, acted on) and the resource types.
  * - `load.ts`            YAML/JSON → validated resources + unused-field notices; errors name paths.
  * - `client.ts`          `ResourceClient`: get/list/create/update/apply/delete/watch by kind.
@@ -28,6 +29,7 @@ export * from "./kinds/bgp.js";
 export * from "./kinds/cluster.js";
 export * from "./kinds/ipam.js";
 export * from "./kinds/kubernetes.js";
+export * from "./kinds/node-status.js";
 export * from "./kinds/policy.js";
 export * from "./load.js";
 export * from "./names.js";

@@ -15,6 +15,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { hostname, tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { promisify } from "node:util";
+import { NODE_STATUS_PREFIX, type NodeStatusRecord, parseNodeStatusRecord } from "@tortie/api";
 import type { Datastore } from "@tortie/datastore";
 import { Ipam } from "@tortie/ipam";
 import { CommandError, UsageError } from "../errors.js";
@@ -23,44 +24,11 @@ import type { Out } from "./resources.js";
 
 const run = promisify(execFile);
 
-/** Where agents keep their status records (the node agent's NODE_STATUS_PREFIX). */
-export const NODE_STATUS_PREFIX = "/tortie/nodestatus/v1/";
+/** The record agents write, its sessions and where it is kept: `@tortie/api`'s. */
+export { NODE_STATUS_PREFIX, type NodeStatusPeer, type NodeStatusRecord } from "@tortie/api";
+
 /** A record older than this means the agent stopped reporting. */
 const STALE_MS = 60_000;
-
-/** One session as an agent reports it. */
-export interface NodeStatusPeer {
-  readonly address: string;
-  readonly source: string;
-  readonly state: string;
-  readonly since: number;
-  readonly received: number;
-  readonly advertised: number;
-  readonly lastError?: string;
-}
-
-/** The fields of an agent's status record tortiectl shows. */
-export interface NodeStatusRecord {
-  readonly node: string;
-  readonly updated: string;
-  readonly agent: {
-    readonly ready: boolean;
-    readonly datastore: string;
-    readonly startedAt: string;
-  };
-  readonly bgp: {
-    readonly asn?: number;
-    readonly routerId?: string;
-    readonly peers: readonly NodeStatusPeer[];
-    readonly originated?: readonly string[];
-  };
-  readonly routes: {
-    readonly blocks: readonly string[];
-    readonly workloads: number;
-    readonly learned: number;
-  };
-  readonly issues?: readonly { resource: string; path: string; message: string }[];
-}
 
 async function readRecord(store: Datastore, node: string): Promise<NodeStatusRecord> {
   const kv = await store.get(`${NODE_STATUS_PREFIX}${node}`);
@@ -72,7 +40,7 @@ async function readRecord(store: Datastore, node: string): Promise<NodeStatusRec
       `no status from node ${node} (is tortie-node running there?)${known.length ? `; nodes reporting: ${known.join(", ")}` : ""}`,
     );
   }
-  return JSON.parse(kv.value) as NodeStatusRecord;
+  return parseNodeStatusRecord(JSON.parse(kv.value), kv.key);
 }
 
 /** The calicoctl-style text of a record. */

@@ -1,46 +1,16 @@
 // The node's status as one plain record (pure): what `tortie-node status`
 // prints, what the control socket answers and what is written to the
-// datastore — shaped after Calico's CalicoNodeStatus (agent, bgp, routes).
+// datastore — shaped after Calico's CalicoNodeStatus (agent, bgp, routes);
+// the record's schema and type are @tortie/api's.
+import type { NodeStatusRecord } from "@tortie/api";
 import type { SpeakerStatus } from "@tortie/bgp";
 import type { SnapshotIssue } from "../../snapshot/snapshot.js";
 import type { ConfigIssue } from "../bgp-config/desired.js";
 
-/** Where node status records are kept in the datastore. */
-export const NODE_STATUS_PREFIX = "/tortie/nodestatus/v1/";
-
-/** The status record. */
-export interface NodeStatus {
-  readonly node: string;
-  /** Wall-clock time of this record (ISO 8601). */
-  readonly updated: string;
-  readonly agent: {
-    readonly ready: boolean;
-    readonly datastore: "connected" | "disconnected";
-    readonly lastDatastoreError?: string;
-    readonly startedAt: string;
-  };
-  readonly bgp: {
-    readonly asn?: number;
-    readonly routerId?: string;
-    readonly peers: readonly {
-      readonly address: string;
-      readonly source: string;
-      readonly state: string;
-      readonly since: number;
-      readonly received: number;
-      readonly advertised: number;
-      readonly lastError?: string;
-    }[];
-    readonly originated: readonly string[];
-  };
-  readonly routes: {
-    readonly blocks: readonly string[];
-    readonly workloads: number;
-    readonly learned: number;
-  };
-  /** Invalid resources (kept at their last good value) and configuration problems. */
-  readonly issues: readonly { resource: string; path: string; message: string }[];
-}
+/** The status record (its schema is `@tortie/api`'s `nodeStatusRecord`). */
+export type NodeStatus = NodeStatusRecord;
+/** Where node status records are kept in the datastore: `@tortie/api`'s. */
+export { NODE_STATUS_PREFIX } from "@tortie/api";
 
 /** Everything a record is made of. */
 export interface StatusInputs {
@@ -83,7 +53,7 @@ export function nodeStatus(i: StatusInputs): NodeStatus {
       })),
       originated: [...(i.speaker?.originated ?? [])].sort(),
     },
-    routes: { blocks: i.blocks, workloads: i.workloads, learned: i.learned },
+    routes: { blocks: [...i.blocks], workloads: i.workloads, learned: i.learned },
     issues: [
       ...i.snapshotIssues.map((s) => ({ resource: s.resource, path: s.path, message: s.message })),
       ...i.configIssues,
