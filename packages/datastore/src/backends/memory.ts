@@ -17,6 +17,7 @@ import type {
   WatchOptions,
 } from "../types.js";
 import { checkCompares, TxnBackedStore } from "./txn-backed.js";
+import { localWatch } from "./watch-handle.js";
 
 /** Options of {@link MemoryStore}. */
 export interface MemoryStoreOptions {
@@ -151,16 +152,7 @@ export class MemoryStore extends TxnBackedStore implements Datastore {
     };
     this.watchers.add(w);
     queueMicrotask(() => this.deliver());
-    return {
-      ready: Promise.resolve(),
-      get nextRevision() {
-        return w.next;
-      },
-      close: async () => {
-        w.closed = true;
-        this.watchers.delete(w);
-      },
-    };
+    return localWatch(w, () => this.watchers.delete(w));
   }
 
   private deliver(): void {

@@ -34,6 +34,7 @@ import type {
 } from "../types.js";
 import { loadOptional } from "./optional.js";
 import { checkCompares, TxnBackedStore } from "./txn-backed.js";
+import { localWatch } from "./watch-handle.js";
 
 /** Options of {@link SqliteStore}. */
 export interface SqliteStoreOptions {
@@ -303,20 +304,13 @@ export class SqliteStore extends TxnBackedStore implements Datastore {
       this.timer.unref();
     }
     queueMicrotask(() => this.deliver());
-    return {
-      ready: Promise.resolve(),
-      get nextRevision() {
-        return w.next;
-      },
-      close: async () => {
-        w.closed = true;
-        this.watchers.delete(w);
-        if (this.watchers.size === 0 && this.timer) {
-          clearInterval(this.timer);
-          this.timer = undefined;
-        }
-      },
-    };
+    return localWatch(w, () => {
+      this.watchers.delete(w);
+      if (this.watchers.size === 0 && this.timer) {
+        clearInterval(this.timer);
+        this.timer = undefined;
+      }
+    });
   }
 
   private poll(): void {
