@@ -178,6 +178,27 @@ export class AdjRibOut {
     }
   }
 
+  /**
+   * A session's initial export, route by route as it is sent (see
+   * `Rib.feedExport`): a route with no state yet is recorded as advertised
+   * with `attrs` (one reference handed over) and true is returned — the
+   * caller sends it now; a route with a state (changed since the export
+   * started) goes the way of {@link AdjRibOut.setV4} and false is returned.
+   */
+  adoptV4(addr: number, length: number, attrs: AttrSet | null): boolean {
+    if (attrs === null) {
+      this.setV4(addr, length, null);
+      return false;
+    }
+    if (this.#slots.getV4(addr, length) !== undefined) {
+      this.setV4(addr, length, attrs);
+      return false;
+    }
+    this.#slots.setV4(addr, length, this.#state(attrs, undefined)!);
+    this.#sentCount++;
+    return true;
+  }
+
   /** The state last looked up (a table's routes mostly move between the same two or three). */
   #last: Slot | undefined;
 

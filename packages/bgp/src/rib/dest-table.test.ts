@@ -113,6 +113,112 @@ describe.each([
     }
   });
 
+  it("a walk in pieces visits every destination present throughout, whatever changes in between", () => {
+    // A larger key space than above (more moves on delete), growth from a small table.
+    const keyArb = fc.oneof(
+      fc.record({ a: fc.nat(300), len: fc.constantFrom(24, 32) }).map(({ a, len }) => {
+        const x = (0xc6120000 + a * 256 + (len === 32 ? a & 255 : 0)) >>> 0;
+        const n = (len + 7) >> 3;
+        return {
+          afi: 1,
+          length: len,
+          bytes: Uint8Array.of(x >>> 24, (x >>> 16) & 255, (x >>> 8) & 255, x & 255).slice(0, n),
+        } as Prefix;
+      }),
+      prefixArb,
+    );
+    const stepArb = fc.record({ op: fc.nat(9), p: keyArb, n: fc.integer({ min: 1, max: 4 }) });
+    fc.assert(
+      fc.property(
+        fc.array(keyArb, { maxLength: 150 }),
+        fc.array(stepArb, { maxLength: 300 }),
+        (initial, steps) => {
+          const t = new DestTable<number>(4, { sharedValues });
+          for (const p of initial) t.set(p, 1);
+          // Present at the start and never deleted: must be visited.
+          const throughout = new Set<string>();
+          t.forEach((p) => {
+            throughout.add(prefixKey(p, false));
+          });
+          const ever = new Set(throughout);
+          const visited = new Set<string>();
+          const c = t.openCursor();
+          const visit4 = (addr: number, length: number) => {
+            const b = [addr >>> 24, (addr >>> 16) & 255, (addr >>> 8) & 255, addr & 255];
+            const n = (length + 7) >> 3;
+            visited.add(
+              prefixKey({ afi: 1, length, bytes: Uint8Array.from(b.slice(0, n)) }, false),
+            );
+          };
+          const visitOther = (p: Prefix) => {
+            visited.add(prefixKey(p, false));
+          };
+          for (const { op, p, n } of steps) {
+            const k = prefixKey(p, false);
+            if (op < 3) t.walk(c, n, visit4, visitOther);
+            else if (op < 6) {
+              t.delete(p);
+              throughout.delete(k);
+            } else {
+              t.set(p, op);
+              ever.add(k);
+            }
+          }
+          while (!t.walk(c, 3, visit4, visitOther));
+          expect(c.done).toBe(true);
+          for (const k of throughout) expect(visited.has(k), k).toBe(true);
+          for (const k of visited) expect(ever.has(k), k).toBe(true);
+        },
+      ),
+      { numRuns: 400 },
+    );
+  });
+
+  it("a walk that deletes what it just visited still visits every other destination", () => {
+    // Deleting the destination just before the cursor shifts later members of
+    // its probe run back over the cursor (backward-shift deletion): the walk
+    // must go back for them. Load ~0.68, no growth meanwhile.
+    const t = new DestTable<number>(700, { sharedValues });
+    const keys: Prefix[] = [];
+    for (let i = 0; i < 700; i++) {
+      const x = (i * 2_654_435_761) >>> 14; // spread over 198.18.0.0/15
+      keys.push({
+        afi: 1,
+        length: 32,
+        bytes: Uint8Array.of(198, 18 + ((x >> 16) & 1), (x >> 8) & 255, x & 255),
+      });
+    }
+    for (const k of keys) t.set(k, 1);
+    const visited = new Set<string>();
+    const c = t.openCursor();
+    let deleted = 0;
+    for (;;) {
+      let last: Prefix | undefined;
+      const done = t.walk(
+        c,
+        1,
+        (addr, length) => {
+          last = {
+            afi: 1,
+            length,
+            bytes: Uint8Array.of(addr >>> 24, (addr >>> 16) & 255, (addr >>> 8) & 255, addr & 255),
+          };
+        },
+        () => {},
+      );
+      if (last) {
+        const k = prefixKey(last, false);
+        expect(visited.has(k), `${k} visited twice though nothing moved back`).toBe(false);
+        visited.add(k);
+        // Every other visited destination goes.
+        if (visited.size % 2 === 1 && t.delete(last)) deleted++;
+      }
+      if (done) break;
+    }
+    for (const k of keys) expect(visited.has(prefixKey(k, false)), formatPrefix(k)).toBe(true);
+    expect(deleted).toBe(350);
+  });
+
   it("holds 100,000 IPv4 prefixes and deletes them all", () => {
     const t = new DestTable<number>(1024, { sharedValues });
     const p = (i: number): Prefix => ({

@@ -65,8 +65,30 @@ export interface DestTableOptions<V> {
   readonly sharedValues?: boolean | ValueIds<V>;
 }
 
+/**
+ * A walk over a table's destinations that may be spread over time while the
+ * table changes (see {@link DestTable.openCursor}): it visits every
+ * destination present from its start to its end at least once — some maybe
+ * twice, when the table grew or moved them meanwhile; destinations added
+ * meanwhile maybe not at all.
+ */
+export interface DestCursor {
+  /** The walk has visited everything; the cursor is closed. */
+  readonly done: boolean;
+}
+
+interface CursorState<V> extends DestCursor {
+  done: boolean;
+  /** Next IPv4 slot to visit (the table's length when the IPv4 part is done). */
+  k: number;
+  /** The other families, once the IPv4 part is done (a live Map iterator). */
+  other: IterableIterator<[string, V]> | undefined;
+}
+
 /** Prefix → value, IPv4 in typed arrays, everything else in a Map. */
 export class DestTable<V> {
+  /** Open walks, kept right when entries move (grow, backward-shift deletion). */
+  readonly #cursors: CursorState<V>[] = [];
   #addr: Uint32Array;
   #len: Uint8Array;
   /** Values by slot (not `sharedValues`). */
@@ -247,6 +269,9 @@ export class DestTable<V> {
       this.#len[i] = l;
       if (shared) ref[i] = ref[j]!;
       else this.#vals[i] = this.#vals[j];
+      // An entry moving back over a cursor (from j at or after it to i before
+      // it) would be missed: the cursor goes back to it.
+      if (this.#cursors.length > 0) for (const c of this.#cursors) if (i < c.k && c.k <= j) c.k = i;
       i = j;
     }
     this.#len[i] = EMPTY;
@@ -288,6 +313,8 @@ export class DestTable<V> {
     this.#vals = vals;
     this.#ref = ref;
     this.#mask = mask;
+    // Everything moved: open walks start over (visiting some entries twice).
+    for (const c of this.#cursors) if (c.other === undefined) c.k = 0;
   }
 
   /** Every (prefix, value); the prefix objects are made on the way. Do not mutate the table while iterating. */
@@ -325,6 +352,63 @@ export class DestTable<V> {
       const l = len[k]!;
       if (l !== EMPTY) fn(addr[k]!, l, this.#at(k));
     }
+  }
+
+  /**
+   * Opens a walk over every destination, to be taken a piece at a time with
+   * {@link DestTable.walk} while the table keeps changing in between.
+   */
+  openCursor(): DestCursor {
+    const c: CursorState<V> = { done: false, k: 0, other: undefined };
+    this.#cursors.push(c);
+    return c;
+  }
+
+  /** Closes a walk before its end (nothing to do after its end). */
+  closeCursor(cursor: DestCursor): void {
+    const i = this.#cursors.indexOf(cursor as CursorState<V>);
+    if (i >= 0) this.#cursors.splice(i, 1);
+    (cursor as CursorState<V>).done = true;
+  }
+
+  /**
+   * Visits up to `max` destinations of a walk: IPv4 ones through `v4` (as
+   * numbers, no prefix object), the others through `other`. Returns true
+   * when the walk is complete (the cursor is then closed). Do not mutate
+   * the table from the callbacks.
+   */
+  walk(
+    cursor: DestCursor,
+    max: number,
+    v4: (addr: number, length: number, v: V) => void,
+    other: (p: Prefix, v: V) => void,
+  ): boolean {
+    const c = cursor as CursorState<V>;
+    if (c.done) return true;
+    let n = 0;
+    if (c.other === undefined) {
+      const len = this.#len;
+      const addr = this.#addr;
+      let k = c.k;
+      for (; k < len.length && n < max; k++) {
+        const l = len[k]!;
+        if (l === EMPTY) continue;
+        v4(addr[k]!, l, this.#at(k));
+        n++;
+      }
+      c.k = k;
+      if (k < len.length) return false;
+      c.other = this.#other.entries();
+    }
+    for (; n < max; n++) {
+      const r = c.other.next();
+      if (r.done) {
+        this.closeCursor(c);
+        return true;
+      }
+      other(prefixFromKey(r.value[0]), r.value[1]);
+    }
+    return false;
   }
 
   /** Calls `fn` for every destination that is not IPv4 (see {@link DestTable.forEachV4}). */

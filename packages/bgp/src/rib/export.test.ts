@@ -11,8 +11,8 @@ import { codecContext } from "../wire/context.js";
 import { decodeMessage } from "../wire/message.js";
 import { encodeUpdates } from "../wire/messages/pack.js";
 import { formatPrefix, prefixKey } from "../wire/prefix.js";
-import { AdjRibOut } from "./adj-rib-out.js";
-import { AttrInterner } from "./attrs.js";
+import { AdjRibOut, type OutboundBatch, type PackedBatch, v4FromKey } from "./adj-rib-out.js";
+import { AttrInterner, type AttrSet } from "./attrs.js";
 import { batchToUpdates } from "./pack.js";
 import { attrs, nthPrefix, pfx } from "./rib.fixture.js";
 import { Rib, type RibPeerConfig } from "./rib.js";
@@ -538,6 +538,134 @@ describe("Adj-RIB-Out against a model", () => {
           ),
         ).toEqual(want);
       }),
+    );
+  });
+});
+
+describe("incremental initial export (feedExport)", () => {
+  /** e1 feeds routes in; e2 is exported to; both eBGP on 192.0.2.0/24. */
+  function feedTopo() {
+    const r = new Rib({ localAs: LOCAL_AS, routerId: "192.0.2.254" });
+    for (const [id, n, asn] of [
+      ["e1", 1, 65001],
+      ["e2", 2, 65002],
+    ] as const)
+      r.addPeer({
+        id,
+        address: `192.0.2.${n}`,
+        asn,
+        localAddress: "192.0.2.254",
+        localAddress6: "2001:db8::fe",
+        sharedSubnets: ["192.0.2.0/24"],
+      });
+    return r;
+  }
+  const v6 = (k: number) => pfx(`2001:db8:${k.toString(16)}::/48`)[0]!;
+
+  /** An attribute set's content (its interner id and count left out). */
+  const content = (a: AttrSet) =>
+    JSON.stringify(a, (k, v) => (k === "id" || k === "refs" ? undefined : v));
+
+  /** What the peer holds: key → attribute set content, from what it was sent. */
+  function receiver() {
+    const held = new Map<string, string>();
+    let announced = 0;
+    return {
+      held,
+      get announced() {
+        return announced;
+      },
+      packed(b: PackedBatch | undefined) {
+        if (!b) return;
+        for (const g of b.announce4)
+          for (const v of g.v4) {
+            held.set(prefixKey(v4FromKey(v), false), content(g.attrs));
+            announced++;
+          }
+        for (const v of b.withdraw4) held.delete(prefixKey(v4FromKey(v), false));
+        this.batch(b.rest);
+      },
+      batch(b: OutboundBatch) {
+        for (const p of b.withdraw) held.delete(prefixKey(p, false));
+        for (const g of b.announce)
+          for (const p of g.prefixes) {
+            held.set(prefixKey(p, false), content(g.attrs));
+            announced++;
+          }
+      },
+    };
+  }
+
+  it("sends each route once, first piece at once, and ends with what a full walk gives", () => {
+    const r = feedTopo();
+    r.announce(
+      "e1",
+      Array.from({ length: 5000 }, (_, k) => nthPrefix(k)),
+      attrs({ path: [65001], nextHop: "192.0.2.1" }),
+    );
+    r.originate([v6(1), v6(2)], attrs({ nextHop: "2001:db8::fe" }));
+    const out = r.startExport("e2", { incremental: true });
+    expect(out.pendingCount).toBe(0); // nothing walked yet
+    expect(r.pendingPeers()).toEqual(["e2"]);
+    const peer = receiver();
+    const first = r.feedExport("e2", 1000)!;
+    expect(first.announce4.reduce((n, g) => n + g.v4.length, 0)).toBe(1000);
+    peer.packed(first);
+    while (r.exportFeeding("e2")) peer.packed(r.feedExport("e2", 1000));
+    peer.batch(out.take()); // the IPv6 routes, queued as changes
+    expect(peer.announced).toBe(5002);
+    expect(peer.held.size).toBe(5002);
+    expect(out.size).toBe(5002);
+    expect(r.pendingPeers()).toEqual([]);
+  });
+
+  it("with Loc-RIB changes between its pieces, ends where an export from scratch would", async () => {
+    const fc = (await import("fast-check")).default;
+    const opArb = fc.oneof(
+      fc.record({ t: fc.constant("announce" as const), k: fc.nat(80), v: fc.nat(2) }),
+      fc.record({ t: fc.constant("withdraw" as const), k: fc.nat(80) }),
+      fc.record({ t: fc.constant("originate" as const), k: fc.nat(80), six: fc.boolean() }),
+      fc.record({ t: fc.constant("unoriginate" as const), k: fc.nat(80), six: fc.boolean() }),
+      fc.record({ t: fc.constant("feed" as const), n: fc.integer({ min: 1, max: 9 }) }),
+      fc.record({ t: fc.constant("take" as const), n: fc.integer({ min: 1, max: 9 }) }),
+    );
+    fc.assert(
+      fc.property(fc.nat(80), fc.array(opArb, { maxLength: 150 }), (initial, ops) => {
+        const r = feedTopo();
+        const learned = (v: number) => attrs({ path: [65001, 64512 + v], nextHop: "192.0.2.1" });
+        if (initial > 0)
+          r.announce(
+            "e1",
+            Array.from({ length: initial }, (_, k) => nthPrefix(k)),
+            learned(0),
+          );
+        r.originate([v6(1)], attrs({ nextHop: "2001:db8::fe" }));
+        const out = r.startExport("e2", { incremental: true });
+        const peer = receiver();
+        for (const op of ops) {
+          const k = "k" in op ? op.k : 0;
+          const p = "six" in op && op.six ? v6(k) : nthPrefix(k, 32);
+          if (op.t === "announce") r.announce("e1", [nthPrefix(op.k)], learned(op.v));
+          else if (op.t === "withdraw") r.withdraw("e1", [nthPrefix(op.k)]);
+          else if (op.t === "originate")
+            r.originate([p], attrs(p.afi === 2 ? { nextHop: "2001:db8::fe" } : {}));
+          else if (op.t === "unoriginate") r.unoriginate([p]);
+          else if (op.t === "feed") peer.packed(r.feedExport("e2", op.n));
+          else peer.packed(out.takePacked(op.n));
+        }
+        while (r.exportFeeding("e2")) peer.packed(r.feedExport("e2", 7));
+        peer.packed(out.takePacked());
+        expect(out.pendingCount).toBe(0);
+        // The reference: the same peer's export started afresh and walked whole.
+        r.stopExport("e2");
+        const fresh = receiver();
+        fresh.batch(r.startExport("e2").take());
+        expect(peer.held).toEqual(fresh.held);
+        expect(new Set([...r.adjRibOut("e2")!.prefixes()].map((q) => prefixKey(q, false)))).toEqual(
+          new Set(fresh.held.keys()),
+        );
+      }),
+      { numRuns: 300 },
     );
   });
 });

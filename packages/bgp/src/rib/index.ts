@@ -87,5 +87,6 @@ export {
   type RibListener,
   type RibOptions,
   type RibPeerConfig,
+  type StartExportOptions,
 } from "./rib.js";
 export { applyUpdate, type UpdateResult } from "./update.js";

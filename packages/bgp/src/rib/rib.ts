@@ -15,7 +15,7 @@
 import { reconstructAs4 } from "../wire/as4.js";
 import type { Prefix } from "../wire/prefix.js";
 import { ipv4ToNumber, parseSubnet, type Subnet, tryParseAddress } from "./addr.js";
-import { AdjRibOut } from "./adj-rib-out.js";
+import { AdjRibOut, type PackedBatch } from "./adj-rib-out.js";
 import {
   type AttrInterner,
   type AttrSet,
@@ -31,7 +31,7 @@ import {
   decide,
   medOf,
 } from "./decision.js";
-import { DestTable, type ValueIds, v4prefix } from "./dest-table.js";
+import { type DestCursor, DestTable, type ValueIds, v4prefix } from "./dest-table.js";
 import {
   type ExportContext,
   type ExportSkip,
@@ -75,6 +75,17 @@ export interface MaxPrefixConfig {
   readonly action: "warn" | "teardown";
   /** Report `warn` once the count reaches this (default: the limit). */
   readonly warnAt?: number;
+}
+
+/** Options of {@link Rib.startExport}. */
+export interface StartExportOptions {
+  /**
+   * Do not walk the Loc-RIB now: the initial export is taken a piece at a
+   * time with {@link Rib.feedExport} (a session's sending side does this, so
+   * that sending starts at once). Ignored for ADD-PATH peers and when the
+   * peer is exporting already.
+   */
+  readonly incremental?: boolean;
 }
 
 /** A peer as the RIB knows it. */
@@ -214,6 +225,8 @@ interface PeerState extends PathSource {
   exportCache: Map<AttrSet, { source: PathSource; afi: number; out: AttrSet | null }[]>;
   /** ADD-PATH send: local path ids advertised per prefix key. */
   outIds: Map<string, number[]> | undefined;
+  /** An initial export still being fed from the Loc-RIB (see Rib.feedExport). */
+  feed: DestCursor | undefined;
   target: ExportTarget;
   feas: FeasibilityContext;
   importPolicy: RoutePolicy | undefined;
@@ -714,7 +727,7 @@ export class Rib {
    * Adj-RIB-Out with the whole Loc-RIB as pending changes. From then on every
    * Loc-RIB change is exported to it. Returns its Adj-RIB-Out.
    */
-  startExport(peerId: string): AdjRibOut {
+  startExport(peerId: string, opts: StartExportOptions = {}): AdjRibOut {
     const p = this.#peer(peerId);
     if (p === this.#local) throw new RibError("cannot export to the local source");
     if (!p.out) {
@@ -722,14 +735,84 @@ export class Rib {
       p.out = new AdjRibOut(this.interner, this.#dests.size);
       if (p.config.addPathSend) p.outIds = new Map();
       this.#exporting.push(p);
+      if (opts.incremental && !p.outIds) {
+        // Fed a piece at a time as the session sends (feedExport), so that
+        // the first UPDATE leaves at once rather than after a walk of the
+        // whole Loc-RIB, and no route of it is queued twice.
+        p.feed = this.#dests.openCursor();
+        return p.out;
+      }
     }
     this.#refreshExport(p);
     return p.out;
   }
 
+  /** Whether a peer's initial export is still being fed (see {@link Rib.feedExport}). */
+  exportFeeding(peerId: string): boolean {
+    return this.#peer(peerId).feed !== undefined;
+  }
+
+  /**
+   * The next piece of an incremental initial export (`startExport(id, {
+   * incremental: true })`, RFC 4271 §9.4 — the whole Loc-RIB, once): up to
+   * `max` destinations are walked through the export policy. IPv4 routes the
+   * peer has no state for yet are returned, already recorded as advertised
+   * in its Adj-RIB-Out — the caller sends them now, before anything taken
+   * later; every other route (another family, or changed since the export
+   * started) is queued in the Adj-RIB-Out as a change. Returns undefined once
+   * the walk is complete. Changes to the Loc-RIB in between are exported as
+   * usual; a destination visited again is not sent again.
+   */
+  feedExport(peerId: string, max: number): PackedBatch | undefined {
+    const t = this.#peer(peerId);
+    const cursor = t.feed;
+    const out = t.out;
+    if (!cursor || !out) return undefined;
+    const announce4: { attrs: AttrSet; v4: number[] }[] = [];
+    const interner = this.interner;
+    const byPrefix = t.exportPolicy !== undefined;
+    let lastSource: PathSource | undefined;
+    let lastAttrs: AttrSet | undefined;
+    let result: AttrSet | null = null;
+    let group: number[] | undefined;
+    const done = this.#dests.walk(
+      cursor,
+      max,
+      (addr, length, head) => {
+        if (t.rejects4) return;
+        let a: AttrSet | null;
+        if (!byPrefix && head.source === lastSource && head.attrs === lastAttrs) {
+          a = result;
+          if (a) interner.retain(a);
+        } else {
+          a = this.#exportSet(head.source, head.attrs, v4prefix(addr, length), t);
+          lastSource = head.source;
+          lastAttrs = head.attrs;
+          result = a;
+          group = undefined;
+        }
+        if (!out.adoptV4(addr, length, a) || !a) return;
+        if (!group) {
+          group = announce4.find((g) => g.attrs === a)?.v4;
+          if (!group) {
+            group = [];
+            announce4.push({ attrs: a, v4: group });
+          }
+        }
+        group.push(addr * 64 + length);
+      },
+      (prefix, head) => {
+        this.#exportKeyTo(t, prefix, head);
+      },
+    );
+    if (done) t.feed = undefined;
+    return { announce4, withdraw4: [], rest: { announce: [], withdraw: [] } };
+  }
+
   /** Stops exporting to a peer (session down) and forgets its Adj-RIB-Out. */
   stopExport(peerId: string): void {
     const p = this.#peer(peerId);
+    this.#closeFeed(p);
     p.out?.clear();
     p.out = undefined;
     p.outIds = undefined;
@@ -745,7 +828,8 @@ export class Rib {
    */
   pendingPeers(): string[] {
     const out: string[] = [];
-    for (const p of this.#exporting) if (p.out && p.out.pendingCount > 0) out.push(p.id);
+    for (const p of this.#exporting)
+      if (p.out && (p.out.pendingCount > 0 || p.feed)) out.push(p.id);
     return out;
   }
 
@@ -825,6 +909,7 @@ export class Rib {
       lastShared: undefined,
       out: undefined,
       outIds: undefined,
+      feed: undefined,
       importPolicy: config.importPolicy,
       exportPolicy: config.exportPolicy,
       rejects4: rejectsFamily(config.exportPolicy, 1),
@@ -1341,7 +1426,14 @@ export class Rib {
     });
   }
 
+  #closeFeed(t: PeerState): void {
+    if (t.feed) this.#dests.closeCursor(t.feed);
+    t.feed = undefined;
+  }
+
   #refreshExport(t: PeerState): void {
+    // A full walk now: an initial export still being fed is complete with it.
+    this.#closeFeed(t);
     const out = t.out!;
     // Routes advertised earlier whose destination is gone (none on a fresh start).
     const staleKeys: string[] = [];

@@ -4,14 +4,25 @@
 //   Loc-RIB change ─► AdjRibOut.set (coalesced per route) ─► schedule()
 //   tick (updateDelayMs) ─► takePacked(n) ─► packV4 (IPv4, from numbers)
 //                                         └► batchToUpdates ─► encodeUpdates (the rest) ─► write
+//   nothing pending, initial export not done ─► feed(n) (Rib.feedExport) ─► packV4 ─► write
 //   write() returned false ─► stop taking; 'drain' ─► go on
+//
+// The initial export (RFC 4271 §9.4) is walked out of the Loc-RIB a chunk at
+// a time, as the socket takes it: the first UPDATE leaves at once and the
+// peer works on it while the rest is walked, instead of after a walk of the
+// whole table; changes meanwhile are queued as usual and go first.
 //
 // A burst of changes becomes a few full UPDATEs (RFC 4271 §4.3: one set of
 // path attributes per UPDATE, as many prefixes as fit), and a peer that
 // reads slowly holds back only its own queue — what it has not been sent yet
 // stays coalesced in its Adj-RIB-Out rather than piling up in socket buffers.
 import type { Socket } from "node:net";
-import { type AdjRibOut, type OutboundBatch, unpack } from "../rib/adj-rib-out.js";
+import {
+  type AdjRibOut,
+  type OutboundBatch,
+  type PackedBatch,
+  unpack,
+} from "../rib/adj-rib-out.js";
 import { batchToUpdates, packV4 } from "../rib/pack.js";
 import type { CodecContext } from "../wire/context.js";
 import { encodeUpdates } from "../wire/messages/pack.js";
@@ -33,6 +44,13 @@ export interface OutQueueHost {
   readonly sent: (messages: number, ok: boolean) => void;
   /** Runs a callback in the session's containment guard. */
   readonly guard: (where: string, fn: () => void) => void;
+  /**
+   * The next piece of the initial export, routes already recorded as sent
+   * (`Rib.feedExport`); undefined once it is complete. Absent: none.
+   */
+  readonly feed?: (max: number) => PackedBatch | undefined;
+  /** Whether the initial export is still being fed. */
+  readonly feeding?: () => boolean;
 }
 
 /** Drains one peer's Adj-RIB-Out into its socket, batched and with back-pressure. */
@@ -79,10 +97,14 @@ export class OutQueue {
     this.#timer.unref?.();
   }
 
-  /** Runs `fn` once the queue is empty (now, if it is). */
+  /** Runs `fn` once the queue is empty and the initial export sent (now, if so). */
   whenIdle(fn: () => void): void {
     this.#whenIdle.push(fn);
-    if (this.out.pendingCount === 0 && !this.#blocked) this.#idle();
+    if (this.out.pendingCount === 0 && !this.#feeding() && !this.#blocked) this.#idle();
+  }
+
+  #feeding(): boolean {
+    return this.host.feeding?.() ?? false;
   }
 
   /** Writes pending changes until none are left or the socket pushes back. */
@@ -90,11 +112,18 @@ export class OutQueue {
     if (this.#closed) return;
     clearTimeout(this.#timer);
     this.#timer = undefined;
-    while (!this.#blocked && this.out.pendingCount > 0) {
-      if (!this.host.open()) return;
+    while (!this.#blocked) {
+      let b: PackedBatch | undefined;
+      if (this.out.pendingCount > 0) {
+        if (!this.host.open()) return;
+        b = this.out.takePacked(CHUNK);
+      } else if (this.#feeding()) {
+        if (!this.host.open()) return;
+        b = this.host.feed?.(CHUNK);
+      }
+      if (!b) break;
       const parts: Uint8Array[] = [];
       let messages = 0;
-      const b = this.out.takePacked(CHUNK);
       let rest = b.rest;
       if ((b.announce4.length > 0 || b.withdraw4.length > 0) && this.host.carries(V4)) {
         // IPv4 routes straight from the table's numbers into messages.
@@ -114,7 +143,7 @@ export class OutQueue {
       this.host.sent(messages, ok);
       if (!ok) this.#blocked = true;
     }
-    if (this.out.pendingCount === 0) this.#idle();
+    if (this.out.pendingCount === 0 && !this.#feeding()) this.#idle();
   }
 
   #idle(): void {

@@ -945,8 +945,12 @@ export class PeerSession extends EventEmitter<SessionEvents> {
     this.syncPending = false;
     if (!conn || !session || !this.inRib) return;
     this.closeOut();
-    const out = this.host.rib.startExport(this.address);
+    const rib = this.host.rib;
+    const id = this.address;
+    const out = rib.startExport(id, { incremental: true });
     const q = new OutQueue(out, conn.socket, conn.ctx, this.host.updateDelayMs, {
+      feed: (max) => rib.feedExport(id, max),
+      feeding: () => rib.exportFeeding(id),
       open: () => !conn.closed && this.main.conn === conn,
       carries: (p) => this.carries(p),
       sent: (n, ok) => {
