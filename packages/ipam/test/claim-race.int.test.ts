@@ -19,6 +19,7 @@ import {
   createsPendingAffinity,
   deletesBlock,
   Interleaving,
+  pauseFirstGet,
 } from "./interleave.js";
 import { closeAll, expectStoreConsistent, givenMap, openClients } from "./race.js";
 
@@ -185,6 +186,48 @@ async function reclaimWhileOwnerAllocates(b: Backend, root: string): Promise<voi
   }
 }
 
+/**
+ * A host reads another host's empty block as reclaimable; before it
+ * releases the block's affinity, the owner allocates in the block and
+ * releases again, so the block is empty but not the block that was read.
+ * The reclaim must not go on (Calico `findUsableBlock` passes the sequence
+ * number it read: release "only if the block hasn't been changed since we
+ * read it"); the reclaimer borrows an address instead.
+ */
+async function reclaimAfterOwnerUsedBlock(b: Backend, root: string): Promise<void> {
+  const admin = b.open();
+  const past = () => Date.now() - 2 * EMPTY_BLOCK_MIN_RECLAIM_AGE_MS;
+  const setup = new Ipam({ store: admin, root, now: past });
+  await setup.applyPool({ name: "one", cidr: "203.0.113.128/26", blockSize: 26 });
+  const block = await setup.ensureBlock({ hostname: "old", family: 4 });
+  const paused = pauseFirstGet(b.open(), `${root}affinity/`);
+  const reclaimer = new Ipam({ store: paused.store, root });
+  const owner = new Ipam({ store: admin, root });
+  try {
+    const asked = reclaimer.autoAssign({ handleId: "pod-new", hostname: "new", num4: 1 });
+    asked.catch(() => {});
+    // The reclaimer has listed the blocks and is about to release old's affinity.
+    await paused.reached;
+    await owner.autoAssign({ handleId: "pod-old", hostname: "old", num4: 1 });
+    expect((await owner.releaseByHandle("pod-old")).length).toBe(1);
+    paused.resume();
+    const got = await asked;
+    const raw = await expectStoreConsistent(
+      b,
+      root,
+      givenMap([{ handleId: "pod-new", ips: got.ipv4 }]),
+    );
+    expect(raw.affinities).toEqual([
+      { host: "old", block: block.replace(/[./]/g, "-"), state: "confirmed" },
+    ]);
+    expect(got.ipv4.map((a) => a.block)).toEqual([block]);
+  } finally {
+    paused.resume();
+    await paused.store.close();
+    await admin.close();
+  }
+}
+
 describeOnStores("hosts racing for a free block", (backend) => {
   it("8 hosts, 1 free block: exactly one owner, 8 distinct addresses, check clean", async () => {
     await oneFreeBlock(backend(), "/claim-race/one/");
@@ -200,5 +243,9 @@ describeOnStores("hosts racing for a free block", (backend) => {
 
   it("a host reclaims an empty block while its owner allocates in it: the owner keeps it", async () => {
     await reclaimWhileOwnerAllocates(backend(), "/claim-race/reclaim/");
+  });
+
+  it("a host reclaims an empty block its owner used since it was read: the owner keeps it", async () => {
+    await reclaimAfterOwnerUsedBlock(backend(), "/claim-race/reclaim-used/");
   });
 });

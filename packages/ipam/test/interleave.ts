@@ -144,3 +144,48 @@ export function deletesBlock(root: string): (req: TxnRequest) => boolean {
 function writes(req: TxnRequest, prefix: string): boolean {
   return req.ops.some((o) => o.type === "put" && o.key.startsWith(prefix));
 }
+
+/** A store whose first matching read is paused until the test resumes it. */
+export interface PausedStore {
+  readonly store: Datastore;
+  /** Resolves when the read is paused (rejects after `timeoutMs`). */
+  readonly reached: Promise<void>;
+  /** Lets the paused read go on. */
+  resume(): void;
+}
+
+/**
+ * `inner` with its first `get` of a key starting with `prefix` paused: the
+ * test can change the store between the client's earlier reads and this one.
+ */
+export function pauseFirstGet(inner: Datastore, prefix: string, timeoutMs = 15_000): PausedStore {
+  let arrived!: () => void;
+  let resume!: () => void;
+  const reached = new Promise<void>((ok, fail) => {
+    arrived = ok;
+    setTimeout(
+      () => fail(new Error(`no get under ${prefix} within ${timeoutMs} ms`)),
+      timeoutMs,
+    ).unref();
+  });
+  const go = new Promise<void>((ok) => {
+    resume = ok;
+  });
+  let used = false;
+  const get = async (key: string) => {
+    if (!used && key.startsWith(prefix)) {
+      used = true;
+      arrived();
+      await go;
+    }
+    return inner.get(key);
+  };
+  const store = new Proxy(inner, {
+    get(target, prop) {
+      if (prop === "get") return get;
+      const v = Reflect.get(target, prop, target);
+      return typeof v === "function" ? v.bind(target) : v;
+    },
+  });
+  return { store, reached, resume };
+}
