@@ -416,6 +416,16 @@ export class DestTable<V> {
     for (const [key, v] of this.#other) fn(prefixFromKey(key), v);
   }
 
+  /**
+   * Calls `v4` for every IPv4 (address, length, value) — no prefix object
+   * made — and `other` for every other (prefix, value). Do not mutate the
+   * table meanwhile.
+   */
+  scan(v4: (addr: number, length: number, v: V) => void, other: (p: Prefix, v: V) => void): void {
+    this.forEachV4(v4);
+    this.forEachOther(other);
+  }
+
   /** Replaces every value by `fn(value)` (same keys; no prefix objects are made). */
   mapValues(fn: (v: V) => V): void {
     const len = this.#len;

@@ -68,6 +68,7 @@ export { prefixFromKey, ribKey } from "./keys.js";
 export { applyModification, prependAsPath } from "./modify.js";
 export { batchToUpdates } from "./pack.js";
 export type { Path, PathSource, SourceKind } from "./path.js";
+export type { PathList } from "./path-list.js";
 export {
   ACCEPT_ALL,
   type PolicyPeer,

@@ -551,6 +551,53 @@ describe("properties", () => {
     );
   });
 
+  it("dropPeer leaves what flushPeer leaves, tells subscribers the same, and lists the peer's paths", () => {
+    fc.assert(
+      fc.property(
+        fc.array(opArb, { maxLength: 60 }),
+        fc.nat(NPEERS - 1),
+        fc.boolean(),
+        fc.boolean(),
+        (ops, gone, multipath, stale) => {
+          const a = setup(multipath);
+          const b = setup(multipath);
+          for (const op of ops) {
+            apply(a, op);
+            apply(b, op);
+          }
+          if (stale) {
+            a.markStale(`p${gone}`, 0, 120);
+            b.markStale(`p${gone}`, 0, 120);
+          }
+          const held = [...b.routes({ peer: `p${gone}`, bestOnly: false })]
+            .map(({ prefix, path }) => `${formatPrefix(prefix)}#${path.pathId}`)
+            .sort();
+          const seen: RibDelta[] = [];
+          b.subscribe((d) => seen.push(...d));
+          const want = a.flushPeer(`p${gone}`);
+          const list = b.dropPeer(`p${gone}`);
+          const listed: string[] = [];
+          for (let i = 0; i < list.length; i++) {
+            const p = list.prefix(i);
+            listed.push(`${formatPrefix({ ...p, pathId: undefined })}#${p.pathId ?? 0}`);
+          }
+          expect(listed.sort()).toEqual(held);
+          const text = (d: RibDelta) =>
+            `${d.kind} ${formatPrefix(d.prefix)} ${signature(d.best)} ${signature(d.previous)} ${(d.multipath ?? []).map(signature).join(",")}`;
+          expect(seen.map(text)).toEqual(want.map(text));
+          const dump = (r: Rib) =>
+            [...r.routes({ bestOnly: false })]
+              .map(({ prefix, path }) => `${prefixKey(prefix, true)}=${signature(path)}`)
+              .sort();
+          expect(dump(b)).toEqual(dump(a));
+          expect(b.pathCount(`p${gone}`)).toBe(0);
+          expect(b.staleCount(`p${gone}`)).toBe(0);
+          expect(b.interner.size).toBe(a.interner.size);
+        },
+      ),
+    );
+  });
+
   it("graceful restart: after End-of-RIB exactly the re-announced paths remain", () => {
     fc.assert(
       fc.property(
@@ -600,5 +647,50 @@ describe("properties", () => {
     expect(r.paths(nthPrefix(5))).toHaveLength(2);
     r.withdraw("p3", [nthPrefix(5)]);
     expect(r.best(nthPrefix(5))).toBe(r.best(nthPrefix(6)));
+  });
+});
+
+describe("dropPeer (RFC 4271 §8.2.2, a session's routes withdrawn)", () => {
+  it("lists IPv4 and other families with their Path Identifiers, and forgets the Adj-RIB-In before policy", () => {
+    const r = rib();
+    peer(r, 1, { keepPreImport: true, importPolicy: () => ({ accept: true }) });
+    const v6: Prefix = { ...pfx("2001:db8:1::/48")[0]!, pathId: 7 };
+    r.announce("p1", [nthPrefix(1), nthPrefix(2)], attrs({ path: [65001], nextHop: "192.0.2.1" }));
+    r.announce("p1", [v6], attrs({ path: [65001], nextHop: "2001:db8::1" }));
+    const batches: number[] = [];
+    r.subscribe((d) => batches.push(d.length));
+    const list = r.dropPeer("p1");
+    expect(list.length).toBe(3);
+    const got = [0, 1, 2].map((i) => list.prefix(i));
+    expect(
+      got
+        .slice(0, 2)
+        .map((p) => formatPrefix(p))
+        .sort(),
+    ).toEqual(["198.18.1.0/24", "198.18.2.0/24"]);
+    expect(got[0]!.pathId).toBeUndefined();
+    expect(formatPrefix(got[2]!)).toBe("2001:db8:1::/48");
+    expect(got[2]!.pathId).toBe(7);
+    expect(() => list.prefix(3)).toThrow(RangeError);
+    expect(batches).toEqual([3]);
+    expect(r.size).toBe(0);
+    expect([...r.preImport("p1")]).toEqual([]);
+    expect(r.interner.size).toBe(0);
+    expect(r.dropPeer("p1").length).toBe(0);
+  });
+
+  it("hands subscribers the deltas of a large peer in batches, never all at once", () => {
+    const r = rib();
+    peer(r, 1);
+    const n = 3000;
+    const all: Prefix[] = [];
+    for (let i = 0; i < n; i++) all.push(nthPrefix(i, 32));
+    r.announce("p1", all, attrs({ path: [65001], nextHop: "192.0.2.1" }));
+    const batches: number[] = [];
+    r.subscribe((d) => batches.push(d.length));
+    expect(r.dropPeer("p1").length).toBe(n);
+    expect(batches.reduce((a, b) => a + b, 0)).toBe(n);
+    expect(Math.max(...batches)).toBeLessThanOrEqual(1024);
+    expect(batches.length).toBeGreaterThan(1);
   });
 });

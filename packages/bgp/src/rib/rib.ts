@@ -44,6 +44,7 @@ import { checkFeasible, type FeasibilityContext, type Infeasible } from "./feasi
 import { prefixFromKey, ribKey, withPathId } from "./keys.js";
 import { applyModification } from "./modify.js";
 import type { Path, PathSource, SourceKind } from "./path.js";
+import { type PathList, PathListBuilder } from "./path-list.js";
 import {
   type PolicyPeer,
   type RouteModification,
@@ -255,6 +256,8 @@ const ENTRY_IDS: ValueIds<Entry> = {
     e.tableId = id;
   },
 };
+/** Deltas per subscriber call of {@link Rib.dropPeer}. */
+const DROP_BATCH = 1024;
 /** Distinct attribute sets remembered per export target before the cache starts over. */
 const EXPORT_CACHE_LIMIT = 4096;
 
@@ -521,6 +524,46 @@ export class Rib {
   /** Withdraws every path of a peer (session down without graceful restart). */
   flushPeer(peerId: string): RibDelta[] {
     return this.#sweep(this.#peer(peerId), false);
+  }
+
+  /**
+   * Withdraws every path of a peer, as {@link Rib.flushPeer} (RFC 4271
+   * §8.2.2: the session ended), but hands the Loc-RIB deltas to subscribers
+   * only, in batches of {@link DROP_BATCH}, and returns the removed (prefix,
+   * Path Identifier) pairs in compact form instead of the deltas: a full
+   * table's million deltas and prefix objects are never held at once.
+   */
+  dropPeer(peerId: string): PathList {
+    const p = this.#peer(peerId);
+    const gone = new PathListBuilder();
+    if (p.count > 0) {
+      this.#dests.scan(
+        (addr, length, head) => {
+          for (let x: Entry | undefined = head; x; x = x.next)
+            if (x.source === p) gone.addV4(addr, length, x.pathId);
+        },
+        (prefix, head) => {
+          for (let x: Entry | undefined = head; x; x = x.next)
+            if (x.source === p) gone.addOther(prefix, x.pathId);
+        },
+      );
+    }
+    let deltas: RibDelta[] = [];
+    for (let i = 0; i < gone.length; i++) {
+      const q = gone.prefix(i);
+      this.#remove(p, bare(q), q.pathId ?? 0, deltas);
+      if (deltas.length >= DROP_BATCH) {
+        this.#emit(deltas);
+        deltas = [];
+      }
+    }
+    if (p.pre) {
+      for (const a of p.pre.values()) this.interner.release(a);
+      p.pre.clear();
+    }
+    p.exceeded = false;
+    this.#emit(deltas);
+    return gone;
   }
 
   // ------------------------------------------------------ graceful restart

@@ -294,7 +294,7 @@ export class PeerSession extends EventEmitter<SessionEvents> {
     if (this.inRib) {
       this.inRib = false;
       const { rib } = this.host;
-      if (rib.pathCount(this.address) > 0) rib.flushPeer(this.address);
+      if (rib.pathCount(this.address) > 0) rib.dropPeer(this.address);
       rib.removePeer(this.address);
       this.host.changed();
     }
@@ -979,16 +979,24 @@ export class PeerSession extends EventEmitter<SessionEvents> {
     } else {
       this.gr.sweep(undefined, "down");
       if (this.inRib && this.host.rib.pathCount(this.address) > 0) {
-        const withdrawn: string[] = [];
-        if (this.listenerCount("routes") > 0)
-          for (const { prefix, path } of this.host.rib.routes({
-            peer: this.address,
-            bestOnly: false,
-          }))
-            withdrawn.push(routeKey(prefixText(prefix), path.pathId || undefined));
-        this.host.rib.flushPeer(this.address);
-        if (withdrawn.length)
-          this.emit("routes", { announced: [], withdrawn, treatedAsWithdraw: false });
+        // RFC 4271 §8.2.2: every route of the session is withdrawn. The
+        // route keys are made only if a listener reads them (lazyArray), from
+        // the compact list the RIB hands back — no text or prefix object per
+        // route of a full table that nobody looks at.
+        const gone = this.host.rib.dropPeer(this.address);
+        if (gone.length > 0 && this.listenerCount("routes") > 0)
+          this.emit("routes", {
+            announced: [],
+            withdrawn: lazyArray(gone.length, () => {
+              const keys = new Array<string>(gone.length);
+              for (let i = 0; i < gone.length; i++) {
+                const p = gone.prefix(i);
+                keys[i] = routeKey(prefixText(p), p.pathId);
+              }
+              return keys;
+            }),
+            treatedAsWithdraw: false,
+          });
       }
     }
     this.host.changed();
