@@ -5,10 +5,17 @@
  * - `speaker.ts`   `Speaker`: listener, configured and dynamic peers,
  *                  originate/withdraw, events, status.
  * - `session.ts`   `PeerSession`: one peer's I/O — FSM + codec + TCP,
- *                  collisions, RIB registration, counters; every entry
- *                  point contained (an internal error ends that session only).
+ *                  collisions, timers, counters; every entry point
+ *                  contained (an internal error ends that session only).
+ * - `peer-rib.ts`  `PeerRib`: one peer's routes in the RIB — registration,
+ *                  UPDATEs in (routes event, End-of-RIB, max-prefix), the
+ *                  Adj-RIB-Out out (initial export, route refresh), routes
+ *                  kept stale or withdrawn when the session goes down.
+ * - `session-options.ts` pure: configuration → local AS, our graceful
+ *                  restart, capabilities we announce, FSM options.
  * - `session-types.ts` status, counters, events and host shapes of a session.
- * - `session-info.ts` pure: NOTIFICATION / negotiated session as status shows them.
+ * - `session-info.ts` pure: a peer's status record; NOTIFICATION / last
+ *                  error / negotiated session as status shows them.
  * - `update-prefixes.ts` pure: the prefixes an UPDATE withdraws/announces.
  * - `rib-peer.ts`  pure: a peer's configuration + negotiated session →
  *                  `RibPeerConfig` (policies compiled from its BGPFilters).

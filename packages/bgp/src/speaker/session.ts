@@ -8,6 +8,9 @@
 // while a connection collision (RFC 4271 §6.8) is unresolved, a second one
 // run by a companion FSM. Everything else — timers, negotiation, error
 // handling — is decided by the FSM; this file only performs what it asks.
+// What the session does with routes (the peer in the RIB, UPDATEs in, the
+// Adj-RIB-Out out, stale routes) is peer-rib.ts; what its configuration
+// means for the FSM and the OPEN is session-options.ts.
 //
 // Containment: every way into a session — socket data/close/error, the
 // timer, connect callbacks, the Speaker's calls — runs inside `guard()`. A
@@ -27,20 +30,16 @@ import {
   type Fsm,
   type FsmAction,
   type FsmEvent,
-  type FsmOptions,
   fireDue,
-  formatBgpId,
   fsmError,
   type NegotiatedSession,
   nextDeadline,
-  parseBgpId,
   promote,
   type SessionError,
   type SessionState,
   step,
   updateSent,
 } from "../fsm/index.js";
-import { applyUpdate } from "../rib/update.js";
 import {
   CeaseSubcode,
   ErrorCode,
@@ -56,32 +55,31 @@ import {
   decodeMessage,
   encodeMessage,
   endOfRib,
-  endOfRibFamily,
   Framer,
   KEEPALIVE,
   maxMessageLength,
   type OpenMessage,
-  type Prefix,
   shutdownNotification,
 } from "../wire/index.js";
-import { GracefulRestartConfig, type PeerConfig } from "./config.js";
-import { GrHelper } from "./gr-helper.js";
+import type { PeerConfig } from "./config.js";
 import { keepsRoutes, type LocalGracefulRestart } from "./graceful-restart.js";
-import { localSubnets } from "./local-subnets.js";
 import {
   buildOpen,
   contextOf,
-  type FamilyKey,
   familyName,
-  localDescriptor,
+  type LocalCapabilities,
   openDescriptor,
 } from "./open-map.js";
-import { OutQueue } from "./out-queue.js";
+import { PeerRib } from "./peer-rib.js";
 import { errorEvent, notificationReply } from "./replies.js";
-import { peerPolicies, ribPeerConfig } from "./rib-peer.js";
-import { routeKey, routesFromUpdate } from "./routes.js";
 import { SendHoldTimer, sendHoldSeconds } from "./send-hold.js";
-import { applyMinTtl, normalise, notificationInfo, sessionInfo } from "./session-info.js";
+import { applyMinTtl, lastError, normalise, peerStatus, sessionInfo } from "./session-info.js";
+import {
+  fsmOptions,
+  localCapabilities,
+  localGracefulRestart,
+  sessionLocalAs,
+} from "./session-options.js";
 import {
   COUNTER_OF,
   type LastError,
@@ -93,7 +91,6 @@ import {
   zeroCounters,
 } from "./session-types.js";
 import { connectTcp } from "./transport.js";
-import { heldIndices, lazyArray, prefixText, withdrawnPrefixes } from "./update-prefixes.js";
 
 export { normalise } from "./session-info.js";
 export type {
@@ -139,25 +136,19 @@ export class PeerSession extends EventEmitter<SessionEvents> {
   private timerAt = 0;
   private readonly sent = zeroCounters();
   private readonly received = zeroCounters();
-  /** Registered with the RIB (from the first Established until destroyed). */
-  private inRib = false;
-  /** Sends the Adj-RIB-Out while Established. */
-  private outQueue: OutQueue | undefined;
+  /** The peer's routes in the speaker's RIB: UPDATEs in, Adj-RIB-Out out, stale routes. */
+  private readonly routes: PeerRib;
   /** Max-prefix restart timer (RFC 4486 Cease/1 then `restartAfterSec`). */
   private maxPrefixTimer: NodeJS.Timeout | undefined;
-  private maxPrefixWarned = false;
   private flaps = 0;
   private negotiated: NegotiatedSession | undefined;
   private lastErr: LastError | undefined;
   private learnedAs: number | undefined;
-  private readonly families: readonly FamilyKey[];
   private destroyed = false;
   private readonly wallOffset: number;
   private internalErrors = 0;
   /** Set while a contained error is being handled (a second one then only drops the connections). */
   private failing = false;
-  /** Graceful restart, helper role: the peer's stale routes and their timers (RFC 4724 §4.2). */
-  private readonly gr: GrHelper;
   /** The R bit is set on the first session after a restart only. */
   private restarting: boolean;
 
@@ -167,71 +158,32 @@ export class PeerSession extends EventEmitter<SessionEvents> {
   ) {
     super();
     this.address = settings.peer.address;
-    this.families = (settings.peer.families ?? [
-      this.address.includes(":") ? "ipv6-unicast" : "ipv4-unicast",
-    ]) as FamilyKey[];
     this.wallOffset = Date.now() - host.now();
     this.restarting = !!host.restarting;
-    this.main = { fsm: createFsm(this.fsmOptions(false), host.now()) };
-    this.gr = new GrHelper({
-      rib: host.rib,
-      id: this.address,
-      registered: () => this.inRib,
-      routesGone: (withdrawn) =>
-        this.emit("routes", { announced: [], withdrawn, treatedAsWithdraw: false }),
+    this.main = {
+      fsm: createFsm(fsmOptions(settings, host, this.localCaps(), false), host.now()),
+    };
+    this.routes = new PeerRib(host, this.address, {
+      routes: (changes) => this.emit("routes", changes),
+      listening: () => this.listenerCount("routes") > 0,
+      endOfRib: (family) => this.emit("end-of-rib", family),
       stale: (keys, restartTime) => this.emit("stale", { keys, restartTime }),
       warning: (m) => this.emit("warning", m),
-      changed: () => host.changed(),
       guard: (where, fn) => this.guard(where, undefined, fn),
-      now: () => host.now(),
     });
   }
 
   /** Our graceful-restart settings for this session (the peer's override, or the speaker's). */
   private get localGr(): LocalGracefulRestart | undefined {
-    const { gracefulRestart: p, maxRestartTime } = this.settings.peer;
-    if (p === false) return undefined;
-    const gr = p ?? this.host.gracefulRestart;
-    if (maxRestartTime === undefined) return gr;
-    return { ...(gr ?? GracefulRestartConfig.parse({})), restartTime: maxRestartTime };
+    return localGracefulRestart(this.settings, this.host);
   }
 
   private get localAs(): number {
-    return this.settings.peer.localAsn ?? this.host.asn;
+    return sessionLocalAs(this.settings, this.host);
   }
 
-  private fsmOptions(passive: boolean): FsmOptions {
-    const p = this.settings.peer;
-    return {
-      localAs: this.localAs,
-      bgpId: parseBgpId(this.host.routerId),
-      peerAs: this.settings.peerAs,
-      holdTime: p.holdTime,
-      ...(p.keepaliveTime !== undefined ? { keepaliveTime: p.keepaliveTime } : {}),
-      connectRetryTime: p.connectRetryTime,
-      openHoldTime: p.openHoldTime,
-      passive: passive || p.passive,
-      idleHoldTime: Math.max(0.001, p.errorWaitTime[0]),
-      maxIdleHoldTime: Math.max(0.001, p.errorWaitTime[0], p.errorWaitTime[1]),
-      capabilities: localDescriptor(this.localCaps()),
-    };
-  }
-
-  private localCaps() {
-    return {
-      asn: this.localAs,
-      families: this.families,
-      ...(this.settings.peer.addPath ? { addPath: this.settings.peer.addPath } : {}),
-      ...(this.localGr
-        ? {
-            gracefulRestart: {
-              restartTime: this.localGr.restartTime,
-              restarting: this.restarting,
-              forwardingPreserved: this.localGr.forwardingPreserved,
-            },
-          }
-        : {}),
-    };
+  private localCaps(): LocalCapabilities {
+    return localCapabilities(this.settings, this.host, this.restarting);
   }
 
   /** Current FSM state. */
@@ -241,12 +193,12 @@ export class PeerSession extends EventEmitter<SessionEvents> {
 
   /** Number of routes from this peer in the RIB (its Adj-RIB-In after import filters). */
   routeCount(): number {
-    return this.inRib ? this.host.rib.pathCount(this.address) : 0;
+    return this.routes.routeCount();
   }
 
   /** Number of routes kept stale from this peer (RFC 4724 §4.2). */
   staleCount(): number {
-    return this.inRib ? this.host.rib.staleCount(this.address) : 0;
+    return this.routes.staleCount();
   }
 
   /** Starts the session (ManualStart, or the passive variant; RFC 4271 §8.1.2). */
@@ -267,7 +219,7 @@ export class PeerSession extends EventEmitter<SessionEvents> {
     const data = shutdownNotification(message, CeaseSubcode.AdministrativeShutdown).data;
     const notification = cease(CeaseSubcode.AdministrativeShutdown, data);
     this.guard("stop", undefined, () => {
-      this.gr.sweep(undefined, "stopped");
+      this.routes.gr.sweep(undefined, "stopped");
       if (this.second) this.dispatch(this.second, { type: "ManualStop", notification });
       this.dispatch(this.main, { type: "ManualStop", notification });
     });
@@ -280,24 +232,15 @@ export class PeerSession extends EventEmitter<SessionEvents> {
     this.destroyed = true;
     clearTimeout(this.timer);
     this.timer = undefined;
-    this.gr.stopTimer();
     clearTimeout(this.maxPrefixTimer);
     this.maxPrefixTimer = undefined;
-    this.gr.sweep(undefined, "peer removed");
-    this.closeOut();
+    this.routes.remove();
     this.pendingOut?.destroy();
     this.pendingOut = undefined;
     // stop()'s "drop" already closed (flushing its NOTIFICATION) what the FSM knew of.
     for (const c of [this.main.conn, this.second?.conn]) c?.socket.destroy();
     this.main.conn = undefined;
     this.second = undefined;
-    if (this.inRib) {
-      this.inRib = false;
-      const { rib } = this.host;
-      if (rib.pathCount(this.address) > 0) rib.dropPeer(this.address);
-      rib.removePeer(this.address);
-      this.host.changed();
-    }
     this.removeAllListeners();
   }
 
@@ -370,122 +313,54 @@ export class PeerSession extends EventEmitter<SessionEvents> {
    * (or when the socket drains).
    */
   scheduleOut(): void {
-    this.outQueue?.schedule();
+    this.routes.scheduleOut();
   }
 
   /** Changes waiting in this peer's Adj-RIB-Out, and whether its socket pushes back. */
   outState(): { pending: number; blocked: boolean } {
-    return { pending: this.outQueue?.pending ?? 0, blocked: this.outQueue?.blocked ?? false };
+    return this.routes.outState();
   }
 
   /** The status of this peer. */
   status(): PeerStatus {
-    const f = this.main.fsm;
     const conn = this.main.conn;
-    const s = this.negotiated;
-    const now = this.host.now();
-    const p = this.settings.peer;
-    return {
-      address: this.address,
-      port: p.port,
+    return peerStatus({
+      peer: this.settings.peer,
+      settings: this.settings,
       asn: this.learnedAs ?? this.settings.peerAs,
       localAsn: this.localAs,
-      ...(p.description ? { description: p.description } : {}),
-      dynamic: this.settings.dynamic,
-      passive: p.passive || this.settings.dynamic,
-      state: f.state,
-      since: Math.round(f.since + this.wallOffset),
-      ...(f.state === "Established" && f.establishedAt !== undefined
-        ? { uptimeMs: Math.round(now - f.establishedAt) }
-        : {}),
+      fsm: this.main.fsm,
+      now: this.host.now(),
+      wallOffset: this.wallOffset,
       ...(conn && !conn.closed
-        ? {
-            connection: {
-              direction: conn.direction,
-              localAddress: normalise(conn.socket.localAddress ?? ""),
-              localPort: conn.socket.localPort ?? 0,
-              remotePort: conn.socket.remotePort ?? 0,
-            },
-          }
+        ? { connection: { direction: conn.direction, socket: conn.socket } }
         : {}),
-      ...(s && f.state === "Established" ? { session: sessionInfo(s) } : {}),
+      ...(this.negotiated ? { negotiated: this.negotiated } : {}),
       messages: { sent: { ...this.sent }, received: { ...this.received } },
       prefixes: {
         received: this.routeCount(),
-        advertised: this.inRib ? (this.host.rib.adjRibOut(this.address)?.size ?? 0) : 0,
+        advertised: this.routes.advertisedCount(),
         stale: this.staleCount(),
       },
-      connectRetryCounter: f.connectRetryCounter,
       flaps: this.flaps,
       internalErrors: this.internalErrors,
       ...(this.lastErr ? { lastError: this.lastErr } : {}),
-    };
+    });
   }
 
   /** Routes kept from the restarting peer (keys), not yet refreshed. */
   staleRoutes(): string[] {
-    return this.inRib ? this.gr.staleRoutes() : [];
+    return this.routes.staleRoutes();
   }
 
   // ---- the edge ---------------------------------------------------------
 
-  private carries(p: Prefix): boolean {
-    return !!this.negotiated?.capabilities.families.some((x) => x.afi === p.afi && x.safi === 1);
-  }
-
-  /** Registers the peer with the RIB, or updates what its new session negotiated. */
-  private registerWithRib(session: NegotiatedSession, conn: Conn | undefined): void {
-    const rib = this.host.rib;
-    const id = this.address;
-    // A peer with no paths left is registered anew (its local address may have changed).
-    if (this.inRib && rib.pathCount(id) === 0) {
-      rib.removePeer(id);
-      this.inRib = false;
-    }
-    if (!this.inRib) {
-      const socketAddress = normalise(conn?.socket.localAddress ?? "");
-      const link = localSubnets(socketAddress, this.host.netns);
-      rib.addPeer(
-        ribPeerConfig({
-          address: this.address,
-          peer: this.settings.peer,
-          session,
-          ...(this.localAs !== this.host.asn ? { localAs: this.localAs } : {}),
-          socketAddress,
-          sharedSubnets: link.subnets,
-          ...(link.iface !== undefined ? { interface: link.iface } : {}),
-          ...(link.address6 !== undefined ? { interfaceAddress6: link.address6 } : {}),
-        }),
-      );
-      this.inRib = true;
-    } else {
-      const c = session.capabilities;
-      rib.setSession(id, {
-        routerId: formatBgpId(session.peerBgpId),
-        fourOctetAs: c.fourOctetAs,
-        addPathSend: c.addPath.some((a) => a.send),
-      });
-    }
-  }
-
   /** Applies a changed import/export configuration (route refresh on policy change). */
   reconfigure(peer: PeerConfig): { needsRefresh: boolean } {
     (this.settings as { peer: PeerConfig }).peer = peer;
-    if (!this.inRib) return { needsRefresh: false };
-    const rib = this.host.rib;
-    const id = this.address;
-    const { importPolicy, exportPolicy } = peerPolicies(peer);
-    rib.setExportPolicy(id, exportPolicy);
-    const r = rib.setImportPolicy(id, importPolicy);
-    this.host.changed();
+    const r = this.routes.applyPolicies(peer);
     if (r.needsRefresh) this.requestRefresh();
     return r;
-  }
-
-  private closeOut(): void {
-    this.outQueue?.close();
-    this.outQueue = undefined;
-    if (this.inRib) this.host.rib.stopExport(this.address);
   }
 
   /** RFC 9687: after a write that the socket did not take, the send hold timer runs. */
@@ -741,22 +616,15 @@ export class PeerSession extends EventEmitter<SessionEvents> {
     const fam = familyName({ afi, safi });
     this.emit("route-refresh", fam);
     const conn = this.main.conn!;
-    const q = this.outQueue;
-    const out = this.host.rib.adjRibOut(this.address);
-    if (!q || !out) return;
     const enhanced = !!this.negotiated?.capabilities.enhancedRouteRefresh;
-    // RFC 7313 §4: BoRR, the full Adj-RIB-Out of the family, EoRR. Changes
-    // already pending go out first, so BoRR starts a clean re-advertisement.
-    if (enhanced) {
-      q.flush();
-      this.write(conn, { type: "route-refresh", afi, safi, subtype: RouteRefreshSubtype.BoRR });
-    }
-    out.resendAll();
-    q.flush();
-    if (enhanced)
-      q.whenIdle(() =>
-        this.write(conn, { type: "route-refresh", afi, safi, subtype: RouteRefreshSubtype.EoRR }),
-      );
+    // RFC 7313 §4: BoRR, the full Adj-RIB-Out of the family, EoRR.
+    const rr = (subtype: number) => () =>
+      this.write(conn, { type: "route-refresh", afi, safi, subtype });
+    this.routes.resend(
+      enhanced
+        ? { borr: rr(RouteRefreshSubtype.BoRR), eorr: rr(RouteRefreshSubtype.EoRR) }
+        : undefined,
+    );
   }
 
   /** Steps one runner's FSM with an event and performs its actions. */
@@ -855,14 +723,7 @@ export class PeerSession extends EventEmitter<SessionEvents> {
   private recordError(err: SessionError): void {
     if (this.seenError === err) return;
     this.seenError = err;
-    this.lastErr = {
-      event: err.event,
-      state: err.state,
-      at: Math.round(err.at + this.wallOffset),
-      ...(err.reason ? { reason: err.reason } : {}),
-      ...(err.sent ? { sent: notificationInfo(err.sent) } : {}),
-      ...(err.received ? { received: notificationInfo(err.received) } : {}),
-    };
+    this.lastErr = lastError(err, this.wallOffset);
   }
 
   private connect(): void {
@@ -925,11 +786,14 @@ export class PeerSession extends EventEmitter<SessionEvents> {
   private onUp(r: Runner, session: NegotiatedSession): void {
     this.negotiated = session;
     this.restarting = false; // R only in the first OPEN after our restart
-    if (this.staleCount()) this.gr.peerReturned(session, this.localGr?.staleTime ?? 360);
+    if (this.staleCount()) this.routes.gr.peerReturned(session, this.localGr?.staleTime ?? 360);
     this.learnedAs = session.peerAs;
     if (r.conn) r.conn.ctx = contextOf(session);
-    this.maxPrefixWarned = false;
-    this.registerWithRib(session, r.conn);
+    this.routes.register(session, {
+      peer: this.settings.peer,
+      socketAddress: normalise(r.conn?.socket.localAddress ?? ""),
+      ...(this.localAs !== this.host.asn ? { localAs: this.localAs } : {}),
+    });
     this.emit("up", sessionInfo(session));
     // The routes go out once this runner is the session (see afterStep): a
     // companion that reaches Established is promoted first.
@@ -943,28 +807,21 @@ export class PeerSession extends EventEmitter<SessionEvents> {
     const conn = this.main.conn;
     const session = this.negotiated;
     this.syncPending = false;
-    if (!conn || !session || !this.inRib) return;
-    this.closeOut();
-    const rib = this.host.rib;
-    const id = this.address;
-    const out = rib.startExport(id, { incremental: true });
-    const q = new OutQueue(out, conn.socket, conn.ctx, this.host.updateDelayMs, {
-      feed: (max) => rib.feedExport(id, max),
-      feeding: () => rib.exportFeeding(id),
+    if (!conn || !session) return;
+    this.routes.startSending({
+      socket: conn.socket,
+      ctx: conn.ctx,
       open: () => !conn.closed && this.main.conn === conn,
-      carries: (p) => this.carries(p),
       sent: (n, ok) => {
         this.sent.update += n;
         this.main.fsm = updateSent(this.main.fsm, this.host.now());
         this.watchSend(conn, ok);
       },
+      synced: () => {
+        for (const f of session.capabilities.families) this.write(conn, endOfRib(f.afi, f.safi));
+        this.rearm();
+      },
       guard: (where, fn) => this.guard(where, conn, fn),
-    });
-    this.outQueue = q;
-    q.flush();
-    q.whenIdle(() => {
-      for (const f of session.capabilities.families) this.write(conn, endOfRib(f.afi, f.safi));
-      this.rearm();
     });
   }
 
@@ -973,32 +830,8 @@ export class PeerSession extends EventEmitter<SessionEvents> {
     this.syncPending = false;
     this.recordError(reason);
     const gr = this.negotiated?.capabilities.gracefulRestart;
-    this.closeOut();
-    if (!this.destroyed && keepsRoutes(gr, reason) && gr!.restartTime > 0) {
-      this.gr.keep(gr!);
-    } else {
-      this.gr.sweep(undefined, "down");
-      if (this.inRib && this.host.rib.pathCount(this.address) > 0) {
-        // RFC 4271 §8.2.2: every route of the session is withdrawn. The
-        // route keys are made only if a listener reads them (lazyArray), from
-        // the compact list the RIB hands back — no text or prefix object per
-        // route of a full table that nobody looks at.
-        const gone = this.host.rib.dropPeer(this.address);
-        if (gone.length > 0 && this.listenerCount("routes") > 0)
-          this.emit("routes", {
-            announced: [],
-            withdrawn: lazyArray(gone.length, () => {
-              const keys = new Array<string>(gone.length);
-              for (let i = 0; i < gone.length; i++) {
-                const p = gone.prefix(i);
-                keys[i] = routeKey(prefixText(p), p.pathId);
-              }
-              return keys;
-            }),
-            treatedAsWithdraw: false,
-          });
-      }
-    }
+    const keep = !this.destroyed && keepsRoutes(gr, reason) && gr!.restartTime > 0;
+    this.routes.down(keep ? gr : undefined);
     this.host.changed();
     this.emit("down", this.lastErr!);
     this.negotiated = undefined;
@@ -1006,76 +839,13 @@ export class PeerSession extends EventEmitter<SessionEvents> {
 
   private onUpdate(r: Runner, d: DecodedMessage | undefined): void {
     const conn = r.conn;
-    if (d?.message.type !== "update" || !conn || !this.inRib) return;
-    const msg = d.message;
-    const eor = endOfRibFamily(msg);
-    if (eor) {
-      const fam = familyName(eor);
-      this.emit("end-of-rib", fam);
-      // RFC 4724 §4.2: End-of-RIB ends the wait; what is still stale goes.
-      if (this.staleCount()) this.gr.sweep(fam, "end-of-rib");
-      return;
-    }
-    const rib = this.host.rib;
-    const id = this.address;
-    // The "routes" event (what this UPDATE changed in the peer's Adj-RIB-In).
-    // Which prefixes it names is settled now (before and after the RIB took
-    // the UPDATE); the route objects and their text are made only if a
-    // listener reads them (lazyArray): the speaker always listens, but a
-    // full table nobody looks at costs no per-route objects.
-    const listening = this.listenerCount("routes") > 0;
-    let gone: Prefix[] | undefined;
-    if (listening) {
-      gone = [];
-      for (const p of withdrawnPrefixes(msg, d.action === "treat-as-withdraw"))
-        if (rib.hasPath(id, p)) gone.push(p);
-    }
-    const res = applyUpdate(rib, id, msg, d.action);
-    let allHeld = true;
-    for (const a of res.announced) {
-      if (a.infeasible)
-        this.emit("warning", `route(s) from ${id} treated as withdrawn: ${a.infeasible.message}`);
-      if (a.infeasible || a.rejected > 0 || a.maxPrefix?.state === "exceeded") allHeld = false;
-    }
-    if (gone) {
-      const treated = d.action === "treat-as-withdraw";
-      // Indices (in announcedPrefixes order) of the announced prefixes the peer now has a path for.
-      const held = treated ? [] : heldIndices(msg, allHeld ? undefined : (p) => rib.hasPath(id, p));
-      if (held.length || gone.length || treated) {
-        const ctx = conn.ctx;
-        const action = d.action;
-        const withdrawnNow = gone;
-        this.emit("routes", {
-          announced: lazyArray(held.length, () => {
-            const all = routesFromUpdate(msg, ctx, action).announced;
-            return held.map((i) => all[i]!);
-          }),
-          withdrawn: lazyArray(withdrawnNow.length, () =>
-            withdrawnNow.map((p) => routeKey(prefixText(p), p.pathId)),
-          ),
-          treatedAsWithdraw: treated,
-        });
-      }
-    }
-    this.host.changed();
-    if (res.maxPrefix) this.onMaxPrefix(res.maxPrefix);
+    if (!d || !conn) return;
+    if (this.routes.update(d, conn.ctx, this.settings.peer.maxPrefix)) this.onMaxPrefix();
   }
 
-  /** Max-prefix reached (RFC 4486 §4): warn once, or Cease/1 and restart later if configured. */
-  private onMaxPrefix(state: "warn" | "exceeded"): void {
-    const mp = this.settings.peer.maxPrefix;
-    if (!mp) return;
-    const count = this.routeCount();
-    if (state === "warn" || mp.action === "warn") {
-      if (!this.maxPrefixWarned)
-        this.emit("warning", `max-prefix: ${this.address} sent ${count} routes, limit ${mp.limit}`);
-      this.maxPrefixWarned = true;
-      return;
-    }
-    this.emit(
-      "warning",
-      `max-prefix: ${this.address} exceeded the limit of ${mp.limit} routes: Cease / Maximum Number of Prefixes Reached`,
-    );
+  /** Max-prefix exceeded with action teardown (RFC 4486 §4): Cease/1, and restart later if configured. */
+  private onMaxPrefix(): void {
+    const mp = this.settings.peer.maxPrefix!;
     // RFC 4486 §4: the data field may carry AFI, SAFI and the limit; we send the limit's family-less form (none).
     this.dispatch(this.main, {
       type: "ManualStop",
