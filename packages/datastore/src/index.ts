@@ -8,6 +8,9 @@
  * - `errors.ts`           typed errors (conflicts, unavailable, compacted, usage).
  * - `keys.ts`             prefix ranges and input checks.
  * - `crud.ts`             create/update/delete as single-key transactions.
+ * - `backends/txn-backed.ts` create/update/delete and compare checks over a
+ *                         backend's own transactions (shared by the three below).
+ * - `backends/watch-handle.ts` the watch handle of the in-process backends.
  * - `backends/memory.ts`  in-process reference backend (tests, tools).
  * - `backends/sqlite.ts`  embedded default: one SQLite file shared by processes of a host.
  * - `backends/etcd.ts`    etcd v3, for clusters.

@@ -11,6 +11,8 @@
  * - `transitions.ts`    shared §8.2.2 procedures: to Idle (back-off), start, OPEN.
  * - `idle.ts`, `connect-active.ts`, `open-states.ts`, `established.ts`
  *                       the per-state tables of §8.2.2.
+ * - `after-open.ts`     the events OpenSent, OpenConfirm and Established
+ *                       handle alike (§8.2.2), in one place.
  * - `timers.ts`         deadlines → events: `nextDeadline`, `fireDue`, `updateSent`.
  * - `jitter.ts`         RFC 4271 §10 timer jitter, deterministic (opt-in).
  * - `open.ts`           `validateOpen`: OPEN checks (§6.2) and hold/keepalive.
