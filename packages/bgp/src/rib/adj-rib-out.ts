@@ -179,24 +179,27 @@ export class AdjRibOut {
   }
 
   /**
-   * A session's initial export, route by route as it is sent (see
-   * `Rib.feedExport`): a route with no state yet is recorded as advertised
-   * with `attrs` (one reference handed over) and true is returned — the
-   * caller sends it now; a route with a state (changed since the export
-   * started) goes the way of {@link AdjRibOut.setV4} and false is returned.
+   * A session's initial export (see `Rib.feedExport`), a run of IPv4 routes
+   * (address × 64 + length) exported with the same `attrs` (no reference
+   * handed over) at a time: the routes with no state yet are recorded as
+   * advertised, in one pass, and moved to the front of `keys`; returns how
+   * many — the caller sends those now. Routes with a state already are left alone: they changed since the
+   * initial export started, so their state is the export of their current
+   * best path already.
    */
-  adoptV4(addr: number, length: number, attrs: AttrSet | null): boolean {
-    if (attrs === null) {
-      this.setV4(addr, length, null);
-      return false;
+  adoptRunV4(keys: number[], count: number, attrs: AttrSet): number {
+    const slot = this.#state(attrs, undefined)!;
+    const n = this.#slots.insertAbsentV4(keys, count, slot);
+    // #state counted one route in `slot`; there are n.
+    slot.refs += n - 1;
+    if (n === 0) {
+      slot.refs++;
+      this.#leave(slot);
+      return 0;
     }
-    if (this.#slots.getV4(addr, length) !== undefined) {
-      this.setV4(addr, length, attrs);
-      return false;
-    }
-    this.#slots.setV4(addr, length, this.#state(attrs, undefined)!);
-    this.#sentCount++;
-    return true;
+    this.#interner.retain(attrs, n);
+    this.#sentCount += n;
+    return n;
   }
 
   /** The state last looked up (a table's routes mostly move between the same two or three). */

@@ -174,9 +174,9 @@ export class AttrInterner {
     return set;
   }
 
-  /** Adds one reference to a set already interned here. */
-  retain(set: AttrSet): void {
-    (set as MutableAttrSet).refs++;
+  /** Adds one reference (or `count`) to a set already interned here. */
+  retain(set: AttrSet, count = 1): void {
+    (set as MutableAttrSet).refs += count;
   }
 
   /** Drops one reference; the set is forgotten when none remain. */

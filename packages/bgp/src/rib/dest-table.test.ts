@@ -174,6 +174,53 @@ describe.each([
     );
   });
 
+  it("insertAbsentV4 inserts the absent keys in one pass, across growth, and lists them first", () => {
+    const keyArb = fc
+      .record({ a: fc.nat(200), len: fc.constantFrom(24, 32) })
+      .map(({ a, len }) => ((0xc6120000 + a * 256) >>> 0) * 64 + len);
+    fc.assert(
+      fc.property(
+        fc.array(keyArb, { maxLength: 60 }),
+        fc.array(keyArb, { maxLength: 200 }),
+        (before, keys) => {
+          const t = new DestTable<number>(4, { sharedValues });
+          const p = (k: number): Prefix => {
+            const length = k % 64;
+            const a = (k - length) / 64;
+            return {
+              afi: 1,
+              length,
+              bytes: Uint8Array.of(a >>> 24, (a >>> 16) & 255, (a >>> 8) & 255, a & 255).slice(
+                0,
+                (length + 7) >> 3,
+              ),
+            };
+          };
+          const m = new Map<number, number>();
+          for (const k of before) {
+            t.set(p(k), 1);
+            m.set(k, 1);
+          }
+          const want: number[] = [];
+          for (const k of keys)
+            if (!m.has(k)) {
+              m.set(k, 2);
+              want.push(k);
+            }
+          const list = [...keys];
+          const n = t.insertAbsentV4(list, list.length, 2);
+          expect(list.slice(0, n)).toEqual(want);
+          expect(t.size).toBe(m.size);
+          for (const [k, v] of m) expect(t.get(p(k))).toBe(v);
+          // The registry counts the new references: deleting them all leaves the old ones.
+          for (const k of want) t.delete(p(k));
+          expect([...t.values()].every((v) => v === 1)).toBe(true);
+        },
+      ),
+      { numRuns: 200 },
+    );
+  });
+
   it("a walk that deletes what it just visited still visits every other destination", () => {
     // Deleting the destination just before the cursor shifts later members of
     // its probe run back over the cursor (backward-shift deletion): the walk

@@ -245,6 +245,54 @@ export class DestTable<V> {
     if (++this.#v4 > (this.#mask + 1) * 0.7) this.#grow();
   }
 
+  /**
+   * Inserts each IPv4 key of `keys[0..count)` (address × 64 + length) that
+   * is not in the table yet, with value `v`, in one pass (no call per key);
+   * keys already present are left as they are. The inserted keys are moved
+   * to the front of `keys`, in order; returns how many were inserted.
+   */
+  insertAbsentV4(keys: number[], count: number, v: V): number {
+    this.#missLen = -1;
+    const shared = this.#shared;
+    // One registry reference per inserted key, taken together at the end.
+    const id = shared ? this.#register(v) : -1;
+    let inserted = 0;
+    let len = this.#len;
+    let addrs = this.#addr;
+    let mask = this.#mask;
+    for (let n = 0; n < count; n++) {
+      const key = keys[n]!;
+      const length = key % 64;
+      const addr = (key - length) / 64;
+      let i = hash(addr, length) & mask;
+      let l = len[i]!;
+      while (l !== EMPTY && !(l === length && addrs[i] === addr)) {
+        i = (i + 1) & mask;
+        l = len[i]!;
+      }
+      if (l !== EMPTY) continue; // present
+      addrs[i] = addr;
+      len[i] = length;
+      if (shared) this.#ref[i] = id;
+      else this.#vals[i] = v;
+      keys[inserted++] = key;
+      if (++this.#v4 > (mask + 1) * 0.7) {
+        this.#grow();
+        len = this.#len;
+        addrs = this.#addr;
+        mask = this.#mask;
+      }
+    }
+    if (shared) {
+      this.#counts[id]! += inserted - 1;
+      if (inserted === 0) {
+        this.#counts[id]!++;
+        this.#unregister(id);
+      }
+    }
+    return inserted;
+  }
+
   /** Removes a prefix; true if it was there. */
   delete(p: Prefix): boolean {
     if (p.afi !== 1) return this.#other.delete(ribKey(p));

@@ -664,6 +664,17 @@ describe("incremental initial export (feedExport)", () => {
         expect(new Set([...r.adjRibOut("e2")!.prefixes()].map((q) => prefixKey(q, false)))).toEqual(
           new Set(fresh.held.keys()),
         );
+        // Every reference the feed took is given back: nothing is left interned
+        // once the export stops and the Loc-RIB is empty.
+        r.stopExport("e2");
+        r.flushPeer("e1");
+        r.unoriginate([
+          ...Array.from({ length: 81 }, (_, k) => nthPrefix(k, 32)),
+          ...Array.from({ length: 81 }, (_, k) => v6(k)),
+          v6(1),
+        ]);
+        expect(r.size).toBe(0);
+        expect(r.interner.size).toBe(0);
       }),
       { numRuns: 300 },
     );

@@ -814,40 +814,51 @@ export class Rib {
     const announce4: { attrs: AttrSet; v4: number[] }[] = [];
     const interner = this.interner;
     const byPrefix = t.exportPolicy !== undefined;
+    // Consecutive destinations whose best path has the same source and
+    // attributes are exported alike (without a policy): one export decision
+    // and one Adj-RIB-Out call for the run, not one per destination.
     let lastSource: PathSource | undefined;
     let lastAttrs: AttrSet | undefined;
+    /** The export of the run (one reference held here), null: not exported. */
     let result: AttrSet | null = null;
-    let group: number[] | undefined;
+    let run: number[] = [];
+    const endRun = () => {
+      const a = result;
+      if (!a || run.length === 0) return;
+      const n = out.adoptRunV4(run, run.length, a);
+      if (n === 0) return;
+      run.length = n;
+      const g = announce4.find((x) => x.attrs === a);
+      if (g) for (const v of run) g.v4.push(v);
+      else announce4.push({ attrs: a, v4: run });
+      run = [];
+    };
     const done = this.#dests.walk(
       cursor,
       max,
       (addr, length, head) => {
         if (t.rejects4) return;
-        let a: AttrSet | null;
-        if (!byPrefix && head.source === lastSource && head.attrs === lastAttrs) {
-          a = result;
-          if (a) interner.retain(a);
-        } else {
-          a = this.#exportSet(head.source, head.attrs, v4prefix(addr, length), t);
+        if (byPrefix || head.source !== lastSource || head.attrs !== lastAttrs) {
+          const a = this.#exportSet(head.source, head.attrs, v4prefix(addr, length), t);
           lastSource = head.source;
           lastAttrs = head.attrs;
-          result = a;
-          group = undefined;
-        }
-        if (!out.adoptV4(addr, length, a) || !a) return;
-        if (!group) {
-          group = announce4.find((g) => g.attrs === a)?.v4;
-          if (!group) {
-            group = [];
-            announce4.push({ attrs: a, v4: group });
+          if (a === result) {
+            if (a) interner.release(a);
+          } else {
+            endRun();
+            run.length = 0;
+            if (result) interner.release(result);
+            result = a;
           }
         }
-        group.push(addr * 64 + length);
+        if (result) run.push(addr * 64 + length);
       },
       (prefix, head) => {
         this.#exportKeyTo(t, prefix, head);
       },
     );
+    endRun();
+    if (result) interner.release(result);
     if (done) t.feed = undefined;
     return { announce4, withdraw4: [], rest: { announce: [], withdraw: [] } };
   }
