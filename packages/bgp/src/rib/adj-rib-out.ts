@@ -35,7 +35,7 @@ export interface PackedBatch {
 
 /** The IPv4 prefix of a number address × 64 + length. */
 export function v4FromKey(v: number): Prefix {
-  const length = v % 64;
+  const length = v & 63; // v < 2^38: the low 6 bits survive ToInt32
   return v4prefix((v - length) / 64, length);
 }
 
@@ -347,7 +347,7 @@ export class AdjRibOut {
     const q4 = this.#queue4;
     while (this.#cursor4 < this.#len4 && n < limit) {
       const v = q4[this.#cursor4++]!;
-      const length = v % 64;
+      const length = v & 63; // v < 2^38: the low 6 bits survive ToInt32
       const addr = (v - length) / 64;
       const slot = this.#slots.getV4(addr, length);
       // A cancelled change: nothing to send for it.

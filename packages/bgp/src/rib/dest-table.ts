@@ -262,7 +262,7 @@ export class DestTable<V> {
     let mask = this.#mask;
     for (let n = 0; n < count; n++) {
       const key = keys[n]!;
-      const length = key % 64;
+      const length = key & 63; // key < 2^38: the low 6 bits survive ToInt32
       const addr = (key - length) / 64;
       let i = hash(addr, length) & mask;
       let l = len[i]!;

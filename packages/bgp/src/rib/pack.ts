@@ -73,9 +73,17 @@ function v4AttributeBytes(set: AttrSet, ctx: CodecContext): Uint8Array | null {
 /** Octets of an IPv4 prefix of `length` in NLRI encoding (RFC 4271 §4.3). */
 const nlriSize = (length: number) => 1 + ((length + 7) >> 3);
 
+/**
+ * The length of an IPv4 route number (address × 64 + length). `& 63` keeps
+ * the low 6 bits of the number taken modulo 2^32, a multiple of 64: exact
+ * for any such number (< 2^38), and a machine AND where `% 64` on a
+ * non-Smi is a floating-point remainder.
+ */
+const lengthOf = (v: number) => v & 63;
+
 /** Writes one IPv4 prefix (address × 64 + length) in NLRI encoding at `at`; returns the next offset. */
 function putV4(buf: Uint8Array, at: number, v: number): number {
-  const length = v % 64;
+  const length = lengthOf(v);
   const addr = (v - length) / 64;
   buf[at++] = length;
   const n = (length + 7) >> 3;
@@ -115,14 +123,14 @@ export function packV4(
   const attrs: Uint8Array[] = [];
   let size = 0;
   let wsize = 0;
-  for (const v of withdraw4) wsize += nlriSize(v % 64);
+  for (const v of withdraw4) wsize += nlriSize(lengthOf(v));
   if (withdraw4.length) size += wsize + base * (Math.ceil(wsize / (max - base - 4)) + 1);
   for (const g of announce4) {
     const a = v4AttributeBytes(g.attrs, ctx);
     if (a === null || a.length + base + 5 > max) return null;
     attrs.push(a);
     let n = 0;
-    for (const v of g.v4) n += nlriSize(v % 64);
+    for (const v of g.v4) n += nlriSize(lengthOf(v));
     size += n + (base + a.length) * (Math.ceil(n / (max - base - a.length - 4)) + 1);
   }
   const buf = new Uint8Array(size);
@@ -132,7 +140,7 @@ export function packV4(
   for (let i = 0; i < withdraw4.length; ) {
     const start = at;
     at += HEADER_LENGTH + 2;
-    while (i < withdraw4.length && at - start + nlriSize(withdraw4[i]! % 64) + 2 <= max)
+    while (i < withdraw4.length && at - start + nlriSize(lengthOf(withdraw4[i]!)) + 2 <= max)
       at = putV4(buf, at, withdraw4[i++]!);
     const wlen = at - start - HEADER_LENGTH - 2;
     buf[start + HEADER_LENGTH] = wlen >> 8;
@@ -152,7 +160,7 @@ export function packV4(
       buf[start + HEADER_LENGTH + 3] = a.length & 255;
       buf.set(a, start + base);
       at = start + base + a.length;
-      while (i < g.v4.length && at - start + nlriSize(g.v4[i]! % 64) <= max)
+      while (i < g.v4.length && at - start + nlriSize(lengthOf(g.v4[i]!)) <= max)
         at = putV4(buf, at, g.v4[i++]!);
       putHeader(buf, start, at - start);
       messages++;
