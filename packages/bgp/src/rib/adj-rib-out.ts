@@ -286,11 +286,6 @@ export class AdjRibOut {
     this.#queue4[this.#len4++] = v;
   }
 
-  #enqueue(p: Prefix): void {
-    if (p.afi === 1 && p.pathId === undefined) this.#push4(v4addr(p) * 64 + p.length);
-    else this.#queue.push(p);
-  }
-
   #resetQueue4(): void {
     if (this.#queue4.length > 64) this.#queue4 = new Float64Array(64);
     this.#len4 = 0;
@@ -301,7 +296,11 @@ export class AdjRibOut {
     this.#resetQueue4();
     this.#queue = [];
     this.#cursor = 0;
-    for (const [p, slot] of this.#entries()) if (slot.pending !== undefined) this.#enqueue(p);
+    this.#slots.forEachV4((addr, length, slot) => {
+      if (slot.pending !== undefined) this.#push4(addr * 64 + length);
+    });
+    for (const [k, slot] of this.#withIds)
+      if (slot.pending !== undefined) this.#queue.push(prefixFromKey(k));
   }
 
   *#entries(): IterableIterator<[Prefix, Slot]> {
@@ -424,14 +423,31 @@ export class AdjRibOut {
    * Returns the number of routes queued.
    */
   resendAll(): number {
-    let n = 0;
-    for (const [p, slot] of this.#entries()) {
+    // The advertised routes become pending again with what they were sent;
+    // the states change under the walk, so the IPv4 ones are listed first
+    // (as numbers: no prefix object per route).
+    const v4: number[] = [];
+    this.#slots.forEachV4((addr, length, slot) => {
+      if (slot.pending === undefined && slot.sent !== undefined) v4.push(addr * 64 + length);
+    });
+    for (const v of v4) {
+      const length = v & 63; // v < 2^38: the low 6 bits survive ToInt32
+      const addr = (v - length) / 64;
+      const slot = this.#slots.getV4(addr, length)!;
+      this.#interner.retain(slot.sent!);
+      this.#leave(slot);
+      this.#slots.setV4(addr, length, this.#state(slot.sent, slot.sent)!);
+      this.#pendingCount++;
+      this.#push4(v);
+    }
+    let n = v4.length;
+    for (const [k, slot] of [...this.#withIds]) {
       if (slot.pending !== undefined || slot.sent === undefined) continue;
       this.#interner.retain(slot.sent);
       this.#leave(slot);
-      this.#put(p, this.#state(slot.sent, slot.sent)!);
+      this.#withIds.set(k, this.#state(slot.sent, slot.sent)!);
       this.#pendingCount++;
-      this.#enqueue(p);
+      this.#queue.push(prefixFromKey(k));
       n++;
     }
     return n;
@@ -439,10 +455,13 @@ export class AdjRibOut {
 
   /** Forgets everything (session down): releases every set. */
   clear(): void {
-    for (const [, slot] of this.#entries()) {
-      if (slot.pending) this.#interner.release(slot.pending);
-      if (slot.sent) this.#interner.release(slot.sent);
-    }
+    // Every route is in one of the few shared states: a state's sets are
+    // released once per route in it, without visiting the routes.
+    for (const bySent of this.#states.values())
+      for (const slot of bySent.values()) {
+        if (slot.pending) this.#interner.release(slot.pending, slot.refs);
+        if (slot.sent) this.#interner.release(slot.sent, slot.refs);
+      }
     this.#slots.clear();
     this.#withIds.clear();
     this.#states.clear();

@@ -179,10 +179,11 @@ export class AttrInterner {
     (set as MutableAttrSet).refs += count;
   }
 
-  /** Drops one reference; the set is forgotten when none remain. */
-  release(set: AttrSet): void {
+  /** Drops one reference (or `count`); the set is forgotten when none remain. */
+  release(set: AttrSet, count = 1): void {
     const m = set as MutableAttrSet;
-    if (--m.refs <= 0 && this.#sets.get(m.key) === m) this.#sets.delete(m.key);
+    m.refs -= count;
+    if (m.refs <= 0 && this.#sets.get(m.key) === m) this.#sets.delete(m.key);
   }
 
   /** Current reference count of a set (diagnostics and tests). */

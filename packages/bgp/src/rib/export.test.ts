@@ -498,11 +498,12 @@ describe("packing", () => {
 });
 
 describe("Adj-RIB-Out against a model", () => {
-  it("after any sequence of sets and partial takes, the advertised state is the last state set", async () => {
+  it("after any sequence of sets, partial takes and resends, the advertised state is the last state set", async () => {
     const fc = (await import("fast-check")).default;
     const opArb = fc.oneof(
       fc.record({ t: fc.constant("set" as const), k: fc.nat(30), v: fc.nat(3), id: fc.nat(2) }),
       fc.record({ t: fc.constant("take" as const), n: fc.integer({ min: 1, max: 7 }) }),
+      fc.record({ t: fc.constant("resend" as const) }),
     );
     fc.assert(
       fc.property(fc.array(opArb, { maxLength: 200 }), (ops) => {
@@ -511,14 +512,30 @@ describe("Adj-RIB-Out against a model", () => {
         const out = new AdjRibOut(i);
         const want = new Map<string, number>();
         const seen = new Map<string, number>();
+        /** Routes queued again by resendAll and not taken since. */
+        const resent = new Set<string>();
         const apply = (b: ReturnType<AdjRibOut["take"]>) => {
-          for (const p of b.withdraw) seen.delete(prefixKey(p, true));
+          for (const p of b.withdraw) {
+            seen.delete(prefixKey(p, true));
+            resent.delete(prefixKey(p, true));
+          }
           for (const g of b.announce)
-            for (const p of g.prefixes) seen.set(prefixKey(p, true), sets.indexOf(g.attrs));
+            for (const p of g.prefixes) {
+              seen.set(prefixKey(p, true), sets.indexOf(g.attrs));
+              resent.delete(prefixKey(p, true));
+            }
         };
         for (const op of ops) {
           if (op.t === "take") apply(out.take(op.n));
-          else {
+          else if (op.t === "resend") {
+            // ROUTE-REFRESH: every advertised route without a change pending is queued again.
+            const pending = (k: string) => resent.has(k) || want.get(k) !== seen.get(k);
+            const idle = [...seen.keys()].filter((k) => !pending(k));
+            const before = out.pendingCount;
+            expect(out.resendAll()).toBe(idle.length);
+            expect(out.pendingCount).toBe(before + idle.length);
+            for (const k of idle) resent.add(k);
+          } else {
             // With and without ADD-PATH Path Identifiers (kept apart inside).
             const prefix = op.id ? { ...nthPrefix(op.k), pathId: op.id } : nthPrefix(op.k);
             const key = prefixKey(prefix, true);
