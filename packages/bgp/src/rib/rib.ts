@@ -3,10 +3,12 @@
 // and no timers: the speaker feeds it decoded UPDATEs and the time (`now`),
 // and every mutating call returns the deltas it caused.
 //
-// Memory layout (a full table is a million prefixes): one `Map` from prefix
-// key to the first node of a short linked list of paths, the best first. A
-// path node is four fields plus the link; its attributes are an interned,
-// shared `AttrSet`. The Adj-RIB-In after import policy *is* the set of a
+// Memory layout (a full table is a million prefixes): a destination table
+// (dest-table.ts) from prefix to its one path, or to an array of its paths,
+// the best first. A path is a `SharedPath` — one object per peer and
+// attribute set, shared by every destination where that peer's path has no
+// Path Identifier and is not stale — or else a small per-destination node;
+// its attributes are an interned, shared `AttrSet`. The Adj-RIB-In after import policy *is* the set of a
 // peer's nodes in the Loc-RIB (as in BIRD without `import table`); the
 // Adj-RIB-In before import policy is kept only for peers configured with
 // `keepPreImport` (BIRD's `import table on`), so that a policy change can be
@@ -178,15 +180,21 @@ export interface AnnounceResult {
 /** Listener of Loc-RIB best-path deltas (what a node agent installs in the kernel). */
 export type RibListener = (deltas: readonly RibDelta[]) => void;
 
-/** A path in a destination's list (several paths, ADD-PATH ids, or stale). */
-interface Node {
-  source: PeerState;
-  attrs: AttrSet;
-  pathId: number;
-  stale: boolean;
-  next: Entry | undefined;
+/** A path of one destination only (with a Path Identifier, or stale). */
+class Node implements Path {
   /** Its id in the destination table's registry while it heads a destination, else -1. */
-  tableId: number;
+  tableId = -1;
+  constructor(
+    readonly source: PeerState,
+    public attrs: AttrSet,
+    readonly pathId: number,
+    public stale: boolean,
+  ) {}
+
+  /** The destination's paths when this is its only one. */
+  get paths(): readonly Member[] {
+    return [this];
+  }
 }
 
 /**
@@ -199,17 +207,46 @@ interface Node {
 class SharedPath implements Path {
   readonly pathId = 0;
   readonly stale = false;
-  readonly next: undefined = undefined;
   refs = 0;
   /** Its id in the destination table's registry while it heads a destination, else -1. */
   tableId = -1;
+  /** The destination's paths when this is its only one. */
+  readonly paths: readonly Member[] = [this];
   constructor(
     readonly source: PeerState,
     readonly attrs: AttrSet,
   ) {}
 }
 
-type Entry = Node | SharedPath;
+/**
+ * A destination with several paths: the paths in an array, the best first.
+ * Each is a shared path where it can be (no Path Identifier, not stale), so
+ * that ten peers announcing one prefix cost one array, not ten objects
+ * (with a million such paths, objects kept alive are what costs most).
+ * Reads as its best path.
+ */
+class Multi implements Path {
+  /** Its id in the destination table's registry, else -1. */
+  tableId = -1;
+  constructor(readonly paths: Member[]) {}
+  get source(): PeerState {
+    return this.paths[0]!.source;
+  }
+  get attrs(): AttrSet {
+    return this.paths[0]!.attrs;
+  }
+  get pathId(): number {
+    return this.paths[0]!.pathId;
+  }
+  get stale(): boolean {
+    return this.paths[0]!.stale;
+  }
+}
+
+/** One path of a destination. */
+type Member = Node | SharedPath;
+/** What the destination table holds per destination. */
+type Entry = Member | Multi;
 
 interface PeerState extends PathSource {
   config: RibPeerConfig;
@@ -348,9 +385,9 @@ export class Rib {
     }
     const deltas: RibDelta[] = [];
     if (session.routerId !== undefined && p.count > 0) {
-      for (const prefix of this.#dests.prefixesWhere((h) => h.next !== undefined)) {
+      for (const prefix of this.#dests.prefixesWhere((h) => h instanceof Multi)) {
         let has = false;
-        for (let x = this.#dests.get(prefix); x; x = x.next) if (x.source === p) has = true;
+        for (const x of this.#dests.get(prefix)!.paths) if (x.source === p) has = true;
         if (!has) continue;
         const head = this.#dests.get(prefix)!;
         const prevMp = this.#opts.multipath ? this.#mpKeys(head) : undefined;
@@ -384,8 +421,8 @@ export class Rib {
   hasPath(id: string, prefix: Prefix): boolean {
     const p = this.#peer(id);
     const pathId = prefix.pathId ?? 0;
-    for (let x = this.#dests.get(prefix); x; x = x.next)
-      if (x.source === p && x.pathId === pathId) return true;
+    const head = this.#dests.get(prefix);
+    if (head) for (const x of head.paths) if (x.source === p && x.pathId === pathId) return true;
     return false;
   }
 
@@ -539,12 +576,10 @@ export class Rib {
     if (p.count > 0) {
       this.#dests.scan(
         (addr, length, head) => {
-          for (let x: Entry | undefined = head; x; x = x.next)
-            if (x.source === p) gone.addV4(addr, length, x.pathId);
+          for (const x of head.paths) if (x.source === p) gone.addV4(addr, length, x.pathId);
         },
         (prefix, head) => {
-          for (let x: Entry | undefined = head; x; x = x.next)
-            if (x.source === p) gone.addOther(prefix, x.pathId);
+          for (const x of head.paths) if (x.source === p) gone.addOther(prefix, x.pathId);
         },
       );
     }
@@ -583,11 +618,20 @@ export class Rib {
         n++;
         return this.#toNode(head, true);
       }
-      for (let x: Entry | undefined = head; x; x = x.next) {
-        if (x.source === p && !x.stale) {
-          (x as Node).stale = true;
+      if (head instanceof Node) {
+        if (head.source === p && !head.stale) {
+          head.stale = true;
           n++;
         }
+        return head;
+      }
+      const list = head.paths;
+      for (let i = 0; i < list.length; i++) {
+        const x = list[i]!;
+        if (x.source !== p || x.stale) continue;
+        if (x instanceof SharedPath) list[i] = this.#toNode(x, true);
+        else x.stale = true;
+        n++;
       }
       return head;
     });
@@ -653,7 +697,8 @@ export class Rib {
   /** Every path to a prefix, the best first. */
   paths(prefix: Prefix): PathSnapshot[] {
     const out: PathSnapshot[] = [];
-    for (let x = this.#dests.get(prefix); x; x = x.next) out.push(snap(x));
+    const head = this.#dests.get(prefix);
+    if (head) for (const x of head.paths) out.push(snap(x));
     return out;
   }
 
@@ -661,7 +706,8 @@ export class Rib {
   explain(prefix: Prefix): Decision {
     // Snapshots, so the caller never holds the RIB's own mutable nodes.
     const list: Path[] = [];
-    for (let x = this.#dests.get(prefix); x; x = x.next) list.push(snap(x));
+    const head = this.#dests.get(prefix);
+    if (head) for (const x of head.paths) list.push(snap(x));
     return decide(list, this.#decision);
   }
 
@@ -680,7 +726,9 @@ export class Rib {
     const only = opts.peer === undefined ? undefined : this.#peer(opts.peer);
     const bestOnly = opts.bestOnly ?? only === undefined;
     for (const [prefix, head] of this.#dests.entries()) {
-      for (let x: Entry | undefined = head; x; x = bestOnly ? undefined : x.next) {
+      const list = head.paths;
+      for (let i = 0; i < (bestOnly ? 1 : list.length); i++) {
+        const x = list[i]!;
         if (only === undefined || x.source === only)
           yield { prefix: withId(prefix, x.pathId), path: snap(x) };
       }
@@ -1025,7 +1073,7 @@ export class Rib {
   #toNode(sp: SharedPath, stale: boolean): Node {
     this.interner.retain(sp.attrs);
     this.#unshare(sp);
-    return { source: sp.source, attrs: sp.attrs, pathId: 0, stale, next: undefined, tableId: -1 };
+    return new Node(sp.source, sp.attrs, 0, stale);
   }
 
   #delta(
@@ -1062,23 +1110,26 @@ export class Rib {
       if (this.#exporting.length > 0) this.#exportKey(d.prefix, entry);
       return "best";
     }
-    let found: Entry | undefined;
-    for (let x: Entry | undefined = head; x; x = x.next) {
+    const list = head.paths;
+    let at = -1;
+    for (let i = 0; i < list.length; i++) {
+      const x = list[i]!;
       if (x.source === p && x.pathId === pathId) {
-        found = x;
+        at = i;
         break;
       }
     }
-    if (found) {
+    if (at >= 0) {
+      const found = list[at]!;
       if (found.stale) {
         (found as Node).stale = false;
         p.staleCount--;
       }
       if (found.attrs === attrs) {
-        if (found === head && !head.next && !(head instanceof SharedPath)) this.#compact(prefix);
+        if (found === head && head instanceof Node) this.#compact(prefix);
         return "unchanged";
       }
-      if (found instanceof SharedPath) {
+      if (found === head && found instanceof SharedPath) {
         // The sole path of this destination: swap in the shared path of the new attributes.
         const next = this.#sharedPath(p, attrs);
         this.#unshare(found);
@@ -1088,56 +1139,64 @@ export class Rib {
         if (this.#exporting.length > 0) this.#exportKey(d.prefix, next);
         return "best";
       }
-      const prevSnap = snap(head);
+      const prevSnap = snap(list[0]!);
       const prevMp = this.#opts.multipath ? this.#mpKeys(head) : undefined;
-      this.interner.retain(attrs);
-      this.interner.release(found.attrs);
-      found.attrs = attrs;
+      if (found instanceof SharedPath) {
+        // One of several paths: it takes the shared path of its new attributes.
+        (list as Member[])[at] = this.#sharedPath(p, attrs);
+        this.#unshare(found);
+      } else {
+        this.interner.retain(attrs);
+        this.interner.release(found.attrs);
+        found.attrs = attrs;
+      }
       return this.#reselect(prefix, prevSnap, prevMp, deltas);
     }
     if (this.#atLimit(p)) return "unchanged";
     p.count++;
-    // The previous best's fields are not touched below (only links), so its
-    // snapshot can be taken when a delta needs it.
+    // The previous best's fields are not touched below (only its place), so
+    // its snapshot can be taken when a delta needs it.
     const prevMp = this.#opts.multipath ? this.#mpKeys(head) : undefined;
-    let h: Node;
-    if (head instanceof SharedPath) {
-      h = this.#toNode(head, false);
-      this.#dests.set(prefix, h);
-    } else h = head;
-    const node = this.#node(p, attrs, pathId);
-    node.next = h.next;
-    h.next = node;
+    const prevBest = list[0]!;
+    const member: Member = pathId === 0 ? this.#sharedPath(p, attrs) : this.#node(p, attrs, pathId);
+    let m: Multi;
+    if (head instanceof Multi) {
+      m = head;
+      m.paths.splice(1, 0, member);
+    } else {
+      m = new Multi([head, member]);
+      this.#dests.set(prefix, m);
+    }
     if (!this.#opts.multipath) {
-      const c = this.#newPathOrder(h, node);
+      const c = this.#newPathOrder(m.paths, member);
       if (c > 0) {
         // The newcomer loses to the best already: nothing changes for the Loc-RIB.
-        if (this.#addPathExporters()) this.#exportKey(bare(prefix), h);
+        if (this.#addPathExporters()) this.#exportKey(bare(prefix), m);
         return "unchanged";
       }
       if (c < 0) {
-        h.next = node.next;
-        node.next = h;
-        this.#dests.set(prefix, node);
-        const d = this.#delta("best", prefix, node, snap(head));
+        m.paths[1] = prevBest;
+        m.paths[0] = member;
+        const d = this.#delta("best", prefix, m, snap(prevBest));
         deltas.push(d);
-        if (this.#exporting.length > 0) this.#exportKey(d.prefix, node);
+        if (this.#exporting.length > 0) this.#exportKey(d.prefix, m);
         return "best";
       }
     }
-    return this.#reselect(prefix, snap(head), prevMp, deltas);
+    return this.#reselect(prefix, snap(prevBest), prevMp, deltas);
   }
 
   /**
-   * How a new path `n` compares with the current best `h` when that alone
-   * decides (negative: `n` is the new best; positive: `h` stays), or 0 when
-   * the whole process must run. Exact, because the steps before MED and
-   * after MED are total orders, and MED only compares paths from the same
-   * neighbour AS: if no other path tied with `n` before MED shares its
-   * neighbour AS, `n` neither removes nor is removed by the MED step.
+   * How a new path `n` compares with the current best `list[0]` when that
+   * alone decides (negative: `n` is the new best; positive: the best stays),
+   * or 0 when the whole process must run. Exact, because the steps before
+   * MED and after MED are total orders, and MED only compares paths from
+   * the same neighbour AS: if no other path tied with `n` before MED shares
+   * its neighbour AS, `n` neither removes nor is removed by the MED step.
    */
-  #newPathOrder(h: Entry, n: Node): number {
+  #newPathOrder(list: readonly Member[], n: Member): number {
     const o = this.#decision;
+    const h = list[0]!;
     const pre = comparePreMed(n, h, o);
     if (pre !== 0) return pre;
     if (o.alwaysCompareMed) {
@@ -1145,7 +1204,8 @@ export class Rib {
       return m !== 0 ? m : comparePostMed(n, h, o) || 0;
     }
     const asn = n.attrs.neighborAs;
-    for (let x: Entry | undefined = h; x; x = x.next) {
+    for (let i = 0; i < list.length; i++) {
+      const x = list[i]!;
       if (x !== n && x.attrs.neighborAs === asn && comparePreMed(x, n, o) === 0) return 0;
     }
     return comparePostMed(n, h, o);
@@ -1153,7 +1213,7 @@ export class Rib {
 
   #node(p: PeerState, attrs: AttrSet, pathId: number): Node {
     this.interner.retain(attrs);
-    return { source: p, attrs, pathId, stale: false, next: undefined, tableId: -1 };
+    return new Node(p, attrs, pathId, false);
   }
 
   #atLimit(p: PeerState): boolean {
@@ -1168,25 +1228,28 @@ export class Rib {
   #remove(p: PeerState, prefix: Prefix, pathId: number, deltas: RibDelta[]): ChangeKind {
     const head = this.#dests.get(prefix);
     if (!head) return "unchanged";
-    let prev: Node | undefined;
-    let node: Entry | undefined;
-    for (let x: Entry | undefined = head; x; x = x.next) {
+    const list = head.paths;
+    let at = -1;
+    for (let i = 0; i < list.length; i++) {
+      const x = list[i]!;
       if (x.source === p && x.pathId === pathId) {
-        node = x;
+        at = i;
         break;
       }
-      prev = x as Node;
     }
-    if (!node) return "unchanged";
-    const prevSnap = snap(head);
+    if (at < 0) return "unchanged";
+    const node = list[at]!;
+    const prevSnap = snap(list[0]!);
     const prevMp = this.#opts.multipath ? this.#mpKeys(head) : undefined;
     p.count--;
     if (node.stale) p.staleCount--;
     if (node instanceof SharedPath) this.#unshare(node);
     else this.interner.release(node.attrs);
-    if (prev) prev.next = node.next;
-    else if (node.next) this.#dests.set(prefix, node.next);
-    else {
+    if (head instanceof Multi) {
+      head.paths.splice(at, 1);
+      // A lone path left heads the destination itself.
+      if (head.paths.length === 1) this.#dests.set(prefix, head.paths[0]!);
+    } else {
       this.#dests.delete(prefix);
       const d = this.#delta("withdrawn", prefix, undefined, prevSnap);
       deltas.push(d);
@@ -1199,7 +1262,7 @@ export class Rib {
   /** A lone fresh path without a Path Identifier goes back to the shared form. */
   #compact(prefix: Prefix): Entry {
     const head = this.#dests.get(prefix)!;
-    if (head instanceof SharedPath || head.next || head.pathId !== 0 || head.stale) return head;
+    if (!(head instanceof Node) || head.pathId !== 0 || head.stale) return head;
     const sp = this.#sharedPath(head.source, head.attrs);
     this.interner.release(head.attrs);
     this.#dests.set(prefix, sp);
@@ -1214,28 +1277,27 @@ export class Rib {
     deltas: RibDelta[],
   ): ChangeKind {
     let head = this.#dests.get(prefix)!;
-    if (head.next) {
+    if (head instanceof Multi) {
+      const paths = head.paths;
       const list = this.#scratch;
-      let n = 0;
-      for (let x: Entry | undefined = head; x; x = x.next) list[n++] = x;
-      const best = bestPath(list, n, this.#decision) as Node;
-      list.fill(undefined as unknown as Entry, 0, n);
-      if (best !== head) {
-        // Move the best to the front.
-        let x = head as Node;
-        while (x.next !== best) x = x.next as Node;
-        x.next = best.next;
-        best.next = head;
-        this.#dests.set(prefix, best);
-        head = best;
+      const n = paths.length;
+      for (let i = 0; i < n; i++) list[i] = paths[i]!;
+      const best = bestPath(list, n, this.#decision) as Member;
+      list.fill(undefined as unknown as Member, 0, n);
+      if (best !== paths[0]) {
+        // Move the best to the front, the others keeping their order.
+        let i = paths.indexOf(best);
+        for (; i > 0; i--) paths[i] = paths[i - 1]!;
+        paths[0] = best;
       }
     } else head = this.#compact(prefix);
     const mpNow = this.#opts.multipath ? this.#mpKeys(head) : undefined;
+    const now = head.paths[0]!;
     const same =
-      head.source === prevSnap.source &&
-      head.pathId === prevSnap.pathId &&
-      head.attrs === prevSnap.attrs &&
-      head.stale === prevSnap.stale;
+      now.source === prevSnap.source &&
+      now.pathId === prevSnap.pathId &&
+      now.attrs === prevSnap.attrs &&
+      now.stale === prevSnap.stale;
     if (same && mpNow === prevMp) {
       // The best is unchanged, but with ADD-PATH the other paths may be sent too.
       if (this.#addPathExporters()) this.#exportKey(bare(prefix), head);
@@ -1248,15 +1310,13 @@ export class Rib {
   }
 
   #multipathOf(head: Entry): PathSnapshot[] {
-    if (!head.next) return [snap(head)];
-    const list: Entry[] = [];
-    for (let x: Entry | undefined = head; x; x = x.next) list.push(x);
-    return decide(list, this.#decision).multipath.map(snap);
+    if (!(head instanceof Multi)) return [snap(head)];
+    return decide([...head.paths], this.#decision).multipath.map(snap);
   }
 
   #mpKeys(head: Entry | undefined): string | undefined {
     if (!head) return undefined;
-    if (!head.next) return `${head.source.index}:${head.pathId}:${head.attrs.id}`;
+    if (!(head instanceof Multi)) return `${head.source.index}:${head.pathId}:${head.attrs.id}`;
     return this.#multipathOf(head)
       .map((p) => `${p.source.index}:${p.pathId}:${p.attrs.id}`)
       .join(",");
@@ -1265,14 +1325,13 @@ export class Rib {
   #sweep(p: PeerState, staleOnly: boolean, afi?: number): RibDelta[] {
     const deltas: RibDelta[] = [];
     const has = (head: Entry) => {
-      for (let x: Entry | undefined = head; x; x = x.next)
-        if (x.source === p && (!staleOnly || x.stale)) return true;
+      for (const x of head.paths) if (x.source === p && (!staleOnly || x.stale)) return true;
       return false;
     };
     for (const prefix of this.#dests.prefixesWhere(has)) {
       if (afi !== undefined && prefix.afi !== afi) continue;
       const ids: number[] = [];
-      for (let x = this.#dests.get(prefix); x; x = x.next)
+      for (const x of this.#dests.get(prefix)!.paths)
         if (x.source === p && (!staleOnly || x.stale)) ids.push(x.pathId);
       for (const id of ids) {
         // A stale path swept is gone from the Adj-RIB-In before policy too.
@@ -1425,7 +1484,7 @@ export class Rib {
     // ADD-PATH send (RFC 7911): every exportable path, each with our own Path Identifier.
     const before = t.outIds.get(key) ?? [];
     const now: number[] = [];
-    for (let x: Entry | undefined = head; x; x = x.next) {
+    for (const x of head?.paths ?? []) {
       const a = this.#exportSet(x.source, x.attrs, prefix, t);
       if (!a) continue;
       const id = this.#localPathId(x.source, x.pathId);
