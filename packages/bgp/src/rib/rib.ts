@@ -223,23 +223,32 @@ class SharedPath implements Path {
  * Each is a shared path where it can be (no Path Identifier, not stale), so
  * that ten peers announcing one prefix cost one array, not ten objects
  * (with a million such paths, objects kept alive are what costs most).
- * Reads as its best path.
+ * Reads as its best path: its fields are copies of the first path's, as
+ * plain fields (not getters) because every export of the destination reads
+ * them; `settle` after any change to the first path.
  */
 class Multi implements Path {
   /** Its id in the destination table's registry, else -1. */
   tableId = -1;
-  constructor(readonly paths: Member[]) {}
-  get source(): PeerState {
-    return this.paths[0]!.source;
+  source: PeerState;
+  attrs: AttrSet;
+  pathId: number;
+  stale: boolean;
+  constructor(readonly paths: Member[]) {
+    const b = paths[0]!;
+    this.source = b.source;
+    this.attrs = b.attrs;
+    this.pathId = b.pathId;
+    this.stale = b.stale;
   }
-  get attrs(): AttrSet {
-    return this.paths[0]!.attrs;
-  }
-  get pathId(): number {
-    return this.paths[0]!.pathId;
-  }
-  get stale(): boolean {
-    return this.paths[0]!.stale;
+
+  /** Copies the (new) best path's fields. */
+  settle(): void {
+    const b = this.paths[0]!;
+    this.source = b.source;
+    this.attrs = b.attrs;
+    this.pathId = b.pathId;
+    this.stale = b.stale;
   }
 }
 
@@ -633,6 +642,7 @@ export class Rib {
         else x.stale = true;
         n++;
       }
+      head.settle();
       return head;
     });
     p.staleCount += n;
@@ -1127,6 +1137,7 @@ export class Rib {
       }
       if (found.attrs === attrs) {
         if (found === head && head instanceof Node) this.#compact(prefix);
+        else if (head instanceof Multi) head.settle();
         return "unchanged";
       }
       if (found === head && found instanceof SharedPath) {
@@ -1177,6 +1188,7 @@ export class Rib {
       if (c < 0) {
         m.paths[1] = prevBest;
         m.paths[0] = member;
+        m.settle();
         const d = this.#delta("best", prefix, m, snap(prevBest));
         deltas.push(d);
         if (this.#exporting.length > 0) this.#exportKey(d.prefix, m);
@@ -1290,6 +1302,7 @@ export class Rib {
         for (; i > 0; i--) paths[i] = paths[i - 1]!;
         paths[0] = best;
       }
+      head.settle();
     } else head = this.#compact(prefix);
     const mpNow = this.#opts.multipath ? this.#mpKeys(head) : undefined;
     const now = head.paths[0]!;
