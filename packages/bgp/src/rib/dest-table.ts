@@ -412,6 +412,15 @@ export class DestTable<V> {
     return c;
   }
 
+  /** Moves a walk past the IPv4 destinations (to the other families), if it is not there yet. */
+  skipV4(cursor: DestCursor): void {
+    const c = cursor as CursorState<V>;
+    if (!c.done && c.other === undefined) {
+      c.k = this.#len.length;
+      c.other = this.#other.entries();
+    }
+  }
+
   /** Closes a walk before its end (nothing to do after its end). */
   closeCursor(cursor: DestCursor): void {
     const i = this.#cursors.indexOf(cursor as CursorState<V>);

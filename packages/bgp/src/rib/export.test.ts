@@ -636,6 +636,31 @@ describe("incremental initial export (feedExport)", () => {
     expect(r.pendingPeers()).toEqual([]);
   });
 
+  it("a family the export policy rejects outright is not walked (BIRD's export none)", () => {
+    const r = feedTopo();
+    r.announce(
+      "e1",
+      Array.from({ length: 5000 }, (_, k) => nthPrefix(k)),
+      attrs({ path: [65001], nextHop: "192.0.2.1" }),
+    );
+    r.originate([v6(1)], attrs({ nextHop: "2001:db8::fe" }));
+    r.setExportPolicy(
+      "e2",
+      Object.assign((route: { prefix: { afi: number } }) => ({ accept: route.prefix.afi !== 1 }), {
+        rejectsAfi: [1],
+      }),
+    );
+    const out = r.startExport("e2", { incremental: true });
+    // Steps of one destination: the IPv6 one, then the end — the 5,000 IPv4
+    // ones are skipped, not visited (a walk would take 5,000 more steps).
+    expect(r.feedExport("e2", 1)!.announce4).toEqual([]);
+    expect(r.feedExport("e2", 1)!.announce4).toEqual([]);
+    expect(r.exportFeeding("e2")).toBe(false);
+    expect(out.take().announce.flatMap((g) => g.prefixes.map(formatPrefix))).toEqual([
+      "2001:db8:1::/48",
+    ]);
+  });
+
   it("with Loc-RIB changes between its pieces, ends where an export from scratch would", async () => {
     const fc = (await import("fast-check")).default;
     const opArb = fc.oneof(

@@ -891,11 +891,12 @@ export class Rib {
       else announce4.push({ attrs: a, v4: run });
       run = [];
     };
+    // IPv4 rejected outright (BIRD's `export none`): not walked at all.
+    if (t.rejects4) this.#dests.skipV4(cursor);
     const done = this.#dests.walk(
       cursor,
       max,
       (addr, length, head) => {
-        if (t.rejects4) return;
         if (byPrefix || head.source !== lastSource || head.attrs !== lastAttrs) {
           const a = this.#exportSet(head.source, head.attrs, v4prefix(addr, length), t);
           lastSource = head.source;
