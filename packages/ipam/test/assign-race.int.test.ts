@@ -14,9 +14,14 @@ import { AddressInUseError, Ipam } from "@tortie/ipam";
 import { expect, it } from "vitest";
 import { type Backend, describeOnStores } from "./backends.js";
 import { assignsInBlock, claimsBlock, Interleaving } from "./interleave.js";
-import { closeAll, expectStoreConsistent, givenMap, openClients } from "./race.js";
-
-const names = (prefix: string, n: number) => Array.from({ length: n }, (_, i) => `${prefix}${i}`);
+import {
+  assignAll,
+  closeAll,
+  expectStoreConsistent,
+  givenMap,
+  names,
+  openClients,
+} from "./race.js";
 
 /** A pool and blocks already claimed for `hosts`, written by a client of its own. */
 async function setUp(b: Backend, root: string, cidr: string, hosts: readonly string[]) {
@@ -36,16 +41,7 @@ async function oneBlockEightClients(b: Backend, root: string): Promise<void> {
   const gate = new Interleaving(parties.length);
   const clients = openClients(b, root, parties, [{ gate, match: assignsInBlock(root) }]);
   try {
-    const got = await Promise.all(
-      clients.map(async (c) => {
-        const r = await c.ipam.autoAssign({
-          handleId: `pod-${c.name}`,
-          hostname: "node-a",
-          num4: 1,
-        });
-        return { handleId: `pod-${c.name}`, ips: r.ipv4 };
-      }),
-    );
+    const got = await assignAll(clients, { num4: 1, hostname: "node-a" });
     const given = givenMap(got);
     expect(given.size).toBe(8);
     const raw = await expectStoreConsistent(b, root, given);

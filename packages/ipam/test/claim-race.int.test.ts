@@ -21,9 +21,14 @@ import {
   Interleaving,
   pauseFirstGet,
 } from "./interleave.js";
-import { closeAll, expectStoreConsistent, givenMap, openClients } from "./race.js";
-
-const names = (prefix: string, n: number) => Array.from({ length: n }, (_, i) => `${prefix}${i}`);
+import {
+  assignAll,
+  closeAll,
+  expectStoreConsistent,
+  givenMap,
+  names,
+  openClients,
+} from "./race.js";
 
 /** Several hosts, one free block: one owner, the others borrow. */
 async function oneFreeBlock(b: Backend, root: string): Promise<void> {
@@ -38,12 +43,7 @@ async function oneFreeBlock(b: Backend, root: string): Promise<void> {
   const claim = new Interleaving(hosts.length);
   const clients = openClients(b, root, hosts, [{ gate: claim, match: claimsBlock(root) }]);
   try {
-    const got = await Promise.all(
-      clients.map(async (c) => {
-        const r = await c.ipam.autoAssign({ handleId: `pod-${c.name}`, hostname: c.name, num4: 1 });
-        return { handleId: `pod-${c.name}`, ips: r.ipv4 };
-      }),
-    );
+    const got = await assignAll(clients, { num4: 1 });
     const raw = await expectStoreConsistent(b, root, givenMap(got));
     // Every host tried to create the block after all had found it free; only the first write won.
     expect(claim.outcomes.map((o) => o.succeeded)).toEqual([
@@ -75,16 +75,7 @@ async function moreHostsThanBlocks(b: Backend, root: string): Promise<void> {
   const claim = new Interleaving(hosts.length);
   const clients = openClients(b, root, hosts, [{ gate: claim, match: claimsBlock(root) }]);
   try {
-    const got = await Promise.all(
-      clients.map(async (c) => {
-        const r = await c.ipam.autoAssign({
-          handleId: `pod-${c.name}`,
-          hostname: c.name,
-          num4: 20,
-        });
-        return { handleId: `pod-${c.name}`, ips: r.ipv4 };
-      }),
-    );
+    const got = await assignAll(clients, { num4: 20 });
     const given = givenMap(got);
     expect(given.size).toBe(240);
     const raw = await expectStoreConsistent(b, root, given);
@@ -122,16 +113,7 @@ async function oneHostManyClients(b: Backend, root: string): Promise<void> {
     { gate: claim, match: claimsBlock(root) },
   ]);
   try {
-    const got = await Promise.all(
-      clients.map(async (c) => {
-        const r = await c.ipam.autoAssign({
-          handleId: `pod-${c.name}`,
-          hostname: "node-a",
-          num4: 1,
-        });
-        return { handleId: `pod-${c.name}`, ips: r.ipv4 };
-      }),
-    );
+    const got = await assignAll(clients, { num4: 1, hostname: "node-a" });
     const raw = await expectStoreConsistent(b, root, givenMap(got));
     expect(raw.affinities).toEqual([
       { host: "node-a", block: "192-0-2-64-26", state: "confirmed" },
@@ -166,12 +148,7 @@ async function reclaimWhileOwnerAllocates(b: Backend, root: string): Promise<voi
     { gate, match: name === "old" ? assignsInBlock(root) : deletesBlock(root) },
   ]);
   try {
-    const got = await Promise.all(
-      clients.map(async (c) => {
-        const r = await c.ipam.autoAssign({ handleId: `pod-${c.name}`, hostname: c.name, num4: 1 });
-        return { handleId: `pod-${c.name}`, ips: r.ipv4 };
-      }),
-    );
+    const got = await assignAll(clients, { num4: 1 });
     const raw = await expectStoreConsistent(b, root, givenMap(got));
     expect(raw.affinities).toEqual([
       { host: "old", block: block.replace(/[./]/g, "-"), state: "confirmed" },

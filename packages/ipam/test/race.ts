@@ -9,6 +9,10 @@ import type { Backend } from "./backends.js";
 import { gateStore, type Hold } from "./interleave.js";
 import { expectConsistent, type RawIpam, readRaw } from "./store-invariants.js";
 
+/** `n` client names: `<prefix>0`, `<prefix>1`, … */
+export const names = (prefix: string, n: number): string[] =>
+  Array.from({ length: n }, (_, i) => `${prefix}${i}`);
+
 /** One racing client. */
 export interface Client {
   readonly name: string;
@@ -36,6 +40,28 @@ export function openClients(
 /** Closes every client's connection. */
 export async function closeAll(clients: readonly Client[]): Promise<void> {
   await Promise.all(clients.map((c) => c.store.close()));
+}
+
+/**
+ * Every client at once asks for `num4` IPv4 addresses for its pod
+ * (`pod-<name>`) on `hostname` (default: the client's own name); what each
+ * was given, by handle.
+ */
+export function assignAll(
+  clients: readonly Client[],
+  opts: { readonly num4: number; readonly hostname?: string },
+): Promise<{ handleId: string; ips: readonly AssignedIp[] }[]> {
+  return Promise.all(
+    clients.map(async (c) => {
+      const handleId = `pod-${c.name}`;
+      const r = await c.ipam.autoAssign({
+        handleId,
+        hostname: opts.hostname ?? c.name,
+        num4: opts.num4,
+      });
+      return { handleId, ips: r.ipv4 };
+    }),
+  );
 }
 
 /** Address → handle of what the clients were given (fails when one address was given twice). */

@@ -13,10 +13,11 @@
 // The session owns the connection and tells this object what happened on
 // it; this object never writes to a socket itself except through the
 // OutQueue it is given a link for.
+import type { Socket } from "node:net";
 import { formatBgpId, type NegotiatedSession } from "../fsm/index.js";
 import type { Rib } from "../rib/rib.js";
 import { applyUpdate } from "../rib/update.js";
-import type { DecodedMessage, Prefix } from "../wire/index.js";
+import type { CodecContext, DecodedMessage, Prefix } from "../wire/index.js";
 import { endOfRibFamily } from "../wire/index.js";
 import type { MaxPrefixConfig, PeerConfig } from "./config.js";
 import { GrHelper } from "./gr-helper.js";
@@ -47,8 +48,8 @@ export interface PeerRibEvents {
 
 /** The Established connection the Adj-RIB-Out is sent on. */
 export interface SendLink {
-  readonly socket: OutQueueSocket;
-  readonly ctx: ConstructorParameters<typeof OutQueue>[2];
+  readonly socket: Socket;
+  readonly ctx: CodecContext;
   /** The connection is still the session's and open. */
   readonly open: () => boolean;
   /** UPDATEs were written (`ok`: what write() returned). */
@@ -58,8 +59,6 @@ export interface SendLink {
   /** Runs a callback in the session's containment guard (for this connection). */
   readonly guard: (where: string, fn: () => void) => void;
 }
-
-type OutQueueSocket = ConstructorParameters<typeof OutQueue>[1];
 
 /** One peer's routes in the speaker's RIB: in (UPDATEs), out (Adj-RIB-Out), stale (GR). */
 export class PeerRib {
@@ -247,7 +246,7 @@ export class PeerRib {
    * warning once). Returns true when the peer went over its max-prefix
    * limit with action teardown: the session must end (RFC 4486 §4).
    */
-  update(d: DecodedMessage, ctx: SendLink["ctx"], maxPrefix?: MaxPrefixConfig): boolean {
+  update(d: DecodedMessage, ctx: CodecContext, maxPrefix?: MaxPrefixConfig): boolean {
     if (d.message.type !== "update" || !this.#registered) return false;
     const msg = d.message;
     const eor = endOfRibFamily(msg);
