@@ -19,11 +19,13 @@
 // feeder reports it, polled every 5 ms on its control socket) until the
 // receiver holds every route (polled every 10 ms; GoBGP every 100 ms). CPU is
 // utime+stime of the receiver process from just before the sessions are
-// enabled until it holds them all; peak RSS is its VmHWM one second later.
+// enabled until it holds them all (and the feeders' together over the same
+// window); peak RSS is its VmHWM one second later.
 // The feeders are asked `show status` every 50 ms: BIRD 2.0.12 otherwise
 // holds back the tail of an export for up to ~3 s (REAL-PEERS.md).
 // Printed: each run, then medians per receiver with ratios to BIRD.
-import { rmSync } from "node:fs";
+import { readFileSync, rmSync } from "node:fs";
+import { join } from "node:path";
 import { parseArgs } from "node:util";
 import {
   type Bird,
@@ -90,6 +92,8 @@ interface Row {
   run: number;
   wallMs: number;
   cpuMs: number;
+  /** CPU of all the feeders together over the same window. */
+  feedCpuMs: number;
   rssMb: number;
   logKb?: number;
   load: string;
@@ -145,6 +149,9 @@ try {
       }),
     );
   const ctl = await Promise.all(birds.map((b) => BirdSocket.connect(b.ctl)));
+  // The feeders' own pids (BIRD writes them; the Daemon's child may be a wrapper).
+  const feederPids = birds.map((b) => Number(readFileSync(join(b.dir, "bird.pid"), "utf8")));
+  const feedersCpu = () => feederPids.reduce((a, pid) => a + cpuMs(pid), 0);
   await Promise.all(
     ctl.map((c) =>
       waitFor(async () => (await c.cmd("show route count")).includes(`${N} of ${N} routes`), {
@@ -161,6 +168,7 @@ try {
       const rx = await startReceiver(who, topo.host("rx"), feeders, bundles, TORTIE_EXPORT);
       try {
         const cpu0 = cpuMs(rx.pid);
+        const feed0 = feedersCpu();
         await Promise.all(ctl.map((c) => c.cmd("enable receiver")));
         const t0 = await waitFor(
           async () => {
@@ -197,19 +205,21 @@ try {
           clearInterval(wake);
         }
         const cpu = cpuMs(rx.pid) - cpu0;
+        const feedCpu = feedersCpu() - feed0;
         await sleep(1000);
         const row: Row = {
           who,
           run,
           wallMs: t1 - t0,
           cpuMs: cpu,
+          feedCpuMs: feedCpu,
           rssMb: peakRssMb(rx.pid),
           load: loadAverage(),
           ...(rx.logBytes ? { logKb: rx.logBytes() / 1024 } : {}),
         };
         rows.push(row);
         console.log(
-          `run ${run} ${who}: ${num(row.wallMs)} ms wall, ${num(row.cpuMs)} ms CPU, peak RSS ${num(row.rssMb)} MiB${row.logKb !== undefined ? `, ${num(row.logKb)} KiB of log` : ""}; load ${row.load}`,
+          `run ${run} ${who}: ${num(row.wallMs)} ms wall, ${num(row.cpuMs)} ms CPU (feeders ${num(row.feedCpuMs)} ms), peak RSS ${num(row.rssMb)} MiB${row.logKb !== undefined ? `, ${num(row.logKb)} KiB of log` : ""}; load ${row.load}`,
         );
       } finally {
         await Promise.all(ctl.map((c) => c.cmd("disable receiver")));
@@ -224,6 +234,7 @@ try {
     return {
       wall: median(r.map((x) => x.wallMs)),
       cpu: median(r.map((x) => x.cpuMs)),
+      feedCpu: median(r.map((x) => x.feedCpuMs)),
       rss: median(r.map((x) => x.rssMb)),
       log: logs.length ? median(logs) : undefined,
       walls: r.map((x) => num(x.wallMs)).join(", "),
@@ -244,6 +255,7 @@ try {
         "wall × BIRD",
         "CPU × BIRD",
         "RSS × BIRD",
+        "feeders' CPU s",
         "wall ms of each run",
       ],
       names.map((who) => {
@@ -256,6 +268,7 @@ try {
           ratio(s.wall, bird.wall),
           ratio(s.cpu, bird.cpu),
           ratio(s.rss, bird.rss),
+          num(s.feedCpu / 1000, 2),
           s.walls,
         ];
       }),

@@ -204,7 +204,8 @@ export async function tortieLibrary(
   originate?: number,
 ): Promise<Receiver> {
   const child: ChildProcess = fork(entry, [], {
-    execArgv: [],
+    // BENCH_NODE_FLAGS: node/V8 flags for the child (experiments only; the tables use none).
+    execArgv: process.env.BENCH_NODE_FLAGS ? process.env.BENCH_NODE_FLAGS.split(" ") : [],
     stdio: ["ignore", "inherit", "inherit", "ipc"],
   });
   const replies: ((m: { op: string; n?: number; message?: string }) => void)[] = [];

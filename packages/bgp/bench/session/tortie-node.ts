@@ -7,7 +7,9 @@
 // `count` is the sum of routeCount() over the configured peers; `t` is the
 // wall-clock time it was read at. With BENCH_CPU_PROF=<file> in the
 // environment, a CPU profile from "start" to "stop" is written there (for
-// `node --cpu-prof`-style work on the process the benchmark measures).
+// `node --cpu-prof`-style work on the process the benchmark measures); with
+// BENCH_CPU_PROF_UNTIL=<n> as well, it is written at the first `count` of at
+// least n instead (the measured window only, without the sessions' teardown).
 import { writeFileSync } from "node:fs";
 import { Session } from "node:inspector/promises";
 import { Speaker, type SpeakerConfigInput } from "../../src/index.js";
@@ -22,6 +24,14 @@ type In =
 let speaker: Speaker | undefined;
 const profFile = process.env.BENCH_CPU_PROF;
 const inspector = profFile ? new Session() : undefined;
+const profUntil = Number(process.env.BENCH_CPU_PROF_UNTIL ?? Number.POSITIVE_INFINITY);
+let profiling = false;
+async function writeProfile(): Promise<void> {
+  if (!inspector || !profFile || !profiling) return;
+  profiling = false;
+  const { profile } = await inspector.post("Profiler.stop");
+  writeFileSync(profFile, JSON.stringify(profile));
+}
 let peers: string[] = [];
 const send = (m: object) => process.send?.(m);
 
@@ -33,6 +43,7 @@ process.on("message", (m: In) => {
           inspector.connect();
           await inspector.post("Profiler.enable");
           await inspector.post("Profiler.start");
+          profiling = true;
         }
         speaker = await Speaker.start(m.config);
         speaker.on("warning", () => {});
@@ -47,11 +58,9 @@ process.on("message", (m: In) => {
         let n = 0;
         for (const p of peers) n += speaker?.routeCount(p) ?? 0;
         send({ op: "count", n, t: nowMs() });
+        if (n >= profUntil) await writeProfile();
       } else {
-        if (inspector && profFile) {
-          const { profile } = await inspector.post("Profiler.stop");
-          writeFileSync(profFile, JSON.stringify(profile));
-        }
+        await writeProfile();
         await speaker?.close();
         process.exit(0);
       }
