@@ -170,7 +170,14 @@ export async function runFaultSuite(o: FaultOptions): Promise<FaultReport> {
   let running = true;
   const killer = (async () => {
     while (running) {
-      await sleep(rand(o.killHelperMs?.[0] ?? 2000, o.killHelperMs?.[1] ?? 3500));
+      // The first kill comes as soon as a helper exists (a fast machine can
+      // finish a CI-sized run before the first random interval ends); after
+      // that, kills are spaced by the random interval.
+      await sleep(
+        rep.helperKills === 0
+          ? 100
+          : rand(o.killHelperMs?.[0] ?? 2000, o.killHelperMs?.[1] ?? 3500),
+      );
       if (!running) break;
       for (const d of existsSync(o.runDir) ? readdirSync(o.runDir) : []) {
         try {
