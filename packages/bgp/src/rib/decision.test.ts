@@ -8,7 +8,7 @@ import { describe, expect, it } from "vitest";
 import { parseAddress } from "../wire/address.js";
 import { ipv4ToNumber } from "./addr.js";
 import { AttrInterner } from "./attrs.js";
-import { bestPath, comparePaths, decide } from "./decision.js";
+import { bestPath, comparePaths, comparePostMed, comparePreMed, decide } from "./decision.js";
 import { BIRD_DECISION_TABLE, type DecisionRow } from "./decision-table.fixture.js";
 import type { Path, PathSource, SourceKind } from "./path.js";
 import { type AttrsSpec, attrs } from "./rib.fixture.js";
@@ -213,6 +213,27 @@ describe("properties", () => {
           expect(bestPath([...paths], paths.length, opts)).toBe(decide(paths, opts).best);
         },
       ),
+      { numRuns: 500 },
+    );
+  });
+
+  it("comparePreMed and comparePostMed (the RIB's shortcuts) order a pair as decide does", () => {
+    fc.assert(
+      fc.property(pathArb, pathArb, fc.boolean(), (a, b, always) => {
+        const opts = { alwaysCompareMed: always, defaultLocalPref: 100 };
+        const d = decide([a, b], opts);
+        const pre = comparePreMed(a, b, opts);
+        if (pre !== 0) {
+          expect(d.best).toBe(pre < 0 ? a : b);
+          expect(["local-origin", "local-pref", "as-path-length", "origin"]).toContain(
+            d.reasons.get(pre < 0 ? b : a),
+          );
+          return;
+        }
+        if (d.reasons.get(d.best === a ? b : a) === "med") return;
+        const post = comparePostMed(a, b, opts);
+        if (post !== 0) expect(d.best).toBe(post < 0 ? a : b);
+      }),
       { numRuns: 500 },
     );
   });

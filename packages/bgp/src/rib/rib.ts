@@ -320,6 +320,8 @@ export class Rib {
   readonly #ctx: ExportContext;
   readonly #dests = new DestTable<Entry>(1024, { sharedValues: ENTRY_IDS });
   readonly #exporting: PeerState[] = [];
+  /** How many of #exporting send with ADD-PATH (have `outIds`): read per path received. */
+  #addPathSenders = 0;
   readonly #scratch: Entry[] = [];
   readonly #peers = new Map<string, PeerState>();
   readonly #local: PeerState;
@@ -834,7 +836,10 @@ export class Rib {
     if (!p.out) {
       // Sized for the whole Loc-RIB up front: a full table is not rehashed on the way.
       p.out = new AdjRibOut(this.interner, this.#dests.size);
-      if (p.config.addPathSend) p.outIds = new Map();
+      if (p.config.addPathSend) {
+        p.outIds = new Map();
+        this.#addPathSenders++;
+      }
       this.#exporting.push(p);
       if (opts.incremental && !p.outIds) {
         // Fed a piece at a time as the session sends (feedExport), so that
@@ -928,10 +933,13 @@ export class Rib {
     this.#closeFeed(p);
     p.out?.clear();
     p.out = undefined;
-    p.outIds = undefined;
     this.#clearExportCache(p);
     const i = this.#exporting.indexOf(p);
-    if (i >= 0) this.#exporting.splice(i, 1);
+    if (i >= 0) {
+      this.#exporting.splice(i, 1);
+      if (p.outIds) this.#addPathSenders--;
+    }
+    p.outIds = undefined;
   }
 
   /**
@@ -1174,7 +1182,12 @@ export class Rib {
     let m: Multi;
     if (head instanceof Multi) {
       m = head;
-      m.paths.splice(1, 0, member);
+      // The newcomer goes second (splice(1, 0, member) without its garbage).
+      const ps = m.paths;
+      let i = ps.length;
+      ps.push(member);
+      for (; i > 1; i--) ps[i] = ps[i - 1]!;
+      ps[1] = member;
     } else {
       m = new Multi([head, member]);
       this.#dests.set(prefix, m);
@@ -1373,8 +1386,7 @@ export class Rib {
   }
 
   #addPathExporters(): boolean {
-    for (const p of this.#exporting) if (p.outIds) return true;
-    return false;
+    return this.#addPathSenders > 0;
   }
 
   #exportOne(
