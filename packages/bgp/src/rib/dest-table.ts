@@ -296,8 +296,13 @@ export class DestTable<V> {
   /** Removes a prefix; true if it was there. */
   delete(p: Prefix): boolean {
     if (p.afi !== 1) return this.#other.delete(ribKey(p));
+    return this.deleteV4(v4addr(p), p.length);
+  }
+
+  /** Removes the IPv4 prefix `addr`/`length`; true if it was there. */
+  deleteV4(addr: number, length: number): boolean {
     this.#missLen = -1;
-    let i = this.#slot(v4addr(p), p.length);
+    let i = this.#slot(addr, length);
     if (i < 0) return false;
     this.#v4--;
     const shared = this.#shared;

@@ -15,6 +15,7 @@
 // re-evaluated without asking the peer for a route refresh.
 
 import { reconstructAs4 } from "../wire/as4.js";
+import type { Ipv4Nlri } from "../wire/nlri-v4.js";
 import type { Prefix } from "../wire/prefix.js";
 import { ipv4ToNumber, parseSubnet, type Subnet, tryParseAddress } from "./addr.js";
 import { AdjRibOut, type PackedBatch } from "./adj-rib-out.js";
@@ -323,6 +324,8 @@ export class Rib {
   /** How many of #exporting send with ADD-PATH (have `outIds`): read per path received. */
   #addPathSenders = 0;
   readonly #scratch: Entry[] = [];
+  /** The IPv4 prefix `announceV4` / `withdrawV4` are at (see V4Cursor). */
+  readonly #cur = new V4Cursor();
   readonly #peers = new Map<string, PeerState>();
   readonly #local: PeerState;
   readonly #ownAddresses: Uint8Array[];
@@ -451,6 +454,25 @@ export class Rib {
    * Prefixes carry their ADD-PATH Path Identifier in `pathId` when used.
    */
   announce(peerId: string, prefixes: readonly Prefix[], init: AttrSetInit): AnnounceResult {
+    return this.#announce(peerId, prefixes, undefined, init);
+  }
+
+  /**
+   * {@link Rib.announce} of IPv4 unicast prefixes given as numbers (an
+   * `Ipv4Nlri` from the wire decoder, no Path Identifiers): the same result
+   * and deltas, without a prefix object per prefix on the way in (a delta's
+   * prefix object is made when read). The fast path of `applyUpdate`.
+   */
+  announceV4(peerId: string, nlri: Ipv4Nlri, init: AttrSetInit): AnnounceResult {
+    return this.#announce(peerId, undefined, nlri, init);
+  }
+
+  #announce(
+    peerId: string,
+    prefixes: readonly Prefix[] | undefined,
+    v4: Ipv4Nlri | undefined,
+    init: AttrSetInit,
+  ): AnnounceResult {
     const p = this.#peer(peerId);
     if (p === this.#local)
       throw new RibError('use originate() for local routes, not announce("local")');
@@ -466,7 +488,14 @@ export class Rib {
     const infeasible = checkFeasible(raw, p.feas);
     let maxState: "warn" | "exceeded" | undefined;
     const mods = new Map<RouteModification, AttrSet>();
-    for (const prefix of prefixes) {
+    const cur = this.#cur;
+    const count = v4 ? v4.length >> 1 : prefixes!.length;
+    for (let i = 0; i < count; i++) {
+      let prefix: Prefix;
+      if (v4) {
+        cur.set(v4[2 * i]!, v4[2 * i + 1]!);
+        prefix = cur;
+      } else prefix = prefixes![i]!;
       const pathId = prefix.pathId ?? 0;
       if (p.pre) {
         const k = withPathId(ribKey(prefix), pathId);
@@ -486,7 +515,7 @@ export class Rib {
       if (attrs && p.importPolicy) {
         const v = p.importPolicy(
           {
-            prefix,
+            prefix: prefix === cur ? cur.frozen() : prefix,
             attrs: raw,
             sourceKind: p.kind,
             ...(raw.interface !== undefined ? { interface: raw.interface } : {}),
@@ -532,9 +561,32 @@ export class Rib {
 
   /** A peer withdrew `prefixes` (with their Path Identifiers under ADD-PATH). */
   withdraw(peerId: string, prefixes: readonly Prefix[]): RibDelta[] {
+    return this.#withdraw(peerId, prefixes, undefined);
+  }
+
+  /**
+   * {@link Rib.withdraw} of IPv4 unicast prefixes given as numbers (an
+   * `Ipv4Nlri`, no Path Identifiers). The fast path of `applyUpdate`.
+   */
+  withdrawV4(peerId: string, v4: Ipv4Nlri): RibDelta[] {
+    return this.#withdraw(peerId, undefined, v4);
+  }
+
+  #withdraw(
+    peerId: string,
+    prefixes: readonly Prefix[] | undefined,
+    v4: Ipv4Nlri | undefined,
+  ): RibDelta[] {
     const p = this.#peer(peerId);
     const deltas: RibDelta[] = [];
-    for (const prefix of prefixes) {
+    const cur = this.#cur;
+    const count = v4 ? v4.length >> 1 : prefixes!.length;
+    for (let i = 0; i < count; i++) {
+      let prefix: Prefix;
+      if (v4) {
+        cur.set(v4[2 * i]!, v4[2 * i + 1]!);
+        prefix = cur;
+      } else prefix = prefixes![i]!;
       const pathId = prefix.pathId ?? 0;
       if (p.pre) {
         const k = withPathId(ribKey(prefix), pathId);
@@ -1101,9 +1153,12 @@ export class Rib {
     best: Entry | undefined,
     previous: PathSnapshot | undefined,
   ): RibDelta {
+    const cur = this.#cur;
     return new Delta(
       kind,
-      bare(prefix),
+      prefix === cur ? undefined : bare(prefix),
+      cur.addr,
+      cur.length,
       best === undefined ? undefined : snap(best),
       previous,
       this.#opts.multipath && best ? this.#multipathOf(best) : undefined,
@@ -1126,7 +1181,7 @@ export class Rib {
       this.#dests.set(prefix, entry);
       const d = this.#delta("best", prefix, entry, undefined);
       deltas.push(d);
-      if (this.#exporting.length > 0) this.#exportKey(d.prefix, entry);
+      if (this.#exporting.length > 0) this.#exportKey(this.#own(prefix, d), entry);
       return "best";
     }
     const list = head.paths;
@@ -1156,7 +1211,7 @@ export class Rib {
         this.#dests.set(prefix, next);
         const d = this.#delta("best", prefix, next, found);
         deltas.push(d);
-        if (this.#exporting.length > 0) this.#exportKey(d.prefix, next);
+        if (this.#exporting.length > 0) this.#exportKey(this.#own(prefix, d), next);
         return "best";
       }
       const prevSnap = snap(list[0]!);
@@ -1205,7 +1260,7 @@ export class Rib {
         m.settle();
         const d = this.#delta("best", prefix, m, snap(prevBest));
         deltas.push(d);
-        if (this.#exporting.length > 0) this.#exportKey(d.prefix, m);
+        if (this.#exporting.length > 0) this.#exportKey(this.#own(prefix, d), m);
         return "best";
       }
     }
@@ -1279,7 +1334,7 @@ export class Rib {
       this.#dests.delete(prefix);
       const d = this.#delta("withdrawn", prefix, undefined, prevSnap);
       deltas.push(d);
-      if (this.#exporting.length > 0) this.#exportKey(d.prefix, undefined);
+      if (this.#exporting.length > 0) this.#exportKey(this.#own(prefix, d), undefined);
       return "withdrawn";
     }
     return this.#reselect(prefix, prevSnap, prevMp, deltas);
@@ -1332,7 +1387,7 @@ export class Rib {
     }
     const d = this.#delta("best", prefix, head, prevSnap);
     deltas.push(d);
-    if (this.#exporting.length > 0) this.#exportKey(d.prefix, head);
+    if (this.#exporting.length > 0) this.#exportKey(this.#own(prefix, d), head);
     return "best";
   }
 
@@ -1402,7 +1457,7 @@ export class Rib {
     if (t.exportPolicy) {
       const v = t.exportPolicy(
         {
-          prefix,
+          prefix: prefix === this.#cur ? this.#cur.frozen() : prefix,
           attrs,
           sourceKind: source.kind,
           ...(attrs.interface !== undefined ? { interface: attrs.interface } : {}),
@@ -1436,7 +1491,7 @@ export class Rib {
     if (t.exportPolicy) {
       const v = t.exportPolicy(
         {
-          prefix,
+          prefix: prefix === this.#cur ? this.#cur.frozen() : prefix,
           attrs,
           sourceKind: source.kind,
           ...(attrs.interface !== undefined ? { interface: attrs.interface } : {}),
@@ -1486,7 +1541,15 @@ export class Rib {
 
   /** Pushes the current state of `key` to every exporting peer's Adj-RIB-Out. */
   #exportKey(prefix: Prefix, head: Entry | undefined): void {
+    // The fast path's cursor is re-pointed at the next prefix: whatever may
+    // keep it (an ADD-PATH key, a policy) gets a copy.
+    if (prefix === this.#cur && this.#addPathSenders > 0) prefix = this.#cur.copy();
     for (const t of this.#exporting) this.#exportKeyTo(t, prefix, head);
+  }
+
+  /** The prefix a delta names, for export: the fast path's cursor itself (see #exportKey), not the delta's copy. */
+  #own(prefix: Prefix, d: RibDelta): Prefix {
+    return prefix === this.#cur ? prefix : d.prefix;
   }
 
   /** `key`: the prefix's `ribKey`, computed here when not given (only ADD-PATH needs it). */
@@ -1598,16 +1661,80 @@ export class Rib {
 
 /** A delta; its key is computed on demand (most consumers want the prefix). */
 class Delta implements RibDelta {
+  #prefix: Prefix | undefined;
+  /** Without a prefix object: the IPv4 prefix as numbers (it came as numbers, see V4Cursor). */
+  readonly #addr: number;
+  readonly #length: number;
   constructor(
     readonly kind: RibDelta["kind"],
-    readonly prefix: Prefix,
+    prefix: Prefix | undefined,
+    addr: number,
+    length: number,
     readonly best: PathSnapshot | undefined,
     readonly previous: PathSnapshot | undefined,
     readonly multipath: readonly PathSnapshot[] | undefined,
-  ) {}
+  ) {
+    this.#prefix = prefix;
+    this.#addr = addr;
+    this.#length = length;
+  }
+
+  get prefix(): Prefix {
+    this.#prefix ??= v4prefix(this.#addr, this.#length);
+    return this.#prefix;
+  }
 
   get key(): string {
     return ribKey(this.prefix);
+  }
+}
+
+/**
+ * The IPv4 prefix the fast path (`announceV4`, `withdrawV4`) is at: one
+ * object, re-pointed at every prefix of an `Ipv4Nlri`, so it must never be
+ * kept — a delta records its numbers, a policy gets `frozen()`, an ADD-PATH
+ * export a `copy()`. Its `bytes` are four octets, those past the length
+ * zero, which is all `v4addr`, `ribKey` and `DestTable` read.
+ */
+class V4Cursor implements Prefix {
+  readonly afi = 1;
+  length = 0;
+  addr = 0;
+  readonly bytes = new Uint8Array(4);
+
+  set(addr: number, length: number): void {
+    this.addr = addr;
+    this.length = length;
+    const b = this.bytes;
+    b[0] = addr >>> 24;
+    b[1] = (addr >>> 16) & 255;
+    b[2] = (addr >>> 8) & 255;
+    b[3] = addr & 255;
+  }
+
+  /** A prefix object of its own, with the octets `decodePrefixes` gives. */
+  copy(): Prefix {
+    return v4prefix(this.addr, this.length);
+  }
+
+  /** An unchanging copy for a policy, its octets made only if it reads them. */
+  frozen(): Prefix {
+    return new LazyV4Prefix(this.addr, this.length);
+  }
+}
+
+/** An IPv4 prefix whose octets are made when first read. */
+class LazyV4Prefix implements Prefix {
+  readonly afi = 1;
+  #bytes: Uint8Array | undefined;
+  constructor(
+    readonly addr: number,
+    readonly length: number,
+  ) {}
+
+  get bytes(): Uint8Array {
+    this.#bytes ??= v4prefix(this.addr, this.length).bytes;
+    return this.#bytes;
   }
 }
 

@@ -6,7 +6,7 @@
 // `treat-as-withdraw` (RFC 7606 §2) withdraws every prefix it carries.
 import type { PathAttribute } from "../wire/attributes/table.js";
 import type { ErrorAction } from "../wire/errors.js";
-import type { UpdateMessage } from "../wire/messages/update.js";
+import { ipv4Fields, type UpdateMessage } from "../wire/messages/update.js";
 import type { Prefix } from "../wire/prefix.js";
 import type { AnnounceResult, Rib, RibDelta } from "./rib.js";
 
@@ -31,14 +31,25 @@ export function applyUpdate(
 ): UpdateResult {
   const deltas: RibDelta[] = [];
   const announced: AnnounceResult[] = [];
-  const withdrawn: Prefix[] = [...msg.withdrawn];
   const common: PathAttribute[] = [];
   const reach: Extract<PathAttribute, { type: "mp-reach" }>[] = [];
+  const unreach: Prefix[] = [];
   for (const a of msg.attributes) {
-    if (a.type === "mp-unreach") withdrawn.push(...a.withdrawn);
+    if (a.type === "mp-unreach") unreach.push(...a.withdrawn);
     else if (a.type === "mp-reach") reach.push(a);
     else common.push(a);
   }
+  // The IPv4 fields as numbers (no ADD-PATH): straight into the RIB, no
+  // prefix objects. Only when the RIB gets the same calls the objects would
+  // make (one withdraw, then the NLRI field's announce); otherwise the
+  // objects below.
+  const v4 = ipv4Fields(msg);
+  if (v4 && action !== "treat-as-withdraw" && unreach.length === 0) {
+    if (v4.withdrawn.length > 0) deltas.push(...rib.withdrawV4(peerId, v4.withdrawn));
+    if (v4.nlri.length > 0) announced.push(rib.announceV4(peerId, v4.nlri, { attributes: common }));
+    return announceReach(rib, peerId, common, reach, deltas, announced);
+  }
+  const withdrawn: Prefix[] = [...msg.withdrawn, ...unreach];
   if (action === "treat-as-withdraw") {
     withdrawn.push(...msg.nlri);
     for (const r of reach) withdrawn.push(...r.nlri);
@@ -47,6 +58,18 @@ export function applyUpdate(
   }
   if (withdrawn.length > 0) deltas.push(...rib.withdraw(peerId, withdrawn));
   if (msg.nlri.length > 0) announced.push(rib.announce(peerId, msg.nlri, { attributes: common }));
+  return announceReach(rib, peerId, common, reach, deltas, announced);
+}
+
+/** The MP_REACH_NLRI part of {@link applyUpdate}, and the result. */
+function announceReach(
+  rib: Rib,
+  peerId: string,
+  common: PathAttribute[],
+  reach: Extract<PathAttribute, { type: "mp-reach" }>[],
+  deltas: RibDelta[],
+  announced: AnnounceResult[],
+): UpdateResult {
   if (reach.length > 0) {
     const noNextHop = common.filter((a) => a.type !== "next-hop");
     for (const r of reach) {

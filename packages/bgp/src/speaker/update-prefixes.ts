@@ -1,7 +1,7 @@
 // The prefixes of a decoded UPDATE, and their text, for a session's "routes"
 // events (RFC 4271 §4.3 Withdrawn Routes and NLRI, RFC 4760 MP_REACH_NLRI /
 // MP_UNREACH_NLRI).
-import type { UpdateMessage } from "../wire/messages/update.js";
+import { ipv4Fields, type UpdateMessage } from "../wire/messages/update.js";
 import { formatPrefix, type Prefix } from "../wire/prefix.js";
 
 /** `a.b.c.d/len` (or IPv6 text) of a prefix, without a temporary buffer for IPv4. */
@@ -40,9 +40,15 @@ export function announcedPrefixes(msg: UpdateMessage): Prefix[] {
 export function heldIndices(msg: UpdateMessage, held?: (p: Prefix) => boolean): number[] {
   const out: number[] = [];
   let i = 0;
-  for (const p of msg.nlri) {
-    if (!held || held(p)) out.push(i);
-    i++;
+  const v4 = held ? undefined : ipv4Fields(msg);
+  if (v4) {
+    // Decoded as numbers: every NLRI-field prefix is held, no objects needed.
+    for (const n = v4.nlri.length >> 1; i < n; i++) out.push(i);
+  } else {
+    for (const p of msg.nlri) {
+      if (!held || held(p)) out.push(i);
+      i++;
+    }
   }
   for (const a of msg.attributes) {
     if (a.type !== "mp-reach") continue;

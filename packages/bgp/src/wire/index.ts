@@ -21,6 +21,8 @@
  * - `capabilities/`  one file per capability, `table.ts` registers them.
  * - `attributes/`    one file per path attribute, `table.ts` registers them.
  * - `prefix.ts`      `Prefix` and the NLRI encoding (with ADD-PATH ids).
+ * - `nlri-v4.ts`     IPv4 NLRI fields decoded into numbers (the receive
+ *                    path's fast form, no object per prefix).
  * - `address.ts`     IPv4/IPv6 text ↔ bytes.
  * - `as4.ts`         AS4_PATH/AS4_AGGREGATOR interworking, RFC 6793 §4.2.
  * - `bytes.ts`       big-endian reads and the `ByteWriter`.

@@ -3,7 +3,7 @@
 // UPDATE holding only an MP_UNREACH_NLRI with no withdrawn routes.
 import { Afi, Safi } from "../constants.js";
 import type { Family } from "../context.js";
-import type { UpdateMessage } from "./update.js";
+import { ipv4Fields, type UpdateMessage } from "./update.js";
 
 /** The End-of-RIB UPDATE for a family. */
 export function endOfRib(afi: number, safi: number): UpdateMessage {
@@ -19,7 +19,13 @@ export function endOfRib(afi: number, safi: number): UpdateMessage {
 
 /** The family an UPDATE marks as End-of-RIB, or undefined if it is not a marker. */
 export function endOfRibFamily(msg: UpdateMessage): Family | undefined {
-  if (msg.withdrawn.length > 0 || msg.nlri.length > 0) return undefined;
+  const f = ipv4Fields(msg);
+  if (
+    f
+      ? f.withdrawn.length > 0 || f.nlri.length > 0
+      : msg.withdrawn.length > 0 || msg.nlri.length > 0
+  )
+    return undefined;
   if (msg.attributes.length === 0) return { afi: Afi.Ipv4, safi: Safi.Unicast };
   const a = msg.attributes[0]!;
   if (

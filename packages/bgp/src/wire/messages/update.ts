@@ -23,6 +23,7 @@ import { u16 } from "../bytes.js";
 import { Afi, AttrFlag, AttrType, ErrorCode, UpdateSubcode } from "../constants.js";
 import { addPathReceive, addPathSend, type CodecContext } from "../context.js";
 import { BgpDecodeError, BgpEncodeError, type ErrorAction, strongerAction } from "../errors.js";
+import { decodeIpv4Nlri, type Ipv4Nlri, ipv4NlriCount, ipv4NlriPrefixes } from "../nlri-v4.js";
 import { decodePrefixes, encodePrefixes, type Prefix } from "../prefix.js";
 
 /** An UPDATE message. IPv4 unicast routes use `withdrawn`/`nlri`; other families travel in MP attributes. */
@@ -94,19 +95,34 @@ export function decodeUpdate(
   if (aEnd > end) throw reset("Total Path Attribute Length overruns the message");
 
   // RFC 7606 §5.3: a syntax error in the NLRI fields resets the session.
-  const withdrawn: Prefix[] = [];
+  // Without ADD-PATH the IPv4 fields are decoded into numbers; their prefix
+  // objects are made only if something reads `withdrawn` / `nlri`.
   const v4AddPath = addPathReceive(ctx, Afi.Ipv4, 1);
-  decodePrefixes(
-    b,
-    start + 2,
-    wEnd,
-    Afi.Ipv4,
-    v4AddPath,
-    withdrawn,
-    UpdateSubcode.InvalidNetworkField,
-  );
-  const nlri: Prefix[] = [];
-  decodePrefixes(b, aEnd, end, Afi.Ipv4, v4AddPath, nlri, UpdateSubcode.InvalidNetworkField);
+  let withdrawn: Prefix[] | undefined;
+  let nlri: Prefix[] | undefined;
+  let fast: Ipv4Fields | undefined;
+  let nlriCount: number;
+  if (v4AddPath) {
+    withdrawn = [];
+    decodePrefixes(
+      b,
+      start + 2,
+      wEnd,
+      Afi.Ipv4,
+      true,
+      withdrawn,
+      UpdateSubcode.InvalidNetworkField,
+    );
+    nlri = [];
+    decodePrefixes(b, aEnd, end, Afi.Ipv4, true, nlri, UpdateSubcode.InvalidNetworkField);
+    nlriCount = nlri.length;
+  } else {
+    fast = {
+      withdrawn: decodeIpv4Nlri(b, start + 2, wEnd, UpdateSubcode.InvalidNetworkField),
+      nlri: decodeIpv4Nlri(b, aEnd, end, UpdateSubcode.InvalidNetworkField),
+    };
+    nlriCount = ipv4NlriCount(fast.nlri);
+  }
 
   const errors: BgpDecodeError[] = [];
   const attributes: PathAttribute[] = [];
@@ -263,7 +279,7 @@ export function decodeUpdate(
     i < aEnd &&
     seenIn[AttrType.MpReachNlri] !== gen &&
     seenIn[AttrType.MpUnreachNlri] !== gen &&
-    nlri.length === 0
+    nlriCount === 0
   ) {
     const last = errors[errors.length - 1]!;
     throw updateError(last.message, last.subcode, "session-reset", last.data, last.attributeType);
@@ -273,10 +289,10 @@ export function decodeUpdate(
   // with any reachable NLRI, NEXT_HOP with IPv4 NLRI in the NLRI field, and
   // LOCAL_PREF on iBGP (RFC 4271 §5.1.5).
   // An attribute found malformed above already produced its own error.
-  const reach = nlri.length > 0 || seenIn[AttrType.MpReachNlri] === gen;
+  const reach = nlriCount > 0 || seenIn[AttrType.MpReachNlri] === gen;
   if (reach) {
     const required: number[] =
-      nlri.length > 0
+      nlriCount > 0
         ? [AttrType.Origin, AttrType.AsPath, AttrType.NextHop]
         : [AttrType.Origin, AttrType.AsPath];
     if (ctx.peerType === "internal") required.push(AttrType.LocalPref);
@@ -296,7 +312,46 @@ export function decodeUpdate(
   }
   let action: ErrorAction | undefined;
   for (const e of errors) action = action ? strongerAction(action, e.action) : e.action;
-  return { message: { type: "update", withdrawn, attributes, nlri }, errors, action };
+  if (!fast) {
+    return {
+      message: { type: "update", withdrawn: withdrawn!, attributes, nlri: nlri! },
+      errors,
+      action,
+    };
+  }
+  const f = fast;
+  const message: UpdateMessage = {
+    type: "update",
+    get withdrawn() {
+      withdrawn ??= ipv4NlriPrefixes(f.withdrawn);
+      return withdrawn;
+    },
+    attributes,
+    get nlri() {
+      nlri ??= ipv4NlriPrefixes(f.nlri);
+      return nlri;
+    },
+  };
+  FAST.set(message, f);
+  return { message, errors, action };
+}
+
+/** The IPv4 Withdrawn Routes and NLRI fields of a decoded UPDATE, as numbers. */
+export interface Ipv4Fields {
+  readonly withdrawn: Ipv4Nlri;
+  readonly nlri: Ipv4Nlri;
+}
+
+const FAST = new WeakMap<UpdateMessage, Ipv4Fields>();
+
+/**
+ * The IPv4 fields of an UPDATE as {@link decodeUpdate} decoded them into
+ * numbers (sessions without ADD-PATH for IPv4 unicast), or undefined for
+ * any other message (built by hand, copied, or decoded with ADD-PATH): then
+ * `withdrawn` and `nlri` are the only source. Internal fast path.
+ */
+export function ipv4Fields(msg: UpdateMessage): Ipv4Fields | undefined {
+  return FAST.get(msg);
 }
 
 /** Writes an UPDATE body. Throws {@link BgpEncodeError} if a field overflows. */
