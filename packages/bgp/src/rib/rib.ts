@@ -1544,7 +1544,8 @@ export class Rib {
     // The fast path's cursor is re-pointed at the next prefix: whatever may
     // keep it (an ADD-PATH key, a policy) gets a copy.
     if (prefix === this.#cur && this.#addPathSenders > 0) prefix = this.#cur.copy();
-    for (const t of this.#exporting) this.#exportKeyTo(t, prefix, head);
+    const ts = this.#exporting;
+    for (let i = 0; i < ts.length; i++) this.#exportKeyTo(ts[i]!, prefix, head);
   }
 
   /** The prefix a delta names, for export: the fast path's cursor itself (see #exportKey), not the delta's copy. */

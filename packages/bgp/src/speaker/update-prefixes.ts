@@ -37,10 +37,15 @@ export function announcedPrefixes(msg: UpdateMessage): Prefix[] {
  * rejection or max-prefix teardown) — every one except MP_REACH_NLRI prefixes
  * without a next hop, which `applyUpdate` does not announce.
  */
-export function heldIndices(msg: UpdateMessage, held?: (p: Prefix) => boolean): number[] {
+export function heldIndices(msg: UpdateMessage, held?: (p: Prefix) => boolean): readonly number[] {
   const out: number[] = [];
   let i = 0;
   const v4 = held ? undefined : ipv4Fields(msg);
+  if (v4 && !msg.attributes.some((a) => a.type === "mp-reach")) {
+    // Every prefix, all from the NLRI field: 0 … n-1, made only if read.
+    const n = v4.nlri.length >> 1;
+    return lazyArray(n, () => Array.from({ length: n }, (_, k) => k));
+  }
   if (v4) {
     // Decoded as numbers: every NLRI-field prefix is held, no objects needed.
     for (const n = v4.nlri.length >> 1; i < n; i++) out.push(i);
