@@ -85,9 +85,36 @@ function announceReach(
   }
   let maxPrefix: "warn" | "exceeded" | undefined;
   for (const a of announced) {
-    deltas.push(...a.deltas);
     if (a.maxPrefix?.state === "exceeded") maxPrefix = "exceeded";
     else if (a.maxPrefix && !maxPrefix) maxPrefix = "warn";
   }
-  return { deltas, announced, treatedAsWithdraw: false, maxPrefix };
+  return new Outcome(deltas, announced, maxPrefix);
+}
+
+/**
+ * An UPDATE's result whose `deltas` — the withdrawals' deltas, then each
+ * announce()'s — are joined when first read: a session reads only
+ * `announced` (its subscribers get the deltas from the RIB), and joining
+ * copied every route of a full table once more.
+ */
+class Outcome implements UpdateResult {
+  #all: RibDelta[] | undefined;
+  readonly #withdrawals: RibDelta[];
+  readonly treatedAsWithdraw = false;
+  constructor(
+    withdrawals: RibDelta[],
+    readonly announced: AnnounceResult[],
+    readonly maxPrefix: "warn" | "exceeded" | undefined,
+  ) {
+    this.#withdrawals = withdrawals;
+  }
+
+  get deltas(): RibDelta[] {
+    if (!this.#all) {
+      const all = [...this.#withdrawals];
+      for (const a of this.announced) for (const d of a.deltas) all.push(d);
+      this.#all = all;
+    }
+    return this.#all;
+  }
 }
