@@ -307,6 +307,20 @@ export function medOf(p: Path, o: DecisionOptions = {}): number {
 
 /** Pairwise order of the steps after MED (eBGP, IGP cost, router id, CLUSTER_LIST, address, path id, source). */
 export function comparePostMed(a: Path, b: Path, o: DecisionOptions = {}): number {
+  // Steps 5 and 7 written out (as comparePreMed): eBGP over iBGP, then — when
+  // the IGP cost is the default's, the peers' configured costs — the router
+  // id, which decides between paths from different peers.
+  const ea = a.source.kind === "ebgp";
+  if (ea !== (b.source.kind === "ebgp")) return ea ? -1 : 1;
+  if (!o.igpCost) {
+    const igp = a.source.igpCost - b.source.igpCost;
+    if (igp !== 0) return igp;
+    const ida =
+      a.attrs.originatorId !== undefined ? ipv4ToNumber(a.attrs.originatorId) : a.source.routerId;
+    const idb =
+      b.attrs.originatorId !== undefined ? ipv4ToNumber(b.attrs.originatorId) : b.source.routerId;
+    if (ida !== idb) return ida - idb;
+  }
   for (let step = 5; step < DECISION_PROCESS.length; step++) {
     const d =
       step === 9
