@@ -491,11 +491,7 @@ export class Rib {
     const cur = this.#cur;
     const count = v4 ? v4.length >> 1 : prefixes!.length;
     for (let i = 0; i < count; i++) {
-      let prefix: Prefix;
-      if (v4) {
-        cur.set(v4[2 * i]!, v4[2 * i + 1]!);
-        prefix = cur;
-      } else prefix = prefixes![i]!;
+      const prefix = this.#nth(prefixes, v4, i);
       const pathId = prefix.pathId ?? 0;
       if (p.pre) {
         const k = withPathId(ribKey(prefix), pathId);
@@ -559,6 +555,13 @@ export class Rib {
     };
   }
 
+  /** Prefix `i` of an announce/withdraw: the object, or the cursor re-pointed at entry `i` of the numbers. */
+  #nth(prefixes: readonly Prefix[] | undefined, v4: Ipv4Nlri | undefined, i: number): Prefix {
+    if (!v4) return prefixes![i]!;
+    this.#cur.set(v4[2 * i]!, v4[2 * i + 1]!);
+    return this.#cur;
+  }
+
   /** A peer withdrew `prefixes` (with their Path Identifiers under ADD-PATH). */
   withdraw(peerId: string, prefixes: readonly Prefix[]): RibDelta[] {
     return this.#withdraw(peerId, prefixes, undefined);
@@ -579,14 +582,9 @@ export class Rib {
   ): RibDelta[] {
     const p = this.#peer(peerId);
     const deltas: RibDelta[] = [];
-    const cur = this.#cur;
     const count = v4 ? v4.length >> 1 : prefixes!.length;
     for (let i = 0; i < count; i++) {
-      let prefix: Prefix;
-      if (v4) {
-        cur.set(v4[2 * i]!, v4[2 * i + 1]!);
-        prefix = cur;
-      } else prefix = prefixes![i]!;
+      const prefix = this.#nth(prefixes, v4, i);
       const pathId = prefix.pathId ?? 0;
       if (p.pre) {
         const k = withPathId(ribKey(prefix), pathId);
