@@ -29,7 +29,7 @@
  * - `addr.ts`         address helpers (subnets, unusable next hops).
  */
 export { parseSubnet, type Subnet, unusableNextHop } from "./addr.js";
-export { AdjRibOut, type OutboundBatch } from "./adj-rib-out.js";
+export { AdjRibOut, type OutboundBatch, type PackedBatch } from "./adj-rib-out.js";
 export {
   AttrInterner,
   type AttrSet,

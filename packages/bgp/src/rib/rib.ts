@@ -627,7 +627,7 @@ export class Rib {
   /**
    * Withdraws every path of a peer, as {@link Rib.flushPeer} (RFC 4271
    * §8.2.2: the session ended), but hands the Loc-RIB deltas to subscribers
-   * only, in batches of {@link DROP_BATCH}, and returns the removed (prefix,
+   * only, in batches of 1,024 deltas, and returns the removed (prefix,
    * Path Identifier) pairs in compact form instead of the deltas: a full
    * table's million deltas and prefix objects are never held at once.
    */

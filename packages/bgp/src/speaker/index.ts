@@ -51,6 +51,7 @@ export {
 } from "./graceful-restart.js";
 export { SyscallError } from "./libc.js";
 export { FAMILIES, type FamilyKey } from "./open-map.js";
+export type { OriginateBatch, OriginateGroup } from "./originate-batch.js";
 export { OutQueue, type OutQueueHost } from "./out-queue.js";
 export {
   type BestPathChange,

@@ -106,7 +106,7 @@ export {
   type ErrorAction,
   strongerAction,
 } from "./errors.js";
-export { Framer } from "./framer.js";
+export { Framer, type FramerOptions } from "./framer.js";
 export { checkHeader, MIN_MESSAGE_LENGTH, maxMessageLength, messageLength } from "./header.js";
 export { type BgpMessage, type DecodedMessage, decodeMessage, encodeMessage } from "./message.js";
 export { endOfRib, endOfRibFamily } from "./messages/end-of-rib.js";
@@ -135,6 +135,7 @@ export {
   type UpdateMessage,
   updatePrefixes,
 } from "./messages/update.js";
+export { decodeIpv4Nlri, type Ipv4Nlri, ipv4NlriCount, ipv4NlriPrefixes } from "./nlri-v4.js";
 export {
   decodePrefixes,
   encodePrefixes,
