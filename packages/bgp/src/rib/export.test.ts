@@ -417,6 +417,24 @@ describe("Adj-RIB-Out", () => {
     expect(out.size).toBe(0);
   });
 
+  it("ADD-PATH send still gets a losing path after other peers and itself stopped and started exporting", () => {
+    const r = topo(false, { i5: { addPathSend: true } });
+    // A peer without ADD-PATH comes and goes; the ADD-PATH peer stops twice, then starts again.
+    r.startExport("i6");
+    r.stopExport("i6");
+    r.startExport("i5");
+    r.stopExport("i5");
+    r.stopExport("i5");
+    const out = r.startExport("i5");
+    r.startExport("i6");
+    r.stopExport("i6");
+    r.announce("e1", P, attrs({ path: [65001], nextHop: "192.0.2.1" }));
+    // Loses to e1's path (longer AS_PATH): only an ADD-PATH peer is sent it.
+    r.announce("e2", P, attrs({ path: [65002, 1], nextHop: "192.0.2.2" }));
+    const ids = out.take().announce.flatMap((g) => g.prefixes.map((p) => p.pathId));
+    expect(new Set(ids).size).toBe(2);
+  });
+
   it("AdjRibOut on its own: setting the advertised state again is not a change", () => {
     const i = new AttrInterner();
     const out = new AdjRibOut(i);
