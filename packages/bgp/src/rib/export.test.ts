@@ -435,6 +435,24 @@ describe("Adj-RIB-Out", () => {
     expect(new Set(ids).size).toBe(2);
   });
 
+  it("a peer sending ever-new attributes does not keep them alive in the export cache", () => {
+    const r = topo();
+    const out = r.startExport("e2");
+    for (let med = 0; med < 3000; med++)
+      r.announce("e1", P, attrs({ path: [65001], nextHop: "192.0.2.1", med }));
+    // Each announcement replaces the last: the RIB holds one set, the
+    // Adj-RIB-Out one; the cache only what it has not swept yet (< 2 × 64
+    // entries, each a key set and its export).
+    expect(r.interner.size).toBeLessThan(300);
+    const batch = out.take();
+    expect(batch.announce).toHaveLength(1);
+    expect(batch.announce[0]!.attrs.med).toBeUndefined(); // MED is not sent to another AS (RFC 4271 §5.1.4)
+    expect(batch.announce[0]!.attrs.asPath[0]!.asns).toEqual([LOCAL_AS, 65001]);
+    r.stopExport("e2");
+    r.flushPeer("e1");
+    expect(r.interner.size).toBe(0);
+  });
+
   it("AdjRibOut on its own: setting the advertised state again is not a change", () => {
     const i = new AttrInterner();
     const out = new AdjRibOut(i);

@@ -271,6 +271,8 @@ interface PeerState extends PathSource {
   lastShared: SharedPath | undefined;
   /** Export transformation results by post-policy attribute set (see #exportSet). */
   exportCache: Map<AttrSet, { source: PathSource; afi: number; out: AttrSet | null }[]>;
+  /** The cache's size at which it is next swept (see #exportSet). */
+  exportSweepAt: number;
   /** ADD-PATH send: local path ids advertised per prefix key. */
   outIds: Map<string, number[]> | undefined;
   /** An initial export still being fed from the Loc-RIB (see Rib.feedExport). */
@@ -307,6 +309,8 @@ const ENTRY_IDS: ValueIds<Entry> = {
 const DROP_BATCH = 1024;
 /** Distinct attribute sets remembered per export target before the cache starts over. */
 const EXPORT_CACHE_LIMIT = 4096;
+/** The first size at which an export cache is swept of sets no route uses any more. */
+const EXPORT_SWEEP_MIN = 64;
 
 /**
  * The RIB: Adj-RIB-In per peer, Loc-RIB, Adj-RIB-Out per peer, decision
@@ -324,6 +328,8 @@ export class Rib {
   /** How many of #exporting send with ADD-PATH (have `outIds`): read per path received. */
   #addPathSenders = 0;
   readonly #scratch: Entry[] = [];
+  /** References the export caches hold, per key set: a set held by caches only is swept out. */
+  readonly #cacheHolds = new Map<AttrSet, number>();
   /** The IPv4 prefix `announceV4` / `withdrawV4` are at (see V4Cursor). */
   readonly #cur = new V4Cursor();
   readonly #peers = new Map<string, PeerState>();
@@ -1077,6 +1083,7 @@ export class Rib {
       pre: config.keepPreImport ? new Map<string, AttrSet>() : undefined,
       shared: new Map<AttrSet, SharedPath>(),
       exportCache: new Map(),
+      exportSweepAt: EXPORT_SWEEP_MIN,
       lastShared: undefined,
       out: undefined,
       outIds: undefined,
@@ -1515,9 +1522,18 @@ export class Rib {
     }
     const init = exportAttributes(source, a, t.target, this.#ctx, prefix.afi);
     const out = init.nextHop === undefined ? null : this.interner.intern(init);
-    if (cache.size >= EXPORT_CACHE_LIMIT) this.#clearExportCache(t);
+    if (cache.size >= t.exportSweepAt) {
+      // Sets no route uses any more go first (a peer sending ever-new
+      // attributes must not keep them alive here); a cache still full of
+      // live sets starts over. Sweeping at twice the size that survived
+      // keeps the sweeps' cost at O(1) per entry.
+      this.#sweepExportCache(t);
+      if (cache.size >= EXPORT_CACHE_LIMIT) this.#clearExportCache(t);
+      t.exportSweepAt = Math.min(EXPORT_CACHE_LIMIT, Math.max(EXPORT_SWEEP_MIN, 2 * cache.size));
+    }
     // The cache holds a reference to both the key set and the result.
     this.interner.retain(a);
+    this.#cacheHolds.set(a, (this.#cacheHolds.get(a) ?? 0) + 1);
     if (out) this.interner.retain(out);
     const entry = { source, afi: prefix.afi, out };
     const again = cache.get(a);
@@ -1528,13 +1544,28 @@ export class Rib {
   }
 
   #clearExportCache(t: PeerState): void {
-    for (const [a, list] of t.exportCache) {
-      for (const c of list) {
-        this.interner.release(a);
-        if (c.out) this.interner.release(c.out);
-      }
-    }
+    for (const [a, list] of t.exportCache) this.#dropCached(a, list);
     t.exportCache.clear();
+  }
+
+  /** Drops the entries of `t`'s export cache whose key set is held by export caches only. */
+  #sweepExportCache(t: PeerState): void {
+    for (const [a, list] of t.exportCache) {
+      if (this.interner.refs(a) > (this.#cacheHolds.get(a) ?? 0)) continue;
+      this.#dropCached(a, list);
+      t.exportCache.delete(a);
+    }
+  }
+
+  /** Releases what a cache's entries for key set `a` hold. */
+  #dropCached(a: AttrSet, list: readonly { out: AttrSet | null }[]): void {
+    const left = (this.#cacheHolds.get(a) ?? 0) - list.length;
+    if (left > 0) this.#cacheHolds.set(a, left);
+    else this.#cacheHolds.delete(a);
+    for (const c of list) {
+      this.interner.release(a);
+      if (c.out) this.interner.release(c.out);
+    }
   }
 
   /** Pushes the current state of `key` to every exporting peer's Adj-RIB-Out. */
