@@ -274,9 +274,14 @@ export function dashboardOnLab(getLab: () => Lab): void {
       expect(states["node:node1|node:node3"]).toBe("Established");
       expect(states["node:node1|peer:192.0.2.250"]).toBe("Established");
       expect(states["node:node3|peer:192.0.2.250"]).toBe("Established");
-      expect(await page.getAttribute('g[data-kind="node"][data-id="node2"]', "data-state")).toBe(
-        "silent",
-      );
+      // The page draws the model's state a moment after the model has it
+      // (states are pushed, then drawn): poll the drawing.
+      await expect
+        .poll(() => page.getAttribute('g[data-kind="node"][data-id="node2"]', "data-state"), {
+          timeout: 5_000,
+          interval: 50,
+        })
+        .toBe("silent");
       // The agent back: its sessions turn green again.
       await lab.restartAgent("node2");
       await page.waitForFunction(
