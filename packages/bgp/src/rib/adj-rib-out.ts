@@ -171,7 +171,7 @@ export class AdjRibOut {
     const next = this.#change(slot, attrs);
     if (next === slot) return;
     if (next) this.#slots.setV4(addr, length, next);
-    else this.#slots.delete(v4prefix(addr, length));
+    else this.#slots.deleteV4(addr, length);
     if (this.#queued) {
       this.#push4(addr * 64 + length);
       this.#compactQueue();
@@ -355,7 +355,7 @@ export class AdjRibOut {
       const attrs = slot.pending;
       const next = this.#advance(slot);
       if (next) this.#slots.setV4(addr, length, next);
-      else this.#slots.delete(v4prefix(addr, length));
+      else this.#slots.deleteV4(addr, length);
       if (attrs === null) {
         withdraw4.push(v);
         continue;

@@ -1159,11 +1159,12 @@ export class Rib {
     previous: PathSnapshot | undefined,
   ): RibDelta {
     const cur = this.#cur;
+    const isCur = prefix === cur;
     return new Delta(
       kind,
-      prefix === cur ? undefined : bare(prefix),
-      cur.addr,
-      cur.length,
+      isCur ? undefined : bare(prefix),
+      isCur ? cur.addr : 0,
+      isCur ? cur.length : 0,
       best === undefined ? undefined : snap(best),
       previous,
       this.#opts.multipath && best ? this.#multipathOf(best) : undefined,
