@@ -40,7 +40,11 @@ describe.skipIf(skip)("connection collisions against a raw peer", () => {
     const l = await listenTcp({ address: RAW, port: 179, netns: topo.host("raw").nsPath }, (s) =>
       accepted.push(s),
     );
-    tb.defer(() => l.close());
+    tb.defer(() => {
+      // Tortie may have connected again (a retry after the peer refused it)
+      for (const s of accepted) s.destroy();
+      return l.close();
+    });
     const tortie = await startTortie(tb, topo, {
       asn: 65002,
       peers: [{ address: RAW, asn: 65099, connectRetryTime: 30 }],
@@ -83,6 +87,33 @@ describe.skipIf(skip)("connection collisions against a raw peer", () => {
     );
     expect(tortie.peer(RAW)?.connection?.direction).toBe("incoming");
     expect(incoming.closed).toBe(false);
+    // Settling the collision is not an error of the peer's (RFC 4271 §6.8).
+    expect(tortie.peer(RAW)?.lastError).toBeUndefined();
+  });
+
+  it("the peer settles it with Cease/7, then refuses our AS: the status names the refusal, never the collision", async () => {
+    const { tortie, outgoing, incoming } = await setUp("192.0.2.3");
+    const seen: string[] = [];
+    const poll = setInterval(() => {
+      const e = tortie.peer(RAW)?.lastError;
+      const n = e?.received ?? e?.sent;
+      if (n) seen.push(`${n.code}/${n.subcode}`);
+    }, 5);
+    tb.defer(() => clearInterval(poll));
+    // The peer closes Tortie's connection (its own survives, §6.8) …
+    outgoing.send({ type: "notification", code: 6, subcode: 7, data: new Uint8Array(0) });
+    outgoing.destroy();
+    await waitFor(() => tortie.peer(RAW)?.connection?.direction === "incoming", {
+      what: "the peer's connection promoted to the session",
+    });
+    // … then refuses Tortie's OPEN on its own connection: Bad Peer AS.
+    incoming.send({ type: "notification", code: 2, subcode: 2, data: new Uint8Array(0) });
+    await waitFor(() => tortie.peer(RAW)?.lastError?.received?.subcode === 2, {
+      what: "Bad Peer AS recorded",
+    });
+    clearInterval(poll);
+    expect(seen).not.toContain("6/7");
+    expect(tortie.peer(RAW)?.lastError?.received).toMatchObject({ code: 2, subcode: 2 });
   });
 
   it("lower peer identifier: Tortie keeps its own connection and closes the peer's", async () => {

@@ -723,6 +723,10 @@ export class PeerSession extends EventEmitter<SessionEvents> {
   private recordError(err: SessionError): void {
     if (this.seenError === err) return;
     this.seenError = err;
+    // Settling a connection collision (Cease/7, RFC 4271 §6.8; RFC 4486 §4)
+    // closes one of two connections by design: it is not why a peer is not up,
+    // and recording it would hide the cause that is (a refused AS, a bad id).
+    if (isCollisionCease(err.sent) || isCollisionCease(err.received)) return;
     this.lastErr = lastError(err, this.wallOffset);
   }
 
@@ -907,4 +911,9 @@ export class PeerSession extends EventEmitter<SessionEvents> {
     this.settle(mainBefore);
     this.rearm();
   }
+}
+
+/** A NOTIFICATION Cease, subcode Connection Collision Resolution (RFC 4486 §4). */
+function isCollisionCease(n: { code: number; subcode: number } | undefined): boolean {
+  return n?.code === 6 && n.subcode === 7;
 }
