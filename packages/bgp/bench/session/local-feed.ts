@@ -4,8 +4,12 @@
 // with BIRD is bench/ingest.ts.
 //
 //   npx tsx packages/bgp/bench/session/local-feed.ts [--prefixes N] [--feeders F]
-//       [--export none|all] [--prof out.cpuprofile]
+//       [--export none|all] [--order shuffled|sorted] [--prof out.cpuprofile]
 //   --prof writes a CPU profile of Established → all held only.
+//   --order: BIRD sends a table in the order of its own hash table (a FIB
+//   walk), not sorted, so by default every feeder sends the prefixes in one
+//   fixed pseudo-random order; `sorted` sends them in address order (as FRR
+//   and GoBGP, which walk a radix tree, would).
 import { fork } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import { Session } from "node:inspector/promises";
@@ -32,10 +36,31 @@ const { values: opt } = parseArgs({
     port: { type: "string" },
     prof: { type: "string" },
     export: { type: "string", default: "none" },
+    order: { type: "string", default: "shuffled" },
   },
 });
 const N = Number(opt.prefixes);
 const F = Number(opt.feeders);
+if (opt.order !== "shuffled" && opt.order !== "sorted")
+  throw new Error(`--order takes shuffled or sorted, not ${opt.order}`);
+
+/** The order prefixes are sent in: 0…n−1, or one fixed permutation of it (xorshift32, seed 1). */
+function sendOrder(n: number, shuffled: boolean): Uint32Array {
+  const order = new Uint32Array(n);
+  for (let i = 0; i < n; i++) order[i] = i;
+  if (!shuffled) return order;
+  let x = 1;
+  for (let i = n - 1; i > 0; i--) {
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    const j = (x >>> 0) % (i + 1);
+    const t = order[i]!;
+    order[i] = order[j]!;
+    order[j] = t;
+  }
+  return order;
+}
 
 function prefix(i: number): Prefix {
   if (i < 131072) {
@@ -74,8 +99,9 @@ async function feeder(k: number, port: number): Promise<void> {
     batch = [];
   };
   let bytes = 0;
+  const order = sendOrder(N, opt.order === "shuffled");
   for (let i = 0; i < N; i++) {
-    const p = prefix(i);
+    const p = prefix(order[i]!);
     if (bytes + 1 + p.bytes.length > 4096 - 19 - 4 - 30) {
       flush();
       bytes = 0;
@@ -127,7 +153,10 @@ if (opt.child !== undefined) {
   const kids = peers.map((_, k) =>
     fork(
       fileURLToPath(import.meta.url),
-      ["--child", String(k), "--port", String(port), "--prefixes", String(N)],
+      [
+        ...["--child", String(k), "--port", String(port), "--prefixes", String(N)],
+        ...["--order", opt.order],
+      ],
       {
         execArgv: process.execArgv.filter((a) => !a.startsWith("--cpu-prof")),
       },
@@ -157,7 +186,7 @@ if (opt.child !== undefined) {
     writeFileSync(opt.prof, JSON.stringify(profile));
   }
   console.log(
-    `local-feed: ${F} × ${N}: wall ${wall.toFixed(0)} ms, CPU ${((cpu.user + cpu.system) / 1000).toFixed(0)} ms, peak RSS ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MiB`,
+    `local-feed: ${F} × ${N} ${opt.order}: wall ${wall.toFixed(0)} ms, CPU ${((cpu.user + cpu.system) / 1000).toFixed(0)} ms, peak RSS ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MiB`,
   );
   for (const k of kids) k.send("bye");
   await speaker.close();

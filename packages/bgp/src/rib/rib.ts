@@ -332,6 +332,13 @@ export class Rib {
   readonly #cacheHolds = new Map<AttrSet, number>();
   /** The IPv4 prefix `announceV4` / `withdrawV4` are at (see V4Cursor). */
   readonly #cur = new V4Cursor();
+  /**
+   * Set at the start of each `announceV4` / `withdrawV4`: no exporting peer
+   * takes IPv4 routes or has any to take back (BIRD's `export none` on
+   * every session), so the changes at the cursor skip the export step.
+   * Nothing inside one such call can change that.
+   */
+  #quietV4 = false;
   readonly #peers = new Map<string, PeerState>();
   readonly #local: PeerState;
   readonly #ownAddresses: Uint8Array[];
@@ -495,6 +502,7 @@ export class Rib {
     let maxState: "warn" | "exceeded" | undefined;
     const mods = new Map<RouteModification, AttrSet>();
     const cur = this.#cur;
+    if (v4) this.#quietV4 = this.#noV4Export();
     const count = v4 ? v4.length >> 1 : prefixes!.length;
     for (let i = 0; i < count; i++) {
       const prefix = this.#nth(prefixes, v4, i);
@@ -588,6 +596,7 @@ export class Rib {
   ): RibDelta[] {
     const p = this.#peer(peerId);
     const deltas: RibDelta[] = [];
+    if (v4) this.#quietV4 = this.#noV4Export();
     const count = v4 ? v4.length >> 1 : prefixes!.length;
     for (let i = 0; i < count; i++) {
       const prefix = this.#nth(prefixes, v4, i);
@@ -872,6 +881,7 @@ export class Rib {
   /** Replaces a peer's export policy; its Adj-RIB-Out then holds only the difference to send. */
   setExportPolicy(peerId: string, policy: RoutePolicy | undefined): void {
     const p = this.#peer(peerId);
+    this.#quietV4 = false; // (an import policy calling back into the RIB mid-UPDATE)
     p.exportPolicy = policy;
     p.rejects4 = rejectsFamily(policy, 1);
     p.rejects6 = rejectsFamily(policy, 2);
@@ -889,6 +899,7 @@ export class Rib {
   startExport(peerId: string, opts: StartExportOptions = {}): AdjRibOut {
     const p = this.#peer(peerId);
     if (p === this.#local) throw new RibError("cannot export to the local source");
+    this.#quietV4 = false;
     if (!p.out) {
       // Sized for the whole Loc-RIB up front: a full table is not rehashed on the way.
       p.out = new AdjRibOut(this.interner, this.#dests.size);
@@ -1570,7 +1581,18 @@ export class Rib {
   }
 
   /** Pushes the current state of `key` to every exporting peer's Adj-RIB-Out. */
+  /** Every exporting peer rejects IPv4 outright and has no IPv4 (or other) route out or pending. */
+  #noV4Export(): boolean {
+    const ts = this.#exporting;
+    for (let i = 0; i < ts.length; i++) {
+      const t = ts[i]!;
+      if (!t.rejects4 || t.out!.size !== 0 || t.out!.pendingCount !== 0) return false;
+    }
+    return true;
+  }
+
   #exportKey(prefix: Prefix, head: Entry | undefined): void {
+    if (prefix === this.#cur && this.#quietV4) return;
     // The fast path's cursor is re-pointed at the next prefix: whatever may
     // keep it (an ADD-PATH key, a policy) gets a copy.
     if (prefix === this.#cur && this.#addPathSenders > 0) prefix = this.#cur.copy();

@@ -7,7 +7,9 @@
 // stale marks and Adj-RIB-Out — over random UPDATE sequences with
 // withdrawals, duplicate prefixes, host bits, import rejections, an export
 // policy, ADD-PATH export, max-prefix, infeasible next hops, RFC 7606
-// treat-as-withdraw and graceful-restart stale marking (RFC 4724 §4.2).
+// treat-as-withdraw, graceful-restart stale marking (RFC 4724 §4.2) and
+// export policies switched to and from "reject all IPv4" (BIRD's `export
+// none`, which lets the numbers path skip the export step).
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import type { PathAttribute } from "../wire/attributes/table.js";
@@ -15,6 +17,7 @@ import { codecContext } from "../wire/context.js";
 import { decodeMessage, encodeMessage } from "../wire/message.js";
 import { ipv4Fields, type UpdateMessage } from "../wire/messages/update.js";
 import { formatPrefix, type Prefix, parsePrefix } from "../wire/prefix.js";
+import type { RoutePolicy } from "./policy-hook.js";
 import type { AnnounceResult, RibDelta } from "./rib.js";
 import { Rib } from "./rib.js";
 import { applyUpdate } from "./update.js";
@@ -59,7 +62,8 @@ type Op =
       treat: boolean;
     }
   | { op: "stale"; peer: number }
-  | { op: "eor"; peer: number };
+  | { op: "eor"; peer: number }
+  | { op: "policy"; peer: "x1" | "x2"; none: boolean };
 
 const opArb: fc.Arbitrary<Op> = fc.oneof(
   {
@@ -85,7 +89,19 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
     weight: 1,
     arbitrary: fc.record({ op: fc.constant("eor" as const), peer: fc.integer({ min: 1, max: 3 }) }),
   },
+  {
+    weight: 1,
+    arbitrary: fc.record({
+      op: fc.constant("policy" as const),
+      peer: fc.constantFrom("x1" as const, "x2" as const),
+      none: fc.boolean(),
+    }),
+  },
 );
+
+/** Rejects every IPv4 route and says so (RoutePolicy.rejectsAfi): BIRD's `export none` for IPv4. */
+const NONE_V4: RoutePolicy = Object.assign(() => ({ accept: false }), { rejectsAfi: [1] });
+const ACCEPT_X1: RoutePolicy = (route) => ({ accept: route.prefix.length !== 25 });
 
 function makeRib(multipath: boolean): { rib: Rib; batches: unknown[][] } {
   const rib = new Rib({
@@ -119,7 +135,7 @@ function makeRib(multipath: boolean): { rib: Rib; batches: unknown[][] } {
     address: "192.0.2.9",
     asn: 65009,
     localAddress: "192.0.2.254",
-    exportPolicy: (route) => ({ accept: route.prefix.length !== 25 }),
+    exportPolicy: ACCEPT_X1,
   });
   rib.addPeer({
     id: "x2",
@@ -222,6 +238,12 @@ describe("applyUpdate: the IPv4 numbers path equals the prefix-object path", () 
               expect(fast.rib.markStale(`p${o.peer}`, now, 120)).toBe(
                 slow.rib.markStale(`p${o.peer}`, now, 120),
               );
+              continue;
+            }
+            if (o.op === "policy") {
+              const policy = o.none ? NONE_V4 : o.peer === "x1" ? ACCEPT_X1 : undefined;
+              fast.rib.setExportPolicy(o.peer, policy);
+              slow.rib.setExportPolicy(o.peer, policy);
               continue;
             }
             if (o.op === "eor") {
