@@ -111,6 +111,12 @@ export class DestTable<V> {
   #missAddr = -1;
   #missLen = -1;
   #missSlot = -1;
+  /**
+   * The slot the last `get` found its prefix in: a `set` of the same prefix
+   * that follows (the RIB replacing a destination's entry) goes straight
+   * there. Checked by the slot's content, so no change can make it wrong.
+   */
+  #hitSlot = 0;
   readonly #other = new Map<string, V>();
 
   /** Creates an empty table with room for `capacity` IPv4 destinations before growing. */
@@ -204,7 +210,10 @@ export class DestTable<V> {
   /** The value at the IPv4 prefix `addr`/`length` (`addr` as an unsigned 32-bit number). */
   getV4(addr: number, length: number): V | undefined {
     const i = this.#slot(addr, length);
-    if (i >= 0) return this.#at(i);
+    if (i >= 0) {
+      this.#hitSlot = i;
+      return this.#at(i);
+    }
     this.#missAddr = addr;
     this.#missLen = length;
     this.#missSlot = ~i;
@@ -222,6 +231,11 @@ export class DestTable<V> {
 
   /** Sets the value at the IPv4 prefix `addr`/`length`. */
   setV4(addr: number, length: number, v: V): void {
+    const h = this.#hitSlot;
+    if (this.#len[h] === length && this.#addr[h] === addr) {
+      this.#put(h, v, false);
+      return;
+    }
     let at: number;
     if (
       addr === this.#missAddr &&

@@ -321,6 +321,12 @@ describe("sessions", () => {
     expect([...why.reasons].map(([path, reason]) => [path.source.id, reason])).toEqual([
       ["a", "router-id"],
     ]);
+    // Another destination reached the same way is decided afresh (the
+    // shared lists' cached steps were decided with the old router id).
+    const q = pfx("203.0.113.0/24");
+    r.announce("a", q, attrs({ path: [65001], nextHop: "192.0.2.1" }));
+    r.announce("b", q, attrs({ path: [65002], nextHop: "192.0.2.2" }));
+    expect(r.best(q[0]!)!.source.id).toBe("b");
     expect(() => r.setSession("a", { routerId: "nope" })).toThrow(RibError);
   });
 

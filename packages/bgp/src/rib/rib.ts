@@ -213,6 +213,10 @@ class SharedPath implements Path {
   tableId = -1;
   /** The destination's paths when this is its only one. */
   readonly paths: readonly Member[] = [this];
+  /** The last transition from here (see SharedMulti): adding `nextMember` gives `nextSet`. */
+  nextMember: SharedPath | undefined = undefined;
+  nextSet: SharedMulti | undefined = undefined;
+  nextEpoch = 0;
   constructor(
     readonly source: PeerState,
     readonly attrs: AttrSet,
@@ -251,6 +255,24 @@ class Multi implements Path {
     this.pathId = b.pathId;
     this.stale = b.stale;
   }
+}
+
+/**
+ * A destination's several paths when all are shared paths (fresh, no Path
+ * Identifier): immutable, and itself shared by every destination whose
+ * paths are the same, in the same order — ten peers announcing the same
+ * table leave a handful of these, not one per destination. Reached from a
+ * destination's entry (a shared path or another of these) by adding one
+ * shared path; the last such step is cached on the entry it starts from,
+ * decision included, so a run of destinations that change alike costs one
+ * decision (as V8's hidden classes share transitions). A destination that
+ * must change its paths otherwise takes a {@link Multi} of its own first.
+ */
+class SharedMulti extends Multi {
+  nextMember: SharedPath | undefined = undefined;
+  nextSet: SharedMulti | undefined = undefined;
+  /** The RIB's decision epoch the cached step was decided in (a peer's router id may change). */
+  nextEpoch = 0;
 }
 
 /** One path of a destination. */
@@ -333,6 +355,14 @@ export class Rib {
   /** The IPv4 prefix `announceV4` / `withdrawV4` are at (see V4Cursor). */
   readonly #cur = new V4Cursor();
   /**
+   * Destinations whose paths are all shared share their path lists
+   * (SharedMulti): only when the decision is a function of the paths alone
+   * (no `igpCost` callback) and no multipath set is kept.
+   */
+  readonly #shareSets: boolean;
+  /** Bumped when something the decision reads changes (a peer's router id): cached steps are stale. */
+  #epoch = 1;
+  /**
    * Set at the start of each `announceV4` / `withdrawV4`: no exporting peer
    * takes IPv4 routes or has any to take back (BIRD's `export none` on
    * every session), so the changes at the cursor skip the export step.
@@ -352,6 +382,7 @@ export class Rib {
       throw new RibError(`routerId must be a dotted quad, got ${JSON.stringify(opts.routerId)}`);
     this.#opts = opts;
     this.#decision = opts.decision ?? {};
+    this.#shareSets = !opts.multipath && !this.#decision.igpCost;
     this.#ctx = { localAs: opts.localAs, routerId: opts.routerId, clusterId: opts.clusterId };
     this.#ownAddresses = (opts.ownAddresses ?? []).map((a) => {
       const b = tryParseAddress(a);
@@ -399,6 +430,7 @@ export class Rib {
       const n = ipv4ToNumber(session.routerId);
       if (n === 0) throw new RibError(`peer ${id}: routerId must be a dotted quad`);
       m.routerId = n;
+      this.#epoch++;
       // Cached export results may carry its old id (ORIGINATOR_ID when reflecting).
       for (const t of this.#exporting) this.#clearExportCache(t);
     }
@@ -701,7 +733,13 @@ export class Rib {
         }
         return head;
       }
-      const list = head.paths;
+      let m = head as Multi;
+      if (m instanceof SharedMulti) {
+        // Shared by other destinations: this one changes a copy of its own.
+        if (!m.paths.some((x) => x.source === p)) return m;
+        m = new Multi(m.paths.slice());
+      }
+      const list = m.paths;
       for (let i = 0; i < list.length; i++) {
         const x = list[i]!;
         if (x.source !== p || x.stale) continue;
@@ -709,8 +747,8 @@ export class Rib {
         else x.stale = true;
         n++;
       }
-      head.settle();
-      return head;
+      m.settle();
+      return m;
     });
     p.staleCount += n;
     p.deadline = now + restartTimeSeconds * 1000;
@@ -1235,7 +1273,8 @@ export class Rib {
       const prevMp = this.#opts.multipath ? this.#mpKeys(head) : undefined;
       if (found instanceof SharedPath) {
         // One of several paths: it takes the shared path of its new attributes.
-        (list as Member[])[at] = this.#sharedPath(p, attrs);
+        const own = head instanceof SharedMulti ? this.#private(prefix, head).paths : list;
+        (own as Member[])[at] = this.#sharedPath(p, attrs);
         this.#unshare(found);
       } else {
         this.interner.retain(attrs);
@@ -1246,13 +1285,37 @@ export class Rib {
     }
     if (this.#atLimit(p)) return "unchanged";
     p.count++;
+    if (
+      pathId === 0 &&
+      this.#shareSets &&
+      (head instanceof SharedPath || head instanceof SharedMulti)
+    ) {
+      // All shared: the destination takes the shared list one path longer.
+      const prev = list[0] as SharedPath;
+      const next = this.#addShared(head, this.#sharedPath(p, attrs));
+      this.#dests.set(prefix, next);
+      if (next.paths[0] === prev) {
+        if (this.#addPathExporters()) this.#exportKey(bare(prefix), next);
+        return "unchanged";
+      }
+      const d = this.#delta("best", prefix, next, prev); // (a shared path is its own snapshot)
+      deltas.push(d);
+      if (this.#exporting.length > 0) this.#exportKey(this.#own(prefix, d), next);
+      return "best";
+    }
     // The previous best's fields are not touched below (only its place), so
     // its snapshot can be taken when a delta needs it.
     const prevMp = this.#opts.multipath ? this.#mpKeys(head) : undefined;
     const prevBest = list[0]!;
     const member: Member = pathId === 0 ? this.#sharedPath(p, attrs) : this.#node(p, attrs, pathId);
     let m: Multi;
-    if (head instanceof Multi) {
+    if (head instanceof SharedMulti) {
+      m = this.#private(prefix, head);
+      m.paths.push(member);
+      const ps = m.paths;
+      for (let i = ps.length - 1; i > 1; i--) ps[i] = ps[i - 1]!;
+      ps[1] = member;
+    } else if (head instanceof Multi) {
       m = head;
       // The newcomer goes second (splice(1, 0, member) without its garbage).
       const ps = m.paths;
@@ -1309,6 +1372,45 @@ export class Rib {
     return comparePostMed(n, h, o);
   }
 
+  /**
+   * The shared list of `head`'s paths with `member` added (not one of them),
+   * ordered as {@link Rib.#insert} orders a private list: the newcomer
+   * second, or first when it wins, or the decision run over all when the
+   * MED step needs it. The last step from each entry is cached on it.
+   */
+  #addShared(head: SharedPath | SharedMulti, member: SharedPath): SharedMulti {
+    if (head.nextMember === member && head.nextEpoch === this.#epoch) return head.nextSet!;
+    const ps = head.paths;
+    const list: Member[] = [ps[0]!, member];
+    for (let i = 1; i < ps.length; i++) list.push(ps[i]!);
+    const c = this.#newPathOrder(list, member);
+    if (c < 0) {
+      list[1] = list[0]!;
+      list[0] = member;
+    } else if (c === 0) {
+      // bestPath works in the array it is given: a copy.
+      const scratch = this.#scratch;
+      const n = list.length;
+      for (let i = 0; i < n; i++) scratch[i] = list[i]!;
+      const best = bestPath(scratch, n, this.#decision) as Member;
+      scratch.fill(undefined as unknown as Member, 0, n);
+      for (let i = list.indexOf(best); i > 0; i--) list[i] = list[i - 1]!;
+      list[0] = best;
+    }
+    const next = new SharedMulti(list);
+    head.nextMember = member;
+    head.nextSet = next;
+    head.nextEpoch = this.#epoch;
+    return next;
+  }
+
+  /** A destination's own copy of a shared list of paths, put in its place, to change in place. */
+  #private(prefix: Prefix, head: SharedMulti): Multi {
+    const m = new Multi(head.paths.slice());
+    this.#dests.set(prefix, m);
+    return m;
+  }
+
   #node(p: PeerState, attrs: AttrSet, pathId: number): Node {
     this.interner.retain(attrs);
     return new Node(p, attrs, pathId, false);
@@ -1344,9 +1446,10 @@ export class Rib {
     if (node instanceof SharedPath) this.#unshare(node);
     else this.interner.release(node.attrs);
     if (head instanceof Multi) {
-      head.paths.splice(at, 1);
+      const m = head instanceof SharedMulti ? this.#private(prefix, head) : head;
+      m.paths.splice(at, 1);
       // A lone path left heads the destination itself.
-      if (head.paths.length === 1) this.#dests.set(prefix, head.paths[0]!);
+      if (m.paths.length === 1) this.#dests.set(prefix, m.paths[0]!);
     } else {
       this.#dests.delete(prefix);
       const d = this.#delta("withdrawn", prefix, undefined, prevSnap);
@@ -1375,6 +1478,7 @@ export class Rib {
     deltas: RibDelta[],
   ): ChangeKind {
     let head = this.#dests.get(prefix)!;
+    if (head instanceof SharedMulti) head = this.#private(prefix, head);
     if (head instanceof Multi) {
       const paths = head.paths;
       const list = this.#scratch;
