@@ -1236,7 +1236,7 @@ export class Rib {
       this.#dests.set(prefix, entry);
       const d = this.#delta("best", prefix, entry, undefined);
       deltas.push(d);
-      if (this.#exporting.length > 0) this.#exportKey(this.#own(prefix, d), entry);
+      if (this.#exports(prefix)) this.#exportKey(this.#own(prefix, d), entry);
       return "best";
     }
     const list = head.paths;
@@ -1266,7 +1266,7 @@ export class Rib {
         this.#dests.set(prefix, next);
         const d = this.#delta("best", prefix, next, found);
         deltas.push(d);
-        if (this.#exporting.length > 0) this.#exportKey(this.#own(prefix, d), next);
+        if (this.#exports(prefix)) this.#exportKey(this.#own(prefix, d), next);
         return "best";
       }
       const prevSnap = snap(list[0]!);
@@ -1300,7 +1300,7 @@ export class Rib {
       }
       const d = this.#delta("best", prefix, next, prev); // (a shared path is its own snapshot)
       deltas.push(d);
-      if (this.#exporting.length > 0) this.#exportKey(this.#own(prefix, d), next);
+      if (this.#exports(prefix)) this.#exportKey(this.#own(prefix, d), next);
       return "best";
     }
     // The previous best's fields are not touched below (only its place), so
@@ -1340,7 +1340,7 @@ export class Rib {
         m.settle();
         const d = this.#delta("best", prefix, m, snap(prevBest));
         deltas.push(d);
-        if (this.#exporting.length > 0) this.#exportKey(this.#own(prefix, d), m);
+        if (this.#exports(prefix)) this.#exportKey(this.#own(prefix, d), m);
         return "best";
       }
     }
@@ -1454,7 +1454,7 @@ export class Rib {
       this.#dests.delete(prefix);
       const d = this.#delta("withdrawn", prefix, undefined, prevSnap);
       deltas.push(d);
-      if (this.#exporting.length > 0) this.#exportKey(this.#own(prefix, d), undefined);
+      if (this.#exports(prefix)) this.#exportKey(this.#own(prefix, d), undefined);
       return "withdrawn";
     }
     return this.#reselect(prefix, prevSnap, prevMp, deltas);
@@ -1508,7 +1508,7 @@ export class Rib {
     }
     const d = this.#delta("best", prefix, head, prevSnap);
     deltas.push(d);
-    if (this.#exporting.length > 0) this.#exportKey(this.#own(prefix, d), head);
+    if (this.#exports(prefix)) this.#exportKey(this.#own(prefix, d), head);
     return "best";
   }
 
@@ -1685,6 +1685,11 @@ export class Rib {
   }
 
   /** Pushes the current state of `key` to every exporting peer's Adj-RIB-Out. */
+  /** Whether a change at `prefix` goes to any Adj-RIB-Out (see #quietV4). */
+  #exports(prefix: Prefix): boolean {
+    return this.#exporting.length > 0 && !(this.#quietV4 && prefix === this.#cur);
+  }
+
   /** Every exporting peer rejects IPv4 outright and has no IPv4 (or other) route out or pending. */
   #noV4Export(): boolean {
     const ts = this.#exporting;
