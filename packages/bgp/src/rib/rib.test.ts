@@ -6,6 +6,8 @@
 // run from scratch, the deltas replayed on an empty table reproduce it, the
 // result does not depend on arrival order, and withdrawing everything
 // leaves an empty RIB with no attribute set left.
+import { setFlagsFromString } from "node:v8";
+import { runInNewContext } from "node:vm";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { formatPrefix, type Prefix, prefixKey } from "../wire/prefix.js";
@@ -698,5 +700,32 @@ describe("dropPeer (RFC 4271 §8.2.2, a session's routes withdrawn)", () => {
     expect(batches.reduce((a, b) => a + b, 0)).toBe(n);
     expect(Math.max(...batches)).toBeLessThanOrEqual(1024);
     expect(batches.length).toBeGreaterThan(1);
+  });
+});
+
+describe("shared path lists", () => {
+  it("ten peers announcing the same prefixes leave no object per destination; withdrawing one peer keeps them shared", () => {
+    setFlagsFromString("--expose-gc");
+    const gc = runInNewContext("gc") as () => void;
+    const r = rib();
+    for (let n = 1; n <= 10; n++) peer(r, n);
+    const N = 20_000;
+    const prefixes = Array.from({ length: N }, (_, i) => nthPrefix(i));
+    const announce = (n: number) =>
+      r.announce(`p${n}`, prefixes, attrs({ path: [65000 + n], nextHop: `192.0.2.${n}` }));
+    announce(1);
+    gc();
+    const before = process.memoryUsage().heapUsed;
+    for (let n = 2; n <= 10; n++) announce(n);
+    gc();
+    // A list of its own per destination is ~150 octets (an object and an
+    // array of ten): 3 MB here. Shared, a handful of lists.
+    expect(process.memoryUsage().heapUsed - before).toBeLessThan(N * 20);
+    expect(r.best(prefixes[7]!)!.source.id).toBe("p1"); // the lowest router id
+    r.withdraw("p1", prefixes);
+    gc();
+    expect(process.memoryUsage().heapUsed - before).toBeLessThan(N * 20);
+    expect(r.best(prefixes[7]!)!.source.id).toBe("p2");
+    expect(r.paths(prefixes[N - 1]!)).toHaveLength(9);
   });
 });

@@ -273,6 +273,10 @@ class SharedMulti extends Multi {
   nextSet: SharedMulti | undefined = undefined;
   /** The RIB's decision epoch the cached step was decided in (a peer's router id may change). */
   nextEpoch = 0;
+  /** The last step the other way: without `lessMember` it is `lessSet`. */
+  lessMember: SharedPath | undefined = undefined;
+  lessSet: SharedPath | SharedMulti | undefined = undefined;
+  lessEpoch = 0;
 }
 
 /** One path of a destination. */
@@ -1404,6 +1408,35 @@ export class Rib {
     return next;
   }
 
+  /**
+   * `head`'s paths without `member` (one of them): the other path itself
+   * when one is left, else the shared list ordered as {@link Rib.#reselect}
+   * orders a private one (the best first, the others in their order). The
+   * last such step from each list is cached on it.
+   */
+  #removeShared(head: SharedMulti, member: SharedPath): SharedPath | SharedMulti {
+    if (head.lessMember === member && head.lessEpoch === this.#epoch) return head.lessSet!;
+    const ps = head.paths;
+    let next: SharedPath | SharedMulti;
+    if (ps.length === 2) next = (ps[0] === member ? ps[1] : ps[0]) as SharedPath;
+    else {
+      const list: Member[] = [];
+      for (let i = 0; i < ps.length; i++) if (ps[i] !== member) list.push(ps[i]!);
+      const scratch = this.#scratch;
+      const n = list.length;
+      for (let i = 0; i < n; i++) scratch[i] = list[i]!;
+      const best = bestPath(scratch, n, this.#decision) as Member;
+      scratch.fill(undefined as unknown as Member, 0, n);
+      for (let i = list.indexOf(best); i > 0; i--) list[i] = list[i - 1]!;
+      list[0] = best;
+      next = new SharedMulti(list);
+    }
+    head.lessMember = member;
+    head.lessSet = next;
+    head.lessEpoch = this.#epoch;
+    return next;
+  }
+
   /** A destination's own copy of a shared list of paths, put in its place, to change in place. */
   #private(prefix: Prefix, head: SharedMulti): Multi {
     const m = new Multi(head.paths.slice());
@@ -1445,6 +1478,19 @@ export class Rib {
     if (node.stale) p.staleCount--;
     if (node instanceof SharedPath) this.#unshare(node);
     else this.interner.release(node.attrs);
+    if (head instanceof SharedMulti) {
+      // All shared: the destination takes the shared list one path shorter.
+      const next = this.#removeShared(head, node as SharedPath);
+      this.#dests.set(prefix, next);
+      if (next.paths[0] === list[0]) {
+        if (this.#addPathExporters()) this.#exportKey(bare(prefix), next);
+        return "unchanged";
+      }
+      const d = this.#delta("best", prefix, next, prevSnap);
+      deltas.push(d);
+      if (this.#exports(prefix)) this.#exportKey(this.#own(prefix, d), next);
+      return "best";
+    }
     if (head instanceof Multi) {
       const m = head instanceof SharedMulti ? this.#private(prefix, head) : head;
       m.paths.splice(at, 1);
