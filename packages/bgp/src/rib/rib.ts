@@ -4,11 +4,15 @@
 // and every mutating call returns the deltas it caused.
 //
 // Memory layout (a full table is a million prefixes): a destination table
-// (dest-table.ts) from prefix to its one path, or to an array of its paths,
+// (dest-table.ts) from prefix to its one path, or to a list of its paths,
 // the best first. A path is a `SharedPath` — one object per peer and
 // attribute set, shared by every destination where that peer's path has no
 // Path Identifier and is not stale — or else a small per-destination node;
-// its attributes are an interned, shared `AttrSet`. The Adj-RIB-In after import policy *is* the set of a
+// its attributes are an interned, shared `AttrSet`. A list of shared paths
+// is itself shared (`SharedMulti`: every destination with the same paths in
+// the same order holds one), reached by cached add-one / remove-one steps;
+// a destination whose paths change any other way takes a list of its own
+// (`Multi`). The Adj-RIB-In after import policy *is* the set of a
 // peer's nodes in the Loc-RIB (as in BIRD without `import table`); the
 // Adj-RIB-In before import policy is kept only for peers configured with
 // `keepPreImport` (BIRD's `import table on`), so that a policy change can be
