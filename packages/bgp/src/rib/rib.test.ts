@@ -704,7 +704,7 @@ describe("dropPeer (RFC 4271 §8.2.2, a session's routes withdrawn)", () => {
 });
 
 describe("shared path lists", () => {
-  it("ten peers announcing the same prefixes leave no object per destination; withdrawing one peer keeps them shared", () => {
+  it("ten peers announcing the same prefixes leave no object per destination; withdrawals and new attributes keep them shared", () => {
     setFlagsFromString("--expose-gc");
     const gc = runInNewContext("gc") as () => void;
     const r = rib();
@@ -726,6 +726,14 @@ describe("shared path lists", () => {
     gc();
     expect(process.memoryUsage().heapUsed - before).toBeLessThan(N * 20);
     expect(r.best(prefixes[7]!)!.source.id).toBe("p2");
+    expect(r.paths(prefixes[N - 1]!)).toHaveLength(9);
+    // New attributes from two peers (longer AS paths): still shared, and the
+    // best moves past both.
+    for (const n of [3, 2])
+      r.announce(`p${n}`, prefixes, attrs({ path: [65000 + n, 64999], nextHop: `192.0.2.${n}` }));
+    gc();
+    expect(process.memoryUsage().heapUsed - before).toBeLessThan(N * 20);
+    expect(r.best(prefixes[7]!)!.source.id).toBe("p4");
     expect(r.paths(prefixes[N - 1]!)).toHaveLength(9);
   });
 });

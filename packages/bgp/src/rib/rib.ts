@@ -1278,11 +1278,27 @@ export class Rib {
         return "best";
       }
       const prevSnap = snap(list[0]!);
+      if (head instanceof SharedMulti) {
+        // All shared: one step without the old path, one with the new (the
+        // best comes out as a private list's would; the others' order may
+        // differ, which nothing reads).
+        const sp = this.#sharedPath(p, attrs);
+        const next = this.#addShared(this.#removeShared(head, found as SharedPath), sp);
+        this.#unshare(found as SharedPath);
+        this.#dests.set(prefix, next);
+        if (next.paths[0] === list[0]) {
+          if (this.#addPathExporters()) this.#exportKey(bare(prefix), next);
+          return "unchanged";
+        }
+        const d = this.#delta("best", prefix, next, prevSnap);
+        deltas.push(d);
+        if (this.#exports(prefix)) this.#exportKey(this.#own(prefix, d), next);
+        return "best";
+      }
       const prevMp = this.#opts.multipath ? this.#mpKeys(head) : undefined;
       if (found instanceof SharedPath) {
         // One of several paths: it takes the shared path of its new attributes.
-        const own = head instanceof SharedMulti ? this.#private(prefix, head).paths : list;
-        (own as Member[])[at] = this.#sharedPath(p, attrs);
+        (list as Member[])[at] = this.#sharedPath(p, attrs);
         this.#unshare(found);
       } else {
         this.interner.retain(attrs);
