@@ -719,12 +719,13 @@ describe("shared path lists", () => {
     for (let n = 2; n <= 10; n++) announce(n);
     gc();
     // A list of its own per destination is ~150 octets (an object and an
-    // array of ten): 3 MB here. Shared, a handful of lists.
-    expect(process.memoryUsage().heapUsed - before).toBeLessThan(N * 20);
+    // array of ten): 3 MB here. Shared, a handful of lists (what is allowed,
+    // 1 MB, is the test runner's own noise).
+    expect(process.memoryUsage().heapUsed - before).toBeLessThan(N * 50);
     expect(r.best(prefixes[7]!)!.source.id).toBe("p1"); // the lowest router id
     r.withdraw("p1", prefixes);
     gc();
-    expect(process.memoryUsage().heapUsed - before).toBeLessThan(N * 20);
+    expect(process.memoryUsage().heapUsed - before).toBeLessThan(N * 50);
     expect(r.best(prefixes[7]!)!.source.id).toBe("p2");
     expect(r.paths(prefixes[N - 1]!)).toHaveLength(9);
     // New attributes from two peers (longer AS paths): still shared, and the
@@ -732,8 +733,17 @@ describe("shared path lists", () => {
     for (const n of [3, 2])
       r.announce(`p${n}`, prefixes, attrs({ path: [65000 + n, 64999], nextHop: `192.0.2.${n}` }));
     gc();
-    expect(process.memoryUsage().heapUsed - before).toBeLessThan(N * 20);
+    expect(process.memoryUsage().heapUsed - before).toBeLessThan(N * 50);
     expect(r.best(prefixes[7]!)!.source.id).toBe("p4");
     expect(r.paths(prefixes[N - 1]!)).toHaveLength(9);
+    // Graceful restart of the best peer: its paths stale (each destination
+    // on a list of its own meanwhile), then re-announced, then End-of-RIB.
+    expect(r.markStale("p4", 1_000, 120)).toBe(N);
+    announce(4);
+    expect(r.endOfRib("p4")).toEqual([]);
+    gc();
+    expect(process.memoryUsage().heapUsed - before).toBeLessThan(N * 50);
+    expect(r.best(prefixes[7]!)!).toMatchObject({ stale: false });
+    expect(r.best(prefixes[7]!)!.source.id).toBe("p4");
   });
 });

@@ -1258,13 +1258,18 @@ export class Rib {
     }
     if (at >= 0) {
       const found = list[at]!;
-      if (found.stale) {
+      const wasStale = found.stale;
+      if (wasStale) {
         (found as Node).stale = false;
         p.staleCount--;
       }
       if (found.attrs === attrs) {
         if (found === head && head instanceof Node) this.#compact(prefix);
-        else if (head instanceof Multi) head.settle();
+        else if (head instanceof Multi) {
+          head.settle();
+          // A path back from stale (graceful restart): the list may be shareable again.
+          if (wasStale) this.#reshare(prefix, head);
+        }
         return "unchanged";
       }
       if (found === head && found instanceof SharedPath) {
@@ -1457,6 +1462,33 @@ export class Rib {
     return next;
   }
 
+  /**
+   * A destination's own list back to a shared one when every path in it can
+   * be shared (no Path Identifier, none stale) — after a graceful restart,
+   * a router id change — folded from its best path by the cached steps
+   * (the best stays the best: the same paths, the same decision).
+   */
+  #reshare(prefix: Prefix, m: Multi): Entry {
+    if (!this.#shareSets || m instanceof SharedMulti) return m;
+    const ps = m.paths;
+    for (let i = 0; i < ps.length; i++) {
+      const x = ps[i]!;
+      if (x instanceof Node && (x.pathId !== 0 || x.stale)) return m;
+    }
+    let e: SharedPath | SharedMulti = this.#shareMember(ps[0]!);
+    for (let i = 1; i < ps.length; i++) e = this.#addShared(e, this.#shareMember(ps[i]!));
+    this.#dests.set(prefix, e);
+    return e;
+  }
+
+  /** A path as its peer's shared path (a fresh node without Path Identifier gives up its own). */
+  #shareMember(x: Member): SharedPath {
+    if (x instanceof SharedPath) return x;
+    const sp = this.#sharedPath(x.source, x.attrs);
+    this.interner.release(x.attrs);
+    return sp;
+  }
+
   /** A destination's own copy of a shared list of paths, put in its place, to change in place. */
   #private(prefix: Prefix, head: SharedMulti): Multi {
     const m = new Multi(head.paths.slice());
@@ -1559,6 +1591,7 @@ export class Rib {
         paths[0] = best;
       }
       head.settle();
+      head = this.#reshare(prefix, head);
     } else head = this.#compact(prefix);
     const mpNow = this.#opts.multipath ? this.#mpKeys(head) : undefined;
     const now = head.paths[0]!;
