@@ -1290,15 +1290,7 @@ export class Rib {
         const sp = this.#sharedPath(p, attrs);
         const next = this.#addShared(this.#removeShared(head, found as SharedPath), sp);
         this.#unshare(found as SharedPath);
-        this.#dests.set(prefix, next);
-        if (next.paths[0] === list[0]) {
-          if (this.#addPathExporters()) this.#exportKey(bare(prefix), next);
-          return "unchanged";
-        }
-        const d = this.#delta("best", prefix, next, prevSnap);
-        deltas.push(d);
-        if (this.#exports(prefix)) this.#exportKey(this.#own(prefix, d), next);
-        return "best";
+        return this.#putShared(prefix, next, list[0]!, prevSnap, deltas);
       }
       const prevMp = this.#opts.multipath ? this.#mpKeys(head) : undefined;
       if (found instanceof SharedPath) {
@@ -1320,17 +1312,9 @@ export class Rib {
       (head instanceof SharedPath || head instanceof SharedMulti)
     ) {
       // All shared: the destination takes the shared list one path longer.
-      const prev = list[0] as SharedPath;
+      const prev = list[0] as SharedPath; // (a shared path is its own snapshot)
       const next = this.#addShared(head, this.#sharedPath(p, attrs));
-      this.#dests.set(prefix, next);
-      if (next.paths[0] === prev) {
-        if (this.#addPathExporters()) this.#exportKey(bare(prefix), next);
-        return "unchanged";
-      }
-      const d = this.#delta("best", prefix, next, prev); // (a shared path is its own snapshot)
-      deltas.push(d);
-      if (this.#exports(prefix)) this.#exportKey(this.#own(prefix, d), next);
-      return "best";
+      return this.#putShared(prefix, next, prev, prev, deltas);
     }
     // The previous best's fields are not touched below (only its place), so
     // its snapshot can be taken when a delta needs it.
@@ -1402,6 +1386,42 @@ export class Rib {
   }
 
   /**
+   * Puts the shared entry `next` at `prefix` after a step from a list whose
+   * best was `prevBest` (`prevSnap`): a delta and an export when the best
+   * changed, as {@link Rib.#reselect} reports.
+   */
+  #putShared(
+    prefix: Prefix,
+    next: SharedPath | SharedMulti,
+    prevBest: Member,
+    prevSnap: PathSnapshot,
+    deltas: RibDelta[],
+  ): ChangeKind {
+    this.#dests.set(prefix, next);
+    if (next.paths[0] === prevBest) {
+      if (this.#addPathExporters()) this.#exportKey(bare(prefix), next);
+      return "unchanged";
+    }
+    const d = this.#delta("best", prefix, next, prevSnap);
+    deltas.push(d);
+    if (this.#exports(prefix)) this.#exportKey(this.#own(prefix, d), next);
+    return "best";
+  }
+
+  /** Moves the best of `list` (the decision process) to its front, the others keeping their order. */
+  #bestFirst(list: Member[]): void {
+    // bestPath reorders the array it is given: a copy.
+    const scratch = this.#scratch;
+    const n = list.length;
+    for (let i = 0; i < n; i++) scratch[i] = list[i]!;
+    const best = bestPath(scratch, n, this.#decision) as Member;
+    scratch.fill(undefined as unknown as Member, 0, n);
+    if (best === list[0]) return;
+    for (let i = list.indexOf(best); i > 0; i--) list[i] = list[i - 1]!;
+    list[0] = best;
+  }
+
+  /**
    * The shared list of `head`'s paths with `member` added (not one of them),
    * ordered as {@link Rib.#insert} orders a private list: the newcomer
    * second, or first when it wins, or the decision run over all when the
@@ -1416,16 +1436,7 @@ export class Rib {
     if (c < 0) {
       list[1] = list[0]!;
       list[0] = member;
-    } else if (c === 0) {
-      // bestPath works in the array it is given: a copy.
-      const scratch = this.#scratch;
-      const n = list.length;
-      for (let i = 0; i < n; i++) scratch[i] = list[i]!;
-      const best = bestPath(scratch, n, this.#decision) as Member;
-      scratch.fill(undefined as unknown as Member, 0, n);
-      for (let i = list.indexOf(best); i > 0; i--) list[i] = list[i - 1]!;
-      list[0] = best;
-    }
+    } else if (c === 0) this.#bestFirst(list);
     const next = new SharedMulti(list);
     head.nextMember = member;
     head.nextSet = next;
@@ -1447,13 +1458,7 @@ export class Rib {
     else {
       const list: Member[] = [];
       for (let i = 0; i < ps.length; i++) if (ps[i] !== member) list.push(ps[i]!);
-      const scratch = this.#scratch;
-      const n = list.length;
-      for (let i = 0; i < n; i++) scratch[i] = list[i]!;
-      const best = bestPath(scratch, n, this.#decision) as Member;
-      scratch.fill(undefined as unknown as Member, 0, n);
-      for (let i = list.indexOf(best); i > 0; i--) list[i] = list[i - 1]!;
-      list[0] = best;
+      this.#bestFirst(list);
       next = new SharedMulti(list);
     }
     head.lessMember = member;
@@ -1533,15 +1538,7 @@ export class Rib {
     if (head instanceof SharedMulti) {
       // All shared: the destination takes the shared list one path shorter.
       const next = this.#removeShared(head, node as SharedPath);
-      this.#dests.set(prefix, next);
-      if (next.paths[0] === list[0]) {
-        if (this.#addPathExporters()) this.#exportKey(bare(prefix), next);
-        return "unchanged";
-      }
-      const d = this.#delta("best", prefix, next, prevSnap);
-      deltas.push(d);
-      if (this.#exports(prefix)) this.#exportKey(this.#own(prefix, d), next);
-      return "best";
+      return this.#putShared(prefix, next, list[0]!, prevSnap, deltas);
     }
     if (head instanceof Multi) {
       const m = head instanceof SharedMulti ? this.#private(prefix, head) : head;
@@ -1578,18 +1575,7 @@ export class Rib {
     let head = this.#dests.get(prefix)!;
     if (head instanceof SharedMulti) head = this.#private(prefix, head);
     if (head instanceof Multi) {
-      const paths = head.paths;
-      const list = this.#scratch;
-      const n = paths.length;
-      for (let i = 0; i < n; i++) list[i] = paths[i]!;
-      const best = bestPath(list, n, this.#decision) as Member;
-      list.fill(undefined as unknown as Member, 0, n);
-      if (best !== paths[0]) {
-        // Move the best to the front, the others keeping their order.
-        let i = paths.indexOf(best);
-        for (; i > 0; i--) paths[i] = paths[i - 1]!;
-        paths[0] = best;
-      }
+      this.#bestFirst(head.paths);
       head.settle();
       head = this.#reshare(prefix, head);
     } else head = this.#compact(prefix);
