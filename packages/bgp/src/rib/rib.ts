@@ -273,6 +273,8 @@ class Multi implements Path {
  * must change its paths otherwise takes a {@link Multi} of its own first.
  */
 class SharedMulti extends Multi {
+  /** A bit per peer it holds a path of (see sourceBit): no bit, no path of that peer. */
+  readonly sources: number;
   nextMember: SharedPath | undefined = undefined;
   nextSet: SharedMulti | undefined = undefined;
   /** The RIB's decision epoch the cached step was decided in (a peer's router id may change). */
@@ -281,6 +283,17 @@ class SharedMulti extends Multi {
   lessMember: SharedPath | undefined = undefined;
   lessSet: SharedPath | SharedMulti | undefined = undefined;
   lessEpoch = 0;
+  constructor(paths: Member[]) {
+    super(paths);
+    let bits = 0;
+    for (let i = 0; i < paths.length; i++) bits |= sourceBit(paths[i]!.source);
+    this.sources = bits;
+  }
+}
+
+/** One of 32 bits for a peer (peers 32 apart share one: a set bit means "maybe"). */
+function sourceBit(p: PathSource): number {
+  return 1 << (p.index & 31);
 }
 
 /** One path of a destination. */
@@ -1249,11 +1262,14 @@ export class Rib {
     }
     const list = head.paths;
     let at = -1;
-    for (let i = 0; i < list.length; i++) {
-      const x = list[i]!;
-      if (x.source === p && x.pathId === pathId) {
-        at = i;
-        break;
+    // (a shared list knows which peers it may hold: most lookups need no scan)
+    if (!(head instanceof SharedMulti) || (head.sources & sourceBit(p)) !== 0) {
+      for (let i = 0; i < list.length; i++) {
+        const x = list[i]!;
+        if (x.source === p && x.pathId === pathId) {
+          at = i;
+          break;
+        }
       }
     }
     if (at >= 0) {
@@ -1304,7 +1320,7 @@ export class Rib {
       }
       return this.#reselect(prefix, prevSnap, prevMp, deltas);
     }
-    if (this.#atLimit(p)) return "unchanged";
+    if (p.config.maxPrefix !== undefined && this.#atLimit(p)) return "unchanged";
     p.count++;
     if (
       pathId === 0 &&
