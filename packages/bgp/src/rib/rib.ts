@@ -217,10 +217,8 @@ class SharedPath implements Path {
   tableId = -1;
   /** The destination's paths when this is its only one. */
   readonly paths: readonly Member[] = [this];
-  /** The last transition from here (see SharedMulti): adding `nextMember` gives `nextSet`. */
-  nextMember: SharedPath | undefined = undefined;
-  nextSet: SharedMulti | undefined = undefined;
-  nextEpoch = 0;
+  /** A number of its own, for the RIB's cache of steps (see SharedMulti). */
+  readonly uid = nextUid++;
   constructor(
     readonly source: PeerState,
     readonly attrs: AttrSet,
@@ -267,28 +265,64 @@ class Multi implements Path {
  * paths are the same, in the same order — ten peers announcing the same
  * table leave a handful of these, not one per destination. Reached from a
  * destination's entry (a shared path or another of these) by adding one
- * shared path; the last such step is cached on the entry it starts from,
- * decision included, so a run of destinations that change alike costs one
- * decision (as V8's hidden classes share transitions). A destination that
- * must change its paths otherwise takes a {@link Multi} of its own first.
+ * shared path, or by withdrawing one; the steps taken last are cached
+ * (StepCache), decision included, so a run of destinations that change
+ * alike costs one decision (as V8's hidden classes share transitions). A
+ * destination that must change its paths otherwise takes a {@link Multi}
+ * of its own first.
  */
 class SharedMulti extends Multi {
   /** A bit per peer it holds a path of (see sourceBit): no bit, no path of that peer. */
   readonly sources: number;
-  nextMember: SharedPath | undefined = undefined;
-  nextSet: SharedMulti | undefined = undefined;
-  /** The RIB's decision epoch the cached step was decided in (a peer's router id may change). */
-  nextEpoch = 0;
-  /** The last step the other way: without `lessMember` it is `lessSet`. */
-  lessMember: SharedPath | undefined = undefined;
-  lessSet: SharedPath | SharedMulti | undefined = undefined;
-  lessEpoch = 0;
+  /** A number of its own, for the RIB's cache of steps. */
+  readonly uid = nextUid++;
   constructor(paths: Member[]) {
     super(paths);
     let bits = 0;
     for (let i = 0; i < paths.length; i++) bits |= sourceBit(paths[i]!.source);
     this.sources = bits;
   }
+}
+
+/** A shared path or a shared list: what a step goes from or to. */
+type SharedEntry = SharedPath | SharedMulti;
+let nextUid = 1;
+
+/**
+ * The steps between shared entries taken last, in a fixed direct-mapped
+ * table (slot = a hash of the two entries' numbers): a run of destinations
+ * changing alike finds its step there, and a full table whose lists are
+ * all different (two upstreams) costs no memory for steps never taken again.
+ */
+class StepCache<To extends SharedEntry> {
+  readonly #from: (SharedEntry | undefined)[] = new Array(STEP_SLOTS).fill(undefined);
+  readonly #member: (SharedPath | undefined)[] = new Array(STEP_SLOTS).fill(undefined);
+  readonly #to: (To | undefined)[] = new Array(STEP_SLOTS).fill(undefined);
+
+  get(from: SharedEntry, member: SharedPath): To | undefined {
+    const i = stepSlot(from, member);
+    return this.#from[i] === from && this.#member[i] === member ? this.#to[i] : undefined;
+  }
+
+  set(from: SharedEntry, member: SharedPath, to: To): void {
+    const i = stepSlot(from, member);
+    this.#from[i] = from;
+    this.#member[i] = member;
+    this.#to[i] = to;
+  }
+
+  /** Forgets every step (the decision changed: a peer's router id). */
+  clear(): void {
+    this.#from.fill(undefined);
+    this.#member.fill(undefined);
+    this.#to.fill(undefined);
+  }
+}
+
+const STEP_SLOTS = 4096;
+
+function stepSlot(from: SharedEntry, member: SharedPath): number {
+  return (Math.imul(from.uid, 0x9e3779b1) ^ Math.imul(member.uid, 0x85ebca6b)) >>> 20;
 }
 
 /** One of 32 bits for a peer (peers 32 apart share one: a set bit means "maybe"). */
@@ -381,8 +415,9 @@ export class Rib {
    * (no `igpCost` callback) and no multipath set is kept.
    */
   readonly #shareSets: boolean;
-  /** Bumped when something the decision reads changes (a peer's router id): cached steps are stale. */
-  #epoch = 1;
+  /** The last steps between shared lists: adding a path, and withdrawing one (see SharedMulti). */
+  readonly #added = new StepCache<SharedMulti>();
+  readonly #removed = new StepCache<SharedEntry>();
   /**
    * Set at the start of each `announceV4` / `withdrawV4`: no exporting peer
    * takes IPv4 routes or has any to take back (BIRD's `export none` on
@@ -451,7 +486,9 @@ export class Rib {
       const n = ipv4ToNumber(session.routerId);
       if (n === 0) throw new RibError(`peer ${id}: routerId must be a dotted quad`);
       m.routerId = n;
-      this.#epoch++;
+      // The steps taken were decided with the old id.
+      this.#added.clear();
+      this.#removed.clear();
       // Cached export results may carry its old id (ORIGINATOR_ID when reflecting).
       for (const t of this.#exporting) this.#clearExportCache(t);
     }
@@ -1441,10 +1478,11 @@ export class Rib {
    * The shared list of `head`'s paths with `member` added (not one of them),
    * ordered as {@link Rib.#insert} orders a private list: the newcomer
    * second, or first when it wins, or the decision run over all when the
-   * MED step needs it. The last step from each entry is cached on it.
+   * MED step needs it. Cached in the RIB's StepCache.
    */
   #addShared(head: SharedPath | SharedMulti, member: SharedPath): SharedMulti {
-    if (head.nextMember === member && head.nextEpoch === this.#epoch) return head.nextSet!;
+    const known = this.#added.get(head, member);
+    if (known !== undefined) return known;
     const ps = head.paths;
     const list: Member[] = [ps[0]!, member];
     for (let i = 1; i < ps.length; i++) list.push(ps[i]!);
@@ -1454,20 +1492,19 @@ export class Rib {
       list[0] = member;
     } else if (c === 0) this.#bestFirst(list);
     const next = new SharedMulti(list);
-    head.nextMember = member;
-    head.nextSet = next;
-    head.nextEpoch = this.#epoch;
+    this.#added.set(head, member, next);
     return next;
   }
 
   /**
    * `head`'s paths without `member` (one of them): the other path itself
    * when one is left, else the shared list ordered as {@link Rib.#reselect}
-   * orders a private one (the best first, the others in their order). The
-   * last such step from each list is cached on it.
+   * orders a private one (the best first, the others in their order).
+   * Cached in the RIB's StepCache.
    */
   #removeShared(head: SharedMulti, member: SharedPath): SharedPath | SharedMulti {
-    if (head.lessMember === member && head.lessEpoch === this.#epoch) return head.lessSet!;
+    const known = this.#removed.get(head, member);
+    if (known !== undefined) return known;
     const ps = head.paths;
     let next: SharedPath | SharedMulti;
     if (ps.length === 2) next = (ps[0] === member ? ps[1] : ps[0]) as SharedPath;
@@ -1477,9 +1514,7 @@ export class Rib {
       this.#bestFirst(list);
       next = new SharedMulti(list);
     }
-    head.lessMember = member;
-    head.lessSet = next;
-    head.lessEpoch = this.#epoch;
+    this.#removed.set(head, member, next);
     return next;
   }
 
