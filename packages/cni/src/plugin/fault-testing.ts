@@ -6,7 +6,7 @@
 // namespace, with Tortie IPAM on SQLite, while
 //   - the resident helper is SIGKILLed every few seconds,
 //   - some ADD invocations are SIGKILLed part-way (a runtime's timeout),
-//   - some lifecycles race a DEL 0–20 ms behind their ADD.
+//   - some lifecycles race a DEL 0–20 ms behind their ADD's invocation.
 // It checks, as it goes and at the end: no address is ever held by two live
 // pods; every failure a plugin reports is a CNI error (JSON with a code on
 // stdout, exit 1); when an ADD and its racing DEL both succeed nothing of
@@ -111,14 +111,11 @@ export async function runFaultSuite(o: FaultOptions): Promise<FaultReport> {
     CNI_PATH: `${o.binDir}:/usr/lib/cni`,
     TORTIE_CNI_RUN_DIR: o.runDir,
   });
-  const shim = (cmd: string, id: string, pod: Host, killAfterMs?: number) =>
-    runShim(
-      o.node.netns,
-      o.binDir,
-      env(cmd, id, pod),
-      conf,
-      killAfterMs === undefined ? {} : { killAfterMs },
-    );
+  const shim = (cmd: string, id: string, pod: Host, killAfterMs?: number, onInvoked?: () => void) =>
+    runShim(o.node.netns, o.binDir, env(cmd, id, pod), conf, {
+      ...(killAfterMs === undefined ? {} : { killAfterMs }),
+      ...(onInvoked ? { onInvoked } : {}),
+    });
   /** Classifies a finished run: ok, killed, or a failure that must be a CNI error. */
   const judge = (what: string, r: ShimRun): "ok" | "killed" | "failed" => {
     if (r.signal) return "killed";
@@ -203,9 +200,16 @@ export async function runFaultSuite(o: FaultOptions): Promise<FaultReport> {
       n++;
       const id = `f${w}-${i}`;
       if (n % (o.raceEvery ?? 5) === 0) {
-        // the runtime's DEL 0–20 ms behind its ADD
+        // the runtime's DEL 0–20 ms behind its ADD — behind its invocation,
+        // that is: spawned together, the DEL's process could take its start
+        // time first, and "DEL wins" rightly goes by those times
         rep.races++;
-        const addP = shim("ADD", id, pod);
+        let invoked!: () => void;
+        const addInvoked = new Promise<void>((r) => {
+          invoked = r;
+        });
+        const addP = shim("ADD", id, pod, undefined, invoked);
+        await addInvoked;
         await sleep(rand(0, 20));
         const [a, d] = await Promise.all([addP, shim("DEL", id, pod)]);
         const ja = judge(`race ADD ${id}`, a);

@@ -18,13 +18,17 @@ export interface ShimRun {
  * Runs `<binDir>/tortie` in network namespace `netns` with exactly `env`
  * (plus nothing: no PATH, as a runtime may give). `killAfterMs` sends
  * SIGKILL to the plugin process after that long (a runtime's timeout).
+ * `onInvoked` runs the shim traced (bash -x) and is called once it has
+ * taken its invocation time (`t0`, what "DEL wins" compares): a call
+ * started after that is later, whatever the scheduler does with the two
+ * processes' start-up (nsenter, env, bash).
  */
 export function runShim(
   netns: string,
   binDir: string,
   env: Record<string, string>,
   stdin: string,
-  opts: { killAfterMs?: number; timeoutMs?: number } = {},
+  opts: { killAfterMs?: number; timeoutMs?: number; onInvoked?: () => void } = {},
 ): Promise<ShimRun> {
   const t0 = performance.now();
   // nsenter execs the shim itself: the pid we kill is the plugin's
@@ -37,7 +41,7 @@ export function runShim(
       "-i",
       ...kv(env),
       // TORTIE_SHIM_TRACE=1 shows the shim's steps (bash -x) on stderr
-      ...(process.env.TORTIE_SHIM_TRACE ? ["/bin/bash", "-x"] : []),
+      ...(process.env.TORTIE_SHIM_TRACE || opts.onInvoked ? ["/bin/bash", "-x"] : []),
       `${binDir}/tortie`,
     ],
     { stdio: ["pipe", "pipe", "pipe"] },
@@ -47,8 +51,13 @@ export function runShim(
   child.stdout?.on("data", (b: Buffer) => {
     stdout += b.toString();
   });
+  let invoked = opts.onInvoked;
   child.stderr?.on("data", (b: Buffer) => {
     stderr += b.toString();
+    if (invoked && /^\+ t0=/m.test(stderr)) {
+      invoked();
+      invoked = undefined;
+    }
   });
   child.stdin?.on("error", () => undefined);
   child.stdin?.end(stdin);
@@ -59,6 +68,7 @@ export function runShim(
   return new Promise((resolve) =>
     child.on("close", (code, signal) => {
       for (const t of timers) clearTimeout(t);
+      invoked?.(); // (never traced that far: a waiter is not left hanging)
       resolve({ code, signal, stdout, stderr, ms: performance.now() - t0 });
     }),
   );
