@@ -1292,10 +1292,7 @@ export class Rib {
       p.count++;
       const entry: Entry = pathId === 0 ? this.#sharedPath(p, attrs) : this.#node(p, attrs, pathId);
       this.#dests.set(prefix, entry);
-      const d = this.#delta("best", prefix, entry, undefined);
-      deltas.push(d);
-      if (this.#exports(prefix)) this.#exportKey(this.#own(prefix, d), entry);
-      return "best";
+      return this.#newBest(prefix, entry, undefined, deltas);
     }
     const list = head.paths;
     let at = -1;
@@ -1330,10 +1327,7 @@ export class Rib {
         const next = this.#sharedPath(p, attrs);
         this.#unshare(found);
         this.#dests.set(prefix, next);
-        const d = this.#delta("best", prefix, next, found);
-        deltas.push(d);
-        if (this.#exports(prefix)) this.#exportKey(this.#own(prefix, d), next);
-        return "best";
+        return this.#newBest(prefix, next, found, deltas);
       }
       const prevSnap = snap(list[0]!);
       if (head instanceof SharedMulti) {
@@ -1404,10 +1398,7 @@ export class Rib {
         m.paths[1] = prevBest;
         m.paths[0] = member;
         m.settle();
-        const d = this.#delta("best", prefix, m, snap(prevBest));
-        deltas.push(d);
-        if (this.#exports(prefix)) this.#exportKey(this.#own(prefix, d), m);
-        return "best";
+        return this.#newBest(prefix, m, snap(prevBest), deltas);
       }
     }
     return this.#reselect(prefix, snap(prevBest), prevMp, deltas);
@@ -1438,6 +1429,19 @@ export class Rib {
     return comparePostMed(n, h, o);
   }
 
+  /** A new best at `prefix`: its delta, and the change offered for export. */
+  #newBest(
+    prefix: Prefix,
+    head: Entry,
+    previous: PathSnapshot | undefined,
+    deltas: RibDelta[],
+  ): "best" {
+    const d = this.#delta("best", prefix, head, previous);
+    deltas.push(d);
+    if (this.#exports(prefix)) this.#exportKey(this.#own(prefix, d), head);
+    return "best";
+  }
+
   /**
    * Puts the shared entry `next` at `prefix` after a step from a list whose
    * best was `prevBest` (`prevSnap`): a delta and an export when the best
@@ -1455,10 +1459,7 @@ export class Rib {
       if (this.#addPathExporters()) this.#exportKey(bare(prefix), next);
       return "unchanged";
     }
-    const d = this.#delta("best", prefix, next, prevSnap);
-    deltas.push(d);
-    if (this.#exports(prefix)) this.#exportKey(this.#own(prefix, d), next);
-    return "best";
+    return this.#newBest(prefix, next, prevSnap, deltas);
   }
 
   /** Moves the best of `list` (the decision process) to its front, the others keeping their order. */
@@ -1642,10 +1643,7 @@ export class Rib {
       if (this.#addPathExporters()) this.#exportKey(bare(prefix), head);
       return "unchanged";
     }
-    const d = this.#delta("best", prefix, head, prevSnap);
-    deltas.push(d);
-    if (this.#exports(prefix)) this.#exportKey(this.#own(prefix, d), head);
-    return "best";
+    return this.#newBest(prefix, head, prevSnap, deltas);
   }
 
   #multipathOf(head: Entry): PathSnapshot[] {

@@ -915,5 +915,5 @@ export class PeerSession extends EventEmitter<SessionEvents> {
 
 /** A NOTIFICATION Cease, subcode Connection Collision Resolution (RFC 4486 §4). */
 function isCollisionCease(n: { code: number; subcode: number } | undefined): boolean {
-  return n?.code === 6 && n.subcode === 7;
+  return n?.code === ErrorCode.Cease && n.subcode === CeaseSubcode.ConnectionCollisionResolution;
 }
