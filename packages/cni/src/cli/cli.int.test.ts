@@ -13,6 +13,7 @@ import {
   useTestbed,
 } from "@tortie/testbed";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { stopHelpers } from "../plugin/testing.js";
 import { defaultContainerId } from "./args.js";
 
 const skip = requirePrereqs(["root", "netns", "cni-plugins"]);
@@ -49,7 +50,11 @@ describe.skipIf(skip)("tortie-cni", () => {
       }),
     );
   });
-  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  afterAll(async () => {
+    // the gc test's resident helper rewrites its files while alive
+    if (dir) await stopHelpers(join(dir, "gc-run"));
+    rmSync(dir, { recursive: true, force: true });
+  });
 
   const cli = (args: string[], env: Record<string, string> = {}) =>
     exec(["ip", "netns", "exec", node.netns, process.execPath, "--import", "tsx", entry, ...args], {

@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { requirePrereqs, type Topology, useTestbed } from "@tortie/testbed";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runFaultSuite } from "./fault-testing.js";
-import { buildPluginForTest } from "./testing.js";
+import { buildPluginForTest, stopHelpers } from "./testing.js";
 
 const skip = requirePrereqs(["root", "netns"]);
 const WORKERS = 8;
@@ -29,7 +29,8 @@ describe.skipIf(skip)("fault suite: helper kills, killed ADDs, ADD/DEL races", (
     await topo.host("node").ip(["link", "set", "lo", "up"]);
     work = mkdtempSync(join(tmpdir(), "tortie-fault-"));
   }, 120_000);
-  afterAll(() => {
+  afterAll(async () => {
+    if (work) await stopHelpers(join(work, "run"));
     bin?.remove();
     if (work) rmSync(work, { recursive: true, force: true });
   });

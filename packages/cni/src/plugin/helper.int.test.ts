@@ -29,7 +29,7 @@ import {
 } from "@tortie/testbed";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { cniErrorOf, runShim } from "./shim-testing.js";
-import { buildPluginForTest } from "./testing.js";
+import { buildPluginForTest, stopHelpers } from "./testing.js";
 
 const skip = requirePrereqs(["root", "netns", "cni-plugins"]);
 
@@ -127,18 +127,9 @@ describe.skipIf(skip)("the shim ↔ helper edge under attack", () => {
     mkdirSync(join(work, "pub"), { mode: 0o755 });
     writeFileSync(join(work, "pub", "hostile.mjs"), HOSTILE, { mode: 0o644 });
   }, 120_000);
-  afterAll(() => {
+  afterAll(async () => {
     for (const p of procs) p.kill("SIGKILL");
-    for (const d of existsSync(runDir) ? readdirSync(runDir) : []) {
-      const pid = Number(readFileSync(join(runDir, d, "pid"), "utf8").split(" ")[0] || 0);
-      if (pid) {
-        try {
-          process.kill(pid, "SIGKILL");
-        } catch {
-          // gone
-        }
-      }
-    }
+    if (runDir) await stopHelpers(runDir);
     for (const c of cleanups) c();
     bin?.remove();
     if (work) rmSync(work, { recursive: true, force: true });

@@ -30,7 +30,7 @@ import { type NetworkConfigList, parseNetworkConfig } from "../spec/config.js";
 import { DATASTORE_BUNDLE } from "./bundle.js";
 import { calicoEndpointKey } from "./endpoint.js";
 import { hostVethName, POD_GATEWAY_V6, workloadKey } from "./names.js";
-import { buildPluginForTest } from "./testing.js";
+import { buildPluginForTest, stopHelpers } from "./testing.js";
 import { handleId } from "./tortie-ipam.js";
 
 const skip = requirePrereqs(["root", "netns", "cni-plugins", "iptables"]);
@@ -75,7 +75,8 @@ describe.skipIf(skip)("tortie plugin", () => {
     // the shim's resident helper keeps its secret here (one folder per node namespace)
     process.env.TORTIE_CNI_RUN_DIR = join(work, "run");
   }, 120_000);
-  afterAll(() => {
+  afterAll(async () => {
+    if (work) await stopHelpers(join(work, "run"));
     bin?.remove();
     if (work) rmSync(work, { recursive: true, force: true });
   });

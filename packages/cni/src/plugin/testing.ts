@@ -2,7 +2,7 @@
 // tests and benchmarks, in a per-process folder under dist/ (so that its
 // external modules resolve from the workspace's node_modules).
 
-import { existsSync, mkdirSync, readdirSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import {
@@ -13,6 +13,7 @@ import {
   installShim,
   newBuildId,
 } from "./bundle.js";
+import { helperPid } from "./helper.js";
 
 const here = dirname(fileURLToPath(import.meta.url));
 
@@ -75,4 +76,33 @@ export function helperUp(runDir: string): boolean {
     existsSync(runDir) &&
     readdirSync(runDir).some((d) => d.startsWith("net-") && existsSync(join(runDir, d, "pid")))
   );
+}
+
+/**
+ * Kills every resident helper that published a folder under `runDir` and
+ * waits until each has died (gone or a zombie). A live helper writes its
+ * files again when they go missing, so removing `runDir` beside one can fail
+ * with ENOTEMPTY: call this first.
+ */
+export async function stopHelpers(runDir: string): Promise<void> {
+  const scopes = existsSync(runDir) ? readdirSync(runDir).filter((d) => d.startsWith("net-")) : [];
+  const pids = scopes.map((s) => helperPid(runDir, s)).filter((p): p is number => p !== undefined);
+  for (const pid of pids) {
+    try {
+      process.kill(pid, "SIGKILL");
+    } catch {
+      // already gone
+    }
+  }
+  const alive = (pid: number) => {
+    try {
+      // field 3 of /proc/<pid>/stat, after the parenthesised name
+      return !/\) Z /.test(readFileSync(`/proc/${pid}/stat`, "utf8"));
+    } catch {
+      return false;
+    }
+  };
+  for (let i = 0; i < 500 && pids.some(alive); i++) await new Promise((r) => setTimeout(r, 10));
+  const left = pids.filter(alive);
+  if (left.length) throw new Error(`helpers ${left.join(", ")} still alive 5 s after SIGKILL`);
 }
