@@ -73,6 +73,14 @@ export interface RibOptions {
   readonly decision?: DecisionOptions;
   /** Report ECMP multipath sets in deltas and queries. */
   readonly multipath?: boolean;
+  /**
+   * `false`: build best-path deltas only while a {@link Rib.subscribe}r
+   * listens; without one, mutating calls return empty `deltas`. For a RIB
+   * whose callers read only the subscribers' feed (a speaker with nobody
+   * installing routes): a full table from one peer is otherwise a million
+   * delta objects nobody reads. Default `true`: every call returns its deltas.
+   */
+  readonly returnDeltas?: boolean;
 }
 
 /** Max-prefix accounting of a peer (counted after import policy, as BIRD's `import limit`). */
@@ -429,6 +437,8 @@ export class Rib {
   readonly #local: PeerState;
   readonly #ownAddresses: Uint8Array[];
   readonly #listeners = new Set<RibListener>();
+  /** Whether deltas are built: always, unless `returnDeltas: false` and nobody subscribes. */
+  #collect: boolean;
   readonly #localIds = new Map<string, number>();
   #nextIndex = 1;
 
@@ -437,6 +447,7 @@ export class Rib {
     if (ipv4ToNumber(opts.routerId) === 0)
       throw new RibError(`routerId must be a dotted quad, got ${JSON.stringify(opts.routerId)}`);
     this.#opts = opts;
+    this.#collect = opts.returnDeltas !== false;
     this.#decision = opts.decision ?? {};
     this.#shareSets = !opts.multipath && !this.#decision.igpCost;
     this.#ctx = { localAs: opts.localAs, routerId: opts.routerId, clusterId: opts.clusterId };
@@ -927,7 +938,12 @@ export class Rib {
   /** Subscribes to best-path deltas; returns the unsubscribe function. */
   subscribe(listener: RibListener): () => void {
     this.#listeners.add(listener);
-    return () => this.#listeners.delete(listener);
+    this.#collect = true;
+    return () => {
+      const had = this.#listeners.delete(listener);
+      this.#collect = this.#opts.returnDeltas !== false || this.#listeners.size > 0;
+      return had;
+    };
   }
 
   // --------------------------------------------------------------- policy
@@ -1436,6 +1452,10 @@ export class Rib {
     previous: PathSnapshot | undefined,
     deltas: RibDelta[],
   ): "best" {
+    if (!this.#collect) {
+      if (this.#exports(prefix)) this.#exportKey(this.#own(prefix), head);
+      return "best";
+    }
     const d = this.#delta("best", prefix, head, previous);
     deltas.push(d);
     if (this.#exports(prefix)) this.#exportKey(this.#own(prefix, d), head);
@@ -1599,6 +1619,10 @@ export class Rib {
       if (m.paths.length === 1) this.#dests.set(prefix, m.paths[0]!);
     } else {
       this.#dests.delete(prefix);
+      if (!this.#collect) {
+        if (this.#exports(prefix)) this.#exportKey(this.#own(prefix), undefined);
+        return "withdrawn";
+      }
       const d = this.#delta("withdrawn", prefix, undefined, prevSnap);
       deltas.push(d);
       if (this.#exports(prefix)) this.#exportKey(this.#own(prefix, d), undefined);
@@ -1843,9 +1867,13 @@ export class Rib {
     for (let i = 0; i < ts.length; i++) this.#exportKeyTo(ts[i]!, prefix, head);
   }
 
-  /** The prefix a delta names, for export: the fast path's cursor itself (see #exportKey), not the delta's copy. */
-  #own(prefix: Prefix, d: RibDelta): Prefix {
-    return prefix === this.#cur ? prefix : d.prefix;
+  /**
+   * The prefix to export: the fast path's cursor itself (see #exportKey), not
+   * the delta's copy; else the delta's prefix, or without a delta the prefix
+   * without its Path Identifier.
+   */
+  #own(prefix: Prefix, d?: RibDelta): Prefix {
+    return prefix === this.#cur ? prefix : d ? d.prefix : bare(prefix);
   }
 
   /** `key`: the prefix's `ribKey`, computed here when not given (only ADD-PATH needs it). */

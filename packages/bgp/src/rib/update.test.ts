@@ -63,7 +63,8 @@ type Op =
     }
   | { op: "stale"; peer: number }
   | { op: "eor"; peer: number }
-  | { op: "policy"; peer: "x1" | "x2"; none: boolean };
+  | { op: "policy"; peer: "x1" | "x2"; none: boolean }
+  | { op: "listen" };
 
 const opArb: fc.Arbitrary<Op> = fc.oneof(
   {
@@ -97,18 +98,28 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
       none: fc.boolean(),
     }),
   },
+  // the quiet RIB (returnDeltas: false) subscribes or unsubscribes
+  { weight: 1, arbitrary: fc.constant({ op: "listen" as const }) },
 );
 
 /** Rejects every IPv4 route and says so (RoutePolicy.rejectsAfi): BIRD's `export none` for IPv4. */
 const NONE_V4: RoutePolicy = Object.assign(() => ({ accept: false }), { rejectsAfi: [1] });
 const ACCEPT_X1: RoutePolicy = (route) => ({ accept: route.prefix.length !== 25 });
 
-function makeRib(multipath: boolean): { rib: Rib; batches: unknown[][] } {
+/**
+ * The RIB every run builds three times. `quiet`: `returnDeltas: false`, and
+ * subscribed only while `listen` is on (off at first).
+ */
+function makeRib(
+  multipath: boolean,
+  quiet = false,
+): { rib: Rib; batches: unknown[][]; listen(on: boolean): void } {
   const rib = new Rib({
     localAs: 65000,
     routerId: "192.0.2.254",
     ownAddresses: ["192.0.2.254"],
     multipath,
+    ...(quiet ? { returnDeltas: false } : {}),
   });
   rib.addPeer({ id: "p1", address: "192.0.2.1", asn: 65001 });
   rib.addPeer({
@@ -147,8 +158,16 @@ function makeRib(multipath: boolean): { rib: Rib; batches: unknown[][] } {
   rib.startExport("x1");
   rib.startExport("x2");
   const batches: unknown[][] = [];
-  rib.subscribe((ds) => batches.push(ds.map(deltaView)));
-  return { rib, batches };
+  const listener = (ds: readonly RibDelta[]) => batches.push(ds.map(deltaView));
+  let off = quiet ? undefined : rib.subscribe(listener);
+  const listen = (on: boolean) => {
+    if (on && !off) off = rib.subscribe(listener);
+    if (!on && off) {
+      off();
+      off = undefined;
+    }
+  };
+  return { rib, batches, listen };
 }
 let kept: Prefix[] = [];
 
@@ -223,7 +242,7 @@ function wire(o: Extract<Op, { op: "update" }>): Uint8Array {
 
 describe("applyUpdate: the IPv4 numbers path equals the prefix-object path", () => {
   it.each([false, true])(
-    "same deltas, results, listener batches and tables on random UPDATE sequences (multipath %s)",
+    "same deltas, results, listener batches and tables on random UPDATE sequences (multipath %s); with returnDeltas false the same tables and exports, deltas only while subscribed",
     (multipath) => {
       fc.assert(
         fc.property(fc.array(opArb, { minLength: 1, maxLength: 40 }), (ops) => {
@@ -231,25 +250,41 @@ describe("applyUpdate: the IPv4 numbers path equals the prefix-object path", () 
           const keptFast: Prefix[] = [];
           const slow = makeRib(multipath);
           const keptSlow: Prefix[] = [];
+          const quiet = makeRib(multipath, true);
+          const keptQuiet: Prefix[] = [];
+          let listening = false;
+          /** The fast RIB's batches made while the quiet one listened: what it must have had. */
+          const heard: unknown[][] = [];
+          /** What the quiet RIB returns: the fast RIB's deltas while subscribed, else none. */
+          const asQuiet = (ds: unknown[]) => (listening ? ds : []);
           let now = 1_000;
           for (const o of ops) {
             now += 1_000;
+            const before = fast.batches.length;
+            if (o.op === "listen") {
+              listening = !listening;
+              quiet.listen(listening);
+              continue;
+            }
             if (o.op === "stale") {
-              expect(fast.rib.markStale(`p${o.peer}`, now, 120)).toBe(
-                slow.rib.markStale(`p${o.peer}`, now, 120),
-              );
+              const stale = fast.rib.markStale(`p${o.peer}`, now, 120);
+              expect(stale).toBe(slow.rib.markStale(`p${o.peer}`, now, 120));
+              expect(stale).toBe(quiet.rib.markStale(`p${o.peer}`, now, 120));
               continue;
             }
             if (o.op === "policy") {
               const policy = o.none ? NONE_V4 : o.peer === "x1" ? ACCEPT_X1 : undefined;
               fast.rib.setExportPolicy(o.peer, policy);
               slow.rib.setExportPolicy(o.peer, policy);
+              quiet.rib.setExportPolicy(o.peer, policy);
               continue;
             }
             if (o.op === "eor") {
-              expect(fast.rib.endOfRib(`p${o.peer}`).map(deltaView)).toEqual(
-                slow.rib.endOfRib(`p${o.peer}`).map(deltaView),
-              );
+              const eor = fast.rib.endOfRib(`p${o.peer}`).map(deltaView);
+              expect(eor).toEqual(slow.rib.endOfRib(`p${o.peer}`).map(deltaView));
+              expect(quiet.rib.endOfRib(`p${o.peer}`).map(deltaView)).toEqual(asQuiet(eor));
+              if (listening) heard.push(...fast.batches.slice(before));
+              expect(quiet.batches).toEqual(heard);
               continue;
             }
             const bytes = wire(o);
@@ -265,6 +300,10 @@ describe("applyUpdate: the IPv4 numbers path equals the prefix-object path", () 
             const ra = applyUpdate(fast.rib, `p${o.peer}`, a.message, action);
             kept = keptSlow;
             const rb = applyUpdate(slow.rib, `p${o.peer}`, plain, action);
+            const c = decodeMessage(bytes, ctx);
+            if (c.message.type !== "update") throw new Error("not an UPDATE");
+            kept = keptQuiet;
+            const rc = applyUpdate(quiet.rib, `p${o.peer}`, c.message, action);
             expect(ra.deltas.map(deltaView)).toEqual(rb.deltas.map(deltaView));
             expect(ra.announced.map(resultView)).toEqual(rb.announced.map(resultView));
             expect([ra.treatedAsWithdraw, ra.maxPrefix]).toEqual([
@@ -272,10 +311,27 @@ describe("applyUpdate: the IPv4 numbers path equals the prefix-object path", () 
               rb.maxPrefix,
             ]);
             expect(fast.batches).toEqual(slow.batches);
+            expect(rc.deltas.map(deltaView)).toEqual(asQuiet(ra.deltas.map(deltaView)));
+            const quietView = (r: AnnounceResult) =>
+              resultView({ ...r, deltas: asQuiet(r.deltas) as RibDelta[] });
+            expect(rc.announced.map(resultView)).toEqual(ra.announced.map(quietView));
+            expect([rc.treatedAsWithdraw, rc.maxPrefix]).toEqual([
+              ra.treatedAsWithdraw,
+              ra.maxPrefix,
+            ]);
+            if (listening) heard.push(...fast.batches.slice(before));
+            expect(quiet.batches).toEqual(heard);
             // What each exporting peer would be sent now (later changes are queued from here on).
-            if (now % 3000 === 0) expect(outView(fast.rib)).toEqual(outView(slow.rib));
+            if (now % 3000 === 0) {
+              const out = outView(fast.rib);
+              expect(out).toEqual(outView(slow.rib));
+              expect(outView(quiet.rib)).toEqual(out);
+            }
           }
-          expect(ribView(fast.rib)).toEqual(ribView(slow.rib));
+          const tables = ribView(fast.rib); // (takes what the peers have to be sent)
+          expect(tables).toEqual(ribView(slow.rib));
+          expect(ribView(quiet.rib)).toEqual(tables);
+          expect(keptQuiet.map(formatPrefix)).toEqual(keptFast.map(formatPrefix));
           // What the import policy was given is still what it was given.
           expect(keptFast.map(formatPrefix)).toEqual(keptSlow.map(formatPrefix));
           expect(keptFast.map((p) => [...p.bytes])).toEqual(keptSlow.map((p) => [...p.bytes]));

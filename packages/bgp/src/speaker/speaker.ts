@@ -158,8 +158,35 @@ export class Speaker extends EventEmitter<SpeakerEvents> {
         : {}),
       multipath: config.multipath,
       ...(config.alwaysCompareMed ? { decision: { alwaysCompareMed: true } } : {}),
+      // the speaker reads the RIB's deltas only as a subscriber, and subscribes
+      // only while someone listens for best-path changes (syncBestFeed)
+      returnDeltas: false,
     });
-    this.rib.subscribe((deltas) => this.onBest(deltas));
+    // (`newListener` runs before the listener is added, `removeListener` after it left)
+    const events = this as EventEmitter;
+    events.on("newListener", (name: string | symbol) => {
+      if (name === "best-path") this.syncBestFeed(true);
+    });
+    events.on("removeListener", (name: string | symbol) => {
+      if (name === "best-path") this.syncBestFeed();
+    });
+  }
+
+  /** Unsubscribes the RIB feed of {@link Speaker.onBest}; set while anyone listens. */
+  private ribFeed: (() => void) | undefined;
+
+  /**
+   * Subscribes to the RIB while anyone listens for best-path changes, and
+   * only then: a RIB without subscribers builds no deltas (a full table
+   * nobody installs costs no per-route change objects).
+   */
+  private syncBestFeed(adding = false): void {
+    const want = adding || this.bestListeners.size > 0 || this.listenerCount("best-path") > 0;
+    if (want && !this.ribFeed) this.ribFeed = this.rib.subscribe((deltas) => this.onBest(deltas));
+    else if (!want && this.ribFeed) {
+      this.ribFeed();
+      this.ribFeed = undefined;
+    }
   }
 
   /**
@@ -424,7 +451,12 @@ export class Speaker extends EventEmitter<SpeakerEvents> {
    */
   subscribe(listener: BestPathListener): () => void {
     this.bestListeners.add(listener);
-    return () => this.bestListeners.delete(listener);
+    this.syncBestFeed();
+    return () => {
+      const had = this.bestListeners.delete(listener);
+      this.syncBestFeed();
+      return had;
+    };
   }
 
   /** Keys of the routes kept stale from a restarting peer (RFC 4724 §4.2), of one peer or all. */
