@@ -1,13 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { parseSpeakerConfig } from "../speaker/config.js";
 import type { PeerStatus } from "../speaker/session.js";
-import {
-  describeTimers,
-  diagnoseError,
-  localSide,
-  notificationName,
-  peerInfo,
-} from "./diagnose.js";
+import { describeTimers, diagnoseError, localSide, peerInfo } from "./diagnose.js";
 
 const local = { asn: 64512, routerId: "192.0.2.2", holdTime: 90 };
 const peer = (over: Partial<PeerStatus>): PeerStatus =>
@@ -75,12 +69,6 @@ describe("diagnoseError", () => {
     ).toBe('Received: Administrative shutdown "maintenance"');
     expect(diagnoseError(peer({}), local)).toBeUndefined();
     expect(diagnoseError(failed({ event: "TcpConnectionFails" }), local)).toBeUndefined();
-  });
-  it("notificationName: RFC 4271 names, unknown codes by number", () => {
-    expect(notificationName(2, 7)).toBe("Unsupported capability");
-    expect(notificationName(3, 11)).toBe("Malformed AS_PATH");
-    expect(notificationName(2, 99)).toBe("OPEN message error, subcode 99");
-    expect(notificationName(42, 1)).toBe("error code 42, subcode 1");
   });
 });
 

@@ -4,67 +4,7 @@
 import type { SpeakerConfig } from "../speaker/config.js";
 import type { PeerStatus } from "../speaker/session.js";
 import type { SessionInfo } from "../speaker/session-types.js";
-
-/** RFC 4271 §4.5 error codes and their subcodes (§6.1–§6.6; RFC 5492 §3, RFC 9234 §4.2, RFC 7313 §5). */
-const ERRORS: Record<number, { name: string; sub: Record<number, string> }> = {
-  1: {
-    name: "Message header error",
-    sub: { 1: "Connection not synchronized", 2: "Bad message length", 3: "Bad message type" },
-  },
-  2: {
-    name: "OPEN message error",
-    sub: {
-      1: "Unsupported version number",
-      2: "Bad peer AS",
-      3: "Bad BGP identifier",
-      4: "Unsupported optional parameter",
-      6: "Unacceptable hold time",
-      7: "Unsupported capability",
-      11: "Role mismatch",
-    },
-  },
-  3: {
-    name: "UPDATE message error",
-    sub: {
-      1: "Malformed attribute list",
-      2: "Unrecognized well-known attribute",
-      3: "Missing well-known attribute",
-      4: "Attribute flags error",
-      5: "Attribute length error",
-      6: "Invalid ORIGIN attribute",
-      8: "Invalid NEXT_HOP attribute",
-      9: "Optional attribute error",
-      10: "Invalid network field",
-      11: "Malformed AS_PATH",
-    },
-  },
-  4: { name: "Hold timer expired", sub: {} },
-  5: { name: "Finite state machine error", sub: {} },
-  6: {
-    name: "Cease",
-    sub: {
-      1: "Maximum number of prefixes reached",
-      2: "Administrative shutdown",
-      3: "Peer de-configured",
-      4: "Administrative reset",
-      5: "Connection rejected",
-      6: "Other configuration change",
-      7: "Connection collision resolution",
-      8: "Out of resources",
-      9: "Hard reset",
-      10: "BFD down",
-    },
-  },
-  7: { name: "ROUTE-REFRESH message error", sub: { 1: "Invalid message length" } },
-};
-
-/** The name of a NOTIFICATION's code and subcode ("Bad peer AS", "Hold timer expired"). */
-export function notificationName(code: number, subcode: number): string {
-  const e = ERRORS[code];
-  if (!e) return `error code ${code}, subcode ${subcode}`;
-  if (subcode === 0 || Object.keys(e.sub).length === 0) return e.name;
-  return e.sub[subcode] ?? `${e.name}, subcode ${subcode}`;
-}
+import { ErrorCode, notificationText, OpenSubcode } from "../wire/constants.js";
 
 /** What we know of the local side of a peer's session. */
 export interface LocalSide {
@@ -89,8 +29,8 @@ export function diagnoseError(p: PeerStatus, local: LocalSide): string | undefin
   if (!e) return undefined;
   if (e.sent) {
     const { code, subcode } = e.sent;
-    const name = notificationName(code, subcode);
-    if (code === 2 && subcode === 2) {
+    const name = notificationText(code, subcode);
+    if (code === ErrorCode.OpenMessage && subcode === OpenSubcode.BadPeerAs) {
       // reason from the FSM's OPEN check (fsm/open.ts): "peer AS 64512, expected 64513"
       const m = /peer AS (\d+), expected (\S+)/.exec(e.reason ?? "");
       if (m) {
@@ -99,23 +39,23 @@ export function diagnoseError(p: PeerStatus, local: LocalSide): string | undefin
       }
       return `Bad peer AS: ${e.reason ?? `configured ${p.asn}`}`;
     }
-    if (code === 2 && subcode === 3)
+    if (code === ErrorCode.OpenMessage && subcode === OpenSubcode.BadBgpIdentifier)
       return `Bad BGP identifier: ${e.reason ?? "refused"} (ours ${local.routerId})`;
-    if (code === 2 && subcode === 6)
+    if (code === ErrorCode.OpenMessage && subcode === OpenSubcode.UnacceptableHoldTime)
       return `Unacceptable hold time: ${e.reason ?? "refused"} (RFC 4271 §6.2: 0 or at least 3 s)`;
     const msg = e.sent.message ? ` "${e.sent.message}"` : "";
     return `${name}${e.reason ? `: ${e.reason}` : ""}${msg}`;
   }
   if (e.received) {
     const { code, subcode } = e.received;
-    const name = notificationName(code, subcode);
-    if (code === 2 && subcode === 2)
+    const name = notificationText(code, subcode);
+    if (code === ErrorCode.OpenMessage && subcode === OpenSubcode.BadPeerAs)
       return `Received: Bad peer AS: the peer does not accept our AS ${local.asn} (configure ${local.asn} for us there, or set localAsn here)`;
-    if (code === 2 && subcode === 3)
+    if (code === ErrorCode.OpenMessage && subcode === OpenSubcode.BadBgpIdentifier)
       return `Received: Bad BGP identifier: the peer refuses our router id ${local.routerId} (the same as its own, or not the one it expects?)`;
-    if (code === 2 && subcode === 7)
+    if (code === ErrorCode.OpenMessage && subcode === OpenSubcode.UnsupportedCapability)
       return "Received: Unsupported capability: the peer requires a capability we do not advertise (RFC 5492 §3; its log names it)";
-    if (code === 2 && subcode === 6)
+    if (code === ErrorCode.OpenMessage && subcode === OpenSubcode.UnacceptableHoldTime)
       return `Received: Unacceptable hold time: the peer refuses our hold time ${local.holdTime} s`;
     const msg = e.received.message ? ` "${e.received.message}"` : "";
     return `Received: ${name}${msg}`;

@@ -160,44 +160,139 @@ export const CeaseSubcode = {
   BfdDown: 10,
 } as const;
 
-/** Readable names of the NOTIFICATION error codes (IANA "BGP Error (Notification) Codes"). */
-export const ERROR_CODE_NAMES: Readonly<Record<number, string>> = {
-  [ErrorCode.MessageHeader]: "Message Header Error",
-  [ErrorCode.OpenMessage]: "OPEN Message Error",
-  [ErrorCode.UpdateMessage]: "UPDATE Message Error",
-  [ErrorCode.HoldTimerExpired]: "Hold Timer Expired",
-  [ErrorCode.FsmError]: "Finite State Machine Error",
-  [ErrorCode.Cease]: "Cease",
-  [ErrorCode.RouteRefreshMessage]: "ROUTE-REFRESH Message Error",
-  [ErrorCode.SendHoldTimerExpired]: "Send Hold Timer Expired",
-};
-
-/** Readable names of the Cease subcodes (IANA "BGP Cease NOTIFICATION message subcodes"). */
-export const CEASE_SUBCODE_NAMES: Readonly<Record<number, string>> = {
-  [CeaseSubcode.MaximumPrefixesReached]: "Maximum Number of Prefixes Reached",
-  [CeaseSubcode.AdministrativeShutdown]: "Administrative Shutdown",
-  [CeaseSubcode.PeerDeconfigured]: "Peer De-configured",
-  [CeaseSubcode.AdministrativeReset]: "Administrative Reset",
-  [CeaseSubcode.ConnectionRejected]: "Connection Rejected",
-  [CeaseSubcode.OtherConfigurationChange]: "Other Configuration Change",
-  [CeaseSubcode.ConnectionCollisionResolution]: "Connection Collision Resolution",
-  [CeaseSubcode.OutOfResources]: "Out of Resources",
-  [CeaseSubcode.HardReset]: "Hard Reset",
-  [CeaseSubcode.BfdDown]: "BFD Down",
-};
-
-/** "Cease / Administrative Shutdown", "Hold Timer Expired / subcode 0", "code 99 / subcode 1". */
-export function notificationName(code: number, subcode: number): string {
-  const base = ERROR_CODE_NAMES[code] ?? `code ${code}`;
-  const sub =
-    code === ErrorCode.Cease
-      ? (CEASE_SUBCODE_NAMES[subcode] ?? `subcode ${subcode}`)
-      : `subcode ${subcode}`;
-  return `${base} / ${sub}`;
-}
-
 /** ROUTE-REFRESH Message Error subcodes (RFC 7313 §5). */
 export const RouteRefreshSubcode = { InvalidMessageLength: 1 } as const;
+
+/** A NOTIFICATION error code's name and its subcodes' names. */
+export interface NotificationNames {
+  readonly name: string;
+  readonly subcodes: Readonly<Record<number, string>>;
+}
+
+/**
+ * Every NOTIFICATION error code and subcode by IANA's names ("BGP Error
+ * (Notification) Codes" and its subcode registries; RFC 4271 §4.5, §6.1–6.6,
+ * RFC 4486, RFC 5492, RFC 6608, RFC 7313, RFC 8538, RFC 9234, RFC 9384,
+ * RFC 9687). The one table every NOTIFICATION text comes from:
+ * {@link notificationName} (status) and {@link notificationText} (log lines,
+ * in BIRD's wording).
+ */
+export const NOTIFICATIONS: Readonly<Record<number, NotificationNames>> = {
+  [ErrorCode.MessageHeader]: {
+    name: "Message Header Error",
+    subcodes: {
+      [HeaderSubcode.ConnectionNotSynchronized]: "Connection Not Synchronized",
+      [HeaderSubcode.BadMessageLength]: "Bad Message Length",
+      [HeaderSubcode.BadMessageType]: "Bad Message Type",
+    },
+  },
+  [ErrorCode.OpenMessage]: {
+    name: "OPEN Message Error",
+    subcodes: {
+      [OpenSubcode.UnsupportedVersionNumber]: "Unsupported Version Number",
+      [OpenSubcode.BadPeerAs]: "Bad Peer AS",
+      [OpenSubcode.BadBgpIdentifier]: "Bad BGP Identifier",
+      [OpenSubcode.UnsupportedOptionalParameter]: "Unsupported Optional Parameter",
+      [OpenSubcode.UnacceptableHoldTime]: "Unacceptable Hold Time",
+      [OpenSubcode.UnsupportedCapability]: "Unsupported Capability",
+      [OpenSubcode.RoleMismatch]: "Role Mismatch",
+    },
+  },
+  [ErrorCode.UpdateMessage]: {
+    name: "UPDATE Message Error",
+    subcodes: {
+      [UpdateSubcode.MalformedAttributeList]: "Malformed Attribute List",
+      [UpdateSubcode.UnrecognizedWellKnownAttribute]: "Unrecognized Well-known Attribute",
+      [UpdateSubcode.MissingWellKnownAttribute]: "Missing Well-known Attribute",
+      [UpdateSubcode.AttributeFlagsError]: "Attribute Flags Error",
+      [UpdateSubcode.AttributeLengthError]: "Attribute Length Error",
+      [UpdateSubcode.InvalidOriginAttribute]: "Invalid ORIGIN Attribute",
+      [UpdateSubcode.InvalidNextHopAttribute]: "Invalid NEXT_HOP Attribute",
+      [UpdateSubcode.OptionalAttributeError]: "Optional Attribute Error",
+      [UpdateSubcode.InvalidNetworkField]: "Invalid Network Field",
+      [UpdateSubcode.MalformedAsPath]: "Malformed AS_PATH",
+    },
+  },
+  [ErrorCode.HoldTimerExpired]: { name: "Hold Timer Expired", subcodes: {} },
+  [ErrorCode.FsmError]: {
+    name: "Finite State Machine Error",
+    subcodes: {
+      [FsmSubcode.UnexpectedMessageInOpenSent]: "Receive Unexpected Message in OpenSent State",
+      [FsmSubcode.UnexpectedMessageInOpenConfirm]:
+        "Receive Unexpected Message in OpenConfirm State",
+      [FsmSubcode.UnexpectedMessageInEstablished]:
+        "Receive Unexpected Message in Established State",
+    },
+  },
+  [ErrorCode.Cease]: {
+    name: "Cease",
+    subcodes: {
+      [CeaseSubcode.MaximumPrefixesReached]: "Maximum Number of Prefixes Reached",
+      [CeaseSubcode.AdministrativeShutdown]: "Administrative Shutdown",
+      [CeaseSubcode.PeerDeconfigured]: "Peer De-configured",
+      [CeaseSubcode.AdministrativeReset]: "Administrative Reset",
+      [CeaseSubcode.ConnectionRejected]: "Connection Rejected",
+      [CeaseSubcode.OtherConfigurationChange]: "Other Configuration Change",
+      [CeaseSubcode.ConnectionCollisionResolution]: "Connection Collision Resolution",
+      [CeaseSubcode.OutOfResources]: "Out of Resources",
+      [CeaseSubcode.HardReset]: "Hard Reset",
+      [CeaseSubcode.BfdDown]: "BFD Down",
+    },
+  },
+  [ErrorCode.RouteRefreshMessage]: {
+    name: "ROUTE-REFRESH Message Error",
+    subcodes: { [RouteRefreshSubcode.InvalidMessageLength]: "Invalid Message Length" },
+  },
+  [ErrorCode.SendHoldTimerExpired]: { name: "Send Hold Timer Expired", subcodes: {} },
+};
+
+/** Readable names of the NOTIFICATION error codes (from {@link NOTIFICATIONS}). */
+export const ERROR_CODE_NAMES: Readonly<Record<number, string>> = Object.fromEntries(
+  Object.entries(NOTIFICATIONS).map(([code, n]) => [code, n.name]),
+);
+
+/** Readable names of the Cease subcodes (from {@link NOTIFICATIONS}). */
+export const CEASE_SUBCODE_NAMES: Readonly<Record<number, string>> =
+  NOTIFICATIONS[ErrorCode.Cease]!.subcodes;
+
+/**
+ * IANA's names of a code and subcode: "Cease / Administrative Shutdown",
+ * "OPEN Message Error / Bad Peer AS", "Hold Timer Expired / subcode 0",
+ * "code 99 / subcode 1".
+ */
+export function notificationName(code: number, subcode: number): string {
+  const n = NOTIFICATIONS[code];
+  return `${n?.name ?? `code ${code}`} / ${n?.subcodes[subcode] ?? `subcode ${subcode}`}`;
+}
+
+/**
+ * The one name an operator reads in a log, in BIRD's wording: the subcode's
+ * name when there is one ("Bad peer AS", "Connection collision resolution"),
+ * else the code's ("Hold timer expired"; "OPEN message error, subcode 99"),
+ * in sentence case (acronyms and field names such as AS_PATH kept);
+ * "error code 42, subcode 1" for an unknown code.
+ */
+export function notificationText(code: number, subcode: number): string {
+  const n = NOTIFICATIONS[code];
+  if (!n) return `error code ${code}, subcode ${subcode}`;
+  const sub = n.subcodes[subcode];
+  if (sub) return sentenceCase(sub);
+  const base = sentenceCase(n.name);
+  return subcode === 0 || Object.keys(n.subcodes).length === 0
+    ? base
+    : `${base}, subcode ${subcode}`;
+}
+
+/**
+ * "Bad Peer AS" → "Bad peer AS": each word after the first in lower case,
+ * unless it has a capital past its first letter (AS, AS_PATH, OpenSent).
+ */
+function sentenceCase(name: string): string {
+  return name
+    .split(" ")
+    .map((w, i) => (i === 0 || /^.+[A-Z]/.test(w) ? w : w.toLowerCase()))
+    .join(" ");
+}
 
 /** ROUTE-REFRESH message subtypes (RFC 7313 §3.2; 0 is the RFC 2918 request). */
 export const RouteRefreshSubtype = { Normal: 0, BoRR: 1, EoRR: 2 } as const;

@@ -5,7 +5,7 @@
 // `decodePrefixes` (./prefix.ts): RFC 4271 §6.3 / RFC 7606 §5.3, a length
 // over 32 or a prefix overrunning the field resets the session; bits past
 // the length are cleared as there.
-import { Afi } from "./constants.js";
+import { Afi, ErrorCode } from "./constants.js";
 import { BgpDecodeError } from "./errors.js";
 import type { Prefix } from "./prefix.js";
 
@@ -73,5 +73,5 @@ export function ipv4NlriPrefixes(a: Ipv4Nlri): Prefix[] {
 }
 
 function nlriError(message: string, subcode: number): BgpDecodeError {
-  return new BgpDecodeError(message, { code: 3, subcode, action: "session-reset" });
+  return new BgpDecodeError(message, { code: ErrorCode.UpdateMessage, subcode, action: "session-reset" });
 }

@@ -15,7 +15,7 @@
 // `parsePrefix` convert to and from text when a person needs it.
 import { formatIpv4, formatIpv6, parseAddress } from "./address.js";
 import type { ByteWriter } from "./bytes.js";
-import { Afi } from "./constants.js";
+import { Afi, ErrorCode } from "./constants.js";
 import { BgpDecodeError, BgpEncodeError } from "./errors.js";
 
 /** An IP prefix as carried in NLRI. */
@@ -98,7 +98,7 @@ export function decodePrefixes(
 }
 
 function nlriError(message: string, subcode: number): BgpDecodeError {
-  return new BgpDecodeError(message, { code: 3, subcode, action: "session-reset" });
+  return new BgpDecodeError(message, { code: ErrorCode.UpdateMessage, subcode, action: "session-reset" });
 }
 
 /** Encodes prefixes in NLRI form, with Path Identifiers when `addPath` (missing ids are 0). */
