@@ -39,7 +39,7 @@ import {
 import { BirdSocket } from "./session/bird-socket.js";
 import { bundle } from "./session/bundle.js";
 import { benchPrefixes, describePrefixes } from "./session/prefixes.js";
-import { cpuMs, loadAverage, nowMs, peakRssMb } from "./session/proc.js";
+import { cpuMs, loadAverage, mainThreadCpuMs, nowMs, peakRssMb } from "./session/proc.js";
 import { sourceVersion } from "./session/provenance.js";
 import {
   type Feeder,
@@ -168,6 +168,7 @@ try {
       const rx = await startReceiver(who, topo.host("rx"), feeders, bundles, TORTIE_EXPORT);
       try {
         const cpu0 = cpuMs(rx.pid);
+        const main0 = mainThreadCpuMs(rx.pid);
         const feed0 = feedersCpu();
         await Promise.all(ctl.map((c) => c.cmd("enable receiver")));
         const t0 = await waitFor(
@@ -205,6 +206,7 @@ try {
           clearInterval(wake);
         }
         const cpu = cpuMs(rx.pid) - cpu0;
+        const mainCpu = mainThreadCpuMs(rx.pid) - main0;
         const feedCpu = feedersCpu() - feed0;
         await sleep(1000);
         const row: Row = {
@@ -219,7 +221,7 @@ try {
         };
         rows.push(row);
         console.log(
-          `run ${run} ${who}: ${num(row.wallMs)} ms wall, ${num(row.cpuMs)} ms CPU (feeders ${num(row.feedCpuMs)} ms), peak RSS ${num(row.rssMb)} MiB${row.logKb !== undefined ? `, ${num(row.logKb)} KiB of log` : ""}; load ${row.load}`,
+          `run ${run} ${who}: ${num(row.wallMs)} ms wall, ${num(row.cpuMs)} ms CPU (main thread ${num(mainCpu)} ms; feeders ${num(row.feedCpuMs)} ms), peak RSS ${num(row.rssMb)} MiB${row.logKb !== undefined ? `, ${num(row.logKb)} KiB of log` : ""}; load ${row.load}`,
         );
       } finally {
         await Promise.all(ctl.map((c) => c.cmd("disable receiver")));

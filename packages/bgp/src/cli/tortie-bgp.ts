@@ -28,9 +28,13 @@ import { closest } from "../speaker/suggest.js";
 import type { ControlState } from "./control.js";
 import { loadDaemonConfig, queryStatus, serveStatus, streamEvents } from "./daemon.js";
 import { describeConfig } from "./help-config.js";
+import { tuneJit } from "./jit-tuning.js";
 import { enabled, LOG_LEVELS, type LogLevel, levelOf } from "./log.js";
 import { planReload } from "./reload.js";
 import { type StartupContext, startupMessage } from "./startup-errors.js";
+
+// V8 flags first, before the speaker's code has run (jit-tuning.ts).
+tuneJit();
 
 const DEFAULT_SOCKET = "/run/tortie-bgp.sock";
 const USAGE = `usage:
