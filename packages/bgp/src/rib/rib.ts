@@ -1,7 +1,9 @@
 // The RIB of one speaker (RFC 4271 §3.2, §9): the Adj-RIBs-In of its peers,
 // the Loc-RIB and the Adj-RIBs-Out, as one pure object. It holds no sockets
 // and no timers: the speaker feeds it decoded UPDATEs and the time (`now`),
-// and every mutating call returns the deltas it caused.
+// and every mutating call returns the deltas it caused (with `returnDeltas:
+// false`, as the speaker has it, only while a subscriber listens: a full
+// table nobody installs makes no change records).
 //
 // Memory layout (a full table is a million prefixes): a destination table
 // (dest-table.ts) from prefix to its one path, or to a list of its paths,
