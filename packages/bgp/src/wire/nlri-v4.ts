@@ -73,5 +73,9 @@ export function ipv4NlriPrefixes(a: Ipv4Nlri): Prefix[] {
 }
 
 function nlriError(message: string, subcode: number): BgpDecodeError {
-  return new BgpDecodeError(message, { code: ErrorCode.UpdateMessage, subcode, action: "session-reset" });
+  return new BgpDecodeError(message, {
+    code: ErrorCode.UpdateMessage,
+    subcode,
+    action: "session-reset",
+  });
 }

@@ -98,7 +98,11 @@ export function decodePrefixes(
 }
 
 function nlriError(message: string, subcode: number): BgpDecodeError {
-  return new BgpDecodeError(message, { code: ErrorCode.UpdateMessage, subcode, action: "session-reset" });
+  return new BgpDecodeError(message, {
+    code: ErrorCode.UpdateMessage,
+    subcode,
+    action: "session-reset",
+  });
 }
 
 /** Encodes prefixes in NLRI form, with Path Identifiers when `addPath` (missing ids are 0). */
