@@ -51,9 +51,23 @@ describe("Speaker best-path feed", () => {
       // a once() listener is gone after its call: quiet again
       expect(bgp.rib.announce("192.0.2.1", route(6), from1).deltas).toEqual([]);
 
+      // removeAllListeners() drops the speaker's own watchers too: it sets them up again
+      bgp.on("best-path", onEvent);
+      bgp.removeAllListeners();
+      expect(bgp.rib.announce("192.0.2.1", route(7), from1).deltas).toEqual([]);
+      bgp.on("best-path", onEvent);
+      bgp.rib.announce("192.0.2.1", route(8), from1);
+      bgp.removeAllListeners("best-path");
+      expect(bgp.rib.announce("192.0.2.1", route(9), from1).deltas).toEqual([]);
+
       const names = (cs: BestPathChange[]) => cs.map((c) => c.prefix);
-      expect(names(viaEvent)).toEqual(["198.51.100.1/32", "198.51.100.2/32", "198.51.100.5/32"]);
+      expect(names(viaEvent)).toEqual([
+        "198.51.100.1/32",
+        "198.51.100.2/32",
+        "198.51.100.5/32",
+        "198.51.100.8/32",
+      ]);
       expect(names(viaSubscribe)).toEqual(["198.51.100.2/32", "198.51.100.3/32"]);
-      expect(bgp.routes({ bestOnly: true })).toHaveLength(6);
+      expect(bgp.routes({ bestOnly: true })).toHaveLength(9);
     }));
 });

@@ -162,6 +162,11 @@ export class Speaker extends EventEmitter<SpeakerEvents> {
       // only while someone listens for best-path changes (syncBestFeed)
       returnDeltas: false,
     });
+    this.watchBestListeners();
+  }
+
+  /** Follows "best-path" listeners coming and going (see {@link Speaker.syncBestFeed}). */
+  private watchBestListeners(): void {
     // (`newListener` runs before the listener is added, `removeListener` after it left)
     const events = this as EventEmitter;
     events.on("newListener", (name: string | symbol) => {
@@ -170,6 +175,18 @@ export class Speaker extends EventEmitter<SpeakerEvents> {
     events.on("removeListener", (name: string | symbol) => {
       if (name === "best-path") this.syncBestFeed();
     });
+  }
+
+  /** As EventEmitter's; the speaker keeps following "best-path" listeners afterwards. */
+  override removeAllListeners(
+    ...args: Parameters<EventEmitter<SpeakerEvents>["removeAllListeners"]>
+  ): this {
+    super.removeAllListeners(...args);
+    const name = args[0];
+    if (name === undefined || name === "newListener" || name === "removeListener")
+      this.watchBestListeners();
+    this.syncBestFeed();
+    return this;
   }
 
   /** Unsubscribes the RIB feed of {@link Speaker.onBest}; set while anyone listens. */
