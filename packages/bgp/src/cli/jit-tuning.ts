@@ -11,8 +11,8 @@
 // (deoptimised) and compiled again: ten feeders × 100,000 prefixes cost
 // 62–68 TurboFan compiles in the first 0.4 s, on threads that compete with
 // the feeders for the same cores. Four times the budget lets the feedback
-// settle first: 36–38 compiles, and 8–13 % less CPU for the same table
-// (docs/benchmarks/bgp-ingest.md, table 18).
+// settle first: 36–38 compiles, 5–12 % less CPU in process and 4–7 % in
+// the benchmark against BIRD (docs/benchmarks/bgp-ingest.md, table 18).
 import { setFlagsFromString } from "node:v8";
 
 /** The flags set: four times V8's default interrupt budget. */
