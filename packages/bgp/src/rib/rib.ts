@@ -1454,14 +1454,28 @@ export class Rib {
     previous: PathSnapshot | undefined,
     deltas: RibDelta[],
   ): "best" {
-    if (!this.#collect) {
-      if (this.#exports(prefix)) this.#exportKey(this.#own(prefix), head);
-      return "best";
+    return this.#changed("best", prefix, head, previous, deltas);
+  }
+
+  /**
+   * A change of the best at `prefix` (`head` undefined: none left): its
+   * delta while deltas are built (see `returnDeltas`), and the change
+   * offered for export.
+   */
+  #changed<K extends RibDelta["kind"]>(
+    kind: K,
+    prefix: Prefix,
+    head: Entry | undefined,
+    previous: PathSnapshot | undefined,
+    deltas: RibDelta[],
+  ): K {
+    let d: RibDelta | undefined;
+    if (this.#collect) {
+      d = this.#delta(kind, prefix, head, previous);
+      deltas.push(d);
     }
-    const d = this.#delta("best", prefix, head, previous);
-    deltas.push(d);
     if (this.#exports(prefix)) this.#exportKey(this.#own(prefix, d), head);
-    return "best";
+    return kind;
   }
 
   /**
@@ -1621,14 +1635,7 @@ export class Rib {
       if (m.paths.length === 1) this.#dests.set(prefix, m.paths[0]!);
     } else {
       this.#dests.delete(prefix);
-      if (!this.#collect) {
-        if (this.#exports(prefix)) this.#exportKey(this.#own(prefix), undefined);
-        return "withdrawn";
-      }
-      const d = this.#delta("withdrawn", prefix, undefined, prevSnap);
-      deltas.push(d);
-      if (this.#exports(prefix)) this.#exportKey(this.#own(prefix, d), undefined);
-      return "withdrawn";
+      return this.#changed("withdrawn", prefix, undefined, prevSnap, deltas);
     }
     return this.#reselect(prefix, prevSnap, prevMp, deltas);
   }

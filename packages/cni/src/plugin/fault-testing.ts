@@ -13,9 +13,10 @@
 // the attachment remains; after the retry DELs nothing leaks (links,
 // addresses, handles, records).
 
-import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { existsSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import type { Host } from "@tortie/testbed";
+import { helperPid } from "./helper.js";
 import { cniErrorOf, runShim, type ShimRun } from "./shim-testing.js";
 import { handleId } from "./tortie-ipam.js";
 
@@ -178,9 +179,9 @@ export async function runFaultSuite(o: FaultOptions): Promise<FaultReport> {
       if (!running) break;
       for (const d of existsSync(o.runDir) ? readdirSync(o.runDir) : []) {
         try {
-          const pid = Number(readFileSync(join(o.runDir, d, "pid"), "utf8").split(" ")[0]);
+          const pid = helperPid(o.runDir, d);
           const ns = (await o.node.exec(["stat", "-L", "-c", "%i", "/proc/self/ns/net"])).stdout;
-          if (d === `net-${ns.trim()}` && pid > 0) {
+          if (d === `net-${ns.trim()}` && pid !== undefined) {
             process.kill(pid, "SIGKILL");
             rep.helperKills++;
           }
