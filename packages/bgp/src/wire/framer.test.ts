@@ -194,6 +194,17 @@ describe("Framer: one message at a time, headers checked at once (issue #19)", (
     expect(f.buffered).toBe(0);
   });
 
+  it("hands out plain Uint8Arrays whether a message was cut from a Buffer or joined across reads", () => {
+    // (one type for the decoders: V8 optimises them for one map, not two)
+    const f = new Framer();
+    const stream = Buffer.from(concat([KEEPALIVE, KEEPALIVE, KEEPALIVE]));
+    const out = [...f.push(stream.subarray(0, 24)), ...f.push(stream.subarray(24))];
+    expect(out.map((m) => m.constructor)).toEqual([Uint8Array, Uint8Array, Uint8Array]);
+    expect(hex(out)).toEqual(hex([KEEPALIVE, KEEPALIVE, KEEPALIVE]));
+    // a view, not a copy: the octets are the read's own
+    expect(out[0]!.buffer).toBe(stream.buffer);
+  });
+
   it("keeps what next() did not reach when fed again", () => {
     const f = new Framer();
     f.feed(concat([KEEPALIVE, KEEPALIVE, KEEPALIVE.subarray(0, 5)]));

@@ -25,10 +25,12 @@ export interface FramerOptions {
 }
 
 /**
- * Accepts arbitrary chunks of a BGP byte stream and returns whole messages.
- * Messages that lie inside one chunk are returned as views of it (no copy),
- * so the caller must not reuse a chunk's memory after pushing it; messages
- * assembled from several chunks are fresh copies.
+ * Accepts arbitrary chunks of a BGP byte stream and returns whole messages,
+ * always as plain `Uint8Array`s (a Node `Buffer` pushed in comes out as
+ * `Uint8Array` views of its memory). Messages that lie inside one chunk are
+ * returned as views of it (no copy), so the caller must not reuse a chunk's
+ * memory after pushing it; messages assembled from several chunks are fresh
+ * copies.
  *
  * After an error the stream is unusable: the framer keeps answering with the
  * same error and the session resets.
@@ -54,6 +56,13 @@ export class Framer {
    * yet are kept first.
    */
   feed(chunk: Uint8Array): void {
+    // Node's Buffers are a subclass of Uint8Array with a map of their own: a
+    // plain view of the same octets keeps every message the decoders see one
+    // type, whether it was cut out of a chunk or joined from several (V8
+    // then compiles the decoders once, for one map, instead of optimising
+    // them for one and throwing that code away when the other first comes).
+    if (chunk.constructor !== Uint8Array)
+      chunk = new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.length);
     const left = this.chunk.length - this.off;
     if (left > 0) {
       // The caller stopped before `next` returned undefined: keep the rest first.
