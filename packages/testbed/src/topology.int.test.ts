@@ -28,6 +28,15 @@ describe("topology", () => {
     });
     const a = topo.host("a");
     expect(existsSync(a.nsPath)).toBe(true);
+    // Every link is ready to carry packets when createTopology returns (its
+    // carrier and queue come a moment after `link set up`: it waits for them).
+    for (const ns of topo.namespaces()) {
+      const links = JSON.parse(
+        spawnSync("ip", ["-n", ns, "-j", "link", "show"], { encoding: "utf8" }).stdout,
+      ) as { ifname: string; flags: string[]; operstate: string }[];
+      for (const l of links.filter((x) => x.ifname !== "lo" && x.flags.includes("UP")))
+        expect(`${ns} ${l.ifname} ${l.operstate}`).toBe(`${ns} ${l.ifname} UP`);
+    }
     await a.exec(["ping", "-c1", "-W2", "198.51.100.2"]);
     await a.exec(["ping", "-6", "-c1", "-W2", "2001:db8::2"]);
     const addrs = await topo

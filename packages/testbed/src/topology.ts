@@ -272,4 +272,37 @@ async function build(topo: Topology, spec: TopologySpec): Promise<void> {
       ["-n", ns],
       lines.filter((l) => l.startsWith("route ")),
     );
+  await linksUp([...inside.keys()]);
+}
+
+/** How long {@link linksUp} waits for a link set up to carry packets. */
+const LINK_UP_TIMEOUT_MS = 5_000;
+
+/**
+ * Waits until every interface set up in `namespaces` is operationally up.
+ * A veth or bridge port set up is not yet ready: the kernel turns its carrier
+ * on and gives it a queue a moment later, in its link-watch work (up to a
+ * second on a busy machine), and a packet sent before that is dropped — a
+ * ping right after `createTopology` then fails at once. Reading the links
+ * takes the same lock as that work, so "UP" here means the queue is in place.
+ */
+async function linksUp(namespaces: readonly string[]): Promise<void> {
+  const deadline = Date.now() + LINK_UP_TIMEOUT_MS;
+  for (const ns of namespaces) {
+    for (;;) {
+      const links = JSON.parse(
+        (await exec(["ip", "-n", ns, "-j", "link", "show"])).stdout || "[]",
+      ) as { ifname: string; flags: string[]; operstate: string }[];
+      // (admin-up links only; loopback reports UNKNOWN)
+      const down = links.filter(
+        (l) => l.flags.includes("UP") && l.operstate !== "UP" && l.operstate !== "UNKNOWN",
+      );
+      if (down.length === 0) break;
+      if (Date.now() > deadline)
+        throw new Error(
+          `topology: in ${ns}, ${down.map((l) => `${l.ifname} (${l.operstate})`).join(", ")} not up after ${LINK_UP_TIMEOUT_MS} ms`,
+        );
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  }
 }
