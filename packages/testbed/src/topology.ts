@@ -5,6 +5,7 @@
 import { type ExecOptions, type ExecResult, exec } from "./exec.js";
 import { destroyNamespace, newRunPrefix } from "./names.js";
 import { inNetns } from "./netns.js";
+import { waitFor } from "./wait.js";
 
 /** One interface's addresses: CIDR strings such as "192.0.2.1/24" or "2001:db8::1/64". */
 export type AddressList = readonly string[];
@@ -287,22 +288,20 @@ const LINK_UP_TIMEOUT_MS = 5_000;
  * takes the same lock as that work, so "UP" here means the queue is in place.
  */
 async function linksUp(namespaces: readonly string[]): Promise<void> {
-  const deadline = Date.now() + LINK_UP_TIMEOUT_MS;
-  for (const ns of namespaces) {
-    for (;;) {
-      const links = JSON.parse(
-        (await exec(["ip", "-n", ns, "-j", "link", "show"])).stdout || "[]",
-      ) as { ifname: string; flags: string[]; operstate: string }[];
-      // (admin-up links only; loopback reports UNKNOWN)
-      const down = links.filter(
-        (l) => l.flags.includes("UP") && l.operstate !== "UP" && l.operstate !== "UNKNOWN",
-      );
-      if (down.length === 0) break;
-      if (Date.now() > deadline)
-        throw new Error(
-          `topology: in ${ns}, ${down.map((l) => `${l.ifname} (${l.operstate})`).join(", ")} not up after ${LINK_UP_TIMEOUT_MS} ms`,
+  for (const ns of namespaces)
+    await waitFor(
+      async () => {
+        const links = JSON.parse(
+          (await exec(["ip", "-n", ns, "-j", "link", "show"])).stdout || "[]",
+        ) as { ifname: string; flags: string[]; operstate: string }[];
+        // (admin-up links only; loopback reports UNKNOWN)
+        const down = links.filter(
+          (l) => l.flags.includes("UP") && l.operstate !== "UP" && l.operstate !== "UNKNOWN",
         );
-      await new Promise((r) => setTimeout(r, 20));
-    }
-  }
+        if (down.length)
+          throw new Error(down.map((l) => `${l.ifname} (${l.operstate})`).join(", "));
+        return true;
+      },
+      { timeoutMs: LINK_UP_TIMEOUT_MS, intervalMs: 20, what: `the links of ${ns} to come up` },
+    );
 }
