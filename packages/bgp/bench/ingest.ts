@@ -20,7 +20,9 @@
 // receiver holds every route (polled every 10 ms; GoBGP every 100 ms). CPU is
 // utime+stime of the receiver process from just before the sessions are
 // enabled until it holds them all (and the feeders' together over the same
-// window); peak RSS is its VmHWM one second later.
+// window); peak RSS is its VmHWM one second later. The feeders' wait for a
+// CPU (schedstat) over the window shows what the receiver's threads took
+// from them on a shared machine: BIRD is one thread, Node has V8's helpers.
 // The feeders are asked `show status` every 50 ms: BIRD 2.0.12 otherwise
 // holds back the tail of an export for up to ~3 s (REAL-PEERS.md).
 // Printed: each run, then medians per receiver with ratios to BIRD.
@@ -39,7 +41,14 @@ import {
 import { BirdSocket } from "./session/bird-socket.js";
 import { bundle } from "./session/bundle.js";
 import { benchPrefixes, describePrefixes } from "./session/prefixes.js";
-import { cpuMs, loadAverage, mainThreadCpuMs, nowMs, peakRssMb } from "./session/proc.js";
+import {
+  cpuMs,
+  loadAverage,
+  mainThreadCpuMs,
+  nowMs,
+  peakRssMb,
+  runqueueWaitMs,
+} from "./session/proc.js";
 import { sourceVersion } from "./session/provenance.js";
 import {
   type Feeder,
@@ -94,6 +103,11 @@ interface Row {
   cpuMs: number;
   /** CPU of all the feeders together over the same window. */
   feedCpuMs: number;
+  /**
+   * How long the feeders together waited for a CPU in the window: what the
+   * receiver's threads (and anything else) took from them on a shared machine.
+   */
+  feedWaitMs: number;
   rssMb: number;
   logKb?: number;
   load: string;
@@ -152,6 +166,7 @@ try {
   // The feeders' own pids (BIRD writes them; the Daemon's child may be a wrapper).
   const feederPids = birds.map((b) => Number(readFileSync(join(b.dir, "bird.pid"), "utf8")));
   const feedersCpu = () => feederPids.reduce((a, pid) => a + cpuMs(pid), 0);
+  const feedersWait = () => feederPids.reduce((a, pid) => a + runqueueWaitMs(pid), 0);
   await Promise.all(
     ctl.map((c) =>
       waitFor(async () => (await c.cmd("show route count")).includes(`${N} of ${N} routes`), {
@@ -170,6 +185,7 @@ try {
         const cpu0 = cpuMs(rx.pid);
         const main0 = mainThreadCpuMs(rx.pid);
         const feed0 = feedersCpu();
+        const wait0 = feedersWait();
         await Promise.all(ctl.map((c) => c.cmd("enable receiver")));
         const t0 = await waitFor(
           async () => {
@@ -208,6 +224,7 @@ try {
         const cpu = cpuMs(rx.pid) - cpu0;
         const mainCpu = mainThreadCpuMs(rx.pid) - main0;
         const feedCpu = feedersCpu() - feed0;
+        const feedWait = feedersWait() - wait0;
         await sleep(1000);
         const row: Row = {
           who,
@@ -215,13 +232,14 @@ try {
           wallMs: t1 - t0,
           cpuMs: cpu,
           feedCpuMs: feedCpu,
+          feedWaitMs: feedWait,
           rssMb: peakRssMb(rx.pid),
           load: loadAverage(),
           ...(rx.logBytes ? { logKb: rx.logBytes() / 1024 } : {}),
         };
         rows.push(row);
         console.log(
-          `run ${run} ${who}: ${num(row.wallMs)} ms wall, ${num(row.cpuMs)} ms CPU (main thread ${num(mainCpu)} ms; feeders ${num(row.feedCpuMs)} ms), peak RSS ${num(row.rssMb)} MiB${row.logKb !== undefined ? `, ${num(row.logKb)} KiB of log` : ""}; load ${row.load}`,
+          `run ${run} ${who}: ${num(row.wallMs)} ms wall, ${num(row.cpuMs)} ms CPU (main thread ${num(mainCpu)} ms; feeders ${num(row.feedCpuMs)} ms, waited ${num(row.feedWaitMs)} ms for a CPU), peak RSS ${num(row.rssMb)} MiB${row.logKb !== undefined ? `, ${num(row.logKb)} KiB of log` : ""}; load ${row.load}`,
         );
       } finally {
         await Promise.all(ctl.map((c) => c.cmd("disable receiver")));
@@ -237,6 +255,7 @@ try {
       wall: median(r.map((x) => x.wallMs)),
       cpu: median(r.map((x) => x.cpuMs)),
       feedCpu: median(r.map((x) => x.feedCpuMs)),
+      feedWait: median(r.map((x) => x.feedWaitMs)),
       rss: median(r.map((x) => x.rssMb)),
       log: logs.length ? median(logs) : undefined,
       walls: r.map((x) => num(x.wallMs)).join(", "),
@@ -258,6 +277,7 @@ try {
         "CPU × BIRD",
         "RSS × BIRD",
         "feeders' CPU s",
+        "feeders' wait for a CPU ms",
         "wall ms of each run",
       ],
       names.map((who) => {
@@ -271,6 +291,7 @@ try {
           ratio(s.cpu, bird.cpu),
           ratio(s.rss, bird.rss),
           num(s.feedCpu / 1000, 2),
+          num(s.feedWait),
           s.walls,
         ];
       }),

@@ -1,6 +1,7 @@
 // What a process used, read from /proc: CPU seconds (utime + stime of every
-// thread, or of its main thread) and peak resident set (VmHWM), and the machine's load average.
-import { readFileSync } from "node:fs";
+// thread, or of its main thread), time spent runnable but waiting for a CPU,
+// and peak resident set (VmHWM), and the machine's load average.
+import { readdirSync, readFileSync } from "node:fs";
 import { loadavg } from "node:os";
 
 const USER_HZ = 100;
@@ -22,6 +23,23 @@ export function mainThreadCpuMs(pid: number): number {
   const text = readFileSync(`/proc/${pid}/task/${pid}/stat`, "utf8");
   const f = text.slice(text.lastIndexOf(")") + 2).split(" ");
   return ((Number(f[11]) + Number(f[12])) * 1000) / USER_HZ;
+}
+
+/**
+ * How long `pid`'s threads together were runnable but not running — waiting
+ * for a CPU another process or thread had — in milliseconds (the second
+ * field of each thread's /proc schedstat, nanoseconds).
+ */
+export function runqueueWaitMs(pid: number): number {
+  let ns = 0;
+  for (const t of readdirSync(`/proc/${pid}/task`)) {
+    try {
+      ns += Number(readFileSync(`/proc/${pid}/task/${t}/schedstat`, "utf8").split(" ")[1]);
+    } catch {
+      // (a thread that ended meanwhile)
+    }
+  }
+  return ns / 1e6;
 }
 
 /** Peak resident set size of `pid` (VmHWM), in MiB. */

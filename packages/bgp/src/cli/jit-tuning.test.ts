@@ -6,7 +6,13 @@ import { execFileSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { build } from "esbuild";
 import { describe, expect, it } from "vitest";
-import { JIT_FLAGS } from "./jit-tuning.js";
+import {
+  JIT_FLAGS,
+  reexecArgv,
+  V8_PROCESS_FLAGS,
+  V8_THREADS_ENV,
+  V8ThreadsSettingError,
+} from "./jit-tuning.js";
 
 describe("tortie-bgp's V8 tuning", () => {
   it("names flags this V8 accepts", () => {
@@ -17,6 +23,49 @@ describe("tortie-bgp's V8 tuning", () => {
     expect(() =>
       execFileSync(process.execPath, ["--interrupt-budgett=1", "-p", "1"], { stdio: "pipe" }),
     ).toThrow();
+    // the process flags too (a flag V8 does not know stops node before it runs)
+    expect(
+      execFileSync(process.execPath, [...V8_PROCESS_FLAGS, "-p", "1"], { encoding: "utf8" }),
+    ).toBe("1\n");
+  });
+
+  describe("the re-execution with one V8 thread", () => {
+    const node = "/usr/bin/node";
+    const argv = [node, "/opt/tortie/tortie-bgp.js", "--config", "bgp.yaml"];
+
+    it("adds the flags before Node's own, then the script and its arguments", () => {
+      expect(reexecArgv(node, ["--import", "tsx"], argv, {})).toEqual([
+        node,
+        "--single-threaded",
+        "--import",
+        "tsx",
+        "/opt/tortie/tortie-bgp.js",
+        "--config",
+        "bgp.yaml",
+      ]);
+      expect(reexecArgv(node, [], argv, { [V8_THREADS_ENV]: "one" })).toEqual([
+        node,
+        "--single-threaded",
+        ...argv.slice(1),
+      ]);
+    });
+
+    it("happens once: not when the process has the flags, not when the user keeps V8's threads", () => {
+      expect(reexecArgv(node, ["--single-threaded"], argv, {})).toBeUndefined();
+      expect(reexecArgv(node, [], argv, { [V8_THREADS_ENV]: "default" })).toBeUndefined();
+    });
+
+    it("refuses any other setting, naming the closest", () => {
+      expect(() => reexecArgv(node, [], argv, { [V8_THREADS_ENV]: "defualt" })).toThrow(
+        V8ThreadsSettingError,
+      );
+      expect(() => reexecArgv(node, [], argv, { [V8_THREADS_ENV]: "defualt" })).toThrow(
+        /TORTIE_BGP_V8_THREADS=defualt is not a setting \(did you mean "default"\?\)/,
+      );
+      expect(() => reexecArgv(node, [], argv, { [V8_THREADS_ENV]: "" })).toThrow(
+        V8ThreadsSettingError,
+      );
+    });
   });
 
   it("is set by the bundled daemon before it parses its command line", async () => {

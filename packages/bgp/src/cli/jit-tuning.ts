@@ -13,7 +13,21 @@
 // the feeders for the same cores. Four times the budget lets the feedback
 // settle first: 36–38 compiles, 5–12 % less CPU in process and 4–7 % in
 // the benchmark against BIRD (docs/benchmarks/bgp-ingest.md, table 18).
+//
+// One V8 thread. By default V8 compiles and collects garbage on four
+// background threads beside the main one. BIRD is one thread; with V8's
+// helpers, a daemon fed a full table on a two-core node kept three threads
+// runnable and took CPU from whoever else ran there: the BIRD feeder of
+// the ingest benchmark waited 58–141 ms for a core in a 750 ms window
+// (9–23 ms with BIRD receiving) and the daemon's wall was 1.02–1.04×
+// BIRD's. `--single-threaded` does the same work on the main thread (the
+// daemon's total CPU does not rise) and the feeder waits 8–13 ms:
+// 0.89–0.98× BIRD (docs/benchmarks/bgp-ingest.md, table 20). V8 takes the flag only when the process
+// starts, so `run` re-executes the daemon once with it — same PID, same
+// file descriptors — unless TORTIE_BGP_V8_THREADS=default keeps V8's threads
+// (`reexecArgv` decides; reexec.ts is the execve).
 import { setFlagsFromString } from "node:v8";
+import { closest } from "../speaker/suggest.js";
 
 /** The flags set: four times V8's default interrupt budget. */
 export const JIT_FLAGS = "--interrupt-budget=270336";
@@ -21,4 +35,43 @@ export const JIT_FLAGS = "--interrupt-budget=270336";
 /** Sets {@link JIT_FLAGS}; call before the speaker's code runs. */
 export function tuneJit(): void {
   setFlagsFromString(JIT_FLAGS);
+}
+
+/** Node flags the daemon's process must start with (see the header). */
+export const V8_PROCESS_FLAGS: readonly string[] = ["--single-threaded"];
+
+/** The environment variable that chooses V8's threads: `one` (the default) or `default`. */
+export const V8_THREADS_ENV = "TORTIE_BGP_V8_THREADS";
+
+/** A {@link V8_THREADS_ENV} value that is neither `one` nor `default`. */
+export class V8ThreadsSettingError extends Error {
+  override readonly name = "V8ThreadsSettingError";
+  constructor(readonly value: string) {
+    const near = closest(value, ["one", "default"]);
+    super(
+      `${V8_THREADS_ENV}=${value} is not a setting${near ? ` (did you mean "${near}"?)` : ""}; settings: one (the default), default`,
+    );
+  }
+}
+
+/**
+ * The command line to re-execute the daemon with so that it runs with
+ * {@link V8_PROCESS_FLAGS}: Node's own flags after them, then the script
+ * and its arguments. Undefined when the process already has them or
+ * `TORTIE_BGP_V8_THREADS=default`; throws {@link V8ThreadsSettingError}
+ * for any other value than `one`, `default` or unset.
+ */
+export function reexecArgv(
+  execPath: string,
+  execArgv: readonly string[],
+  argv: readonly string[],
+  env: Readonly<Record<string, string | undefined>>,
+): string[] | undefined {
+  const setting = env[V8_THREADS_ENV];
+  if (setting !== undefined && setting !== "one" && setting !== "default")
+    throw new V8ThreadsSettingError(setting);
+  if (setting === "default") return undefined;
+  if (V8_PROCESS_FLAGS.every((f) => execArgv.includes(f))) return undefined;
+  const missing = V8_PROCESS_FLAGS.filter((f) => !execArgv.includes(f));
+  return [execPath, ...missing, ...execArgv, ...argv.slice(1)];
 }

@@ -15,6 +15,9 @@
 //       prints the answer.
 //   tortie-bgp --version
 // SIGHUP re-reads the configuration and applies only the difference (reload.ts).
+// The speaker runs on one V8 thread: `run` re-executes itself once with
+// `node --single-threaded` (same PID; jit-tuning.ts says why);
+// TORTIE_BGP_V8_THREADS=default keeps V8's background threads.
 // Every start-up failure is one line on stderr naming the address, port or
 // path and the likely cause (startup-errors.ts), exit status 1; a wrong
 // command line is one line and the usage, exit status 2.
@@ -28,8 +31,9 @@ import { closest } from "../speaker/suggest.js";
 import type { ControlState } from "./control.js";
 import { loadDaemonConfig, queryStatus, serveStatus, streamEvents } from "./daemon.js";
 import { describeConfig } from "./help-config.js";
-import { tuneJit } from "./jit-tuning.js";
+import { reexecArgv, tuneJit, V8_PROCESS_FLAGS } from "./jit-tuning.js";
 import { enabled, LOG_LEVELS, type LogLevel, levelOf } from "./log.js";
+import { reexec } from "./reexec.js";
 import { planReload } from "./reload.js";
 import { type StartupContext, startupMessage } from "./startup-errors.js";
 
@@ -119,6 +123,21 @@ async function run(argv: string[]): Promise<number> {
     if (!values.help) console.error("tortie-bgp: --config FILE is required");
     console.error(USAGE);
     return values.help ? 0 : 2;
+  }
+  // One V8 thread, as BIRD has one (jit-tuning.ts): the first start
+  // re-executes itself with the flag, keeping its PID and descriptors.
+  let again: string[] | undefined;
+  try {
+    again = reexecArgv(process.execPath, process.execArgv, process.argv, process.env);
+  } catch (e) {
+    console.error(`tortie-bgp: ${(e as Error).message}`);
+    return 2;
+  }
+  if (again) {
+    const why = reexec(again, process.env);
+    console.error(
+      `tortie-bgp: could not restart with ${V8_PROCESS_FLAGS.join(" ")} (${why}); running with V8's background threads`,
+    );
   }
   const socketPath = values.socket ?? DEFAULT_SOCKET;
   const ctx: { -readonly [K in keyof StartupContext]: StartupContext[K] } = {
