@@ -1,8 +1,9 @@
 // Ingest benchmark: IPv4 prefixes from BIRD feeders over real eBGP sessions,
 // received in turn by BIRD 2, the Tortie library (its Speaker in a process
-// of its own), the `tortie-bgp` daemon (default log level, stdout to a
-// file), FRR's bgpd and GoBGP — all in one run, on this machine, in network
-// namespaces. Run as root from the repository root:
+// of its own, with node's defaults: `tortie`; with the node flags the
+// daemon runs with: `tortie-tuned`), the `tortie-bgp` daemon (default log
+// level, stdout to a file), FRR's bgpd and GoBGP — all in one run, on this
+// machine, in network namespaces. Run as root from the repository root:
 //
 //   npx tsx packages/bgp/bench/ingest.ts                 100,000 prefixes, 1 feeder, 3 runs
 //   npx tsx packages/bgp/bench/ingest.ts --full          1,000,000 prefixes

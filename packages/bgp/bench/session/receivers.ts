@@ -20,6 +20,7 @@ import {
   startGobgp,
   waitFor,
 } from "@tortie/testbed";
+import { JIT_FLAGS, V8_PROCESS_FLAGS } from "../../src/cli/jit-tuning.js";
 import { BirdSocket } from "./bird-socket.js";
 import { VtySocket } from "./vty-socket.js";
 
@@ -46,12 +47,13 @@ export interface Receiver {
 }
 
 /** The receivers, in the order the benchmark runs them. */
-export const RECEIVERS = ["bird", "tortie", "tortie-bgp", "frr", "gobgp"] as const;
+export const RECEIVERS = ["bird", "tortie", "tortie-tuned", "tortie-bgp", "frr", "gobgp"] as const;
 export type ReceiverName = (typeof RECEIVERS)[number];
 
 export const RECEIVER_LABEL: Record<ReceiverName, string> = {
   bird: "BIRD 2.0.12",
   tortie: "Tortie library (own process)",
+  "tortie-tuned": "Tortie library (own process, tortie-bgp's node flags)",
   "tortie-bgp": "tortie-bgp daemon",
   frr: "FRR 8.4.4 bgpd",
   gobgp: "GoBGP 3.10.0",
@@ -99,6 +101,16 @@ export function startReceiver(
         routerId: RX_ADDRESS,
         peers: tortiePeers,
       });
+    case "tortie-tuned":
+      // The library in a program that follows the README's advice for a
+      // full table: node started with the flags the daemon runs with.
+      return tortieLibrary(
+        host,
+        bundles.library,
+        { asn: RX_AS, routerId: RX_ADDRESS, peers: tortiePeers },
+        undefined,
+        [...V8_PROCESS_FLAGS, JIT_FLAGS],
+      );
     case "tortie-bgp":
       return tortieDaemon(host, bundles.daemon, tortiePeers);
     case "frr":
@@ -196,16 +208,23 @@ async function gobgpReceiver(host: Host, feeders: readonly Feeder[]): Promise<Re
   };
 }
 
-/** The Tortie library's Speaker in a child process (tortie-node.ts), polled over IPC. */
+/**
+ * The Tortie library's Speaker in a child process (tortie-node.ts), polled
+ * over IPC; `nodeFlags` are the child's node options.
+ */
 export async function tortieLibrary(
   host: Host,
   entry: string,
   config: Record<string, unknown>,
   originate?: number,
+  nodeFlags: readonly string[] = [],
 ): Promise<Receiver> {
   const child: ChildProcess = fork(entry, [], {
-    // BENCH_NODE_FLAGS: node/V8 flags for the child (experiments only; the tables use none).
-    execArgv: process.env.BENCH_NODE_FLAGS ? process.env.BENCH_NODE_FLAGS.split(" ") : [],
+    // BENCH_NODE_FLAGS: more node/V8 flags for the child (experiments only; the tables use none).
+    execArgv: [
+      ...nodeFlags,
+      ...(process.env.BENCH_NODE_FLAGS ? process.env.BENCH_NODE_FLAGS.split(" ") : []),
+    ],
     stdio: ["ignore", "inherit", "inherit", "ipc"],
   });
   const replies: ((m: { op: string; n?: number; message?: string }) => void)[] = [];
