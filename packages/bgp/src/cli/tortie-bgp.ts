@@ -45,6 +45,8 @@ const USAGE = `usage:
   tortie-bgp --config FILE [--socket PATH]     run the speaker (YAML or JSON config)
       [--log-level debug|info|warn|error]      info (default): routes as per-peer counts; debug: one line per route
       [--log-interval SECONDS]                 how often the per-peer route counts are written (10; 0: at End-of-RIB only)
+      environment: TORTIE_BGP_V8_THREADS=one   (the default) run on one V8 thread, re-executing with node --single-threaded
+                   TORTIE_BGP_V8_THREADS=default  keep V8's background threads
   tortie-bgp status [--socket PATH] [--table] [--routes [PEER]]
   tortie-bgp control [--socket PATH] '{"cmd":"add-peer","peer":{"address":"192.0.2.1","asn":64512}}'
       commands: add-peer {peer}, remove-peer {address, message?}, disable-peer {address, message?},
