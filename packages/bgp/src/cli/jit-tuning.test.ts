@@ -8,6 +8,7 @@ import { build } from "esbuild";
 import { describe, expect, it } from "vitest";
 import {
   JIT_FLAGS,
+  REEXECUTED_ENV,
   reexecArgv,
   V8_PROCESS_FLAGS,
   V8_THREADS_ENV,
@@ -53,6 +54,8 @@ describe("tortie-bgp's V8 tuning", () => {
     it("happens once: not when the process has the flags, not when the user keeps V8's threads", () => {
       expect(reexecArgv(node, ["--single-threaded"], argv, {})).toBeUndefined();
       expect(reexecArgv(node, [], argv, { [V8_THREADS_ENV]: "default" })).toBeUndefined();
+      // a Node that dropped the flag on the way cannot make it loop
+      expect(reexecArgv(node, [], argv, { [REEXECUTED_ENV]: "1" })).toBeUndefined();
     });
 
     it("refuses any other setting, naming the closest", () => {

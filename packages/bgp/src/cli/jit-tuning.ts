@@ -21,11 +21,14 @@
 // the ingest benchmark waited 58–141 ms for a core in a 750 ms window
 // (9–23 ms with BIRD receiving) and the daemon's wall was 1.02–1.04×
 // BIRD's. `--single-threaded` does the same work on the main thread (the
-// daemon's total CPU does not rise) and the feeder waits 8–13 ms:
-// 0.89–0.98× BIRD (docs/benchmarks/bgp-ingest.md, table 20). V8 takes the flag only when the process
-// starts, so `run` re-executes the daemon once with it — same PID, same
-// file descriptors — unless TORTIE_BGP_V8_THREADS=default keeps V8's threads
-// (`reexecArgv` decides; reexec.ts is the execve).
+// daemon's total CPU does not rise), the feeder waits 8–22 ms and the
+// daemon takes 0.89–0.98× BIRD's time (docs/benchmarks/bgp-ingest.md,
+// table 20). V8 takes the flag only when the process starts, so `run`
+// re-executes the daemon once with it — same PID, same file descriptors —
+// unless TORTIE_BGP_V8_THREADS=default keeps V8's threads (`reexecArgv`
+// decides; reexec.ts is the execve). The re-executed process carries
+// TORTIE_BGP_REEXECUTED=1, so that a Node that did not keep the flag
+// cannot make it loop.
 import { setFlagsFromString } from "node:v8";
 import { closest } from "../speaker/suggest.js";
 
@@ -43,6 +46,9 @@ export const V8_PROCESS_FLAGS: readonly string[] = ["--single-threaded"];
 /** The environment variable that chooses V8's threads: `one` (the default) or `default`. */
 export const V8_THREADS_ENV = "TORTIE_BGP_V8_THREADS";
 
+/** Set in the re-executed daemon's environment: it never re-executes again. */
+export const REEXECUTED_ENV = "TORTIE_BGP_REEXECUTED";
+
 /** A {@link V8_THREADS_ENV} value that is neither `one` nor `default`. */
 export class V8ThreadsSettingError extends Error {
   override readonly name = "V8ThreadsSettingError";
@@ -57,8 +63,8 @@ export class V8ThreadsSettingError extends Error {
 /**
  * The command line to re-execute the daemon with so that it runs with
  * {@link V8_PROCESS_FLAGS}: Node's own flags after them, then the script
- * and its arguments. Undefined when the process already has them or
- * `TORTIE_BGP_V8_THREADS=default`; throws {@link V8ThreadsSettingError}
+ * and its arguments. Undefined when the process already has them, was
+ * re-executed already, or `TORTIE_BGP_V8_THREADS=default`; throws {@link V8ThreadsSettingError}
  * for any other value than `one`, `default` or unset.
  */
 export function reexecArgv(
@@ -70,7 +76,7 @@ export function reexecArgv(
   const setting = env[V8_THREADS_ENV];
   if (setting !== undefined && setting !== "one" && setting !== "default")
     throw new V8ThreadsSettingError(setting);
-  if (setting === "default") return undefined;
+  if (setting === "default" || env[REEXECUTED_ENV] !== undefined) return undefined;
   if (V8_PROCESS_FLAGS.every((f) => execArgv.includes(f))) return undefined;
   const missing = V8_PROCESS_FLAGS.filter((f) => !execArgv.includes(f));
   return [execPath, ...missing, ...execArgv, ...argv.slice(1)];

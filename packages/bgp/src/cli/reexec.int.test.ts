@@ -92,6 +92,9 @@ describe("tortie-bgp runs on one V8 thread", () => {
       "--log-level",
       "debug",
     ]);
+    // …and it is marked, so that it would not re-execute again
+    const environ = readFileSync(`/proc/${d.child.pid}/environ`, "utf8").split("\0");
+    expect(environ).toContain("TORTIE_BGP_REEXECUTED=1");
     expect(d.stderr()).toBe("");
   }, 30_000);
 

@@ -31,7 +31,7 @@ import { closest } from "../speaker/suggest.js";
 import type { ControlState } from "./control.js";
 import { loadDaemonConfig, queryStatus, serveStatus, streamEvents } from "./daemon.js";
 import { describeConfig } from "./help-config.js";
-import { reexecArgv, tuneJit, V8_PROCESS_FLAGS } from "./jit-tuning.js";
+import { REEXECUTED_ENV, reexecArgv, tuneJit, V8_PROCESS_FLAGS } from "./jit-tuning.js";
 import { enabled, LOG_LEVELS, type LogLevel, levelOf } from "./log.js";
 import { reexec } from "./reexec.js";
 import { planReload } from "./reload.js";
@@ -136,7 +136,7 @@ async function run(argv: string[]): Promise<number> {
     return 2;
   }
   if (again) {
-    const why = reexec(again, process.env);
+    const why = reexec(again, { ...process.env, [REEXECUTED_ENV]: "1" });
     console.error(
       `tortie-bgp: could not restart with ${V8_PROCESS_FLAGS.join(" ")} (${why}); running with V8's background threads`,
     );
