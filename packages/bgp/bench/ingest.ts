@@ -26,7 +26,8 @@
 // from them on a shared machine: BIRD is one thread, Node has V8's helpers.
 // The feeders are asked `show status` every 50 ms: BIRD 2.0.12 otherwise
 // holds back the tail of an export for up to ~3 s (REAL-PEERS.md).
-// Printed: each run, then medians per receiver with ratios to BIRD.
+// Printed: each run, then medians per receiver with ratios to BIRD (of the
+// medians, and the median of each run's ratio to the BIRD run before it).
 import { readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
@@ -259,6 +260,14 @@ try {
       feedWait: median(r.map((x) => x.feedWaitMs)),
       rss: median(r.map((x) => x.rssMb)),
       log: logs.length ? median(logs) : undefined,
+      // Each run's wall against BIRD's in the same run (BIRD runs first in
+      // every run): steadier than the ratio of medians when the load drifts.
+      runRatio: median(
+        r.flatMap((x) => {
+          const b = rows.find((y) => y.who === "bird" && y.run === x.run);
+          return b && Number.isFinite(b.wallMs) ? [x.wallMs / b.wallMs] : [];
+        }),
+      ),
       walls: r.map((x) => num(x.wallMs)).join(", "),
       unfinished: r.filter((x) => !Number.isFinite(x.wallMs)).length,
     };
@@ -275,6 +284,7 @@ try {
         "CPU s",
         "peak RSS MiB",
         "wall × BIRD",
+        "wall × BIRD, median of the runs' ratios",
         "CPU × BIRD",
         "RSS × BIRD",
         "feeders' CPU s",
@@ -289,6 +299,7 @@ try {
           num(s.cpu / 1000, 2),
           num(s.rss),
           ratio(s.wall, bird.wall),
+          ratio(s.runRatio, 1),
           ratio(s.cpu, bird.cpu),
           ratio(s.rss, bird.rss),
           num(s.feedCpu / 1000, 2),
