@@ -77,7 +77,6 @@ export function reexecArgv(
   if (setting !== undefined && setting !== "one" && setting !== "default")
     throw new V8ThreadsSettingError(setting);
   if (setting === "default" || env[REEXECUTED_ENV] !== undefined) return undefined;
-  if (V8_PROCESS_FLAGS.every((f) => execArgv.includes(f))) return undefined;
   const missing = V8_PROCESS_FLAGS.filter((f) => !execArgv.includes(f));
-  return [execPath, ...missing, ...execArgv, ...argv.slice(1)];
+  return missing.length ? [execPath, ...missing, ...execArgv, ...argv.slice(1)] : undefined;
 }
