@@ -128,6 +128,30 @@ describe("announce and withdraw", () => {
     expect(r.size).toBe(0);
   });
 
+  it("checks feasibility again whenever the attribute set or the peer changes", () => {
+    // (Each peer remembers the last set it checked: alternating sets, and one
+    // set from two peers with different contexts, must each get their own answer.)
+    const r = rib();
+    peer(r, 1, { sharedSubnets: ["192.0.2.0/24"] });
+    peer(r, 2, { multihop: true });
+    const p = pfx("198.51.100.0/24");
+    const onLink = attrs({ path: [65001], nextHop: "192.0.2.1" });
+    const offLink = attrs({ path: [65001], nextHop: "203.0.113.1" });
+    const reasons = [onLink, offLink, offLink, onLink, offLink].map(
+      (a) => r.announce("p1", p, a).infeasible?.reason,
+    );
+    expect(reasons).toEqual([
+      undefined,
+      "next-hop-off-subnet",
+      "next-hop-off-subnet",
+      undefined,
+      "next-hop-off-subnet",
+    ]);
+    // The same set from a multihop peer: no shared-subnet check.
+    expect(r.announce("p2", p, offLink).infeasible).toBeUndefined();
+    expect(r.announce("p1", p, offLink).infeasible?.reason).toBe("next-hop-off-subnet");
+  });
+
   it("rejects misuse with RibError", () => {
     const r = rib();
     peer(r, 1);

@@ -366,6 +366,13 @@ interface PeerState extends PathSource {
   feed: DestCursor | undefined;
   target: ExportTarget;
   feas: FeasibilityContext;
+  /**
+   * The attribute set last checked for feasibility and the outcome: `feas`
+   * is fixed and a set never changes, so a peer's run of UPDATEs carrying
+   * one set (a full table) is checked once.
+   */
+  feasSet: AttrSet | undefined;
+  feasResult: Infeasible | undefined;
   importPolicy: RoutePolicy | undefined;
   exportPolicy: RoutePolicy | undefined;
   /** The export policy rejects every IPv4 (`rejects4`) / IPv6 (`rejects6`) route (see RoutePolicy.rejectsAfi). */
@@ -601,59 +608,70 @@ export class Rib {
     const deltas: RibDelta[] = [];
     let unchanged = 0;
     let rejected = 0;
-    const infeasible = checkFeasible(raw, p.feas);
+    if (p.feasSet !== raw) {
+      p.feasResult = checkFeasible(raw, p.feas);
+      p.feasSet = raw;
+    }
+    const infeasible = p.feasResult;
     let maxState: "warn" | "exceeded" | undefined;
     const mods = new Map<RouteModification, AttrSet>();
     const cur = this.#cur;
     if (v4) this.#quietV4 = this.#noV4Export();
     const count = v4 ? v4.length >> 1 : prefixes!.length;
-    for (let i = 0; i < count; i++) {
-      const prefix = this.#nth(prefixes, v4, i);
-      const pathId = prefix.pathId ?? 0;
-      if (p.pre) {
-        const k = withPathId(ribKey(prefix), pathId);
-        const old = p.pre.get(k);
-        if (infeasible) {
-          if (old) {
-            p.pre.delete(k);
-            this.interner.release(old);
+    if (v4 && !p.pre && !p.importPolicy && !infeasible && this.#shareSets) {
+      // The common case of a full table (no Adj-RIB-In kept before policy, no
+      // import policy, no Path Identifiers): straight from the numbers.
+      unchanged = this.#insertAllV4(p, v4, raw, deltas);
+      if (count > 0 && p.exceeded) maxState = "exceeded";
+    } else {
+      for (let i = 0; i < count; i++) {
+        const prefix = this.#nth(prefixes, v4, i);
+        const pathId = prefix.pathId ?? 0;
+        if (p.pre) {
+          const k = withPathId(ribKey(prefix), pathId);
+          const old = p.pre.get(k);
+          if (infeasible) {
+            if (old) {
+              p.pre.delete(k);
+              this.interner.release(old);
+            }
+          } else if (old !== raw) {
+            this.interner.retain(raw);
+            p.pre.set(k, raw);
+            if (old) this.interner.release(old);
           }
-        } else if (old !== raw) {
-          this.interner.retain(raw);
-          p.pre.set(k, raw);
-          if (old) this.interner.release(old);
         }
-      }
-      let attrs: AttrSet | undefined = infeasible ? undefined : raw;
-      if (attrs && p.importPolicy) {
-        const v = p.importPolicy(
-          {
-            prefix: prefix === cur ? cur.frozen() : prefix,
-            attrs: raw,
-            sourceKind: p.kind,
-            ...(raw.interface !== undefined ? { interface: raw.interface } : {}),
-          },
-          p.view,
-        );
-        if (!v.accept) {
-          attrs = undefined;
-          rejected++;
-        } else if (v.modify) {
-          let m = mods.get(v.modify);
-          if (!m) {
-            m = this.interner.intern(applyModification(raw, v.modify));
-            mods.set(v.modify, m);
+        let attrs: AttrSet | undefined = infeasible ? undefined : raw;
+        if (attrs && p.importPolicy) {
+          const v = p.importPolicy(
+            {
+              prefix: prefix === cur ? cur.frozen() : prefix,
+              attrs: raw,
+              sourceKind: p.kind,
+              ...(raw.interface !== undefined ? { interface: raw.interface } : {}),
+            },
+            p.view,
+          );
+          if (!v.accept) {
+            attrs = undefined;
+            rejected++;
+          } else if (v.modify) {
+            let m = mods.get(v.modify);
+            if (!m) {
+              m = this.interner.intern(applyModification(raw, v.modify));
+              mods.set(v.modify, m);
+            }
+            attrs = m;
           }
-          attrs = m;
         }
+        let kind: ChangeKind;
+        if (attrs) {
+          const r = this.#insert(p, prefix, pathId, attrs, deltas);
+          kind = r;
+          if (p.exceeded) maxState = "exceeded";
+        } else kind = this.#remove(p, prefix, pathId, deltas);
+        if (kind === "unchanged") unchanged++;
       }
-      let kind: ChangeKind;
-      if (attrs) {
-        const r = this.#insert(p, prefix, pathId, attrs, deltas);
-        kind = r;
-        if (p.exceeded) maxState = "exceeded";
-      } else kind = this.#remove(p, prefix, pathId, deltas);
-      if (kind === "unchanged") unchanged++;
     }
     for (const m of mods.values()) this.interner.release(m);
     this.interner.release(raw);
@@ -1210,6 +1228,8 @@ export class Rib {
       exportCache: new Map(),
       exportSweepAt: EXPORT_SWEEP_MIN,
       lastShared: undefined,
+      feasSet: undefined,
+      feasResult: undefined,
       out: undefined,
       outIds: undefined,
       feed: undefined,
@@ -1294,6 +1314,61 @@ export class Rib {
       previous,
       this.#opts.multipath && best ? this.#multipathOf(best) : undefined,
     );
+  }
+
+  /** Inserts every prefix of `v4` with `attrs` ({@link Rib.#insertV4}); returns how many changed nothing. */
+  #insertAllV4(p: PeerState, v4: Ipv4Nlri, attrs: AttrSet, deltas: RibDelta[]): number {
+    let unchanged = 0;
+    const count = v4.length >> 1;
+    for (let i = 0; i < count; i++)
+      if (this.#insertV4(p, v4[2 * i]!, v4[2 * i + 1]!, attrs, deltas) === "unchanged") unchanged++;
+    return unchanged;
+  }
+
+  /**
+   * {@link Rib.#insert} of the IPv4 prefix `addr`/`length` without a Path
+   * Identifier, while destinations share their path lists: a new
+   * destination, or a new peer's path at a shared destination, without the
+   * cursor (one table lookup, the store at the slot it found); anything
+   * else through `#insert`.
+   */
+  #insertV4(
+    p: PeerState,
+    addr: number,
+    length: number,
+    attrs: AttrSet,
+    deltas: RibDelta[],
+  ): ChangeKind {
+    const dests = this.#dests;
+    const cur = this.#cur;
+    const head = dests.getV4(addr, length);
+    if (head === undefined) {
+      if (this.#atLimit(p)) return "unchanged";
+      p.count++;
+      const sp = this.#sharedPath(p, attrs);
+      dests.setV4(addr, length, sp);
+      cur.set(addr, length);
+      return this.#newBest(cur, sp, undefined, deltas);
+    }
+    if (
+      head instanceof SharedMulti
+        ? (head.sources & sourceBit(p)) === 0
+        : head instanceof SharedPath && head.source !== p
+    ) {
+      if (p.config.maxPrefix !== undefined && this.#atLimit(p)) return "unchanged";
+      p.count++;
+      const prev = head.paths[0] as SharedPath;
+      const next = this.#addShared(head as SharedPath | SharedMulti, this.#sharedPath(p, attrs));
+      dests.setV4(addr, length, next);
+      cur.set(addr, length);
+      if (next.paths[0] === prev) {
+        if (this.#addPathExporters()) this.#exportKey(cur, next);
+        return "unchanged";
+      }
+      return this.#newBest(cur, next, prev, deltas);
+    }
+    cur.set(addr, length);
+    return this.#insert(p, cur, 0, attrs, deltas);
   }
 
   /** Inserts or replaces the path of (p, pathId) at `key`; takes its own reference of `attrs`. */
