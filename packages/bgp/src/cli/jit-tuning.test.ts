@@ -38,6 +38,7 @@ describe("tortie-bgp's V8 tuning", () => {
       expect(reexecArgv(node, ["--import", "tsx"], argv, {})).toEqual([
         node,
         "--single-threaded",
+        "--initial-old-space-size=64",
         "--import",
         "tsx",
         "/opt/tortie/tortie-bgp.js",
@@ -47,12 +48,23 @@ describe("tortie-bgp's V8 tuning", () => {
       expect(reexecArgv(node, [], argv, { [V8_THREADS_ENV]: "one" })).toEqual([
         node,
         "--single-threaded",
+        "--initial-old-space-size=64",
+        ...argv.slice(1),
+      ]);
+      // only what is missing (a user's own heap size, after ours, wins: V8 takes the last)
+      expect(
+        reexecArgv(node, ["--single-threaded", "--initial-old-space-size=128"], argv, {}),
+      ).toEqual([
+        node,
+        "--initial-old-space-size=64",
+        "--single-threaded",
+        "--initial-old-space-size=128",
         ...argv.slice(1),
       ]);
     });
 
     it("happens once: not when the process has the flags, not when the user keeps V8's threads", () => {
-      expect(reexecArgv(node, ["--single-threaded"], argv, {})).toBeUndefined();
+      expect(reexecArgv(node, [...V8_PROCESS_FLAGS], argv, {})).toBeUndefined();
       expect(reexecArgv(node, [], argv, { [V8_THREADS_ENV]: "default" })).toBeUndefined();
       // a Node that dropped the flag on the way cannot make it loop
       expect(reexecArgv(node, [], argv, { [REEXECUTED_ENV]: "1" })).toBeUndefined();
