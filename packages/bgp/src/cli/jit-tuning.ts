@@ -38,7 +38,7 @@
 // grows to tens of MB anyway. `--initial-old-space-size=64` is a limit, not
 // a reservation (memory is taken as the heap grows): ten feeders × 100,000
 // prefixes took 9 % less CPU in process with it, one feeder × 1,000,000
-// 8 % less, for 3–7 MiB more peak RSS (docs/benchmarks/bgp-ingest.md,
+// 8 % less, for 2–7 MiB more peak RSS (docs/benchmarks/bgp-ingest.md,
 // table 21). It comes with the re-execution above (both are start-up
 // flags); TORTIE_BGP_V8_THREADS=default runs as Node starts, without either.
 import { setFlagsFromString } from "node:v8";
