@@ -110,6 +110,8 @@ interface Row {
    * receiver's threads (and anything else) took from them on a shared machine.
    */
   feedWaitMs: number;
+  /** From the first feeder session Established to the last (polled every 5 ms). */
+  allUpMs: number;
   rssMb: number;
   logKb?: number;
   load: string;
@@ -196,6 +198,22 @@ try {
           },
           { intervalMs: 5, timeoutMs: 60_000, what: `${who}: a feeder session Established` },
         );
+        // When the other sessions come up: a receiver busy with the first
+        // sessions' tables may answer the later ones' OPENs late.
+        const up = new Array<boolean>(ctl.length).fill(false);
+        let allUp = Number.NaN;
+        const watchUp = (async () => {
+          while (Number.isNaN(allUp) && nowMs() - t0 < 60_000) {
+            const infos = await Promise.all(
+              ctl.map((c, k) => (up[k] ? "Established" : c.protocolInfo("receiver"))),
+            );
+            infos.forEach((i, k) => {
+              if (i.startsWith("Established")) up[k] = true;
+            });
+            if (up.every(Boolean)) allUp = nowMs();
+            else await sleep(5);
+          }
+        })();
         const wake = setInterval(() => {
           for (const c of ctl) void c.cmd("show status").catch(() => {});
         }, 50);
@@ -223,6 +241,7 @@ try {
         } finally {
           clearInterval(wake);
         }
+        await watchUp;
         const cpu = cpuMs(rx.pid) - cpu0;
         const mainCpu = mainThreadCpuMs(rx.pid) - main0;
         const feedCpu = feedersCpu() - feed0;
@@ -235,13 +254,14 @@ try {
           cpuMs: cpu,
           feedCpuMs: feedCpu,
           feedWaitMs: feedWait,
+          allUpMs: allUp - t0,
           rssMb: peakRssMb(rx.pid),
           load: loadAverage(),
           ...(rx.logBytes ? { logKb: rx.logBytes() / 1024 } : {}),
         };
         rows.push(row);
         console.log(
-          `run ${run} ${who}: ${num(row.wallMs)} ms wall, ${num(row.cpuMs)} ms CPU (main thread ${num(mainCpu)} ms; feeders ${num(row.feedCpuMs)} ms, waited ${num(row.feedWaitMs)} ms for a CPU), peak RSS ${num(row.rssMb)} MiB${row.logKb !== undefined ? `, ${num(row.logKb)} KiB of log` : ""}; load ${row.load}`,
+          `run ${run} ${who}: ${num(row.wallMs)} ms wall, ${num(row.cpuMs)} ms CPU (main thread ${num(mainCpu)} ms; feeders ${num(row.feedCpuMs)} ms, waited ${num(row.feedWaitMs)} ms for a CPU; last session up after ${num(row.allUpMs)} ms), peak RSS ${num(row.rssMb)} MiB${row.logKb !== undefined ? `, ${num(row.logKb)} KiB of log` : ""}; load ${row.load}`,
         );
       } finally {
         await Promise.all(ctl.map((c) => c.cmd("disable receiver")));
@@ -258,6 +278,7 @@ try {
       cpu: median(r.map((x) => x.cpuMs)),
       feedCpu: median(r.map((x) => x.feedCpuMs)),
       feedWait: median(r.map((x) => x.feedWaitMs)),
+      allUp: median(r.map((x) => x.allUpMs)),
       rss: median(r.map((x) => x.rssMb)),
       log: logs.length ? median(logs) : undefined,
       // Each run's wall against BIRD's in the same run (BIRD runs first in
@@ -289,6 +310,7 @@ try {
         "RSS × BIRD",
         "feeders' CPU s",
         "feeders' wait for a CPU ms",
+        "last session Established after ms",
         "wall ms of each run",
       ],
       names.map((who) => {
@@ -304,6 +326,7 @@ try {
           ratio(s.rss, bird.rss),
           num(s.feedCpu / 1000, 2),
           num(s.feedWait),
+          num(s.allUp),
           s.walls,
         ];
       }),

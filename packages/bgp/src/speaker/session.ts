@@ -71,6 +71,7 @@ import {
   openDescriptor,
 } from "./open-map.js";
 import { PeerRib } from "./peer-rib.js";
+import { endReadTurn } from "./read-turns.js";
 import { errorEvent, notificationReply } from "./replies.js";
 import { SendHoldTimer, sendHoldSeconds } from "./send-hold.js";
 import { applyMinTtl, lastError, normalise, peerStatus, sessionInfo } from "./session-info.js";
@@ -402,7 +403,11 @@ export class PeerSession extends EventEmitter<SessionEvents> {
     };
     socket.once("close", () => conn.sendHold.stop());
     socket.setNoDelay(true);
-    socket.on("data", (chunk: Buffer) => this.guard("data", conn, () => this.onData(conn, chunk)));
+    socket.on("data", (chunk: Buffer) => {
+      this.guard("data", conn, () => this.onData(conn, chunk));
+      // One large read per session per turn of the event loop (read-turns.ts).
+      if (!conn.closed) endReadTurn(socket, chunk.length);
+    });
     const closed = () => {
       if (conn.closed) return;
       conn.closed = true;
