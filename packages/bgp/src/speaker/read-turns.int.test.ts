@@ -1,17 +1,16 @@
 // Read fairness (read-turns.ts), attacked with a flood: a hand-driven peer
-// writes 12 MB of UPDATEs at once. The speaker must handle at most a few
-// 64 KiB reads of it per turn of the event loop — not the up to 32 reads
-// (2 MiB) libuv would take in one go — and a second peer connecting in the
-// middle of the flood must come up and have its route installed before the
-// flood is done. Measured: one read (32 UPDATEs) per turn, the late peer's
-// route in after 2,400–2,700 of the 6,000 UPDATEs; without the turns, 1,023
-// UPDATEs in one turn and the late peer's route after 5,210.
+// writes 12 MB of UPDATEs at once. The speaker must handle a turn's share of
+// it (16 KiB) per turn of the event loop — not the up to 32 reads of 64 KiB
+// libuv would take in one go — and a second peer connecting in the middle
+// of the flood must come up and have its route installed before the flood
+// is done. Without the turns: 1,023 UPDATEs (2 MiB) in one turn, and the
+// late peer's route in only after 5,210 of the 6,000.
 import { requirePrereqs, useTestbed, waitFor } from "@tortie/testbed";
 import { describe, expect, it } from "vitest";
 import { encodeMessage, type UpdateMessage } from "../wire/index.js";
 import { established, lanTopology, startTortie, TORTIE4 } from "./interop.fixture.js";
 import { CTX4, trackedRawSession } from "./raw-peer.fixture.js";
-import { READ_TURN_BYTES } from "./read-turns.js";
+import { TURN_OCTETS } from "./read-turns.js";
 
 const skip = requirePrereqs(["root"]);
 
@@ -104,13 +103,10 @@ describe.skipIf(skip)("read fairness: one peer's flood does not hold up the othe
       timeoutMs: 30_000,
     });
     expect(floodAtLate).toBeLessThan(FLOOD_UPDATES);
-    // A turn handles the read that ended it and at most one more the socket
-    // had taken before the pause held (Node reads until its buffer is full):
-    // three reads of 64 KiB with room to spare, far below libuv's 2 MiB.
-    const bound = Math.ceil((3 * 64 * 1024) / octets);
+    // A turn's share and the message that crosses it; twice, for a turn in
+    // which the held rest is finished and a new read begins.
+    const bound = 2 * (Math.ceil(TURN_OCTETS / octets) + 1);
     expect(Math.max(...perTurn)).toBeLessThanOrEqual(bound);
-    // A threshold at or above Node's read size would never end a turn.
-    expect(READ_TURN_BYTES).toBeLessThan(64 * 1024);
     expect(flood.notifications()).toEqual([]);
     expect(late.notifications()).toEqual([]);
   });

@@ -3,35 +3,56 @@
 // its full table could have up to 2 MiB of UPDATEs (several hundred thousand
 // routes, tens of milliseconds) handled before the event loop looks at
 // anything else: other peers' OPENs and KEEPALIVEs, accepts, timers, the
-// control socket. After each large read a session therefore gives up its
-// turn: its socket is paused and resumed on the next turn of the loop
-// (`setImmediate`), so every session with data is read about as much per
-// turn. BIRD bounds the same thing (at most four socket read handlers per
-// poll iteration, taken in turn: MAX_RX_STEPS in sysdep/unix/io.c), FRR too
-// (`read-quanta`: packets read from a peer's socket per I/O cycle).
+// control socket. So a session handles at most a turn's worth of messages
+// (TURN_OCTETS) at a time: when that is spent, its socket stops reading and
+// the rest of what it read waits in the framer for the event loop's next
+// turn (`setImmediate`); once the framer is empty the socket reads again.
+// Every session with data is then served about as much per turn. BIRD
+// bounds the same thing (at most four socket read handlers per poll
+// iteration, taken in turn: MAX_RX_STEPS in sysdep/unix/io.c; a BGP read is
+// one 4 KiB buffer), FRR too (`read-quanta`: packets read from a peer's
+// socket per I/O cycle).
 //
-// Measured (docs/benchmarks/bgp-ingest.md, table 22), ten BIRD feeders'
-// tables into the daemon, eight runs each way: the last session was up
-// 310 ms after the first instead of 350 ms, and the ingest took 0.94× BIRD's
-// wall time instead of 1.07×, at the same CPU.
+// Measured in docs/benchmarks/bgp-ingest.md, table 22.
 import type { Socket } from "node:net";
 
 /**
- * A read at least this long may have left more data in the kernel: the
- * session lets the others read before it reads again. Smaller reads (a
- * KEEPALIVE, the tail of a table) drained the socket already; pausing after
- * them would only cost two system calls.
+ * Octets of messages a session handles per turn of the event loop: four
+ * full-size (4,096-octet) UPDATEs, a few milliseconds of work.
  */
-export const READ_TURN_BYTES = 16 * 1024;
+export const TURN_OCTETS = 16 * 1024;
 
-/**
- * Called after a read of `bytes` octets has been handled: if it was a large
- * one, `socket` reads nothing more until the event loop's next turn.
- */
-export function endReadTurn(socket: Socket, bytes: number): void {
-  if (bytes < READ_TURN_BYTES || socket.destroyed) return;
-  socket.pause();
-  setImmediate(() => {
-    if (!socket.destroyed) socket.resume();
-  });
+/** One connection's turns: whether its reads are held for the next turn. */
+export class ReadTurns {
+  #held = false;
+  #spent = 0;
+
+  constructor(private readonly socket: Socket) {}
+
+  /** Starts a turn's count (a read arrived, or the next turn began). */
+  begin(): void {
+    this.#spent = 0;
+  }
+
+  /** Counts a message of `octets` handled; true when the turn is spent. */
+  spend(octets: number): boolean {
+    this.#spent += octets;
+    return this.#spent >= TURN_OCTETS;
+  }
+
+  /** Ends the turn with messages left: no reads until `next` has run on the next turn. */
+  endTurn(next: () => void): void {
+    if (!this.#held) {
+      this.#held = true;
+      this.socket.pause();
+    }
+    setImmediate(next);
+  }
+
+  /** Everything read is handled: the socket reads again if it was held. */
+  drained(): void {
+    if (!this.#held) return;
+    this.#held = false;
+    if (!this.socket.destroyed) this.socket.resume();
+  }
 }

@@ -71,7 +71,7 @@ import {
   openDescriptor,
 } from "./open-map.js";
 import { PeerRib } from "./peer-rib.js";
-import { endReadTurn } from "./read-turns.js";
+import { ReadTurns } from "./read-turns.js";
 import { errorEvent, notificationReply } from "./replies.js";
 import { SendHoldTimer, sendHoldSeconds } from "./send-hold.js";
 import { applyMinTtl, lastError, normalise, peerStatus, sessionInfo } from "./session-info.js";
@@ -114,6 +114,8 @@ interface Conn {
   closed: boolean;
   /** RFC 9687 send hold timer: armed while the socket does not take our writes. */
   readonly sendHold: SendHoldTimer;
+  /** Messages handled per turn of the event loop (read-turns.ts). */
+  readonly turns: ReadTurns;
 }
 
 interface Runner {
@@ -400,14 +402,11 @@ export class PeerSession extends EventEmitter<SessionEvents> {
         (fn) => this.guard("send hold timer", conn, fn),
         () => this.sendHoldExpired(conn),
       ),
+      turns: new ReadTurns(socket),
     };
     socket.once("close", () => conn.sendHold.stop());
     socket.setNoDelay(true);
-    socket.on("data", (chunk: Buffer) => {
-      this.guard("data", conn, () => this.onData(conn, chunk));
-      // One large read per session per turn of the event loop (read-turns.ts).
-      if (!conn.closed) endReadTurn(socket, chunk.length);
-    });
+    socket.on("data", (chunk: Buffer) => this.guard("data", conn, () => this.onData(conn, chunk)));
     const closed = () => {
       if (conn.closed) return;
       conn.closed = true;
@@ -435,22 +434,35 @@ export class PeerSession extends EventEmitter<SessionEvents> {
     this.rearm();
   }
 
-  /**
-   * One read: messages are taken one at a time, so each is handled before the
-   * next header is looked at — a message processed first may raise the
-   * maximum length (Extended Message once Established, RFC 8654), and a broken
-   * header after complete messages is answered after them.
-   */
+  /** One read: its messages are handled, a turn's worth at a time (read-turns.ts). */
   private onData(conn: Conn, chunk: Buffer): void {
     conn.framer.feed(chunk);
+    this.handleMessages(conn);
+  }
+
+  /**
+   * Handles the messages read so far, one at a time, so each is handled
+   * before the next header is looked at — a message processed first may
+   * raise the maximum length (Extended Message once Established, RFC 8654),
+   * and a broken header after complete messages is answered after them.
+   * When the turn's share is spent, the rest waits for the next turn of the
+   * event loop and the socket reads nothing meanwhile.
+   */
+  private handleMessages(conn: Conn): void {
+    conn.turns.begin();
     for (;;) {
       const owner = this.ownerOf(conn);
       if (!owner || conn.closed) return;
       conn.framer.maxLength = maxMessageLength(conn.ctx);
       let decoded: DecodedMessage;
+      let spent: boolean;
       try {
         const bytes = conn.framer.next();
-        if (!bytes) return;
+        if (!bytes) {
+          conn.turns.drained();
+          return;
+        }
+        spent = conn.turns.spend(bytes.length);
         decoded = decodeMessage(bytes, conn.ctx);
       } catch (e) {
         // A BgpDecodeError is the peer's: the FSM answers it. Anything else is ours.
@@ -461,6 +473,11 @@ export class PeerSession extends EventEmitter<SessionEvents> {
       }
       this.received[COUNTER_OF[decoded.message.type]]++;
       this.onMessage(owner, decoded);
+      if (spent) {
+        // The turn's share is spent: the rest waits for the next turn.
+        conn.turns.endTurn(() => this.guard("data", conn, () => this.handleMessages(conn)));
+        return;
+      }
     }
   }
 
