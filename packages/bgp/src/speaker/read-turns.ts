@@ -22,19 +22,27 @@ import type { Socket } from "node:net";
  */
 export const TURN_OCTETS = 16 * 1024;
 
-/** One connection's turns: whether its reads are held for the next turn. */
+/** One connection's turns: its share of the current turn, and whether its reads are held. */
 export class ReadTurns {
+  /** The socket is paused until the framer is empty. */
   #held = false;
+  /** Data Node buffered while the socket was held is being handed over, in the turn that released it. */
+  #carry = false;
   #spent = 0;
 
   constructor(private readonly socket: Socket) {}
 
-  /** Starts a turn's count (a read arrived, or the next turn began). */
-  begin(): void {
+  /** A read arrived: a new share — unless it was buffered while held (it counts in the releasing turn). */
+  read(): void {
+    if (!this.#carry) this.#spent = 0;
+  }
+
+  /** The next turn began for the messages left: a new share. */
+  turn(): void {
     this.#spent = 0;
   }
 
-  /** Counts a message of `octets` handled; true when the turn is spent. */
+  /** Counts a message of `octets` handled; true when the turn's share is spent. */
   spend(octets: number): boolean {
     this.#spent += octets;
     return this.#spent >= TURN_OCTETS;
@@ -49,10 +57,19 @@ export class ReadTurns {
     setImmediate(next);
   }
 
-  /** Everything read is handled: the socket reads again if it was held. */
+  /**
+   * Everything read is handled: the socket reads again if it was held. What
+   * Node buffered meanwhile is handed over at once (its `resume` runs on
+   * the next tick, before ours), within this turn's share.
+   */
   drained(): void {
     if (!this.#held) return;
     this.#held = false;
-    if (!this.socket.destroyed) this.socket.resume();
+    if (this.socket.destroyed) return;
+    this.#carry = true;
+    this.socket.resume();
+    process.nextTick(() => {
+      this.#carry = false;
+    });
   }
 }

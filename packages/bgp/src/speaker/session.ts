@@ -437,6 +437,7 @@ export class PeerSession extends EventEmitter<SessionEvents> {
   /** One read: its messages are handled, a turn's worth at a time (read-turns.ts). */
   private onData(conn: Conn, chunk: Buffer): void {
     conn.framer.feed(chunk);
+    conn.turns.read();
     this.handleMessages(conn);
   }
 
@@ -449,7 +450,6 @@ export class PeerSession extends EventEmitter<SessionEvents> {
    * event loop and the socket reads nothing meanwhile.
    */
   private handleMessages(conn: Conn): void {
-    conn.turns.begin();
     for (;;) {
       const owner = this.ownerOf(conn);
       if (!owner || conn.closed) return;
@@ -475,7 +475,12 @@ export class PeerSession extends EventEmitter<SessionEvents> {
       this.onMessage(owner, decoded);
       if (spent) {
         // The turn's share is spent: the rest waits for the next turn.
-        conn.turns.endTurn(() => this.guard("data", conn, () => this.handleMessages(conn)));
+        conn.turns.endTurn(() =>
+          this.guard("data", conn, () => {
+            conn.turns.turn();
+            this.handleMessages(conn);
+          }),
+        );
         return;
       }
     }
