@@ -175,3 +175,14 @@ export async function trackedRawSession(
   tb.defer(() => conn.socket.destroy());
   return conn;
 }
+
+/** A tracked 4-octet session from `localAddress` (in `nsPath`) to Tortie at `remoteAddress`. */
+export function trackedRaw4(
+  tb: { defer(fn: () => unknown): void },
+  nsPath: string,
+  localAddress: string,
+  asn: number,
+  remoteAddress: string,
+): Promise<RawConn> {
+  return trackedRawSession(tb, { nsPath, remoteAddress, localAddress, kind: "4-octet", asn });
+}

@@ -8,7 +8,7 @@
 import { requirePrereqs, useTestbed, waitFor } from "@tortie/testbed";
 import { describe, expect, it } from "vitest";
 import { established, lanTopology, startTortie, TORTIE4 } from "./interop.fixture.js";
-import { trackedRawSession } from "./raw-peer.fixture.js";
+import { trackedRaw4 } from "./raw-peer.fixture.js";
 
 const skip = requirePrereqs(["root"]);
 
@@ -36,13 +36,7 @@ describe.skipIf(skip)("send side: RFC 9687 send hold timer, max-prefix", () => {
   const tb = useTestbed();
   /** A hand-driven 4-octet session from `local` in the "raw" host. */
   const raw = (nsPath: string, local: string, asn: number) =>
-    trackedRawSession(tb, {
-      nsPath,
-      remoteAddress: TORTIE4,
-      localAddress: local,
-      kind: "4-octet",
-      asn,
-    });
+    trackedRaw4(tb, nsPath, local, asn, TORTIE4);
 
   it("a peer that stops reading gets NOTIFICATION 8 after the send hold time; a reading one gets everything", async () => {
     const topo = await lanTopology(tb, { raw: [SLOW, READER], tortie: TORTIE4 });
