@@ -627,20 +627,8 @@ export class Rib {
       for (let i = 0; i < count; i++) {
         const prefix = this.#nth(prefixes, v4, i);
         const pathId = prefix.pathId ?? 0;
-        if (p.pre) {
-          const k = withPathId(ribKey(prefix), pathId);
-          const old = p.pre.get(k);
-          if (infeasible) {
-            if (old) {
-              p.pre.delete(k);
-              this.interner.release(old);
-            }
-          } else if (old !== raw) {
-            this.interner.retain(raw);
-            p.pre.set(k, raw);
-            if (old) this.interner.release(old);
-          }
-        }
+        if (p.pre)
+          this.#setPre(p.pre, withPathId(ribKey(prefix), pathId), infeasible ? undefined : raw);
         let attrs: AttrSet | undefined = infeasible ? undefined : raw;
         if (attrs && p.importPolicy) {
           const v = p.importPolicy(
@@ -722,14 +710,7 @@ export class Rib {
     for (let i = 0; i < count; i++) {
       const prefix = this.#nth(prefixes, v4, i);
       const pathId = prefix.pathId ?? 0;
-      if (p.pre) {
-        const k = withPathId(ribKey(prefix), pathId);
-        const old = p.pre.get(k);
-        if (old) {
-          p.pre.delete(k);
-          this.interner.release(old);
-        }
-      }
+      if (p.pre) this.#setPre(p.pre, withPathId(ribKey(prefix), pathId), undefined);
       this.#remove(p, prefix, pathId, deltas);
     }
     this.#emit(deltas);
@@ -1266,6 +1247,20 @@ export class Rib {
       sharedSubnets: subnets,
     };
     return p;
+  }
+
+  /**
+   * The Adj-RIB-In before import policy: `key` now holds `attrs` (undefined:
+   * nothing), the interned sets' references counted.
+   */
+  #setPre(pre: Map<string, AttrSet>, key: string, attrs: AttrSet | undefined): void {
+    const old = pre.get(key);
+    if (old === attrs) return;
+    if (attrs) {
+      this.interner.retain(attrs);
+      pre.set(key, attrs);
+    } else pre.delete(key);
+    if (old) this.interner.release(old);
   }
 
   #sharedPath(p: PeerState, attrs: AttrSet): SharedPath {
