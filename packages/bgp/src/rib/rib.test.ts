@@ -247,6 +247,22 @@ describe("import policy", () => {
     expect(r.size).toBe(2);
   });
 
+  it("with keepPreImport the sets kept before policy are counted: replaced, made infeasible, withdrawn — none left", () => {
+    const r = rib();
+    peer(r, 1, { keepPreImport: true });
+    const p = pfx("198.51.100.0/24");
+    r.announce("p1", p, attrs({ path: [65001], nextHop: "192.0.2.1" }));
+    r.announce("p1", p, attrs({ path: [65001, 64999], nextHop: "192.0.2.1" }));
+    expect([...r.preImport("p1")]).toHaveLength(1);
+    // Our own AS in the path: infeasible (RFC 4271 §9.1.2), forgotten before policy too.
+    r.announce("p1", p, attrs({ path: [65001, LOCAL_AS], nextHop: "192.0.2.1" }));
+    expect([...r.preImport("p1")]).toEqual([]);
+    r.announce("p1", p, attrs({ path: [65001], nextHop: "192.0.2.1" }));
+    r.withdraw("p1", p);
+    expect([...r.preImport("p1")]).toEqual([]);
+    expect(r.interner.size).toBe(0);
+  });
+
   it("without keepPreImport a policy change asks for a route refresh", () => {
     const r = rib();
     peer(r, 1);
