@@ -12,15 +12,7 @@
 // tens of seconds to come up). The lab must be as `Lab.up({ nodes: 3 })`
 // leaves it; the dashboard's pods are deleted again afterwards.
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
-import {
-  accessSync,
-  constants,
-  copyFileSync,
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  writeFileSync,
-} from "node:fs";
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -29,25 +21,11 @@ import { inCI } from "@tortie/testbed";
 import { type Browser, chromium, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Lab } from "../../../lab/src/cluster.js";
+import { CHROMIUM, chromiumMissing } from "./chromium.js";
 
-const CHROMIUM = "/usr/bin/chromium";
 const PKG = fileURLToPath(new URL("../../", import.meta.url));
 const REPO = fileURLToPath(new URL("../../../../", import.meta.url));
 const TORTIECTL = join(PKG, "src/main.ts");
-
-// Chromium is this suite's own prerequisite (testbed does not know it): like
-// requirePrereqs, a missing one fails in CI and skips elsewhere.
-function chromiumMissing(): string | undefined {
-  try {
-    accessSync(CHROMIUM, constants.X_OK);
-    return undefined;
-  } catch {
-    const reason = `missing prerequisite: chromium (${CHROMIUM}) — run scripts/install-system.sh as root`;
-    if (inCI()) throw new Error(`CI: ${reason}`);
-    console.warn(`skipping: ${reason}`);
-    return reason;
-  }
-}
 
 const GREEN = "#2e7d32";
 const HOSTILE = `<script>window.__pwned=1</script><img src=x onerror="window.__pwned=2">`;

@@ -5,9 +5,9 @@
 // records — and from nothing else.
 //
 // Session state. Each agent reports its own side of its sessions in its
-// status record, and writes the record when something in it changes (not on
-// a timer), so a record's age alone does not tell a live agent from a dead
-// one. A killed agent cannot report anything; its peers can: their side of
+// status record, and writes the record when something in it changes and
+// otherwise every 30 s (a heartbeat), so within those 30 s a record's age
+// does not tell a live agent from a dead one. A killed agent cannot report anything; its peers can: their side of
 // the session goes down (the TCP connection is gone, RFC 4271 §8.2.2) and
 // they write that within a fraction of a second. So:
 //   - a node is "silent" when its record still calls a session to another

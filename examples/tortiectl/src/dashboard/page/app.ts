@@ -375,9 +375,38 @@ function peerPanel(id: string): HTMLElement[] {
 
 // ---------------------------------------------------------------- live
 
+/** Session states and agent health, as the server sends them ahead of a layout. */
+interface States {
+  readonly sessions: Record<string, [string, keyof typeof SESSION_COLOURS]>;
+  readonly nodes: Record<string, string>;
+}
+
+/** Recolours what is drawn in place. */
+function applyStates(d: States): void {
+  for (const g of document.querySelectorAll('#graph g[data-kind="session"]')) {
+    const st = d.sessions[g.getAttribute("data-id") ?? ""];
+    if (!st) continue;
+    g.setAttribute("data-state", st[0]);
+    for (const e of g.querySelectorAll("path, rect")) {
+      e.setAttribute("stroke", SESSION_COLOURS[st[1]]);
+      if (st[1] === "unknown") e.setAttribute("stroke-dasharray", "6 4");
+      else e.removeAttribute("stroke-dasharray");
+    }
+  }
+  for (const g of document.querySelectorAll('#graph g[data-kind="node"]')) {
+    const health = d.nodes[g.getAttribute("data-id") ?? ""];
+    if (health) g.setAttribute("data-state", health);
+  }
+}
+
 function connect(): void {
   const live = document.getElementById("live")!;
   const es = new EventSource("/api/stream");
+  // The states last received. The server sends a picture's states before
+  // laying it out, so a drawing that arrives is of that picture or an older
+  // one (pictures read while it was laid out): its states are never newer
+  // than these, which are applied again over it.
+  let states: States | undefined;
   es.addEventListener("graph", (ev) => {
     const d = JSON.parse((ev as MessageEvent<string>).data) as {
       graph: ClusterGraph;
@@ -385,6 +414,7 @@ function connect(): void {
     };
     graph = d.graph;
     draw(d.scene);
+    if (states) applyStates(states);
     live.setAttribute("data-state", "live");
     live.textContent = `live · ${d.graph.generatedAt.slice(11, 19)} UTC`;
     document.body.setAttribute("data-generated", d.graph.generatedAt);
@@ -392,30 +422,15 @@ function connect(): void {
   });
   // Session states and agent health ahead of the new layout: recolour in place.
   es.addEventListener("states", (ev) => {
-    const d = JSON.parse((ev as MessageEvent<string>).data) as {
-      sessions: Record<string, [string, keyof typeof SESSION_COLOURS]>;
-      nodes: Record<string, string>;
-    };
-    for (const g of document.querySelectorAll('#graph g[data-kind="session"]')) {
-      const st = d.sessions[g.getAttribute("data-id") ?? ""];
-      if (!st) continue;
-      g.setAttribute("data-state", st[0]);
-      for (const e of g.querySelectorAll("path, rect")) {
-        e.setAttribute("stroke", SESSION_COLOURS[st[1]]);
-        if (st[1] === "unknown") e.setAttribute("stroke-dasharray", "6 4");
-        else e.removeAttribute("stroke-dasharray");
-      }
-    }
-    for (const g of document.querySelectorAll('#graph g[data-kind="node"]')) {
-      const health = d.nodes[g.getAttribute("data-id") ?? ""];
-      if (health) g.setAttribute("data-state", health);
-    }
+    states = JSON.parse((ev as MessageEvent<string>).data) as States;
+    applyStates(states);
   });
   es.addEventListener("failure", (ev) => {
     live.setAttribute("data-state", "lost");
     live.textContent = `datastore: ${JSON.parse((ev as MessageEvent<string>).data) as string}`;
   });
   es.onerror = () => {
+    states = undefined; // a new connection starts from the server's newest drawing
     live.setAttribute("data-state", "lost");
     live.textContent = "reconnecting…";
   };
