@@ -28,7 +28,8 @@ import { PRIORITY, staticRoutes } from "./rooms/routes/desired.js";
 import { startControlSocket } from "./rooms/status/control.js";
 import { startHttp } from "./rooms/status/http.js";
 import { AgentMetrics } from "./rooms/status/metrics.js";
-import { NODE_STATUS_PREFIX, type NodeStatus, nodeStatus } from "./rooms/status/record.js";
+import { type NodeStatus, nodeStatus } from "./rooms/status/record.js";
+import { StatusWriter } from "./rooms/status/writer.js";
 import type { ChangeSummary } from "./snapshot/snapshot.js";
 import { SnapshotWatcher } from "./snapshot/watcher.js";
 
@@ -80,8 +81,8 @@ export class Agent {
   private pending = false;
   private registered = false;
   private closers: (() => Promise<unknown> | unknown)[] = [];
-  private lastRecord = "";
-  private lastWrittenAt = 0;
+  /** Status record writes, one at a time (see ./rooms/status/writer.ts for why). */
+  private readonly statusWriter: StatusWriter;
   private policyIssue: ConfigIssue | undefined;
   /** The node's interface addresses (up interfaces, global scope), from the last scan. */
   private interfaces: readonly InterfaceAddress[] = [];
@@ -96,6 +97,19 @@ export class Agent {
     this.log = opts.logger ?? pino({ level: this.cfg.logLevel, base: { node: this.cfg.nodeName } });
     this.secret = secretResolver(this.cfg.secretsDir, opts.env ?? process.env);
     this.ipam = new IpamRoom(store);
+    // Written when it changes, and at least every STATUS_HEARTBEAT_MS so that
+    // readers (`tortiectl node status`: stale after 60 s) can tell a quiet
+    // agent from a stopped one by the record's age.
+    this.statusWriter = new StatusWriter({
+      node: this.cfg.nodeName,
+      store,
+      record: () => this.status(),
+      heartbeatMs: STATUS_HEARTBEAT_MS,
+      onError: (e) => {
+        this.metrics.errors.inc({ room: "status" });
+        this.log.debug({ err: (e as Error).message }, "status record not written (retrying)");
+      },
+    });
     this.watcher = new SnapshotWatcher(store, {
       change: (s) => this.onChange(s),
       state: (synced, error) => {
@@ -564,33 +578,14 @@ export class Agent {
     this.statusTimer.unref();
   }
 
-  /** Writes the status record to the datastore when it changed (timestamps aside). */
-  private async writeStatus(): Promise<void> {
-    if (this.stopped) return;
-    const s = this.status();
-    const { updated: _u, ...rest } = s;
-    const key = JSON.stringify(rest);
-    // Written when it changes, and at least every STATUS_HEARTBEAT_MS so that
-    // readers (`tortiectl node status`: stale after 60 s) can tell a quiet
-    // agent from a stopped one by the record's age.
-    if (key === this.lastRecord && Date.now() - this.lastWrittenAt < STATUS_HEARTBEAT_MS) return;
-    try {
-      await this.store.txn({
-        compare: [],
-        ops: [
-          {
-            type: "put",
-            key: `${NODE_STATUS_PREFIX}${this.cfg.nodeName}`,
-            value: JSON.stringify(s),
-          },
-        ],
-      });
-      this.lastRecord = key;
-      this.lastWrittenAt = Date.now();
-    } catch (e) {
-      this.metrics.errors.inc({ room: "status" });
-      this.log.debug({ err: (e as Error).message }, "status record not written (retrying)");
-    }
+  /**
+   * Writes the status record to the datastore when it changed (timestamps
+   * aside), after any write under way: the heartbeat and the change timer
+   * overlap, and an older record must never land after a newer one.
+   */
+  private writeStatus(): Promise<void> {
+    if (this.stopped) return Promise.resolve();
+    return this.statusWriter.write();
   }
 
   /**
@@ -601,11 +596,14 @@ export class Agent {
     if (this.stopped) return;
     this.stopped = true;
     if (this.statusTimer) clearTimeout(this.statusTimer);
+    // no status write starts now; one under way lands before the store closes
+    const statusWritten = this.statusWriter.close();
     await this.watcher.stop();
     for (const c of this.closers.reverse()) await c();
     this.routes.stop();
     await this.bgp.close();
     await this.queue.catch(() => undefined);
+    await statusWritten;
     if (this.ownStore) await this.store.close();
     this.log.info("tortie-node stopped");
   }
