@@ -1,6 +1,7 @@
 // The fault suite at full size: 1,000 pod lifecycles on 8 workers while the
 // resident helper is SIGKILLed every 2–3.5 s, 15% of ADDs are killed
-// part-way and every 5th lifecycle races a DEL 0–20 ms behind its ADD
+// part-way at a random time and every 10th at a checkpoint, and every 5th
+// lifecycle races a DEL 0–20 ms behind its ADD
 // (src/plugin/fault-testing.ts; CI runs 160 of them in fault.int.test.ts).
 //
 //   npx tsx --conditions=source packages/cni/bench/fault.ts      (as root)

@@ -21,14 +21,22 @@ export interface ShimRun {
  * `onInvoked` runs the shim traced (bash -x) and is called once it has
  * taken its invocation time (`t0`, what "DEL wins" compares): a call
  * started after that is later, whatever the scheduler does with the two
- * processes' start-up (nsenter, env, bash).
+ * processes' start-up (nsenter, env, bash). `onSpawn` gets the process
+ * (nsenter, env and bash exec one another: its pid is the plugin's, and
+ * once the shim runs in Node, that process's), for a caller that kills it
+ * at a point of its own choosing.
  */
 export function runShim(
   netns: string,
   binDir: string,
   env: Record<string, string>,
   stdin: string,
-  opts: { killAfterMs?: number; timeoutMs?: number; onInvoked?: () => void } = {},
+  opts: {
+    killAfterMs?: number;
+    timeoutMs?: number;
+    onInvoked?: () => void;
+    onSpawn?: (child: ChildProcess) => void;
+  } = {},
 ): Promise<ShimRun> {
   const t0 = performance.now();
   // nsenter execs the shim itself: the pid we kill is the plugin's
@@ -46,6 +54,7 @@ export function runShim(
     ],
     { stdio: ["pipe", "pipe", "pipe"] },
   );
+  opts.onSpawn?.(child);
   let stdout = "";
   let stderr = "";
   child.stdout?.on("data", (b: Buffer) => {
