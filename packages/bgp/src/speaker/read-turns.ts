@@ -3,24 +3,66 @@
 // its full table could have up to 2 MiB of UPDATEs (several hundred thousand
 // routes, tens of milliseconds) handled before the event loop looks at
 // anything else: other peers' OPENs and KEEPALIVEs, accepts, timers, the
-// control socket. So a session handles at most a turn's worth of messages
-// (TURN_OCTETS) at a time: when that is spent, its socket stops reading and
-// the rest of what it read waits in the framer for the event loop's next
-// turn (`setImmediate`); once the framer is empty the socket reads again.
-// Every session with data is then served about as much per turn. BIRD
-// bounds the same thing (at most four socket read handlers per poll
-// iteration, taken in turn: MAX_RX_STEPS in sysdep/unix/io.c; a BGP read is
-// one 4 KiB buffer), FRR too (`read-quanta`: packets read from a peer's
-// socket per I/O cycle).
+// control socket. So a session handles a share of messages (TURN_OCTETS) at
+// a time: when that is spent, its socket stops reading and the rest of what
+// it read waits in the framer. Sessions held so wait in one queue and are
+// served in turn, a share each, after the event loop's I/O callbacks
+// (`setImmediate`), until everything they read is handled; a session whose
+// framer is empty reads again. One turn of the event loop therefore handles
+// at most one read (and what Node buffered meanwhile) per session, shared
+// out a share at a time between the sessions. BIRD bounds the same thing
+// (at most four socket read handlers per poll iteration, taken in turn:
+// MAX_RX_STEPS in sysdep/unix/io.c; a BGP read is one 4 KiB buffer), FRR
+// too (`read-quanta`: packets read from a peer's socket per I/O cycle).
 //
-// Measured in docs/benchmarks/bgp-ingest.md, table 22.
+// Why one queue served until empty, and not each session's rest on the next
+// turn (a read of 64 KiB then took four turns, the socket held all along):
+// ten feeders × 100,000 prefixes took 5–9 % less wall time against BIRD
+// with the queue. Capping a turn's total instead (a 64 KiB "round" for all
+// sessions) brought the sessions up as early as BIRD does but cost 7 % of
+// wall time. Measured in docs/benchmarks/bgp-ingest.md, tables 22 and 23.
 import type { Socket } from "node:net";
 
 /**
- * Octets of messages a session handles per turn of the event loop: four
- * full-size (4,096-octet) UPDATEs, a few milliseconds of work.
+ * Octets of messages a session handles per turn (its share) before the
+ * other held sessions have theirs: four full-size (4,096-octet) UPDATEs,
+ * about a millisecond of work once the receive path is optimised.
  */
 export const TURN_OCTETS = 16 * 1024;
+
+/**
+ * The sessions whose share is spent, served in turn (a share each, FIFO)
+ * after the event loop's I/O callbacks until none is left: one queue for
+ * the process, as there is one event loop.
+ */
+class HeldSessions {
+  readonly #queue: (() => void)[] = [];
+  #scheduled = false;
+
+  /** `next` runs in turn once this turn's I/O callbacks are done. */
+  add(next: () => void): void {
+    this.#queue.push(next);
+    if (!this.#scheduled) {
+      this.#scheduled = true;
+      setImmediate(this.#serve);
+    }
+  }
+
+  readonly #serve = (): void => {
+    // A session whose share is spent again joins the end of the queue; the
+    // serving stays scheduled meanwhile, so it adds no serving of its own.
+    const q = this.#queue;
+    try {
+      while (q.length > 0) q.shift()!();
+    } finally {
+      // (only after a throw can sessions be left: they go on next turn)
+      if (q.length > 0) setImmediate(this.#serve);
+      else this.#scheduled = false;
+    }
+  };
+}
+
+const held = new HeldSessions();
 
 /** One connection's turns: its share of the current turn, and whether its reads are held. */
 export class ReadTurns {
@@ -37,7 +79,7 @@ export class ReadTurns {
     if (!this.#carry) this.#spent = 0;
   }
 
-  /** The next turn began for the messages left: a new share. */
+  /** The session's next turn in the queue began for the messages left: a new share. */
   turn(): void {
     this.#spent = 0;
   }
@@ -48,13 +90,13 @@ export class ReadTurns {
     return this.#spent >= TURN_OCTETS;
   }
 
-  /** Ends the turn with messages left: no reads until `next` has run on the next turn. */
+  /** Ends the turn with messages left: no reads until `next` has run in the queue of held sessions. */
   endTurn(next: () => void): void {
     if (!this.#held) {
       this.#held = true;
       this.socket.pause();
     }
-    setImmediate(next);
+    held.add(next);
   }
 
   /**

@@ -441,6 +441,16 @@ export class PeerSession extends EventEmitter<SessionEvents> {
     this.handleMessages(conn);
   }
 
+  /** The rest of what `conn` read waits for its turn among the held sessions (read-turns.ts). */
+  private later(conn: Conn): void {
+    conn.turns.endTurn(() =>
+      this.guard("data", conn, () => {
+        conn.turns.turn();
+        this.handleMessages(conn);
+      }),
+    );
+  }
+
   /**
    * Handles the messages read so far, one at a time, so each is handled
    * before the next header is looked at — a message processed first may
@@ -474,13 +484,8 @@ export class PeerSession extends EventEmitter<SessionEvents> {
       this.received[COUNTER_OF[decoded.message.type]]++;
       this.onMessage(owner, decoded);
       if (spent) {
-        // The turn's share is spent: the rest waits for the next turn.
-        conn.turns.endTurn(() =>
-          this.guard("data", conn, () => {
-            conn.turns.turn();
-            this.handleMessages(conn);
-          }),
-        );
+        // The turn's share is spent: the rest waits for the session's next turn.
+        this.later(conn);
         return;
       }
     }
