@@ -22,9 +22,10 @@
  * - `gr-helper.ts` graceful restart, helper role (RFC 4724 §4.2): stale
  *                  paths in the RIB, their sweeps and timers.
  * - `send-hold.ts` the RFC 9687 send hold timer of a connection.
- * - `read-turns.ts` read fairness: after a large read a session waits for
- *                  the event loop's next turn, so one peer's full table
- *                  cannot hold up the other sessions.
+ * - `read-turns.ts` read fairness: a session handles 16 KiB at a time in
+ *                  turn with the others, at most a read per turn of the
+ *                  event loop, so one peer's full table cannot hold up
+ *                  the other sessions.
  * - `out-queue.ts` `OutQueue`: an Established peer's Adj-RIB-Out drained
  *                  into its socket, coalesced and paced by back-pressure.
  * - `rib-view.ts`  pure: originated routes → RIB attributes, RIB paths →

@@ -15,7 +15,7 @@ import { requirePrereqs, useTestbed, waitFor } from "@tortie/testbed";
 import { describe, expect, it } from "vitest";
 import { encodeMessage, type UpdateMessage } from "../wire/index.js";
 import { established, lanTopology, startTortie, TORTIE4 } from "./interop.fixture.js";
-import { CTX4, trackedRaw4 } from "./raw-peer.fixture.js";
+import { CTX4, type RawConn, trackedRaw4 } from "./raw-peer.fixture.js";
 
 const skip = requirePrereqs(["root"]);
 
@@ -55,6 +55,27 @@ function update(first: number, count: number, med: number, nh: string): UpdateMe
     ],
     nlri,
   };
+}
+
+/**
+ * Once the flood is under way (`handled` > 0), a peer at `address` connects
+ * (`connect`), comes up and sends one route; returns it and how many of the
+ * flood's UPDATEs were handled when its route was installed.
+ */
+async function arriveLate(
+  tortie: Awaited<ReturnType<typeof startTortie>>,
+  connect: () => Promise<RawConn>,
+  address: string,
+  handled: () => number,
+): Promise<{ late: RawConn; handledAtLate: number }> {
+  await waitFor(() => handled() > 0 || undefined, { what: "the flood under way", intervalMs: 1 });
+  const late = await connect();
+  await established(tortie, address);
+  late.send(update(1000, 1, 0, address));
+  await waitFor(() => tortie.routeCount(address) === 1 || undefined, {
+    what: "the late peer's route installed",
+  });
+  return { late, handledAtLate: handled() };
 }
 
 describe.skipIf(skip)("read fairness: one peer's flood does not hold up the others", () => {
@@ -97,17 +118,12 @@ describe.skipIf(skip)("read fairness: one peer's flood does not hold up the othe
     flood.send(Buffer.concat(messages));
 
     // A second peer arrives while the flood is being read.
-    await waitFor(() => floodUpdates() > 0 || undefined, {
-      what: "the flood under way",
-      intervalMs: 1,
-    });
-    const late = await raw(LATE, 65098);
-    await established(tortie, LATE);
-    late.send(update(1000, 1, 0, LATE));
-    await waitFor(() => tortie.routeCount(LATE) === 1 || undefined, {
-      what: "the late peer's route installed",
-    });
-    const floodAtLate = floodUpdates();
+    const { late, handledAtLate: floodAtLate } = await arriveLate(
+      tortie,
+      () => raw(LATE, 65098),
+      LATE,
+      floodUpdates,
+    );
 
     await sampled;
     await waitFor(() => tortie.routeCount(FLOOD) === PER_UPDATE || undefined, {
@@ -162,19 +178,14 @@ describe.skipIf(skip)("read fairness: one peer's flood does not hold up the othe
       };
       setImmediate(tick);
     });
-    floods.forEach((f, k) => f.send(payloads[k]!));
+    for (const [k, f] of floods.entries()) f.send(payloads[k]!);
 
-    await waitFor(() => handled() > 0 || undefined, {
-      what: "the floods under way",
-      intervalMs: 1,
-    });
-    const late = await raw(MANY_LATE, 65098);
-    await established(tortie, MANY_LATE);
-    late.send(update(1000, 1, 0, MANY_LATE));
-    await waitFor(() => tortie.routeCount(MANY_LATE) === 1 || undefined, {
-      what: "the late peer's route installed",
-    });
-    const atLate = handled();
+    const { late, handledAtLate: atLate } = await arriveLate(
+      tortie,
+      () => raw(MANY_LATE, 65098),
+      MANY_LATE,
+      handled,
+    );
 
     await sampled;
     for (const a of MANY)

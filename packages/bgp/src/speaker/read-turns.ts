@@ -17,7 +17,7 @@
 //
 // Why one queue served until empty, and not each session's rest on the next
 // turn (a read of 64 KiB then took four turns, the socket held all along):
-// ten feeders × 100,000 prefixes took 5–9 % less wall time against BIRD
+// ten feeders × 100,000 prefixes took 3–11 % less wall time against BIRD
 // with the queue. Capping a turn's total instead (a 64 KiB "round" for all
 // sessions) brought the sessions up as early as BIRD does but cost 7 % of
 // wall time. Measured in docs/benchmarks/bgp-ingest.md, tables 22 and 23.
