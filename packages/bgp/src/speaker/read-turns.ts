@@ -8,9 +8,11 @@
 // it read waits in the framer. Sessions held so wait in one queue and are
 // served in turn, a share each, after the event loop's I/O callbacks
 // (`setImmediate`), until everything they read is handled; a session whose
-// framer is empty reads again. One turn of the event loop therefore handles
-// at most one read (and what Node buffered meanwhile) per session, shared
-// out a share at a time between the sessions. BIRD bounds the same thing
+// framer is empty reads again, and the serving stops for this turn once
+// SERVE_OCTETS are handled. One turn of the event loop therefore handles at
+// most one read (and what Node buffered meanwhile) per session, shared out
+// a share at a time between the sessions, and about SERVE_OCTETS of held
+// sessions' messages in all. BIRD bounds the same thing
 // (at most four socket read handlers per poll iteration, taken in turn:
 // MAX_RX_STEPS in sysdep/unix/io.c; a BGP read is one 4 KiB buffer), FRR
 // too (`read-quanta`: packets read from a peer's socket per I/O cycle).
@@ -18,9 +20,10 @@
 // Why one queue served until empty, and not each session's rest on the next
 // turn (a read of 64 KiB then took four turns, the socket held all along):
 // ten feeders × 100,000 prefixes took 3–11 % less wall time against BIRD
-// with the queue. Capping a turn's total instead (a 64 KiB "round" for all
-// sessions) brought the sessions up as early as BIRD does but cost 7 % of
-// wall time. Measured in docs/benchmarks/bgp-ingest.md, tables 22 and 23.
+// with the queue. Serving only 64 KiB a turn in all brought the sessions
+// up as early as BIRD does but cost 7 % of wall time; 256 KiB costs nothing
+// measurable and keeps a turn bounded however many peers send at once.
+// Measured in docs/benchmarks/bgp-ingest.md, tables 22 and 23.
 import type { Socket } from "node:net";
 
 /**
@@ -31,13 +34,22 @@ import type { Socket } from "node:net";
 export const TURN_OCTETS = 16 * 1024;
 
 /**
+ * Octets of messages the held sessions together are served per turn of the
+ * event loop (and the share that crosses it): four reads' worth, ~15–50 ms
+ * of work in a fresh process, a few once the receive path is optimised.
+ */
+export const SERVE_OCTETS = 256 * 1024;
+
+/**
  * The sessions whose share is spent, served in turn (a share each, FIFO)
- * after the event loop's I/O callbacks until none is left: one queue for
- * the process, as there is one event loop.
+ * after the event loop's I/O callbacks until none is left or SERVE_OCTETS
+ * are handled: one queue for the process, as there is one event loop.
  */
 class HeldSessions {
   readonly #queue: (() => void)[] = [];
   #scheduled = false;
+  /** Octets handled since this turn's serving began. */
+  served = 0;
 
   /** `next` runs in turn once this turn's I/O callbacks are done. */
   add(next: () => void): void {
@@ -51,11 +63,13 @@ class HeldSessions {
   readonly #serve = (): void => {
     // A session whose share is spent again joins the end of the queue; the
     // serving stays scheduled meanwhile, so it adds no serving of its own.
+    // (`served` also counts what the I/O callbacks handled: reset here.)
     const q = this.#queue;
+    this.served = 0;
     try {
-      while (q.length > 0) q.shift()!();
+      while (q.length > 0 && this.served < SERVE_OCTETS) q.shift()!();
     } finally {
-      // (only after a throw can sessions be left: they go on next turn)
+      // (sessions left: their turn comes on the next turn of the event loop)
       if (q.length > 0) setImmediate(this.#serve);
       else this.#scheduled = false;
     }
@@ -87,6 +101,7 @@ export class ReadTurns {
   /** Counts a message of `octets` handled; true when the turn's share is spent. */
   spend(octets: number): boolean {
     this.#spent += octets;
+    held.served += octets;
     return this.#spent >= TURN_OCTETS;
   }
 
