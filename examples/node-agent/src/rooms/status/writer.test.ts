@@ -2,7 +2,7 @@ import type { SpeakerStatus } from "@tortie/bgp";
 import { type Datastore, MemoryStore, type TxnRequest } from "@tortie/datastore";
 import { describe, expect, it } from "vitest";
 import { NODE_STATUS_PREFIX, type NodeStatus, nodeStatus } from "./record.js";
-import { StatusWriter } from "./writer.js";
+import { StatusWriter, type StatusWriterOptions } from "./writer.js";
 
 const KEY = `${NODE_STATUS_PREFIX}node3`;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -53,18 +53,21 @@ function slowStore(delays: number[]) {
   return { store, landed, stored, count: () => n };
 }
 
+/** node3's writer on `store`, records from `record`, heartbeat 30 s. */
+const writer = (
+  store: StatusWriterOptions["store"],
+  record: () => NodeStatus,
+  now?: () => number,
+) =>
+  new StatusWriter({ node: "node3", store, record, heartbeatMs: 30_000, ...(now ? { now } : {}) });
+
 describe("StatusWriter", () => {
   it("a newer record is never overwritten by an older one whose write was slower", async () => {
     // The heartbeat's write (session Established) is slow to land; the
     // change timer's write (session down) is quick.
     const s = slowStore([50, 0]);
     let now = record("Established", 1000);
-    const w = new StatusWriter({
-      node: "node3",
-      store: s.store,
-      record: () => now,
-      heartbeatMs: 30_000,
-    });
+    const w = writer(s.store, () => now);
     const first = w.write();
     await sleep(5); // the first write is under way (its record taken)
     now = record("Active", 2000);
@@ -77,12 +80,7 @@ describe("StatusWriter", () => {
   it("a call while a different record is in flight is not skipped as unchanged", async () => {
     const s = slowStore([0, 50, 0]);
     let now = record("Established", 1000);
-    const w = new StatusWriter({
-      node: "node3",
-      store: s.store,
-      record: () => now,
-      heartbeatMs: 30_000,
-    });
+    const w = writer(s.store, () => now);
     await w.write();
     now = record("Active", 2000);
     const down = w.write(); // slow
@@ -96,13 +94,11 @@ describe("StatusWriter", () => {
     const s = slowStore([20]);
     let t = 0;
     const rec = record("Established", 1000);
-    const w = new StatusWriter({
-      node: "node3",
-      store: s.store,
-      record: () => rec,
-      heartbeatMs: 30_000,
-      now: () => t,
-    });
+    const w = writer(
+      s.store,
+      () => rec,
+      () => t,
+    );
     const a = w.write(); // under way
     const b = w.write(); // waits
     const c = w.write(); // shares b
