@@ -162,6 +162,31 @@ export function parseBirdProtocols(text: string): BirdProtocol[] {
   return out;
 }
 
+/**
+ * Whether two readings of a protocol's `since` are the same instant. BIRD
+ * converts the instant from its monotonic clock to wall time each time it
+ * is shown, so one instant can read a millisecond apart (seen: 00:35:33.769
+ * then .770 for a session that never moved); a session that went down and
+ * came back reads seconds later. Readings: `[YYYY-MM-DD ]HH:MM:SS[.fff]`.
+ */
+export function sameBirdInstant(a: string, b: string, toleranceMs = 5): boolean {
+  const parse = (s: string) => {
+    const m = /^(?:(\S+) )?(\d\d):(\d\d):(\d\d)(?:\.(\d{1,3}))?$/.exec(s.trim());
+    if (!m) throw new Error(`not a BIRD time: ${JSON.stringify(s)}`);
+    const ms = Number((m[5] ?? "0").padEnd(3, "0"));
+    return {
+      date: m[1] ?? "",
+      ms: ((Number(m[2]) * 60 + Number(m[3])) * 60 + Number(m[4])) * 1000 + ms,
+    };
+  };
+  const x = parse(a);
+  const y = parse(b);
+  const d = Math.abs(x.ms - y.ms);
+  // (across midnight the readings differ in date, or in a 24 h time-of-day)
+  if (x.date === y.date) return d <= toleranceMs;
+  return 86_400_000 - d <= toleranceMs;
+}
+
 /** Parses `birdc show route all` output. */
 export function parseBirdRoutes(text: string): BirdRoute[] {
   const out: { -readonly [K in keyof BirdRoute]: BirdRoute[K] }[] = [];
