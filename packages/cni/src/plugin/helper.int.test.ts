@@ -333,11 +333,27 @@ describe.skipIf(skip)("the shim ↔ helper edge under attack", () => {
       // died undoes itself; one that had finished (its answer written, the
       // caller killed before reading it) is an ordinary added attachment,
       // recorded, that the runtime's DEL after the failed ADD removes.
+      // "Nothing there" is also how it looks before the helper starts a call
+      // it accepted just before the kill (a CI run saw eth0 appear after it):
+      // so it counts once the helper logged the cancelled call, or when it
+      // has held for 500 ms (a call the helper never got logs nothing).
       const rec = join(work, "state", "atk", `killed-${i}_eth0.json`);
+      const logFile = join(work, "log", "cni.log");
+      const cancelled = () =>
+        existsSync(logFile) &&
+        readFileSync(logFile, "utf8").includes(`ADD killed-${i} eth0 failed: code 105`);
+      let emptySince: number | undefined;
       await waitFor(
-        async () =>
-          (!(await eth0(topo.host("p4"))) && !existsSync(rec)) ||
-          (existsSync(rec) && JSON.parse(readFileSync(rec, "utf8")).phase === "added"),
+        async () => {
+          if (existsSync(rec) && JSON.parse(readFileSync(rec, "utf8")).phase === "added")
+            return true;
+          if ((await eth0(topo.host("p4"))) || existsSync(rec)) {
+            emptySince = undefined;
+            return false;
+          }
+          emptySince ??= Date.now();
+          return cancelled() || Date.now() - emptySince >= 500;
+        },
         { what: `killed-${i} (killed after ${ms} ms, ${r.signal ?? r.code}) settled` },
       );
       if (existsSync(rec)) {
