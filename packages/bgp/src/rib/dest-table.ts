@@ -13,6 +13,31 @@
 // pointers for the garbage collector to scan, and no large JS array to
 // allocate and fill when the table doubles (fresh memory is what a growing
 // table costs most).
+//
+// The hash is BIRD 2.0's for IPv4 networks (`net_hash_ip4`: the address
+// times 2902958171, the length in the top six bits) and a slot's home is
+// the hash's top bits (multiplicative hashing, TAOCP vol. 3, §6.4), as in
+// BIRD's FIB. The table's order is therefore BIRD's order, and BIRD 2.0
+// exports a table in that order: routes from a BIRD peer land in
+// neighbouring slots (a full table's inserts walk memory in order instead of
+// at random), and a table walked out of here (an initial export) reaches a
+// BIRD 2.0 peer in the order its own FIB keeps. Routes in address order
+// (FRR, GoBGP, ExaBGP) spread evenly as well (consecutive addresses step
+// through the slots by a fixed fraction of the table). A million inserts:
+// 31 ms in BIRD's order and 43 ms in address order, against 71–79 ms with
+// the hash before (a 32-bit mixer, homes in the low bits;
+// docs/benchmarks/bgp-ingest.md, table 24).
+//
+// A table walked in hash order into a table still small is the one thing
+// top-bit homes do badly: the first n of N routes all have hashes below
+// n/N, so they pile up from slot 0 in one run that every insert walks
+// (a million routes took 87 s that way). An insert that lands more than
+// LONG_RUN slots past its home therefore grows the table as well, while
+// it has fewer than SPARSE_SLOTS slots per destination and at most
+// SPARSE_LIMIT slots: ordered input grows it early to the size it would
+// reach anyway, and input crafted to share one home (possible with any
+// fixed hash: a peer can compute it) costs at most that memory, bounded per
+// peer by max-prefix as the rest.
 import type { Prefix } from "../wire/prefix.js";
 import { prefixFromKey, ribKey } from "./keys.js";
 
@@ -24,11 +49,16 @@ export function v4addr(p: Prefix): number {
   return ((b[0] ?? 0) * 0x1000000 + ((b[1] ?? 0) << 16) + ((b[2] ?? 0) << 8) + (b[3] ?? 0)) >>> 0;
 }
 
-function hash(addr: number, len: number): number {
-  let h = Math.imul(addr ^ (len * 0x9e3779b1), 0x85ebca6b);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
-  return (h ^ (h >>> 16)) >>> 0;
+/** An insert this many slots or more past its home is a long run (see the header). */
+const LONG_RUN = 32;
+/** Slots per destination up to which a long run grows the table. */
+const SPARSE_SLOTS = 256;
+/** Slots up to which a long run grows the table (2^22: 36 MiB of slots). */
+const SPARSE_LIMIT = 1 << 22;
+
+/** BIRD 2.0's hash of an IPv4 network (`net_hash_ip4`); a slot's home is its top bits. */
+export function hashV4(addr: number, len: number): number {
+  return (Math.imul(addr, 2902958171 | 0) ^ (len << 26)) >>> 0;
 }
 
 /** The IPv4 prefix `addr`/`length` as an object. */
@@ -106,6 +136,8 @@ export class DestTable<V> {
   #lastV: V | undefined = undefined;
   #lastId = -1;
   #mask: number;
+  /** 32 − log2(slots): a slot's home is the hash's top bits. */
+  #shift: number;
   #v4 = 0;
   /** The empty slot the last missed `get` ended on (a following `set` of the same prefix reuses it). */
   #missAddr = -1;
@@ -130,6 +162,7 @@ export class DestTable<V> {
     this.#vals = this.#shared ? [] : valueArray<V>(size);
     this.#ref = new Uint32Array(this.#shared ? size : 0);
     this.#mask = size - 1;
+    this.#shift = 32 - Math.log2(size);
   }
 
   /** The value at slot `i` (occupied). */
@@ -186,13 +219,48 @@ export class DestTable<V> {
     ref[i] = this.#register(v);
   }
 
+  /**
+   * Whether an entry just stored at slot `at`, whose home is `home`, landed
+   * LONG_RUN or more slots past it while the table may still grow for that
+   * (see the header: ordered input into a table still small).
+   */
+  #longRun(at: number, home: number): boolean {
+    const size = this.#mask + 1;
+    return (
+      ((at - home) & this.#mask) >= LONG_RUN &&
+      size < SPARSE_LIMIT &&
+      size < SPARSE_SLOTS * this.#v4
+    );
+  }
+
+  /** Number of IPv4 slots (the table's capacity before the next growth is 0.7 of it). */
+  get slotsV4(): number {
+    return this.#mask + 1;
+  }
+
+  /**
+   * The farthest any IPv4 destination sits from its home slot (0: every one
+   * at its home): how long a lookup's probe can be. Walks the whole table.
+   */
+  longestRunV4(): number {
+    let most = 0;
+    const len = this.#len;
+    for (let k = 0; k < len.length; k++) {
+      const l = len[k]!;
+      if (l === EMPTY) continue;
+      const d = (k - (hashV4(this.#addr[k]!, l) >>> this.#shift)) & this.#mask;
+      if (d > most) most = d;
+    }
+    return most;
+  }
+
   /** Number of destinations. */
   get size(): number {
     return this.#v4 + this.#other.size;
   }
 
   #slot(addr: number, len: number): number {
-    let i = hash(addr, len) & this.#mask;
+    let i = hashV4(addr, len) >>> this.#shift;
     for (;;) {
       const l = this.#len[i]!;
       if (l === EMPTY) return ~i;
@@ -256,7 +324,11 @@ export class DestTable<V> {
     this.#addr[at] = addr;
     this.#len[at] = length;
     this.#put(at, v, true);
-    if (++this.#v4 > (this.#mask + 1) * 0.7) this.#grow();
+    if (
+      ++this.#v4 > (this.#mask + 1) * 0.7 ||
+      this.#longRun(at, hashV4(addr, length) >>> this.#shift)
+    )
+      this.#grow();
   }
 
   /**
@@ -274,11 +346,13 @@ export class DestTable<V> {
     let len = this.#len;
     let addrs = this.#addr;
     let mask = this.#mask;
+    let shift = this.#shift;
     for (let n = 0; n < count; n++) {
       const key = keys[n]!;
       const length = key & 63; // key < 2^38: the low 6 bits survive ToInt32
       const addr = (key - length) / 64;
-      let i = hash(addr, length) & mask;
+      const home = hashV4(addr, length) >>> shift;
+      let i = home;
       let l = len[i]!;
       while (l !== EMPTY && !(l === length && addrs[i] === addr)) {
         i = (i + 1) & mask;
@@ -290,11 +364,12 @@ export class DestTable<V> {
       if (shared) this.#ref[i] = id;
       else this.#vals[i] = v;
       keys[inserted++] = key;
-      if (++this.#v4 > (mask + 1) * 0.7) {
+      if (++this.#v4 > (mask + 1) * 0.7 || this.#longRun(i, home)) {
         this.#grow();
         len = this.#len;
         addrs = this.#addr;
         mask = this.#mask;
+        shift = this.#shift;
       }
     }
     if (shared) {
@@ -329,7 +404,7 @@ export class DestTable<V> {
       j = (j + 1) & mask;
       const l = this.#len[j]!;
       if (l === EMPTY) break;
-      const home = hash(this.#addr[j]!, l) & mask;
+      const home = hashV4(this.#addr[j]!, l) >>> this.#shift;
       // Move j to i unless its home lies cyclically in (i, j].
       if (i <= j ? home > i && home <= j : home > i || home <= j) continue;
       this.#addr[i] = this.#addr[j]!;
@@ -360,6 +435,7 @@ export class DestTable<V> {
     const shared = this.#shared;
     const size = (this.#mask + 1) * 2;
     const mask = size - 1;
+    const shift = this.#shift - 1;
     const addr = new Uint32Array(size);
     const len = new Uint8Array(size).fill(EMPTY);
     const vals = shared ? oldVals : valueArray<V>(size);
@@ -368,7 +444,7 @@ export class DestTable<V> {
       const l = oldLen[k]!;
       if (l === EMPTY) continue;
       const a = oldAddr[k]!;
-      let i = hash(a, l) & mask;
+      let i = hashV4(a, l) >>> shift;
       while (len[i] !== EMPTY) i = (i + 1) & mask;
       addr[i] = a;
       len[i] = l;
@@ -380,6 +456,7 @@ export class DestTable<V> {
     this.#vals = vals;
     this.#ref = ref;
     this.#mask = mask;
+    this.#shift = shift;
     // Everything moved: open walks start over (visiting some entries twice).
     for (const c of this.#cursors) if (c.other === undefined) c.k = 0;
   }
