@@ -30,14 +30,14 @@ describe("tortie-bgp's V8 tuning", () => {
     ).toBe("1\n");
   });
 
-  describe("the re-execution with one V8 thread", () => {
+  describe("the re-execution with one helper thread for V8", () => {
     const node = "/usr/bin/node";
     const argv = [node, "/opt/tortie/tortie-bgp.js", "--config", "bgp.yaml"];
 
     it("adds the flags before Node's own, then the script and its arguments", () => {
       expect(reexecArgv(node, ["--import", "tsx"], argv, {})).toEqual([
         node,
-        "--single-threaded",
+        "--v8-pool-size=1",
         "--initial-old-space-size=64",
         "--import",
         "tsx",
@@ -47,17 +47,17 @@ describe("tortie-bgp's V8 tuning", () => {
       ]);
       expect(reexecArgv(node, [], argv, { [V8_THREADS_ENV]: "one" })).toEqual([
         node,
-        "--single-threaded",
+        "--v8-pool-size=1",
         "--initial-old-space-size=64",
         ...argv.slice(1),
       ]);
       // only what is missing (a user's own heap size, after ours, wins: V8 takes the last)
       expect(
-        reexecArgv(node, ["--single-threaded", "--initial-old-space-size=128"], argv, {}),
+        reexecArgv(node, ["--v8-pool-size=1", "--initial-old-space-size=128"], argv, {}),
       ).toEqual([
         node,
         "--initial-old-space-size=64",
-        "--single-threaded",
+        "--v8-pool-size=1",
         "--initial-old-space-size=128",
         ...argv.slice(1),
       ]);

@@ -14,19 +14,26 @@
 // settle first: 36–38 compiles, 5–12 % less CPU in process and 4–7 % in
 // the benchmark against BIRD (docs/benchmarks/bgp-ingest.md, table 18).
 //
-// One V8 thread. By default V8 compiles and collects garbage on four
-// background threads beside the main one. BIRD is one thread; with V8's
-// helpers, a daemon fed a full table on a two-core node kept three threads
-// runnable and took CPU from whoever else ran there: the BIRD feeder of
-// the ingest benchmark waited 58–141 ms for a core in a 750 ms window
-// (9–23 ms with BIRD receiving) and the daemon's wall was 1.02–1.04×
-// BIRD's. `--single-threaded` does the same work on the main thread (the
-// daemon's total CPU does not rise), the feeder waits 8–22 ms and the
-// daemon takes 0.89–0.98× BIRD's time (docs/benchmarks/bgp-ingest.md,
-// table 20). V8 takes the flag only when the process starts, so `run`
-// re-executes the daemon once with it — same PID, same file descriptors —
-// unless TORTIE_BGP_V8_THREADS=default keeps V8's threads (`reexecArgv`
-// decides; reexec.ts is the execve). The re-executed process carries
+// One helper thread for V8. By default Node gives V8 a pool of four
+// threads to compile and collect garbage on beside the main one. BIRD is
+// one thread; with four helpers, a daemon fed a full table on a two-core
+// node kept three threads runnable and took CPU from whoever else ran
+// there: the BIRD feeder of the ingest benchmark waited 58–141 ms for a
+// core in a 750 ms window (9–23 ms with BIRD receiving) and the daemon's
+// wall was 1.02–1.04× BIRD's (docs/benchmarks/bgp-ingest.md, table 20).
+// `--single-threaded` (no helper: every compile and collection on the main
+// thread), this daemon's flag until table 24, fixed that but made every
+// TurboFan compile a pause of the main thread: advertising 100,000 routes
+// to a BIRD, whose receiving leaves a core free, took 1.0–1.17× BIRD's
+// time, against 0.70× with the helpers. `--v8-pool-size=1` keeps one
+// helper: compiles run beside the main thread, and the daemon never has
+// more than two threads runnable. Ten feeders × 100,000: 0.85× BIRD (15
+// runs; single-threaded 0.87×, four helpers 0.92×); advertising 100,000:
+// 0.70–0.72× (single-threaded 0.96–1.03×) (table 24). V8 takes the pool's
+// size only when the process starts, so `run` re-executes the daemon once
+// with it — same PID, same file descriptors — unless
+// TORTIE_BGP_V8_THREADS=default keeps Node's pool (`reexecArgv` decides;
+// reexec.ts is the execve). The re-executed process carries
 // TORTIE_BGP_REEXECUTED=1, so that a Node that did not keep the flag
 // cannot make it loop.
 //
@@ -52,9 +59,9 @@ export function tuneJit(): void {
   setFlagsFromString(JIT_FLAGS);
 }
 
-/** Node flags the daemon's process must start with: one V8 thread, a daemon's starting heap (see the header). */
+/** Node flags the daemon's process must start with: one helper thread for V8, a daemon's starting heap (see the header). */
 export const V8_PROCESS_FLAGS: readonly string[] = [
-  "--single-threaded",
+  "--v8-pool-size=1",
   "--initial-old-space-size=64",
 ];
 

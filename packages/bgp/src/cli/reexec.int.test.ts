@@ -1,4 +1,4 @@
-// The daemon's re-execution with one V8 thread (jit-tuning.ts, reexec.ts),
+// The daemon's re-execution with one helper thread for V8 (jit-tuning.ts, reexec.ts),
 // on real processes: the PID that was started is the one that runs with
 // the flag, its log still reaches the file it was given (Node marks the
 // standard streams close-on-exec), and TORTIE_BGP_V8_THREADS=default keeps
@@ -14,7 +14,7 @@ import { afterEach, describe, expect, it } from "vitest";
 const ENTRY = join(import.meta.dirname, "tortie-bgp.ts");
 const TSX = import.meta.resolve("tsx");
 
-describe("tortie-bgp runs on one V8 thread", () => {
+describe("tortie-bgp runs with one helper thread for V8", () => {
   const started: { child: ChildProcess; dir: string }[] = [];
   afterEach(async () => {
     for (const { child, dir } of started.splice(0)) {
@@ -79,7 +79,7 @@ describe("tortie-bgp runs on one V8 thread", () => {
     });
     expect(d.child.exitCode).toBeNull();
     const argv = d.cmdline();
-    expect(argv.slice(1, 3)).toEqual(["--single-threaded", "--initial-old-space-size=64"]);
+    expect(argv.slice(1, 3)).toEqual(["--v8-pool-size=1", "--initial-old-space-size=64"]);
     // Node's own flags and the script's arguments survive, in order.
     expect(argv.slice(3)).toEqual([
       "--import",
@@ -104,7 +104,7 @@ describe("tortie-bgp runs on one V8 thread", () => {
       what: "a peer-state line",
       timeoutMs: 20_000,
     });
-    expect(d.cmdline()).not.toContain("--single-threaded");
+    expect(d.cmdline()).not.toContain("--v8-pool-size=1");
     expect(d.cmdline()).not.toContain("--initial-old-space-size=64");
   }, 30_000);
 

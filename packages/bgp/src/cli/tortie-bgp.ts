@@ -15,10 +15,10 @@
 //       prints the answer.
 //   tortie-bgp --version
 // SIGHUP re-reads the configuration and applies only the difference (reload.ts).
-// The speaker runs on one V8 thread with a daemon's starting heap: `run`
-// re-executes itself once with `node --single-threaded
+// The speaker runs with one helper thread for V8 and a daemon's starting
+// heap: `run` re-executes itself once with `node --v8-pool-size=1
 // --initial-old-space-size=64` (same PID; jit-tuning.ts says why);
-// TORTIE_BGP_V8_THREADS=default runs as Node starts (V8's background threads).
+// TORTIE_BGP_V8_THREADS=default runs as Node starts (four helper threads).
 // Every start-up failure is one line on stderr naming the address, port or
 // path and the likely cause (startup-errors.ts), exit status 1; a wrong
 // command line is one line and the usage, exit status 2.
@@ -46,8 +46,8 @@ const USAGE = `usage:
   tortie-bgp --config FILE [--socket PATH]     run the speaker (YAML or JSON config)
       [--log-level debug|info|warn|error]      info (default): routes as per-peer counts; debug: one line per route
       [--log-interval SECONDS]                 how often the per-peer route counts are written (10; 0: at End-of-RIB only)
-      environment: TORTIE_BGP_V8_THREADS=one   (the default) run on one V8 thread, re-executing with
-                                               node --single-threaded --initial-old-space-size=64
+      environment: TORTIE_BGP_V8_THREADS=one   (the default) one helper thread for V8, re-executing with
+                                               node --v8-pool-size=1 --initial-old-space-size=64
                    TORTIE_BGP_V8_THREADS=default  run as node starts (V8's background threads and heap sizing)
   tortie-bgp status [--socket PATH] [--table] [--routes [PEER]]
   tortie-bgp control [--socket PATH] '{"cmd":"add-peer","peer":{"address":"192.0.2.1","asn":64512}}'
@@ -128,7 +128,7 @@ async function run(argv: string[]): Promise<number> {
     console.error(USAGE);
     return values.help ? 0 : 2;
   }
-  // One V8 thread, as BIRD has one, and a daemon's starting heap
+  // One helper thread for V8 (BIRD has one thread in all), and a daemon's starting heap
   // (jit-tuning.ts): the first start re-executes itself with the flags,
   // keeping its PID and descriptors.
   let again: string[] | undefined;
