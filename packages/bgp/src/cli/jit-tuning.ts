@@ -24,12 +24,14 @@
 // `--single-threaded` (no helper: every compile and collection on the main
 // thread), this daemon's flag until table 24, fixed that but made every
 // TurboFan compile a pause of the main thread: advertising 100,000 routes
-// to a BIRD, whose receiving leaves a core free, took 1.0–1.17× BIRD's
-// time, against 0.70× with the helpers. `--v8-pool-size=1` keeps one
-// helper: compiles run beside the main thread, and the daemon never has
-// more than two threads runnable. Ten feeders × 100,000: 0.85× BIRD (15
-// runs; single-threaded 0.87×, four helpers 0.92×); advertising 100,000:
-// 0.70–0.72× (single-threaded 0.96–1.03×) (table 24). V8 takes the pool's
+// to a BIRD, whose receiving leaves a core free, took 0.96–1.44× BIRD's
+// time (six sets of 3), against 0.70× with Node's four helpers.
+// `--v8-pool-size=1` keeps one helper: compiles run beside the main
+// thread, and V8 never runs on more than two threads. Ten feeders ×
+// 100,000: 0.85× BIRD (15 runs; single-threaded 0.87×, four helpers
+// 0.92×); advertising 100,000: 0.63–0.87× in seven sets of eight; one
+// feeder × 1,000,000 stays at BIRD's time, which the feeder sets (1.03×
+// against 0.99×) (table 24). V8 takes the pool's
 // size only when the process starts, so `run` re-executes the daemon once
 // with it — same PID, same file descriptors — unless
 // TORTIE_BGP_V8_THREADS=default keeps Node's pool (`reexecArgv` decides;
