@@ -76,6 +76,31 @@ describe("DestTable order and growth", () => {
     expect(t.slotsV4).toBeLessThanOrEqual(2 ** 19);
   });
 
+  it("grows by its load alone when fed at random or in BIRD's order: 1,000,000 in 2^21 slots, 700,000 in 2^20", () => {
+    // (a run of 32 is common at load 0.48: growing on every one, as a first
+    // form did, put a random full table in 2^22 slots)
+    for (const [n, slots] of [
+      [1_000_000, 2 ** 21],
+      [700_000, 2 ** 20],
+    ] as const) {
+      const t = new DestTable<number>(1024, { sharedValues: true });
+      let seed = n;
+      while (t.size < n) {
+        seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+        t.setV4(seed, 32, 1);
+      }
+      expect(t.slotsV4).toBe(slots);
+      // BIRD's order: sorted by hash (hash × 2^21 + index stays below 2^53)
+      const keys = new Float64Array(n);
+      for (let i = 0; i < n; i++) keys[i] = hashV4((0xc6120000 + i) >>> 0, 32) * 2 ** 21 + i;
+      keys.sort();
+      const u = new DestTable<number>(1024, { sharedValues: true });
+      for (const k of keys) u.setV4((0xc6120000 + (k % 2 ** 21)) >>> 0, 32, 1);
+      expect(u.size).toBe(n);
+      expect(u.slotsV4).toBe(slots);
+    }
+  });
+
   it("routes crafted to share one home cost at most 256 slots each and at most 2^22 slots", () => {
     // hashV4(x * INV, 32) === x ^ (32 << 26): every x below 2^10 has the same top bits
     const crafted = (x: number) => Math.imul(x, INV) >>> 0;

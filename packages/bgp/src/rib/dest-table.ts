@@ -33,12 +33,15 @@
 // top-bit homes do badly: the first n of N routes all have hashes below
 // n/N, so they pile up from slot 0 in one run that every insert walks
 // (a million routes took 87 s that way). An insert that lands LONG_RUN
-// or more slots past its home therefore grows the table as well, while
-// it has fewer than SPARSE_SLOTS slots per destination and at most
-// SPARSE_LIMIT slots: ordered input grows it early to the size it would
-// reach anyway, and input crafted to share one home (possible with any
-// fixed hash: a peer can compute it) costs at most that memory, bounded per
-// peer by max-prefix as the rest.
+// or more slots past its home therefore grows the table as well, when
+// random input would make such a run at the table's load less than once
+// in ~10^11 inserts (a run of 32 is common at load 0.48, where a full
+// table sits), while the table has fewer than SPARSE_SLOTS slots per
+// destination and at most SPARSE_LIMIT slots: ordered input grows it
+// early to the size it would reach anyway, random input grows it by load
+// alone, and input crafted to share one home (possible with any fixed
+// hash: a peer can compute it) costs at most that memory, bounded per peer
+// by max-prefix as the rest.
 import type { Prefix } from "../wire/prefix.js";
 import { prefixFromKey, ribKey } from "./keys.js";
 
@@ -56,6 +59,24 @@ const LONG_RUN = 32;
 const SPARSE_SLOTS = 256;
 /** Slots up to which a long run grows the table (2^22: 36 MiB of slots). */
 const SPARSE_LIMIT = 1 << 22;
+
+/**
+ * How unlikely, as a natural logarithm of odds, a long run must be under
+ * random input for it to grow the table: e^-25, about 10^-11 an insert.
+ */
+const RUN_SURPRISE = 25;
+
+/**
+ * Whether an insert landing `d` slots past its home is out of the ordinary
+ * at load `a` for random input. In linear probing, the chance of that falls
+ * as e^(-d·(a − 1 − ln a)): the rate at which d slots' worth of Poisson
+ * arrivals of mean a would overflow d slots. At load 0.48 (a full table
+ * of 1,000,000 in 2^21 slots) a run of 32 comes about once in 1,000 inserts;
+ * so does one of 115 only once in 10^11.
+ */
+function surprising(d: number, a: number): boolean {
+  return d * (a - 1 - Math.log(a)) >= RUN_SURPRISE;
+}
 
 /** BIRD 2.0's hash of an IPv4 network (`net_hash_ip4`); a slot's home is its top bits. */
 export function hashV4(addr: number, len: number): number {
@@ -223,12 +244,16 @@ export class DestTable<V> {
   /**
    * Whether an entry just stored at slot `at`, whose home is `home`, landed
    * LONG_RUN or more slots past it while the table may still grow for that
-   * (see the header: ordered input into a table still small).
+   * (see the header: ordered input into a table still small), and the run
+   * is one that random input would make at this load less than once in
+   * e^RUN_SURPRISE inserts (`surprising`): a table fed at random is grown
+   * by its load alone, at 0.7.
    */
   #longRun(at: number, home: number): boolean {
     const size = this.#mask + 1;
     return (
       ((at - home) & this.#mask) >= LONG_RUN &&
+      surprising((at - home) & this.#mask, this.#v4 / size) &&
       size < SPARSE_LIMIT &&
       size < SPARSE_SLOTS * this.#v4
     );
