@@ -71,8 +71,8 @@ const RUN_SURPRISE = 25;
  * at load `a` for random input. In linear probing, the chance of that falls
  * as e^(-d·(a − 1 − ln a)): the rate at which d slots' worth of Poisson
  * arrivals of mean a would overflow d slots. At load 0.48 (a full table
- * of 1,000,000 in 2^21 slots) a run of 32 comes about once in 1,000 inserts;
- * so does one of 115 only once in 10^11.
+ * of 1,000,000 in 2^21 slots) a run of 32 comes about once in 1,000 inserts,
+ * one of 115 only once in 10^11.
  */
 function surprising(d: number, a: number): boolean {
   return d * (a - 1 - Math.log(a)) >= RUN_SURPRISE;
