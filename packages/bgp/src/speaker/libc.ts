@@ -258,6 +258,9 @@ export function tcpSocket(family: 4 | 6, opts: SocketOptions = {}): number {
     if (opts.ttl !== undefined) {
       const [lvl, name] = family === 6 ? [IPPROTO_IPV6, IPV6_UNICAST_HOPS] : [IPPROTO_IP, IP_TTL];
       check("setsockopt(TTL)", c.setsockopt(fd, lvl, name, int(opts.ttl), 4));
+      // The dual-stack listener answers IPv4 peers at the IPv4 level.
+      if (family === 6 && opts.localAddress === "::")
+        check("setsockopt(IP_TTL)", c.setsockopt(fd, IPPROTO_IP, IP_TTL, int(opts.ttl), 4));
     }
     if (opts.minTtl !== undefined) {
       const [lvl, name] = family === 6 ? [IPPROTO_IPV6, IPV6_MINHOPCOUNT] : [IPPROTO_IP, IP_MINTTL];
@@ -287,6 +290,22 @@ export function setMinTtl(fd: number, family: 4 | 6, minTtl: number): void {
     // Also right for an IPv4 peer on a dual-stack IPv6 socket (checked at the IPv4 level).
     check("setsockopt(IP_MINTTL)", c.setsockopt(fd, IPPROTO_IP, IP_MINTTL, int(minTtl), 4));
   }
+}
+
+/**
+ * Sets the outgoing TTL / hop limit on an existing socket: an accepted
+ * connection gets its peer's (255 for GTSM, RFC 5082 §3; the multihop count;
+ * 1 for a direct eBGP peer) instead of the listener's.
+ */
+export function setTtl(fd: number, family: 4 | 6, ttl: number): void {
+  const c = libc();
+  if (family === 6)
+    check(
+      "setsockopt(IPV6_UNICAST_HOPS)",
+      c.setsockopt(fd, IPPROTO_IPV6, IPV6_UNICAST_HOPS, int(ttl), 4),
+    );
+  // Also right for an IPv4 peer on a dual-stack IPv6 socket (sent at the IPv4 level).
+  else check("setsockopt(IP_TTL)", c.setsockopt(fd, IPPROTO_IP, IP_TTL, int(ttl), 4));
 }
 
 /** listen(2) on a bound socket. */

@@ -11,7 +11,7 @@ import {
 } from "../fsm/index.js";
 import { CeaseSubcode, ErrorCode, notificationName } from "../wire/constants.js";
 import type { PeerConfig } from "./config.js";
-import { setMinTtl } from "./libc.js";
+import { setMinTtl, setTtl } from "./libc.js";
 import { familyName } from "./open-map.js";
 import type {
   LastError,
@@ -140,12 +140,19 @@ export function sessionInfo(s: NegotiatedSession): SessionInfo {
   };
 }
 
-/** GTSM on an accepted socket: drop segments with TTL below `minTtl` (RFC 5082 §3). */
-export function applyMinTtl(socket: Socket, minTtl: number): void {
+/**
+ * An accepted socket takes its peer's TTL settings, as BIRD's
+ * `bgp_incoming_connection` does: the outgoing `ttl` (the listener sends 255
+ * so that a GTSM peer's SYN-ACK passes) and, for GTSM, the minimum incoming
+ * TTL `minTtl` below which segments are dropped (RFC 5082 §3).
+ */
+export function applyTtl(socket: Socket, ttl: number, minTtl?: number): void {
   const fd = (socket as unknown as { _handle?: { fd?: number } })._handle?.fd;
   if (fd === undefined || fd < 0) return;
+  const family = normalise(socket.remoteAddress ?? "").includes(":") ? 6 : 4;
   try {
-    setMinTtl(fd, normalise(socket.remoteAddress ?? "").includes(":") ? 6 : 4, minTtl);
+    setTtl(fd, family, ttl);
+    if (minTtl !== undefined) setMinTtl(fd, family, minTtl);
   } catch {
     // the socket may already be closed
   }

@@ -74,7 +74,7 @@ import { PeerRib } from "./peer-rib.js";
 import { ReadTurns } from "./read-turns.js";
 import { errorEvent, notificationReply } from "./replies.js";
 import { SendHoldTimer, sendHoldSeconds } from "./send-hold.js";
-import { applyMinTtl, lastError, normalise, peerStatus, sessionInfo } from "./session-info.js";
+import { applyTtl, lastError, normalise, peerStatus, sessionInfo } from "./session-info.js";
 import {
   fsmOptions,
   localCapabilities,
@@ -416,8 +416,8 @@ export class PeerSession extends EventEmitter<SessionEvents> {
     socket.on("close", () => this.guard("close", conn, closed));
     socket.on("end", () => this.guard("end", conn, closed));
     socket.on("error", () => this.guard("socket error", conn, closed));
-    const p = this.settings.peer;
-    if (p.ttlSecurity !== undefined) applyMinTtl(socket, 256 - p.ttlSecurity);
+    // An outgoing socket got these before its SYN (connect()).
+    if (direction === "incoming") applyTtl(socket, this.ttl(), this.minTtl());
     return conn;
   }
 
@@ -762,11 +762,24 @@ export class PeerSession extends EventEmitter<SessionEvents> {
     this.lastErr = lastError(err, this.wallOffset);
   }
 
+  /** TTL of our packets: 255 for GTSM (RFC 5082 §3), else the multihop count, 64 iBGP, 1 eBGP. */
+  private ttl(): number {
+    const p = this.settings.peer;
+    const internal = this.settings.peerAs === this.localAs || this.settings.peerAs === "internal";
+    return p.ttlSecurity !== undefined ? 255 : (p.multihop ?? (internal ? 64 : 1));
+  }
+
+  /** GTSM: the lowest TTL accepted from a peer at most `ttlSecurity` hops away (RFC 5082 §3). */
+  private minTtl(): number | undefined {
+    const hops = this.settings.peer.ttlSecurity;
+    return hops === undefined ? undefined : 256 - hops;
+  }
+
   private connect(): void {
     if (this.pendingOut || this.destroyed) return;
     const p = this.settings.peer;
-    const internal = this.settings.peerAs === this.localAs || this.settings.peerAs === "internal";
-    const ttl = p.ttlSecurity !== undefined ? 255 : (p.multihop ?? (internal ? 64 : 1));
+    const ttl = this.ttl();
+    const minTtl = this.minTtl();
     let sock: Socket;
     try {
       sock = connectTcp({
@@ -774,7 +787,7 @@ export class PeerSession extends EventEmitter<SessionEvents> {
         remotePort: p.port,
         ...(p.localAddress ? { localAddress: p.localAddress } : {}),
         ttl,
-        ...(p.ttlSecurity !== undefined ? { minTtl: 256 - p.ttlSecurity } : {}),
+        ...(minTtl !== undefined ? { minTtl } : {}),
         ...(p.password ? { md5: p.password } : {}),
         ...(this.host.netns ? { netns: this.host.netns } : {}),
       });

@@ -1,6 +1,7 @@
 // Session behaviour against real peers: 4-octet AS through a 2-octet-only
 // peer, hold timer expiry and recovery, reconnect back-off, administrative
-// shutdown with RFC 9003 messages both ways, route refresh, TCP-MD5, GTSM,
+// shutdown with RFC 9003 messages both ways, route refresh, TCP-MD5, GTSM
+// (both directions; TTL of accepted sessions),
 // dynamic neighbors and peers added and removed at run time.
 import {
   requirePrereqs,
@@ -21,7 +22,7 @@ import {
   TORTIE4,
 } from "./interop.fixture.js";
 
-const skip = requirePrereqs(["root", "bird", "frr", "exabgp"]);
+const skip = requirePrereqs(["root", "bird", "frr", "exabgp", "nft"]);
 
 describe.skipIf(skip)("sessions against BIRD and FRR", () => {
   const tb = useTestbed();
@@ -360,6 +361,78 @@ describe.skipIf(skip)("sessions against BIRD and FRR", () => {
       peers: [{ address: PEER4, asn: 65001, connectRetryTime: 1, ttlSecurity: 1 }],
     });
     await Promise.all([established(tortie, PEER4), bird.waitEstablished("tortie")]);
+  });
+
+  it("GTSM when only BIRD connects: the listener's SYN-ACK and the accepted session carry TTL 255", async () => {
+    // Tortie never connects, so the session can only come up on BIRD's
+    // connection, whose socket drops anything under TTL 255 from the SYN-ACK on.
+    const topo = await pairTopology(tb);
+    const bird = tb.track(
+      await startBird(topo.host("peer"), {
+        routerId: PEER4,
+        localAs: 65001,
+        peers: [
+          {
+            name: "tortie",
+            neighbor: TORTIE4,
+            neighborAs: 65002,
+            ipv4: true,
+            extra: "  ttl security on;\n  connect retry time 1;",
+          },
+        ],
+      }),
+    );
+    const tortie = await startTortie(tb, topo, {
+      asn: 65002,
+      peers: [{ address: PEER4, asn: 65001, passive: true, ttlSecurity: 1 }],
+    });
+    await Promise.all([
+      established(tortie, PEER4, 30_000),
+      bird.waitEstablished("tortie", { timeoutMs: 30_000 }),
+    ]);
+  });
+
+  it("an accepted direct eBGP session sends TTL 1 (the peer's), not the listener's 255", async () => {
+    const topo = await pairTopology(tb);
+    const peer = topo.host("peer");
+    // Count Tortie's segments arriving at the peer by TTL: those carrying BGP
+    // messages (longer than 60 bytes), and the SYN-ACK. A bare ACK the kernel
+    // sends between accept() and the setsockopt is not counted.
+    await peer.exec(["nft", "-f", "-"], {
+      input: `table ip ttl { chain in {
+        type filter hook input priority 0;
+        ip saddr ${TORTIE4} tcp sport 179 ip length > 60 ip ttl 1 counter
+        ip saddr ${TORTIE4} tcp sport 179 ip length > 60 ip ttl != 1 counter
+        ip saddr ${TORTIE4} tcp sport 179 tcp flags & syn != 0 ip ttl 255 counter
+      }
+      }`,
+    });
+    const bird = tb.track(
+      await startBird(topo.host("peer"), {
+        routerId: PEER4,
+        localAs: 65001,
+        peers: [
+          {
+            name: "tortie",
+            neighbor: TORTIE4,
+            neighborAs: 65002,
+            ipv4: true,
+            extra: "  connect retry time 1;",
+          },
+        ],
+      }),
+    );
+    const tortie = await startTortie(tb, topo, {
+      asn: 65002,
+      peers: [{ address: PEER4, asn: 65001, passive: true }],
+    });
+    await Promise.all([established(tortie, PEER4), bird.waitEstablished("tortie")]);
+    const out = (await peer.exec(["nft", "list", "chain", "ip", "ttl", "in"])).stdout;
+    const counts = [...out.matchAll(/packets (\d+)/g)].map((m) => Number(m[1]));
+    // The SYN-ACK leaves the listener at 255; every BGP message at 1.
+    expect(counts[0]).toBeGreaterThanOrEqual(2); // OPEN, KEEPALIVE
+    expect(counts[1]).toBe(0);
+    expect(counts[2]).toBeGreaterThanOrEqual(1);
   });
 
   it("dynamic neighbors: nodes in a prefix connect without being configured, and go when they leave", async () => {

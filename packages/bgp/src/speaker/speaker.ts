@@ -219,6 +219,10 @@ export class Speaker extends EventEmitter<SpeakerEvents> {
         {
           address: config.listen.address,
           port: config.listen.port,
+          // 255, as BIRD's and FRR's listeners: the SYN-ACK must pass a GTSM
+          // peer's minimum TTL (RFC 5082 §3); each accepted socket then takes
+          // its own peer's TTL (session.ts).
+          ttl: 255,
           ...(config.netns ? { netns: config.netns } : {}),
         },
         (sock) => s.onIncoming(sock),

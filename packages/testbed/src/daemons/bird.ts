@@ -267,7 +267,9 @@ export class Bird extends Daemon {
     return this.waitFor(
       async () => {
         const p = await this.protocol(name);
-        return p?.info.startsWith("Established") ? p : undefined;
+        if (p?.info.startsWith("Established")) return p;
+        // Not yet: the state and BIRD's last error go into a timeout's message.
+        throw new Error(p ? `${p.state} since ${p.since}: ${p.info}` : `no protocol ${name}`);
       },
       { what: `protocol ${name} Established`, ...opts },
     );
