@@ -34,6 +34,7 @@ import { parseArgs } from "node:util";
 import {
   type Bird,
   createTopology,
+  type Host,
   missingPrereqs,
   sleep,
   startBird,
@@ -47,9 +48,11 @@ import {
   cpuMs,
   loadAverage,
   mainThreadCpuMs,
+  minorFaults,
   nowMs,
   peakRssMb,
   runqueueWaitMs,
+  threadCpuMs,
 } from "./session/proc.js";
 import { sourceVersion } from "./session/provenance.js";
 import {
@@ -88,6 +91,25 @@ if (!(N > 0 && FEEDERS >= 1 && FEEDERS <= 50 && RUNS >= 1))
 const EXPECT = N * FEEDERS;
 const TIMEOUT_S = Number(opt.timeout);
 const POLL_MS = opt["poll-ms"] === undefined ? undefined : Number(opt["poll-ms"]);
+// BENCH_NSTAT=1: print the receiver's namespace's TCP counters that moved in each run.
+const NSTAT = process.env.BENCH_NSTAT !== undefined;
+// BENCH_THREADS=1: print the CPU each of the receiver's threads used in each run.
+const THREADS = process.env.BENCH_THREADS !== undefined;
+
+/** TcpExt and Tcp counters of a host's network namespace (/proc/net/netstat, /proc/net/snmp). */
+async function tcpCounters(host: Host): Promise<Map<string, number>> {
+  const out = new Map<string, number>();
+  for (const file of ["/proc/net/netstat", "/proc/net/snmp"]) {
+    const lines = (await host.exec(["cat", file])).stdout.trim().split("\n");
+    for (let i = 0; i + 1 < lines.length; i += 2) {
+      const names = lines[i]!.split(/\s+/);
+      const values = lines[i + 1]!.split(/\s+/);
+      if (names[0] !== "TcpExt:" && names[0] !== "Tcp:") continue;
+      for (let k = 1; k < names.length; k++) out.set(names[k]!, Number(values[k]));
+    }
+  }
+  return out;
+}
 const TORTIE_EXPORT = opt["tortie-export"];
 if (TORTIE_EXPORT !== "none" && TORTIE_EXPORT !== "all")
   throw new Error("--tortie-export must be none or all");
@@ -188,8 +210,11 @@ try {
       try {
         const cpu0 = cpuMs(rx.pid);
         const main0 = mainThreadCpuMs(rx.pid);
+        const faults0 = minorFaults(rx.pid);
         const feed0 = feedersCpu();
         const wait0 = feedersWait();
+        const nstat0 = NSTAT ? await tcpCounters(topo.host("rx")) : undefined;
+        const threads0 = THREADS ? threadCpuMs(rx.pid) : undefined;
         await Promise.all(ctl.map((c) => c.cmd("enable receiver")));
         const t0 = await waitFor(
           async () => {
@@ -244,8 +269,24 @@ try {
         await watchUp;
         const cpu = cpuMs(rx.pid) - cpu0;
         const mainCpu = mainThreadCpuMs(rx.pid) - main0;
+        const faults = minorFaults(rx.pid) - faults0;
         const feedCpu = feedersCpu() - feed0;
         const feedWait = feedersWait() - wait0;
+        if (threads0) {
+          const used = [...threadCpuMs(rx.pid)]
+            .map(([k, v]) => [k, v - (threads0.get(k) ?? 0)] as const)
+            .filter(([, v]) => v > 0);
+          console.log(
+            `run ${run} ${who}: threads' CPU ms: ${used.map(([k, v]) => `${k} ${num(v)}`).join(", ")}`,
+          );
+        }
+        if (nstat0) {
+          const now = await tcpCounters(topo.host("rx"));
+          const moved = [...now].filter(([k, v]) => v !== (nstat0.get(k) ?? 0));
+          console.log(
+            `run ${run} ${who}: receiver's TCP counters: ${moved.map(([k, v]) => `${k} +${num(v - (nstat0.get(k) ?? 0))}`).join(", ")}`,
+          );
+        }
         await sleep(1000);
         const row: Row = {
           who,
@@ -261,7 +302,7 @@ try {
         };
         rows.push(row);
         console.log(
-          `run ${run} ${who}: ${num(row.wallMs)} ms wall, ${num(row.cpuMs)} ms CPU (main thread ${num(mainCpu)} ms; feeders ${num(row.feedCpuMs)} ms, waited ${num(row.feedWaitMs)} ms for a CPU; last session up after ${num(row.allUpMs)} ms), peak RSS ${num(row.rssMb)} MiB${row.logKb !== undefined ? `, ${num(row.logKb)} KiB of log` : ""}; load ${row.load}`,
+          `run ${run} ${who}: ${num(row.wallMs)} ms wall, ${num(row.cpuMs)} ms CPU (main thread ${num(mainCpu)} ms, ${num(faults)} page faults; feeders ${num(row.feedCpuMs)} ms, waited ${num(row.feedWaitMs)} ms for a CPU; last session up after ${num(row.allUpMs)} ms), peak RSS ${num(row.rssMb)} MiB${row.logKb !== undefined ? `, ${num(row.logKb)} KiB of log` : ""}; load ${row.load}`,
         );
       } finally {
         await Promise.all(ctl.map((c) => c.cmd("disable receiver")));

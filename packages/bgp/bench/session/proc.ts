@@ -25,6 +25,31 @@ export function mainThreadCpuMs(pid: number): number {
   return ((Number(f[11]) + Number(f[12])) * 1000) / USER_HZ;
 }
 
+/** utime + stime of each of `pid`'s threads, in milliseconds, keyed "tid name". */
+export function threadCpuMs(pid: number): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const t of readdirSync(`/proc/${pid}/task`)) {
+    try {
+      const text = readFileSync(`/proc/${pid}/task/${t}/stat`, "utf8");
+      const name = text.slice(text.indexOf("(") + 1, text.lastIndexOf(")"));
+      const f = text.slice(text.lastIndexOf(")") + 2).split(" ");
+      out.set(`${t} ${name}`, ((Number(f[11]) + Number(f[12])) * 1000) / USER_HZ);
+    } catch {
+      // (a thread that ended meanwhile)
+    }
+  }
+  return out;
+}
+
+/**
+ * Minor page faults of `pid` so far (all threads): each is a page of fresh
+ * memory touched for the first time, and on a VM a costly one.
+ */
+export function minorFaults(pid: number): number {
+  const text = readFileSync(`/proc/${pid}/stat`, "utf8");
+  return Number(text.slice(text.lastIndexOf(")") + 2).split(" ")[7]);
+}
+
 /**
  * How long `pid`'s threads together were runnable but not running — waiting
  * for a CPU another process or thread had — in milliseconds (the second

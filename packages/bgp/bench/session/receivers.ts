@@ -5,7 +5,15 @@
 // sockets (kept open), the Tortie library over IPC, the tortie-bgp daemon's
 // control socket, GoBGP's CLI (`gobgp global rib summary`).
 import { type ChildProcess, fork, spawn } from "node:child_process";
-import { closeSync, mkdtempSync, openSync, rmSync, statSync, writeFileSync } from "node:fs";
+import {
+  closeSync,
+  copyFileSync,
+  mkdtempSync,
+  openSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
 import { createConnection, type Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -295,8 +303,13 @@ export async function startTortieDaemon(
   const out = openSync(log, "w");
   // BENCH_DAEMON_CPU_PROF=<dir>: a CPU profile of the daemon's whole life is
   // written there when it exits (`node --cpu-prof`; SIGTERM ends it cleanly).
+  // BENCH_DAEMON_NODE_FLAGS="--flag …": node flags for trying settings (kept
+  // across the daemon's re-execution; `--trace-gc` prints to its log file).
   const prof = process.env.BENCH_DAEMON_CPU_PROF;
-  const node = prof ? ["--cpu-prof", "--cpu-prof-dir", prof] : [];
+  const node = [
+    ...(prof ? ["--cpu-prof", "--cpu-prof-dir", prof] : []),
+    ...(process.env.BENCH_DAEMON_NODE_FLAGS?.split(" ").filter(Boolean) ?? []),
+  ];
   const child = spawn(process.execPath, [...node, entry, "--config", file, "--socket", socket], {
     stdio: ["ignore", out, "inherit"],
   });
@@ -325,6 +338,7 @@ export async function startTortieDaemon(
         await exited;
         clearTimeout(t);
       }
+      if (process.env.BENCH_DAEMON_KEEP_LOG) copyFileSync(log, process.env.BENCH_DAEMON_KEEP_LOG);
       rmSync(dir, { recursive: true, force: true });
     },
   };

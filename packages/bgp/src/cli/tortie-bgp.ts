@@ -37,6 +37,7 @@ import { enabled, LOG_LEVELS, type LogLevel, levelOf } from "./log.js";
 import { reexec } from "./reexec.js";
 import { planReload } from "./reload.js";
 import { type StartupContext, startupMessage } from "./startup-errors.js";
+import { warmUpRib } from "./warm-up.js";
 
 // V8 flags first, before the speaker's code has run (jit-tuning.ts).
 tuneJit();
@@ -167,6 +168,13 @@ async function run(argv: string[]): Promise<number> {
     ctx.stage = "socket";
     accessSync(dirname(socketPath), constants.W_OK);
     server = await serveStatus(() => speaker, socketPath, state);
+    // The RIB's hot paths optimised before the first session (warm-up.ts);
+    // an optimisation only, so a failure is reported and the daemon goes on.
+    try {
+      warmUpRib();
+    } catch (e) {
+      console.error(`tortie-bgp: warm-up skipped: ${(e as Error).message}`);
+    }
     ctx.stage = "listen";
     speaker = await Speaker.start(config);
     speaker.originateBatch(routes);
