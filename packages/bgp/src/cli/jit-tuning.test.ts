@@ -39,6 +39,7 @@ describe("tortie-bgp's V8 tuning", () => {
         node,
         "--v8-pool-size=1",
         "--initial-old-space-size=64",
+        "--no-concurrent-recompilation",
         "--import",
         "tsx",
         "/opt/tortie/tortie-bgp.js",
@@ -49,6 +50,7 @@ describe("tortie-bgp's V8 tuning", () => {
         node,
         "--v8-pool-size=1",
         "--initial-old-space-size=64",
+        "--no-concurrent-recompilation",
         ...argv.slice(1),
       ]);
       // only what is missing (a user's own heap size, after ours, wins: V8 takes the last)
@@ -57,6 +59,7 @@ describe("tortie-bgp's V8 tuning", () => {
       ).toEqual([
         node,
         "--initial-old-space-size=64",
+        "--no-concurrent-recompilation",
         "--v8-pool-size=1",
         "--initial-old-space-size=128",
         ...argv.slice(1),

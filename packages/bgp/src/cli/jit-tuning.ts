@@ -39,6 +39,19 @@
 // TORTIE_BGP_REEXECUTED=1, so that a Node that did not keep the flag
 // cannot make it loop.
 //
+// TurboFan compiles on the main thread (`--no-concurrent-recompilation`),
+// the helper kept for the garbage collector. With the compiles on the
+// helper, the daemon's CPU in an ingest window was larger by about what the
+// helper used — 80–100 ms for one feeder × 1,000,000 prefixes, 35 compiles
+// and 129 ms of compile time, the largest #grow's loop (21.6 ms), decodeUpdate
+// (27.5) and update (17.0) — while compiled in place they cost the main
+// thread ~20 ms more. Alternating (table 25), with the warm-up of
+// warm-up.ts: ten feeders × 100,000, CPU 455 → 365 ms and 0.85× → 0.75×
+// BIRD's wall (10 runs each); one feeder × 1,000,000, CPU 625 → 510 ms and
+// the feeder's wait for a CPU 55 → 23 ms (12 runs each). The price is in a
+// cold export, whose compiles now pause it: advertising 100,000 routes to a
+// BIRD took 66 → 76 ms (BIRD 86–89), which the warm-up keeps from being 97.
+//
 // A starting heap sized for a daemon. V8 starts a process with an
 // old-generation limit of a few MB and marks the whole heap each time it is
 // reached while the heap grows: a fresh daemon taking a full table did one
@@ -61,10 +74,11 @@ export function tuneJit(): void {
   setFlagsFromString(JIT_FLAGS);
 }
 
-/** Node flags the daemon's process must start with: one helper thread for V8, a daemon's starting heap (see the header). */
+/** Node flags the daemon's process must start with: one helper thread for V8, a daemon's starting heap, compiles on the main thread (see the header). */
 export const V8_PROCESS_FLAGS: readonly string[] = [
   "--v8-pool-size=1",
   "--initial-old-space-size=64",
+  "--no-concurrent-recompilation",
 ];
 
 /** The environment variable that chooses V8's threads: `one` (the default) or `default`. */

@@ -79,9 +79,13 @@ describe("tortie-bgp runs with one helper thread for V8", () => {
     });
     expect(d.child.exitCode).toBeNull();
     const argv = d.cmdline();
-    expect(argv.slice(1, 3)).toEqual(["--v8-pool-size=1", "--initial-old-space-size=64"]);
+    expect(argv.slice(1, 4)).toEqual([
+      "--v8-pool-size=1",
+      "--initial-old-space-size=64",
+      "--no-concurrent-recompilation",
+    ]);
     // Node's own flags and the script's arguments survive, in order.
-    expect(argv.slice(3)).toEqual([
+    expect(argv.slice(4)).toEqual([
       "--import",
       TSX,
       ENTRY,
@@ -106,6 +110,7 @@ describe("tortie-bgp runs with one helper thread for V8", () => {
     });
     expect(d.cmdline()).not.toContain("--v8-pool-size=1");
     expect(d.cmdline()).not.toContain("--initial-old-space-size=64");
+    expect(d.cmdline()).not.toContain("--no-concurrent-recompilation");
   }, 30_000);
 
   it("refuses a misspelt setting before anything starts (exit 2)", async () => {

@@ -15,10 +15,13 @@
 //       prints the answer.
 //   tortie-bgp --version
 // SIGHUP re-reads the configuration and applies only the difference (reload.ts).
-// The speaker runs with one helper thread for V8 and a daemon's starting
-// heap: `run` re-executes itself once with `node --v8-pool-size=1
-// --initial-old-space-size=64` (same PID; jit-tuning.ts says why);
-// TORTIE_BGP_V8_THREADS=default runs as Node starts (four helper threads).
+// The speaker runs with one helper thread for V8 (its garbage collector's),
+// compiles on the main thread and a daemon's starting heap: `run`
+// re-executes itself once with `node --v8-pool-size=1
+// --initial-old-space-size=64 --no-concurrent-recompilation` (same PID;
+// jit-tuning.ts says why); TORTIE_BGP_V8_THREADS=default runs as Node
+// starts (four helper threads). Before the first session it warms its RIB
+// up on scratch tables (warm-up.ts).
 // Every start-up failure is one line on stderr naming the address, port or
 // path and the likely cause (startup-errors.ts), exit status 1; a wrong
 // command line is one line and the usage, exit status 2.
@@ -49,6 +52,7 @@ const USAGE = `usage:
       [--log-interval SECONDS]                 how often the per-peer route counts are written (10; 0: at End-of-RIB only)
       environment: TORTIE_BGP_V8_THREADS=one   (the default) one helper thread for V8, re-executing with
                                                node --v8-pool-size=1 --initial-old-space-size=64
+                                               --no-concurrent-recompilation
                    TORTIE_BGP_V8_THREADS=default  run as node starts (V8's background threads and heap sizing)
   tortie-bgp status [--socket PATH] [--table] [--routes [PEER]]
   tortie-bgp control [--socket PATH] '{"cmd":"add-peer","peer":{"address":"192.0.2.1","asn":64512}}'

@@ -7,17 +7,16 @@
 // user's process is its own.
 //
 // Why. A daemon's first export and first full table run in code V8 has not
-// optimised yet; it optimises the hot functions on its helper thread while
-// the main thread goes on unoptimised (jit-tuning.ts). Advertising 100,000
-// routes to a BIRD takes ~70 ms, a third of it in that state. Doing the
-// same work once on a scratch table, before any session, moves those
-// compiles to start-up. It also sets up the destination table's growth and
-// the heap the real table then reuses. Measured on 2 vCPUs, alternating
-// with and without, 8 runs each (docs/benchmarks/bgp-ingest.md, table 25):
-// - one BIRD feeder × 1,000,000 prefixes: the daemon's CPU in the window
-//   fell from 525 to 485 ms (main thread 435 → 395 ms), and its page faults
-//   from 12,300 to 10,100;
-// - advertising 100,000 routes: about the same wall (69.5 against 68 ms).
+// optimised yet, and the daemon compiles on its main thread
+// (jit-tuning.ts): each TurboFan compile pauses it. Doing the same work once
+// on a scratch table, before any session, moves those compiles to start-up.
+// It also sets up the heap the real table then reuses. Measured on 2 vCPUs,
+// alternating, 6–8 runs each (docs/benchmarks/bgp-ingest.md, table 25):
+// - advertising 100,000 routes to a BIRD, compiles on the main thread:
+//   97 ms without the warm-up, 76 ms with it (BIRD 86–109 ms);
+// - one BIRD feeder × 1,000,000 prefixes, compiles on the helper: the
+//   daemon's CPU in the window fell from 525 to 485 ms (main thread
+//   435 → 395 ms), and its page faults from 12,300 to 10,100.
 // The price: ~140 ms of CPU at start and ~17 MiB more peak RSS.
 import { packV4 } from "../rib/pack.js";
 import { Rib } from "../rib/rib.js";
