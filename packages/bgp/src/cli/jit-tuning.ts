@@ -50,7 +50,8 @@
 // BIRD's wall (10 runs each); one feeder × 1,000,000, CPU 625 → 510 ms and
 // the feeder's wait for a CPU 55 → 23 ms (12 runs each). The price is in a
 // cold export, whose compiles now pause it: advertising 100,000 routes to a
-// BIRD took 66 → 76 ms (BIRD 86–89), which the warm-up keeps from being 97.
+// BIRD took 66–74 → 76–87 ms in two alternations (BIRD 86–108), which the
+// warm-up keeps from being 97.
 //
 // A starting heap sized for a daemon. V8 starts a process with an
 // old-generation limit of a few MB and marks the whole heap each time it is
