@@ -9,10 +9,10 @@
 //   npx tsx packages/bgp/bench/export-warmup.ts [--prefixes N]
 //   node --import tsx --no-opt packages/bgp/bench/export-warmup.ts   # unoptimised throughout
 import { parseArgs } from "node:util";
+import { scratchTable } from "../src/cli/warm-up.js";
 import { packV4 } from "../src/rib/pack.js";
 import { Rib } from "../src/rib/rib.js";
 import { codecContext } from "../src/wire/context.js";
-import type { Prefix } from "../src/wire/prefix.js";
 
 const { values } = parseArgs({ options: { prefixes: { type: "string", default: "100000" } } });
 const n = Number(values.prefixes);
@@ -22,19 +22,8 @@ const rib = new Rib({ localAs: 65001, routerId: "192.0.2.1" });
 const peers = ["192.0.2.3", "192.0.2.4"];
 for (const [i, id] of peers.entries())
   rib.addPeer({ id, address: id, asn: 65003 + i, localAddress: "192.0.2.1" });
-const base = 0xc6120000; // 198.18.0.0
-for (let i = 0; i < n; i += 10_000) {
-  const chunk: Prefix[] = [];
-  for (let j = i; j < Math.min(n, i + 10_000); j++) {
-    const a = (base + j) >>> 0;
-    chunk.push({
-      afi: 1,
-      length: 32,
-      bytes: Uint8Array.of(a >>> 24, (a >>> 16) & 255, (a >>> 8) & 255, a & 255),
-    });
-  }
-  rib.originate(chunk, { attributes: [] });
-}
+const table = scratchTable(n);
+for (let i = 0; i < n; i += 10_000) rib.originate(table.slice(i, i + 10_000), { attributes: [] });
 const ctx = codecContext({ fourOctetAs: true });
 for (const [i, id] of peers.entries()) {
   const before = process.cpuUsage();

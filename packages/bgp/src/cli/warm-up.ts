@@ -45,6 +45,20 @@ const LOCAL = "192.0.2.1";
 const PEER = "192.0.2.3";
 const BASE = 0xc6120000; // 198.18.0.0
 
+/** `n` /32s from 198.18.0.0 up (benchmarking addresses, RFC 2544), as prefixes. */
+export function scratchTable(n: number): Prefix[] {
+  const table: Prefix[] = [];
+  for (let j = 0; j < n; j++) {
+    const a = (BASE + j) >>> 0;
+    table.push({
+      afi: 1,
+      length: 32,
+      bytes: Uint8Array.of(a >>> 24, (a >>> 16) & 255, (a >>> 8) & 255, a & 255),
+    });
+  }
+  return table;
+}
+
 /**
  * Runs the RIB's originate and export paths over scratch tables so that V8
  * optimises them before the daemon's first session (see the file header).
@@ -59,16 +73,7 @@ export function warmUpRib(opts: WarmUpOptions = {}): WarmUpResult {
   for (let round = 0; round < rounds; round++) {
     const rib = new Rib({ localAs: 65001, routerId: LOCAL });
     rib.addPeer({ id: PEER, address: PEER, asn: 65002, localAddress: LOCAL });
-    const table: Prefix[] = [];
-    for (let j = 0; j < n; j++) {
-      const a = (BASE + j) >>> 0;
-      table.push({
-        afi: 1,
-        length: 32,
-        bytes: Uint8Array.of(a >>> 24, (a >>> 16) & 255, (a >>> 8) & 255, a & 255),
-      });
-    }
-    rib.originate(table, { attributes: [] });
+    rib.originate(scratchTable(n), { attributes: [] });
     const ctx = codecContext({ fourOctetAs: true });
     const out = rib.startExport(PEER, { incremental: true });
     while (out.pendingCount > 0 || rib.exportFeeding(PEER)) {

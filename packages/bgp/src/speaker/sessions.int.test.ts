@@ -9,6 +9,7 @@ import {
   startBird,
   startExabgp,
   startFrr,
+  type Topology,
   useTestbed,
   waitFor,
 } from "@tortie/testbed";
@@ -339,23 +340,19 @@ describe.skipIf(skip)("sessions against BIRD and FRR", () => {
     await Promise.all([established(multi, "192.0.2.1"), bird.waitEstablished("tortie")]);
   });
 
-  it("GTSM (ttlSecurity) with BIRD's `ttl security on`", async () => {
-    const topo = await pairTopology(tb);
-    const bird = tb.track(
+  /** BIRD (AS 65001) on the pair topology's peer host, peering with Tortie (AS 65002); `extra` goes into its protocol. */
+  const birdPeer = async (topo: Topology, extra: string) =>
+    tb.track(
       await startBird(topo.host("peer"), {
         routerId: PEER4,
         localAs: 65001,
-        peers: [
-          {
-            name: "tortie",
-            neighbor: TORTIE4,
-            neighborAs: 65002,
-            ipv4: true,
-            extra: "  ttl security on;",
-          },
-        ],
+        peers: [{ name: "tortie", neighbor: TORTIE4, neighborAs: 65002, ipv4: true, extra }],
       }),
     );
+
+  it("GTSM (ttlSecurity) with BIRD's `ttl security on`", async () => {
+    const topo = await pairTopology(tb);
+    const bird = await birdPeer(topo, "  ttl security on;");
     const tortie = await startTortie(tb, topo, {
       asn: 65002,
       peers: [{ address: PEER4, asn: 65001, connectRetryTime: 1, ttlSecurity: 1 }],
@@ -367,21 +364,7 @@ describe.skipIf(skip)("sessions against BIRD and FRR", () => {
     // Tortie never connects, so the session can only come up on BIRD's
     // connection, whose socket drops anything under TTL 255 from the SYN-ACK on.
     const topo = await pairTopology(tb);
-    const bird = tb.track(
-      await startBird(topo.host("peer"), {
-        routerId: PEER4,
-        localAs: 65001,
-        peers: [
-          {
-            name: "tortie",
-            neighbor: TORTIE4,
-            neighborAs: 65002,
-            ipv4: true,
-            extra: "  ttl security on;\n  connect retry time 1;",
-          },
-        ],
-      }),
-    );
+    const bird = await birdPeer(topo, "  ttl security on;\n  connect retry time 1;");
     const tortie = await startTortie(tb, topo, {
       asn: 65002,
       peers: [{ address: PEER4, asn: 65001, passive: true, ttlSecurity: 1 }],
@@ -407,21 +390,7 @@ describe.skipIf(skip)("sessions against BIRD and FRR", () => {
       }
       }`,
     });
-    const bird = tb.track(
-      await startBird(topo.host("peer"), {
-        routerId: PEER4,
-        localAs: 65001,
-        peers: [
-          {
-            name: "tortie",
-            neighbor: TORTIE4,
-            neighborAs: 65002,
-            ipv4: true,
-            extra: "  connect retry time 1;",
-          },
-        ],
-      }),
-    );
+    const bird = await birdPeer(topo, "  connect retry time 1;");
     const tortie = await startTortie(tb, topo, {
       asn: 65002,
       peers: [{ address: PEER4, asn: 65001, passive: true }],
