@@ -9,10 +9,8 @@
 //   npx tsx packages/bgp/bench/export-warmup.ts [--prefixes N]
 //   node --import tsx --no-opt packages/bgp/bench/export-warmup.ts   # unoptimised throughout
 import { parseArgs } from "node:util";
-import { scratchTable } from "../src/cli/warm-up.js";
-import { packV4 } from "../src/rib/pack.js";
+import { exportAll, scratchTable } from "../src/cli/warm-up.js";
 import { Rib } from "../src/rib/rib.js";
-import { codecContext } from "../src/wire/context.js";
 
 const { values } = parseArgs({ options: { prefixes: { type: "string", default: "100000" } } });
 const n = Number(values.prefixes);
@@ -24,18 +22,9 @@ for (const [i, id] of peers.entries())
   rib.addPeer({ id, address: id, asn: 65003 + i, localAddress: "192.0.2.1" });
 const table = scratchTable(n);
 for (let i = 0; i < n; i += 10_000) rib.originate(table.slice(i, i + 10_000), { attributes: [] });
-const ctx = codecContext({ fourOctetAs: true });
 for (const [i, id] of peers.entries()) {
   const before = process.cpuUsage();
-  const out = rib.startExport(id, { incremental: true });
-  let routes = 0;
-  let octets = 0;
-  while (out.pendingCount > 0 || rib.exportFeeding(id)) {
-    const b = out.pendingCount > 0 ? out.takePacked(4096) : rib.feedExport(id, 4096);
-    if (!b) break;
-    for (const g of b.announce4) routes += g.v4.length;
-    octets += packV4(b.announce4, b.withdraw4, ctx)?.bytes.length ?? 0;
-  }
+  const { routes, octets } = exportAll(rib, id);
   const used = process.cpuUsage(before);
   const ms = (used.user + used.system) / 1000;
   console.log(

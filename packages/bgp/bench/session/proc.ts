@@ -6,12 +6,25 @@ import { loadavg } from "node:os";
 
 const USER_HZ = 100;
 
+/**
+ * The fields of a /proc `stat` file after the command name (which is in
+ * parentheses and may hold spaces): [0] is the state, [7] minflt, [11] utime,
+ * [12] stime.
+ */
+function statFields(path: string): string[] {
+  const text = readFileSync(path, "utf8");
+  return text.slice(text.lastIndexOf(")") + 2).split(" ");
+}
+
+/** utime + stime from a /proc `stat` file, in milliseconds. */
+function statCpuMs(path: string): number {
+  const f = statFields(path);
+  return ((Number(f[11]) + Number(f[12])) * 1000) / USER_HZ;
+}
+
 /** utime + stime of `pid`, in milliseconds. */
 export function cpuMs(pid: number): number {
-  const text = readFileSync(`/proc/${pid}/stat`, "utf8");
-  // Fields after the command name, which is in parentheses and may hold spaces.
-  const f = text.slice(text.lastIndexOf(")") + 2).split(" ");
-  return ((Number(f[11]) + Number(f[12])) * 1000) / USER_HZ;
+  return statCpuMs(`/proc/${pid}/stat`);
 }
 
 /**
@@ -20,9 +33,7 @@ export function cpuMs(pid: number): number {
  * compiler and GC helpers).
  */
 export function mainThreadCpuMs(pid: number): number {
-  const text = readFileSync(`/proc/${pid}/task/${pid}/stat`, "utf8");
-  const f = text.slice(text.lastIndexOf(")") + 2).split(" ");
-  return ((Number(f[11]) + Number(f[12])) * 1000) / USER_HZ;
+  return statCpuMs(`/proc/${pid}/task/${pid}/stat`);
 }
 
 /** utime + stime of each of `pid`'s threads, in milliseconds, keyed "tid name". */
@@ -30,10 +41,9 @@ export function threadCpuMs(pid: number): Map<string, number> {
   const out = new Map<string, number>();
   for (const t of readdirSync(`/proc/${pid}/task`)) {
     try {
-      const text = readFileSync(`/proc/${pid}/task/${t}/stat`, "utf8");
-      const name = text.slice(text.indexOf("(") + 1, text.lastIndexOf(")"));
-      const f = text.slice(text.lastIndexOf(")") + 2).split(" ");
-      out.set(`${t} ${name}`, ((Number(f[11]) + Number(f[12])) * 1000) / USER_HZ);
+      const path = `/proc/${pid}/task/${t}/stat`;
+      const name = readFileSync(`/proc/${pid}/task/${t}/comm`, "utf8").trim();
+      out.set(`${t} ${name}`, statCpuMs(path));
     } catch {
       // (a thread that ended meanwhile)
     }
@@ -46,8 +56,7 @@ export function threadCpuMs(pid: number): Map<string, number> {
  * memory touched for the first time, and on a VM a costly one.
  */
 export function minorFaults(pid: number): number {
-  const text = readFileSync(`/proc/${pid}/stat`, "utf8");
-  return Number(text.slice(text.lastIndexOf(")") + 2).split(" ")[7]);
+  return Number(statFields(`/proc/${pid}/stat`)[7]);
 }
 
 /**

@@ -74,14 +74,28 @@ export function warmUpRib(opts: WarmUpOptions = {}): WarmUpResult {
     const rib = new Rib({ localAs: 65001, routerId: LOCAL });
     rib.addPeer({ id: PEER, address: PEER, asn: 65002, localAddress: LOCAL });
     rib.originate(scratchTable(n), { attributes: [] });
-    const ctx = codecContext({ fourOctetAs: true });
-    const out = rib.startExport(PEER, { incremental: true });
-    while (out.pendingCount > 0 || rib.exportFeeding(PEER)) {
-      const b = out.pendingCount > 0 ? out.takePacked(4096) : rib.feedExport(PEER, 4096);
-      if (!b) break;
-      for (const g of b.announce4) routes += g.v4.length;
-      octets += packV4(b.announce4, b.withdraw4, ctx)?.bytes.length ?? 0;
-    }
+    const r = exportAll(rib, PEER);
+    routes += r.routes;
+    octets += r.octets;
+  }
+  return { routes, octets };
+}
+
+/**
+ * A peer's whole initial export out of `rib`, as the speaker's out-queue
+ * makes it: fed from the Loc-RIB 4,096 destinations a step, recorded in
+ * the Adj-RIB-Out and packed into UPDATEs (packV4), which are dropped.
+ */
+export function exportAll(rib: Rib, peerId: string): WarmUpResult {
+  const ctx = codecContext({ fourOctetAs: true });
+  const out = rib.startExport(peerId, { incremental: true });
+  let routes = 0;
+  let octets = 0;
+  while (out.pendingCount > 0 || rib.exportFeeding(peerId)) {
+    const b = out.pendingCount > 0 ? out.takePacked(4096) : rib.feedExport(peerId, 4096);
+    if (!b) break;
+    for (const g of b.announce4) routes += g.v4.length;
+    octets += packV4(b.announce4, b.withdraw4, ctx)?.bytes.length ?? 0;
   }
   return { routes, octets };
 }
