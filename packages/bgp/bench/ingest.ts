@@ -13,7 +13,11 @@
 //            --poll-ms M (poll every receiver every M ms instead of 10 / GoBGP 100),
 //            --tortie-export none|all (none, the default: the Tortie receivers
 //            reject every route on export, as the BIRD receiver's `export none`;
-//            all: Tortie's default policy, re-advertising to every other feeder)
+//            all: Tortie's default policy, re-advertising to every other feeder),
+//            --feed bird|replay (bird, the default: BIRD feeders export their
+//            table in each run; replay: what each BIRD feeder sends is captured
+//            once and replayed by session/replay-feed.ts as fast as TCP takes
+//            it, so that the receiver, not the feeder, sets the pace)
 //
 // Each run starts every receiver afresh (so its peak RSS is its own), enables
 // the feeders' sessions towards it, and measures from Established (as the
@@ -28,7 +32,8 @@
 // holds back the tail of an export for up to ~3 s (REAL-PEERS.md).
 // Printed: each run, then medians per receiver with ratios to BIRD (of the
 // medians, and the median of each run's ratio to the BIRD run before it).
-import { readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import {
@@ -46,6 +51,7 @@ import { bundle } from "./session/bundle.js";
 import { benchPrefixes, describePrefixes } from "./session/prefixes.js";
 import {
   cpuMs,
+  cpuSplitMs,
   loadAverage,
   mainThreadCpuMs,
   minorFaults,
@@ -65,6 +71,7 @@ import {
   startReceiver,
   within,
 } from "./session/receivers.js";
+import { capture, ReplayFeeders } from "./session/replay-feeders.js";
 import { median, num, ratio, table } from "./session/stats.js";
 
 const { values: opt } = parseArgs({
@@ -77,6 +84,7 @@ const { values: opt } = parseArgs({
     timeout: { type: "string", default: "600" },
     "poll-ms": { type: "string" },
     "tortie-export": { type: "string", default: "none" },
+    feed: { type: "string", default: "bird" },
   },
 });
 const N = Number(opt.prefixes ?? (opt.full ? 1_000_000 : 100_000));
@@ -111,6 +119,8 @@ async function tcpCounters(host: Host): Promise<Map<string, number>> {
   return out;
 }
 const TORTIE_EXPORT = opt["tortie-export"];
+const FEED = opt.feed;
+if (FEED !== "bird" && FEED !== "replay") throw new Error("--feed must be bird or replay");
 if (TORTIE_EXPORT !== "none" && TORTIE_EXPORT !== "all")
   throw new Error("--tortie-export must be none or all");
 
@@ -141,12 +151,17 @@ interface Row {
 
 console.log(`packages/bgp/src at ${sourceVersion()}; ${new Date().toISOString()}`);
 console.log(
-  `ingest: ${FEEDERS} BIRD feeder(s) × ${describePrefixes(N)}; receivers ${names.join(", ")} (Tortie export ${TORTIE_EXPORT}); ${RUNS} run(s); load ${loadAverage()}`,
+  `ingest: ${FEEDERS} ${FEED === "bird" ? "BIRD feeder(s)" : "replay feeder(s) (BIRD's UPDATEs, captured)"} × ${describePrefixes(N)}; receivers ${names.join(", ")} (Tortie export ${TORTIE_EXPORT}); ${RUNS} run(s); load ${loadAverage()}`,
 );
 const bundles = {
   library: await bundle(new URL("./session/tortie-node.ts", import.meta.url).pathname),
   daemon: await bundle(new URL("../src/cli/tortie-bgp.ts", import.meta.url).pathname),
 };
+const replayEntry =
+  FEED === "replay"
+    ? await bundle(new URL("./session/replay-feed.ts", import.meta.url).pathname)
+    : undefined;
+const captureDir = mkdtempSync(join(tmpdir(), "tortie-bench-capture-"));
 const feeders: Feeder[] = Array.from({ length: FEEDERS }, (_, k) => ({
   address: `192.0.2.${11 + k}`,
   asn: 65011 + k,
@@ -191,8 +206,8 @@ try {
   const ctl = await Promise.all(birds.map((b) => BirdSocket.connect(b.ctl)));
   // The feeders' own pids (BIRD writes them; the Daemon's child may be a wrapper).
   const feederPids = birds.map((b) => Number(readFileSync(join(b.dir, "bird.pid"), "utf8")));
-  const feedersCpu = () => feederPids.reduce((a, pid) => a + cpuMs(pid), 0);
-  const feedersWait = () => feederPids.reduce((a, pid) => a + runqueueWaitMs(pid), 0);
+  const feedersCpu = (pids = feederPids) => pids.reduce((a, pid) => a + cpuMs(pid), 0);
+  const feedersWait = (pids = feederPids) => pids.reduce((a, pid) => a + runqueueWaitMs(pid), 0);
   await Promise.all(
     ctl.map((c) =>
       waitFor(async () => (await c.cmd("show route count")).includes(`${N} of ${N} routes`), {
@@ -203,31 +218,67 @@ try {
     ),
   );
   console.log(`feeders loaded in ${num((nowMs() - t) / 1000, 1)} s`);
+  // --feed replay: what each BIRD feeder sends, captured once, replayed in every run.
+  const captures = feeders.map((_, k) => join(captureDir, `feeder${k}.bin`));
+  if (replayEntry)
+    for (const [k, c] of ctl.entries()) {
+      const got = await capture(
+        topo.host("rx"),
+        replayEntry,
+        c,
+        RX_ADDRESS,
+        RX_AS,
+        N,
+        captures[k]!,
+      );
+      console.log(`feeder ${k}: captured ${num(got.messages)} UPDATEs, ${num(got.octets)} octets`);
+    }
 
   for (let run = 1; run <= RUNS; run++) {
     for (const who of names) {
       const rx = await startReceiver(who, topo.host("rx"), feeders, bundles, TORTIE_EXPORT);
+      const replay = replayEntry
+        ? await ReplayFeeders.start(
+            feederHosts.map((h) => topo.host(h)),
+            feeders,
+            replayEntry,
+            captures,
+            RX_ADDRESS,
+          ).catch(async (e) => {
+            await rx.stop();
+            throw e;
+          })
+        : undefined;
+      const pids = replay?.pids ?? feederPids;
       try {
         const cpu0 = cpuMs(rx.pid);
         const main0 = mainThreadCpuMs(rx.pid);
         const faults0 = minorFaults(rx.pid);
-        const feed0 = feedersCpu();
-        const wait0 = feedersWait();
+        const feed0 = feedersCpu(pids);
+        const wait0 = feedersWait(pids);
         const nstat0 = NSTAT ? await tcpCounters(topo.host("rx")) : undefined;
         const threads0 = THREADS ? threadCpuMs(rx.pid) : undefined;
-        await Promise.all(ctl.map((c) => c.cmd("enable receiver")));
-        const t0 = await waitFor(
-          async () => {
-            const infos = await Promise.all(ctl.map((c) => c.protocolInfo("receiver")));
-            return infos.some((i) => i.startsWith("Established")) ? nowMs() : 0;
-          },
-          { intervalMs: 5, timeoutMs: 60_000, what: `${who}: a feeder session Established` },
-        );
+        const split0 = THREADS ? pids.map(cpuSplitMs) : undefined;
+        if (replay) replay.go();
+        else await Promise.all(ctl.map((c) => c.cmd("enable receiver")));
+        const t0 = replay
+          ? await within(replay.first(), 60_000)
+          : await waitFor(
+              async () => {
+                const infos = await Promise.all(ctl.map((c) => c.protocolInfo("receiver")));
+                return infos.some((i) => i.startsWith("Established")) ? nowMs() : 0;
+              },
+              { intervalMs: 5, timeoutMs: 60_000, what: `${who}: a feeder session Established` },
+            );
         // When the other sessions come up: a receiver busy with the first
         // sessions' tables may answer the later ones' OPENs late.
         const up = new Array<boolean>(ctl.length).fill(false);
         let allUp = Number.NaN;
         const watchUp = (async () => {
+          if (replay) {
+            allUp = await within(replay.last(), 60_000);
+            return;
+          }
           while (Number.isNaN(allUp) && nowMs() - t0 < 60_000) {
             const infos = await Promise.all(
               ctl.map((c, k) => (up[k] ? "Established" : c.protocolInfo("receiver"))),
@@ -240,7 +291,7 @@ try {
           }
         })();
         const wake = setInterval(() => {
-          for (const c of ctl) void c.cmd("show status").catch(() => {});
+          if (!replay) for (const c of ctl) void c.cmd("show status").catch(() => {});
         }, 50);
         let t1 = Number.NaN;
         let held = 0;
@@ -270,8 +321,8 @@ try {
         const cpu = cpuMs(rx.pid) - cpu0;
         const mainCpu = mainThreadCpuMs(rx.pid) - main0;
         const faults = minorFaults(rx.pid) - faults0;
-        const feedCpu = feedersCpu() - feed0;
-        const feedWait = feedersWait() - wait0;
+        const feedCpu = feedersCpu(pids) - feed0;
+        const feedWait = feedersWait(pids) - wait0;
         if (threads0) {
           const used = [...threadCpuMs(rx.pid)]
             .map(([k, v]) => [k, v - (threads0.get(k) ?? 0)] as const)
@@ -279,6 +330,10 @@ try {
           console.log(
             `run ${run} ${who}: threads' CPU ms: ${used.map(([k, v]) => `${k} ${num(v)}`).join(", ")}`,
           );
+          const split = pids.map(cpuSplitMs);
+          const user = split.reduce((a, s, k) => a + s.user - (split0?.[k]?.user ?? 0), 0);
+          const sys = split.reduce((a, s, k) => a + s.sys - (split0?.[k]?.sys ?? 0), 0);
+          console.log(`run ${run} ${who}: feeders' CPU ms: user ${num(user)}, system ${num(sys)}`);
         }
         if (nstat0) {
           const now = await tcpCounters(topo.host("rx"));
@@ -305,7 +360,8 @@ try {
           `run ${run} ${who}: ${num(row.wallMs)} ms wall, ${num(row.cpuMs)} ms CPU (main thread ${num(mainCpu)} ms, ${num(faults)} page faults; feeders ${num(row.feedCpuMs)} ms, waited ${num(row.feedWaitMs)} ms for a CPU; last session up after ${num(row.allUpMs)} ms), peak RSS ${num(row.rssMb)} MiB${row.logKb !== undefined ? `, ${num(row.logKb)} KiB of log` : ""}; load ${row.load}`,
         );
       } finally {
-        await Promise.all(ctl.map((c) => c.cmd("disable receiver")));
+        if (replay) await replay.stop();
+        else await Promise.all(ctl.map((c) => c.cmd("disable receiver")));
         await rx.stop();
       }
     }
@@ -379,4 +435,6 @@ try {
   await topo.destroy();
   rmSync(bundles.library, { force: true });
   rmSync(bundles.daemon, { force: true });
+  if (replayEntry) rmSync(replayEntry, { force: true });
+  rmSync(captureDir, { recursive: true, force: true });
 }

@@ -22,6 +22,12 @@ function statCpuMs(path: string): number {
   return ((Number(f[11]) + Number(f[12])) * 1000) / USER_HZ;
 }
 
+/** utime and stime of `pid` apart, in milliseconds: user code and the kernel's work on its behalf. */
+export function cpuSplitMs(pid: number): { user: number; sys: number } {
+  const f = statFields(`/proc/${pid}/stat`);
+  return { user: (Number(f[11]) * 1000) / USER_HZ, sys: (Number(f[12]) * 1000) / USER_HZ };
+}
+
 /** utime + stime of `pid`, in milliseconds. */
 export function cpuMs(pid: number): number {
   return statCpuMs(`/proc/${pid}/stat`);
