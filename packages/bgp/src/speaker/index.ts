@@ -42,9 +42,10 @@
  *                  keys name the closest valid one, via `suggest.ts`).
  * - `suggest.ts`   pure: "did you mean …?" by edit distance.
  * - `status.ts`    `formatStatus()`: a `birdc show protocols`-like table.
- * - `transport.ts` TCP listeners and connections made through libc.
- * - `libc.ts`      koffi bindings: socket, bind, setsockopt (TCP-MD5, TTL,
- *                  GTSM), setns.
+ * - `transport.ts` TCP listeners and connections made through libc; a listener
+ *                  accepts every queued connection in one turn (up to 64).
+ * - `libc.ts`      koffi bindings: socket, bind, listen, accept4, setsockopt
+ *                  (TCP-MD5, TTL, GTSM), setns.
  */
 export * from "./config.js";
 export {

@@ -132,6 +132,7 @@ interface Libc {
   socket(domain: number, type: number, proto: number): number;
   bind(fd: number, addr: Buffer, len: number): number;
   listen(fd: number, backlog: number): number;
+  accept4(fd: number, addr: null, len: null, flags: number): number;
   setsockopt(fd: number, level: number, name: number, val: Buffer, len: number): number;
   close(fd: number): number;
   setns(fd: number, nstype: number): number;
@@ -146,6 +147,7 @@ function libc(): Libc {
     socket: l.func("int socket(int, int, int)"),
     bind: l.func("int bind(int, const void *, uint32_t)"),
     listen: l.func("int listen(int, int)"),
+    accept4: l.func("int accept4(int, void *, void *, int)"),
     setsockopt: l.func("int setsockopt(int, int, int, const void *, uint32_t)"),
     close: l.func("int close(int)"),
     setns: l.func("int setns(int, int)"),
@@ -158,6 +160,10 @@ const AF_INET = 2;
 const AF_INET6 = 10;
 const SOCK_STREAM = 1;
 const SOCK_CLOEXEC = 0o2000000;
+const SOCK_NONBLOCK = 0o4000;
+const EINTR = 4;
+const EAGAIN = 11;
+const ECONNABORTED = 103;
 const SOL_SOCKET = 1;
 const SO_REUSEADDR = 2;
 const IPPROTO_IP = 0;
@@ -311,6 +317,24 @@ export function setTtl(fd: number, family: 4 | 6, ttl: number): void {
 /** listen(2) on a bound socket. */
 export function listenFd(fd: number, backlog = 128): void {
   check("listen", libc().listen(fd, backlog));
+}
+
+/**
+ * accept(2) of the next connection queued on a non-blocking listening socket
+ * (libuv makes the fds it takes over non-blocking): its fd, non-blocking and
+ * close-on-exec, or `undefined` when none is queued. A connection reset
+ * while it waited in the queue (ECONNABORTED) is skipped. Other failures
+ * (EMFILE, ENFILE, ENOBUFS…) throw a {@link SyscallError}.
+ */
+export function acceptFd(fd: number): number | undefined {
+  const c = libc();
+  for (;;) {
+    const rc = c.accept4(fd, null, null, SOCK_NONBLOCK | SOCK_CLOEXEC);
+    if (rc >= 0) return rc;
+    const errno = koffi.errno();
+    if (errno === EAGAIN) return undefined;
+    if (errno !== ECONNABORTED && errno !== EINTR) throw new SyscallError("accept4", errno);
+  }
 }
 
 /** Closes an fd that Node has not taken over. */

@@ -1,6 +1,7 @@
-import { requirePrereqs, useTestbed } from "@tortie/testbed";
+import type { Socket } from "node:net";
+import { requirePrereqs, useTestbed, waitFor } from "@tortie/testbed";
 import { describe, expect, it } from "vitest";
-import { connectTcp, listenTcp } from "./transport.js";
+import { ACCEPTS_PER_TURN, connectTcp, listenTcp } from "./transport.js";
 
 const skip = requirePrereqs(["root", "netns"]);
 
@@ -124,5 +125,60 @@ describe.skipIf(skip)("transport: libc-made sockets in namespaces", () => {
     expect(outcome).toBe("no answer");
     routed.destroy();
     await l.close();
+  });
+
+  it("accepts connections queued together in one turn of the event loop, at most ACCEPTS_PER_TURN", async () => {
+    // libuv takes one connection per turn: without the listener's own
+    // accepts, these would take one turn each (checked: 100 turns).
+    const topo = await tb.topology({
+      hosts: ["a", "b"],
+      segments: { lan: { members: { a: ["192.0.2.1/24"], b: ["192.0.2.2/24"] } } },
+    });
+    let turn = 0;
+    let spinning = true;
+    const spin = () => {
+      turn++;
+      if (spinning) setImmediate(spin);
+    };
+    const acceptedIn: number[] = [];
+    const l = await listenTcp(
+      { address: "192.0.2.1", port: 1179, netns: topo.host("a").nsPath },
+      (s) => {
+        acceptedIn.push(turn);
+        s.destroy();
+      },
+    );
+    const total = ACCEPTS_PER_TURN + 36;
+    const clients: Socket[] = [];
+    try {
+      for (let i = 0; i < total; i++) {
+        const c = connectTcp({
+          remoteAddress: "192.0.2.1",
+          remotePort: 1179,
+          netns: topo.host("b").nsPath,
+        });
+        c.on("error", () => {});
+        clients.push(c);
+      }
+      // Node connects on the next tick; then this thread stays busy while
+      // the kernel completes every handshake, so all wait in the queue.
+      await new Promise((r) => process.nextTick(r));
+      const until = Date.now() + 300;
+      while (Date.now() < until) {
+        // (busy: no turn of the event loop)
+      }
+      setImmediate(spin);
+      await waitFor(() => acceptedIn.length === total, {
+        timeoutMs: 10_000,
+        what: "every connection accepted",
+      });
+      const perTurn = new Map<number, number>();
+      for (const t of acceptedIn) perTurn.set(t, (perTurn.get(t) ?? 0) + 1);
+      expect([...perTurn.values()]).toEqual([ACCEPTS_PER_TURN, 36]);
+    } finally {
+      spinning = false;
+      for (const c of clients) c.destroy();
+      await l.close();
+    }
   });
 });

@@ -4,7 +4,7 @@
 // any network namespace. Node takes the fds over for all I/O.
 import { EventEmitter } from "node:events";
 import { createServer, isIPv6, type Server, Socket } from "node:net";
-import { closeFd, listenFd, type SocketOptions, setMd5Key, tcpSocket } from "./libc.js";
+import { acceptFd, closeFd, listenFd, type SocketOptions, setMd5Key, tcpSocket } from "./libc.js";
 
 /** A TCP listener that can carry per-peer TCP-MD5 keys. */
 export interface Listener {
@@ -22,9 +22,26 @@ export interface ListenOptions extends Omit<SocketOptions, "localAddress" | "loc
 }
 
 /**
+ * Connections a listener accepts in one turn of the event loop, at most.
+ *
+ * libuv (1.46, Node 20) accepts one connection each time the listening
+ * socket polls readable (`uv__server_io`), so connections queued together
+ * are taken one per turn of the event loop. A speaker busy with full tables
+ * turns its loop every few tens of milliseconds: ten peers connecting at
+ * once after a restart waited up to 225 ms for their accept, and got their
+ * OPEN that much later (docs/benchmarks/bgp-ingest.md, table 26). So after
+ * libuv's accept the listener takes what else is queued itself, up to this
+ * many in all — enough for every peer of a large router at once, and a
+ * bound on what a flood of connections can do to one turn.
+ */
+export const ACCEPTS_PER_TURN = 64;
+
+/**
  * Opens a listener; `onConnection` gets each accepted socket, `onError` any
  * error of the listening socket after it is up (e.g. accept failing with
  * EMFILE) — without a handler such an error would end the process.
+ * Connections queued together are accepted in the same turn of the event
+ * loop, up to {@link ACCEPTS_PER_TURN}.
  */
 export async function listenTcp(
   opts: ListenOptions,
@@ -44,7 +61,10 @@ export async function listenTcp(
     closeFd(fd);
     throw e;
   }
-  const server = createServer({ noDelay: true }, onConnection);
+  const server = createServer({ noDelay: true }, (sock) => {
+    onConnection(sock);
+    acceptQueued(fd, ACCEPTS_PER_TURN - 1, onConnection, onError);
+  });
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
     server.listen({ fd }, () => {
@@ -64,6 +84,33 @@ export async function listenTcp(
     },
     close: () => new Promise<void>((r) => server.close(() => r())),
   };
+}
+
+/**
+ * Accepts up to `max` connections queued on the listening socket `fd`, each
+ * handed to `onConnection` as a Node socket; stops when none is left. An
+ * accept that fails (EMFILE…) goes to `onError`: libuv's own accept on the
+ * next turn deals with it as it would have.
+ */
+function acceptQueued(
+  fd: number,
+  max: number,
+  onConnection: (s: Socket) => void,
+  onError: (e: Error) => void,
+): void {
+  for (let i = 0; i < max; i++) {
+    let conn: number | undefined;
+    try {
+      conn = acceptFd(fd);
+    } catch (e) {
+      onError(e as Error);
+      return;
+    }
+    if (conn === undefined) return;
+    const sock = new Socket({ fd: conn, readable: true, writable: true });
+    sock.setNoDelay(true); // (as the server sets on the sockets it accepts)
+    onConnection(sock);
+  }
 }
 
 export interface ConnectOptions extends SocketOptions {
