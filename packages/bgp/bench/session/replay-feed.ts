@@ -26,6 +26,11 @@ import { createConnection, createServer, type Socket } from "node:net";
 import { parseArgs } from "node:util";
 
 const MARKER = Buffer.alloc(16, 0xff);
+
+/** REPLAY_TRACE=1: each step of the session on stderr, with the wall clock in ms. */
+const trace = process.env.REPLAY_TRACE
+  ? (what: string) => process.stderr.write(`replay-feed ${process.pid} ${Date.now()} ${what}\n`)
+  : () => {};
 const HOLD_TIME = 240;
 
 /** One message: marker, length, type (RFC 4271 §4.1), then `body`. */
@@ -90,15 +95,18 @@ function session(
   const frames = new Frames();
   let state: "OpenSent" | "OpenConfirm" | "Established" = "OpenSent";
   sock.setNoDelay(true);
+  trace("connected, OPEN sent");
   sock.write(message(1, open(asn, routerId)));
   sock.on("data", (chunk: Buffer) => {
     for (const { type, msg } of frames.push(chunk)) {
       if (type === 3) throw new Error(`NOTIFICATION ${msg[19]}/${msg[20]} from the peer`);
       if (state === "OpenSent" && type === 1) {
+        trace("OPEN received");
         sock.write(KEEPALIVE);
         state = "OpenConfirm";
       } else if (state === "OpenConfirm" && type === 4) {
         state = "Established";
+        trace("KEEPALIVE received: Established");
         onEstablished();
       } else if (state === "Established") onMessage(type, msg);
     }
@@ -153,6 +161,7 @@ if (mode === "capture") {
   const updates = readFileSync(opt.file!);
   console.log("ready");
   process.stdin.once("data", () => {
+    trace("go");
     const sock = createConnection({ host: opt.to, port: 179, localAddress: opt.from });
     sock.on("error", (e) => {
       console.error(`replay-feed: ${e.message}`);
