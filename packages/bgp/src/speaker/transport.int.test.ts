@@ -181,4 +181,47 @@ describe.skipIf(skip)("transport: libc-made sockets in namespaces", () => {
       await l.close();
     }
   });
+
+  it("a listener closed by the handler of its first connection accepts no more and reports no error", async () => {
+    const topo = await tb.topology({
+      hosts: ["a", "b"],
+      segments: { lan: { members: { a: ["192.0.2.1/24"], b: ["192.0.2.2/24"] } } },
+    });
+    const errors: Error[] = [];
+    let accepted = 0;
+    let closed: Promise<void> | undefined;
+    const l = await listenTcp(
+      { address: "192.0.2.1", port: 1179, netns: topo.host("a").nsPath },
+      (s) => {
+        accepted++;
+        s.destroy();
+        closed ??= l.close();
+      },
+      (e) => errors.push(e),
+    );
+    const clients: Socket[] = [];
+    try {
+      for (let i = 0; i < 5; i++) {
+        const c = connectTcp({
+          remoteAddress: "192.0.2.1",
+          remotePort: 1179,
+          netns: topo.host("b").nsPath,
+        });
+        c.on("error", () => {});
+        clients.push(c);
+      }
+      await new Promise((r) => process.nextTick(r));
+      const until = Date.now() + 300;
+      while (Date.now() < until) {
+        // (busy: all five wait in the queue)
+      }
+      await waitFor(() => closed !== undefined, { timeoutMs: 5000, what: "the first connection" });
+      await closed;
+      await new Promise((r) => setTimeout(r, 100));
+      expect(accepted).toBe(1);
+      expect(errors).toEqual([]);
+    } finally {
+      for (const c of clients) c.destroy();
+    }
+  });
 });

@@ -61,9 +61,9 @@ export async function listenTcp(
     closeFd(fd);
     throw e;
   }
-  const server = createServer({ noDelay: true }, (sock) => {
+  const server: Server = createServer({ noDelay: true }, (sock) => {
     onConnection(sock);
-    acceptQueued(fd, ACCEPTS_PER_TURN - 1, onConnection, onError);
+    acceptQueued(fd, ACCEPTS_PER_TURN - 1, () => server.listening, onConnection, onError);
   });
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
@@ -88,26 +88,34 @@ export async function listenTcp(
 
 /**
  * Accepts up to `max` connections queued on the listening socket `fd`, each
- * handed to `onConnection` as a Node socket; stops when none is left. An
- * accept that fails (EMFILE…) goes to `onError`: libuv's own accept on the
- * next turn deals with it as it would have.
+ * handed to `onConnection` as a Node socket; stops when none is left or the
+ * listener was closed meanwhile (`open()` false: its fd is gone). A failure
+ * (accept's EMFILE…, or Node refusing the fd) goes to `onError`, never into
+ * the server's callback; libuv's own accept on the next turn deals with a
+ * full fd table as it would have.
  */
 function acceptQueued(
   fd: number,
   max: number,
+  open: () => boolean,
   onConnection: (s: Socket) => void,
   onError: (e: Error) => void,
 ): void {
-  for (let i = 0; i < max; i++) {
-    let conn: number | undefined;
+  for (let i = 0; i < max && open(); i++) {
+    let sock: Socket;
     try {
-      conn = acceptFd(fd);
+      const conn = acceptFd(fd);
+      if (conn === undefined) return;
+      try {
+        sock = new Socket({ fd: conn, readable: true, writable: true });
+      } catch (e) {
+        closeFd(conn);
+        throw e;
+      }
     } catch (e) {
       onError(e as Error);
       return;
     }
-    if (conn === undefined) return;
-    const sock = new Socket({ fd: conn, readable: true, writable: true });
     sock.setNoDelay(true); // (as the server sets on the sockets it accepts)
     onConnection(sock);
   }
