@@ -6,7 +6,7 @@ import { createInterface } from "node:readline";
 import type { Host } from "@tortie/testbed";
 import type { BirdSocket } from "./bird-socket.js";
 import { nowMs } from "./proc.js";
-import type { Feeder } from "./receivers.js";
+import { type Feeder, within } from "./receivers.js";
 
 /** Runs replay-feed.mjs in `host`; `onLine` sees each line it prints. */
 function run(host: Host, entry: string, args: string[], onLine: (l: string) => void): ChildProcess {
@@ -66,7 +66,8 @@ export async function capture(
     const code0 = await Promise.race([listening.then(() => 0), exited]);
     if (code0 !== 0) throw new Error(`replay-feed capture exited with ${code0}`);
     await ctl.cmd("enable receiver");
-    const code = await Promise.race([result.then(() => 0), exited]);
+    // (a feeder that never sends its table fails the benchmark, not hangs it)
+    const code = await within(Promise.race([result.then(() => 0), exited]), 300_000);
     if (code !== 0) throw new Error(`replay-feed capture exited with ${code}`);
     return await result;
   } finally {
