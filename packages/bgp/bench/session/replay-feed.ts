@@ -26,12 +26,12 @@ import { createConnection, createServer, type Socket } from "node:net";
 import { parseArgs } from "node:util";
 
 const MARKER = Buffer.alloc(16, 0xff);
+const HOLD_TIME = 240;
 
 /** REPLAY_TRACE=1: each step of the session on stderr, with the wall clock in ms. */
 const trace = process.env.REPLAY_TRACE
   ? (what: string) => process.stderr.write(`replay-feed ${process.pid} ${Date.now()} ${what}\n`)
   : () => {};
-const HOLD_TIME = 240;
 
 /** One message: marker, length, type (RFC 4271 §4.1), then `body`. */
 function message(type: number, body: Buffer): Buffer {

@@ -12,6 +12,26 @@ function firstData(s: import("node:net").Socket): Promise<string> {
   });
 }
 
+/**
+ * Opens `n` connections from `from` to 192.0.2.1:1179 and keeps this thread
+ * busy while the kernel completes their handshakes (Node connects on the
+ * next tick), so all of them wait in the listener's queue together.
+ */
+async function queueConnections(from: string, n: number): Promise<Socket[]> {
+  const clients: Socket[] = [];
+  for (let i = 0; i < n; i++) {
+    const c = connectTcp({ remoteAddress: "192.0.2.1", remotePort: 1179, netns: from });
+    c.on("error", () => {});
+    clients.push(c);
+  }
+  await new Promise((r) => process.nextTick(r));
+  const until = Date.now() + 300;
+  while (Date.now() < until) {
+    // (busy: no turn of the event loop)
+  }
+  return clients;
+}
+
 describe.skipIf(skip)("transport: libc-made sockets in namespaces", () => {
   const tb = useTestbed();
 
@@ -149,24 +169,9 @@ describe.skipIf(skip)("transport: libc-made sockets in namespaces", () => {
       },
     );
     const total = ACCEPTS_PER_TURN + 36;
-    const clients: Socket[] = [];
+    let clients: Socket[] = [];
     try {
-      for (let i = 0; i < total; i++) {
-        const c = connectTcp({
-          remoteAddress: "192.0.2.1",
-          remotePort: 1179,
-          netns: topo.host("b").nsPath,
-        });
-        c.on("error", () => {});
-        clients.push(c);
-      }
-      // Node connects on the next tick; then this thread stays busy while
-      // the kernel completes every handshake, so all wait in the queue.
-      await new Promise((r) => process.nextTick(r));
-      const until = Date.now() + 300;
-      while (Date.now() < until) {
-        // (busy: no turn of the event loop)
-      }
+      clients = await queueConnections(topo.host("b").nsPath, total);
       setImmediate(spin);
       await waitFor(() => acceptedIn.length === total, {
         timeoutMs: 10_000,
@@ -199,22 +204,9 @@ describe.skipIf(skip)("transport: libc-made sockets in namespaces", () => {
       },
       (e) => errors.push(e),
     );
-    const clients: Socket[] = [];
+    let clients: Socket[] = [];
     try {
-      for (let i = 0; i < 5; i++) {
-        const c = connectTcp({
-          remoteAddress: "192.0.2.1",
-          remotePort: 1179,
-          netns: topo.host("b").nsPath,
-        });
-        c.on("error", () => {});
-        clients.push(c);
-      }
-      await new Promise((r) => process.nextTick(r));
-      const until = Date.now() + 300;
-      while (Date.now() < until) {
-        // (busy: all five wait in the queue)
-      }
+      clients = await queueConnections(topo.host("b").nsPath, 5);
       await waitFor(() => closed !== undefined, { timeoutMs: 5000, what: "the first connection" });
       await closed;
       await new Promise((r) => setTimeout(r, 100));
