@@ -161,7 +161,7 @@ const replayEntry =
   FEED === "replay"
     ? await bundle(new URL("./session/replay-feed.ts", import.meta.url).pathname)
     : undefined;
-const captureDir = mkdtempSync(join(tmpdir(), "tortie-bench-capture-"));
+const captureDir = replayEntry ? mkdtempSync(join(tmpdir(), "tortie-bench-capture-")) : "";
 const feeders: Feeder[] = Array.from({ length: FEEDERS }, (_, k) => ({
   address: `192.0.2.${11 + k}`,
   asn: 65011 + k,
@@ -206,8 +206,8 @@ try {
   const ctl = await Promise.all(birds.map((b) => BirdSocket.connect(b.ctl)));
   // The feeders' own pids (BIRD writes them; the Daemon's child may be a wrapper).
   const feederPids = birds.map((b) => Number(readFileSync(join(b.dir, "bird.pid"), "utf8")));
-  const feedersCpu = (pids = feederPids) => pids.reduce((a, pid) => a + cpuMs(pid), 0);
-  const feedersWait = (pids = feederPids) => pids.reduce((a, pid) => a + runqueueWaitMs(pid), 0);
+  const feedersCpu = (pids: number[]) => pids.reduce((a, pid) => a + cpuMs(pid), 0);
+  const feedersWait = (pids: number[]) => pids.reduce((a, pid) => a + runqueueWaitMs(pid), 0);
   await Promise.all(
     ctl.map((c) =>
       waitFor(async () => (await c.cmd("show route count")).includes(`${N} of ${N} routes`), {
@@ -219,7 +219,7 @@ try {
   );
   console.log(`feeders loaded in ${num((nowMs() - t) / 1000, 1)} s`);
   // --feed replay: what each BIRD feeder sends, captured once, replayed in every run.
-  const captures = feeders.map((_, k) => join(captureDir, `feeder${k}.bin`));
+  const captures = replayEntry ? feeders.map((_, k) => join(captureDir, `feeder${k}.bin`)) : [];
   if (replayEntry)
     for (const [k, c] of ctl.entries()) {
       const got = await capture(
@@ -290,9 +290,11 @@ try {
             else await sleep(5);
           }
         })();
-        const wake = setInterval(() => {
-          if (!replay) for (const c of ctl) void c.cmd("show status").catch(() => {});
-        }, 50);
+        const wake = replay
+          ? undefined
+          : setInterval(() => {
+              for (const c of ctl) void c.cmd("show status").catch(() => {});
+            }, 50);
         let t1 = Number.NaN;
         let held = 0;
         try {
@@ -436,5 +438,5 @@ try {
   rmSync(bundles.library, { force: true });
   rmSync(bundles.daemon, { force: true });
   if (replayEntry) rmSync(replayEntry, { force: true });
-  rmSync(captureDir, { recursive: true, force: true });
+  if (captureDir) rmSync(captureDir, { recursive: true, force: true });
 }

@@ -16,16 +16,21 @@ function statFields(path: string): string[] {
   return text.slice(text.lastIndexOf(")") + 2).split(" ");
 }
 
+/** utime and stime from a /proc `stat` file, in milliseconds. */
+function statCpuSplit(path: string): { user: number; sys: number } {
+  const f = statFields(path);
+  return { user: (Number(f[11]) * 1000) / USER_HZ, sys: (Number(f[12]) * 1000) / USER_HZ };
+}
+
 /** utime + stime from a /proc `stat` file, in milliseconds. */
 function statCpuMs(path: string): number {
-  const f = statFields(path);
-  return ((Number(f[11]) + Number(f[12])) * 1000) / USER_HZ;
+  const { user, sys } = statCpuSplit(path);
+  return user + sys;
 }
 
 /** utime and stime of `pid` apart, in milliseconds: user code and the kernel's work on its behalf. */
 export function cpuSplitMs(pid: number): { user: number; sys: number } {
-  const f = statFields(`/proc/${pid}/stat`);
-  return { user: (Number(f[11]) * 1000) / USER_HZ, sys: (Number(f[12]) * 1000) / USER_HZ };
+  return statCpuSplit(`/proc/${pid}/stat`);
 }
 
 /** utime + stime of `pid`, in milliseconds. */
